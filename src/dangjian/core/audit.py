@@ -1,0 +1,57 @@
+"""Writing audit events. Services call :func:`record` inside their own transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import Any
+
+from django.db import models
+
+from dangjian.core import context
+from dangjian.core.models import AuditEvent
+
+SENSITIVE_MARK = "••••"
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    org=None,
+    changes: dict | None = None,
+    outcome: str = AuditEvent.Outcome.SUCCESS,
+    object_type: str = "",
+    object_repr: str = "",
+) -> AuditEvent:
+    ctx = context.current.get()
+    if org is None and obj is not None:
+        org = obj if obj._meta.label_lower == "organizations.organization" else getattr(obj, "org", None)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_name=(user.get_username() if user else str(actor or "system"))[:150],
+        action=action,
+        object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
+        org=org,
+        org_path=getattr(org, "path", "") or "",
+        changes={k: jsonable(v) for k, v in (changes or {}).items()},
+        source=ctx.source,
+        request_id=ctx.request_id,
+        outcome=outcome,
+    )

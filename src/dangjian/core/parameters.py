@@ -1,0 +1,40 @@
+"""Rules as data: named values with effective dates, defaults loaded by a data migration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# The defaults the data migration loads. Code reads rows, never this dict, except as a
+# last resort for a key whose rows were all deleted.
+DEFAULTS: dict[str, tuple[Any, str]] = {
+    "branch.joint_below_full_members": (3, _("A branch with fewer full members than this should be a joint branch")),
+    "branch.committee_from_full_members": (7, _("A branch with at least this many full members needs a committee")),
+    "branch.split_above_members": (50, _("A branch with more members than this should be split")),
+    "org.term_warning_days": (90, _("Warn this many days before a term of office ends")),
+    "member.senior_min_age": (80, _("Members at least this old count as senior")),
+    "member.senior_min_standing": (50, _("Members with at least this party standing (years) count as senior")),
+}
+
+
+def get(key: str, on: dt.date | None = None) -> Any:
+    from dangjian.core.models import Parameter
+
+    on = on or timezone.localdate()
+    row = Parameter.objects.filter(key=key, effective_from__lte=on).order_by("-effective_from", "-id").first()
+    if row is not None:
+        return row.value
+    return DEFAULTS[key][0]
+
+
+def get_many(keys: list[str], on: dt.date | None = None) -> dict[str, Any]:
+    from dangjian.core.models import Parameter
+
+    on = on or timezone.localdate()
+    found: dict[str, Any] = {}
+    for row in Parameter.objects.filter(key__in=keys, effective_from__lte=on).order_by("key", "-effective_from", "-id"):
+        found.setdefault(row.key, row.value)
+    return {k: found.get(k, DEFAULTS[k][0]) for k in keys}

@@ -1,0 +1,116 @@
+"""Generic write services: plain create/update/delete with validation and an audit event.
+
+Apps wrap these in their own named services (``member_update``) and add invariants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.core import audit
+from dangjian.core.models import Parameter, RoleAssignment
+
+# Fields whose values never go into an audit event in clear.
+SECRET_FIELDS = {"id_number_enc", "id_number_hash", "phone_enc", "password"}
+
+
+class ConcurrentEditError(ValidationError):
+    pass
+
+
+def field_value(instance: models.Model, name: str) -> Any:
+    field = instance._meta.get_field(name)
+    return getattr(instance, field.attname)
+
+
+def snapshot(instance: models.Model, names) -> dict[str, Any]:
+    return {name: field_value(instance, name) for name in names}
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    diff = {}
+    for name, old in before.items():
+        new = after.get(name)
+        if old != new:
+            if name in SECRET_FIELDS:
+                diff[name] = [audit.SENSITIVE_MARK, audit.SENSITIVE_MARK]
+            else:
+                diff[name] = [audit.jsonable(old), audit.jsonable(new)]
+    return diff
+
+
+def check_version(instance: models.Model, expected_version: int | None) -> None:
+    if expected_version is not None and int(expected_version) != instance.version:
+        raise ConcurrentEditError(
+            _("Someone else saved this record while you were editing it. Reload the page and apply your change again."),
+            code="stale",
+        )
+
+
+@transaction.atomic
+def object_update(*, actor, instance: models.Model, data: dict[str, Any], expected_version: int | None = None,
+                  action: str = "update") -> dict[str, list[Any]]:
+    """Apply ``data`` to ``instance``; validate; save with a version bump; audit the change."""
+    if hasattr(instance, "version"):
+        fresh = type(instance).objects.select_for_update().only("version").get(pk=instance.pk)
+        instance.version = fresh.version
+        check_version(instance, expected_version)
+    before = snapshot(instance, data.keys())
+    for name, value in data.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    diff = changed_fields(before, snapshot(instance, data.keys()))
+    if not diff:
+        return diff
+    if hasattr(instance, "version"):
+        instance.version = F("version") + 1
+    instance.save()
+    if hasattr(instance, "version"):
+        instance.refresh_from_db(fields=["version"])
+    audit.record(actor=actor, action=action, obj=instance, changes=diff)
+    return diff
+
+
+@transaction.atomic
+def object_create(*, actor, instance: models.Model, action: str = "create") -> models.Model:
+    instance.full_clean()
+    instance.save()
+    names = [f.name for f in instance._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}]
+    audit.record(actor=actor, action=action, obj=instance,
+                 changes=changed_fields(dict.fromkeys(names), snapshot(instance, names)))
+    return instance
+
+
+@transaction.atomic
+def parameter_set(*, actor, key: str, value: Any, effective_from: dt.date | None = None, note: str = "") -> Parameter:
+    """Put a new value of a rule in force from a date; earlier values stay as history."""
+    from dangjian.core.parameters import DEFAULTS
+
+    if key not in DEFAULTS:
+        raise ValidationError({"key": _("Unknown parameter.")})
+    default = DEFAULTS[key][0]
+    if isinstance(default, int) and (not isinstance(value, int) or value < 0):
+        raise ValidationError({"value": _("Enter a whole number of zero or more.")})
+    effective_from = effective_from or timezone.localdate()
+    row, _created = Parameter.objects.update_or_create(
+        key=key, effective_from=effective_from, defaults={"value": value, "note": note, "created_by": actor}
+    )
+    audit.record(actor=actor, action="parameter_set", obj=row, object_repr=key,
+                 changes={"value": [None, value], "effective_from": [None, effective_from.isoformat()]})
+    return row
+
+
+@transaction.atomic
+def role_grant(*, actor, user, role: str, org) -> RoleAssignment:
+    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, org=org)
+    if created:
+        audit.record(actor=actor, action="role_grant", obj=assignment, org=org,
+                     changes={"user": [None, user.username], "role": [None, role]})
+    return assignment

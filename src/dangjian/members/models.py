@@ -1,0 +1,204 @@
+"""Party members and the dated history of their party standing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core import crypto, idnumber
+from dangjian.core.models import OrgScoped
+from dangjian.core.scoping import ScopedQuerySet, has_role, paths_for
+from dangjian.core import tree
+from dangjian.core.roles import WRITE_ROLES, Role
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class Status(models.TextChoices):
+    FULL = "full", _("Full member")
+    PROBATIONARY = "probationary", _("Probationary member")
+
+
+class Education(models.TextChoices):
+    PRIMARY = "primary", _("Primary school")
+    JUNIOR = "junior", _("Junior middle school")
+    SENIOR = "senior", _("Senior middle school")
+    VOCATIONAL = "vocational", _("Secondary vocational")
+    COLLEGE = "college", _("Junior college")
+    BACHELOR = "bachelor", _("Bachelor")
+    MASTER = "master", _("Master")
+    DOCTOR = "doctor", _("Doctor")
+
+
+def years_between(start: dt.date, end: dt.date) -> int:
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+class MemberQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        paths = paths_for(user, WRITE_ROLES)
+        query = tree.subtrees_q(self._scope_field(), paths)
+        if has_role(user, Role.MEMBER):
+            own = Q(user=user)
+            query = own if query is None else query | own
+        return self.none() if query is None else self.filter(query)
+
+    def current(self):
+        return self.filter(left_on__isnull=True)
+
+    def search(self, text: str):
+        """Match the name in characters, full pinyin or initials (``zq`` finds 张强)."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        if text.isascii():
+            key = text.lower().replace(" ", "")
+            return self.filter(Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key))
+        return self.filter(name__contains=text)
+
+    def senior(self, on: dt.date | None = None, flag: bool = True):
+        from dangjian.core import parameters
+
+        on = on or timezone.localdate()
+        rule = parameters.get_many(["member.senior_min_age", "member.senior_min_standing"], on)
+        query = Q(birth_date__lte=years_before(on, rule["member.senior_min_age"])) | Q(
+            full_member_on__lte=years_before(on, rule["member.senior_min_standing"])
+        )
+        return self.filter(query) if flag else self.exclude(query)
+
+
+class Member(OrgScoped):
+    """A party member (full or probationary). The ID number is stored encrypted."""
+
+    name = models.CharField(_("name"), max_length=64)
+    name_pinyin = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
+    name_initials = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=16, default="汉族")
+    birth_date = models.DateField(_("birth date"))
+    id_number_enc = models.TextField(_("ID number"), editable=False)
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    phone_enc = models.TextField(_("phone"), blank=True, editable=False)
+    education = models.CharField(_("education"), max_length=16, choices=Education.choices, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=64, blank=True)
+    joined_on = models.DateField(_("joined the party on"))
+    full_member_on = models.DateField(_("became a full member on"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    mobile = models.BooleanField(_("mobile member"), default=False)
+    mobile_destination = models.CharField(_("where the mobile member is"), max_length=100, blank=True)
+    in_hardship = models.BooleanField(_("in hardship"), default=False)
+    holds_post = models.BooleanField(_("holds a post"), default=False)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
+    )
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["org_path", "name_pinyin", "id"]
+        indexes = [
+            models.Index(fields=["org_path", "name_pinyin", "id"], name="member_org_name_idx"),
+            models.Index(fields=["org_path", "id"], name="member_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # --- Encrypted fields ----------------------------------------------------
+    @cached_property
+    def id_number(self) -> str:
+        return crypto.decrypt(self.id_number_enc) if self.id_number_enc else ""
+
+    def set_id_number(self, number: str) -> None:
+        number = idnumber.normalize(number)
+        self.id_number_enc = crypto.encrypt(number)
+        self.id_number_hash = crypto.blind_index(number)
+        self.__dict__["id_number"] = number
+
+    @property
+    def id_number_masked(self) -> str:
+        return idnumber.mask(self.id_number)
+
+    @cached_property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_enc) if self.phone_enc else ""
+
+    def set_phone(self, phone: str) -> None:
+        phone = (phone or "").strip()
+        self.phone_enc = crypto.encrypt(phone) if phone else ""
+        self.__dict__["phone"] = phone
+
+    @property
+    def phone_masked(self) -> str:
+        return idnumber.mask_phone(self.phone)
+
+    # --- Derived -------------------------------------------------------------
+    def age(self, on: dt.date | None = None) -> int:
+        return years_between(self.birth_date, on or timezone.localdate())
+
+    def party_standing(self, on: dt.date | None = None) -> int:
+        """Years since becoming a full member (0 for a probationary member)."""
+        if not self.full_member_on:
+            return 0
+        return max(0, years_between(self.full_member_on, on or timezone.localdate()))
+
+    def is_senior(self, on: dt.date | None = None) -> bool:
+        from dangjian.core import parameters
+
+        on = on or timezone.localdate()
+        rule = parameters.get_many(["member.senior_min_age", "member.senior_min_standing"], on)
+        return self.age(on) >= rule["member.senior_min_age"] or (
+            self.full_member_on is not None and self.party_standing(on) >= rule["member.senior_min_standing"]
+        )
+
+    def save(self, *args, **kwargs):
+        from dangjian.core import pinyin
+
+        self.name_pinyin = pinyin.full(self.name)
+        self.name_initials = pinyin.initials(self.name)
+        super().save(*args, **kwargs)
+
+
+class StandingChange(models.Model):
+    """A dated change of a member's party standing: joining, becoming full, transfers, leaving."""
+
+    class Kind(models.TextChoices):
+        JOINED = "joined", _("Admitted as probationary member")
+        BECAME_FULL = "became_full", _("Became a full member")
+        PROBATION_EXTENDED = "probation_extended", _("Probation extended")
+        TRANSFERRED_IN = "transferred_in", _("Transferred in")
+        TRANSFERRED_OUT = "transferred_out", _("Transferred out")
+        LEFT = "left", _("Left the party")
+        DIED = "died", _("Died")
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="standing_changes")
+    kind = models.CharField(_("change"), max_length=24, choices=Kind.choices)
+    on = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("standing change")
+        ordering = ["on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.get_kind_display()} {self.on}"

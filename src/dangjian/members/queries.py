@@ -1,0 +1,132 @@
+"""Reads of members: counts and breakdowns for a subtree, in a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from dangjian.core import tree
+from dangjian.members.models import Education, Gender, Member, Status, years_before
+
+AGE_BANDS: list[tuple[str, int | None]] = [
+    ("≤30", 30), ("31–35", 35), ("36–45", 45), ("46–55", 55), ("56–60", 60), ("61–70", 70), ("≥71", None),
+]
+
+
+def current_member_count(org) -> int:
+    return Member.objects.current().filter(org=org).count()
+
+
+def direct_counts(org) -> dict[str, int]:
+    """Current members directly in ``org`` (not its children): total and full."""
+    return Member.objects.current().filter(org=org).aggregate(
+        total=Count("id"), full=Count("id", filter=Q(status=Status.FULL)))
+
+
+def child_member_counts(org) -> dict[str, int]:
+    """``{child path: current members in that child's subtree}`` for every child of ``org``: one query."""
+    width = len(org.path) + tree.STEP
+    rows = (
+        Member.objects.current().filter(tree.subtree_q("org_path", org.path)).exclude(org_path=org.path)
+        .annotate(child=Substr("org_path", 1, width)).values("child").annotate(n=Count("id")).order_by()
+    )
+    return {r["child"]: r["n"] for r in rows}
+
+
+def age_band_q(label: str, on: dt.date) -> Q:
+    """Members whose age on ``on`` falls in the band called ``label``."""
+    lower = 0
+    for name, upper in AGE_BANDS:
+        if name == label:
+            query = Q(birth_date__lte=years_before(on, lower))
+            if upper is not None:
+                query &= Q(birth_date__gt=years_before(on, upper + 1))
+            return query
+        lower = (upper or 0) + 1
+    raise ValueError(label)
+
+
+SORTS = {"name": ("name_pinyin", "id"), "birth_date": ("birth_date", "id"), "joined_on": ("joined_on", "id"),
+         "org": ("org_path", "name_pinyin", "id")}
+
+
+def member_list(visible, *, org=None, direct=False, q="", status="", gender="", education="", age="", flag="",
+                sort="", on: dt.date | None = None):
+    """The filtered, sorted member list of a subtree (or of one organization with ``direct``)."""
+    on = on or timezone.localdate()
+    qs = visible.current().select_related("org")
+    if org is not None:
+        qs = qs.filter(org=org) if direct else qs.filter(tree.subtree_q("org_path", org.path))
+    qs = qs.search(q)
+    for name, value in (("status", status), ("gender", gender), ("education", education)):
+        if value:
+            qs = qs.filter(**{name: value})
+    if age:
+        qs = qs.filter(age_band_q(age, on))
+    if flag == "mobile":
+        qs = qs.filter(mobile=True)
+    elif flag == "in_hardship":
+        qs = qs.filter(in_hardship=True)
+    elif flag == "senior":
+        qs = qs.senior(on)
+    elif flag == "no_post":
+        qs = qs.filter(holds_post=False)
+    elif flag == "holds_post":
+        qs = qs.filter(holds_post=True)
+    key = (sort or "org").lstrip("-")
+    fields = SORTS.get(key, SORTS["org"])
+    if sort.startswith("-"):
+        fields = tuple(f"-{f}" for f in fields)
+    return qs.order_by(*fields)
+
+
+def age_band_case(on: dt.date) -> Case:
+    """A SQL expression giving the age band of ``birth_date`` on a day."""
+    whens = []
+    for label, upper in AGE_BANDS:
+        if upper is not None:
+            # age <= upper  <=>  birth_date > on minus (upper + 1) years
+            whens.append(When(birth_date__gt=years_before(on, upper + 1), then=Value(label)))
+    return Case(*whens, default=Value(AGE_BANDS[-1][0]), output_field=CharField())
+
+
+def subtree_breakdown(path: str, on: dt.date | None = None) -> dict:
+    """Counts of current members under ``path`` by status, gender, education and age band: one query."""
+    on = on or timezone.localdate()
+    rows = (
+        Member.objects.current()
+        .filter(tree.subtree_q("org_path", path))
+        .values("status", "gender", "education", band=age_band_case(on))
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by: dict[str, Counter] = defaultdict(Counter)
+    total = 0
+    for row in rows:
+        total += row["n"]
+        for key in ("status", "gender", "education", "band"):
+            by[key][row[key]] += row["n"]
+    labels = {"status": dict(Status.choices), "gender": dict(Gender.choices),
+              "education": {**dict(Education.choices), "": "—"}}
+    result = {"total": total}
+    for key in ("status", "gender", "education"):
+        result[key] = [(code, labels[key].get(code, code), by[key][code]) for code in labels[key] if by[key][code]]
+    result["band"] = [(label, label, by["band"][label]) for label, _ in AGE_BANDS]
+    return result
+
+
+def branch_counts(paths: list[str]) -> dict[int, dict[str, int]]:
+    """``{org_id: {"total": n, "full": n}}`` of current members directly in each organization under ``paths``."""
+    query = tree.subtrees_q("org_path", paths)
+    if query is None:
+        return {}
+    rows = (
+        Member.objects.current().filter(query).values("org_id")
+        .annotate(total=Count("id"), full=Count("id", filter=Q(status=Status.FULL)))
+        .order_by()
+    )
+    return {r["org_id"]: {"total": r["total"], "full": r["full"]} for r in rows}

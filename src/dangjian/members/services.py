@@ -1,0 +1,175 @@
+"""Writes to member records: validation of the invariants, encryption, standing history, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.core import audit, crypto, idnumber
+from dangjian.core.services import object_update
+from dangjian.members.models import Member, StandingChange, Status, years_before
+from dangjian.organizations.models import Level
+
+# Fields a form, an import row or an API payload may set. ``id_number`` and ``phone`` are
+# plaintext here and stored encrypted.
+EDITABLE_FIELDS = (
+    "name", "gender", "ethnicity", "birth_date", "id_number", "phone", "education", "occupation",
+    "joined_on", "full_member_on", "status", "mobile", "mobile_destination", "in_hardship", "holds_post",
+)
+
+
+def validate_member_data(data: dict[str, Any], *, instance: Member | None = None) -> dict[str, Any]:
+    """Check the cross-field rules; fill birth date and gender from the ID number; raise all errors at once."""
+    errors: dict[str, str] = {}
+    data = dict(data)
+    today = timezone.localdate()
+    number = data.get("id_number")
+    if number:
+        try:
+            info = idnumber.parse(number)
+        except ValidationError as exc:
+            errors["id_number"] = exc.messages[0]
+        else:
+            data["id_number"] = info.number
+            data["birth_date"] = data.get("birth_date") or info.birth_date
+            data["gender"] = data.get("gender") or info.gender
+            if data["birth_date"] != info.birth_date:
+                errors["birth_date"] = _("The birth date does not agree with the ID number (%(d)s).") % {
+                    "d": info.birth_date.isoformat()}
+            if data["gender"] != info.gender:
+                errors["gender"] = _("The gender does not agree with the ID number.")
+            duplicate = Member.objects.filter(id_number_hash=crypto.blind_index(info.number))
+            if instance is not None:
+                duplicate = duplicate.exclude(pk=instance.pk)
+            if duplicate.exists():
+                errors["id_number"] = _("A member with this ID number is already registered.")
+    elif instance is None or "id_number" in data:
+        errors["id_number"] = _("The ID number is required.")
+
+    birth = data.get("birth_date", instance.birth_date if instance else None)
+    joined = data.get("joined_on", instance.joined_on if instance else None)
+    full_on = data.get("full_member_on", instance.full_member_on if instance else None)
+    status = data.get("status", instance.status if instance else None)
+    for name in ("birth_date", "joined_on", "full_member_on"):
+        value = data.get(name)
+        if value and value > today:
+            errors.setdefault(name, _("The date cannot be in the future."))
+    if birth and joined and joined < years_before(birth, -18):
+        errors.setdefault("joined_on", _("A member must be at least 18 years old when joining the party."))
+    if status == Status.FULL and not full_on:
+        errors.setdefault("full_member_on", _("A full member needs the date they became a full member."))
+    if status == Status.PROBATIONARY and full_on:
+        errors.setdefault("full_member_on", _("A probationary member has no full-member date yet."))
+    if joined and full_on and full_on < joined:
+        errors.setdefault("full_member_on", _("A member becomes full after joining, not before."))
+    phone = data.get("phone")
+    if phone:
+        digits = phone.replace("-", "").replace(" ", "")
+        if not digits.isdigit() or not (7 <= len(digits) <= 12) or (len(digits) == 11 and digits[0] != "1"):
+            errors["phone"] = _("Enter an 11-digit mobile number or a landline number.")
+        else:
+            data["phone"] = digits
+    mobile = data.get("mobile", instance.mobile if instance else False)
+    if mobile and not data.get("mobile_destination", instance.mobile_destination if instance else ""):
+        errors["mobile_destination"] = _("Say where the mobile member lives or works.")
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def _check_org(org) -> None:
+    if org is None:
+        raise ValidationError({"org": _("Choose the organization the member belongs to.")})
+    if not org.is_active:
+        raise ValidationError({"org": _("The organization has been dissolved.")})
+    if org.level == Level.PARTY_GROUP:
+        raise ValidationError({"org": _("Members belong to a branch, not to a party group.")})
+
+
+def _apply(member: Member, data: dict[str, Any]) -> dict[str, Any]:
+    """Move plaintext secrets into their encrypted columns; return the plain model fields."""
+    plain = dict(data)
+    if "id_number" in plain:
+        member.set_id_number(plain.pop("id_number"))
+    if "phone" in plain:
+        member.set_phone(plain.pop("phone") or "")
+    return plain
+
+
+@transaction.atomic
+def member_create(*, actor, org, data: dict[str, Any]) -> Member:
+    """Register a member in ``org``; record the standing history implied by the dates."""
+    _check_org(org)
+    data = validate_member_data(data)
+    member = Member(org=org)
+    for name, value in _apply(member, data).items():
+        setattr(member, name, value)
+    member.full_clean(exclude=["id_number_hash"])
+    member.save()
+    StandingChange.objects.create(member=member, kind=StandingChange.Kind.JOINED, on=member.joined_on)
+    if member.full_member_on:
+        StandingChange.objects.create(member=member, kind=StandingChange.Kind.BECAME_FULL, on=member.full_member_on)
+    fields = [f for f in EDITABLE_FIELDS if f not in {"id_number", "phone"}]
+    changes = {f: [None, audit.jsonable(getattr(member, f))] for f in fields}
+    changes["id_number"] = [None, audit.SENSITIVE_MARK]
+    audit.record(actor=actor, action="create", obj=member, changes=changes)
+    return member
+
+
+@transaction.atomic
+def member_update(*, actor, member: Member, data: dict[str, Any], expected_version: int | None = None) -> dict:
+    """Apply a change to a member record; status changes add to the standing history."""
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    if data.get("id_number") and idnumber.normalize(data["id_number"]) == member.id_number:
+        data = {k: v for k, v in data.items() if k != "id_number"}
+    if "phone" in data and (data["phone"] or "") == member.phone:
+        data = {k: v for k, v in data.items() if k != "phone"}
+    data = validate_member_data(data, instance=member)
+    old_status = member.status
+    model_data = {}
+    if "id_number" in data:
+        number = data.pop("id_number")
+        member.set_id_number(number)
+        model_data["id_number_enc"] = member.id_number_enc
+        model_data["id_number_hash"] = member.id_number_hash
+    if "phone" in data:
+        member.set_phone(data.pop("phone") or "")
+        model_data["phone_enc"] = member.phone_enc
+    model_data.update(data)
+    # Restore the stored ciphertexts so that the diff sees the change.
+    if "id_number_enc" in model_data or "phone_enc" in model_data:
+        stored = Member.objects.values("id_number_enc", "id_number_hash", "phone_enc").get(pk=member.pk)
+        for name, value in stored.items():
+            setattr(member, name, value)
+    diff = object_update(actor=actor, instance=member, data=model_data, expected_version=expected_version)
+    if member.status == Status.FULL and old_status == Status.PROBATIONARY:
+        StandingChange.objects.create(member=member, kind=StandingChange.Kind.BECAME_FULL,
+                                      on=member.full_member_on or timezone.localdate())
+    return diff
+
+
+@transaction.atomic
+def member_move(*, actor, member: Member, org, on: dt.date | None = None, note: str = "") -> Member:
+    """Transfer a member to another organization within the district."""
+    _check_org(org)
+    if org.pk == member.org_id:
+        raise ValidationError({"org": _("The member already belongs to this organization.")})
+    old_org = member.org
+    object_update(actor=actor, instance=member, data={"org": org, "org_path": org.path}, action="transfer")
+    on = on or timezone.localdate()
+    StandingChange.objects.create(member=member, kind=StandingChange.Kind.TRANSFERRED_OUT, on=on,
+                                  note=f"{old_org} → {org}"[:200])
+    return member
+
+
+def reveal_id_number(*, actor, member: Member) -> str:
+    """Return the full ID number and log the access (an unmasked view of personal information)."""
+    audit.record(actor=actor, action="view_sensitive", obj=member, changes={"field": [None, "id_number"]})
+    return member.id_number

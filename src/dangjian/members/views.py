@@ -1,0 +1,133 @@
+"""Member pages: the list with filters, a member's page, the edit form and the reveal of an ID number."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dangjian.core.scoping import can_see_full_id, get_visible_or_404
+from dangjian.members import queries, services
+from dangjian.members.forms import MemberFilterForm, MemberForm
+from dangjian.members.models import Member
+from dangjian.organizations.models import Level, Organization
+
+PAGE_SIZE = 50
+
+
+def _member_orgs(user):
+    return Organization.objects.writable_by(user).filter(dissolved_on__isnull=True).exclude(level=Level.PARTY_GROUP)
+
+
+def _writable_members(user):
+    return Member.objects.writable_by(user)
+
+
+@login_required
+def member_list(request):
+    visible_orgs = Organization.objects.visible_to(request.user)
+    form = MemberFilterForm(request.GET or None, orgs=visible_orgs)
+    filters = form.cleaned_data if form.is_valid() else {}
+    if request.GET.get("org") and not filters.get("org"):
+        raise Http404  # an organization outside the user's subtree does not exist for them
+    qs = queries.member_list(Member.objects.visible_to(request.user), **{
+        k: v for k, v in filters.items() if v not in (None, "", False)})
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    sort_params = params.copy()
+    sort_params.pop("sort", None)
+    return render(request, "members/list.html", {
+        "form": form, "page_obj": page, "query": params.urlencode(), "sort_query": sort_params.urlencode(),
+        "sort": filters.get("sort") or "org", "org": filters.get("org"),
+        "can_create": _member_orgs(request.user).exists(),
+    })
+
+
+@login_required
+def member_me(request):
+    member = Member.objects.filter(user=request.user).first()
+    if member is None:
+        raise Http404
+    return redirect("member-detail", pk=member.pk)
+
+
+@login_required
+def member_detail(request, pk: int):
+    member = get_visible_or_404(Member.objects.visible_to(request.user).select_related("org"), pk=pk)
+    return render(request, "members/detail.html", {
+        "member": member,
+        "history": member.standing_changes.all(),
+        "can_edit": _writable_members(request.user).filter(pk=pk).exists(),
+        "can_reveal": can_see_full_id(request.user) or member.user_id == request.user.pk,
+    })
+
+
+@login_required
+@require_POST
+def member_reveal_id(request, pk: int):
+    """Show the full ID number to a role allowed to see it; every reveal is audited."""
+    member = get_visible_or_404(Member.objects.visible_to(request.user), pk=pk)
+    if not (can_see_full_id(request.user) or member.user_id == request.user.pk):
+        raise Http404
+    number = services.reveal_id_number(actor=request.user, member=member)
+    return render(request, "members/_id_number.html", {"number": number})
+
+
+SECRET_INPUTS = ("id_number", "phone")
+
+
+def _initial(member: Member) -> dict:
+    """Initial form values. Secrets are never sent back to the browser: empty means unchanged."""
+    data = {name: getattr(member, name) for name in MemberForm.FIELDS if name not in SECRET_INPUTS}
+    data["version"] = member.version
+    return data
+
+
+@login_required
+def member_edit(request, pk: int):
+    member = get_visible_or_404(_writable_members(request.user).select_related("org"), pk=pk)
+    form = MemberForm(request.POST or None, initial=_initial(member))
+    for name, masked in (("id_number", member.id_number_masked), ("phone", member.phone_masked)):
+        form.fields[name].required = False
+        form.fields[name].widget.attrs["placeholder"] = masked
+        form.fields[name].help_text = _("Leave empty to keep the current value.")
+    if request.method == "POST" and form.is_valid():
+        data = form.data_for([f for f in MemberForm.FIELDS if f in form.changed_data and f not in SECRET_INPUTS])
+        data.update({f: form.cleaned_data[f] for f in SECRET_INPUTS if form.cleaned_data.get(f)})
+        try:
+            services.member_update(actor=request.user, member=member, data=data,
+                                   expected_version=form.cleaned_data.get("version"))
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("member-detail", pk=member.pk)
+    return render(request, "members/form.html", {"form": form, "member": member,
+                                                 "title": _("Edit %s") % member.name})
+
+
+@login_required
+def member_create(request):
+    orgs = _member_orgs(request.user)
+    if not orgs.exists():
+        raise Http404
+    initial = {}
+    if request.GET.get("org"):
+        initial["org"] = orgs.filter(pk=request.GET["org"]).first() if request.GET["org"].isdigit() else None
+    form = MemberForm(request.POST or None, orgs=orgs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.data_for(MemberForm.FIELDS)
+        try:
+            member = services.member_create(actor=request.user, org=form.cleaned_data["org"], data=data)
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("member-detail", pk=member.pk)
+    return render(request, "members/form.html", {"form": form, "title": _("New member")})

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.forms import StyledForm
+from dangjian.organizations.models import Level, Organization, Sector, code_validator
+
+
+class OrganizationForm(StyledForm):
+    name = forms.CharField(label=_("name"), max_length=100)
+    code = forms.CharField(label=_("code"), max_length=32, required=False, validators=[code_validator],
+                           help_text=_("Leave empty to number it after its parent."))
+    level = forms.ChoiceField(label=_("level"), choices=Level.choices)
+    sector = forms.ChoiceField(label=_("sector"), choices=Sector.choices)
+    has_committee = forms.BooleanField(label=_("has a committee"), required=False)
+    term_starts_on = forms.DateField(label=_("term starts on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    term_ends_on = forms.DateField(label=_("term ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    established_on = forms.DateField(label=_("established on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().upper()
+        if code:
+            clash = Organization.objects.filter(code=code)
+            if self.initial.get("pk"):
+                clash = clash.exclude(pk=self.initial["pk"])
+            if clash.exists():
+                raise forms.ValidationError(_("This code is already used by another organization."))
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if data.get("term_starts_on") and data.get("term_ends_on") and data["term_ends_on"] <= data["term_starts_on"]:
+            self.add_error("term_ends_on", _("The term must end after it starts."))
+        return data
+
+
+class MoveForm(StyledForm):
+    new_parent = forms.ModelChoiceField(label=_("new parent"), queryset=Organization.objects.none())
+    on = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+    def __init__(self, *args, parents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_parent"].queryset = parents if parents is not None else Organization.objects.none()
+
+
+class DissolveForm(StyledForm):
+    on = forms.DateField(label=_("dissolved on"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("note"), max_length=200, required=False)

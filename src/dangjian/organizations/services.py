@@ -1,0 +1,153 @@
+"""Writes to the organization tree. Every function audits itself in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.core import audit, pinyin, tree
+from dangjian.core.services import object_update
+from dangjian.organizations.models import Level, Organization, OrganizationChange
+
+EDITABLE_FIELDS = ("code", "name", "level", "sector", "has_committee", "term_starts_on", "term_ends_on", "secretary",
+                   "established_on")
+
+
+def _next_child_path(parent: Organization | None) -> str:
+    prefix = parent.path if parent else ""
+    siblings = Organization.objects.filter(parent=parent) if parent else Organization.objects.filter(parent__isnull=True)
+    last = siblings.aggregate(m=Max("path"))["m"]
+    number = int(last[-tree.STEP:]) + 1 if last else 1
+    if number > tree.MAX_CHILDREN:
+        raise ValidationError({"parent": _("This organization has reached the maximum number of children.")})
+    return prefix + tree.step(number)
+
+
+def _check_level(level: str, parent: Organization | None) -> None:
+    if parent is None:
+        return
+    if parent.level == Level.PARTY_GROUP:
+        raise ValidationError({"parent": _("A party group cannot have child organizations.")})
+    if level == Level.PARTY_GROUP and parent.level != Level.BRANCH:
+        raise ValidationError({"level": _("A party group must sit inside a branch.")})
+    if parent.level == Level.BRANCH and level != Level.PARTY_GROUP:
+        raise ValidationError({"parent": _("Only party groups can sit inside a branch.")})
+    if not parent.is_active:
+        raise ValidationError({"parent": _("The parent organization has been dissolved.")})
+
+
+@transaction.atomic
+def organization_create(*, actor, parent: Organization | None, data: dict[str, Any], units=()) -> Organization:
+    """Create an organization under ``parent`` (a root when None)."""
+    if parent is not None:
+        parent = Organization.objects.select_for_update().get(pk=parent.pk)
+    _check_level(data.get("level", ""), parent)
+    org = Organization(parent=parent, **data)
+    if not org.code and parent is not None:
+        org.code = f"{parent.code}-{Organization.objects.filter(parent=parent).count() + 1:03d}"
+    org.path = _next_child_path(parent)
+    org.depth = tree.depth(org.path)
+    org.name_pinyin = pinyin.full(org.name)
+    org.name_initials = pinyin.initials(org.name)
+    org.full_clean()
+    org.save()
+    if units:
+        org.units.set(units)
+    OrganizationChange.objects.create(org=org, kind=OrganizationChange.Kind.CREATE,
+                                      on=org.established_on or timezone.localdate(), new_parent=parent, actor=_user(actor))
+    audit.record(actor=actor, action="create", obj=org,
+                 changes={k: [None, audit.jsonable(getattr(org, k))] for k in ("code", "name", "level", "sector")})
+    return org
+
+
+@transaction.atomic
+def organization_update(*, actor, org: Organization, data: dict[str, Any], expected_version: int | None = None):
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    old_name = org.name
+    if "level" in data and data["level"] != org.level:
+        _check_level(data["level"], org.parent)
+    if "name" in data:
+        data = {**data, "name_pinyin": pinyin.full(data["name"]), "name_initials": pinyin.initials(data["name"])}
+    diff = object_update(actor=actor, instance=org, data=data, expected_version=expected_version)
+    if "name" in diff:
+        OrganizationChange.objects.create(org=org, kind=OrganizationChange.Kind.RENAME, on=timezone.localdate(),
+                                          old_value=old_name, new_value=org.name, actor=_user(actor))
+    return diff
+
+
+@transaction.atomic
+def organization_move(*, actor, org: Organization, new_parent: Organization, on: dt.date | None = None,
+                      note: str = "") -> Organization:
+    """Move a whole subtree under ``new_parent``: one locked service rewriting paths by prefix."""
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    new_parent = Organization.objects.select_for_update().get(pk=new_parent.pk)
+    if new_parent.path.startswith(org.path):
+        raise ValidationError({"parent": _("An organization cannot be moved under itself or its own subtree.")})
+    if new_parent.pk == org.parent_id:
+        raise ValidationError({"parent": _("The organization is already under this parent.")})
+    _check_level(org.level, new_parent)
+    old_path, old_parent = org.path, org.parent
+    new_path = _next_child_path(new_parent)
+    cut = len(old_path) + 1
+    depth_shift = tree.depth(new_path) - tree.depth(old_path)
+    subtree = Organization.objects.in_subtree(old_path)
+    subtree.update(path=Concat(Value(new_path), Substr("path", cut)), depth=F("depth") + depth_shift)
+    Organization.objects.filter(pk=org.pk).update(parent=new_parent)
+    _rewrite_scoped_paths(old_path, new_path)
+    # Audit events keep the path they were written with: history is not rewritten.
+    org.refresh_from_db()
+    OrganizationChange.objects.create(org=org, kind=OrganizationChange.Kind.MOVE, on=on or timezone.localdate(),
+                                      old_parent=old_parent, new_parent=new_parent, old_value=old_path,
+                                      new_value=org.path, note=note, actor=_user(actor))
+    audit.record(actor=actor, action="move", obj=org,
+                 changes={"parent": [old_parent.pk if old_parent else None, new_parent.pk]})
+    return org
+
+
+def _rewrite_scoped_paths(old_path: str, new_path: str) -> None:
+    """Every table that copies the organization path follows the move."""
+    from django.apps import apps
+
+    from dangjian.core.models import OrgScoped
+
+    cut = len(old_path) + 1
+    for model in apps.get_models():
+        if issubclass(model, OrgScoped):
+            model.objects.filter(tree.subtree_q("org_path", old_path)).update(
+                org_path=Concat(Value(new_path), Substr("org_path", cut))
+            )
+
+
+@transaction.atomic
+def organization_dissolve(*, actor, org: Organization, on: dt.date, note: str = "") -> Organization:
+    """Dissolve an organization. It must have no active children and no current members."""
+    from dangjian.members.queries import current_member_count
+
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    if org.dissolved_on:
+        raise ValidationError({"dissolved_on": _("This organization is already dissolved.")})
+    if org.children.filter(dissolved_on__isnull=True).exists():
+        raise ValidationError({"dissolved_on": _("Dissolve or move its child organizations first.")})
+    if current_member_count(org) > 0:
+        raise ValidationError({"dissolved_on": _("Transfer its members to another organization first.")})
+    if org.established_on and on < org.established_on:
+        raise ValidationError({"dissolved_on": _("An organization cannot be dissolved before it was established.")})
+    org.dissolved_on = on
+    org.save(update_fields=["dissolved_on", "updated_at"])
+    OrganizationChange.objects.create(org=org, kind=OrganizationChange.Kind.DISSOLVE, on=on, note=note,
+                                      actor=_user(actor))
+    audit.record(actor=actor, action="dissolve", obj=org, changes={"dissolved_on": [None, on.isoformat()]})
+    return org
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None

@@ -1,0 +1,166 @@
+"""Organization pages: the tree browser, an organization's page, warnings, and tree edits."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.core import tree
+from dangjian.core.scoping import get_visible_or_404
+from dangjian.members.models import Member
+from dangjian.members.queries import child_member_counts, direct_counts, subtree_breakdown
+from dangjian.organizations import queries, services
+from dangjian.organizations.forms import DissolveForm, MoveForm, OrganizationForm
+from dangjian.organizations.models import Organization
+
+
+def _visible(request):
+    return Organization.objects.visible_to(request.user)
+
+
+@login_required
+def tree_view(request):
+    """The tree, starting at the user's own organizations; children load on demand."""
+    q = request.GET.get("q", "").strip()
+    results = None
+    if q:
+        visible = _visible(request)
+        key = q.lower()
+        results = visible.filter(
+            Q(name__contains=q) | Q(code__iexact=q) | Q(code__istartswith=q)
+            | Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
+        ).order_by("path")[:50]
+    roots = queries.visible_roots(request.user).annotate(
+        child_count=Count("children", filter=Q(children__dissolved_on__isnull=True)))
+    if not roots and not request.user.is_authenticated:
+        raise Http404
+    return render(request, "organizations/tree.html", {"roots": roots, "q": q, "results": results})
+
+
+@login_required
+def children(request, pk: int):
+    org = get_visible_or_404(_visible(request), pk=pk)
+    kids = queries.children_of(org, _visible(request)).filter(dissolved_on__isnull=True)
+    return render(request, "organizations/_children.html", {"children": kids})
+
+
+@login_required
+def detail(request, pk: int):
+    visible = _visible(request)
+    org = get_visible_or_404(visible.select_related("parent", "secretary"), pk=pk)
+    kids = list(queries.children_of(org, visible).filter(dissolved_on__isnull=True)[:200])
+    per_child = child_member_counts(org)
+    for kid in kids:
+        kid.member_total = per_child.get(kid.path, 0)
+    own = visible.filter(pk=org.pk).annotate(unit_count=Count("units"))
+    counts = direct_counts(org)
+    own_warnings = queries.warnings_for(own, {org.pk: counts})
+    return render(request, "organizations/detail.html", {
+        "org": org,
+        "ancestors": queries.ancestors_of(org).filter(pk__in=visible.values("pk")),
+        "children": kids,
+        "direct_members": direct_members,
+        "direct_count": counts["total"],
+        "warnings": own_warnings,
+        "orgs": queries.subtree_org_breakdown(org.path),
+        "members": subtree_breakdown(org.path),
+        "history": org.changes.select_related("old_parent", "new_parent")[:20],
+        "can_edit": Organization.objects.writable_by(request.user).filter(pk=org.pk).exists(),
+    })
+
+
+@login_required
+def warnings_list(request):
+    """Data-quality warnings for every organization the user sees."""
+    found = queries.subtree_warnings(_visible(request))
+    code = request.GET.get("code", "")
+    if code:
+        found = [w for w in found if w.code == code]
+    return render(request, "organizations/warnings.html", {"warnings": found, "code": code,
+                                                            "codes": queries.WARNING_LABELS.items()})
+
+
+def _form_initial(org: Organization) -> dict:
+    return {"pk": org.pk, "name": org.name, "code": org.code, "level": org.level, "sector": org.sector,
+            "has_committee": org.has_committee, "term_starts_on": org.term_starts_on,
+            "term_ends_on": org.term_ends_on, "established_on": org.established_on, "version": org.version}
+
+
+@login_required
+def edit(request, pk: int):
+    org = get_visible_or_404(Organization.objects.writable_by(request.user), pk=pk)
+    form = OrganizationForm(request.POST or None, initial=_form_initial(org))
+    if request.method == "POST" and form.is_valid():
+        data = form.data_for(["name", "code", "level", "sector", "has_committee", "term_starts_on", "term_ends_on",
+                              "established_on"])
+        if not data["code"]:
+            data.pop("code")
+        try:
+            services.organization_update(actor=request.user, org=org, data=data,
+                                         expected_version=form.cleaned_data.get("version"))
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("org-detail", pk=org.pk)
+    return render(request, "organizations/form.html", {"form": form, "org": org, "title": _("Edit organization")})
+
+
+@login_required
+def create_child(request, pk: int):
+    parent = get_visible_or_404(Organization.objects.writable_by(request.user), pk=pk)
+    form = OrganizationForm(request.POST or None, initial={"sector": parent.sector, "level": "branch"})
+    if request.method == "POST" and form.is_valid():
+        data = form.data_for(["name", "code", "level", "sector", "has_committee", "term_starts_on", "term_ends_on",
+                              "established_on"])
+        try:
+            child = services.organization_create(actor=request.user, parent=parent, data=data)
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Created."))
+            return redirect("org-detail", pk=child.pk)
+    return render(request, "organizations/form.html", {"form": form, "org": parent,
+                                                       "title": _("New organization under %s") % parent.name})
+
+
+@login_required
+def move(request, pk: int):
+    writable = Organization.objects.writable_by(request.user)
+    org = get_visible_or_404(writable.exclude(parent__isnull=True), pk=pk)
+    parents = writable.filter(dissolved_on__isnull=True).exclude(tree.subtree_q("path", org.path)).exclude(
+        level__in=["branch", "party_group"])
+    form = MoveForm(request.POST or None, parents=parents, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_move(actor=request.user, org=org, new_parent=form.cleaned_data["new_parent"],
+                                       on=form.cleaned_data["on"], note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Moved."))
+            return redirect("org-detail", pk=org.pk)
+    return render(request, "organizations/form.html", {"form": form, "org": org, "title": _("Move %s") % org.name})
+
+
+@login_required
+def dissolve(request, pk: int):
+    org = get_visible_or_404(Organization.objects.writable_by(request.user).exclude(parent__isnull=True), pk=pk)
+    form = DissolveForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_dissolve(actor=request.user, org=org, on=form.cleaned_data["on"],
+                                           note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Dissolved."))
+            return redirect("org-detail", pk=org.pk)
+    return render(request, "organizations/form.html", {"form": form, "org": org,
+                                                       "title": _("Dissolve %s") % org.name})
