@@ -95,9 +95,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": env_str("DANGJIAN_TEST_SQLITE", "")} if env_str(
-        "DANGJIAN_TEST_SQLITE"
-    ) else {}
+    DATABASES["default"]["TEST"] = (
+        {"NAME": env_str("DANGJIAN_TEST_SQLITE", "")} if env_str("DANGJIAN_TEST_SQLITE") else {}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

@@ -13,7 +13,7 @@ class RequestContext:
     request_id: str = ""
 
 
-current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("dangjian_request", default=RequestContext())
+current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("dangjian_request", default=RequestContext())  # noqa: B039 - frozen dataclass
 
 
 @contextmanager

@@ -93,4 +93,4 @@ def get_visible_or_404(queryset, **lookup):
         raise Http404 from exc
 
 
-__all__ = ["OrganizationQuerySet", "Role", "ScopedQuerySet", "Scope", "get_visible_or_404", "scopes"]
+__all__ = ["OrganizationQuerySet", "Role", "Scope", "ScopedQuerySet", "get_visible_or_404", "scopes"]

@@ -55,8 +55,9 @@ def check_version(instance: models.Model, expected_version: int | None) -> None:
 
 
 @transaction.atomic
-def object_update(*, actor, instance: models.Model, data: dict[str, Any], expected_version: int | None = None,
-                  action: str = "update") -> dict[str, list[Any]]:
+def object_update(
+    *, actor, instance: models.Model, data: dict[str, Any], expected_version: int | None = None, action: str = "update"
+) -> dict[str, list[Any]]:
     """Apply ``data`` to ``instance``; validate; save with a version bump; audit the change."""
     if hasattr(instance, "version"):
         fresh = type(instance).objects.select_for_update().only("version").get(pk=instance.pk)
@@ -83,8 +84,12 @@ def object_create(*, actor, instance: models.Model, action: str = "create") -> m
     instance.full_clean()
     instance.save()
     names = [f.name for f in instance._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}]
-    audit.record(actor=actor, action=action, obj=instance,
-                 changes=changed_fields(dict.fromkeys(names), snapshot(instance, names)))
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=instance,
+        changes=changed_fields(dict.fromkeys(names), snapshot(instance, names)),
+    )
     return instance
 
 
@@ -102,8 +107,13 @@ def parameter_set(*, actor, key: str, value: Any, effective_from: dt.date | None
     row, _created = Parameter.objects.update_or_create(
         key=key, effective_from=effective_from, defaults={"value": value, "note": note, "created_by": actor}
     )
-    audit.record(actor=actor, action="parameter_set", obj=row, object_repr=key,
-                 changes={"value": [None, value], "effective_from": [None, effective_from.isoformat()]})
+    audit.record(
+        actor=actor,
+        action="parameter_set",
+        obj=row,
+        object_repr=key,
+        changes={"value": [None, value], "effective_from": [None, effective_from.isoformat()]},
+    )
     return row
 
 
@@ -111,6 +121,11 @@ def parameter_set(*, actor, key: str, value: Any, effective_from: dt.date | None
 def role_grant(*, actor, user, role: str, org) -> RoleAssignment:
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, org=org)
     if created:
-        audit.record(actor=actor, action="role_grant", obj=assignment, org=org,
-                     changes={"user": [None, user.username], "role": [None, role]})
+        audit.record(
+            actor=actor,
+            action="role_grant",
+            obj=assignment,
+            org=org,
+            changes={"user": [None, user.username], "role": [None, role]},
+        )
     return assignment

@@ -27,22 +27,31 @@ def require_role(user, *roles: str) -> None:
 
 @login_required
 def home(request):
-    from dangjian.organizations.queries import subtree_org_breakdown, subtree_warnings, visible_roots
     from dangjian.organizations.models import Organization
+    from dangjian.organizations.queries import subtree_org_breakdown, subtree_warnings, visible_roots
 
     roots = list(visible_roots(request.user))
     warnings = subtree_warnings(Organization.objects.visible_to(request.user)) if roots else []
     summaries = [(root, subtree_org_breakdown(root.path)) for root in roots[:5]]
-    return render(request, "core/home.html", {
-        "roots": roots, "warnings": warnings[:10], "warning_count": len(warnings), "summaries": summaries,
-    })
+    return render(
+        request,
+        "core/home.html",
+        {
+            "roots": roots,
+            "warnings": warnings[:10],
+            "warning_count": len(warnings),
+            "summaries": summaries,
+        },
+    )
 
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=gettext_lazy("Actor"), required=False)
     action = forms.CharField(label=gettext_lazy("Action"), required=False)
     object_type = forms.CharField(label=gettext_lazy("Object type"), required=False)
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
@@ -77,14 +86,18 @@ def audit_log(request):
 class ParameterForm(forms.Form):
     key = forms.ChoiceField(label=gettext_lazy("Rule"))
     value = forms.IntegerField(label=gettext_lazy("Value"), min_value=0, max_value=100000)
-    effective_from = forms.DateField(label=gettext_lazy("Effective from"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(
+        label=gettext_lazy("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=200)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["key"].choices = [(k, f"{label}（{k}）") for k, (_v, label) in parameters.DEFAULTS.items()]
         for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control")
+            field.widget.attrs.setdefault(
+                "class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            )
 
 
 @login_required
@@ -99,8 +112,13 @@ def parameter_list(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.parameter_set(actor=request.user, key=data["key"], value=data["value"],
-                                       effective_from=data["effective_from"], note=data["note"])
+                services.parameter_set(
+                    actor=request.user,
+                    key=data["key"],
+                    value=data["value"],
+                    effective_from=data["effective_from"],
+                    note=data["note"],
+                )
             except ValidationError as exc:
                 for field, errs in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errs)
@@ -110,4 +128,6 @@ def parameter_list(request):
     current = parameters.get_many(list(parameters.DEFAULTS))
     rows = [(key, label, current[key]) for key, (_v, label) in parameters.DEFAULTS.items()]
     history = Parameter.objects.select_related("created_by").order_by("key", "-effective_from")
-    return render(request, "core/parameters.html", {"rows": rows, "history": history, "form": form, "can_edit": at_root})
+    return render(
+        request, "core/parameters.html", {"rows": rows, "history": history, "form": form, "can_edit": at_root}
+    )

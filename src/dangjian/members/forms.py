@@ -13,8 +13,12 @@ DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
 
 class MemberForm(StyledForm):
     name = forms.CharField(label=_("name"), max_length=64)
-    id_number = forms.CharField(label=_("ID number"), max_length=18, min_length=18,
-                                help_text=_("18 characters; birth date and gender are checked against it."))
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=18,
+        min_length=18,
+        help_text=_("18 characters; birth date and gender are checked against it."),
+    )
     gender = forms.ChoiceField(label=_("gender"), choices=[("", "—"), *Gender.choices], required=False)
     birth_date = forms.DateField(label=_("birth date"), required=False, **DATE)
     ethnicity = forms.CharField(label=_("ethnicity"), max_length=16, initial="汉族")
@@ -30,15 +34,33 @@ class MemberForm(StyledForm):
     holds_post = forms.BooleanField(label=_("holds a post"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    FIELDS = ("name", "id_number", "gender", "birth_date", "ethnicity", "phone", "education", "occupation", "status",
-              "joined_on", "full_member_on", "mobile", "mobile_destination", "in_hardship", "holds_post")
+    FIELDS = (
+        "name",
+        "id_number",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "phone",
+        "education",
+        "occupation",
+        "status",
+        "joined_on",
+        "full_member_on",
+        "mobile",
+        "mobile_destination",
+        "in_hardship",
+        "holds_post",
+    )
 
     def __init__(self, *args, orgs=None, **kwargs):
         super().__init__(*args, **kwargs)
         if orgs is not None:
-            self.fields = {"org": forms.ModelChoiceField(label=_("organization"), queryset=orgs,
-                                                         widget=forms.Select(attrs={"class": "form-select"})),
-                           **self.fields}
+            self.fields = {
+                "org": forms.ModelChoiceField(
+                    label=_("organization"), queryset=orgs, widget=forms.Select(attrs={"class": "form-select"})
+                ),
+                **self.fields,
+            }
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -49,24 +71,42 @@ class MemberForm(StyledForm):
 
 class MemberFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=64)
-    org = forms.ModelChoiceField(label=_("organization"), queryset=Organization.objects.none(), required=False,
-                                 widget=forms.HiddenInput)
+    org = forms.ModelChoiceField(
+        label=_("organization"), queryset=Organization.objects.none(), required=False, widget=forms.HiddenInput
+    )
     direct = forms.BooleanField(required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(label=_("status"), choices=[("", _("All")), *Status.choices], required=False)
     gender = forms.ChoiceField(label=_("gender"), choices=[("", _("All")), *Gender.choices], required=False)
     education = forms.ChoiceField(label=_("education"), choices=[("", _("All")), *Education.choices], required=False)
     age = forms.ChoiceField(label=_("age"), choices=[("", _("All"))] + [(b, b) for b, _u in AGE_BANDS], required=False)
-    flag = forms.ChoiceField(label=_("Other"), required=False, choices=[
-        ("", _("All")), ("mobile", _("mobile member")), ("in_hardship", _("in hardship")),
-        ("senior", _("senior")), ("no_post", _("without a post")), ("holds_post", _("holds a post"))])
-    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[
-        (s, s) for s in ("name", "-name", "birth_date", "-birth_date", "joined_on", "-joined_on", "org", "-org")])
+    flag = forms.ChoiceField(
+        label=_("Other"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("mobile", _("mobile member")),
+            ("in_hardship", _("in hardship")),
+            ("senior", _("senior")),
+            ("no_post", _("without a post")),
+            ("holds_post", _("holds a post")),
+        ],
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        widget=forms.HiddenInput,
+        choices=[
+            (s, s) for s in ("name", "-name", "birth_date", "-birth_date", "joined_on", "-joined_on", "org", "-org")
+        ],
+    )
 
     def __init__(self, *args, orgs=None, **kwargs):
         super().__init__(*args, **kwargs)
         if orgs is not None:
             self.fields["org"].queryset = orgs
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             if not isinstance(field.widget, forms.HiddenInput):
-                field.widget.attrs["class"] = "form-select form-select-sm" if isinstance(
-                    field.widget, forms.Select) else "form-control form-control-sm"
+                field.widget.attrs["class"] = (
+                    "form-select form-select-sm"
+                    if isinstance(field.widget, forms.Select)
+                    else "form-control form-control-sm"
+                )

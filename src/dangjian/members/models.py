@@ -11,11 +11,10 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core import crypto, idnumber
+from dangjian.core import crypto, idnumber, tree
 from dangjian.core.models import OrgScoped
-from dangjian.core.scoping import ScopedQuerySet, has_role, paths_for
-from dangjian.core import tree
 from dangjian.core.roles import WRITE_ROLES, Role
+from dangjian.core.scoping import ScopedQuerySet, has_role, paths_for
 
 
 class Gender(models.TextChoices):

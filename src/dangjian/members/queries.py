@@ -13,7 +13,13 @@ from dangjian.core import tree
 from dangjian.members.models import Education, Gender, Member, Status, years_before
 
 AGE_BANDS: list[tuple[str, int | None]] = [
-    ("≤30", 30), ("31–35", 35), ("36–45", 45), ("46–55", 55), ("56–60", 60), ("61–70", 70), ("≥71", None),
+    ("≤30", 30),
+    ("31–35", 35),
+    ("36–45", 45),
+    ("46–55", 55),
+    ("56–60", 60),
+    ("61–70", 70),
+    ("≥71", None),
 ]
 
 
@@ -23,16 +29,24 @@ def current_member_count(org) -> int:
 
 def direct_counts(org) -> dict[str, int]:
     """Current members directly in ``org`` (not its children): total and full."""
-    return Member.objects.current().filter(org=org).aggregate(
-        total=Count("id"), full=Count("id", filter=Q(status=Status.FULL)))
+    return (
+        Member.objects.current()
+        .filter(org=org)
+        .aggregate(total=Count("id"), full=Count("id", filter=Q(status=Status.FULL)))
+    )
 
 
 def child_member_counts(org) -> dict[str, int]:
     """``{child path: current members in that child's subtree}`` for every child of ``org``: one query."""
     width = len(org.path) + tree.STEP
     rows = (
-        Member.objects.current().filter(tree.subtree_q("org_path", org.path)).exclude(org_path=org.path)
-        .annotate(child=Substr("org_path", 1, width)).values("child").annotate(n=Count("id")).order_by()
+        Member.objects.current()
+        .filter(tree.subtree_q("org_path", org.path))
+        .exclude(org_path=org.path)
+        .annotate(child=Substr("org_path", 1, width))
+        .values("child")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     return {r["child"]: r["n"] for r in rows}
 
@@ -50,12 +64,28 @@ def age_band_q(label: str, on: dt.date) -> Q:
     raise ValueError(label)
 
 
-SORTS = {"name": ("name_pinyin", "id"), "birth_date": ("birth_date", "id"), "joined_on": ("joined_on", "id"),
-         "org": ("org_path", "name_pinyin", "id")}
+SORTS = {
+    "name": ("name_pinyin", "id"),
+    "birth_date": ("birth_date", "id"),
+    "joined_on": ("joined_on", "id"),
+    "org": ("org_path", "name_pinyin", "id"),
+}
 
 
-def member_list(visible, *, org=None, direct=False, q="", status="", gender="", education="", age="", flag="",
-                sort="", on: dt.date | None = None):
+def member_list(
+    visible,
+    *,
+    org=None,
+    direct=False,
+    q="",
+    status="",
+    gender="",
+    education="",
+    age="",
+    flag="",
+    sort="",
+    on: dt.date | None = None,
+):
     """The filtered, sorted member list of a subtree (or of one organization with ``direct``)."""
     on = on or timezone.localdate()
     qs = visible.current().select_related("org")
@@ -110,8 +140,11 @@ def subtree_breakdown(path: str, on: dt.date | None = None) -> dict:
         total += row["n"]
         for key in ("status", "gender", "education", "band"):
             by[key][row[key]] += row["n"]
-    labels = {"status": dict(Status.choices), "gender": dict(Gender.choices),
-              "education": {**dict(Education.choices), "": "—"}}
+    labels = {
+        "status": dict(Status.choices),
+        "gender": dict(Gender.choices),
+        "education": {**dict(Education.choices), "": "—"},
+    }
     result = {"total": total}
     for key in ("status", "gender", "education"):
         result[key] = [(code, labels[key].get(code, code), by[key][code]) for code in labels[key] if by[key][code]]
@@ -125,7 +158,9 @@ def branch_counts(paths: list[str]) -> dict[int, dict[str, int]]:
     if query is None:
         return {}
     rows = (
-        Member.objects.current().filter(query).values("org_id")
+        Member.objects.current()
+        .filter(query)
+        .values("org_id")
         .annotate(total=Count("id"), full=Count("id", filter=Q(status=Status.FULL)))
         .order_by()
     )

@@ -18,8 +18,21 @@ from dangjian.organizations.models import Level
 # Fields a form, an import row or an API payload may set. ``id_number`` and ``phone`` are
 # plaintext here and stored encrypted.
 EDITABLE_FIELDS = (
-    "name", "gender", "ethnicity", "birth_date", "id_number", "phone", "education", "occupation",
-    "joined_on", "full_member_on", "status", "mobile", "mobile_destination", "in_hardship", "holds_post",
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "phone",
+    "education",
+    "occupation",
+    "joined_on",
+    "full_member_on",
+    "status",
+    "mobile",
+    "mobile_destination",
+    "in_hardship",
+    "holds_post",
 )
 
 
@@ -40,7 +53,8 @@ def validate_member_data(data: dict[str, Any], *, instance: Member | None = None
             data["gender"] = data.get("gender") or info.gender
             if data["birth_date"] != info.birth_date:
                 errors["birth_date"] = _("The birth date does not agree with the ID number (%(d)s).") % {
-                    "d": info.birth_date.isoformat()}
+                    "d": info.birth_date.isoformat()
+                }
             if data["gender"] != info.gender:
                 errors["gender"] = _("The gender does not agree with the ID number.")
             duplicate = Member.objects.filter(id_number_hash=crypto.blind_index(info.number))
@@ -150,8 +164,9 @@ def member_update(*, actor, member: Member, data: dict[str, Any], expected_versi
             setattr(member, name, value)
     diff = object_update(actor=actor, instance=member, data=model_data, expected_version=expected_version)
     if member.status == Status.FULL and old_status == Status.PROBATIONARY:
-        StandingChange.objects.create(member=member, kind=StandingChange.Kind.BECAME_FULL,
-                                      on=member.full_member_on or timezone.localdate())
+        StandingChange.objects.create(
+            member=member, kind=StandingChange.Kind.BECAME_FULL, on=member.full_member_on or timezone.localdate()
+        )
     return diff
 
 
@@ -164,8 +179,9 @@ def member_move(*, actor, member: Member, org, on: dt.date | None = None, note: 
     old_org = member.org
     object_update(actor=actor, instance=member, data={"org": org, "org_path": org.path}, action="transfer")
     on = on or timezone.localdate()
-    StandingChange.objects.create(member=member, kind=StandingChange.Kind.TRANSFERRED_OUT, on=on,
-                                  note=f"{old_org} → {org}"[:200])
+    StandingChange.objects.create(
+        member=member, kind=StandingChange.Kind.TRANSFERRED_OUT, on=on, note=f"{old_org} → {org}"[:200]
+    )
     return member
 
 

@@ -35,18 +35,27 @@ def member_list(request):
     filters = form.cleaned_data if form.is_valid() else {}
     if request.GET.get("org") and not filters.get("org"):
         raise Http404  # an organization outside the user's subtree does not exist for them
-    qs = queries.member_list(Member.objects.visible_to(request.user), **{
-        k: v for k, v in filters.items() if v not in (None, "", False)})
+    qs = queries.member_list(
+        Member.objects.visible_to(request.user), **{k: v for k, v in filters.items() if v not in (None, "", False)}
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     sort_params = params.copy()
     sort_params.pop("sort", None)
-    return render(request, "members/list.html", {
-        "form": form, "page_obj": page, "query": params.urlencode(), "sort_query": sort_params.urlencode(),
-        "sort": filters.get("sort") or "org", "org": filters.get("org"),
-        "can_create": _member_orgs(request.user).exists(),
-    })
+    return render(
+        request,
+        "members/list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "query": params.urlencode(),
+            "sort_query": sort_params.urlencode(),
+            "sort": filters.get("sort") or "org",
+            "org": filters.get("org"),
+            "can_create": _member_orgs(request.user).exists(),
+        },
+    )
 
 
 @login_required
@@ -60,12 +69,16 @@ def member_me(request):
 @login_required
 def member_detail(request, pk: int):
     member = get_visible_or_404(Member.objects.visible_to(request.user).select_related("org"), pk=pk)
-    return render(request, "members/detail.html", {
-        "member": member,
-        "history": member.standing_changes.all(),
-        "can_edit": _writable_members(request.user).filter(pk=pk).exists(),
-        "can_reveal": can_see_full_id(request.user) or member.user_id == request.user.pk,
-    })
+    return render(
+        request,
+        "members/detail.html",
+        {
+            "member": member,
+            "history": member.standing_changes.all(),
+            "can_edit": _writable_members(request.user).filter(pk=pk).exists(),
+            "can_reveal": can_see_full_id(request.user) or member.user_id == request.user.pk,
+        },
+    )
 
 
 @login_required
@@ -101,15 +114,15 @@ def member_edit(request, pk: int):
         data = form.data_for([f for f in MemberForm.FIELDS if f in form.changed_data and f not in SECRET_INPUTS])
         data.update({f: form.cleaned_data[f] for f in SECRET_INPUTS if form.cleaned_data.get(f)})
         try:
-            services.member_update(actor=request.user, member=member, data=data,
-                                   expected_version=form.cleaned_data.get("version"))
+            services.member_update(
+                actor=request.user, member=member, data=data, expected_version=form.cleaned_data.get("version")
+            )
         except ValidationError as exc:
             form.apply_errors(exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("member-detail", pk=member.pk)
-    return render(request, "members/form.html", {"form": form, "member": member,
-                                                 "title": _("Edit %s") % member.name})
+    return render(request, "members/form.html", {"form": form, "member": member, "title": _("Edit %s") % member.name})
 
 
 @login_required

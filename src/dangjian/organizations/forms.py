@@ -9,14 +9,25 @@ from dangjian.organizations.models import Level, Organization, Sector, code_vali
 
 class OrganizationForm(StyledForm):
     name = forms.CharField(label=_("name"), max_length=100)
-    code = forms.CharField(label=_("code"), max_length=32, required=False, validators=[code_validator],
-                           help_text=_("Leave empty to number it after its parent."))
+    code = forms.CharField(
+        label=_("code"),
+        max_length=32,
+        required=False,
+        validators=[code_validator],
+        help_text=_("Leave empty to number it after its parent."),
+    )
     level = forms.ChoiceField(label=_("level"), choices=Level.choices)
     sector = forms.ChoiceField(label=_("sector"), choices=Sector.choices)
     has_committee = forms.BooleanField(label=_("has a committee"), required=False)
-    term_starts_on = forms.DateField(label=_("term starts on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    term_ends_on = forms.DateField(label=_("term ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    established_on = forms.DateField(label=_("established on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    term_starts_on = forms.DateField(
+        label=_("term starts on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    term_ends_on = forms.DateField(
+        label=_("term ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    established_on = forms.DateField(
+        label=_("established on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean_code(self):

@@ -80,7 +80,11 @@ class Organization(TimeStamped):
     term_starts_on = models.DateField(_("term starts on"), null=True, blank=True)
     term_ends_on = models.DateField(_("term ends on"), null=True, blank=True)
     secretary = models.ForeignKey(
-        "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("secretary"),
     )
     established_on = models.DateField(_("established on"), null=True, blank=True)

@@ -57,8 +57,11 @@ def visible_roots(user):
 
 def subtree_org_breakdown(path: str) -> dict:
     rows = (
-        Organization.objects.in_subtree(path).filter(dissolved_on__isnull=True)
-        .values("level", "sector").annotate(n=Count("id")).order_by()
+        Organization.objects.in_subtree(path)
+        .filter(dissolved_on__isnull=True)
+        .values("level", "sector")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     by_level: dict[str, int] = {}
     by_sector: dict[str, int] = {}
@@ -85,21 +88,55 @@ def warnings_for(orgs, counts: dict[int, dict[str, int]], on: dt.date | None = N
             c = counts.get(org.pk, {"total": 0, "full": 0})
             joint = getattr(org, "unit_count", 0) > 1
             if c["full"] < rule["branch.joint_below_full_members"] and not joint:
-                found.append(Warning(org, "joint", _("Only %(n)d full members (fewer than %(min)d): consider a joint "
-                                                     "branch.") % {"n": c["full"], "min": rule["branch.joint_below_full_members"]}, "warning"))
+                found.append(
+                    Warning(
+                        org,
+                        "joint",
+                        _("Only %(n)d full members (fewer than %(min)d): consider a joint branch.")
+                        % {"n": c["full"], "min": rule["branch.joint_below_full_members"]},
+                        "warning",
+                    )
+                )
             if c["full"] >= rule["branch.committee_from_full_members"] and not org.has_committee:
-                found.append(Warning(org, "committee", _("%(n)d full members (%(min)d or more) but no branch committee.")
-                                     % {"n": c["full"], "min": rule["branch.committee_from_full_members"]}, "warning"))
+                found.append(
+                    Warning(
+                        org,
+                        "committee",
+                        _("%(n)d full members (%(min)d or more) but no branch committee.")
+                        % {"n": c["full"], "min": rule["branch.committee_from_full_members"]},
+                        "warning",
+                    )
+                )
             if c["total"] > rule["branch.split_above_members"]:
-                found.append(Warning(org, "split", _("%(n)d members (more than %(max)d): consider splitting the "
-                                                     "branch.") % {"n": c["total"], "max": rule["branch.split_above_members"]}, "warning"))
+                found.append(
+                    Warning(
+                        org,
+                        "split",
+                        _("%(n)d members (more than %(max)d): consider splitting the branch.")
+                        % {"n": c["total"], "max": rule["branch.split_above_members"]},
+                        "warning",
+                    )
+                )
         if org.term_ends_on:
             if org.term_ends_on < on:
-                found.append(Warning(org, "term_ended", _("The term of office ended on %(d)s; renewal is overdue.")
-                                     % {"d": org.term_ends_on.isoformat()}, "danger"))
+                found.append(
+                    Warning(
+                        org,
+                        "term_ended",
+                        _("The term of office ended on %(d)s; renewal is overdue.")
+                        % {"d": org.term_ends_on.isoformat()},
+                        "danger",
+                    )
+                )
             elif org.term_ends_on <= on + lead:
-                found.append(Warning(org, "term_ending", _("The term of office ends on %(d)s.")
-                                     % {"d": org.term_ends_on.isoformat()}, "warning"))
+                found.append(
+                    Warning(
+                        org,
+                        "term_ending",
+                        _("The term of office ends on %(d)s.") % {"d": org.term_ends_on.isoformat()},
+                        "warning",
+                    )
+                )
     return found
 
 

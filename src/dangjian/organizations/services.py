@@ -16,15 +16,26 @@ from dangjian.core import audit, pinyin, tree
 from dangjian.core.services import object_update
 from dangjian.organizations.models import Level, Organization, OrganizationChange
 
-EDITABLE_FIELDS = ("code", "name", "level", "sector", "has_committee", "term_starts_on", "term_ends_on", "secretary",
-                   "established_on")
+EDITABLE_FIELDS = (
+    "code",
+    "name",
+    "level",
+    "sector",
+    "has_committee",
+    "term_starts_on",
+    "term_ends_on",
+    "secretary",
+    "established_on",
+)
 
 
 def _next_child_path(parent: Organization | None) -> str:
     prefix = parent.path if parent else ""
-    siblings = Organization.objects.filter(parent=parent) if parent else Organization.objects.filter(parent__isnull=True)
+    siblings = (
+        Organization.objects.filter(parent=parent) if parent else Organization.objects.filter(parent__isnull=True)
+    )
     last = siblings.aggregate(m=Max("path"))["m"]
-    number = int(last[-tree.STEP:]) + 1 if last else 1
+    number = int(last[-tree.STEP :]) + 1 if last else 1
     if number > tree.MAX_CHILDREN:
         raise ValidationError({"parent": _("This organization has reached the maximum number of children.")})
     return prefix + tree.step(number)
@@ -60,10 +71,19 @@ def organization_create(*, actor, parent: Organization | None, data: dict[str, A
     org.save()
     if units:
         org.units.set(units)
-    OrganizationChange.objects.create(org=org, kind=OrganizationChange.Kind.CREATE,
-                                      on=org.established_on or timezone.localdate(), new_parent=parent, actor=_user(actor))
-    audit.record(actor=actor, action="create", obj=org,
-                 changes={k: [None, audit.jsonable(getattr(org, k))] for k in ("code", "name", "level", "sector")})
+    OrganizationChange.objects.create(
+        org=org,
+        kind=OrganizationChange.Kind.CREATE,
+        on=org.established_on or timezone.localdate(),
+        new_parent=parent,
+        actor=_user(actor),
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=org,
+        changes={k: [None, audit.jsonable(getattr(org, k))] for k in ("code", "name", "level", "sector")},
+    )
     return org
 
 
@@ -79,14 +99,21 @@ def organization_update(*, actor, org: Organization, data: dict[str, Any], expec
         data = {**data, "name_pinyin": pinyin.full(data["name"]), "name_initials": pinyin.initials(data["name"])}
     diff = object_update(actor=actor, instance=org, data=data, expected_version=expected_version)
     if "name" in diff:
-        OrganizationChange.objects.create(org=org, kind=OrganizationChange.Kind.RENAME, on=timezone.localdate(),
-                                          old_value=old_name, new_value=org.name, actor=_user(actor))
+        OrganizationChange.objects.create(
+            org=org,
+            kind=OrganizationChange.Kind.RENAME,
+            on=timezone.localdate(),
+            old_value=old_name,
+            new_value=org.name,
+            actor=_user(actor),
+        )
     return diff
 
 
 @transaction.atomic
-def organization_move(*, actor, org: Organization, new_parent: Organization, on: dt.date | None = None,
-                      note: str = "") -> Organization:
+def organization_move(
+    *, actor, org: Organization, new_parent: Organization, on: dt.date | None = None, note: str = ""
+) -> Organization:
     """Move a whole subtree under ``new_parent``: one locked service rewriting paths by prefix."""
     org = Organization.objects.select_for_update().get(pk=org.pk)
     new_parent = Organization.objects.select_for_update().get(pk=new_parent.pk)
@@ -105,11 +132,20 @@ def organization_move(*, actor, org: Organization, new_parent: Organization, on:
     _rewrite_scoped_paths(old_path, new_path)
     # Audit events keep the path they were written with: history is not rewritten.
     org.refresh_from_db()
-    OrganizationChange.objects.create(org=org, kind=OrganizationChange.Kind.MOVE, on=on or timezone.localdate(),
-                                      old_parent=old_parent, new_parent=new_parent, old_value=old_path,
-                                      new_value=org.path, note=note, actor=_user(actor))
-    audit.record(actor=actor, action="move", obj=org,
-                 changes={"parent": [old_parent.pk if old_parent else None, new_parent.pk]})
+    OrganizationChange.objects.create(
+        org=org,
+        kind=OrganizationChange.Kind.MOVE,
+        on=on or timezone.localdate(),
+        old_parent=old_parent,
+        new_parent=new_parent,
+        old_value=old_path,
+        new_value=org.path,
+        note=note,
+        actor=_user(actor),
+    )
+    audit.record(
+        actor=actor, action="move", obj=org, changes={"parent": [old_parent.pk if old_parent else None, new_parent.pk]}
+    )
     return org
 
 
@@ -143,8 +179,9 @@ def organization_dissolve(*, actor, org: Organization, on: dt.date, note: str = 
         raise ValidationError({"dissolved_on": _("An organization cannot be dissolved before it was established.")})
     org.dissolved_on = on
     org.save(update_fields=["dissolved_on", "updated_at"])
-    OrganizationChange.objects.create(org=org, kind=OrganizationChange.Kind.DISSOLVE, on=on, note=note,
-                                      actor=_user(actor))
+    OrganizationChange.objects.create(
+        org=org, kind=OrganizationChange.Kind.DISSOLVE, on=on, note=note, actor=_user(actor)
+    )
     audit.record(actor=actor, action="dissolve", obj=org, changes={"dissolved_on": [None, on.isoformat()]})
     return org
 

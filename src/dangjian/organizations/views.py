@@ -33,11 +33,15 @@ def tree_view(request):
         visible = _visible(request)
         key = q.lower()
         results = visible.filter(
-            Q(name__contains=q) | Q(code__iexact=q) | Q(code__istartswith=q)
-            | Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
+            Q(name__contains=q)
+            | Q(code__iexact=q)
+            | Q(code__istartswith=q)
+            | Q(name_initials__startswith=key)
+            | Q(name_pinyin__startswith=key)
         ).order_by("path")[:50]
     roots = queries.visible_roots(request.user).annotate(
-        child_count=Count("children", filter=Q(children__dissolved_on__isnull=True)))
+        child_count=Count("children", filter=Q(children__dissolved_on__isnull=True))
+    )
     if not roots and not request.user.is_authenticated:
         raise Http404
     return render(request, "organizations/tree.html", {"roots": roots, "q": q, "results": results})
@@ -60,19 +64,24 @@ def detail(request, pk: int):
         kid.member_total = per_child.get(kid.path, 0)
     own = visible.filter(pk=org.pk).annotate(unit_count=Count("units"))
     counts = direct_counts(org)
+    direct_members = Member.objects.current().filter(org=org).order_by("name_pinyin")[:20]
     own_warnings = queries.warnings_for(own, {org.pk: counts})
-    return render(request, "organizations/detail.html", {
-        "org": org,
-        "ancestors": queries.ancestors_of(org).filter(pk__in=visible.values("pk")),
-        "children": kids,
-        "direct_members": direct_members,
-        "direct_count": counts["total"],
-        "warnings": own_warnings,
-        "orgs": queries.subtree_org_breakdown(org.path),
-        "members": subtree_breakdown(org.path),
-        "history": org.changes.select_related("old_parent", "new_parent")[:20],
-        "can_edit": Organization.objects.writable_by(request.user).filter(pk=org.pk).exists(),
-    })
+    return render(
+        request,
+        "organizations/detail.html",
+        {
+            "org": org,
+            "ancestors": queries.ancestors_of(org).filter(pk__in=visible.values("pk")),
+            "children": kids,
+            "direct_members": direct_members,
+            "direct_count": counts["total"],
+            "warnings": own_warnings,
+            "orgs": queries.subtree_org_breakdown(org.path),
+            "members": subtree_breakdown(org.path),
+            "history": org.changes.select_related("old_parent", "new_parent")[:20],
+            "can_edit": Organization.objects.writable_by(request.user).filter(pk=org.pk).exists(),
+        },
+    )
 
 
 @login_required
@@ -82,14 +91,26 @@ def warnings_list(request):
     code = request.GET.get("code", "")
     if code:
         found = [w for w in found if w.code == code]
-    return render(request, "organizations/warnings.html", {"warnings": found, "code": code,
-                                                            "codes": queries.WARNING_LABELS.items()})
+    return render(
+        request,
+        "organizations/warnings.html",
+        {"warnings": found, "code": code, "codes": queries.WARNING_LABELS.items()},
+    )
 
 
 def _form_initial(org: Organization) -> dict:
-    return {"pk": org.pk, "name": org.name, "code": org.code, "level": org.level, "sector": org.sector,
-            "has_committee": org.has_committee, "term_starts_on": org.term_starts_on,
-            "term_ends_on": org.term_ends_on, "established_on": org.established_on, "version": org.version}
+    return {
+        "pk": org.pk,
+        "name": org.name,
+        "code": org.code,
+        "level": org.level,
+        "sector": org.sector,
+        "has_committee": org.has_committee,
+        "term_starts_on": org.term_starts_on,
+        "term_ends_on": org.term_ends_on,
+        "established_on": org.established_on,
+        "version": org.version,
+    }
 
 
 @login_required
@@ -97,13 +118,15 @@ def edit(request, pk: int):
     org = get_visible_or_404(Organization.objects.writable_by(request.user), pk=pk)
     form = OrganizationForm(request.POST or None, initial=_form_initial(org))
     if request.method == "POST" and form.is_valid():
-        data = form.data_for(["name", "code", "level", "sector", "has_committee", "term_starts_on", "term_ends_on",
-                              "established_on"])
+        data = form.data_for(
+            ["name", "code", "level", "sector", "has_committee", "term_starts_on", "term_ends_on", "established_on"]
+        )
         if not data["code"]:
             data.pop("code")
         try:
-            services.organization_update(actor=request.user, org=org, data=data,
-                                         expected_version=form.cleaned_data.get("version"))
+            services.organization_update(
+                actor=request.user, org=org, data=data, expected_version=form.cleaned_data.get("version")
+            )
         except ValidationError as exc:
             form.apply_errors(exc)
         else:
@@ -117,8 +140,9 @@ def create_child(request, pk: int):
     parent = get_visible_or_404(Organization.objects.writable_by(request.user), pk=pk)
     form = OrganizationForm(request.POST or None, initial={"sector": parent.sector, "level": "branch"})
     if request.method == "POST" and form.is_valid():
-        data = form.data_for(["name", "code", "level", "sector", "has_committee", "term_starts_on", "term_ends_on",
-                              "established_on"])
+        data = form.data_for(
+            ["name", "code", "level", "sector", "has_committee", "term_starts_on", "term_ends_on", "established_on"]
+        )
         try:
             child = services.organization_create(actor=request.user, parent=parent, data=data)
         except ValidationError as exc:
@@ -126,21 +150,32 @@ def create_child(request, pk: int):
         else:
             messages.success(request, _("Created."))
             return redirect("org-detail", pk=child.pk)
-    return render(request, "organizations/form.html", {"form": form, "org": parent,
-                                                       "title": _("New organization under %s") % parent.name})
+    return render(
+        request,
+        "organizations/form.html",
+        {"form": form, "org": parent, "title": _("New organization under %s") % parent.name},
+    )
 
 
 @login_required
 def move(request, pk: int):
     writable = Organization.objects.writable_by(request.user)
     org = get_visible_or_404(writable.exclude(parent__isnull=True), pk=pk)
-    parents = writable.filter(dissolved_on__isnull=True).exclude(tree.subtree_q("path", org.path)).exclude(
-        level__in=["branch", "party_group"])
+    parents = (
+        writable.filter(dissolved_on__isnull=True)
+        .exclude(tree.subtree_q("path", org.path))
+        .exclude(level__in=["branch", "party_group"])
+    )
     form = MoveForm(request.POST or None, parents=parents, initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.organization_move(actor=request.user, org=org, new_parent=form.cleaned_data["new_parent"],
-                                       on=form.cleaned_data["on"], note=form.cleaned_data["note"])
+            services.organization_move(
+                actor=request.user,
+                org=org,
+                new_parent=form.cleaned_data["new_parent"],
+                on=form.cleaned_data["on"],
+                note=form.cleaned_data["note"],
+            )
         except ValidationError as exc:
             form.apply_errors(exc)
         else:
@@ -155,12 +190,12 @@ def dissolve(request, pk: int):
     form = DissolveForm(request.POST or None, initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.organization_dissolve(actor=request.user, org=org, on=form.cleaned_data["on"],
-                                           note=form.cleaned_data["note"])
+            services.organization_dissolve(
+                actor=request.user, org=org, on=form.cleaned_data["on"], note=form.cleaned_data["note"]
+            )
         except ValidationError as exc:
             form.apply_errors(exc)
         else:
             messages.success(request, _("Dissolved."))
             return redirect("org-detail", pk=org.pk)
-    return render(request, "organizations/form.html", {"form": form, "org": org,
-                                                       "title": _("Dissolve %s") % org.name})
+    return render(request, "organizations/form.html", {"form": form, "org": org, "title": _("Dissolve %s") % org.name})

@@ -1,0 +1,70 @@
+# Dangjian — everything a fresh machine needs, from the project's own files.
+#   make run    the demo district on SQLite at http://127.0.0.1:8000
+#   make test   the whole suite (lint, checks, migrations, unit, API, browser)
+#   make bench  build the county demo and measure pages (writes BENCHMARKS.md)
+
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+# Django 6 needs Python 3.12+: take the first interpreter on this machine that is new enough.
+PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3 /root/.pyenv/versions/3.12*/bin/python3.12 /root/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.12; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; break; fi; done)
+HOST ?= 127.0.0.1:8000
+SCALE ?= county
+SEED ?= 7
+PYTEST_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+.PHONY: run test bench lint install install-dev browser-deps clean messages
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e . 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -c "import dangjian, django, ninja" 
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -c "import pytest, pytest_django, selenium, schemathesis, hypothesis"
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Headless Chromium from Debian for the browser tests (installed once; needs root, as on CI).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+			|| echo "warning: could not install chromium; browser tests will be skipped"; \
+		else echo "warning: not root, cannot install chromium; browser tests will be skipped"; fi; \
+	fi
+
+run: install
+	$(BIN)/dangjian migrate --noinput -v 0
+	$(BIN)/dangjian demo --scale $(SCALE) --seed $(SEED) --if-empty
+	$(BIN)/dangjian demo --logins
+	@echo "Serving http://$(HOST)/"
+	$(BIN)/dangjian runserver $(HOST)
+
+lint: install-dev
+	$(BIN)/ruff check src tests
+	$(BIN)/dangjian check --fail-level WARNING
+	$(BIN)/dangjian makemigrations --check --dry-run -v 0
+
+test: install-dev browser-deps lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	$(BIN)/python -m dangjian.bench --scale $(SCALE) --seed $(SEED)
+
+messages: install-dev
+	cd src/dangjian && ../../$(BIN)/dangjian makemessages -l zh_Hans -l en --no-obsolete && ../../$(BIN)/dangjian compilemessages
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,79 @@
+"""Small factories that build trees and members through the real services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from types import SimpleNamespace
+
+from dangjian.core import idnumber
+from dangjian.core.models import User
+from dangjian.core.roles import Role
+from dangjian.core.services import role_grant
+from dangjian.members.services import member_create
+from dangjian.organizations.services import organization_create
+
+_seq = itertools.count(1)
+
+
+def org(parent=None, name=None, level="branch", sector="rural", **extra):
+    n = next(_seq)
+    data = {"name": name or f"组织{n}", "code": extra.pop("code", f"T{n:05d}"), "level": level, "sector": sector}
+    data.update(extra)
+    return organization_create(actor=None, parent=parent, data=data)
+
+
+def id_number(birth=dt.date(1980, 5, 17), gender="male", region="410102"):
+    return idnumber.make(region, birth, next(_seq), gender)
+
+
+def member(org, name="张强", birth=dt.date(1980, 5, 17), gender="male", status="full", **extra):
+    data = {
+        "name": name,
+        "id_number": extra.pop("id_number", None) or id_number(birth, gender),
+        "gender": gender,
+        "birth_date": birth,
+        "status": status,
+        "joined_on": extra.pop("joined_on", dt.date(2005, 7, 1)),
+        "full_member_on": extra.pop("full_member_on", dt.date(2006, 7, 1) if status == "full" else None),
+        "education": extra.pop("education", "bachelor"),
+    }
+    data.update(extra)
+    return member_create(actor=None, org=org, data=data)
+
+
+def user(username, role=None, at=None, **extra):
+    account = User.objects.create_user(username=username, password="Test-pass-123", full_name=username, **extra)
+    if role:
+        role_grant(actor=None, user=account, role=role, org=at)
+    return account
+
+
+def build_world():
+    w = SimpleNamespace()
+    w.root = org(None, "区委", level="committee", sector="agency", code="ROOT")
+    w.town_a = org(w.root, "城关镇党委", level="committee", sector="rural", code="TA")
+    w.town_b = org(w.root, "河口镇党委", level="committee", sector="rural", code="TB")
+    w.branch_a1 = org(w.town_a, "东街村党支部", code="TA-001")
+    w.branch_a2 = org(w.town_a, "西街村党支部", code="TA-002")
+    w.branch_b1 = org(w.town_b, "河口村党支部", code="TB-001")
+    w.zhang = member(w.branch_a1, "张强")
+    w.li = member(
+        w.branch_a1,
+        "李娜",
+        birth=dt.date(1992, 3, 8),
+        gender="female",
+        status="probationary",
+        joined_on=dt.date(2025, 12, 1),
+        full_member_on=None,
+    )
+    w.wang = member(w.branch_b1, "王伟")
+    w.organizer = user("dept", Role.ORGANIZER, w.root)
+    w.town_organizer = user("town_a", Role.ORGANIZER, w.town_a)
+    w.secretary = user("sec_a1", Role.SECRETARY, w.branch_a1)
+    w.sibling_secretary = user("sec_b1", Role.SECRETARY, w.branch_b1)
+    w.auditor = user("auditor", Role.AUDITOR, w.root)
+    w.member_user = user("zhangqiang", Role.MEMBER, w.branch_a1)
+    w.zhang.user = w.member_user
+    w.zhang.save(update_fields=["user"])
+    return w
