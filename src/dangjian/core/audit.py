@@ -6,6 +6,7 @@ import datetime as dt
 import decimal
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from dangjian.core import context
@@ -55,3 +56,24 @@ def record(
         request_id=ctx.request_id,
         outcome=outcome,
     )
+
+
+def describe_changes(model: type[models.Model], changes: dict) -> list[tuple[str, Any, Any]]:
+    """``[(field label, old, new)]`` with choice codes shown as their labels, for display."""
+    rows = []
+    for name, pair in (changes or {}).items():
+        old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:  # a non-field key such as "field" or "filter"
+            rows.append((name, old, new))
+            continue
+        label = str(field.verbose_name)
+        if field.choices:
+            labels = dict(field.flatchoices)
+            old, new = labels.get(old, old), labels.get(new, new)
+        elif isinstance(old, bool) or isinstance(new, bool):
+            yes_no = {True: "✓", False: "✗"}
+            old, new = yes_no.get(old, old), yes_no.get(new, new)
+        rows.append((label, old, new))
+    return rows

@@ -165,3 +165,14 @@ def branch_counts(paths: list[str]) -> dict[int, dict[str, int]]:
         .order_by()
     )
     return {r["org_id"]: {"total": r["total"], "full": r["full"]} for r in rows}
+
+
+def change_log(member: Member):
+    """The audited changes of one member record, newest first (shown on the member's page)."""
+    from dangjian.core.models import AuditEvent
+
+    return (
+        AuditEvent.objects.filter(object_type="members.member", object_id=str(member.pk))
+        .exclude(action="view_sensitive")
+        .order_by("-id")
+    )

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.core.audit import describe_changes
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members import queries, services
 from dangjian.members.forms import MemberFilterForm, MemberForm
@@ -21,7 +22,8 @@ PAGE_SIZE = 50
 
 
 def _member_orgs(user):
-    return Organization.objects.writable_by(user).filter(dissolved_on__isnull=True).exclude(level=Level.PARTY_GROUP)
+    """Organizations where the user may register members (secretaries too, not only organizers)."""
+    return Organization.objects.visible_to(user).filter(dissolved_on__isnull=True).exclude(level=Level.PARTY_GROUP)
 
 
 def _writable_members(user):
@@ -75,6 +77,7 @@ def member_detail(request, pk: int):
         {
             "member": member,
             "history": member.standing_changes.all(),
+            "changes": [(e, describe_changes(Member, e.changes)) for e in queries.change_log(member)[:20]],
             "can_edit": _writable_members(request.user).filter(pk=pk).exists(),
             "can_reveal": can_see_full_id(request.user) or member.user_id == request.user.pk,
         },

@@ -1,0 +1,133 @@
+"""The generic proof that nobody sees outside their subtree.
+
+Every URL pattern and API route that takes an object is called, with GET and POST, as a
+persona whose subtree does not contain the object; the answer must be 404 (405 where the
+method does not exist) — never 200, 403 or 500. Routes without an object must not show
+the other subtree's data. A new URL with a parameter this test does not know fails it:
+declare what object it takes in OBJECT_FOR_ROUTE.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# route prefix (as the resolver spells it) → which object of the target subtree fills its parameter
+OBJECT_FOR_ROUTE = [
+    ("orgs/", "org"),
+    ("members/", "member"),
+    ("api/v1/organizations/", "org"),
+    ("api/v1/members/", "member"),
+]
+# Routes that take no object but may be filtered by one.
+FILTER_PARAMS = {
+    "members/": "org",
+    "api/v1/members": "org",
+    "api/v1/organizations": "parent",
+    "io/export/members/": "org",
+    "io/export/organizations/": "org",
+}
+SKIP_PREFIXES = ("static/", "api/v1/docs", "api/v1/openapi.json")
+# The audit log names the records it is about: reading it is the auditor's job.
+ALLOWED_PAGES = {("auditor", "audit/")}
+
+
+def all_routes():
+    """``[(route, name)]`` for every URL pattern, with prefixes joined."""
+    found = []
+
+    def walk(patterns, prefix):
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, route)
+            elif isinstance(p, URLPattern):
+                found.append((route.lstrip("^").rstrip("$"), p.name))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+PARAM = re.compile(r"<(?:(\w+):)?(\w+)>|\{(\w+)\}")
+
+
+def fill(route: str, value: int) -> str | None:
+    if not PARAM.search(route):
+        return None
+    return "/" + PARAM.sub(str(value), route)
+
+
+def object_kind(route: str) -> str:
+    for prefix, kind in OBJECT_FOR_ROUTE:
+        if route.startswith(prefix):
+            return kind
+    raise AssertionError(f"declare the object that {route!r} takes in OBJECT_FOR_ROUTE")
+
+
+PERSONAS = [
+    # (persona, which organization's objects they must not see, member in it)
+    ("sibling_secretary", "branch_a1", "zhang"),
+    ("secretary", "branch_b1", "wang"),
+    ("town_organizer", "branch_b1", "wang"),
+    ("member_user", "branch_b1", "wang"),
+    ("auditor", "branch_a1", "zhang"),
+]
+
+
+@pytest.mark.parametrize(("persona", "org_attr", "member_attr"), PERSONAS)
+def test_objects_outside_the_subtree_answer_404_on_every_route(world, client, persona, org_attr, member_attr):
+    client.force_login(getattr(world, persona))
+    targets = {"org": getattr(world, org_attr).pk, "member": getattr(world, member_attr).pk}
+    walked = 0
+    for route, _name in all_routes():
+        if route.startswith(SKIP_PREFIXES) or not PARAM.search(route):
+            continue
+        url = fill(route, targets[object_kind(route)])
+        for method in ("get", "post", "patch", "delete"):
+            response = (
+                getattr(client, method)(url, content_type="application/json") if method != "get" else client.get(url)
+            )
+            assert response.status_code in (404, 405), f"{persona} {method.upper()} {url} → {response.status_code}"
+            walked += 1
+    assert walked >= 10
+
+
+@pytest.mark.parametrize(("persona", "org_attr", "member_attr"), PERSONAS)
+def test_lists_filtered_by_an_outside_organization_answer_404(world, client, persona, org_attr, member_attr):
+    client.force_login(getattr(world, persona))
+    org = getattr(world, org_attr)
+    for route, param in FILTER_PARAMS.items():
+        if not any(r == route for r, _n in all_routes()):
+            continue
+        response = client.get(f"/{route}?{param}={org.pk}")
+        assert response.status_code == 404, f"{persona} /{route}?{param}={org.pk} → {response.status_code}"
+
+
+@pytest.mark.parametrize(("persona", "org_attr", "member_attr"), PERSONAS)
+def test_pages_without_an_object_do_not_show_the_other_subtree(world, client, persona, org_attr, member_attr):
+    client.force_login(getattr(world, persona))
+    hidden_member = getattr(world, member_attr).name
+    hidden_org = getattr(world, org_attr).name
+    for route, _name in all_routes():
+        if route.startswith(SKIP_PREFIXES) or PARAM.search(route) or "logout" in route:
+            continue
+        if (persona, route) in ALLOWED_PAGES:
+            continue
+        response = client.get("/" + route)
+        assert response.status_code < 500, f"/{route} → {response.status_code}"
+        body = response.content.decode(errors="ignore")
+        assert hidden_member not in body, f"{persona} sees {hidden_member} on /{route}"
+        assert hidden_org not in body, f"{persona} sees {hidden_org} on /{route}"
+
+
+def test_anonymous_users_are_sent_to_log_in(world, client):
+    for route, _name in all_routes():
+        if route.startswith(SKIP_PREFIXES) or "login" in route or route.startswith("api/"):
+            continue
+        url = fill(route, world.branch_a1.pk) or "/" + route
+        response = client.get(url)
+        assert response.status_code in (302, 405), f"{url} → {response.status_code}"
+        if response.status_code == 302:
+            assert "/login/" in response["Location"]
