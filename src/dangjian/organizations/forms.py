@@ -30,6 +30,16 @@ class OrganizationForm(StyledForm):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    def __init__(self, *args, secretaries=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if secretaries is not None:
+            self.fields["secretary"] = forms.ModelChoiceField(
+                label=_("secretary"),
+                queryset=secretaries,
+                required=False,
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
+
     def clean_code(self):
         code = self.cleaned_data["code"].strip().upper()
         if code:
