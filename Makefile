@@ -36,13 +36,15 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Headless Chromium from Debian for the browser tests (installed once; needs root, as on CI).
+# Headless Chromium from Debian for the browser tests (installed once; needs root, as on CI),
+# with a small Chinese font so that screenshots show characters rather than empty boxes.
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
+		|| [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
-			|| echo "warning: could not install chromium; browser tests will be skipped"; \
-		else echo "warning: not root, cannot install chromium; browser tests will be skipped"; fi; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null) \
+			|| echo "warning: could not install chromium or the Chinese font; browser tests may be skipped"; \
+		else echo "warning: not root, cannot install chromium or the Chinese font; browser tests may be skipped"; fi; \
 	fi
 
 run: install

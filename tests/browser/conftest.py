@@ -1,0 +1,112 @@
+"""Headless Chromium from Debian's packages (``make browser-deps``), driven by Selenium.
+
+Without the browser the tests are skipped, so a machine without root still runs the
+rest of the suite; under CI (``CI=true``) a missing browser is a failure instead,
+because CI installs it through the Makefile.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+# Secretaries work on phones: a Pixel-sized screen and a Chinese browser.
+WINDOW = (412, 915)
+
+
+def _on_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
+    if missing:
+        reason = f"headless Chromium is not installed ({', '.join(missing)} missing); run `make browser-deps` as root"
+        if _on_ci():
+            pytest.fail(f"{reason}. CI must install it.", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_failed = report.failed
+    return report
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    """Where screenshots go: ``$BROWSER_SCREENSHOTS`` (e.g. a CI artifact folder) or the test's temp dir."""
+    folder = Path(os.environ.get("BROWSER_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def full_page_screenshot(driver, path: Path) -> None:
+    """The whole page at the phone's width, not only the visible part."""
+    width, height = driver.execute_script(
+        "return [document.documentElement.clientWidth, document.documentElement.scrollHeight]"
+    )
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+        },
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+@pytest.fixture
+def browser(_chromium, request, tmp_path, monkeypatch):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must never download a browser or driver
+    profile = tempfile.mkdtemp(prefix="dangjian-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--lang=zh-CN",
+        # Bootstrap animates scrolling and collapsing unless motion is reduced; WebDriver clicks would race it.
+        "--force-prefers-reduced-motion",
+    ):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    # A plain --window-size cannot go below Chromium's 500 px minimum window width: emulate the phone instead.
+    width, height = WINDOW
+    metrics = {"width": width, "height": height, "pixelRatio": 1.0, "mobile": True, "touch": True}
+    options.add_experimental_option("mobileEmulation", {"deviceMetrics": metrics})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        try:
+            if getattr(request.node, "browser_failed", False):
+                folder = screenshot_dir(tmp_path)
+                name = request.node.name
+                full_page_screenshot(driver, folder / f"{name}-failure.png")
+                (folder / f"{name}-failure.html").write_text(driver.page_source, encoding="utf-8")
+                print(f"browser failure capture: {folder / name}-failure.png")
+        finally:
+            driver.quit()
+            shutil.rmtree(profile, ignore_errors=True)
