@@ -66,6 +66,19 @@ def object_kind(route: str) -> str:
     raise AssertionError(f"declare the object that {route!r} takes in OBJECT_FOR_ROUTE")
 
 
+def response_text(response) -> str:
+    """The text a person would read in a response: HTML, JSON, or every cell of an .xlsx."""
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    if raw[:2] == b"PK":  # an .xlsx download
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(raw), read_only=True)
+        return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v)
+    return raw.decode(errors="ignore")
+
+
 PERSONAS = [
     # (persona, which organization's objects they must not see, member in it)
     ("sibling_secretary", "branch_a1", "zhang"),
@@ -117,7 +130,7 @@ def test_pages_without_an_object_do_not_show_the_other_subtree(world, client, pe
             continue
         response = client.get("/" + route)
         assert response.status_code < 500, f"/{route} → {response.status_code}"
-        body = response.content.decode(errors="ignore")
+        body = response_text(response)
         assert hidden_member not in body, f"{persona} sees {hidden_member} on /{route}"
         assert hidden_org not in body, f"{persona} sees {hidden_org} on /{route}"
 

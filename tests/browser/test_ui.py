@@ -130,7 +130,14 @@ def test_organizer_expands_the_tree_lazily(live_server, browser, tmp_path):
     toggle.click()
     towns = [world.town_a.name, world.town_b.name]
     wait(browser).until(lambda d: [a.text for a in children.find_elements(By.XPATH, "./li/a")] == towns)
-    assert not toggle.is_enabled()  # one load per node
+    assert toggle.text == "−" and toggle.get_attribute("aria-expanded") == "true"
+    # Collapsing hides the loaded children; expanding again shows them without another request.
+    toggle.click()
+    wait(browser).until(lambda d: not children.is_displayed())
+    assert toggle.text == "+"
+    toggle.click()
+    wait(browser).until(lambda d: children.is_displayed())
+    assert [a.text for a in children.find_elements(By.XPATH, "./li/a")] == towns  # loaded once, not twice
 
     # The swapped-in nodes are live htmx too: expand a township to its branches.
     town = children.find_element(By.XPATH, f'./li[a[normalize-space()="{world.town_a.name}"]]')

@@ -8,11 +8,35 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import context
 from dangjian.core.models import AuditEvent
 
 SENSITIVE_MARK = "••••"
+
+# How each action reads on screen; an action missing here is shown as its code.
+ACTION_LABELS = {
+    "create": _("created"),
+    "update": _("changed"),
+    "delete": _("deleted"),
+    "move": _("moved"),
+    "transfer": _("transferred"),
+    "dissolve": _("dissolved"),
+    "view_sensitive": _("viewed personal information"),
+    "export": _("exported"),
+    "import": _("imported"),
+    "login": _("logged in"),
+    "login_failed": _("failed to log in"),
+    "logout": _("logged out"),
+    "role_grant": _("granted a role"),
+    "parameter_set": _("changed a rule"),
+    "demo_load": _("loaded demo data"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
 
 
 def jsonable(value: Any) -> Any:
@@ -44,7 +68,7 @@ def record(
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=user,
-        actor_name=(user.get_username() if user else str(actor or "system"))[:150],
+        actor_name=(user.get_username() if user else str(actor or _("system")))[:150],
         action=action,
         object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
@@ -63,9 +87,14 @@ def describe_changes(model: type[models.Model], changes: dict) -> list[tuple[str
     rows = []
     for name, pair in (changes or {}).items():
         old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-        try:
-            field = model._meta.get_field(name)
-        except FieldDoesNotExist:  # a non-field key such as "field" or "filter"
+        field = None
+        for candidate in (name, f"{name}_enc", name.removesuffix("_enc")):
+            try:
+                field = model._meta.get_field(candidate)
+                break
+            except FieldDoesNotExist:  # a non-field key such as "field" or "filter"
+                continue
+        if field is None:
             rows.append((name, old, new))
             continue
         label = str(field.verbose_name)

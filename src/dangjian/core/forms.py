@@ -6,6 +6,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 
+class DateInput(forms.DateInput):
+    """An HTML5 date picker; it only understands ISO dates, whatever the interface language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class StyledForm(forms.Form):
     """A form whose widgets carry Bootstrap classes."""
 

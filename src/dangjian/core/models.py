@@ -114,6 +114,12 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
 
+    @property
+    def action_label(self) -> str:
+        from dangjian.core.audit import action_label
+
+        return action_label(self.action)
+
 
 class Parameter(models.Model):
     """A rule expressed as data: a named value in force from a date. History is kept as rows."""
@@ -132,3 +138,34 @@ class Parameter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value} ({self.effective_from})"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only the SM3 hash of the secret is stored.
+
+    A token works until it expires or is revoked; ``prefix`` (the first characters of the
+    secret) lets a person tell their tokens apart without the secret being kept anywhere.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=16, editable=False)
+    name = models.CharField(_("name"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.prefix}…"
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now

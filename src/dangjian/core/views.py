@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.core import parameters, services, tree
+from dangjian.core.forms import DateInput
 from dangjian.core.models import AuditEvent, Parameter
 from dangjian.core.roles import Role
 from dangjian.core.scoping import has_role, paths_for
@@ -49,10 +50,8 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=gettext_lazy("Actor"), required=False)
     action = forms.CharField(label=gettext_lazy("Action"), required=False)
     object_type = forms.CharField(label=gettext_lazy("Object type"), required=False)
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
 
 
 @login_required
@@ -86,9 +85,7 @@ def audit_log(request):
 class ParameterForm(forms.Form):
     key = forms.ChoiceField(label=gettext_lazy("Rule"))
     value = forms.IntegerField(label=gettext_lazy("Value"), min_value=0, max_value=100000)
-    effective_from = forms.DateField(
-        label=gettext_lazy("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    effective_from = forms.DateField(label=gettext_lazy("Effective from"), widget=DateInput())
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=200)
 
     def __init__(self, *args, **kwargs):

@@ -3,16 +3,16 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.forms import StyledForm
+from dangjian.core.forms import DateInput, StyledForm
 from dangjian.members.models import Education, Gender, Status
 from dangjian.members.queries import AGE_BANDS
 from dangjian.organizations.models import Organization
 
-DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
+DATE = {"widget": DateInput()}
 
 
 class MemberForm(StyledForm):
-    name = forms.CharField(label=_("name"), max_length=64)
+    name = forms.CharField(label=_("full name"), max_length=64)
     id_number = forms.CharField(
         label=_("ID number"),
         max_length=18,
@@ -104,6 +104,9 @@ class MemberFilterForm(forms.Form):
         if orgs is not None:
             self.fields["org"].queryset = orgs
         for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField) and field.choices and field.choices[0][0] == "":
+                # On a phone the labels are hidden: the empty choice names the filter instead.
+                field.choices = [("", f"{field.label}：{_('All')}"), *field.choices[1:]]
             if not isinstance(field.widget, forms.HiddenInput):
                 field.widget.attrs["class"] = (
                     "form-select form-select-sm"

@@ -85,7 +85,7 @@ class MemberQuerySet(ScopedQuerySet):
 class Member(OrgScoped):
     """A party member (full or probationary). The ID number is stored encrypted."""
 
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(_("full name"), max_length=64)
     name_pinyin = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
     name_initials = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.forms import StyledForm
+from dangjian.core.forms import DateInput, StyledForm
 from dangjian.organizations.models import Level, Organization, Sector, code_validator
 
 
@@ -19,15 +19,9 @@ class OrganizationForm(StyledForm):
     level = forms.ChoiceField(label=_("level"), choices=Level.choices)
     sector = forms.ChoiceField(label=_("sector"), choices=Sector.choices)
     has_committee = forms.BooleanField(label=_("has a committee"), required=False)
-    term_starts_on = forms.DateField(
-        label=_("term starts on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    term_ends_on = forms.DateField(
-        label=_("term ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    established_on = forms.DateField(
-        label=_("established on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    term_starts_on = forms.DateField(label=_("term starts on"), required=False, widget=DateInput())
+    term_ends_on = forms.DateField(label=_("term ends on"), required=False, widget=DateInput())
+    established_on = forms.DateField(label=_("established on"), required=False, widget=DateInput())
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, secretaries=None, **kwargs):
@@ -59,7 +53,7 @@ class OrganizationForm(StyledForm):
 
 class MoveForm(StyledForm):
     new_parent = forms.ModelChoiceField(label=_("new parent"), queryset=Organization.objects.none())
-    on = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("date"), widget=DateInput())
     note = forms.CharField(label=_("note"), max_length=200, required=False)
 
     def __init__(self, *args, parents=None, **kwargs):
@@ -68,5 +62,5 @@ class MoveForm(StyledForm):
 
 
 class DissolveForm(StyledForm):
-    on = forms.DateField(label=_("dissolved on"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("dissolved on"), widget=DateInput())
     note = forms.CharField(label=_("note"), max_length=200, required=False)

@@ -79,7 +79,7 @@ def detail(request, pk: int):
             "orgs": queries.subtree_org_breakdown(org.path),
             "members": subtree_breakdown(org.path),
             "history": org.changes.select_related("old_parent", "new_parent")[:20],
-        "units": org.units.all(),
+            "units": org.units.all(),
             "can_edit": Organization.objects.writable_by(request.user).filter(pk=org.pk).exists(),
         },
     )

@@ -1,0 +1,412 @@
+"""The member register's spreadsheet: columns, export of a filtered member list, import through the services.
+
+A row finds its member by the ID number's blind index, or — when the export masked the ID
+numbers — by 系统编号 (the record id), and then the masked value must match the record.
+New members are created with ``member_create``, changes applied with ``member_update``: the
+same validation and audit as the forms. Transfers between organizations are not done by import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from dangjian.core import crypto, idnumber
+from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, register
+from dangjian.core.excel.pipeline import validation_errors
+from dangjian.core.roles import Role
+from dangjian.core.scoping import can_see_full_id, has_role
+from dangjian.members import queries, services
+from dangjian.members.forms import MemberFilterForm
+from dangjian.members.models import Member
+from dangjian.organizations.models import Level, Organization
+
+GENDERS = (Choice("male", "男", ("男性",)), Choice("female", "女", ("女性",)))
+STATUSES = (Choice("full", "正式党员", ("正式",)), Choice("probationary", "预备党员", ("预备",)))
+EDUCATIONS = (
+    Choice("primary", "小学", ("小学及以下",)),
+    Choice("junior", "初中", ("初级中学",)),
+    Choice("senior", "高中", ("普通高中", "高级中学")),
+    Choice("vocational", "中专", ("中等专科", "中职", "中技", "技校", "职高")),
+    Choice("college", "大专", ("大学专科", "专科")),
+    Choice("bachelor", "大学本科", ("本科", "大学")),
+    Choice("master", "硕士研究生", ("硕士", "研究生")),
+    Choice("doctor", "博士研究生", ("博士",)),
+)
+
+# Columns that are member fields written through the services, in the services' names.
+MEMBER_FIELDS = (
+    "name",
+    "id_number",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "phone",
+    "education",
+    "occupation",
+    "status",
+    "joined_on",
+    "full_member_on",
+    "mobile",
+    "mobile_destination",
+    "in_hardship",
+    "holds_post",
+)
+NO_PERMISSION = "组织不存在或无权限"
+
+
+@dataclass
+class _State:
+    user: Any
+    commit: bool
+    seen: dict[tuple, int] = field(default_factory=dict)
+    orgs_by_code: dict[str, Organization | None] = field(default_factory=dict)
+    orgs_by_name: dict[str, list[Organization]] = field(default_factory=dict)
+
+
+@register
+class MemberTemplate(Template):
+    name = "members"
+    title = "党员信息"
+    object_type = "members.member"
+    field_columns = {"org": "org_code"}
+    key_help = (
+        "已有党员按〈身份证号〉识别；导出文件中身份证号已打码时，按〈系统编号〉识别并核对打码部分。"
+        "新增党员须填写完整的身份证号和所属组织。转移组织关系请使用组织关系转接，不能通过导入完成。"
+    )
+    columns = (
+        Column("seq", "序号", kind="seq", width=6),
+        Column(
+            "record_id",
+            "系统编号",
+            kind="int",
+            aliases=("记录编号",),
+            blank=KEEP,
+            help="导出时由系统填写，用于识别已有记录；新增党员留空",
+            width=10,
+        ),
+        Column("name", "姓名", aliases=("党员姓名",), required=True, max_length=64, example="张三", width=10),
+        Column(
+            "id_number",
+            "身份证号",
+            kind="idnumber",
+            aliases=("公民身份号码", "身份证号码", "公民身份证号码", "身份证"),
+            required=True,
+            masked=True,
+            example=idnumber.make("410102", dt.date(1985, 6, 1), 1, "male"),
+            width=22,
+        ),
+        Column(
+            "gender",
+            "性别",
+            kind="choice",
+            choices=GENDERS,
+            blank=KEEP,
+            help="留空则按身份证号",
+            example="male",
+            width=6,
+        ),
+        Column("birth_date", "出生日期", kind="date", blank=KEEP, help="留空则按身份证号", example=dt.date(1985, 6, 1)),
+        Column("ethnicity", "民族", max_length=16, blank=KEEP, help="留空则为汉族", example="汉族", width=8),
+        Column(
+            "phone",
+            "联系电话",
+            kind="phone",
+            aliases=("手机号码", "手机号", "联系方式", "电话"),
+            masked=True,
+            example="13800000000",
+            width=16,
+        ),
+        Column("education", "学历", kind="choice", choices=EDUCATIONS, aliases=("文化程度",), example="bachelor"),
+        Column("occupation", "职业", aliases=("工作岗位", "岗位"), max_length=64, example="农民"),
+        Column(
+            "org_code",
+            "所属组织编码",
+            aliases=("组织编码", "党组织编码"),
+            max_length=32,
+            blank=KEEP,
+            help="新增党员必填（或填写所属党组织的全称）",
+            example="TA-001",
+            width=16,
+        ),
+        Column(
+            "org_name",
+            "所属党组织",
+            aliases=("所在党支部", "所属组织", "所在党组织", "党组织名称"),
+            max_length=100,
+            blank=KEEP,
+            help="填写了组织编码时以编码为准",
+            example="东街村党支部",
+            width=24,
+        ),
+        Column(
+            "status",
+            "人员类别",
+            kind="choice",
+            choices=STATUSES,
+            aliases=("党员类别", "党员状态"),
+            required=True,
+            example="full",
+            width=10,
+        ),
+        Column(
+            "joined_on",
+            "入党日期",
+            kind="date",
+            aliases=("入党时间", "加入党组织日期"),
+            required=True,
+            example=dt.date(2010, 7, 1),
+        ),
+        Column(
+            "full_member_on",
+            "转正日期",
+            kind="date",
+            aliases=("转正时间", "转为正式党员日期"),
+            help="预备党员留空",
+            example=dt.date(2011, 7, 1),
+        ),
+        Column("mobile", "是否流动党员", kind="bool", aliases=("流动党员",), example=False, width=8),
+        Column("mobile_destination", "流动去向", aliases=("外出流向", "流入地"), max_length=100, blank=CLEAR),
+        Column("in_hardship", "是否困难党员", kind="bool", aliases=("困难党员",), example=False, width=8),
+        Column("holds_post", "是否有职党员", kind="bool", aliases=("有职党员",), example=False, width=8),
+    )
+
+    # --- Permissions -------------------------------------------------------------------
+    def can_import(self, user) -> bool:
+        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
+
+    def can_export(self, user) -> bool:
+        return getattr(user, "is_authenticated", False)
+
+    def check_headers(self, present) -> list[str]:
+        if "org_code" not in present and "org_name" not in present:
+            return ["缺少〈所属组织编码〉或〈所属党组织〉列"]
+        return []
+
+    # --- Export ----------------------------------------------------------------------------
+    def export_queryset(self, user, params):
+        """Exactly the member list page's filters, over ``Member.objects.visible_to(user)``."""
+        form = MemberFilterForm(params or None, orgs=Organization.objects.visible_to(user))
+        filters = form.cleaned_data if form.is_valid() else {}
+        if params.get("org") and not filters.get("org"):
+            raise Http404  # an organization outside the user's subtree does not exist for them
+        active = {k: v for k, v in filters.items() if v not in (None, "", False)}
+        queryset = queries.member_list(Member.objects.visible_to(user), **active)
+        described = {k: (v.pk if isinstance(v, Organization) else v) for k, v in active.items()}
+        return queryset, described, active.get("org")
+
+    def export_records(self, queryset, user):
+        full = can_see_full_id(user)
+        for i, m in enumerate(queryset.iterator(chunk_size=2000), start=1):
+            yield {
+                "seq": i,
+                "record_id": m.pk,
+                "name": m.name,
+                "id_number": m.id_number if full else m.id_number_masked,
+                "gender": m.gender,
+                "birth_date": m.birth_date,
+                "ethnicity": m.ethnicity,
+                "phone": m.phone if full else m.phone_masked,
+                "education": m.education,
+                "occupation": m.occupation,
+                "org_code": m.org.code,
+                "org_name": m.org.name,
+                "status": m.status,
+                "joined_on": m.joined_on,
+                "full_member_on": m.full_member_on,
+                "mobile": m.mobile,
+                "mobile_destination": m.mobile_destination,
+                "in_hardship": m.in_hardship,
+                "holds_post": m.holds_post,
+            }
+
+    # --- Import ----------------------------------------------------------------------------
+    def begin(self, user, *, commit: bool) -> _State:
+        return _State(user=user, commit=commit)
+
+    def _load_orgs(self, rows: list[Row], state: _State) -> None:
+        """Organizations that may receive new members, by code and by name (batch, cached)."""
+        creatable = Organization.objects.writable_by(state.user)
+        codes = {r.values["org_code"] for r in rows if r.values.get("org_code")} - state.orgs_by_code.keys()
+        if codes:
+            found = {o.code: o for o in creatable.filter(code__in=codes)}
+            state.orgs_by_code.update({code: found.get(code) for code in codes})
+        names = {r.values["org_name"] for r in rows if r.values.get("org_name")} - state.orgs_by_name.keys()
+        if names:
+            for name in names:
+                state.orgs_by_name[name] = []
+            for org in creatable.filter(name__in=names).order_by("path"):
+                state.orgs_by_name[org.name].append(org)
+
+    def _target_org(self, row: Row, state: _State) -> Organization | None:
+        code, name = row.values.get("org_code"), row.values.get("org_name")
+        if code:
+            org = state.orgs_by_code.get(code)
+            if org is None:
+                row.errors.append((self.header_of("org_code"), NO_PERMISSION))
+                return None
+        elif name:
+            candidates = state.orgs_by_name.get(name, [])
+            if not candidates:
+                row.errors.append((self.header_of("org_name"), NO_PERMISSION))
+                return None
+            if len(candidates) > 1:
+                row.errors.append((self.header_of("org_name"), "有多个同名组织，请填写〈所属组织编码〉"))
+                return None
+            org = candidates[0]
+        else:
+            row.errors.append((self.header_of("org_code"), "新增党员须填写所属组织编码或所属党组织"))
+            return None
+        if not org.is_active:
+            row.errors.append((self.header_of("org_code"), "该组织已撤销"))
+            return None
+        if org.level == Level.PARTY_GROUP:
+            row.errors.append((self.header_of("org_code"), "党员应编入党支部等党组织，不能直接编入党小组"))
+            return None
+        return org
+
+    def _find(self, rows: list[Row], state: _State) -> dict[int, Member]:
+        """Existing members of the chunk, by blind index and by record id, in one pair of queries."""
+        hashes = {}
+        for row in rows:
+            number = row.values.get("id_number")
+            if number and not isinstance(number, Masked):
+                row.extra["hash"] = hashes[row.number] = crypto.blind_index(number)
+        by_hash = dict(
+            Member.objects.filter(id_number_hash__in=set(hashes.values())).values_list("id_number_hash", "pk")
+        )
+        for row in rows:
+            if "hash" in row.extra:
+                row.extra["hash_pk"] = by_hash.get(row.extra["hash"])
+        pks = set(by_hash.values()) | {r.values["record_id"] for r in rows if r.values.get("record_id")}
+        if not pks:
+            return {}
+        return {m.pk: m for m in Member.objects.writable_by(state.user).select_related("org").filter(pk__in=pks)}
+
+    def _match(self, row: Row, members: dict[int, Member]) -> Member | None:
+        record_id, number = row.values.get("record_id"), row.values.get("id_number")
+        id_header = self.header_of("id_number")
+        member = None
+        if record_id:
+            member = members.get(record_id)
+            if member is None:
+                row.errors.append((self.header_of("record_id"), "记录不存在或无权限"))
+                return None
+        if row.extra.get("hash_pk"):
+            other = row.extra["hash_pk"]
+            if member is not None and other != member.pk:
+                row.errors.append((id_header, "该身份证号已登记为另一名党员"))
+            elif member is None:
+                member = members.get(other)
+                if member is None:
+                    row.errors.append((id_header, "该身份证号已在其他党组织登记"))
+        elif isinstance(number, Masked):
+            if member is None:
+                row.errors.append((id_header, "身份证号已打码，须同时填写〈系统编号〉才能识别"))
+            elif number != idnumber.mask(member.id_number):
+                row.errors.append((id_header, "打码的身份证号与〈系统编号〉对应的党员不符"))
+        return member
+
+    def _changes(self, row: Row, member: Member) -> dict[str, Any]:
+        changed: dict[str, Any] = {}
+        for key in MEMBER_FIELDS:
+            if not row.has(key):
+                continue
+            column = self.column(key)
+            value = row.values[key]
+            if value is None:
+                if column.blank == KEEP:
+                    continue
+                value = column.empty
+            if key == "id_number":
+                if isinstance(value, Masked) or value == member.id_number:
+                    continue
+            elif key == "phone":
+                if isinstance(value, Masked):
+                    if value != idnumber.mask_phone(member.phone):
+                        row.errors.append((column.header, "打码的电话与系统记录不符"))
+                    continue
+                if value == member.phone:
+                    continue
+            elif getattr(member, key) == value:
+                continue
+            changed[key] = value
+        return changed
+
+    def _new_data(self, row: Row) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for key in MEMBER_FIELDS:
+            column = self.column(key)
+            value = row.values.get(key)
+            if value is None:
+                if column.blank == KEEP:
+                    continue
+                value = column.empty
+            if isinstance(value, Masked):
+                row.errors.append((column.header, "新增党员须填写完整号码，不能是打码的值"))
+                continue
+            data[key] = value
+        return data
+
+    def plan(self, rows: list[Row], state: _State) -> None:
+        members = self._find(rows, state)
+        self._load_orgs(rows, state)
+        for row in rows:
+            member = self._match(row, members)
+            if row.errors:
+                continue
+            key = ("member", member.pk) if member else ("id", row.extra.get("hash"))
+            if key in state.seen:
+                row.errors.append(("", f"与第 {state.seen[key]} 行是同一名党员"))
+                continue
+            state.seen[key] = row.number
+            row.label = row.get("name") or (member.name if member else "")
+            if member is None:
+                org = self._target_org(row, state)
+                data = self._new_data(row)
+                if org is None or row.errors:
+                    continue
+                try:
+                    services.validate_member_data(data)
+                except ValidationError as exc:
+                    row.errors.extend(validation_errors(self, exc))
+                    continue
+                row.action, row.data, row.extra["org"] = "create", data, org
+                continue
+            code, name = row.values.get("org_code"), row.values.get("org_name")
+            if (code and code != member.org.code) or (not code and name and name != member.org.name):
+                row.errors.append(
+                    (
+                        self.header_of("org_code" if code else "org_name"),
+                        f"与系统中的所属组织（{member.org.name}）不一致；转移组织关系请使用组织关系转接",
+                    )
+                )
+                continue
+            changed = self._changes(row, member)
+            if row.errors:
+                continue
+            row.instance = member
+            if not changed:
+                row.action = "unchanged"
+                continue
+            try:
+                services.validate_member_data(changed, instance=member)
+            except ValidationError as exc:
+                row.errors.extend(validation_errors(self, exc))
+                continue
+            row.action, row.data = "update", changed
+
+    def apply(self, row: Row, state: _State) -> None:
+        if row.action == "create":
+            row.instance = services.member_create(actor=state.user, org=row.extra["org"], data=dict(row.data))
+        else:
+            services.member_update(
+                actor=state.user, member=row.instance, data=dict(row.data), expected_version=row.instance.version
+            )
+
+    def org_of(self, row: Row):
+        return row.extra.get("org") or (row.instance.org if row.instance is not None else None)

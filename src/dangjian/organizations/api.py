@@ -1,0 +1,312 @@
+"""REST API of the organization tree: ``/api/v1/organizations``.
+
+Reads start from ``Organization.objects.visible_to(user)``, writes from ``writable_by(user)``;
+an organization outside them answers 404, and an organization named in a request body that
+the user may not write under is reported as the field error "the parent organization does not
+exist" (422), so that neither answer tells whether it exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Body, Field, Query, Router, Schema, Status
+from pydantic import AfterValidator, ConfigDict
+
+from dangjian.core import tree
+from dangjian.core.api import (
+    ApiDate,
+    Id,
+    InputSchema,
+    PageParams,
+    PathId,
+    RequiredText,
+    Text,
+    error_responses,
+    field_error,
+    paginate,
+)
+from dangjian.core.roles import WRITE_ROLES
+from dangjian.core.scoping import get_visible_or_404, paths_for
+from dangjian.members.models import Member
+from dangjian.members.queries import member_list
+from dangjian.organizations import queries, services
+from dangjian.organizations.models import Level, Organization, Sector
+
+router = Router(tags=["organizations"])
+
+ORDERINGS = {
+    "path": ("path",),
+    "-path": ("-path",),
+    "name": ("name_pinyin", "name", "id"),
+    "-name": ("-name_pinyin", "-name", "-id"),
+    "code": ("code",),
+    "-code": ("-code",),
+}
+
+
+# --- Schemas ---------------------------------------------------------------------
+
+
+class OrganizationOut(Schema):
+    id: int
+    code: str
+    name: str
+    level: Level
+    level_label: str
+    sector: Sector
+    sector_label: str
+    parent_id: int | None = Field(
+        None, description="null for the top of the tree, and when the parent is outside your subtree."
+    )
+    depth: int = Field(..., description="1 for the top of the tree.")
+    has_committee: bool
+    term_starts_on: dt.date | None
+    term_ends_on: dt.date | None
+    secretary_id: int | None
+    established_on: dt.date | None
+    dissolved_on: dt.date | None
+    is_active: bool
+    version: int = Field(..., description="Send it back with a change to detect concurrent edits.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    child_count: int | None = Field(None, description="Active children (only in the children list).")
+
+    @staticmethod
+    def resolve_level_label(obj) -> str:
+        return str(obj.get_level_display())
+
+    @staticmethod
+    def resolve_sector_label(obj) -> str:
+        return str(obj.get_sector_display())
+
+    @staticmethod
+    def resolve_parent_id(obj, context) -> int | None:
+        """The parent's id only when the user may see the parent (computed from their grants, no query)."""
+        if obj.parent_id is None:
+            return None
+        parent_path = obj.path[: -tree.STEP]
+        user = context["request"].auth
+        if any(parent_path.startswith(p) for p in paths_for(user, WRITE_ROLES)):
+            return obj.parent_id
+        return None
+
+
+class OrganizationPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[OrganizationOut]
+
+
+class SubtreeFilters(PageParams):
+    level: Level | None = None
+    sector: Sector | None = None
+    q: Text | None = Field(None, max_length=64, description="Name, code, or pinyin of the name (full or initials).")
+    active: bool | None = Field(None, description="true: not dissolved; false: dissolved.")
+    ordering: Literal["path", "-path", "name", "-name", "code", "-code"] = "path"
+
+
+class OrganizationFilters(SubtreeFilters):
+    parent: Id | None = Field(None, description="Only the direct children of this organization.")
+
+
+Code = Annotated[Text, AfterValidator(lambda value: value.strip().upper())]
+RequiredCode = Annotated[RequiredText, AfterValidator(str.upper)]
+
+
+class OrganizationCreateIn(InputSchema):
+    parent: Id = Field(..., description="The organization to create the new one under.")
+    code: Code = Field("", max_length=32, description="Left out or empty: numbered after the parent.")
+    name: RequiredText = Field(..., max_length=100)
+    level: Level
+    sector: Sector
+    has_committee: bool = False
+    term_starts_on: ApiDate | None = None
+    term_ends_on: ApiDate | None = None
+    established_on: ApiDate | None = None
+
+
+class OrganizationUpdateIn(InputSchema):
+    """Only the fields sent are changed."""
+
+    code: RequiredCode = Field(None, max_length=32)
+    name: RequiredText = Field(None, max_length=100)
+    level: Level = None
+    sector: Sector = None
+    has_committee: bool = None
+    term_starts_on: ApiDate | None = None
+    term_ends_on: ApiDate | None = None
+    secretary: Id | None = Field(None, description="A current member of this organization or below, or null.")
+    established_on: ApiDate | None = None
+    version: int | None = Field(None, description="The version you read; 409 if someone saved in between.")
+
+
+def _parent_required(schema: dict) -> None:
+    schema["required"] = ["parent"]
+    schema["properties"]["parent"].pop("default", None)
+
+
+class MoveIn(InputSchema):
+    # ``parent`` is required, but checked after the organization itself, so that an organization
+    # outside the user's subtree answers 404 whatever the body says.
+    model_config = ConfigDict(json_schema_extra=_parent_required)
+
+    parent: Id = Field(None, description="The new parent organization.")
+    on: ApiDate | None = Field(None, description="Date of the move (default: today).")
+    note: Text = Field("", max_length=200)
+
+
+class DissolveIn(InputSchema):
+    on: ApiDate | None = Field(None, description="Date of dissolution (default: today).")
+    note: Text = Field("", max_length=200)
+
+
+# --- Helpers -----------------------------------------------------------------------
+
+
+def _visible(request):
+    return Organization.objects.visible_to(request.auth)
+
+
+def _writable(request):
+    return Organization.objects.writable_by(request.auth)
+
+
+def _filter(qs, filters: SubtreeFilters):
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    if filters.sector:
+        qs = qs.filter(sector=filters.sector)
+    if filters.active is not None:
+        qs = qs.filter(dissolved_on__isnull=filters.active)
+    text = (filters.q or "").strip()
+    if text:
+        key = text.lower().replace(" ", "")
+        qs = qs.filter(
+            Q(name__contains=text)
+            | Q(code__iexact=text)
+            | Q(code__istartswith=text)
+            | Q(name_initials__startswith=key)
+            | Q(name_pinyin__startswith=key)
+        )
+    return qs.order_by(*ORDERINGS[filters.ordering])
+
+
+def _writable_parent(request, pk: int) -> Organization:
+    parent = _writable(request).filter(pk=pk).first()
+    if parent is None:
+        raise field_error("parent", _("The parent organization does not exist."))
+    return parent
+
+
+# --- Reads -------------------------------------------------------------------------
+
+
+@router.get("", response={200: OrganizationPage, **error_responses(404, 422)}, summary="List organizations")
+def organization_list(request, filters: Query[OrganizationFilters]):
+    """Every organization the user may see, filtered and paginated (two queries per page)."""
+    visible = _visible(request)
+    qs = visible
+    if filters.parent is not None:
+        parent = get_visible_or_404(visible, pk=filters.parent)
+        qs = qs.filter(parent=parent)
+    return paginate(_filter(qs, filters), filters)
+
+
+@router.get("/{id}", response={200: OrganizationOut, **error_responses(404, 422)}, summary="One organization")
+def organization_detail(request, id: PathId):
+    return get_visible_or_404(_visible(request), pk=id)
+
+
+@router.get("/{id}/children", response={200: OrganizationPage, **error_responses(404, 422)}, summary="Direct children")
+def organization_children(request, id: PathId, filters: Query[SubtreeFilters]):
+    visible = _visible(request)
+    org = get_visible_or_404(visible, pk=id)
+    return paginate(_filter(queries.children_of(org, visible), filters), filters)
+
+
+@router.get(
+    "/{id}/subtree",
+    response={200: OrganizationPage, **error_responses(404, 422)},
+    summary="The organization and everything below it",
+)
+def organization_subtree(request, id: PathId, filters: Query[SubtreeFilters]):
+    visible = _visible(request)
+    org = get_visible_or_404(visible, pk=id)
+    return paginate(_filter(visible.in_subtree(org.path), filters), filters)
+
+
+@router.get(
+    "/{id}/ancestors",
+    response={200: list[OrganizationOut], **error_responses(404, 422)},
+    summary="The organizations above, top first (only those you may see)",
+)
+def organization_ancestors(request, id: PathId):
+    visible = _visible(request)
+    org = get_visible_or_404(visible, pk=id)
+    return list(queries.ancestors_of(org).filter(pk__in=visible.values("pk")))
+
+
+# --- Writes ------------------------------------------------------------------------
+
+
+@router.post("", response={201: OrganizationOut, **error_responses(400, 409, 422)}, summary="Create an organization")
+def organization_create(request, payload: OrganizationCreateIn):
+    data = payload.model_dump(exclude={"parent"}, exclude_none=True)
+    parent = _writable_parent(request, payload.parent)
+    org = services.organization_create(actor=request.auth, parent=parent, data=data)
+    return Status(201, org)
+
+
+@router.patch(
+    "/{id}",
+    response={200: OrganizationOut, **error_responses(400, 404, 409, 422)},
+    summary="Change an organization",
+)
+def organization_update(request, id: PathId, payload: Annotated[OrganizationUpdateIn | None, Body()] = None):
+    org = get_visible_or_404(_writable(request), pk=id)
+    data = payload.model_dump(exclude_unset=True) if payload else {}
+    version = data.pop("version", None)
+    if data.get("secretary") is not None:
+        data["secretary"] = _secretary(request, org, data["secretary"])
+    services.organization_update(actor=request.auth, org=org, data=data, expected_version=version)
+    return get_visible_or_404(_visible(request), pk=org.pk)
+
+
+def _secretary(request, org: Organization, pk: int):
+    member = member_list(Member.objects.writable_by(request.auth), org=org).filter(pk=pk).first()
+    if member is None:
+        raise field_error("secretary", _("The member does not exist in this organization."))
+    return member
+
+
+@router.post(
+    "/{id}/move",
+    response={200: OrganizationOut, **error_responses(400, 404, 409, 422)},
+    summary="Move an organization and its subtree under another parent",
+)
+def organization_move(request, id: PathId, payload: MoveIn):
+    org = get_visible_or_404(_writable(request).exclude(parent__isnull=True), pk=id)
+    if payload.parent is None:
+        raise field_error("parent", _("This field is required."))
+    new_parent = _writable_parent(request, payload.parent)
+    return services.organization_move(
+        actor=request.auth, org=org, new_parent=new_parent, on=payload.on, note=payload.note
+    )
+
+
+@router.post(
+    "/{id}/dissolve",
+    response={200: OrganizationOut, **error_responses(400, 404, 409, 422)},
+    summary="Dissolve an organization",
+)
+def organization_dissolve(request, id: PathId, payload: DissolveIn):
+    org = get_visible_or_404(_writable(request).exclude(parent__isnull=True), pk=id)
+    return services.organization_dissolve(
+        actor=request.auth, org=org, on=payload.on or timezone.localdate(), note=payload.note
+    )
