@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("dangjian.core.urls")),
     path("orgs/", include("dangjian.organizations.urls")),
     path("members/", include("dangjian.members.urls")),
+    path("io/", include("dangjian.core.io_urls")),
 ]

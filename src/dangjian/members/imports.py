@@ -130,7 +130,7 @@ class MemberTemplate(Template):
             max_length=32,
             blank=KEEP,
             help="新增党员必填（或填写所属党组织的全称）",
-            example="TA-001",
+            example="C-001",
             width=16,
         ),
         Column(
@@ -140,7 +140,7 @@ class MemberTemplate(Template):
             max_length=100,
             blank=KEEP,
             help="填写了组织编码时以编码为准",
-            example="东街村党支部",
+            example="示例村党支部",
             width=24,
         ),
         Column(
@@ -356,14 +356,16 @@ class MemberTemplate(Template):
         members = self._find(rows, state)
         self._load_orgs(rows, state)
         for row in rows:
+            found = len(row.errors)  # bad cells are reported, and the rest of the row is still checked
             member = self._match(row, members)
-            if row.errors:
+            if len(row.errors) > found:
                 continue
             key = ("member", member.pk) if member else ("id", row.extra.get("hash"))
-            if key in state.seen:
-                row.errors.append(("", f"与第 {state.seen[key]} 行是同一名党员"))
-                continue
-            state.seen[key] = row.number
+            if key[1] is not None:
+                if key in state.seen:
+                    row.errors.append(("", f"与第 {state.seen[key]} 行是同一名党员"))
+                    continue
+                state.seen[key] = row.number
             row.label = row.get("name") or (member.name if member else "")
             if member is None:
                 org = self._target_org(row, state)

@@ -75,7 +75,7 @@ class OrganizationTemplate(Template):
             aliases=("党组织编码", "组织代码", "编码"),
             required=True,
             max_length=32,
-            example="TA-009",
+            example="C-009",
             width=14,
         ),
         Column(
@@ -84,7 +84,7 @@ class OrganizationTemplate(Template):
             aliases=("党组织名称", "党组织全称", "名称"),
             required=True,
             max_length=100,
-            example="南街村党支部",
+            example="示例村党支部",
             width=28,
         ),
         Column(
@@ -94,7 +94,7 @@ class OrganizationTemplate(Template):
             max_length=32,
             blank=KEEP,
             help="新增组织必填",
-            example="TA",
+            example="C",
             width=14,
         ),
         Column("parent_name", "上级组织名称", aliases=("上级党组织",), export_only=True, width=24),
