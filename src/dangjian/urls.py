@@ -1,8 +1,11 @@
 from django.urls import include, path
 
+from dangjian.api import api
+
 urlpatterns = [
     path("", include("dangjian.core.urls")),
     path("orgs/", include("dangjian.organizations.urls")),
     path("members/", include("dangjian.members.urls")),
     path("io/", include("dangjian.core.io_urls")),
+    path("api/v1/", api.urls),
 ]

@@ -1,0 +1,36 @@
+"""The REST API under ``/api/v1/``: one NinjaAPI, one router per app.
+
+OpenAPI 3 schema at ``/api/v1/openapi.json``, Swagger UI at ``/api/v1/docs`` (served from the
+copy bundled with django-ninja, no CDN). Every route takes a bearer token (``POST /auth/token``)
+or the web session (with the CSRF token on unsafe methods).
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from dangjian.core import api as core_api
+from dangjian.members.api import router as members_router
+from dangjian.organizations.api import router as organizations_router
+
+api = NinjaAPI(
+    title="Dangjian API",
+    version="1",
+    description=(
+        "Party-building platform API. Authenticate with `POST /api/v1/auth/token` and send "
+        "`Authorization: Bearer <token>`, or use the web session (send `X-CSRFToken` on unsafe methods). "
+        "Records outside your subtree answer 404. Errors: "
+        '`{"detail": "...", "errors": [{"field": "...", "message": "..."}]}` in the request\'s language '
+        "(Chinese by default)."
+    ),
+    urls_namespace="api-v1",
+    auth=core_api.api_auth(),
+    docs=core_api.OfflineSwagger(),
+    renderer=core_api.UnicodeJSONRenderer(),
+)
+core_api.install_error_handlers(api)
+api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs-asset")(core_api.docs_asset)
+
+api.add_router("/auth", core_api.router)
+api.add_router("/organizations", organizations_router)
+api.add_router("/members", members_router)

@@ -1,0 +1,521 @@
+"""What every API router shares: authentication, tokens, errors, pagination and the offline docs page.
+
+Errors all have one shape, in the request's language (Chinese unless the client asks otherwise)::
+
+    {"detail": "提交的数据有误。", "errors": [{"field": "name", "message": "此项为必填项。"}]}
+
+401 unauthenticated, 403 a failed CSRF check on a session request, 404 anything outside the
+user's subtree (never 403), 409 a concurrent edit, 422 invalid data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+import ninja
+from django.conf import settings
+from django.contrib.auth import get_backends
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_variables
+from ninja import Field, Path, Router, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import DocsBase
+from ninja.renderers import JSONRenderer
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+from pydantic import AfterValidator, ConfigDict
+
+from dangjian.core import audit, crypto
+from dangjian.core.models import ApiToken, AuditEvent, RoleAssignment, User
+from dangjian.core.scoping import can_see_full_id
+from dangjian.core.services import ConcurrentEditError
+
+logger = logging.getLogger("dangjian.api")
+
+# --- Input types ---------------------------------------------------------------
+
+MAX_ID = 2**63 - 1  # the largest value of a bigint primary key
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+
+
+def _clean_text(value: str) -> str:
+    """Refuse what no database column can store: NUL characters and lone surrogates."""
+    if "\x00" in value:
+        raise ValueError(_("Null (0x00) characters are not allowed."))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(_("Enter a valid value.")) from exc
+    return value
+
+
+def _date_in_range(value: dt.date) -> dt.date:
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(
+            _("Enter a date between %(start)s and %(end)s.")
+            % {"start": MIN_DATE.isoformat(), "end": MAX_DATE.isoformat()}
+        )
+    return value
+
+
+def _required(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError(_("This field is required."))
+    return value
+
+
+Text = Annotated[str, AfterValidator(_clean_text)]
+RequiredText = Annotated[str, AfterValidator(_clean_text), AfterValidator(_required)]
+ApiDate = Annotated[dt.date, AfterValidator(_date_in_range)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# An id in the URL: any positive number (one that matches no row is simply not found).
+PathId = Annotated[int, Path(ge=1, description="The record's id.")]
+
+
+class InputSchema(Schema):
+    """A request body: unknown or read-only fields are refused (no mass assignment)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- Output --------------------------------------------------------------------
+
+
+class FieldError(Schema):
+    field: str | None = Field(None, description="The input field, or null for an error about the whole request.")
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldError] = []
+
+
+class PageParams(Schema):
+    page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1.")
+    page_size: int = Field(settings.PAGE_SIZE, ge=1, le=200, description="Items per page (at most 200).")
+
+
+def paginate(queryset, params: PageParams) -> dict[str, Any]:
+    """One page of a queryset: always two queries (count and rows), whatever the page size."""
+    start = (params.page - 1) * params.page_size
+    return {
+        "count": queryset.count(),
+        "page": params.page,
+        "page_size": params.page_size,
+        "items": list(queryset[start : start + params.page_size]),
+    }
+
+
+def error_responses(*codes: int) -> dict[int, type[ErrorOut]]:
+    """The documented error answers of an operation (every route may answer 401)."""
+    return dict.fromkeys(sorted({401, *codes}), ErrorOut)
+
+
+class UnicodeJSONRenderer(JSONRenderer):
+    """JSON in UTF-8 rather than ``\\uXXXX`` escapes: Chinese stays readable on the wire."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+# --- Errors ----------------------------------------------------------------------
+
+# Model fields whose errors belong to an input field of another name.
+FIELD_ALIASES = {
+    "id_number_enc": "id_number",
+    "id_number_hash": "id_number",
+    "phone_enc": "phone",
+    "org_path": "org",
+}
+
+
+class ApiError(Exception):
+    """An error answer with a status, a message and optional field errors."""
+
+    def __init__(self, status: int, detail: str, errors: list[dict[str, Any]] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors or []
+
+
+def field_error(field: str | None, message: str) -> ApiError:
+    """A 422 answer about one input field."""
+    return ApiError(422, _("The submitted data is not valid."), [{"field": field, "message": message}])
+
+
+def django_errors(exc: DjangoValidationError) -> list[dict[str, Any]]:
+    """A service's ``ValidationError`` as ``[{"field", "message"}]``."""
+    if hasattr(exc, "error_dict"):
+        return [
+            {"field": None if name == NON_FIELD_ERRORS else FIELD_ALIASES.get(name, name), "message": message}
+            for name, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    return [{"field": None, "message": message} for message in exc.messages]
+
+
+def _limit(ctx: dict, *names: str):
+    for name in names:
+        if name in ctx:
+            return ctx[name]
+    return ""
+
+
+def pydantic_message(error: dict[str, Any]) -> str:
+    """A translated message for one pydantic error (pydantic's own messages are English only)."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "extra_forbidden":
+        return _("This field is not accepted here.")
+    if kind == "value_error" and ctx.get("error"):
+        return str(ctx["error"])
+    if kind == "string_too_long":
+        n = ctx.get("max_length", 0)
+        return ngettext("Enter at most %(n)d character.", "Enter at most %(n)d characters.", n) % {"n": n}
+    if kind == "string_too_short":
+        n = ctx.get("min_length", 0)
+        return ngettext("Enter at least %(n)d character.", "Enter at least %(n)d characters.", n) % {"n": n}
+    if kind in {"greater_than_equal", "greater_than"}:
+        return _("Ensure this value is greater than or equal to %(limit_value)s.") % {
+            "limit_value": _limit(ctx, "ge", "gt")
+        }
+    if kind in {"less_than_equal", "less_than"}:
+        return _("Ensure this value is less than or equal to %(limit_value)s.") % {
+            "limit_value": _limit(ctx, "le", "lt")
+        }
+    if kind.startswith("int_"):
+        return _("Enter a whole number.")
+    if kind.startswith("bool_"):
+        return _("Enter true or false.")
+    if kind.startswith(("date_", "datetime_")):
+        return _("Enter a valid date.")
+    if kind in {"enum", "literal_error"}:
+        return _("Select a valid choice. That choice is not one of the available choices.")
+    if kind in {"model_type", "model_attributes_type", "dict_type", "json_invalid", "json_type"}:
+        return _("The request body must be a JSON object.")
+    return _("Enter a valid value.")
+
+
+def pydantic_field(loc) -> str | None:
+    """``("body", "payload", "name")`` → ``"name"``; ``("query", "page")`` → ``"page"``."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[2:]  # the body parameter's own name says nothing to the client
+    elif parts:
+        parts = parts[1:]
+    return ".".join(parts) or None
+
+
+def _respond(api: ninja.NinjaAPI, request: HttpRequest, status: int, detail: str, errors=None) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
+
+
+def install_error_handlers(api: ninja.NinjaAPI) -> None:
+    """Every error the API can give, in one JSON shape and in the request's language."""
+
+    @api.exception_handler(ApiError)
+    def on_api_error(request, exc: ApiError):
+        return _respond(api, request, exc.status, exc.detail, exc.errors)
+
+    @api.exception_handler(NinjaValidationError)
+    def on_invalid_input(request, exc: NinjaValidationError):
+        errors = [{"field": pydantic_field(e.get("loc", ())), "message": pydantic_message(e)} for e in exc.errors]
+        return _respond(api, request, 422, _("The submitted data is not valid."), errors)
+
+    @api.exception_handler(ConcurrentEditError)
+    def on_concurrent_edit(request, exc: ConcurrentEditError):
+        return _respond(
+            api, request, 409, " ".join(exc.messages), [{"field": "version", "message": m} for m in exc.messages]
+        )
+
+    @api.exception_handler(DjangoValidationError)
+    def on_rejected_by_service(request, exc: DjangoValidationError):
+        return _respond(api, request, 422, _("The submitted data is not valid."), django_errors(exc))
+
+    @api.exception_handler(IntegrityError)
+    def on_integrity_error(request, exc: IntegrityError):
+        logger.warning("API write refused by the database: %s", exc)
+        return _respond(
+            api, request, 409, _("The change conflicts with data saved at the same time. Reload and try again.")
+        )
+
+    @api.exception_handler(Http404)
+    def on_not_found(request, exc: Http404):
+        return _respond(api, request, 404, _("Not found."))
+
+    @api.exception_handler(AuthenticationError)
+    def on_unauthenticated(request, exc: AuthenticationError):
+        response = _respond(api, request, 401, _("Log in, or send a valid API token."))
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request, exc: HttpError):
+        messages = {
+            400: _("The request body is not valid JSON."),
+            403: _("CSRF verification failed. Request aborted."),
+            429: _("Too many requests. Try again later."),
+        }
+        return _respond(api, request, exc.status_code, messages.get(exc.status_code, _("The request was refused.")))
+
+
+# --- Authentication ------------------------------------------------------------
+
+TOKEN_PREFIX = "dj_"  # noqa: S105 - marks our tokens, not a secret
+TOKEN_TOUCH_SECONDS = 60  # write last_used_at at most once a minute per token
+
+
+def token_hash(secret: str) -> str:
+    """SM3 of the secret: tokens are 256 random bits, so a fast unkeyed hash cannot be reversed."""
+    return crypto.sm3_hex(secret.encode())
+
+
+def token_lifetime() -> dt.timedelta:
+    return dt.timedelta(days=getattr(settings, "API_TOKEN_DAYS", 30))
+
+
+@transaction.atomic
+def api_token_issue(*, user, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token for ``user``; return it with its secret (shown once, stored only as a hash)."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        key_hash=token_hash(secret),
+        prefix=secret[:10],
+        name=name,
+        expires_at=timezone.now() + token_lifetime(),
+    )
+    audit.record(actor=user, action="api_login", obj=token, object_repr=f"{user.get_username()} {token.prefix}…")
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit.record(actor=actor, action="api_logout", obj=token, object_repr=f"{actor.get_username()} {token.prefix}…")
+
+
+def api_login_failed(*, username: str) -> None:
+    username = username[:150].replace("\r", "\\r").replace("\n", "\\n")  # one line per attempt in the log
+    audit.record(
+        actor=username or "anonymous",
+        action="api_login",
+        outcome=AuditEvent.Outcome.FAILURE,
+        object_type="core.user",
+        object_repr=username,
+    )
+
+
+def token_user(secret: str):
+    """The active user a usable token belongs to, or None; notes when the token was last used."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 128:
+        return None, None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=token_hash(secret), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None, None
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= TOKEN_TOUCH_SECONDS:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token.user, token
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer dj_…`` with a token from ``POST /auth/token``."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user, api_token = token_user(token)
+        if user is None:
+            return None
+        request.api_token = api_token
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The web session, for pages that call the API. Unsafe methods need the CSRF token.
+
+    Unlike ninja's ``SessionAuth``, the CSRF check runs only once a session user is known, so
+    that a request without any credentials is answered 401 rather than 403.
+    """
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, "CSRF check failed")
+        return getattr(user, "_wrapped", user)
+
+
+def api_auth() -> list:
+    return [TokenAuth(), SessionAuth()]
+
+
+# --- /auth routes ----------------------------------------------------------------
+
+router = Router(tags=["auth"])
+
+
+class LoginIn(InputSchema):
+    username: Text = Field(..., min_length=1, max_length=150)
+    password: str = Field(..., min_length=1, max_length=4096)
+    name: Text = Field("", max_length=64, description="A label for the token, e.g. the script that uses it.")
+
+
+class TokenOut(Schema):
+    token: str = Field(..., description="Send as `Authorization: Bearer <token>`. Shown only once.")
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name
+    expires_at: dt.datetime
+
+
+class RoleOut(Schema):
+    role: str
+    role_label: str
+    org_id: int
+    org_name: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    roles: list[RoleOut]
+    can_see_full_id: bool
+    auth: str = Field(..., description="`token` or `session`.")
+
+
+@sensitive_variables("password")
+def _check_credentials(request, username: str, password: str):
+    """The user these credentials belong to, asking each authentication backend in turn.
+
+    Like ``django.contrib.auth.authenticate`` but without its ``user_login_failed`` signal, whose
+    receiver audits web logins: a failed token request is audited once, as ``api_login``.
+    """
+    for backend in get_backends():
+        try:
+            user = backend.authenticate(request, username=username, password=password)
+        except PermissionDenied:
+            return None
+        if user is not None:
+            return user
+    return None
+
+
+@router.post("/token", auth=None, response={200: TokenOut, **error_responses(400, 422)}, summary="Issue an API token")
+def token_issue(request, payload: LoginIn):
+    """Exchange a username and password for a bearer token (valid ``API_TOKEN_DAYS`` days, default 30)."""
+    user = _check_credentials(request, payload.username, payload.password)
+    if user is None or not user.is_active:
+        api_login_failed(username=payload.username)
+        label = User._meta.get_field(User.USERNAME_FIELD).verbose_name
+        raise ApiError(
+            401,
+            _("Please enter a correct %(username)s and password. Note that both fields may be case-sensitive.")
+            % {"username": label},
+        )
+    token, secret = api_token_issue(user=user, name=payload.name)
+    return {"token": secret, "token_type": "Bearer", "expires_at": token.expires_at}
+
+
+@router.delete("/token", auth=[TokenAuth()], response={204: None, **error_responses()}, summary="Revoke this token")
+def token_revoke(request):
+    """Revoke the bearer token this request was made with."""
+    api_token_revoke(actor=request.auth, token=request.api_token)
+    return ninja.Status(204, None)
+
+
+@router.get("/me", response={200: MeOut, **error_responses()}, summary="The current user and their roles")
+def me(request):
+    user = request.auth
+    assignments = (
+        RoleAssignment.objects.filter(user=user, org__dissolved_on__isnull=True)
+        .select_related("org")
+        .order_by("org__path", "role")
+    )
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "full_name": user.full_name,
+        "roles": [
+            {"role": a.role, "role_label": a.get_role_display(), "org_id": a.org_id, "org_name": a.org.name}
+            for a in assignments
+        ],
+        "can_see_full_id": can_see_full_id(user),
+        "auth": "token" if getattr(request, "api_token", None) else "session",
+    }
+
+
+# --- Docs without the internet -------------------------------------------------------
+
+NINJA_STATIC = FilePath(ninja.__file__).parent / "static" / "ninja"
+DOCS_ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js", "favicon.png", "favicon.svg"}
+
+
+class OfflineSwagger(DocsBase):
+    """Swagger UI from the copy bundled with django-ninja, served by the API itself.
+
+    ninja's own page loads Swagger UI from a CDN unless ``ninja`` is in INSTALLED_APPS; this
+    page works on an intranet without internet access.
+    """
+
+    swagger_settings = {"layout": "BaseLayout", "deepLinking": True}
+
+    def render_page(self, request: HttpRequest, api: ninja.NinjaAPI, **kwargs: Any) -> HttpResponse:
+        config = {**self.swagger_settings, "url": self.get_openapi_url(api, kwargs)}
+
+        def asset(name: str) -> str:
+            return reverse(f"{api.urls_namespace}:docs-asset", kwargs={"name": name})
+
+        html = f"""<!DOCTYPE html>
+<html lang="{escape(getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE))}">
+<head>
+<meta charset="utf-8">
+<title>{escape(api.title)}</title>
+<link rel="stylesheet" href="{asset("swagger-ui.css")}">
+<link rel="icon" href="{asset("favicon.svg")}" type="image/svg+xml">
+</head>
+<body data-csrf-token="{escape(get_token(request))}" data-api-csrf="true">
+<script type="application/json" id="swagger-settings">{json.dumps(config).replace("<", "\\u003c")}</script>
+<div id="swagger-ui"></div>
+<script src="{asset("swagger-ui-bundle.js")}"></script>
+<script src="{asset("swagger-ui-init.js")}"></script>
+</body>
+</html>"""
+        return HttpResponse(html)
+
+
+def docs_asset(request, name: str):
+    if name not in DOCS_ASSETS:
+        raise Http404
+    response = FileResponse((NINJA_STATIC / name).open("rb"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
