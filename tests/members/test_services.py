@@ -120,3 +120,19 @@ def test_revealing_an_id_number_is_logged(world):
     assert reveal_id_number(actor=world.organizer, member=world.zhang) == world.zhang.id_number
     event = AuditEvent.objects.get(action="view_sensitive")
     assert (event.actor, event.object_id) == (world.organizer, str(world.zhang.pk))
+
+
+def test_a_changed_birth_date_or_gender_is_checked_against_the_stored_id_number(world):
+    member = Member.objects.get(pk=world.zhang.pk)
+    with pytest.raises(ValidationError) as exc:
+        member_update(
+            actor=world.secretary, member=member, data={"birth_date": dt.date(1985, 1, 1), "gender": "female"}
+        )
+    assert {"birth_date", "gender"} <= set(exc.value.message_dict)
+
+
+@pytest.mark.parametrize("day", [dt.date(9999, 12, 31), dt.date(1, 1, 1)])
+def test_absurd_dates_are_refused_without_crashing(world, day):
+    with pytest.raises(ValidationError) as exc:
+        member_create(actor=world.secretary, org=world.branch_a1, data=base_data(joined_on=day))
+    assert "joined_on" in exc.value.message_dict

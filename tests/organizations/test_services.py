@@ -100,3 +100,12 @@ def test_update_refuses_a_stale_version(world):
     assert exc.value.code == "stale"
     assert Organization.objects.get(pk=world.branch_a1.pk).name == "东街村第一党支部"
     assert OrganizationChange.objects.filter(org=world.branch_a1, kind="rename").count() == 1
+
+
+def test_the_secretary_must_be_a_member_of_the_organization(world):
+    org = Organization.objects.get(pk=world.branch_a1.pk)
+    with pytest.raises(ValidationError) as exc:
+        organization_update(actor=world.organizer, org=org, data={"secretary": world.wang})
+    assert "secretary" in exc.value.message_dict
+    organization_update(actor=world.organizer, org=org, data={"secretary": world.zhang})
+    assert Organization.objects.get(pk=org.pk).secretary == world.zhang

@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "import": _("imported"),
     "login": _("logged in"),
     "login_failed": _("failed to log in"),
+    "api_login": _("logged in to the API"),
+    "api_logout": _("revoked an API token"),
     "logout": _("logged out"),
     "role_grant": _("granted a role"),
     "parameter_set": _("changed a rule"),

@@ -41,7 +41,14 @@ def validate_member_data(data: dict[str, Any], *, instance: Member | None = None
     errors: dict[str, str] = {}
     data = dict(data)
     today = timezone.localdate()
+    for name in ("birth_date", "joined_on", "full_member_on", "left_on"):
+        value = data.get(name)
+        if value and value > today:
+            errors[name] = _("The date cannot be in the future.")
+        elif value and value.year < 1900:
+            errors[name] = _("The date is too far in the past.")
     number = data.get("id_number")
+    info = None
     if number:
         try:
             info = idnumber.parse(number)
@@ -49,14 +56,6 @@ def validate_member_data(data: dict[str, Any], *, instance: Member | None = None
             errors["id_number"] = exc.messages[0]
         else:
             data["id_number"] = info.number
-            data["birth_date"] = data.get("birth_date") or info.birth_date
-            data["gender"] = data.get("gender") or info.gender
-            if data["birth_date"] != info.birth_date:
-                errors["birth_date"] = _("The birth date does not agree with the ID number (%(d)s).") % {
-                    "d": info.birth_date.isoformat()
-                }
-            if data["gender"] != info.gender:
-                errors["gender"] = _("The gender does not agree with the ID number.")
             duplicate = Member.objects.filter(id_number_hash=crypto.blind_index(info.number))
             if instance is not None:
                 duplicate = duplicate.exclude(pk=instance.pk)
@@ -64,16 +63,24 @@ def validate_member_data(data: dict[str, Any], *, instance: Member | None = None
                 errors["id_number"] = _("A member with this ID number is already registered.")
     elif instance is None or "id_number" in data:
         errors["id_number"] = _("The ID number is required.")
+    elif "birth_date" in data or "gender" in data:
+        info = idnumber.parse(instance.id_number)  # the stored number still decides birth date and gender
+    if info is not None:
+        data["birth_date"] = data.get("birth_date") or info.birth_date
+        data["gender"] = data.get("gender") or info.gender
+        if data["birth_date"] != info.birth_date:
+            errors.setdefault(
+                "birth_date",
+                _("The birth date does not agree with the ID number (%(d)s).") % {"d": info.birth_date.isoformat()},
+            )
+        if data["gender"] != info.gender:
+            errors["gender"] = _("The gender does not agree with the ID number.")
 
     birth = data.get("birth_date", instance.birth_date if instance else None)
     joined = data.get("joined_on", instance.joined_on if instance else None)
     full_on = data.get("full_member_on", instance.full_member_on if instance else None)
     status = data.get("status", instance.status if instance else None)
-    for name in ("birth_date", "joined_on", "full_member_on"):
-        value = data.get(name)
-        if value and value > today:
-            errors.setdefault(name, _("The date cannot be in the future."))
-    if birth and joined and joined < years_before(birth, -18):
+    if birth and joined and not {"birth_date", "joined_on"} & set(errors) and joined < years_before(birth, -18):
         errors.setdefault("joined_on", _("A member must be at least 18 years old when joining the party."))
     if status == Status.FULL and not full_on:
         errors.setdefault("full_member_on", _("A full member needs the date they became a full member."))

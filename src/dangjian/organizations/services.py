@@ -93,6 +93,13 @@ def organization_update(*, actor, org: Organization, data: dict[str, Any], expec
     if unknown:
         raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
     old_name = org.name
+    secretary = data.get("secretary")
+    if secretary is not None:
+        from dangjian.members.models import Member
+
+        in_subtree = Member.objects.current().in_subtree(org.path).filter(pk=secretary.pk).exists()
+        if not in_subtree:
+            raise ValidationError({"secretary": _("The secretary must be a current member of this organization.")})
     if "level" in data and data["level"] != org.level:
         _check_level(data["level"], org.parent)
     if "name" in data:

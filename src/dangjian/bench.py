@@ -1,0 +1,259 @@
+"""``make bench``: build the demo district and measure the application through HTTP.
+
+For each database (SQLite in ./var/bench, and PostgreSQL when it is reachable) this
+builds a fresh demo district, starts the application with ``dangjian runserver`` (DEBUG
+off), logs in as the department organizer and times real requests: p50/p95 over at least
+30 requests per page after a warm-up. The figures go to BENCHMARKS.md. Nothing here is a
+test: targets are reported, not asserted.
+
+    python -m dangjian.bench --scale county --seed 7 [--db sqlite|postgres|both] [--requests 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.cookiejar
+import math
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path.cwd()
+BENCH_VAR = ROOT / "var" / "bench"
+PG_ADMIN_URL = os.environ.get("DANGJIAN_BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_BENCH_DB = "dangjian_bench"
+
+
+@dataclass
+class Result:
+    name: str
+    database: str
+    target_ms: float | None
+    samples: list[float] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+    @property
+    def verdict(self) -> str:
+        if self.target_ms is None:
+            return ""
+        return "✅" if self.p95 <= self.target_ms else "❌"
+
+
+def dangjian(*args: str, env: dict[str, str], capture: bool = False) -> subprocess.CompletedProcess:
+    command = [str(Path(sys.executable).parent / "dangjian"), *args]
+    return subprocess.run(command, env=env, check=True, text=True, capture_output=capture)  # noqa: S603
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), connect_timeout=3):
+            return True
+    except Exception:  # any failure means "not available here"
+        return False
+
+
+def prepare_database(kind: str) -> dict[str, str]:
+    env = {**os.environ, "DANGJIAN_DEBUG": "0", "DANGJIAN_VAR": str(BENCH_VAR)}
+    BENCH_VAR.mkdir(parents=True, exist_ok=True)
+    if kind == "sqlite":
+        db = BENCH_VAR / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        env["DATABASE_URL"] = f"sqlite:///{db}"
+    else:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_BENCH_DB
+    return env
+
+
+class Session:
+    """A logged-in HTTP client using only the standard library."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> tuple[int, bytes, float]:
+        started = time.perf_counter()
+        try:
+            with self.opener.open(self.base + path, timeout=60) as response:
+                body = response.read()
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            body, status = exc.read(), exc.code
+        return status, body, (time.perf_counter() - started) * 1000
+
+    def login(self, username: str, password: str) -> None:
+        self.get("/login/")
+        token = next(c.value for c in self.jar if c.name == "csrftoken")
+        data = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
+        request = urllib.request.Request(self.base + "/login/", data=data.encode(), headers={"Referer": self.base})
+        with self.opener.open(request, timeout=60) as response:  # noqa: S310 - loopback http only
+            if "/login/" in response.url:
+                raise RuntimeError(f"login as {username} failed")
+
+
+def wait_for(base: str, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(base + "/login/", timeout=2).read()  # noqa: S310 - loopback only
+            return
+        except Exception:  # not up yet
+            time.sleep(0.3)
+    raise RuntimeError("the application did not start")
+
+
+def measure(session: Session, path: str, requests: int, warmup: int = 3) -> list[float]:
+    for _ in range(warmup):
+        status, body, _ms = session.get(path)
+        if status != 200:
+            raise RuntimeError(f"GET {path} → {status}: {body[:300]!r}")
+    return [session.get(path)[2] for _ in range(requests)]
+
+
+def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
+    """(label, path, p95 target in ms) for every page measured."""
+    script = (
+        "from dangjian.organizations.models import Organization as O;"
+        "r=O.objects.filter(parent__isnull=True).order_by('path').first();"
+        "t=O.objects.filter(parent=r).order_by('path').first();"
+        "print(r.pk, t.pk)"
+    )
+    root, town = dangjian("shell", "-c", script, env=env, capture=True).stdout.split()
+    return [
+        ("Organization page, district root", f"/orgs/{root}/", 100),
+        ("Organization page, a township", f"/orgs/{town}/", 100),
+        ("Member list, district root, page 1", f"/members/?org={root}", 100),
+        ("Member list, district root, page 400", f"/members/?org={root}&page=400", 100),
+        ("Member list, pinyin search `zq`", f"/members/?org={root}&q=zq", 100),
+        ("Warnings, whole district", "/orgs/warnings/", None),
+        ("API member list (page 1)", "/api/v1/members", 100),
+    ]
+
+
+def run_one(kind: str, args) -> tuple[list[Result], dict[str, str]]:
+    env = prepare_database(kind)
+    facts: dict[str, str] = {}
+    started = time.perf_counter()
+    dangjian("migrate", "--noinput", "-v", "0", env=env)
+    out = dangjian("demo", "--scale", args.scale, "--seed", str(args.seed), env=env, capture=True).stdout
+    facts["demo"] = f"{time.perf_counter() - started:.1f} s (migrate + demo)"
+    summary = next((line for line in out.splitlines() if line.startswith("demo:")), "")
+    facts["summary"] = summary
+    from dangjian.demo.build import DEMO_USERS
+
+    password = next(u.password for u in DEMO_USERS if u.username == "dept")
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [str(Path(sys.executable).parent / "dangjian"), "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    results = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base)
+        session = Session(base)
+        session.login("dept", password)
+        for label, path, target in pages(env):
+            try:
+                results.append(Result(label, kind, target, measure(session, path, args.requests), path))
+            except RuntimeError as exc:
+                print(f"  skipped {label}: {exc}", file=sys.stderr)
+                continue
+            r = results[-1]
+            print(f"  {kind:8} {label:45} p50 {r.p50:7.1f} ms  p95 {r.p95:7.1f} ms {r.verdict}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return results, facts
+
+
+def write_report(results: list[Result], facts: dict[str, dict[str, str]], args) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Measured by `make bench` (`python -m dangjian.bench`) through the running application: the",
+        "county demo district is built fresh on each database, `dangjian runserver` serves it with DEBUG",
+        f"off, a logged-in department organizer makes {args.requests} timed requests per page after 3",
+        "warm-up requests, one at a time, over loopback. Times are wall-clock per request as the client sees it.",
+        "",
+        f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {os.cpu_count()} cores, {platform.machine()}, {platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()}, scale `{args.scale}`, seed {args.seed}",
+    ]
+    for kind, fact in facts.items():
+        lines.append(f"- {kind}: {fact.get('summary', '')}; build {fact.get('demo', '')}")
+    lines += ["", "| Page | Database | p50 (ms) | p95 (ms) | Target p95 | |", "|---|---|---:|---:|---:|---|"]
+    for r in results:
+        target = f"{r.target_ms:.0f} ms" if r.target_ms else "—"
+        lines.append(f"| {r.name} (`{r.note}`) | {r.database} | {r.p50:.1f} | {r.p95:.1f} | {target} | {r.verdict} |")
+    extra = ROOT / "var" / "bench" / "extra.md"
+    if extra.exists():
+        lines += ["", extra.read_text().strip()]
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
+    print("wrote BENCHMARKS.md")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="county")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--requests", type=int, default=50)
+    args = parser.parse_args(argv)
+    if args.requests < 30:
+        parser.error("at least 30 requests per page")
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    if "postgres" in kinds and not pg_available():
+        print("PostgreSQL is not reachable: measuring SQLite only", file=sys.stderr)
+        kinds.remove("postgres")
+    all_results: list[Result] = []
+    facts: dict[str, dict[str, str]] = {}
+    for kind in kinds:
+        print(f"== {kind}")
+        results, fact = run_one(kind, args)
+        all_results += results
+        facts[kind] = fact
+    write_report(all_results, facts, args)
+    shutil.rmtree(BENCH_VAR / "imports", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
