@@ -120,8 +120,9 @@ class Session:
         self.get("/login/")
         token = next(c.value for c in self.jar if c.name == "csrftoken")
         data = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
-        request = urllib.request.Request(self.base + "/login/", data=data.encode(), headers={"Referer": self.base})
-        with self.opener.open(request, timeout=60) as response:  # noqa: S310 - loopback http only
+        url = self.base + "/login/"  # always http://127.0.0.1
+        request = urllib.request.Request(url, data=data.encode(), headers={"Referer": self.base})  # noqa: S310
+        with self.opener.open(request, timeout=60) as response:
             if "/login/" in response.url:
                 raise RuntimeError(f"login as {username} failed")
 
