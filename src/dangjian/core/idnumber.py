@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -38,7 +39,7 @@ def parse(value: str) -> IdInfo:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
         raise ValidationError(_("The birth date inside the ID number is not a real date."), code="birth") from exc
-    if birth.year < 1900 or birth > dt.date.today():  # noqa: DTZ011 - a calendar date, not an instant
+    if birth.year < 1900 or birth > timezone.localdate():
         raise ValidationError(_("The birth date inside the ID number is out of range."), code="birth")
     if check_char(number[:17]) != number[17]:
         raise ValidationError(_("The check digit of the ID number is wrong."), code="checksum")
