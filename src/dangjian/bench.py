@@ -175,6 +175,10 @@ def run_one(kind: str, args) -> tuple[list[Result], dict[str, str]]:
     facts["demo"] = f"{time.perf_counter() - started:.1f} s (migrate + demo)"
     summary = next((line for line in out.splitlines() if line.startswith("demo:")), "")
     facts["summary"] = summary
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
+    django.setup()  # only to read the demo users' constants; this process never touches the database
     from dangjian.demo.build import DEMO_USERS
 
     password = next(u.password for u in DEMO_USERS if u.username == "dept")
