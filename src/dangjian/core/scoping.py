@@ -82,7 +82,12 @@ class ScopedQuerySet(models.QuerySet):
 
 class OrganizationQuerySet(ScopedQuerySet):
     def writable_by(self, user):
+        """Organizations whose own record (and the tree below) the user may change: organizers."""
         return self._within(paths_for(user, TREE_ROLES))
+
+    def accepting_members_from(self, user):
+        """Organizations where the user may register members: organizers and secretaries alike."""
+        return self._within(paths_for(user, WRITE_ROLES))
 
 
 def get_visible_or_404(queryset, **lookup):

@@ -202,7 +202,7 @@ def member_create(request, payload: MemberCreateIn):
         if data[name] is None:
             del data[name]
     # Members are business records: whoever writes members in a subtree registers them there.
-    org = Organization.objects.visible_to(request.auth).filter(pk=payload.org).first()
+    org = Organization.objects.accepting_members_from(request.auth).filter(pk=payload.org).first()
     if org is None:
         raise field_error("org", _("The organization does not exist."))
     member = services.member_create(actor=request.auth, org=org, data=data)

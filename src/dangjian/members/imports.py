@@ -230,7 +230,7 @@ class MemberTemplate(Template):
 
     def _load_orgs(self, rows: list[Row], state: _State) -> None:
         """Organizations that may receive new members, by code and by name (batch, cached)."""
-        creatable = Organization.objects.writable_by(state.user)
+        creatable = Organization.objects.accepting_members_from(state.user)
         codes = {r.values["org_code"] for r in rows if r.values.get("org_code")} - state.orgs_by_code.keys()
         if codes:
             found = {o.code: o for o in creatable.filter(code__in=codes)}

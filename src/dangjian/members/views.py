@@ -23,7 +23,11 @@ PAGE_SIZE = 50
 
 def _member_orgs(user):
     """Organizations where the user may register members (secretaries too, not only organizers)."""
-    return Organization.objects.visible_to(user).filter(dissolved_on__isnull=True).exclude(level=Level.PARTY_GROUP)
+    return (
+        Organization.objects.accepting_members_from(user)
+        .filter(dissolved_on__isnull=True)
+        .exclude(level=Level.PARTY_GROUP)
+    )
 
 
 def _writable_members(user):
