@@ -25,7 +25,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e . 2>&1 | grep -v "^WARNING: Location" || true
-	$(BIN)/python -c "import dangjian, django, ninja.constants"
+	$(BIN)/python -c "import importlib.metadata as m, dangjian, django; m.version('django-ninja')"
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed

@@ -15,6 +15,7 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = Path(os.environ.get("DANGJIAN_HOME", Path.cwd()))
 VAR_DIR = Path(os.environ.get("DANGJIAN_VAR", PROJECT_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite, the development key file and temporary uploads live here
 
 
 def env_str(name: str, default: str = "") -> str:
