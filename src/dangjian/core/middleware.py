@@ -18,3 +18,32 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+class LanguageMiddleware:
+    """Simplified Chinese unless the user chose another language (the language cookie).
+
+    Department PCs and phones often run English-language browsers; the interface must not
+    switch to English because of a browser setting. API clients, which are programs, may
+    still ask for a language with Accept-Language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        supported = dict(settings.LANGUAGES)
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in supported:
+            language = settings.LANGUAGE_CODE
+            if request.path.startswith("/api/"):
+                asked = translation.get_language_from_request(request)
+                language = asked if asked in supported else language
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response
