@@ -29,6 +29,13 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_second_factor(settings):
+    """The personas include a root organizer and an auditor, whom production requires to use a
+    second factor; the general suite logs them in without one. tests/accounts turns it back on."""
+    settings.OTP_ENFORCED = False
+
+
 @pytest.fixture
 def world(db):
     return factories.build_world()

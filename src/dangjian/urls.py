@@ -8,5 +8,6 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("io/", include("dangjian.core.io_urls")),
+    path("account/", include("dangjian.accounts.urls")),
     path("api/v1/", api.urls),
 ]

@@ -40,6 +40,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import AfterValidator, ConfigDict
 
+from dangjian.accounts.lockout import api_login_failed as lockout_count_failure
 from dangjian.core import audit, crypto
 from dangjian.core.models import ApiToken, AuditEvent, RoleAssignment, User
 from dangjian.core.scoping import can_see_full_id
@@ -430,12 +431,21 @@ def _check_credentials(request, username: str, password: str):
     return None
 
 
-@router.post("/token", auth=None, response={200: TokenOut, **error_responses(400, 422)}, summary="Issue an API token")
+@router.post(
+    "/token", auth=None, response={200: TokenOut, **error_responses(400, 422, 429)}, summary="Issue an API token"
+)
 def token_issue(request, payload: LoginIn):
-    """Exchange a username and password for a bearer token (valid ``API_TOKEN_DAYS`` days, default 30)."""
+    """Exchange a username and password for a bearer token (valid ``API_TOKEN_DAYS`` days, default 30).
+
+    Failures count towards the same lockout as web logins (per account and per address): while
+    locked, even the right password is refused with 429.
+    """
     user = _check_credentials(request, payload.username, payload.password)
     if user is None or not user.is_active:
         api_login_failed(username=payload.username)
+        lockout = lockout_count_failure(request, payload.username)
+        if lockout is not None:
+            raise ApiError(429, lockout.message())
         label = User._meta.get_field(User.USERNAME_FIELD).verbose_name
         raise ApiError(
             401,

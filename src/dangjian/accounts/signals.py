@@ -1,0 +1,62 @@
+"""Receivers: stamp a new session at login; audit a lockout when it happens."""
+
+from __future__ import annotations
+
+from axes.signals import user_locked_out
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.accounts import session as session_keys
+from dangjian.accounts.conf import setting
+from dangjian.accounts.lockout import lockout_for
+from dangjian.accounts.queries import otp_device, password_changed_at
+from dangjian.core import audit
+from dangjian.core.models import AuditEvent
+from dangjian.core.roles import ADMIN_ROLES
+from dangjian.core.scoping import has_role
+
+ACTION_LABELS = {
+    "lockout": _("was locked out after failed logins"),
+    "password_change": _("changed their password"),
+    "otp_enrol": _("turned on two-factor authentication"),
+    "otp_verify": _("entered a two-factor code"),
+    "otp_remove": _("turned off two-factor authentication"),
+}
+
+
+def one_line(text: str) -> str:
+    return str(text or "")[:150].replace("\r", "\\r").replace("\n", "\\n")
+
+
+@receiver(user_logged_in)
+def on_login(sender, request, user, **kwargs):
+    """The absolute lifetime counts from now; remember when the password was set; admins idle out sooner."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    session_keys.stamp(session, session_keys.LOGIN_AT)
+    session_keys.stamp(session, session_keys.PASSWORD_SET_AT, password_changed_at(user))
+    session[session_keys.HAS_DEVICE] = otp_device(user) is not None
+    admin_idle = setting("ADMIN_SESSION_IDLE_SECONDS")
+    if admin_idle and admin_idle < settings.SESSION_COOKIE_AGE and has_role(user, *ADMIN_ROLES):
+        session.set_expiry(admin_idle)
+
+
+@receiver(user_locked_out)
+def on_locked_out(sender, request, username, ip_address, **kwargs):
+    """Audit the failure that locks an account or address (later refused attempts are failed logins)."""
+    if request is None or getattr(request, "axes_failures_since_start", None) is None:
+        return
+    name = one_line(username)
+    lockout = lockout_for(request, username)
+    locked = [] if lockout is None else [k for k in ("account", "address") if getattr(lockout, k)]
+    audit.record(
+        actor=name or "anonymous",
+        action="lockout",
+        object_type="core.user",
+        object_repr=name,
+        outcome=AuditEvent.Outcome.FAILURE,
+        changes={"locked": locked, "until": lockout.until if lockout else None},
+    )
