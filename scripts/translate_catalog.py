@@ -29,7 +29,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PO = ROOT / "src" / "dangjian" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdifr]|%[sdifr]|\{\{.*?\}\}|\{[A-Za-z0-9_]*\}")
+# Named or positional %-formats (flags and width allowed), template variables and str.format fields.
+PLACEHOLDER = re.compile(
+    r"%\([A-Za-z_][A-Za-z0-9_]*\)[-#0 +]*\d*(?:\.\d+)?[sdifrx]|%[-#0 +]*\d*(?:\.\d+)?[sdifrx]|\{\{.*?\}\}|\{[A-Za-z0-9_]*\}"
+)
 KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(\".*\")\s*$")
 
 _UNESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
@@ -171,7 +174,12 @@ def nplurals_of(entries: list[Entry]) -> int:
 
 
 def placeholders(s: str) -> list[str]:
-    return sorted(PLACEHOLDER.findall(s))
+    """Placeholders by name and conversion only: ``%(month)02d`` and ``%(month)d`` are the same."""
+    out = []
+    for p in PLACEHOLDER.findall(s.replace("%%", "")):
+        m = re.match(r"%(\([^)]*\))?.*?([sdifrx])$", p)
+        out.append(f"%{m.group(1) or ''}{m.group(2)}" if m else p)
+    return sorted(out)
 
 
 def cmd_todo(po: Path) -> int:
