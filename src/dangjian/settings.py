@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP below
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dangjian.core.middleware.LanguageMiddleware",  # Chinese unless the user chose otherwise
     "django.middleware.common.CommonMiddleware",
@@ -172,6 +173,28 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # --- Production security (checked by core.checks; `dangjian check --deploy --fail-level WARNING`) ---
+    # Hosts must be named explicitly: no development defaults in production.
+    ALLOWED_HOSTS = [h for h in env_str("DANGJIAN_ALLOWED_HOSTS").split(",") if h]
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content security policy (Django's own, django.middleware.csp), the same in every environment.
+# No 'unsafe-inline' or 'unsafe-eval' for scripts. 'unsafe-hashes' admits exactly one inline
+# handler, the tree toggle's onclick in organizations/_nodes.html, by its SHA-256; it goes once that
+# handler moves to a static script (tests/security/test_settings.py fails if the two disagree).
+CSP_INLINE_HANDLER_HASHES = ["'sha256-h0QYWqIO4eUmWH97mhOS9BJgRIfzYHJZEBiEsTqnOZg='"]
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", *(["'unsafe-hashes'", *CSP_INLINE_HANDLER_HASHES] if CSP_INLINE_HANDLER_HASHES else [])],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],  # Bootstrap draws its icons as data: SVGs
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

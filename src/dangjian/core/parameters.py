@@ -17,6 +17,11 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "org.term_warning_days": (90, _("Warn this many days before a term of office ends")),
     "member.senior_min_age": (80, _("Members at least this old count as senior")),
     "member.senior_min_standing": (50, _("Members with at least this party standing (years) count as senior")),
+    "privacy.erase_after_days": (
+        3650,
+        _("Erase the ID number, phone and hardship flag of a member this many days after they left"),
+    ),
+    "privacy.correction_answer_days": (30, _("Answer a member's correction request within this many days")),
 }
 
 

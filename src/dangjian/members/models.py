@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import crypto, idnumber, tree
-from dangjian.core.models import OrgScoped
+from dangjian.core.models import OrgScoped, TimeStamped
 from dangjian.core.roles import WRITE_ROLES, Role
 from dangjian.core.scoping import ScopedQuerySet, has_role, paths_for
 
@@ -201,3 +201,53 @@ class StandingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.get_kind_display()} {self.on}"
+
+
+class CorrectionRequest(TimeStamped):
+    """A member's request to correct their own record (PIPL art. 46), answered by their branch.
+
+    The proposed value is personal information, so it is stored encrypted like the record
+    itself; it is shown to the reviewers (masked for ID numbers and phones) and applied by
+    ``members.privacy.correction_accept`` through ``member_update``.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="correction_requests", verbose_name=_("member")
+    )
+    field = models.CharField(_("field"), max_length=32)
+    proposed_value_enc = models.TextField(_("proposed value"), blank=True, editable=False)
+    reason = models.CharField(_("reason"), max_length=500)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("requested by")
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("reason for the decision"), max_length=500, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_field = "member__org_path"
+
+    class Meta:
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "created_at"], name="correction_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.field}"
+
+    @cached_property
+    def proposed_value(self) -> str:
+        return crypto.decrypt(self.proposed_value_enc) if self.proposed_value_enc else ""
+
+    def set_proposed_value(self, value: str) -> None:
+        self.proposed_value_enc = crypto.encrypt(value) if value else ""
+        self.__dict__["proposed_value"] = value

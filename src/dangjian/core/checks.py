@@ -1,0 +1,148 @@
+"""System checks that refuse to start with broken cryptography or unsafe production settings.
+
+* ``dangjian.E001``: the SM4/SM3 known-answer self-test, in every environment.
+* ``dangjian.E010``–``E022``: with ``DANGJIAN_ENV=production``, every setting that keeps
+  personal data safe in transit and in the browser, and a field key that comes from the
+  environment or an operator's key file. These are errors, not warnings: ``runserver``,
+  ``migrate`` and ``check`` stop on them (the WSGI server does not run checks by itself, so
+  the deployment runs ``dangjian check --deploy --fail-level WARNING`` before starting it).
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
+
+from dangjian.core import crypto
+
+CSP_MIDDLEWARE = "django.middleware.csp.ContentSecurityPolicyMiddleware"
+UNSAFE_SCRIPT_SOURCES = {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:"}
+
+
+@register(Tags.security)
+def crypto_self_test(app_configs, **kwargs):
+    return [
+        Error(
+            f"Cryptographic self-test failed: {failure}",
+            hint="Install a cryptography/OpenSSL build with SM3 and SM4 (GCM) support.",
+            id="dangjian.E001",
+        )
+        for failure in crypto.self_test()
+    ]
+
+
+def _script_sources(policy: dict) -> list[str] | None:
+    for directive in ("script-src", "default-src"):
+        if directive in policy:
+            return [str(v) for v in policy[directive]]
+    return None
+
+
+def csp_problems(policy) -> list[str]:
+    """What is wrong with a SECURE_CSP policy for this application (empty when it is good)."""
+    if not policy:
+        return ["no content security policy (SECURE_CSP) is set"]
+    if CSP_MIDDLEWARE not in settings.MIDDLEWARE:
+        return [f"{CSP_MIDDLEWARE} is not in MIDDLEWARE, so SECURE_CSP is never sent"]
+    problems = []
+    scripts = _script_sources(policy)
+    if scripts is None:
+        problems.append("the policy has neither script-src nor default-src")
+    else:
+        problems.extend(f"script sources allow {v}" for v in scripts if v in UNSAFE_SCRIPT_SOURCES)
+    if "'none'" not in [str(v) for v in policy.get("object-src", [])]:
+        problems.append("object-src is not 'none'")
+    if not policy.get("frame-ancestors"):
+        problems.append("frame-ancestors is not set")
+    return problems
+
+
+def _field_key_problem() -> str | None:
+    if settings.FIELD_KEY:
+        source = None
+    else:
+        path = Path(settings.FIELD_KEY_FILE)
+        if path.resolve().parent == Path(settings.VAR_DIR).resolve():
+            return (
+                f"the key file {path} lies in the application's data directory, where development creates its "
+                "own key; set DANGJIAN_FIELD_KEY, or DANGJIAN_FIELD_KEY_FILE to a file outside it"
+            )
+        if not path.is_file():
+            return f"the field key file {path} does not exist"
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            return f"the field key file {path} is readable by others (chmod 600)"
+        source = path
+    try:
+        crypto.keyring.cache_clear()
+        crypto.keyring()
+    except (ImproperlyConfigured, ValueError) as exc:
+        return f"the field key ring is not usable ({exc}){f' in {source}' if source else ''}"
+    return None
+
+
+@register(Tags.security)
+def production_settings(app_configs, **kwargs):
+    """In production, refuse to start unless the settings protect personal data."""
+    if not getattr(settings, "PRODUCTION", False):
+        return []
+    errors = []
+
+    def need(ok: bool, message: str, code: int, hint: str | None = None) -> None:
+        if not ok:
+            errors.append(Error(message, hint=hint, id=f"dangjian.E{code:03d}"))
+
+    need(not settings.DEBUG, "DEBUG must be off in production.", 10, "Unset DANGJIAN_DEBUG.")
+    need(
+        settings.SECRET_KEY != settings.DEV_SECRET_KEY and len(set(settings.SECRET_KEY)) >= 5,
+        "SECRET_KEY is the development key.",
+        11,
+        "Set DANGJIAN_SECRET_KEY to 50 or more random characters.",
+    )
+    need(len(settings.SECRET_KEY) >= 50, "SECRET_KEY is shorter than 50 characters.", 12)
+    need(settings.SESSION_COOKIE_SECURE, "SESSION_COOKIE_SECURE must be on (HTTPS-only session cookie).", 13)
+    need(settings.CSRF_COOKIE_SECURE, "CSRF_COOKIE_SECURE must be on (HTTPS-only CSRF cookie).", 14)
+    need(settings.SESSION_COOKIE_HTTPONLY, "SESSION_COOKIE_HTTPONLY must be on.", 15)
+    need(
+        getattr(settings, "SECURE_HSTS_SECONDS", 0) >= 31536000,
+        "HSTS must be on for at least a year (SECURE_HSTS_SECONDS).",
+        16,
+    )
+    need(
+        getattr(settings, "SECURE_SSL_REDIRECT", False) or getattr(settings, "SECURE_PROXY_SSL_HEADER", None),
+        "Neither SECURE_SSL_REDIRECT nor SECURE_PROXY_SSL_HEADER is set: requests could arrive over plain HTTP.",
+        17,
+        "Redirect to HTTPS, or terminate TLS at the gateway and set the documented X-Forwarded-Proto header.",
+    )
+    need(settings.X_FRAME_OPTIONS == "DENY", "X_FRAME_OPTIONS must be DENY.", 18)
+    need(
+        "django.middleware.clickjacking.XFrameOptionsMiddleware" in settings.MIDDLEWARE,
+        "XFrameOptionsMiddleware is missing.",
+        18,
+    )
+    need(settings.SECURE_CONTENT_TYPE_NOSNIFF, "SECURE_CONTENT_TYPE_NOSNIFF must be on.", 19)
+    need(
+        "django.middleware.security.SecurityMiddleware" in settings.MIDDLEWARE,
+        "SecurityMiddleware is missing.",
+        19,
+    )
+    need(
+        bool(settings.SECURE_REFERRER_POLICY) and "unsafe-url" not in str(settings.SECURE_REFERRER_POLICY),
+        "A restrictive Referrer-Policy (SECURE_REFERRER_POLICY) is required.",
+        20,
+    )
+    for problem in csp_problems(getattr(settings, "SECURE_CSP", None)):
+        errors.append(Error(f"Content security policy: {problem}.", id="dangjian.E021"))
+    problem = _field_key_problem()
+    need(
+        problem is None,
+        f"Field encryption key: {problem}.",
+        22,
+        "Set DANGJIAN_FIELD_KEY or DANGJIAN_FIELD_KEY_FILE (mode 600) to a ring made with `dangjian keys new`.",
+    )
+    need("*" not in settings.ALLOWED_HOSTS, "ALLOWED_HOSTS must name the hosts, not '*'.", 23)
+    return errors

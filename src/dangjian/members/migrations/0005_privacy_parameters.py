@@ -1,0 +1,26 @@
+"""Load the privacy rules (retention before erasure, answer time for corrections) as parameters."""
+
+import datetime as dt
+
+from django.db import migrations
+
+KEYS = ("privacy.erase_after_days", "privacy.correction_answer_days")
+
+
+def load(apps, schema_editor):
+    from dangjian.core.parameters import DEFAULTS
+
+    Parameter = apps.get_model("core", "Parameter")
+    for key in KEYS:
+        value, note = DEFAULTS[key]
+        Parameter.objects.using(schema_editor.connection.alias).get_or_create(
+            key=key, effective_from=dt.date(2000, 1, 1), defaults={"value": value, "note": str(note)[:200]}
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("members", "0004_correctionrequest"),
+        ("core", "0003_default_parameters"),
+    ]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
