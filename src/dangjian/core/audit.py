@@ -1,17 +1,37 @@
-"""Writing audit events. Services call :func:`record` inside their own transaction."""
+"""The audit log: writing events, the auditor's reads and export, and checking the hash chain.
+
+Services call :func:`record` inside their own transaction, so a change and its event commit or
+roll back together. Events are chained (see :class:`~dangjian.core.models.AuditEvent`);
+:func:`verify_chain` walks the chain and :func:`archive_events` copies old events out with
+their hashes. Nothing here deletes an event.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import Any
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core import context
-from dangjian.core.models import AuditEvent
+from dangjian.core import context, tree
+from dangjian.core.models import (
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    AuditChainHead,
+    AuditEvent,
+    canonical_content,
+    chain_hash,
+)
+from dangjian.core.roles import Role
 
 SENSITIVE_MARK = "••••"
 
@@ -32,8 +52,30 @@ ACTION_LABELS = {
     "api_logout": _("revoked an API token"),
     "logout": _("logged out"),
     "role_grant": _("granted a role"),
+    "role_revoke": _("revoked a role"),
+    "user_create": _("created an account"),
+    "user_update": _("changed an account"),
+    "user_deactivate": _("deactivated an account"),
+    "user_activate": _("reactivated an account"),
+    "user_password_reset": _("reset a password"),
+    "audit_verify": _("verified the audit chain"),
+    "audit_archive": _("archived audit events"),
     "parameter_set": _("changed a rule"),
     "demo_load": _("loaded demo data"),
+    # Written by the accounts, privacy, backup and key modules.
+    "lockout": _("was locked out"),
+    "password_change": _("changed their password"),
+    "otp_enrol": _("set up two-factor authentication"),
+    "otp_verify": _("entered a one-time code"),
+    "otp_remove": _("removed two-factor authentication"),
+    "privacy_report": _("produced a personal information report"),
+    "correction_request": _("asked for a correction"),
+    "correction_accept": _("accepted a correction"),
+    "correction_reject": _("rejected a correction"),
+    "erase": _("erased personal information"),
+    "backup": _("backed up the database"),
+    "restore": _("restored the database"),
+    "key_rotate": _("rotated the encryption keys"),
 }
 
 
@@ -78,7 +120,7 @@ def record(
         org=org,
         org_path=getattr(org, "path", "") or "",
         changes={k: jsonable(v) for k, v in (changes or {}).items()},
-        source=ctx.source,
+        source=(ctx.source or "unknown")[:64],
         request_id=ctx.request_id,
         outcome=outcome,
     )
@@ -108,3 +150,178 @@ def describe_changes(model: type[models.Model], changes: dict) -> list[tuple[str
             old, new = yes_no.get(old, old), yes_no.get(new, new)
         rows.append((label, old, new))
     return rows
+
+
+# --- The auditor's reads -----------------------------------------------------------------------------
+def events_visible_to(user) -> models.QuerySet[AuditEvent]:
+    """Events of the auditor's subtrees; an auditor at a root also reads events tied to no organization."""
+    from dangjian.core.scoping import paths_for
+
+    paths = paths_for(user, {Role.AUDITOR})
+    query = tree.subtrees_q("org_path", paths)
+    if query is None:
+        return AuditEvent.objects.none()
+    if any(tree.depth(p) == 1 for p in paths):
+        query |= Q(org_path="")  # logins, accounts, verification runs
+    return AuditEvent.objects.filter(query)
+
+
+def filter_events(events: models.QuerySet[AuditEvent], data: dict[str, Any]) -> models.QuerySet[AuditEvent]:
+    """Apply the audit log's filters (cleaned form data) to ``events``."""
+    if data.get("actor"):
+        events = events.filter(actor_name__icontains=data["actor"])
+    if data.get("action"):
+        events = events.filter(action=data["action"])
+    if data.get("object_type"):
+        events = events.filter(object_type=data["object_type"])
+    if data.get("date_from"):
+        events = events.filter(created_at__gte=_start_of(data["date_from"]))
+    if data.get("date_to"):
+        events = events.filter(created_at__lt=_start_of(data["date_to"] + dt.timedelta(days=1)))
+    return events
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    """Midnight of ``day`` in the site's time zone (an index range on ``created_at``)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+EXPORT_COLUMNS = (
+    ("id", _("No.")),
+    ("created_at", _("Time")),
+    ("actor_name", _("Actor")),
+    ("action", _("Action")),
+    ("object_type", _("Object type")),
+    ("object_id", _("Object id")),
+    ("object_repr", _("Object")),
+    ("org_path", _("Organization path")),
+    ("changes", _("Changes")),
+    ("source", _("Source address")),
+    ("request_id", _("Request id")),
+    ("outcome", _("Outcome")),
+    ("hash", _("Hash")),
+)
+
+
+def write_events_xlsx(events: models.QuerySet[AuditEvent], fh: IO[bytes]) -> int:
+    """Stream events into a write-only .xlsx, every text cell formula-safe; return the row count."""
+    from openpyxl import Workbook
+
+    from dangjian.core.excel.writer import safe_value
+
+    outcomes = dict(AuditEvent.Outcome.choices)
+    workbook = Workbook(write_only=True)
+    ws = workbook.create_sheet(gettext("Audit log"))
+    ws.append([str(label) for _name, label in EXPORT_COLUMNS])
+    names = [name for name, _label in EXPORT_COLUMNS]
+    count = 0
+    for row in events.order_by("id").values(*names).iterator(chunk_size=2000):
+        row["created_at"] = timezone.localtime(row["created_at"]).replace(tzinfo=None)
+        row["action"] = f"{action_label(row['action'])} ({row['action']})"
+        row["changes"] = json.dumps(row["changes"], ensure_ascii=False, sort_keys=True) if row["changes"] else ""
+        row["outcome"] = str(outcomes.get(row["outcome"], row["outcome"]))
+        ws.append([safe_value(row[name]) for name in names])
+        count += 1
+    workbook.save(fh)
+    return count
+
+
+# --- The chain -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChainReport:
+    """The result of walking the chain: ``ok``, or the first broken link."""
+
+    count: int
+    head: str
+    broken_id: int | None = None
+    what: str = ""
+    expected: str = ""
+    found: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_id is None
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"OK: {self.count} events, head {self.head}"
+        return f"BROKEN at event {self.broken_id}: {self.what} expected {self.expected}, found {self.found}"
+
+
+_WALK_FIELDS = ("id", "prev_hash", "hash", *HASHED_FIELDS)
+
+
+def _walk(after_id: int, prev: str, upto: int | None, chunk_size: int) -> Iterator[tuple[int, str, str | None]]:
+    """Yield ``(id, stored hash, problem)`` in id order from ``after_id``; stop after a problem."""
+    rows = AuditEvent.objects.filter(id__gt=after_id).order_by("id").values_list(*_WALK_FIELDS)
+    if upto is not None:
+        rows = rows.filter(id__lte=upto)
+    for row in rows.iterator(chunk_size=chunk_size):
+        event_id, prev_hash, stored = row[0], row[1], row[2]
+        if prev_hash != prev:
+            yield event_id, stored, f"prev_hash|{prev}|{prev_hash}"
+            return
+        computed = chain_hash(dict(zip(HASHED_FIELDS, row[3:], strict=True)), prev_hash)
+        if computed != stored:
+            yield event_id, stored, f"hash|{computed}|{stored}"
+            return
+        prev = stored
+        yield event_id, stored, None
+
+
+def verify_chain(*, chunk_size: int = 5000) -> ChainReport:
+    """Walk every event in id order (streamed) and check each link and the chain head.
+
+    Reports the first event whose ``prev_hash`` is not the hash of the event before it (an
+    event deleted before it, or inserted) or whose content no longer gives its hash (an
+    edited event); then that the head names the last event (events deleted at the end).
+    Events appended while the walk runs are walked too.
+    """
+    prev, count, last_id = GENESIS_HASH, 0, 0
+    for _round in range(1000):
+        head = AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON).first()
+        upto = head.last_event_id if head else None
+        for event_id, stored, problem in _walk(last_id, prev, upto, chunk_size):
+            if problem:
+                what, expected, found = problem.split("|")
+                return ChainReport(count, prev, event_id, what, expected, found)
+            prev, count, last_id = stored, count + 1, event_id
+        if head is None:
+            if count:
+                return ChainReport(count, prev, last_id, "chain head", "a head row", "none")
+            return ChainReport(0, GENESIS_HASH)
+        # An event the head does not cover was not appended through the chain, unless it was
+        # appended since the head was read: then the head has moved on (read after the event).
+        stray = AuditEvent.objects.filter(id__gt=head.last_event_id).order_by("id").values_list("id", flat=True).first()
+        fresh = AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON).first()
+        if fresh is not None and fresh.last_event_id > head.last_event_id:
+            continue  # events were appended during the walk: walk them too
+        if last_id != head.last_event_id or prev != head.hash:
+            return ChainReport(count, prev, head.last_event_id, "chain head", head.hash, prev)
+        if stray is not None:
+            return ChainReport(count, prev, stray, "prev_hash", "an event recorded in the chain head", "none")
+        if count != head.length:
+            return ChainReport(count, prev, last_id, "length", str(head.length), str(count))
+        return ChainReport(count, prev)
+    return ChainReport(count, prev, last_id, "walk", "the chain to stop growing", "still growing")
+
+
+def archive_events(*, before: dt.date, fh: IO[str]) -> tuple[int, int | None, str]:
+    """Copy events older than ``before`` (site time) to ``fh`` as JSON lines, with their hashes.
+
+    Each line is ``{"id", "prev_hash", "hash", "content"}`` where ``content`` is the exact
+    canonical JSON that was hashed: anyone can check ``SM3(content ‖ prev_hash) == hash`` and
+    the links between lines without this application. Nothing is deleted.
+    Returns (events written, last id, last hash).
+    """
+    count, last_id, last_hash = 0, None, GENESIS_HASH
+    rows = (
+        AuditEvent.objects.filter(created_at__lt=_start_of(before))
+        .order_by("id")
+        .values_list("id", "prev_hash", "hash", *HASHED_FIELDS)
+    )
+    for row in rows.iterator(chunk_size=5000):
+        content = canonical_content(dict(zip(HASHED_FIELDS, row[3:], strict=True)))
+        fh.write(f'{{"id":{row[0]},"prev_hash":"{row[1]}","hash":"{row[2]}","content":{content}}}\n')
+        count, last_id, last_hash = count + 1, row[0], row[2]
+    return count, last_id, last_hash

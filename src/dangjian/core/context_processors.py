@@ -13,6 +13,8 @@ def navigation(request):
             "business": has_role(user, Role.ORGANIZER, Role.SECRETARY),
             "organizer": has_role(user, Role.ORGANIZER),
             "auditor": has_role(user, Role.AUDITOR),
+            "sysadmin": has_role(user, Role.SYSADMIN),
+            "secadmin": has_role(user, Role.SECADMIN),
             "member": has_role(user, Role.MEMBER),
         }
     }

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import IntegrityError, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,16 +85,94 @@ class RoleAssignment(models.Model):
         return f"{self.user} {self.get_role_display()} @ {self.org}"
 
 
+# --- The audit log: an append-only hash chain ----------------------------------------------------
+GENESIS_HASH = "0" * 64  # the prev_hash of the first event of the chain
+# The fields an event's hash covers, in the order they are listed; the JSON keys are sorted anyway.
+HASHED_FIELDS = (
+    "created_at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "org_id",
+    "org_path",
+    "changes",
+    "source",
+    "request_id",
+    "outcome",
+)
+
+
+class AppendOnlyError(Exception):
+    """Audit events are never changed or deleted once written."""
+
+
+def normalized_json(value: Any) -> Any:
+    """``value`` as it reads back from a JSON column (tuples become lists, keys become strings)."""
+    return json.loads(json.dumps(value, ensure_ascii=False))
+
+
+def canonical_content(values: dict[str, Any]) -> str:
+    """The canonical JSON of an event's content: sorted keys, no spaces, UTF-8, time in UTC.
+
+    ``values`` maps every name of :data:`HASHED_FIELDS` to its value as stored.
+    """
+    created_at: dt.datetime = values["created_at"]
+    if timezone.is_naive(created_at):
+        created_at = timezone.make_aware(created_at, dt.UTC)
+    content = {name: values[name] for name in HASHED_FIELDS}
+    content["created_at"] = created_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    content["changes"] = normalized_json(values["changes"])
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def chain_hash(values: dict[str, Any], prev_hash: str) -> str:
+    """``SM3(canonical JSON of the content ‖ prev_hash)`` in lower-case hex."""
+    from dangjian.core.crypto import sm3_hex
+
+    return sm3_hex((canonical_content(values) + prev_hash).encode())
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Events can be read and appended, nothing else: bulk writes would bypass the chain."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit events cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("audit events cannot be deleted")
+
+    def _raw_delete(self, using):
+        raise AppendOnlyError("audit events cannot be deleted")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AppendOnlyError("audit events are appended one by one (audit.record), never in bulk")
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        raise AppendOnlyError("audit events cannot be updated")
+
+
 class AuditEvent(models.Model):
-    """One audited action. Written in the same transaction as the change it describes."""
+    """One audited action. Written in the same transaction as the change it describes.
+
+    Events form a hash chain: ``hash = SM3(canonical content ‖ prev_hash)`` and ``prev_hash``
+    is the hash of the event before it. :meth:`save` appends under a lock on
+    :class:`AuditChainHead`, so the chain never forks; the unique ``prev_hash`` makes a fork
+    impossible even if that lock were bypassed. Events are never updated or deleted: the
+    model refuses, and database triggers refuse raw SQL (migration ``0008``).
+    ``dangjian audit verify`` walks the chain.
+    """
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("success")
         FAILURE = "failure", _("failure")
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    # PROTECT: deleting a user or an organization would rewrite audit rows; deactivate or dissolve instead.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_name = models.CharField(_("actor"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=32, db_index=True)
@@ -98,27 +180,104 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     org = models.ForeignKey(
-        "organizations.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "organizations.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     org_path = models.CharField(max_length=255, blank=True, db_index=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     source = models.CharField(_("source address"), max_length=64, blank=True)
     request_id = models.CharField(max_length=36, blank=True)
     outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit event")
         ordering = ["-id"]
+        base_manager_name = "objects"  # no plain-manager way around the append-only queryset
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        # Two events can never follow the same event: the chain has no forks.
+        constraints = [models.UniqueConstraint(fields=["prev_hash"], name="audit_chain_no_fork")]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        """Append this event to the chain. An event already written is never saved again."""
+        if not self._state.adding or self.pk is not None:
+            raise AppendOnlyError("audit events cannot be updated")
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        self.changes = normalized_json(self.changes)
+        if timezone.is_naive(self.created_at):
+            self.created_at = timezone.make_aware(self.created_at, dt.UTC)
+        # Stored with microseconds in UTC on every backend: hash exactly what will read back.
+        self.created_at = self.created_at.astimezone(dt.UTC)
+        with transaction.atomic(using=using):
+            head = AuditChainHead.lock(using)
+            self.prev_hash = head.hash
+            self.hash = chain_hash(self.hashed_values(), self.prev_hash)
+            kwargs["force_insert"] = True
+            super().save(*args, **kwargs)
+            AuditChainHead.objects.using(using).filter(pk=head.pk).update(
+                hash=self.hash, last_event_id=self.pk, length=models.F("length") + 1
+            )
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit events cannot be deleted")
 
     @property
     def action_label(self) -> str:
         from dangjian.core.audit import action_label
 
         return action_label(self.action)
+
+    def hashed_values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in HASHED_FIELDS}
+
+
+class AuditChainHead(models.Model):
+    """The single row naming the last event of the audit chain.
+
+    Every append locks this row (``SELECT … FOR UPDATE``; on SQLite the write transaction is
+    already exclusive) for the rest of the writer's transaction, so appends are serialised
+    and each event's ``prev_hash`` is the hash of the event committed just before it.
+    """
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON, editable=False)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    last_event_id = models.BigIntegerField(default=0)
+    length = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_singleton")]
+
+    def __str__(self) -> str:
+        return f"{self.length} events, head {self.hash}"
+
+    @classmethod
+    def lock(cls, using: str = "default") -> AuditChainHead:
+        """The head row, locked until the caller's transaction ends; created on first use."""
+        manager = cls.objects.using(using)
+        head = manager.select_for_update().filter(pk=cls.SINGLETON).first()
+        if head is not None:
+            return head
+        # First event, or the table was flushed: start from the last event written, if any.
+        last = AuditEvent.objects.using(using).order_by("-id").values_list("id", "hash").first()
+        try:
+            with transaction.atomic(using=using):
+                manager.create(
+                    pk=cls.SINGLETON,
+                    hash=last[1] if last else GENESIS_HASH,
+                    last_event_id=last[0] if last else 0,
+                    length=AuditEvent.objects.using(using).count() if last else 0,
+                )
+        except IntegrityError:  # another writer created it first
+            pass
+        return manager.select_for_update().get(pk=cls.SINGLETON)
 
 
 class Parameter(models.Model):
