@@ -145,7 +145,8 @@ SESSION_LIFETIME_SECONDS = env_int("DANGJIAN_SESSION_LIFETIME_SECONDS", 8 * 3600
 ADMIN_SESSION_IDLE_SECONDS = env_int("DANGJIAN_ADMIN_SESSION_IDLE_SECONDS", 15 * 60)
 # Two-factor (TOTP, django-otp): required for these roles wherever held, and for the root roles at a
 # root organization (depth 1), and for superusers. Anyone else may turn it on on their account page.
-OTP_ENFORCED = env_bool("DANGJIAN_OTP_ENFORCED", True)
+# Enforced in production (a deploy check refuses to start without it); optional in a development demo.
+OTP_ENFORCED = env_bool("DANGJIAN_OTP_ENFORCED", PRODUCTION)
 OTP_REQUIRED_ROLES = ["sysadmin", "secadmin", "auditor"]
 OTP_REQUIRED_ROOT_ROLES = ["organizer"]
 OTP_TOTP_ISSUER = env_str("DANGJIAN_OTP_ISSUER", "Dangjian")

@@ -145,4 +145,10 @@ def production_settings(app_configs, **kwargs):
         "Set DANGJIAN_FIELD_KEY or DANGJIAN_FIELD_KEY_FILE (mode 600) to a ring made with `dangjian keys new`.",
     )
     need("*" not in settings.ALLOWED_HOSTS, "ALLOWED_HOSTS must name the hosts, not '*'.", 23)
+    need(
+        getattr(settings, "OTP_ENFORCED", False),
+        "Two-factor authentication must be enforced in production (OTP_ENFORCED).",
+        24,
+        "Unset DANGJIAN_OTP_ENFORCED; administrators and root organizers then need a TOTP device.",
+    )
     return errors

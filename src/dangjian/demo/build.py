@@ -45,11 +45,11 @@ class DemoUser:
 
 
 DEMO_USERS = [
-    DemoUser("dept", Role.ORGANIZER, "Demo-dept-2026!", "root", names.DEPT_NAME),
-    DemoUser("town", Role.ORGANIZER, "Demo-town-2026!", "township", names.TOWN_NAME),
-    DemoUser("secretary", Role.SECRETARY, "Demo-secretary-2026!", "branch", ""),
-    DemoUser("member", Role.MEMBER, "Demo-member-2026!", "branch", ""),
-    DemoUser("auditor", Role.AUDITOR, "Demo-auditor-2026!", "root", names.AUDITOR_NAME),
+    DemoUser("dept", Role.ORGANIZER, "Anlan-Quwei-2026!", "root", names.DEPT_NAME),
+    DemoUser("town", Role.ORGANIZER, "Yongxing-Zhen-2026!", "township", names.TOWN_NAME),
+    DemoUser("secretary", Role.SECRETARY, "Baishusi-Cun-2026!", "branch", ""),
+    DemoUser("member", Role.MEMBER, "Zhang-Qiang-2026!", "branch", ""),
+    DemoUser("auditor", Role.AUDITOR, "Shenji-Anlan-2026!", "root", names.AUDITOR_NAME),
 ]
 DEMO_MEMBER_NAME = "张强"  # the member account's person: ``zq`` finds him in the secretary's search
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.demo.plan import SCALES
@@ -77,3 +78,8 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (fixed demo passwords; never use them outside a demo):")
         for row in [header, *rows]:
             self.stdout.write("  ".join(_pad(str(v), w) for v, w in zip(row, widths, strict=True)).rstrip())
+        if not settings.OTP_ENFORCED:
+            self.stdout.write(
+                "Two-factor (TOTP) is optional in this demo; with DANGJIAN_ENV=production it is required "
+                "for the three administrators and the organizers at the district root."
+            )
