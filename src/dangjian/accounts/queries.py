@@ -48,3 +48,27 @@ def otp_required(user) -> bool:
 def otp_device(user) -> TOTPDevice | None:
     """The user's confirmed TOTP device, if they have one."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+
+
+def token_refusal(user, otp: str | None) -> tuple[int, str] | None:
+    """Why an API token must not be issued to a user whose password was right, or None.
+
+    A token must not be a way around the web login's other steps: a password that must be
+    changed, or a second factor that is required or set up.
+    """
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    expires = password_expires_at(user)
+    if user.must_change_password or (expires is not None and expires <= timezone.now()):
+        return 403, _("Change your password in the web interface before asking for an API token.")
+    device = otp_device(user)
+    if device is None:
+        if otp_required(user):
+            return 403, _("Set up two-factor authentication in the web interface before asking for an API token.")
+        return None
+    if not otp:
+        return 401, _("Enter the current code from your authenticator app (otp).")
+    if not device.verify_token(otp):
+        return 401, _("The two-factor code is wrong or has already been used.")
+    return None

@@ -41,6 +41,7 @@ from ninja.utils import check_csrf
 from pydantic import AfterValidator, ConfigDict
 
 from dangjian.accounts.lockout import api_login_failed as lockout_count_failure
+from dangjian.accounts.queries import token_refusal
 from dangjian.core import audit, crypto
 from dangjian.core.models import ApiToken, AuditEvent, RoleAssignment, User
 from dangjian.core.scoping import can_see_full_id
@@ -390,6 +391,11 @@ class LoginIn(InputSchema):
     username: Text = Field(..., min_length=1, max_length=150)
     password: str = Field(..., min_length=1, max_length=4096)
     name: Text = Field("", max_length=64, description="A label for the token, e.g. the script that uses it.")
+    otp: str | None = Field(
+        None,
+        pattern=r"^[0-9]{6,8}$",
+        description="The current two-factor (TOTP) code: required when the account has a device.",
+    )
 
 
 class TokenOut(Schema):
@@ -452,6 +458,15 @@ def token_issue(request, payload: LoginIn):
             _("Please enter a correct %(username)s and password. Note that both fields may be case-sensitive.")
             % {"username": label},
         )
+    refusal = token_refusal(user, payload.otp)
+    if refusal is not None:
+        status, message = refusal
+        api_login_failed(username=payload.username)
+        if status == 401:
+            lockout = lockout_count_failure(request, payload.username)
+            if lockout is not None:
+                raise ApiError(429, lockout.message())
+        raise ApiError(status, message)
     token, secret = api_token_issue(user=user, name=payload.name)
     return {"token": secret, "token_type": "Bearer", "expires_at": token.expires_at}
 
