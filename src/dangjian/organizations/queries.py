@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from dangjian.core import parameters, tree
 from dangjian.organizations.models import Level, Organization, Sector
@@ -23,11 +23,11 @@ class Warning:
 
 
 WARNING_LABELS = {
-    "joint": _lazy("Should be a joint branch"),
-    "committee": _lazy("Needs a branch committee"),
-    "split": _lazy("Should be split"),
-    "term_ended": _lazy("Term ended"),
-    "term_ending": _lazy("Term ending soon"),
+    "joint": gettext_lazy("Should be a joint branch"),
+    "committee": gettext_lazy("Needs a branch committee"),
+    "split": gettext_lazy("Should be split"),
+    "term_ended": gettext_lazy("Term ended"),
+    "term_ending": gettext_lazy("Term ending soon"),
 }
 
 WARNING_KEYS = [
