@@ -154,7 +154,8 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
         "t=O.objects.filter(parent=r).order_by('path').first();"
         "print(r.pk, t.pk)"
     )
-    root, town = dangjian("shell", "-c", script, env=env, capture=True).stdout.split()
+    output = dangjian("shell", "--no-imports", "-c", script, env=env, capture=True).stdout
+    root, town = output.strip().splitlines()[-1].split()
     return [
         ("Organization page, district root", f"/orgs/{root}/", 100),
         ("Organization page, a township", f"/orgs/{town}/", 100),
