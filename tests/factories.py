@@ -77,3 +77,29 @@ def build_world():
     w.zhang.user = w.member_user
     w.zhang.save(update_fields=["user"])
     return w
+
+
+# --- Organizational life ----------------------------------------------------------------------------
+def meeting(org, kinds=("theme_day",), held_on=None, *, present=None, on_leave=(), absent=(), actor=None, **extra):
+    """Record a held meeting through the service. ``present`` defaults to the whole roster (less
+    ``on_leave``/``absent``); ``on_leave`` holds members or ``(member, reason)`` pairs."""
+    from django.utils import timezone
+
+    from dangjian.members.queries import roster
+    from dangjian.orglife.services import AttendanceIn, meeting_create
+
+    held_on = held_on or timezone.localdate()
+    state = extra.pop("state", "held")
+    sheet = []
+    if state == "held":
+        leave = [item if isinstance(item, tuple) else (item, "外出务工") for item in on_leave]
+        away = {m.pk for m, _reason in leave} | {m.pk for m in absent}
+        people = present if present is not None else [m for m in roster(org, held_on) if m.pk not in away]
+        sheet = [AttendanceIn(m.pk, "present") for m in people]
+        sheet += [AttendanceIn(m.pk, "on_leave", reason) for m, reason in leave]
+        sheet += [AttendanceIn(m.pk, "absent") for m in absent]
+    data = {"kinds": list(kinds), "held_on": held_on, "topic": extra.pop("topic", "学习贯彻会议精神"), "state": state}
+    if "party_lecture" in kinds:
+        data["lecturer"] = extra.pop("lecturer", "张强")
+    data.update(extra)
+    return meeting_create(actor=actor, org=org, data=data, attendance=sheet)

@@ -21,6 +21,10 @@ OBJECT_FOR_ROUTE = [
     ("members/", "member"),
     ("api/v1/organizations/", "org"),
     ("api/v1/members/", "member"),
+    # Organizational life: every id (meeting, file, appraisal, requirement…) is filled with the org's;
+    # tests/orglife/test_scoping.py walks them again with real objects of the other subtree.
+    ("orglife/", "org"),
+    ("api/v1/orglife/", "org"),
     # 三员 pages take an account or a role assignment; no persona here holds an administrator
     # role over them, so whatever id is filled in must answer 404 (tests/core/test_separation.py
     # checks the administrators themselves).
@@ -34,6 +38,17 @@ FILTER_PARAMS = {
     "api/v1/organizations": "parent",
     "io/export/members/": "org",
     "io/export/organizations/": "org",
+    "io/export/meetings/": "org",
+    "orglife/compliance/": "org",
+    "orglife/compliance/organizations/": "org",
+    "orglife/meetings/": "org",
+    "orglife/meetings/new/": "org",
+    "orglife/rectification/": "org",
+    "orglife/appraisals/": "org",
+    "orglife/appraisals/new/": "org",
+    "api/v1/orglife/meetings": "org",
+    "api/v1/orglife/compliance": "org",
+    "api/v1/orglife/appraisals": "org",
 }
 SKIP_PREFIXES = ("static/", "api/v1/docs", "api/v1/openapi.json")
 # The audit log names the records it is about: reading it is the auditor's job.

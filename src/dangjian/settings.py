@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "dangjian.core",
     "dangjian.organizations",
     "dangjian.members",
+    "dangjian.orglife",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -227,5 +228,10 @@ LOGGING = {
     },
 }
 
-# The outbound notification channel for reminders (console/log by default).
+# --- Organizational life (dangjian.orglife) ---------------------------------------------------
+# The outbound channel for reminders (a dotted path; the default writes them to the console log).
+ORGLIFE_REMINDER_CHANNEL = env_str("DANGJIAN_REMINDER_CHANNEL", "dangjian.orglife.channels.LogChannel")
+# Meeting attachments (photos, PDF): size limit per file and files per meeting.
+ORGLIFE_ATTACHMENT_MAX_BYTES = env_int("DANGJIAN_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+ORGLIFE_ATTACHMENTS_PER_MEETING = env_int("DANGJIAN_ATTACHMENTS_PER_MEETING", 10)
 PAGE_SIZE = 50

@@ -131,6 +131,14 @@ def test_the_openapi_schema_describes_every_route(client):
         "/api/v1/members",
         "/api/v1/members/{id}",
         "/api/v1/members/{id}/reveal-id",
+        "/api/v1/orglife/meetings",
+        "/api/v1/orglife/meetings/{id}",
+        "/api/v1/orglife/meetings/{id}/cancel",
+        "/api/v1/orglife/organizations/{id}/roster",
+        "/api/v1/orglife/organizations/{id}/calendar",
+        "/api/v1/orglife/compliance",
+        "/api/v1/orglife/requirements",
+        "/api/v1/orglife/appraisals",
     }
     schemes = schema["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}

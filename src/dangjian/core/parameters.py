@@ -17,6 +17,11 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "org.term_warning_days": (90, _("Warn this many days before a term of office ends")),
     "member.senior_min_age": (80, _("Members at least this old count as senior")),
     "member.senior_min_standing": (50, _("Members with at least this party standing (years) count as senior")),
+    "orglife.reminder_lead_days": (7, _("Remind the secretary this many days before a required meeting is due")),
+    "orglife.excellent_share_permille": (
+        334,
+        _("At most this share (per mille) of the members appraised may be rated excellent (334: one third)"),
+    ),
     "privacy.erase_after_days": (
         3650,
         _("Erase the ID number, phone and hardship flag of a member this many days after they left"),

@@ -176,3 +176,39 @@ def change_log(member: Member):
         .exclude(action="view_sensitive")
         .order_by("-id")
     )
+
+
+def members_on(org, day: dt.date):
+    """Members who belonged to ``org`` on ``day``, as far as the records tell.
+
+    A member is in ``org`` on ``day`` when they are recorded in it now, had joined the party by
+    then, had not left it, and were not transferred in after ``day``. Transfers keep no dated
+    history of the organization a member left, so someone who moved away since ``day`` is not
+    found here (their past attendance stays on the meetings that recorded it).
+    """
+    from django.db.models import Exists, OuterRef
+
+    from dangjian.members.models import StandingChange
+
+    later_transfer = StandingChange.objects.filter(
+        member=OuterRef("pk"), kind=StandingChange.Kind.TRANSFERRED_OUT, on__gt=day
+    )
+    return (
+        Member.objects.filter(org=org, joined_on__lte=day)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+        .exclude(Exists(later_transfer))
+    )
+
+
+def roster(org, on: dt.date | None = None) -> list[Member]:
+    """The members an organization's meetings expect on a day, by name: a party group's are its branch's."""
+    from dangjian.organizations.models import Level
+
+    on = on or timezone.localdate()
+    owner = org.parent if org.level == Level.PARTY_GROUP and org.parent_id else org
+    return list(members_on(owner, on).order_by("name_pinyin", "id"))
+
+
+def has_voting_rights(member: Member, on: dt.date) -> bool:
+    """Full members vote; probationary members do not (they have no voting rights yet)."""
+    return member.full_member_on is not None and member.full_member_on <= on

@@ -1,0 +1,534 @@
+"""REST API of organizational life: ``/api/v1/orglife``.
+
+Meetings are read from ``Meeting.objects.visible_to(user)`` and written through the same
+services as the pages (``meeting_create``/``meeting_update``/``meeting_cancel``), so a meeting
+recorded by a script is checked and audited exactly like one recorded on a phone. Compliance is
+computed on request from the meetings, never stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Body, Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
+
+from dangjian.core.api import (
+    ApiDate,
+    Id,
+    InputSchema,
+    PageParams,
+    PathId,
+    RequiredText,
+    Text,
+    error_responses,
+    field_error,
+    paginate,
+)
+from dangjian.core.scoping import get_visible_or_404
+from dangjian.members.models import Member
+from dangjian.members.queries import has_voting_rights, roster
+from dangjian.organizations.models import Organization
+from dangjian.orglife import queries, services
+from dangjian.orglife.models import Appraisal, Meeting, MeetingKind, MeetingRequirement, RequirementKind
+
+router = Router(tags=["orglife"])
+
+MeetingState = Literal["planned", "held"]
+AttendanceStatus = Literal["present", "on_leave", "absent"]
+Year = Annotated[int, Field(ge=2000, le=2100)]
+
+
+# --- Schemas ---------------------------------------------------------------------------------
+class AttendanceOut(Schema):
+    member_id: int
+    member_name: str
+    status: AttendanceStatus
+    reason: str
+    dual_life: bool
+    full_member: bool = Field(..., description="Had a vote (a full member) on the meeting's date.")
+
+    @staticmethod
+    def resolve_member_name(obj) -> str:
+        return obj.member.name
+
+
+class MeetingOut(Schema):
+    id: int
+    org_id: int
+    org_name: str
+    kinds: list[MeetingKind]
+    kind_labels: list[str]
+    state: Literal["planned", "held", "cancelled"]
+    held_on: dt.date = Field(..., description="The date held, or planned.")
+    starts_at: dt.time | None
+    ends_at: dt.time | None
+    place: str
+    topic: str
+    host: str
+    recorder: str
+    lecturer: str
+    participants: str
+    minutes: str
+    cancel_reason: str
+    expected: int = Field(..., description="Members expected: the whole roster, or the committee/group recorded.")
+    present: int
+    on_leave: int
+    absent: int
+    voting_expected: int = Field(..., description="Full members (with a vote) expected.")
+    voting_present: int
+    quorate: bool | None = Field(
+        ...,
+        description="General meeting: more than half of the full members present; committee meeting: more than "
+        "half of the committee. null when no quorum rule applies.",
+    )
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_org_name(obj) -> str:
+        return obj.org.name
+
+
+class MeetingDetailOut(MeetingOut):
+    attendance: list[AttendanceOut]
+
+    @staticmethod
+    def resolve_attendance(obj) -> list:
+        return list(queries.attendance_of(obj))
+
+
+class MeetingPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[MeetingOut]
+
+
+class MeetingFilters(PageParams):
+    org: Id | None = Field(None, description="Meetings of this organization and below.")
+    kind: MeetingKind | None = None
+    state: Literal["planned", "held", "cancelled"] | None = None
+    year: Year | None = None
+    month: Annotated[int, Field(ge=1, le=12)] | None = Field(None, description="With `year`.")
+
+
+class AttendanceIn(InputSchema):
+    member: Id = Field(..., description="A member on the organization's roster on the meeting's date.")
+    status: AttendanceStatus
+    reason: Text = Field("", max_length=100, description="Required when on leave.")
+    dual_life: bool = Field(False, description="A leading cadre attending as an ordinary member.")
+
+
+class MeetingCreateIn(InputSchema):
+    org: Id = Field(..., description="The organization that held (or plans) the meeting.")
+    kinds: list[MeetingKind] = Field(..., min_length=1, max_length=7, description="One or several kinds.")
+    state: MeetingState = "held"
+    held_on: ApiDate = Field(..., description="Not after today for a held meeting.")
+    starts_at: dt.time | None = None
+    ends_at: dt.time | None = None
+    place: Text = Field("", max_length=100)
+    topic: RequiredText = Field(..., max_length=200)
+    host: Text = Field("", max_length=64)
+    recorder: Text = Field("", max_length=64)
+    lecturer: Text = Field("", max_length=64, description="Required for a party lecture.")
+    participants: Text = Field("", max_length=300, description="Guests not on the roster, without a vote.")
+    minutes: Text = Field("", max_length=20000)
+    attendance: list[AttendanceIn] = Field(
+        [],
+        max_length=2000,
+        description="The sheet of a held meeting; members left out of a meeting of all members count as absent.",
+    )
+
+
+class MeetingUpdateIn(InputSchema):
+    """Only the fields sent are changed; ``attendance``, when sent, replaces the sheet."""
+
+    kinds: list[MeetingKind] = Field(None, min_length=1, max_length=7)
+    state: MeetingState = None
+    held_on: ApiDate = None
+    starts_at: dt.time | None = None
+    ends_at: dt.time | None = None
+    place: Text = Field(None, max_length=100)
+    topic: RequiredText = Field(None, max_length=200)
+    host: Text = Field(None, max_length=64)
+    recorder: Text = Field(None, max_length=64)
+    lecturer: Text = Field(None, max_length=64)
+    participants: Text = Field(None, max_length=300)
+    minutes: Text = Field(None, max_length=20000)
+    attendance: list[AttendanceIn] | None = Field(None, max_length=2000)
+    version: int | None = Field(None, description="The version you read; 409 if someone saved in between.")
+
+
+def _reason_required(schema: dict) -> None:
+    schema["required"] = ["reason"]
+    schema["properties"]["reason"].pop("default", None)
+
+
+class CancelIn(InputSchema):
+    # ``reason`` is required, but checked after the meeting itself, so that a meeting outside the
+    # user's subtree answers 404 whatever the body says.
+    model_config = ConfigDict(json_schema_extra=_reason_required)
+
+    reason: RequiredText = Field(None, max_length=200)
+    version: int | None = None
+
+
+class RosterOut(Schema):
+    id: int
+    name: str
+    status: Literal["full", "probationary"]
+    voting: bool = Field(..., description="A full member on that day: has a vote.")
+    holds_post: bool
+
+
+class ObligationOut(Schema):
+    kind: RequirementKind
+    kind_label: str
+    period: str = Field(..., description="2026-03, 2026-Q1 or 2026.")
+    period_label: str
+    starts_on: dt.date
+    ends_on: dt.date
+    required: int
+    held: int = Field(..., description="Meetings held in the period (with or without a quorum).")
+    counted: int = Field(..., description="Meetings that count (those meeting the rule's quorum).")
+    planned: int
+    status: Literal["done", "due_soon", "overdue", "open", "upcoming"]
+
+
+class CalendarOut(Schema):
+    org_id: int
+    year: int
+    on: dt.date
+    obligations: list[ObligationOut]
+    meetings: list[MeetingOut]
+
+
+class TallyOut(Schema):
+    due: int = Field(..., description="Obligations whose period has ended.")
+    done: int = Field(..., description="Of those, met.")
+    rate: float | None = Field(..., description="done ÷ due; null when nothing is due yet.")
+    due_soon: int
+    open: int
+    current_done: int
+
+
+class ComplianceRowOut(Schema):
+    label: str
+    org_id: int | None
+    sector: str
+    organizations: int
+    by_kind: dict[str, TallyOut]
+    total: TallyOut
+
+
+class ComplianceOut(Schema):
+    org_id: int
+    year: int
+    on: dt.date
+    kinds: list[RequirementKind]
+    groups: list[ComplianceRowOut] = Field(..., description="One row per child organization (per township).")
+    sectors: list[ComplianceRowOut]
+    total: ComplianceRowOut
+
+
+class ComplianceParams(Schema):
+    org: Id | None = Field(None, description="The top of the subtree (default: your own organization).")
+    year: Year | None = Field(None, description="Default: this year.")
+
+
+class RequirementOut(Schema):
+    id: int
+    kind: RequirementKind
+    kind_label: str
+    levels: list[str]
+    sectors: list[str]
+    committee_only: bool
+    period: Literal["month", "quarter", "year"]
+    minimum: int
+    quorum: Literal["none", "full_members", "expected"]
+    effective_from: dt.date
+    effective_to: dt.date | None
+    replaces_id: int | None
+    note: str
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return str(obj.get_kind_display())
+
+
+class AppraisalOut(Schema):
+    id: int
+    org_id: int
+    org_name: str
+    year: int
+    state: Literal["open", "decided"]
+    decided_on: dt.date | None
+    ratings: dict[str, int] = Field(..., description="Members per rating.")
+
+    @staticmethod
+    def resolve_org_name(obj) -> str:
+        return obj.org.name
+
+    @staticmethod
+    def resolve_ratings(obj) -> dict[str, int]:
+        return getattr(obj, "rating_counts", {})
+
+
+class AppraisalPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[AppraisalOut]
+
+
+class AppraisalFilters(PageParams):
+    org: Id | None = None
+    year: Year | None = None
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+def _orgs(request):
+    return Organization.objects.visible_to(request.auth)
+
+
+def _sheet(rows) -> list[services.AttendanceIn]:
+    return [services.AttendanceIn(r.member, r.status, r.reason, r.dual_life) for r in rows]
+
+
+def _meeting(request, pk: int) -> Meeting:
+    return get_visible_or_404(Meeting.objects.visible_to(request.auth).select_related("org"), pk=pk)
+
+
+def _tally(t: queries.Tally) -> dict:
+    return {
+        "due": t.due,
+        "done": t.done,
+        "rate": t.rate,
+        "due_soon": t.due_soon,
+        "open": t.open,
+        "current_done": t.current_done,
+    }
+
+
+def _row(row: queries.TableRow) -> dict:
+    return {
+        "label": row.label,
+        "org_id": row.org_id,
+        "sector": row.sector,
+        "organizations": row.organizations,
+        "by_kind": {k: _tally(t) for k, t in row.by_kind.items()},
+        "total": _tally(row.total),
+    }
+
+
+def _obligation(cell: queries.Cell) -> dict:
+    return {
+        "kind": cell.kind,
+        "kind_label": cell.kind_label,
+        "period": cell.period.key,
+        "period_label": cell.period.label,
+        "starts_on": cell.period.start,
+        "ends_on": cell.period.end,
+        "required": cell.required,
+        "held": cell.held,
+        "counted": cell.counted,
+        "planned": cell.planned,
+        "status": cell.status,
+    }
+
+
+def _root(request, pk: int | None) -> Organization:
+    if pk is not None:
+        return get_visible_or_404(_orgs(request), pk=pk)
+    from dangjian.organizations.queries import visible_roots
+
+    root = visible_roots(request.auth).first()
+    if root is None:
+        raise field_error("org", _("The organization does not exist."))
+    return root
+
+
+# --- Meetings ------------------------------------------------------------------------------------
+@router.get("/meetings", response={200: MeetingPage, **error_responses(404, 422)}, summary="List meetings")
+def meeting_list(request, filters: Query[MeetingFilters]):
+    """Meetings of the subtree, newest first (two queries per page)."""
+    org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
+    qs = queries.meeting_list(
+        Meeting.objects.visible_to(request.auth),
+        org=org,
+        kind=filters.kind or "",
+        state=filters.state or "",
+        year=filters.year,
+        month=filters.month if filters.year else None,
+    )
+    return paginate(qs, filters)
+
+
+@router.get("/meetings/{id}", response={200: MeetingDetailOut, **error_responses(404, 422)}, summary="One meeting")
+def meeting_detail(request, id: PathId):
+    return _meeting(request, id)
+
+
+@router.post(
+    "/meetings", response={201: MeetingDetailOut, **error_responses(400, 409, 422)}, summary="Record a meeting"
+)
+def meeting_create(request, payload: MeetingCreateIn):
+    org = (
+        Organization.objects.accepting_members_from(request.auth)
+        .filter(pk=payload.org, dissolved_on__isnull=True)
+        .first()
+    )
+    if org is None:
+        raise field_error("org", _("The organization does not exist."))
+    data = payload.model_dump(exclude={"org", "attendance"})
+    data["kinds"] = [str(k) for k in data["kinds"]]
+    meeting = services.meeting_create(actor=request.auth, org=org, data=data, attendance=_sheet(payload.attendance))
+    return Status(201, _meeting(request, meeting.pk))
+
+
+@router.patch(
+    "/meetings/{id}",
+    response={200: MeetingDetailOut, **error_responses(400, 404, 409, 422)},
+    summary="Change a meeting",
+)
+def meeting_update(request, id: PathId, payload: Annotated[MeetingUpdateIn | None, Body()] = None):
+    meeting = get_visible_or_404(
+        Meeting.objects.writable_by(request.auth).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=id
+    )
+    data = payload.model_dump(exclude_unset=True, exclude={"attendance", "version"}) if payload else {}
+    for name in ("place", "host", "recorder", "lecturer", "participants", "minutes"):
+        if name in data and data[name] is None:
+            data[name] = ""
+    if "kinds" in data:
+        data["kinds"] = [str(k) for k in data["kinds"] or []]
+    sheet = _sheet(payload.attendance) if payload and payload.attendance is not None else None
+    if data or sheet is not None:
+        services.meeting_update(
+            actor=request.auth,
+            meeting=meeting,
+            data=data,
+            attendance=sheet,
+            expected_version=payload.version if payload else None,
+        )
+    return _meeting(request, meeting.pk)
+
+
+@router.post(
+    "/meetings/{id}/cancel",
+    response={200: MeetingDetailOut, **error_responses(400, 404, 409, 422)},
+    summary="Cancel a meeting (it stays on record and no longer counts)",
+)
+def meeting_cancel(request, id: PathId, payload: CancelIn):
+    meeting = get_visible_or_404(Meeting.objects.writable_by(request.auth), pk=id)
+    services.meeting_cancel(
+        actor=request.auth, meeting=meeting, reason=payload.reason, expected_version=payload.version
+    )
+    return _meeting(request, meeting.pk)
+
+
+# --- Organizations ---------------------------------------------------------------------------------
+@router.get(
+    "/organizations/{id}/roster",
+    response={200: list[RosterOut], **error_responses(404, 422)},
+    summary="Who a meeting of this organization expects on a day",
+)
+def organization_roster(request, id: PathId, on: ApiDate | None = None):
+    org = get_visible_or_404(_orgs(request), pk=id)
+    day = on or timezone.localdate()
+    members = roster(org, day)
+    visible = set(
+        Member.objects.visible_to(request.auth).filter(pk__in=[m.pk for m in members]).values_list("pk", flat=True)
+    )
+    return [
+        {
+            "id": m.pk,
+            "name": m.name,
+            "status": m.status,
+            "voting": has_voting_rights(m, day),
+            "holds_post": m.holds_post,
+        }
+        for m in members
+        if m.pk in visible
+    ]
+
+
+@router.get(
+    "/organizations/{id}/calendar",
+    response={200: CalendarOut, **error_responses(404, 422)},
+    summary="An organization's year: obligations with their status, and meetings",
+)
+def organization_calendar(request, id: PathId, year: Year | None = None):
+    org = get_visible_or_404(_orgs(request), pk=id)
+    year = year or timezone.localdate().year
+    on = queries.as_of(year)
+    months, cells = queries.branch_calendar(org, year, on)
+    return {
+        "org_id": org.pk,
+        "year": year,
+        "on": on,
+        "obligations": [_obligation(c) for c in cells],
+        "meetings": [m for month in months for m in month.meetings],
+    }
+
+
+@router.get(
+    "/compliance",
+    response={200: ComplianceOut, **error_responses(404, 422)},
+    summary="Compliance rates of a subtree per child organization and per sector",
+)
+def compliance(request, params: Query[ComplianceParams]):
+    """Rates are done ÷ due over the periods that have ended; computed from the meetings on request."""
+    root = _root(request, params.org)
+    year = params.year or timezone.localdate().year
+    table = queries.compliance_table(_orgs(request), root, year)
+    return {
+        "org_id": root.pk,
+        "year": year,
+        "on": table.on,
+        "kinds": [k for k, _label in table.kinds],
+        "groups": [_row(r) for r in table.groups],
+        "sectors": [_row(r) for r in table.sectors],
+        "total": _row(table.total),
+    }
+
+
+# --- Rules and appraisals ------------------------------------------------------------------------------
+@router.get(
+    "/requirements",
+    response={200: list[RequirementOut], **error_responses(422)},
+    summary="Meeting requirements (every version, with its dates)",
+)
+def requirement_list(request, current: bool = False):
+    """Every version of every requirement; ``current=true``: only those in force today."""
+    rows = list(MeetingRequirement.objects.order_by("kind", "-effective_from", "-id"))
+    if current:
+        today = timezone.localdate()
+        rows = [r for r in rows if r.in_force(today)]
+    return rows
+
+
+@router.get("/appraisals", response={200: AppraisalPage, **error_responses(404, 422)}, summary="Appraisals of members")
+def appraisal_list(request, filters: Query[AppraisalFilters]):
+    from django.db.models import Count, Q
+
+    from dangjian.core import tree
+    from dangjian.orglife.models import Rating
+
+    qs = Appraisal.objects.visible_to(request.auth).select_related("org")
+    if filters.org is not None:
+        org = get_visible_or_404(_orgs(request), pk=filters.org)
+        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    if filters.year:
+        qs = qs.filter(year=filters.year)
+    qs = qs.annotate(**{f"n_{r}": Count("entries", filter=Q(entries__rating=r)) for r in Rating.values}).order_by(
+        "-year", "org_path", "id"
+    )
+    page = paginate(qs, filters)
+    for appraisal in page["items"]:
+        appraisal.rating_counts = {r: getattr(appraisal, f"n_{r}") for r in Rating.values}
+    return page

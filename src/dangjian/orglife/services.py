@@ -1,0 +1,881 @@
+"""Writes of organizational life. Each service validates, writes in one transaction and records
+exactly one audit event for what it did.
+
+The derived columns of a meeting (month, attendance counts, full members expected and present,
+one :class:`MeetingKindEntry` per kind) are written here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.core import audit, parameters
+from dangjian.core.services import changed_fields, check_version, object_update, snapshot
+from dangjian.members.queries import has_voting_rights, roster
+from dangjian.organizations.models import Level
+from dangjian.orglife.models import (
+    KIND_LEVELS,
+    LIFE_KINDS,
+    TEAM,
+    WHOLE,
+    Appraisal,
+    AppraisalEntry,
+    AppraisalFollowUp,
+    Attendance,
+    Meeting,
+    MeetingKind,
+    MeetingKindEntry,
+    MeetingRequirement,
+    Rating,
+    RectificationItem,
+    Reminder,
+    ordered_kinds,
+)
+from dangjian.orglife.periods import month_number
+
+MEETING_FIELDS = (
+    "kinds",
+    "state",
+    "held_on",
+    "starts_at",
+    "ends_at",
+    "place",
+    "topic",
+    "host",
+    "recorder",
+    "lecturer",
+    "participants",
+    "minutes",
+)
+TEXT_FIELDS = ("place", "topic", "host", "recorder", "lecturer", "participants", "minutes")
+EARLIEST = dt.date(1990, 1, 1)
+EXCELLENT_KEY = "orglife.excellent_share_permille"
+
+
+@dataclass(frozen=True)
+class AttendanceIn:
+    """One line of the attendance sheet."""
+
+    member_id: int
+    status: str
+    reason: str = ""
+    dual_life: bool = False
+
+
+# --- Meetings -------------------------------------------------------------------------------------
+def _kind_label(kind: str) -> str:
+    return str(MeetingKind(kind).label)
+
+
+def validate_meeting(
+    org, data: dict[str, Any], attendance: list[AttendanceIn] | None, *, instance: Meeting | None = None
+) -> tuple[dict[str, Any], list[AttendanceIn] | None, Sheet | None]:
+    """Check a meeting and its attendance sheet; raise every error at once.
+
+    Returns the cleaned data, the attendance and what the sheet was checked against.
+    """
+    errors: dict[str, list[str]] = {}
+
+    def error(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    data = dict(data)
+    for name in TEXT_FIELDS:
+        if name in data:
+            data[name] = (data[name] or "").strip()
+    merged = {name: getattr(instance, name) for name in MEETING_FIELDS} if instance else {}
+    merged.update(data)
+    today = timezone.localdate()
+
+    raw_kinds = merged.get("kinds") or []
+    if not isinstance(raw_kinds, list | tuple) or not all(isinstance(k, str) for k in raw_kinds):
+        raw_kinds = []
+        error("kinds", _("Choose at least one kind of meeting."))
+    unknown = [k for k in raw_kinds if k not in MeetingKind.values]
+    kinds = ordered_kinds(k for k in raw_kinds if k in MeetingKind.values)
+    if unknown:
+        error("kinds", _("Unknown kind of meeting: %(kinds)s.") % {"kinds": ", ".join(map(str, unknown))})
+    elif not kinds:
+        error("kinds", _("Choose at least one kind of meeting."))
+    if set(kinds) & WHOLE and set(kinds) & TEAM:
+        error("kinds", _("A meeting of all members cannot also count as a committee, group or leadership meeting."))
+    for kind in kinds:
+        if org.level not in KIND_LEVELS[kind]:
+            error(
+                "kinds",
+                _("A %(level)s does not hold a %(kind)s.")
+                % {"level": org.get_level_display(), "kind": _kind_label(kind)},
+            )
+    if "kinds" in data or instance is None:
+        data["kinds"] = kinds
+
+    state = merged.get("state") or Meeting.State.HELD
+    if state not in (Meeting.State.PLANNED, Meeting.State.HELD):
+        error("state", _("A meeting is recorded as planned or as held."))
+    if instance is not None and instance.state == Meeting.State.CANCELLED:
+        error("state", _("This meeting was cancelled and can no longer be changed."))
+    held_on = merged.get("held_on")
+    if not isinstance(held_on, dt.date):
+        error("held_on", _("Give the date of the meeting."))
+        held_on = None
+    else:
+        if state == Meeting.State.HELD and held_on > today:
+            error(
+                "held_on",
+                _("A meeting that was held cannot be dated in the future (today is %(today)s).")
+                % {"today": today.isoformat()},
+            )
+        if held_on < EARLIEST:
+            error("held_on", _("The date is too far in the past."))
+        if state == Meeting.State.PLANNED and held_on < today and (instance is None or "held_on" in data):
+            error("held_on", _("A planned meeting is dated today or later; record a past meeting as held."))
+        if org.established_on and held_on < org.established_on:
+            error(
+                "held_on",
+                _("The organization was established on %(day)s.") % {"day": org.established_on.isoformat()},
+            )
+        if org.dissolved_on and held_on > org.dissolved_on:
+            error("held_on", _("The organization was dissolved on %(day)s.") % {"day": org.dissolved_on.isoformat()})
+    if not merged.get("topic"):
+        error("topic", _("Give the topic of the meeting."))
+    if state == Meeting.State.HELD and MeetingKind.PARTY_LECTURE in kinds and not merged.get("lecturer"):
+        error("lecturer", _("A party lecture needs a lecturer: say who gave it."))
+    starts, ends = merged.get("starts_at"), merged.get("ends_at")
+    if starts and ends and ends <= starts:
+        error("ends_at", _("The meeting must end after it starts."))
+
+    sheet: Sheet | None = None
+    if attendance is not None and state == Meeting.State.PLANNED and attendance:
+        error("attendance", _("Attendance is recorded when the meeting is held."))
+    elif attendance is not None and held_on is not None and state == Meeting.State.HELD:
+        sheet = _check_attendance(org, held_on, kinds, attendance, instance, error)
+    elif attendance is None and instance is not None and state == Meeting.State.HELD:
+        if instance.state == Meeting.State.PLANNED:
+            error("attendance", _("Record the attendance of the members."))
+    if errors:
+        raise ValidationError(errors)
+    return data, attendance, sheet
+
+
+@dataclass
+class Sheet:
+    """What an attendance sheet is checked against: the members it may name, and the roster."""
+
+    members: dict[int, Any]  # member id → Member: the roster plus anyone recorded on it before
+    roster_ids: set[int]
+
+
+def sheet_for(org, held_on: dt.date, instance: Meeting | None = None) -> Sheet:
+    members = roster(org, held_on)
+    by_id = {m.pk: m for m in members}
+    if instance is not None:  # people recorded before stay valid, even if they have moved since
+        for row in instance.attendance.select_related("member"):
+            by_id.setdefault(row.member_id, row.member)
+    return Sheet(by_id, {m.pk for m in members})
+
+
+def _check_attendance(org, held_on, kinds, attendance, instance, error) -> Sheet:
+    valid = set(Attendance.Status.values)
+    seen: set[int] = set()
+    duplicates: set[int] = set()
+    for row in attendance:
+        if row.member_id in seen:
+            duplicates.add(row.member_id)
+        seen.add(row.member_id)
+        if row.status not in valid:
+            error("attendance", _("Mark each member present, on leave or absent."))
+            break
+    if duplicates:
+        error(
+            "attendance",
+            _("A member is listed twice: %(ids)s.") % {"ids": ", ".join(f"#{i}" for i in sorted(duplicates))},
+        )
+    sheet = sheet_for(org, held_on, instance)
+    outsiders = sorted(seen - set(sheet.members))
+    if outsiders:
+        error(
+            "attendance",
+            _(
+                "Not on the roster of %(org)s on %(day)s: %(ids)s. Only its members are recorded; "
+                "list guests under others attending."
+            )
+            % {"org": org.name, "day": held_on.isoformat(), "ids": ", ".join(f"#{i}" for i in outsiders)},
+        )
+    missing_reason = [
+        r.member_id
+        for r in attendance
+        if r.status == Attendance.Status.ON_LEAVE and not (r.reason or "").strip() and r.member_id in sheet.members
+    ]
+    if missing_reason:
+        error(
+            "attendance",
+            _("Give the reason for the leave of %(names)s.")
+            % {"names": "、".join(sheet.members[i].name for i in missing_reason)},
+        )
+    if any(len(r.reason or "") > 100 for r in attendance):
+        error("attendance", _("A reason for leave is at most 100 characters."))
+    if not attendance:
+        if MeetingKind.COMMITTEE_MEETING in kinds:
+            error("attendance", _("Record the attendance of the committee members."))
+        elif not set(kinds) & TEAM and sheet.roster_ids:
+            error("attendance", _("Record the attendance of the members."))
+    return sheet
+
+
+def _derive(meeting: Meeting, attendance: list[AttendanceIn] | None, sheet: Sheet | None) -> list[Attendance]:
+    """Set the meeting's counts from its sheet; return the attendance rows to write."""
+    for name in ("expected", "present", "on_leave", "absent", "voting_expected", "voting_present"):
+        setattr(meeting, name, 0)
+    meeting.month = month_number(meeting.held_on)
+    if meeting.state != Meeting.State.HELD or attendance is None or sheet is None:
+        return []
+    members = sheet.members
+    rows = [
+        Attendance(
+            meeting=meeting,
+            member_id=r.member_id,
+            status=r.status,
+            reason=(r.reason or "").strip() if r.status != Attendance.Status.PRESENT else "",
+            dual_life=bool(r.dual_life),
+            full_member=has_voting_rights(members[r.member_id], meeting.held_on),
+            held_on=meeting.held_on,
+        )
+        for r in attendance
+    ]
+    recorded = {r.member_id for r in rows}
+    # Everyone on the roster is expected at a meeting of all members, recorded or not: leaving
+    # someone off the sheet makes them absent, it does not lower the quorum. A committee, group or
+    # leadership meeting expects those recorded on its sheet.
+    expected = recorded if set(meeting.kinds) & TEAM else recorded | sheet.roster_ids
+    voting = {i for i in expected if has_voting_rights(members[i], meeting.held_on)}
+    meeting.expected = len(expected)
+    meeting.present = sum(1 for r in rows if r.status == Attendance.Status.PRESENT)
+    meeting.on_leave = sum(1 for r in rows if r.status == Attendance.Status.ON_LEAVE)
+    meeting.absent = meeting.expected - meeting.present - meeting.on_leave
+    meeting.voting_expected = len(voting)
+    meeting.voting_present = sum(1 for r in rows if r.status == Attendance.Status.PRESENT and r.member_id in voting)
+    return rows
+
+
+def _write_children(meeting: Meeting, rows: list[Attendance] | None) -> None:
+    if rows is not None:
+        Attendance.objects.filter(meeting=meeting).delete()
+        Attendance.objects.bulk_create(rows)
+    MeetingKindEntry.objects.filter(meeting=meeting).delete()
+    MeetingKindEntry.objects.bulk_create(
+        [
+            MeetingKindEntry(
+                org_id=meeting.org_id,
+                org_path=meeting.org_path,
+                meeting=meeting,
+                kind=kind,
+                month=meeting.month,
+                state=meeting.state,
+                full_quorum=meeting.full_quorum,
+                majority_quorum=meeting.majority_quorum,
+            )
+            for kind in meeting.kinds
+        ]
+    )
+
+
+def _sheet(rows: Iterable[Attendance]) -> dict[int, str]:
+    return {r.member_id: r.status for r in rows}
+
+
+def _counts(meeting: Meeting) -> dict[str, int]:
+    return {
+        "expected": meeting.expected,
+        "present": meeting.present,
+        "on_leave": meeting.on_leave,
+        "absent": meeting.absent,
+    }
+
+
+@transaction.atomic
+def meeting_create(*, actor, org, data: dict[str, Any], attendance: list[AttendanceIn] | None = None) -> Meeting:
+    """Record a meeting (planned or held) of ``org`` with its attendance sheet."""
+    unknown = set(data) - set(MEETING_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be set here: %s") % ", ".join(sorted(unknown)))
+    data, attendance, sheet = validate_meeting(org, data, attendance or [])
+    meeting = Meeting(org=org, recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    for name, value in data.items():
+        setattr(meeting, name, value)
+    meeting.state = data.get("state") or Meeting.State.HELD
+    rows = _derive(meeting, attendance, sheet)
+    meeting.full_clean()
+    meeting.save()
+    _write_children(meeting, rows)
+    changes = {
+        name: [None, audit.jsonable(getattr(meeting, name))] for name in MEETING_FIELDS if getattr(meeting, name)
+    }
+    changes["attendance"] = [None, _counts(meeting)]
+    audit.record(actor=actor, action="create", obj=meeting, changes=changes)
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(
+    *,
+    actor,
+    meeting: Meeting,
+    data: dict[str, Any],
+    attendance: list[AttendanceIn] | None = None,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Change a meeting; ``attendance`` (when given) replaces the sheet. A planned meeting becomes a
+    held one by ``state="held"`` with its sheet."""
+    unknown = set(data) - set(MEETING_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    meeting = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
+    check_version(meeting, expected_version)
+    data, attendance, sheet = validate_meeting(meeting.org, data, attendance, instance=meeting)
+    old_sheet = _sheet(meeting.attendance.all())
+    old_counts = _counts(meeting)
+    before = snapshot(meeting, MEETING_FIELDS)
+    for name, value in data.items():
+        setattr(meeting, name, value)
+    if attendance is None and meeting.state == Meeting.State.HELD:
+        # The sheet stays: derive the counts again (the date or the kinds may have changed).
+        attendance = [AttendanceIn(r.member_id, r.status, r.reason, r.dual_life) for r in meeting.attendance.all()]
+        sheet = sheet_for(meeting.org, meeting.held_on, meeting)
+    rows = _derive(meeting, attendance, sheet)
+    meeting.full_clean()
+    diff = changed_fields(before, snapshot(meeting, MEETING_FIELDS))
+    new_sheet = _sheet(rows)
+    sheet_diff = [
+        [member_id, old_sheet.get(member_id), new_sheet.get(member_id)]
+        for member_id in sorted(set(old_sheet) | set(new_sheet))
+        if old_sheet.get(member_id) != new_sheet.get(member_id)
+    ]
+    reasons_changed = attendance is not None and sheet_diff == [] and rows and _reasons_differ(meeting, rows)
+    if sheet_diff or _counts(meeting) != old_counts:
+        diff["attendance"] = [old_counts, _counts(meeting)]
+        if sheet_diff:
+            diff["attendance_changes"] = sheet_diff
+    if not diff and not reasons_changed:
+        return {}
+    meeting.version = F("version") + 1
+    meeting.save()
+    meeting.refresh_from_db(fields=["version"])
+    _write_children(meeting, rows)
+    audit.record(actor=actor, action="update", obj=meeting, changes=diff or {"attendance_reasons": [None, True]})
+    return diff
+
+
+def _reasons_differ(meeting: Meeting, rows: list[Attendance]) -> bool:
+    stored = {r.member_id: (r.reason, r.dual_life) for r in Attendance.objects.filter(meeting=meeting)}
+    return any(stored.get(r.member_id) != (r.reason, r.dual_life) for r in rows)
+
+
+@transaction.atomic
+def meeting_cancel(*, actor, meeting: Meeting, reason: str, expected_version: int | None = None) -> Meeting:
+    """Cancel a planned meeting, or withdraw a record made in error: it stays, but no longer counts."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    check_version(meeting, expected_version)
+    reason = (reason or "").strip()
+    if meeting.state == Meeting.State.CANCELLED:
+        raise ValidationError({"state": _("This meeting is already cancelled.")})
+    if not reason:
+        raise ValidationError({"cancel_reason": _("Say why the meeting is cancelled.")})
+    if len(reason) > 200:
+        raise ValidationError({"cancel_reason": _("At most 200 characters.")})
+    old = meeting.state
+    meeting.state = Meeting.State.CANCELLED
+    meeting.cancel_reason = reason
+    meeting.version = F("version") + 1
+    meeting.save(update_fields=["state", "cancel_reason", "version", "updated_at"])
+    meeting.refresh_from_db(fields=["version"])
+    MeetingKindEntry.objects.filter(meeting=meeting).update(state=Meeting.State.CANCELLED)
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=meeting,
+        changes={"state": [old, Meeting.State.CANCELLED], "cancel_reason": [None, reason]},
+    )
+    return meeting
+
+
+# --- Rectification items of life meetings ----------------------------------------------------------
+RECTIFICATION_FIELDS = ("issue", "measure", "responsible", "due_on", "status", "completed_on", "note")
+
+
+def _check_rectification(meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
+    errors = {}
+    today = timezone.localdate()
+    if not set(meeting.kinds) & LIFE_KINDS:
+        errors["meeting"] = _("Rectification items belong to a life meeting or a democratic life meeting.")
+    if meeting.state == Meeting.State.CANCELLED:
+        errors["meeting"] = _("This meeting was cancelled.")
+    for name in ("issue", "measure", "responsible", "note"):
+        if name in data:
+            data[name] = (data[name] or "").strip()
+    due = data.get("due_on")
+    if due and due < meeting.held_on:
+        errors["due_on"] = _("The due date comes after the meeting.")
+    if data.get("status") == RectificationItem.Status.DONE:
+        done = data.get("completed_on") or today
+        if done > today:
+            errors["completed_on"] = _("The date cannot be in the future.")
+        data["completed_on"] = done
+    elif "status" in data:
+        data["completed_on"] = None
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+@transaction.atomic
+def rectification_create(*, actor, meeting: Meeting, data: dict[str, Any]) -> RectificationItem:
+    data = _check_rectification(meeting, {k: v for k, v in data.items() if k in RECTIFICATION_FIELDS})
+    item = RectificationItem(org=meeting.org, meeting=meeting, **data)
+    item.full_clean()
+    item.save()
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=item,
+        changes={k: [None, audit.jsonable(getattr(item, k))] for k in RECTIFICATION_FIELDS if getattr(item, k)},
+    )
+    return item
+
+
+@transaction.atomic
+def rectification_update(
+    *, actor, item: RectificationItem, data: dict[str, Any], expected_version: int | None = None
+) -> dict:
+    unknown = set(data) - set(RECTIFICATION_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    data = _check_rectification(item.meeting, dict(data))
+    return object_update(actor=actor, instance=item, data=data, expected_version=expected_version)
+
+
+# --- Requirements (the department's rules) ---------------------------------------------------------
+REQUIREMENT_FIELDS = ("kind", "levels", "sectors", "committee_only", "period", "minimum", "quorum", "note")
+
+
+def _requirement_changes(requirement: MeetingRequirement) -> dict:
+    names = (*REQUIREMENT_FIELDS, "effective_from", "effective_to")
+    return {n: [None, audit.jsonable(getattr(requirement, n))] for n in names}
+
+
+@transaction.atomic
+def requirement_create(*, actor, data: dict[str, Any], effective_from: dt.date) -> MeetingRequirement:
+    """A new rule in force from ``effective_from``."""
+    requirement = MeetingRequirement(
+        **{k: v for k, v in data.items() if k in REQUIREMENT_FIELDS},
+        effective_from=effective_from,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    requirement.full_clean()
+    requirement.save()
+    audit.record(actor=actor, action="create", obj=requirement, changes=_requirement_changes(requirement))
+    return requirement
+
+
+@transaction.atomic
+def requirement_revise(
+    *, actor, requirement: MeetingRequirement, data: dict[str, Any], effective_from: dt.date
+) -> MeetingRequirement:
+    """Change a rule from a date: the old version ends the day before, the new one replaces it."""
+    requirement = MeetingRequirement.objects.select_for_update().get(pk=requirement.pk)
+    if requirement.effective_to is not None and requirement.effective_to < effective_from:
+        raise ValidationError({"effective_from": _("This version of the rule has already ended.")})
+    if effective_from <= requirement.effective_from:
+        raise ValidationError(
+            {
+                "effective_from": _("The change must take effect after %(day)s, when this version started.")
+                % {"day": requirement.effective_from.isoformat()}
+            }
+        )
+    values = {name: getattr(requirement, name) for name in REQUIREMENT_FIELDS}
+    values.update({k: v for k, v in data.items() if k in REQUIREMENT_FIELDS})
+    new = MeetingRequirement(
+        **values,
+        effective_from=effective_from,
+        effective_to=requirement.effective_to,
+        replaces=requirement,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    new.full_clean()
+    requirement.effective_to = effective_from - dt.timedelta(days=1)
+    requirement.save(update_fields=["effective_to"])
+    new.save()
+    changes = {
+        n: [audit.jsonable(getattr(requirement, n)), audit.jsonable(getattr(new, n))]
+        for n in REQUIREMENT_FIELDS
+        if getattr(requirement, n) != getattr(new, n)
+    }
+    changes["effective_from"] = [None, effective_from.isoformat()]
+    changes["replaces"] = [None, requirement.pk]
+    audit.record(actor=actor, action="update", obj=new, changes=changes)
+    return new
+
+
+@transaction.atomic
+def requirement_end(*, actor, requirement: MeetingRequirement, on: dt.date) -> MeetingRequirement:
+    """Stop a rule after ``on`` (the last day it applies)."""
+    requirement = MeetingRequirement.objects.select_for_update().get(pk=requirement.pk)
+    if on < requirement.effective_from:
+        raise ValidationError({"effective_to": _("A rule cannot end before it starts.")})
+    if requirement.effective_to is not None and requirement.effective_to <= on:
+        raise ValidationError({"effective_to": _("This version of the rule has already ended.")})
+    old = requirement.effective_to
+    requirement.effective_to = on
+    requirement.save(update_fields=["effective_to"])
+    audit.record(
+        actor=actor, action="update", obj=requirement, changes={"effective_to": [audit.jsonable(old), on.isoformat()]}
+    )
+    return requirement
+
+
+# --- The democratic appraisal of members ----------------------------------------------------------
+ENTRY_FIELDS = (
+    "self_assessment",
+    "peer_assessment",
+    "votes_excellent",
+    "votes_qualified",
+    "votes_basically_qualified",
+    "votes_unqualified",
+    "rating",
+)
+VOTE_FIELDS = ENTRY_FIELDS[2:6]
+
+
+def excellent_limit(rated: int, on: dt.date | None = None) -> tuple[int, int]:
+    """``(most members that may be rated excellent, the share in per mille)``."""
+    permille = parameters.get(EXCELLENT_KEY, on)
+    return rated * permille // 1000, permille
+
+
+@transaction.atomic
+def appraisal_open(*, actor, org, year: int, meeting: Meeting | None = None, voters: int | None = None) -> Appraisal:
+    """Start the appraisal of ``org``'s members for ``year``: one entry per member of the roster."""
+    errors = {}
+    today = timezone.localdate()
+    if org.level not in (Level.BRANCH, Level.GENERAL_BRANCH):
+        errors["org"] = _("The appraisal of members is held by a branch.")
+    if not org.is_active:
+        errors["org"] = _("The organization has been dissolved.")
+    if not 2000 <= year <= today.year:
+        errors["year"] = _("Choose this year or an earlier one.")
+    if Appraisal.objects.filter(org=org, year=year).exists():
+        errors["year"] = _("The appraisal of %(year)d is already recorded for this organization.") % {"year": year}
+    if errors:
+        raise ValidationError(errors)
+    on = min(today, dt.date(year, 12, 31))
+    members = roster(org, on)
+    appraisal = Appraisal(org=org, year=year)
+    _set_vote(appraisal, meeting, voters)
+    appraisal.full_clean()
+    appraisal.save()
+    AppraisalEntry.objects.bulk_create([AppraisalEntry(appraisal=appraisal, member=m) for m in members])
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=appraisal,
+        changes={"year": [None, year], "members": [None, len(members)], "meeting": [None, audit.jsonable(meeting)]},
+    )
+    return appraisal
+
+
+def _set_vote(appraisal: Appraisal, meeting: Meeting | None, voters: int | None) -> None:
+    errors = {}
+    if meeting is not None:
+        if meeting.org_id != appraisal.org_id or meeting.state != Meeting.State.HELD:
+            errors["meeting"] = _("Choose a meeting held by this organization.")
+        elif MeetingKind.GENERAL_MEETING not in meeting.kinds:
+            errors["meeting"] = _("Members vote on the appraisal at a general meeting.")
+        voters = None
+    if voters is not None and voters < 0:
+        errors["voters"] = _("Enter a whole number of zero or more.")
+    if errors:
+        raise ValidationError(errors)
+    appraisal.meeting = meeting
+    appraisal.voters = voters
+
+
+@transaction.atomic
+def appraisal_update(
+    *,
+    actor,
+    appraisal: Appraisal,
+    entries: dict[int, dict[str, Any]],
+    vote: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> dict:
+    """Record assessments, tallies and proposed ratings (``entries`` by member id) while the
+    appraisal is open; ``vote`` may set ``meeting``/``voters``/``note``. All or nothing."""
+    appraisal = Appraisal.objects.select_for_update().select_related("meeting").get(pk=appraisal.pk)
+    check_version(appraisal, expected_version)
+    if appraisal.state != Appraisal.State.OPEN:
+        raise ValidationError(_("The appraisal has been decided and can no longer be changed."))
+    before = {"meeting": appraisal.meeting_id, "voters": appraisal.voters, "note": appraisal.note}
+    if vote:
+        if "meeting" in vote or "voters" in vote:
+            _set_vote(appraisal, vote.get("meeting", appraisal.meeting), vote.get("voters", appraisal.voters))
+        if "note" in vote:
+            appraisal.note = (vote["note"] or "").strip()[:500]
+    rows = {e.member_id: e for e in appraisal.entries.select_related("member")}
+    unknown = set(entries) - set(rows)
+    if unknown:
+        raise ValidationError(
+            {"entries": _("Not in this appraisal: %(ids)s.") % {"ids": ", ".join(f"#{i}" for i in sorted(unknown))}}
+        )
+    voters = appraisal.voter_count
+    problems: list[str] = []
+    changed: list[AppraisalEntry] = []
+    changes: dict[str, Any] = {}
+    for member_id, values in entries.items():
+        entry = rows[member_id]
+        old = snapshot(entry, ENTRY_FIELDS)
+        for name, value in values.items():
+            if name not in ENTRY_FIELDS:
+                continue
+            if name in VOTE_FIELDS:
+                value = int(value or 0)
+                if value < 0:
+                    problems.append(_("%(name)s: a tally cannot be negative.") % {"name": entry.member.name})
+                    value = 0
+            elif name == "rating":
+                value = value or ""
+                if value and value not in Rating.values:
+                    problems.append(_("%(name)s: choose a rating from the list.") % {"name": entry.member.name})
+                    continue
+            else:
+                value = (value or "").strip()
+            setattr(entry, name, value)
+        if entry.votes_total and voters is None:
+            problems.append(
+                _("%(name)s: give the number of members present at the vote (or the meeting) before the tallies.")
+                % {"name": entry.member.name}
+            )
+        elif voters is not None and entry.votes_total > voters:
+            problems.append(
+                _("%(name)s: %(votes)d votes in all, more than the %(voters)d members present at the vote.")
+                % {"name": entry.member.name, "votes": entry.votes_total, "voters": voters}
+            )
+        diff = changed_fields(old, snapshot(entry, ENTRY_FIELDS))
+        if diff:
+            changed.append(entry)
+            changes[str(member_id)] = {
+                k: v for k, v in diff.items() if k not in ("self_assessment", "peer_assessment")
+            } or {"text": [None, True]}
+    # The meeting or the number of voters may have changed: every stored tally must still fit.
+    if voters is not None:
+        for entry in rows.values():
+            if entry not in changed and entry.votes_total > voters:
+                problems.append(
+                    _("%(name)s: %(votes)d votes in all, more than the %(voters)d members present at the vote.")
+                    % {"name": entry.member.name, "votes": entry.votes_total, "voters": voters}
+                )
+    if problems:
+        raise ValidationError({"entries": problems})
+    after = {"meeting": appraisal.meeting_id, "voters": appraisal.voters, "note": appraisal.note}
+    head = changed_fields(before, after)
+    if not changed and not head:
+        return {}
+    AppraisalEntry.objects.bulk_update(changed, list(ENTRY_FIELDS))
+    appraisal.version = F("version") + 1
+    appraisal.save()
+    appraisal.refresh_from_db(fields=["version"])
+    audit.record(
+        actor=actor, action="update", obj=appraisal, changes={**head, **({"entries": changes} if changes else {})}
+    )
+    return {**head, **changes}
+
+
+@transaction.atomic
+def appraisal_decide(
+    *, actor, appraisal: Appraisal, on: dt.date | None = None, expected_version: int | None = None
+) -> Appraisal:
+    """The organization's decision: every member rated, the excellent share within the cap.
+    Members rated unqualified get a follow-up record (organizational handling)."""
+    appraisal = Appraisal.objects.select_for_update().get(pk=appraisal.pk)
+    check_version(appraisal, expected_version)
+    on = on or timezone.localdate()
+    if appraisal.state != Appraisal.State.OPEN:
+        raise ValidationError(_("The appraisal has already been decided."))
+    entries = list(appraisal.entries.select_related("member").order_by("member__name_pinyin"))
+    unrated = [e.member.name for e in entries if not e.rating]
+    if not entries:
+        raise ValidationError(_("There is nobody to appraise."))
+    if unrated:
+        raise ValidationError(
+            {
+                "entries": _("Rate every member before deciding; not yet rated: %(names)s.")
+                % {"names": "、".join(unrated)}
+            }
+        )
+    excellent = sum(1 for e in entries if e.rating == Rating.EXCELLENT)
+    limit, permille = excellent_limit(len(entries), on)
+    if excellent > limit:
+        raise ValidationError(
+            {
+                "entries": _(
+                    "%(excellent)d members are rated excellent, more than %(share)s of the %(total)d members appraised "
+                    "allows (at most %(limit)d). Rate fewer members excellent, or ask the department about the rule."
+                )
+                % {"excellent": excellent, "share": f"{permille / 10:g}%", "total": len(entries), "limit": limit}
+            }
+        )
+    appraisal.state = Appraisal.State.DECIDED
+    appraisal.decided_on = on
+    appraisal.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    appraisal.version = F("version") + 1
+    appraisal.save()
+    appraisal.refresh_from_db(fields=["version"])
+    unqualified = [e for e in entries if e.rating == Rating.UNQUALIFIED]
+    AppraisalFollowUp.objects.bulk_create([AppraisalFollowUp(entry=e) for e in unqualified])
+    tally = {r: sum(1 for e in entries if e.rating == r) for r in Rating.values}
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=appraisal,
+        changes={"state": [Appraisal.State.OPEN, Appraisal.State.DECIDED], "ratings": [None, tally]},
+    )
+    return appraisal
+
+
+FOLLOW_UP_FIELDS = ("measure", "due_on", "status", "outcome", "closed_on")
+
+
+@transaction.atomic
+def follow_up_update(
+    *, actor, follow_up: AppraisalFollowUp, data: dict[str, Any], expected_version: int | None = None
+) -> dict:
+    unknown = set(data) - set(FOLLOW_UP_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    data = dict(data)
+    status = data.get("status", follow_up.status)
+    errors = {}
+    if status == AppraisalFollowUp.Status.CLOSED:
+        if not (data.get("measure", follow_up.measure)):
+            errors["measure"] = _("Choose the handling decided.")
+        if not (data.get("outcome", follow_up.outcome) or "").strip():
+            errors["outcome"] = _("Describe the outcome before closing.")
+        data["closed_on"] = data.get("closed_on") or follow_up.closed_on or timezone.localdate()
+        if data["closed_on"] > timezone.localdate():
+            errors["closed_on"] = _("The date cannot be in the future.")
+    else:
+        data["closed_on"] = None
+    if errors:
+        raise ValidationError(errors)
+    return object_update(actor=actor, instance=follow_up, data=data, expected_version=expected_version)
+
+
+# --- Reminders ---------------------------------------------------------------------------------------
+def _recipients_by_path() -> dict[str, list]:
+    """Secretaries by the path of the organization they were granted: one query."""
+    from dangjian.core.models import RoleAssignment
+    from dangjian.core.roles import Role
+
+    found: dict[str, list] = {}
+    for grant in RoleAssignment.objects.filter(role=Role.SECRETARY, user__is_active=True).select_related("user", "org"):
+        found.setdefault(grant.org.path, []).append(grant.user)
+    return found
+
+
+def _nearest(path: str, by_path: dict[str, list]) -> list:
+    """The secretaries of the organization, or of the nearest organization above it that has any."""
+    from dangjian.core import tree
+
+    for candidate in [path, *reversed(tree.ancestors(path))]:
+        if candidate in by_path:
+            return by_path[candidate]
+    return []
+
+
+def reminders_send(*, on: dt.date | None = None, channel=None, dry_run: bool = False) -> list[Reminder]:
+    """Remind secretaries of every requirement due soon and not yet met, once per period.
+
+    Runs daily (``dangjian orglife remind``). Each new reminder is written to the in-app inbox
+    with its audit event, then sent through the outbound channel after the commit.
+    """
+    from dangjian.organizations.models import Organization
+    from dangjian.orglife import channels, queries
+
+    on = on or timezone.localdate()
+    orgs = queries.org_infos(Organization.objects.filter(dissolved_on__isnull=True))
+    roots = [o.path for o in orgs if len(o.path) == 4]
+    cells = [
+        c
+        for c in queries.compute_cells(orgs, on.year, on, paths=roots)
+        if c.status == queries.Status.DUE_SOON and c.period.contains(on)
+    ]
+    if not cells:
+        return []
+    by_id = {o.id: o for o in orgs}
+    sent = set(
+        Reminder.objects.filter(period_key__in={c.period.key for c in cells}).values_list(
+            "org_id", "kind", "period_key"
+        )
+    )
+    secretaries = _recipients_by_path()
+    created: list[tuple[Reminder, list]] = []
+    with transaction.atomic():
+        for cell in cells:
+            if (cell.org_id, cell.kind, cell.period.key) in sent:
+                continue
+            org = by_id[cell.org_id]
+            users = _nearest(org.path, secretaries)
+            message = _("%(org)s: %(kind)s for %(period)s is due by %(day)s — %(held)d of %(required)d held.") % {
+                "org": org.name,
+                "kind": cell.kind_label,
+                "period": cell.period.label,
+                "day": cell.period.end.isoformat(),
+                "held": cell.counted,
+                "required": cell.required,
+            }
+            if cell.planned:
+                message += " " + _("A meeting is planned.")
+            reminder = Reminder(
+                org_id=org.id,
+                org_path=org.path,
+                kind=cell.kind,
+                period_key=cell.period.key,
+                due_on=cell.period.end,
+                required=cell.required,
+                held=cell.counted,
+                message=message[:300],
+                recipients=[u.get_username() for u in users],
+            )
+            created.append((reminder, users))
+        if dry_run:
+            return [r for r, _users in created]
+        Reminder.objects.bulk_create([r for r, _users in created])
+        if created:
+            audit.record(
+                actor=None,
+                action="create",
+                object_type="orglife.reminder",
+                object_repr=_("Reminders for %(day)s") % {"day": on.isoformat()},
+                changes={"reminders": [None, len(created)], "on": [None, on.isoformat()]},
+            )
+        outbound = channel or channels.get_channel()
+        transaction.on_commit(lambda: [outbound.send(r, users) for r, users in created])
+    return [r for r, _users in created]
+
+
+@transaction.atomic
+def reminder_dismiss(*, actor, reminder: Reminder) -> Reminder:
+    if reminder.dismissed_at is None:
+        reminder.dismissed_at = timezone.now()
+        reminder.save(update_fields=["dismissed_at", "updated_at"])
+        audit.record(
+            actor=actor, action="update", obj=reminder, changes={"dismissed_at": [None, reminder.dismissed_at]}
+        )
+    return reminder

@@ -1,0 +1,822 @@
+"""Organizational-life pages: compliance (table, drill-down, branch calendar), recording meetings
+on one screen, life-meeting rectification items, the appraisal of members, the requirements and
+the reminder inbox.
+
+Every page starts from ``visible_to(user)`` (reads) or ``writable_by(user)`` (writes); anything
+outside the user's subtree is a 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dangjian.core import tree
+from dangjian.core.models import AuditEvent
+from dangjian.core.roles import Role
+from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
+from dangjian.members.queries import roster
+from dangjian.organizations.models import Level, Organization
+from dangjian.organizations.queries import ancestors_of, visible_roots
+from dangjian.orglife import attachments, queries, services
+from dangjian.orglife.forms import (
+    LEAVE_REASONS,
+    NOT_EXPECTED,
+    AppraisalForm,
+    AppraisalOpenForm,
+    CancelForm,
+    ComplianceFilterForm,
+    FollowUpForm,
+    MeetingFilterForm,
+    MeetingForm,
+    RectificationForm,
+    RequirementEndForm,
+    RequirementForm,
+)
+from dangjian.orglife.models import (
+    TEAM,
+    Appraisal,
+    AppraisalEntry,
+    AppraisalFollowUp,
+    Attendance,
+    Meeting,
+    MeetingAttachment,
+    MeetingKind,
+    MeetingRequirement,
+    RectificationItem,
+    Reminder,
+)
+
+PAGE_SIZE = 50
+
+
+def _orgs(request):
+    return Organization.objects.visible_to(request.user)
+
+
+def _recording_orgs(request):
+    """Organizations whose meetings the user records: organizers and secretaries, in their subtree."""
+    return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
+
+
+def _require_business(request) -> None:
+    if not has_role(request.user, Role.ORGANIZER, Role.SECRETARY):
+        raise Http404
+
+
+def _year(request) -> int:
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        return today.year
+    return year if 2000 <= year <= today.year + 1 else today.year
+
+
+def _org_param(request, visible, name: str = "org"):
+    """The organization named by ``?org=``, or 404 when it is outside the user's subtree."""
+    value = request.GET.get(name)
+    if not value:
+        return None
+    return get_visible_or_404(visible, pk=value)
+
+
+def _default_root(request):
+    roots = list(visible_roots(request.user)[:2])
+    if not roots:
+        raise Http404
+    return roots[0]
+
+
+# --- Compliance -------------------------------------------------------------------------------------
+@login_required
+def index(request):
+    """A secretary of one branch goes to its calendar; everyone else to the compliance table."""
+    _require_business(request)
+    roots = list(visible_roots(request.user)[:2])
+    if len(roots) == 1 and roots[0].level in (Level.BRANCH, Level.PARTY_GROUP):
+        return redirect("orglife-calendar", pk=roots[0].pk)
+    return redirect("orglife-compliance")
+
+
+@login_required
+def compliance(request):
+    """Rates per child organization (per township at the district) and per sector, for a year."""
+    _require_business(request)
+    visible = _orgs(request)
+    org = _org_param(request, visible) or _default_root(request)
+    year = _year(request)
+    if org.level in (Level.BRANCH, Level.PARTY_GROUP):
+        return redirect(f"{reverse('orglife-calendar', args=[org.pk])}?year={year}")
+    table = queries.compliance_table(visible, org, year)
+    return render(
+        request,
+        "orglife/compliance.html",
+        {
+            "table": table,
+            "org": org,
+            "year": year,
+            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
+        },
+    )
+
+
+@login_required
+def compliance_orgs(request):
+    """The organizations behind a rate, with their periods (one kind) or their tallies (all kinds)."""
+    _require_business(request)
+    visible = _orgs(request)
+    form = ComplianceFilterForm(request.GET or None, orgs=visible)
+    if request.GET.get("org") and not (form.is_valid() and form.cleaned_data.get("org")):
+        raise Http404
+    filters = form.cleaned_data if form.is_valid() else {}
+    org = filters.get("org") or _default_root(request)
+    year = filters.get("year") or timezone.localdate().year
+    kind = filters.get("kind") or ""
+    rows, periods = queries.compliance_drilldown(
+        visible, org, year, kind=kind, sector=filters.get("sector") or "", status=filters.get("status") or ""
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    kinds = [(k, label) for k, label in queries.RequirementKind.choices if not kind or k == kind]
+    for row in page:
+        row.by_kind = {}
+        for cell in row.cells:
+            row.by_kind.setdefault(cell.kind, queries.Tally()).add(cell, queries.as_of(year))
+        row.kind_tallies = [row.by_kind.get(k) for k, _label in kinds]
+        if kind:
+            by_period = {c.period: c for c in row.cells}
+            row.period_cells = [by_period.get(p) for p in periods]
+    return render(
+        request,
+        "orglife/compliance_orgs.html",
+        {
+            "form": form,
+            "org": org,
+            "year": year,
+            "kind": kind,
+            "kinds": kinds,
+            "periods": periods,
+            "page_obj": page,
+            "query": params.urlencode(),
+        },
+    )
+
+
+@login_required
+def calendar(request, pk: int):
+    """One organization's year: its meetings month by month and each obligation with its status."""
+    _require_business(request)
+    org = get_visible_or_404(_orgs(request).select_related("parent"), pk=pk)
+    year = _year(request)
+    today = timezone.localdate()
+    months, cells = queries.branch_calendar(org, year, queries.as_of(year, today) if year != today.year else today)
+    can_record = org.dissolved_on is None and _recording_orgs(request).filter(pk=org.pk).exists()
+    return render(
+        request,
+        "orglife/calendar.html",
+        {
+            "org": org,
+            "year": year,
+            "months": months,
+            "now": [c for c in cells if c.period.contains(today)],
+            "today": today,
+            "this_month": today.year * 100 + today.month,
+            "can_record": can_record,
+            "years": range(today.year + 1, today.year - 6, -1),
+            "ancestors": ancestors_of(org).filter(pk__in=_orgs(request).values("pk")),
+        },
+    )
+
+
+# --- Meetings ----------------------------------------------------------------------------------------
+@login_required
+def meeting_list(request):
+    _require_business(request)
+    visible = _orgs(request)
+    form = MeetingFilterForm(request.GET or None, orgs=visible)
+    filters = form.cleaned_data if form.is_valid() else {}
+    if request.GET.get("org") and not filters.get("org"):
+        raise Http404
+    qs = queries.meeting_list(
+        Meeting.objects.visible_to(request.user),
+        org=filters.get("org"),
+        kind=filters.get("kind") or "",
+        state=filters.get("state") or "",
+        year=filters.get("year"),
+        month=filters.get("month"),
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "orglife/meeting_list.html",
+        {"form": form, "page_obj": page, "query": params.urlencode(), "org": filters.get("org")},
+    )
+
+
+def _team_initial(org, kinds, members) -> dict:
+    """Who a committee or group meeting expects: those of the last such meeting, else the post holders."""
+    last = queries.previous_meeting(org, kinds=kinds)
+    if last is not None:
+        expected = set(last.attendance.values_list("member_id", flat=True))
+    else:
+        expected = {m.pk for m in members if m.holds_post}
+    return {m.pk: ("present" if m.pk in expected else NOT_EXPECTED, "", False) for m in members}
+
+
+def _dual_initial(org) -> set[int]:
+    """Members recorded as leading cadres at the organization's last meeting (record once)."""
+    last = queries.previous_meeting(org)
+    if last is None:
+        return set()
+    return set(last.attendance.filter(dual_life=True).values_list("member_id", flat=True))
+
+
+def _parse_day(value, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _uploads(request, form) -> list:
+    """Check every uploaded file before anything is written; errors go on the form."""
+    files = request.FILES.getlist("files")
+    for upload in files:
+        try:
+            attachments.check_upload(upload)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+    if len(files) > attachments.max_per_meeting():
+        form.add_error(None, _("A meeting keeps at most %(n)d files.") % {"n": attachments.max_per_meeting()})
+    return files
+
+
+def _sheet_context() -> dict:
+    return {"leave_reasons": [str(r) for r in LEAVE_REASONS], "team_kinds": sorted(TEAM)}
+
+
+@login_required
+def meeting_create(request):
+    """Record a meeting on one screen: kinds, date, place, topic, who ran it, the attendance sheet."""
+    _require_business(request)
+    orgs = _recording_orgs(request)
+    org = _org_param(request, orgs)
+    if org is None:
+        grants = paths_for(request.user, {Role.ORGANIZER, Role.SECRETARY})
+        mine = list(orgs.filter(path__in=grants)[:2])
+        if len(mine) != 1 or mine[0].level not in (Level.BRANCH, Level.PARTY_GROUP, Level.GENERAL_BRANCH):
+            messages.info(request, _("Choose the organization whose meeting you record."))
+            return redirect("orglife-compliance")
+        org = mine[0]
+    today = timezone.localdate()
+    on = _parse_day(request.POST.get("held_on") or request.GET.get("on"), today)
+    members = roster(org, min(on, today))
+    kind = request.GET.get("kind", "")
+    kinds = [kind] if kind in MeetingKind.values else []
+    last = queries.previous_meeting(org)
+    initial = {
+        "state": "planned" if request.GET.get("state") == "planned" else "held",
+        "kinds": kinds,
+        "held_on": on,
+        "place": last.place if last else "",
+        "host": (last.host if last else "") or (org.secretary.name if org.secretary_id else ""),
+        "recorder": last.recorder if last else "",
+    }
+    if kinds and set(kinds) & TEAM:
+        sheet = _team_initial(org, kinds, members)
+    else:
+        dual = _dual_initial(org)
+        sheet = {m.pk: ("present", "", m.pk in dual) for m in members}
+    form = MeetingForm(request.POST or None, initial=initial, level=org.level, members=members, sheet_initial=sheet)
+    if request.method == "POST":
+        files = _uploads(request, form)
+        if form.is_valid() and not form.errors:
+            try:
+                data = form.meeting_data()
+                held = data.get("state") == Meeting.State.HELD
+                with transaction.atomic():
+                    meeting = services.meeting_create(
+                        actor=request.user,
+                        org=org,
+                        data=data,
+                        attendance=form.cleaned_data["attendance"] if held else [],
+                    )
+                    for upload in files:
+                        attachments.attachment_add(actor=request.user, meeting=meeting, upload=upload)
+            except ValidationError as exc:
+                form.apply_errors(exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("orglife-meeting", pk=meeting.pk)
+    return render(
+        request,
+        "orglife/meeting_form.html",
+        {"form": form, "org": org, "title": _("Record a meeting"), **_sheet_context()},
+    )
+
+
+@login_required
+def meeting_detail(request, pk: int):
+    meeting = get_visible_or_404(Meeting.objects.visible_to(request.user).select_related("org"), pk=pk)
+    can_edit = Meeting.objects.writable_by(request.user).filter(pk=pk).exists()
+    changes = AuditEvent.objects.filter(object_type="orglife.meeting", object_id=str(meeting.pk)).order_by("-id")[:20]
+    return render(
+        request,
+        "orglife/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "attendance": queries.attendance_of(meeting),
+            "files": meeting.attachments.all(),
+            "items": meeting.rectification_items.all(),
+            "changes": changes,
+            "can_edit": can_edit and meeting.state != Meeting.State.CANCELLED,
+            "today": timezone.localdate(),
+            "max_mb": f"{attachments.max_bytes() / 1024 / 1024:g}",
+        },
+    )
+
+
+@login_required
+def meeting_edit(request, pk: int):
+    """Change a meeting; a planned one is recorded as held here (``?held=1``)."""
+    meeting = get_visible_or_404(
+        Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=pk
+    )
+    org = meeting.org
+    today = timezone.localdate()
+    becoming_held = meeting.state == Meeting.State.PLANNED and request.GET.get("held") == "1"
+    on = _parse_day(request.POST.get("held_on"), meeting.held_on)
+    sheet = services.sheet_for(org, min(on, today), meeting)
+    members = sorted(sheet.members.values(), key=lambda m: (m.name_pinyin, m.pk))
+    rows = {r.member_id: r for r in meeting.attendance.all()}
+    if meeting.state == Meeting.State.HELD:
+        default = NOT_EXPECTED if meeting.is_team else Attendance.Status.ABSENT
+        sheet_initial = {
+            m.pk: (rows[m.pk].status, rows[m.pk].reason, rows[m.pk].dual_life) if m.pk in rows else (default, "", False)
+            for m in members
+        }
+    elif meeting.is_team:
+        sheet_initial = _team_initial(org, meeting.kinds, members)
+    else:
+        dual = _dual_initial(org)
+        sheet_initial = {m.pk: ("present", "", m.pk in dual) for m in members}
+    initial = {name: getattr(meeting, name) for name in MeetingForm.FIELDS}
+    initial["version"] = meeting.version
+    if becoming_held:
+        initial["state"] = Meeting.State.HELD
+        initial["held_on"] = min(meeting.held_on, today)
+    form = MeetingForm(
+        request.POST or None, initial=initial, level=org.level, members=members, sheet_initial=sheet_initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.meeting_data()
+        attendance = form.cleaned_data["attendance"] if data.get("state") == Meeting.State.HELD else []
+        try:
+            services.meeting_update(
+                actor=request.user,
+                meeting=meeting,
+                data=data,
+                attendance=attendance,
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("orglife-meeting", pk=meeting.pk)
+    title = _("Record the meeting as held") if becoming_held else _("Edit the meeting")
+    return render(
+        request,
+        "orglife/meeting_form.html",
+        {"form": form, "org": org, "meeting": meeting, "title": title, **_sheet_context()},
+    )
+
+
+@login_required
+def meeting_cancel(request, pk: int):
+    meeting = get_visible_or_404(
+        Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=pk
+    )
+    form = CancelForm(request.POST or None, initial={"version": meeting.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_cancel(
+                actor=request.user,
+                meeting=meeting,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("The meeting is cancelled; it no longer counts."))
+            return redirect("orglife-meeting", pk=meeting.pk)
+    return render(
+        request,
+        "orglife/simple_form.html",
+        {"form": form, "title": _("Cancel the meeting"), "back": reverse("orglife-meeting", args=[meeting.pk])},
+    )
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk: int):
+    meeting = get_visible_or_404(
+        Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED), pk=pk
+    )
+    files = request.FILES.getlist("files")
+    if not files:
+        messages.error(request, _("Choose a file."))
+        return redirect("orglife-meeting", pk=meeting.pk)
+    try:
+        with transaction.atomic():
+            for upload in files:
+                attachments.attachment_add(actor=request.user, meeting=meeting, upload=upload)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("orglife-meeting", pk=meeting.pk)
+
+
+@login_required
+def attachment_file(request, pk: int):
+    """Serve a stored photo or PDF to whoever may see its meeting (404 for everyone else)."""
+    attachment = get_visible_or_404(MeetingAttachment.objects.visible_to(request.user), pk=pk)
+    path = attachments.path_of(attachment)
+    if not path.is_file():
+        raise Http404
+    response = FileResponse(open(path, "rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(False, attachment.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk: int):
+    attachment = get_visible_or_404(
+        MeetingAttachment.objects.writable_by(request.user).select_related("meeting"), pk=pk
+    )
+    meeting_pk = attachment.meeting_id
+    attachments.attachment_delete(actor=request.user, attachment=attachment)
+    messages.success(request, _("Deleted."))
+    return redirect("orglife-meeting", pk=meeting_pk)
+
+
+# --- Rectification items -------------------------------------------------------------------------------
+@login_required
+def rectification_create(request, pk: int):
+    meeting = get_visible_or_404(
+        Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=pk
+    )
+    if not meeting.is_life_meeting:
+        raise Http404
+    form = RectificationForm(request.POST or None, initial={"status": RectificationItem.Status.OPEN})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rectification_create(
+                actor=request.user, meeting=meeting, data=form.data_for(RectificationForm.FIELDS)
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("orglife-meeting", pk=meeting.pk)
+    return render(
+        request,
+        "orglife/simple_form.html",
+        {"form": form, "title": _("Add a rectification item"), "back": reverse("orglife-meeting", args=[meeting.pk])},
+    )
+
+
+@login_required
+def rectification_edit(request, pk: int):
+    item = get_visible_or_404(RectificationItem.objects.writable_by(request.user).select_related("meeting"), pk=pk)
+    initial = {name: getattr(item, name) for name in RectificationForm.FIELDS}
+    initial["version"] = item.version
+    form = RectificationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.data_for([f for f in RectificationForm.FIELDS if f in form.changed_data])
+        if "status" in data or "completed_on" in data:
+            data["status"] = form.cleaned_data["status"]
+            data["completed_on"] = form.cleaned_data["completed_on"]
+        try:
+            services.rectification_update(
+                actor=request.user, item=item, data=data, expected_version=form.cleaned_data.get("version")
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("orglife-meeting", pk=item.meeting_id)
+    return render(
+        request,
+        "orglife/simple_form.html",
+        {"form": form, "title": _("Rectification item"), "back": reverse("orglife-meeting", args=[item.meeting_id])},
+    )
+
+
+@login_required
+def rectification_list(request):
+    """Rectification items of the subtree, the open ones first, overdue ones marked."""
+    _require_business(request)
+    visible = _orgs(request)
+    org = _org_param(request, visible)
+    qs = RectificationItem.objects.visible_to(request.user).select_related("org", "meeting")
+    if org is not None:
+        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    state = request.GET.get("status", "open")
+    if state in RectificationItem.Status.values:
+        qs = qs.filter(status=state)
+    page = Paginator(qs.order_by("status", "due_on", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "orglife/rectification_list.html",
+        {"page_obj": page, "org": org, "status": state, "today": timezone.localdate(), "query": params.urlencode()},
+    )
+
+
+# --- Requirements ----------------------------------------------------------------------------------------
+def _can_edit_rules(request) -> bool:
+    return any(tree.depth(p) == 1 for p in paths_for(request.user, {Role.ORGANIZER}))
+
+
+@login_required
+def requirement_list(request):
+    """The rules in force and their history. Organizers at the root change them."""
+    _require_business(request)
+    today = timezone.localdate()
+    rows = list(MeetingRequirement.objects.select_related("created_by").order_by("kind", "-effective_from", "-id"))
+    current = [r for r in rows if r.in_force(today)]
+    return render(
+        request,
+        "orglife/requirements.html",
+        {"current": current, "history": rows, "can_edit": _can_edit_rules(request), "today": today},
+    )
+
+
+@login_required
+def requirement_create(request):
+    if not _can_edit_rules(request):
+        raise Http404
+    form = RequirementForm(request.POST or None, initial={"effective_from": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.requirement_create(
+                actor=request.user,
+                data=form.data_for(RequirementForm.FIELDS),
+                effective_from=form.cleaned_data["effective_from"],
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("The rule was saved."))
+            return redirect("orglife-requirements")
+    return render(
+        request,
+        "orglife/requirement_form.html",
+        {"form": form, "title": _("New requirement"), "back": reverse("orglife-requirements")},
+    )
+
+
+@login_required
+def requirement_revise(request, pk: int):
+    if not _can_edit_rules(request):
+        raise Http404
+    requirement = get_visible_or_404(MeetingRequirement.objects.all(), pk=pk)
+    initial = {name: getattr(requirement, name) for name in RequirementForm.FIELDS}
+    initial["effective_from"] = max(timezone.localdate(), requirement.effective_from + dt.timedelta(days=1))
+    form = RequirementForm(request.POST or None, initial=initial)
+    form.fields["kind"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.requirement_revise(
+                actor=request.user,
+                requirement=requirement,
+                data=form.data_for([f for f in RequirementForm.FIELDS if f != "kind"]),
+                effective_from=form.cleaned_data["effective_from"],
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("The rule was saved."))
+            return redirect("orglife-requirements")
+    return render(
+        request,
+        "orglife/requirement_form.html",
+        {
+            "form": form,
+            "requirement": requirement,
+            "title": _("Change a requirement from a date"),
+            "back": reverse("orglife-requirements"),
+        },
+    )
+
+
+@login_required
+def requirement_end(request, pk: int):
+    if not _can_edit_rules(request):
+        raise Http404
+    requirement = get_visible_or_404(MeetingRequirement.objects.all(), pk=pk)
+    form = RequirementEndForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.requirement_end(actor=request.user, requirement=requirement, on=form.cleaned_data["on"])
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("The rule was saved."))
+            return redirect("orglife-requirements")
+    return render(
+        request,
+        "orglife/simple_form.html",
+        {"form": form, "title": _("End a requirement"), "back": reverse("orglife-requirements")},
+    )
+
+
+# --- Appraisal of members --------------------------------------------------------------------------------
+def _appraisal_orgs(request):
+    return _recording_orgs(request).filter(level__in=[Level.BRANCH, Level.GENERAL_BRANCH])
+
+
+@login_required
+def appraisal_list(request):
+    _require_business(request)
+    visible = _orgs(request)
+    org = _org_param(request, visible)
+    qs = Appraisal.objects.visible_to(request.user).select_related("org")
+    if org is not None:
+        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    page = Paginator(qs.order_by("-year", "org_path"), PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "orglife/appraisal_list.html", {"page_obj": page, "org": org, "query": params.urlencode()})
+
+
+@login_required
+def appraisal_create(request):
+    _require_business(request)
+    orgs = _appraisal_orgs(request)
+    initial = {}
+    if request.GET.get("org"):
+        initial["org"] = get_visible_or_404(orgs, pk=request.GET["org"])
+    form = AppraisalOpenForm(request.POST or None, orgs=orgs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appraisal = services.appraisal_open(
+                actor=request.user, org=form.cleaned_data["org"], year=form.cleaned_data["year"]
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            return redirect("orglife-appraisal", pk=appraisal.pk)
+    return render(
+        request,
+        "orglife/simple_form.html",
+        {"form": form, "title": _("Start the appraisal of members"), "back": reverse("orglife-appraisals")},
+    )
+
+
+@login_required
+def appraisal_detail(request, pk: int):
+    """The committee's sheet: attendance beside the assessments and the vote; ratings decided by people."""
+    appraisal = get_visible_or_404(Appraisal.objects.visible_to(request.user).select_related("org", "meeting"), pk=pk)
+    can_edit = (
+        appraisal.state == Appraisal.State.OPEN and Appraisal.objects.writable_by(request.user).filter(pk=pk).exists()
+    )
+    entries = list(
+        AppraisalEntry.objects.filter(appraisal=appraisal)
+        .select_related("member", "follow_up")
+        .order_by("member__name_pinyin", "member_id")
+    )
+    start, end = dt.date(appraisal.year, 1, 1), dt.date(appraisal.year, 12, 31)
+    inputs = queries.attendance_summary([e.member_id for e in entries], start, end)
+    meetings = Meeting.objects.filter(
+        org=appraisal.org, state=Meeting.State.HELD, kind_entries__kind=MeetingKind.GENERAL_MEETING
+    ).order_by("-held_on")
+    form = AppraisalForm(
+        request.POST or None,
+        meetings=meetings,
+        entries=entries,
+        initial={
+            "meeting": appraisal.meeting,
+            "voters": appraisal.voters,
+            "note": appraisal.note,
+            "version": appraisal.version,
+        },
+    )
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        if form.is_valid():
+            vote = {
+                "meeting": form.cleaned_data.get("meeting"),
+                "voters": form.cleaned_data.get("voters"),
+                "note": form.cleaned_data.get("note", ""),
+            }
+            try:
+                with transaction.atomic():
+                    services.appraisal_update(
+                        actor=request.user,
+                        appraisal=appraisal,
+                        entries=form.entry_data(),
+                        vote=vote,
+                        expected_version=form.cleaned_data.get("version"),
+                    )
+                    if request.POST.get("decide"):
+                        appraisal.refresh_from_db()
+                        services.appraisal_decide(actor=request.user, appraisal=appraisal)
+            except ValidationError as exc:
+                form.apply_errors(exc)
+            else:
+                messages.success(request, _("Decided.") if request.POST.get("decide") else _("Saved."))
+                return redirect("orglife-appraisal", pk=appraisal.pk)
+    limit, permille = services.excellent_limit(len(entries))
+    return render(
+        request,
+        "orglife/appraisal_detail.html",
+        {
+            "appraisal": appraisal,
+            "form": form,
+            "rows": [(row, inputs.get(row[0].member_id, {})) for row in form.entry_rows],
+            "entries": entries,
+            "can_edit": can_edit,
+            "limit": limit,
+            "share": f"{permille / 10:g}%",
+        },
+    )
+
+
+@login_required
+def follow_up_edit(request, pk: int):
+    follow_up = get_visible_or_404(
+        AppraisalFollowUp.objects.writable_by(request.user).select_related("entry__member", "entry__appraisal"), pk=pk
+    )
+    initial = {name: getattr(follow_up, name) for name in FollowUpForm.FIELDS}
+    initial["version"] = follow_up.version
+    form = FollowUpForm(request.POST or None, initial=initial)
+    back = reverse("orglife-appraisal", args=[follow_up.entry.appraisal_id])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.follow_up_update(
+                actor=request.user,
+                follow_up=follow_up,
+                data=form.data_for(FollowUpForm.FIELDS),
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(back)
+    title = _("Organizational handling: %(name)s") % {"name": follow_up.entry.member.name}
+    return render(request, "orglife/simple_form.html", {"form": form, "title": title, "back": back})
+
+
+# --- Reminders ---------------------------------------------------------------------------------------------
+def _inbox(request):
+    """Reminders addressed to the organizations where the user is a secretary."""
+    paths = paths_for(request.user, {Role.SECRETARY})
+    query = tree.subtrees_q("org_path", paths)
+    if query is None:
+        return Reminder.objects.none()
+    return Reminder.objects.visible_to(request.user).filter(query)
+
+
+@login_required
+def inbox(request):
+    _require_business(request)
+    reminders = _inbox(request).select_related("org").order_by("dismissed_at", "-due_on", "-id")
+    page = Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "orglife/inbox.html", {"page_obj": page, "today": timezone.localdate(), "query": ""})
+
+
+@login_required
+@require_POST
+def reminder_dismiss(request, pk: int):
+    reminder = get_visible_or_404(_inbox(request), pk=pk)
+    services.reminder_dismiss(actor=request.user, reminder=reminder)
+    return redirect("orglife-inbox")
