@@ -104,7 +104,7 @@ class MemberFilterForm(forms.Form):
         if orgs is not None:
             self.fields["org"].queryset = orgs
         for field in self.fields.values():
-            if isinstance(field, forms.ChoiceField) and field.choices and field.choices[0][0] == "":
+            if type(field) is forms.ChoiceField and field.choices and field.choices[0][0] == "":
                 # On a phone the labels are hidden: the empty choice names the filter instead.
                 field.choices = [("", f"{field.label}：{_('All')}"), *field.choices[1:]]
             if not isinstance(field.widget, forms.HiddenInput):

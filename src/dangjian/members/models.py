@@ -117,6 +117,12 @@ class Member(OrgScoped):
         indexes = [
             models.Index(fields=["org_path", "name_pinyin", "id"], name="member_org_name_idx"),
             models.Index(fields=["org_path", "id"], name="member_org_idx"),
+            # Covers the subtree counts of current members (organization pages, dashboards).
+            models.Index(
+                fields=["org_path", "status", "gender", "education", "birth_date"],
+                condition=Q(left_on__isnull=True),
+                name="member_current_stats_idx",
+            ),
         ]
 
     def __str__(self) -> str:

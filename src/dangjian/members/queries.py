@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
 
-from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -114,41 +113,37 @@ def member_list(
     return qs.order_by(*fields)
 
 
-def age_band_case(on: dt.date) -> Case:
-    """A SQL expression giving the age band of ``birth_date`` on a day."""
-    whens = []
-    for label, upper in AGE_BANDS:
-        if upper is not None:
-            # age <= upper  <=>  birth_date > on minus (upper + 1) years
-            whens.append(When(birth_date__gt=years_before(on, upper + 1), then=Value(label)))
-    return Case(*whens, default=Value(AGE_BANDS[-1][0]), output_field=CharField())
-
-
 def subtree_breakdown(path: str, on: dt.date | None = None) -> dict:
-    """Counts of current members under ``path`` by status, gender, education and age band: one query."""
+    """Counts of current members under ``path`` by status, gender, education and age band.
+
+    One aggregate row of conditional counts: a single scan of the subtree's index range with no
+    sorting (a GROUP BY over the four dimensions costs about three times as much at county scale).
+    Age bands are counted cumulatively (born after each cut-off) and differenced here.
+    """
     on = on or timezone.localdate()
-    rows = (
-        Member.objects.current()
-        .filter(tree.subtree_q("org_path", path))
-        .values("status", "gender", "education", band=age_band_case(on))
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    by: dict[str, Counter] = defaultdict(Counter)
-    total = 0
-    for row in rows:
-        total += row["n"]
-        for key in ("status", "gender", "education", "band"):
-            by[key][row[key]] += row["n"]
-    labels = {
-        "status": dict(Status.choices),
-        "gender": dict(Gender.choices),
-        "education": {**dict(Education.choices), "": "—"},
-    }
-    result = {"total": total}
-    for key in ("status", "gender", "education"):
-        result[key] = [(code, labels[key].get(code, code), by[key][code]) for code in labels[key] if by[key][code]]
-    result["band"] = [(label, label, by["band"][label]) for label, _ in AGE_BANDS]
+    counts: dict[str, Count] = {"total": Count("id")}
+    dimensions = {"status": Status.choices, "gender": Gender.choices, "education": Education.choices}
+    for field, choices in dimensions.items():
+        for code, _label in choices:
+            counts[f"{field}:{code}"] = Count("id", filter=Q(**{field: code}))
+    cutoffs = [(label, years_before(on, upper + 1)) for label, upper in AGE_BANDS if upper is not None]
+    for label, cutoff in cutoffs:
+        counts[f"born_after:{label}"] = Count("id", filter=Q(birth_date__gt=cutoff))
+    row = Member.objects.current().filter(tree.subtree_q("org_path", path)).aggregate(**counts)
+    total = row["total"]
+    result: dict = {"total": total}
+    for field, choices in dimensions.items():
+        result[field] = [(code, label, row[f"{field}:{code}"]) for code, label in choices if row[f"{field}:{code}"]]
+    unknown = total - sum(n for _c, _l, n in result["education"])
+    if unknown:
+        result["education"].append(("", "—", unknown))
+    bands, previous = [], 0
+    for label, _cutoff in cutoffs:
+        cumulative = row[f"born_after:{label}"]
+        bands.append((label, label, cumulative - previous))
+        previous = cumulative
+    bands.append((AGE_BANDS[-1][0], AGE_BANDS[-1][0], total - previous))
+    result["band"] = bands
     return result
 
 
