@@ -74,7 +74,7 @@ def check_file(path: str | os.PathLike) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
         raise FileRejected("文件已损坏，或不是 Excel .xlsx 文件") from None
     if len(entries) > lim["max_entries"]:
         raise FileRejected("文件结构异常（压缩包内文件过多），已拒绝")
