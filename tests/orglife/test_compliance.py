@@ -290,3 +290,13 @@ def test_the_calendar_costs_the_same_queries_however_many_meetings(branch, today
     for month in range(1, 6):
         factories.meeting(branch, ["theme_day"], D(year, month, 9))
     assert count() == empty <= 5
+
+
+def test_a_member_who_transferred_out_of_the_district_was_on_the_roster_until_then(branch, world, today):
+    from dangjian.members.models import Member, StandingChange
+
+    leaver = world.extra[1]
+    StandingChange.objects.create(member=leaver, kind="transferred_out", on=D(2026, 5, 1), note="转出至外县")
+    Member.objects.filter(pk=leaver.pk).update(left_on=D(2026, 5, 1))
+    assert leaver.pk in {m.pk for m in services.roster(branch, D(2026, 4, 30))}
+    assert leaver.pk not in {m.pk for m in services.roster(branch, D(2026, 5, 1))}

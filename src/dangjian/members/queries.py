@@ -176,22 +176,25 @@ def change_log(member: Member):
 def members_on(org, day: dt.date):
     """Members who belonged to ``org`` on ``day``, as far as the records tell.
 
-    A member is in ``org`` on ``day`` when they are recorded in it now, had joined the party by
-    then, had not left it, and were not transferred in after ``day``. Transfers keep no dated
-    history of the organization a member left, so someone who moved away since ``day`` is not
-    found here (their past attendance stays on the meetings that recorded it).
+    A member is in ``org`` on ``day`` when they are recorded in it, had joined the party by then,
+    had not left it, and were not transferred in after ``day``. (A transfer within the district
+    moves the member and records ``transferred_out`` on its date; a transfer out of the district
+    records it on the day they left, ``left_on``, and leaves the organization as it was.) Transfers
+    keep no dated history of the organization a member left, so someone who moved away since
+    ``day`` is not found here (their past attendance stays on the meetings that recorded it).
     """
     from django.db.models import Exists, OuterRef
 
     from dangjian.members.models import StandingChange
 
-    later_transfer = StandingChange.objects.filter(
+    transfers = StandingChange.objects.filter(
         member=OuterRef("pk"), kind=StandingChange.Kind.TRANSFERRED_OUT, on__gt=day
     )
     return (
         Member.objects.filter(org=org, joined_on__lte=day)
         .filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
-        .exclude(Exists(later_transfer))
+        .exclude(Q(left_on__isnull=True) & Exists(transfers))
+        .exclude(Q(left_on__isnull=False) & Exists(transfers.filter(on__lt=OuterRef("left_on"))))
     )
 
 

@@ -44,7 +44,7 @@ from dangjian.orglife.models import (
     Quorum,
     RequirementKind,
 )
-from dangjian.orglife.periods import Period, month_number, periods_of
+from dangjian.orglife.periods import MONTHS_IN, Period, month_number, periods_of
 
 LEAD_KEY = "orglife.reminder_lead_days"
 
@@ -156,33 +156,47 @@ def org_infos(orgs) -> list[OrgInfo]:
     return [OrgInfo(**row) for row in orgs.order_by("path").values(*ORG_FIELDS)]
 
 
-def meeting_counts(paths: list[str], first_month: int, last_month: int, org_ids: set[int] | None = None):
-    """``{(org_id, kind): {month: [held, full quorum, majority quorum, planned]}}``: one aggregate query."""
+# Columns of the per-month count arrays: held (any quorum), held with a quorum of the full members,
+# held with a majority of those expected, planned.
+HELD, FULL, MAJORITY, PLANNED = range(4)
+QUORUM_COLUMN = {Quorum.NONE: HELD, Quorum.FULL_MEMBERS: FULL, Quorum.EXPECTED: MAJORITY}
+
+
+def meeting_counts(paths: list[str], year: int, org_ids: set[int] | None = None) -> dict[tuple[int, str], list]:
+    """``{(org_id, kind): [held, full, majority, planned]}``, each a list of twelve monthly counts of
+    ``year``: one query over the kind entries of the subtree and year (an index range on
+    ``(org_path, month)``), counted here. A district's year is some 40,000 narrow rows; grouping them
+    in the database costs more than counting them, and the ORM's per-value converters are skipped."""
+    from django.db import connection
+
     query = tree.subtrees_q("org_path", paths)
-    found: dict[tuple[int, str], dict[int, list[int]]] = defaultdict(dict)
+    found: dict[tuple[int, str], list] = {}
     if query is None:
         return found
-    rows = (
-        MeetingKindEntry.objects.filter(query, month__gte=first_month, month__lte=last_month)
-        .exclude(state=Meeting.State.CANCELLED)
-        .values_list("org_id", "kind", "month", "state")
-        .annotate(
-            n=Count("id"),
-            full=Count("id", filter=Q(full_quorum=True)),
-            majority=Count("id", filter=Q(majority_quorum=True)),
-        )
-        .order_by()
+    first = year * 100 + 1
+    qs = MeetingKindEntry.objects.filter(query, month__gte=first, month__lte=year * 100 + 12).values_list(
+        "org_id", "kind", "month", "state", "full_quorum", "majority_quorum"
     )
-    for org_id, kind, month, state, n, full, majority in rows:
+    sql, params = qs.query.sql_with_params()
+    held, planned = Meeting.State.HELD, Meeting.State.PLANNED
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for org_id, kind, month, state, full, majority in rows:
         if org_ids is not None and org_id not in org_ids:
             continue
-        slot = found[(org_id, kind)].setdefault(month, [0, 0, 0, 0])
-        if state == Meeting.State.HELD:
-            slot[0] += n
-            slot[1] += full
-            slot[2] += majority
-        else:
-            slot[3] += n
+        slot = found.get((org_id, kind))
+        if slot is None:
+            slot = found[(org_id, kind)] = [[0] * 12, [0] * 12, [0] * 12, [0] * 12]
+        i = month - first
+        if state == held:
+            slot[HELD][i] += 1
+            if full:
+                slot[FULL][i] += 1
+            if majority:
+                slot[MAJORITY][i] += 1
+        elif state == planned:
+            slot[PLANNED][i] += 1
     return found
 
 
@@ -250,6 +264,82 @@ def _overlaps(a: Period, b: Period) -> bool:
     return a.start <= b.end and b.start <= a.end
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """One obligation of a kind of organization, prepared for the inner loop."""
+
+    kind: str
+    period: Period
+    requirement: MeetingRequirement
+    first: int  # month index (0–11) of the period's first month
+    last: int  # one past its last month
+    column: int
+    phase: str  # relative to the day judged on: "ended", "due_soon", "running", "upcoming"
+
+
+class _Prepared:
+    """The inputs of a computation, read once: four queries at most."""
+
+    def __init__(self, orgs, year, on, *, paths, kinds, requirements, lead_days):
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if requirements is None:
+            requirements = requirements_between(start, end)
+        self.lead_days = parameters.get(LEAD_KEY, on) if lead_days is None else lead_days
+        self.on = on
+        self.obligations = Obligations(requirements, year, kinds)
+        self.counts: dict = {}
+        self.appraisals: dict = {}
+        self._slots: dict[tuple[str, str, bool], list[_Slot]] = {}
+        if not orgs or not self.obligations.by_kind:
+            return
+        paths = paths if paths is not None else tree.collapse(o.path for o in orgs)
+        ids = {o.id for o in orgs}
+        self.counts = meeting_counts(paths, year, ids if len(ids) < 50 else None)
+        if RequirementKind.APPRAISAL in self.obligations.by_kind:
+            self.appraisals = appraisal_counts(paths, year)
+
+    def slots(self, org: OrgInfo) -> list[_Slot]:
+        signature = (org.level, org.sector, org.has_committee)
+        found = self._slots.get(signature)
+        if found is None:
+            on, lead = self.on, self.lead_days
+            found = []
+            for kind, period, requirement in self.obligations.for_org(org):
+                if period.start > on:
+                    phase = "upcoming"
+                elif period.end < on:
+                    phase = "ended"
+                elif (period.end - on).days < lead:
+                    phase = "due_soon"
+                else:
+                    phase = "running"
+                first = period.start.month - 1
+                found.append(
+                    _Slot(
+                        kind,
+                        period,
+                        requirement,
+                        first,
+                        first + MONTHS_IN[period.kind],
+                        QUORUM_COLUMN.get(requirement.quorum, HELD),
+                        phase,
+                    )
+                )
+            self._slots[signature] = found
+        return found
+
+    def measure(self, org: OrgInfo, slot: _Slot) -> tuple[int, int, int]:
+        """``(held, counted, planned)`` of one organization in one obligation's period."""
+        if slot.kind == RequirementKind.APPRAISAL:
+            decided, pending = self.appraisals.get(org.id, (0, 0))
+            return decided, decided, pending
+        arrays = self.counts.get((org.id, slot.kind))
+        if arrays is None:
+            return 0, 0, 0
+        a, b = slot.first, slot.last
+        return sum(arrays[HELD][a:b]), sum(arrays[slot.column][a:b]), sum(arrays[PLANNED][a:b])
+
+
 def compute_cells(
     orgs: list[OrgInfo],
     year: int,
@@ -261,56 +351,94 @@ def compute_cells(
     lead_days: int | None = None,
 ) -> list[Cell]:
     """Every cell owed by ``orgs`` in ``year``, with its status on ``on``. Four queries at most."""
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    if requirements is None:
-        requirements = requirements_between(start, end)
-    if lead_days is None:
-        lead_days = parameters.get(LEAD_KEY, on)
-    obligations = Obligations(requirements, year, kinds)
-    if not orgs or not obligations.by_kind:
-        return []
-    paths = paths if paths is not None else tree.collapse(o.path for o in orgs)
-    ids = {o.id for o in orgs}
-    counts = meeting_counts(paths, month_number(start), month_number(end), ids if len(ids) < 50 else None)
-    appraisals = appraisal_counts(paths, year) if RequirementKind.APPRAISAL in obligations.by_kind else {}
+    prepared = _Prepared(orgs, year, on, paths=paths, kinds=kinds, requirements=requirements, lead_days=lead_days)
     cells: list[Cell] = []
     for org in orgs:
-        for kind, period, requirement in obligations.for_org(org):
-            if not org.owes(period):
+        for slot in prepared.slots(org):
+            if not org.owes(slot.period):
                 continue
-            if kind == RequirementKind.APPRAISAL:
-                decided, pending = appraisals.get(org.id, (0, 0))
-                held = counted = decided
-                planned = pending
-            else:
-                by_month = counts.get((org.id, kind))
-                held = counted = planned = 0
-                if by_month:
-                    column = 1 if requirement.quorum == Quorum.FULL_MEMBERS else 2
-                    for month in period.months:
-                        slot = by_month.get(month)
-                        if slot:
-                            held += slot[0]
-                            counted += slot[0] if requirement.quorum == Quorum.NONE else slot[column]
-                            planned += slot[3]
+            held, counted, planned = prepared.measure(org, slot)
+            minimum = slot.requirement.minimum
             cells.append(
                 Cell(
                     org_id=org.id,
-                    kind=kind,
-                    period=period,
-                    required=requirement.minimum,
-                    quorum=requirement.quorum,
+                    kind=slot.kind,
+                    period=slot.period,
+                    required=minimum,
+                    quorum=slot.requirement.quorum,
                     held=held,
                     counted=counted,
                     planned=planned,
-                    status=status_of(period, requirement.minimum, counted, on, lead_days),
+                    status=status_of(slot.period, minimum, counted, on, prepared.lead_days),
                 )
             )
     return cells
 
 
+def compute_tallies(
+    orgs: list[OrgInfo],
+    year: int,
+    on: dt.date,
+    *,
+    paths: list[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    lead_days: int | None = None,
+) -> tuple[dict[tuple[int, str], Tally], int]:
+    """``({(org_id, kind): Tally}, lead days)``: what the tables add up, without a cell per period
+    (the same rules as :func:`compute_cells`; this is the hot path of the district table)."""
+    prepared = _Prepared(orgs, year, on, paths=paths, kinds=kinds, requirements=None, lead_days=lead_days)
+    counts, appraisals = prepared.counts, prepared.appraisals
+    found: dict[tuple[int, str], Tally] = {}
+    grouped: dict[tuple[str, str, bool], list[tuple[str, list[_Slot]]]] = {}
+    for org in orgs:
+        signature = (org.level, org.sector, org.has_committee)
+        groups = grouped.get(signature)
+        if groups is None:
+            by_kind: dict[str, list[_Slot]] = {}
+            for slot in prepared.slots(org):
+                if slot.phase != "upcoming":
+                    by_kind.setdefault(slot.kind, []).append(slot)
+            groups = grouped[signature] = list(by_kind.items())
+        established, dissolved = org.established_on, org.dissolved_on
+        for kind, slots in groups:
+            if kind == RequirementKind.APPRAISAL:
+                decided = appraisals.get(org.id, (0, 0))[0]
+                arrays = None
+            else:
+                arrays = counts.get((org.id, kind))
+            tally = None
+            for slot in slots:
+                period = slot.period
+                if (established is not None and established > period.start) or (
+                    dissolved is not None and dissolved <= period.end
+                ):
+                    continue
+                if tally is None:
+                    tally = found[(org.id, kind)] = Tally()
+                if kind == RequirementKind.APPRAISAL:
+                    counted = decided
+                elif arrays is None:
+                    counted = 0
+                else:
+                    column = arrays[slot.column]
+                    counted = column[slot.first] if slot.last - slot.first == 1 else sum(column[slot.first : slot.last])
+                met = counted >= slot.requirement.minimum
+                phase = slot.phase
+                if phase == "ended":
+                    tally.due += 1
+                    if met:
+                        tally.done += 1
+                elif met:
+                    tally.current_done += 1
+                elif phase == "due_soon":
+                    tally.due_soon += 1
+                else:
+                    tally.open += 1
+    return found, prepared.lead_days
+
+
 # --- The subtree table ------------------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class Tally:
     """Cells added up: ``due`` are the cells of ended periods, ``done`` those of them that were met."""
 
@@ -332,6 +460,13 @@ class Tally:
                 self.due_soon += 1
             else:
                 self.open += 1
+
+    def merge(self, other: Tally) -> None:
+        self.due += other.due
+        self.done += other.done
+        self.due_soon += other.due_soon
+        self.open += other.open
+        self.current_done += other.current_done
 
     @property
     def rate(self) -> float | None:
@@ -402,8 +537,7 @@ def compliance_table(visible_orgs, root, year: int, on: dt.date | None = None) -
 
     on = on or as_of(year)
     orgs = org_infos(subtree_orgs(visible_orgs, root, year))
-    lead_days = parameters.get(LEAD_KEY, on)
-    cells = compute_cells(orgs, year, on, paths=[root.path], lead_days=lead_days)
+    tallies, lead_days = compute_tallies(orgs, year, on, paths=[root.path])
     by_id = {o.id: o for o in orgs}
     width = len(root.path) + tree.STEP
     children = {o.path: o for o in orgs if len(o.path) == width}
@@ -411,10 +545,17 @@ def compliance_table(visible_orgs, root, year: int, on: dt.date | None = None) -
     sectors: dict[str, TableRow] = {}
     total = TableRow("total", str(_("Total")), org_id=root.pk)
     sector_labels = dict(Sector.choices)
-    counted_orgs: dict[str, set[int]] = defaultdict(set)
     kinds_seen: set[str] = set()
-    for cell in cells:
-        org = by_id[cell.org_id]
+    per_org: dict[int, Tally] = {}
+    rows_of: dict[int, tuple[TableRow, TableRow]] = {}
+    for (org_id, kind), tally in tallies.items():
+        org_total = per_org.get(org_id)
+        if org_total is None:
+            org_total = per_org[org_id] = Tally()
+        org_total.merge(tally)
+        kinds_seen.add(kind)
+    for org_id, org_total in per_org.items():
+        org = by_id[org_id]
         key = org.path[:width] if len(org.path) >= width else org.path
         group = groups.get(key)
         if group is None:
@@ -428,23 +569,24 @@ def compliance_table(visible_orgs, root, year: int, on: dt.date | None = None) -
             sector = sectors[org.sector] = TableRow(
                 org.sector, str(sector_labels.get(org.sector, org.sector)), org_id=root.pk, sector=org.sector
             )
-        kinds_seen.add(cell.kind)
         for row in (group, sector, total):
-            row.tally(cell.kind).add(cell, on)
-            row.total.add(cell, on)
-            counted_orgs[f"{row.key}:{row.sector}"].add(cell.org_id)
-    for row in [*groups.values(), *sectors.values(), total]:
-        row.organizations = len(counted_orgs[f"{row.key}:{row.sector}"])
+            row.total.merge(org_total)
+            row.organizations += 1
+        rows_of[org_id] = (group, sector)
+    for (org_id, kind), tally in tallies.items():
+        group, sector = rows_of[org_id]
+        group.tally(kind).merge(tally)
+        sector.tally(kind).merge(tally)
+        total.tally(kind).merge(tally)
     kinds = [(k, str(label)) for k, label in RequirementKind.choices if k in kinds_seen]
+    order = list(sector_labels)
     return ComplianceTable(
         root=root,
         year=year,
         on=on,
         kinds=kinds,
         groups=sorted(groups.values(), key=lambda r: r.key),
-        sectors=sorted(
-            sectors.values(), key=lambda r: list(sector_labels).index(r.key) if r.key in sector_labels else 99
-        ),
+        sectors=sorted(sectors.values(), key=lambda r: order.index(r.key) if r.key in sector_labels else 99),
         total=total,
         lead_days=lead_days,
     )
@@ -455,6 +597,7 @@ class DrillRow:
     org: OrgInfo
     cells: list[Cell]
     tally: Tally
+    by_kind: dict[str, Tally] = field(default_factory=dict)
 
 
 def compliance_drilldown(
@@ -467,9 +610,10 @@ def compliance_drilldown(
     status: str = "",
     on: dt.date | None = None,
 ) -> tuple[list[DrillRow], list[Period]]:
-    """The organizations behind a rate, each with its periods: five queries.
+    """The organizations behind a rate: five queries.
 
-    ``status`` keeps only organizations with at least one cell in that status (``overdue``: the
+    With ``kind``, each row has its periods (``cells``); without, its tally per kind (``by_kind``).
+    ``status`` keeps only organizations with at least one period in that status (``overdue``: the
     ones that missed something).
     """
     on = on or as_of(year)
@@ -477,25 +621,43 @@ def compliance_drilldown(
     if sector:
         qs = qs.filter(sector=sector)
     orgs = org_infos(qs)
-    cells = compute_cells(orgs, year, on, paths=[root.path], kinds=[kind] if kind else None)
-    by_org: dict[int, list[Cell]] = defaultdict(list)
-    periods: dict[Period, None] = {}
-    for cell in cells:
-        by_org[cell.org_id].append(cell)
-        if kind:
-            periods[cell.period] = None
     rows = []
+    if kind:
+        cells = compute_cells(orgs, year, on, paths=[root.path], kinds=[kind])
+        by_org: dict[int, list[Cell]] = defaultdict(list)
+        periods: dict[Period, None] = {}
+        for cell in cells:
+            by_org[cell.org_id].append(cell)
+            periods[cell.period] = None
+        for org in orgs:
+            mine = by_org.get(org.id)
+            if not mine or (status and not any(c.status == status for c in mine)):
+                continue
+            tally = Tally()
+            for cell in mine:
+                tally.add(cell, on)
+            rows.append(DrillRow(org, mine, tally, {kind: tally}))
+        return rows, sorted(periods)
+    tallies, _lead = compute_tallies(orgs, year, on, paths=[root.path])
+    by_org_kind: dict[int, dict[str, Tally]] = defaultdict(dict)
+    for (org_id, k), tally in tallies.items():
+        by_org_kind[org_id][k] = tally
+    wanted = {"overdue": "overdue", "due_soon": "due_soon", "done": "done"}.get(status)
     for org in orgs:
-        mine = by_org.get(org.id)
+        mine = by_org_kind.get(org.id)
         if not mine:
             continue
-        if status and not any(c.status == status for c in mine):
+        total = Tally()
+        for tally in mine.values():
+            total.merge(tally)
+        if wanted == "overdue" and not total.overdue:
             continue
-        tally = Tally()
-        for cell in mine:
-            tally.add(cell, on)
-        rows.append(DrillRow(org, mine, tally))
-    return rows, sorted(periods)
+        if wanted == "due_soon" and not total.due_soon:
+            continue
+        if wanted == "done" and not (total.done or total.current_done):
+            continue
+        rows.append(DrillRow(org, [], total, mine))
+    return rows, []
 
 
 # --- A branch's calendar --------------------------------------------------------------------------
@@ -660,12 +822,12 @@ def compliance_summary(root, year: int, on: dt.date | None = None) -> dict[str, 
 
     on = on or as_of(year)
     orgs = org_infos(subtree_orgs(Organization.objects.all(), root, year))
-    cells = compute_cells(orgs, year, on, paths=[root.path])
+    tallies, _lead = compute_tallies(orgs, year, on, paths=[root.path])
     total = Tally()
     by_kind: dict[str, Tally] = defaultdict(Tally)
-    for cell in cells:
-        total.add(cell, on)
-        by_kind[cell.kind].add(cell, on)
+    for (_org_id, kind), tally in tallies.items():
+        total.merge(tally)
+        by_kind[kind].merge(tally)
     return {
         "due": total.due,
         "done": total.done,

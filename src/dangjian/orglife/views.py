@@ -154,9 +154,6 @@ def compliance_orgs(request):
     params.pop("page", None)
     kinds = [(k, label) for k, label in queries.RequirementKind.choices if not kind or k == kind]
     for row in page:
-        row.by_kind = {}
-        for cell in row.cells:
-            row.by_kind.setdefault(cell.kind, queries.Tally()).add(cell, queries.as_of(year))
         row.kind_tallies = [row.by_kind.get(k) for k, _label in kinds]
         if kind:
             by_period = {c.period: c for c in row.cells}
