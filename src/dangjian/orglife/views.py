@@ -154,6 +154,7 @@ def compliance_orgs(request):
     params.pop("page", None)
     kinds = [(k, label) for k, label in queries.RequirementKind.choices if not kind or k == kind]
     for row in page:
+        row.calendar_url = f"{reverse('orglife-calendar', args=[row.org.id])}?year={year}"
         row.kind_tallies = [row.by_kind.get(k) for k, _label in kinds]
         if kind:
             by_period = {c.period: c for c in row.cells}
