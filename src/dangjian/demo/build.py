@@ -26,7 +26,7 @@ from dangjian.core import audit, pinyin, tree
 from dangjian.core.models import RoleAssignment, User
 from dangjian.core.roles import Role
 from dangjian.core.services import role_grant
-from dangjian.demo import names
+from dangjian.demo import names, orglife
 from dangjian.demo.people import PROFILES, PersonFactory
 from dangjian.demo.plan import BRANCH, OrgSpec, Plan, plan_demo
 from dangjian.members.models import Member, StandingChange, Status
@@ -83,6 +83,8 @@ class DemoResult:
     users: int
     seconds: float
     root_id: int
+    meetings: int = 0
+    attendance: int = 0
 
     def summary(self) -> str:
         return (
@@ -113,6 +115,7 @@ def build(
         members, current, changes = _write_members(plan, progress)
         _write_secretaries(plan)
         users = _write_users(plan)
+        life = orglife.write(plan, plan.people, plan.today, progress)
         root = Organization.objects.get(pk=plan.root.pk)
         counts = {
             "scale": scale,
@@ -123,6 +126,7 @@ def build(
             "current_members": current,
             "standing_changes": changes,
             "users": len(users),
+            **life.as_dict(),
         }
         audit.record(
             actor=None,
@@ -142,6 +146,8 @@ def build(
         users=len(users),
         seconds=time.monotonic() - started,
         root_id=plan.root.pk,
+        meetings=life.meetings,
+        attendance=life.attendance,
     )
 
 
@@ -357,6 +363,17 @@ def _write_members(plan: Plan, progress) -> tuple[int, int, int]:
                 }
             )
             history += [{"member_id": member_id, "kind": k, "on": on, "note": note} for k, on, note in person.history]
+            plan.people.setdefault(spec.index, []).append(
+                orglife.Person(
+                    member_id,
+                    person.name,
+                    person.joined_on,
+                    person.full_member_on,
+                    person.left_on,
+                    person.mobile,
+                    leader,
+                )
+            )
             if leader:
                 spec.leader_ids.append(member_id)
             elif spec.special == "demo_branch" and person.name == DEMO_MEMBER_NAME and plan.demo_member_id is None:

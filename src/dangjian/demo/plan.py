@@ -196,6 +196,8 @@ class Plan:
     township: OrgSpec  # where the demo "town" organizer works
     branch: OrgSpec  # the demo secretary's village branch
     demo_member_id: int | None = None  # 张强 in that branch, once written
+    # Filled while writing the members: organization index → what its meetings need of its members.
+    people: dict[int, list[Any]] = field(default_factory=dict)
 
     @property
     def member_count(self) -> int:
