@@ -125,7 +125,7 @@ class MeetingForm(StyledForm):
                 initial=reason,
                 widget=forms.TextInput(
                     attrs={
-                        "class": "form-control form-control-sm",
+                        "class": "form-control form-control-sm reason",
                         "list": "leave-reasons",
                         "placeholder": _("reason for leave"),
                         "aria-label": _("reason for leave"),

@@ -338,7 +338,7 @@ def meeting_update(
     unknown = set(data) - set(MEETING_FIELDS)
     if unknown:
         raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
-    meeting = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("org").get(pk=meeting.pk)
     check_version(meeting, expected_version)
     data, attendance, sheet = validate_meeting(meeting.org, data, attendance, instance=meeting)
     old_sheet = _sheet(meeting.attendance.all())
@@ -618,7 +618,7 @@ def appraisal_update(
 ) -> dict:
     """Record assessments, tallies and proposed ratings (``entries`` by member id) while the
     appraisal is open; ``vote`` may set ``meeting``/``voters``/``note``. All or nothing."""
-    appraisal = Appraisal.objects.select_for_update().select_related("meeting").get(pk=appraisal.pk)
+    appraisal = Appraisal.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=appraisal.pk)
     check_version(appraisal, expected_version)
     if appraisal.state != Appraisal.State.OPEN:
         raise ValidationError(_("The appraisal has been decided and can no longer be changed."))
