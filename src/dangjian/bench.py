@@ -152,10 +152,12 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
         "from dangjian.organizations.models import Organization as O;"
         "r=O.objects.filter(parent__isnull=True).order_by('path').first();"
         "t=O.objects.filter(parent=r).order_by('path').first();"
-        "print(r.pk, t.pk)"
+        "from dangjian.core.models import RoleAssignment as R;"
+        "b=R.objects.get(user__username='secretary', role='secretary').org_id;"
+        "print(r.pk, t.pk, b)"
     )
     output = dangjian("shell", "--no-imports", "-c", script, env=env, capture=True).stdout
-    root, town = output.strip().splitlines()[-1].split()
+    root, town, branch = output.strip().splitlines()[-1].split()
     return [
         ("Organization page, district root", f"/orgs/{root}/", 100),
         ("Organization page, a township", f"/orgs/{town}/", 100),
@@ -164,6 +166,10 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
         ("Member list, pinyin search `zq`", f"/members/?org={root}&q=zq", 100),
         ("Warnings, whole district", "/orgs/warnings/", None),
         ("API member list (page 1)", "/api/v1/members", 100),
+        ("Compliance table, whole district, this year", f"/orglife/compliance/?org={root}", 200),
+        ("Drill-down, district, theme days", f"/orglife/compliance/organizations/?org={root}&kind=theme_day", None),
+        ("Branch calendar, the demo secretary's branch", f"/orglife/calendar/{branch}/", 50),
+        ("API compliance table, whole district", f"/api/v1/orglife/compliance?org={root}", 200),
     ]
 
 
