@@ -17,6 +17,7 @@ from django.http import Http404
 
 from dangjian.core import crypto, idnumber
 from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, register
+from dangjian.core.excel.orgs import OrgLookup
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.roles import Role
 from dangjian.core.scoping import can_see_full_id, has_role
@@ -56,7 +57,6 @@ MEMBER_FIELDS = (
     "in_hardship",
     "holds_post",
 )
-NO_PERMISSION = "组织不存在或无权限"
 
 
 @dataclass
@@ -64,8 +64,7 @@ class _State:
     user: Any
     commit: bool
     seen: dict[tuple, int] = field(default_factory=dict)
-    orgs_by_code: dict[str, Organization | None] = field(default_factory=dict)
-    orgs_by_name: dict[str, list[Organization]] = field(default_factory=dict)
+    orgs: OrgLookup | None = None
 
 
 @register
@@ -230,36 +229,13 @@ class MemberTemplate(Template):
 
     def _load_orgs(self, rows: list[Row], state: _State) -> None:
         """Organizations that may receive new members, by code and by name (batch, cached)."""
-        creatable = Organization.objects.accepting_members_from(state.user)
-        codes = {r.values["org_code"] for r in rows if r.values.get("org_code")} - state.orgs_by_code.keys()
-        if codes:
-            found = {o.code: o for o in creatable.filter(code__in=codes)}
-            state.orgs_by_code.update({code: found.get(code) for code in codes})
-        names = {r.values["org_name"] for r in rows if r.values.get("org_name")} - state.orgs_by_name.keys()
-        if names:
-            for name in names:
-                state.orgs_by_name[name] = []
-            for org in creatable.filter(name__in=names).order_by("path"):
-                state.orgs_by_name[org.name].append(org)
+        if state.orgs is None:
+            state.orgs = OrgLookup(Organization.objects.accepting_members_from(state.user))
+        state.orgs.load(rows)
 
     def _target_org(self, row: Row, state: _State) -> Organization | None:
-        code, name = row.values.get("org_code"), row.values.get("org_name")
-        if code:
-            org = state.orgs_by_code.get(code)
-            if org is None:
-                row.errors.append((self.header_of("org_code"), NO_PERMISSION))
-                return None
-        elif name:
-            candidates = state.orgs_by_name.get(name, [])
-            if not candidates:
-                row.errors.append((self.header_of("org_name"), NO_PERMISSION))
-                return None
-            if len(candidates) > 1:
-                row.errors.append((self.header_of("org_name"), "有多个同名组织，请填写〈所属组织编码〉"))
-                return None
-            org = candidates[0]
-        else:
-            row.errors.append((self.header_of("org_code"), "新增党员须填写所属组织编码或所属党组织"))
+        org = state.orgs.resolve(self, row, missing="新增党员须填写所属组织编码或所属党组织")
+        if org is None:
             return None
         if not org.is_active:
             row.errors.append((self.header_of("org_code"), "该组织已撤销"))

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 
 from dangjian.core import tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel.orgs import NO_PERMISSION
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.roles import TREE_ROLES
 from dangjian.core.scoping import get_visible_or_404, has_role
@@ -43,7 +44,6 @@ SECTORS = (
     Choice("industrial_park", "园区", ("产业园区", "工业园区")),
 )
 ORG_FIELDS = ("name", "level", "sector", "has_committee", "term_starts_on", "term_ends_on", "established_on")
-NO_PERMISSION = "组织不存在或无权限"
 
 
 @dataclass

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel.orgs import OrgLookup
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.roles import Role
 from dangjian.core.scoping import has_role
@@ -29,7 +30,6 @@ from dangjian.orglife.forms import MeetingFilterForm
 from dangjian.orglife.models import TEAM, Attendance, Meeting, MeetingKind
 from dangjian.orglife.services import AttendanceIn
 
-NO_PERMISSION = "组织不存在或无权限"
 KIND_NAMES = {
     MeetingKind.GENERAL_MEETING: ("支部党员大会", "党员大会", "支部大会"),
     MeetingKind.COMMITTEE_MEETING: ("支委会", "支部委员会", "支部委员会会议", "支委会议"),
@@ -77,8 +77,7 @@ class _State:
     user: Any
     commit: bool
     seen: dict[tuple, int] = field(default_factory=dict)
-    orgs_by_code: dict[str, Organization | None] = field(default_factory=dict)
-    orgs_by_name: dict[str, list[Organization]] = field(default_factory=dict)
+    orgs: OrgLookup | None = None
 
 
 @register
@@ -223,36 +222,12 @@ class MeetingTemplate(Template):
         return _State(user=user, commit=commit)
 
     def _load_orgs(self, rows: list[Row], state: _State) -> None:
-        orgs = Organization.objects.accepting_members_from(state.user)
-        codes = {r.values["org_code"] for r in rows if r.values.get("org_code")} - state.orgs_by_code.keys()
-        if codes:
-            found = {o.code: o for o in orgs.filter(code__in=codes)}
-            state.orgs_by_code.update({code: found.get(code) for code in codes})
-        names = {r.values["org_name"] for r in rows if r.values.get("org_name")} - state.orgs_by_name.keys()
-        if names:
-            for name in names:
-                state.orgs_by_name[name] = []
-            for org in orgs.filter(name__in=names).order_by("path"):
-                state.orgs_by_name[org.name].append(org)
+        if state.orgs is None:
+            state.orgs = OrgLookup(Organization.objects.accepting_members_from(state.user))
+        state.orgs.load(rows)
 
     def _org(self, row: Row, state: _State) -> Organization | None:
-        code, name = row.values.get("org_code"), row.values.get("org_name")
-        if code:
-            org = state.orgs_by_code.get(code)
-            if org is None:
-                row.errors.append((self.header_of("org_code"), NO_PERMISSION))
-            return org
-        if name:
-            candidates = state.orgs_by_name.get(name, [])
-            if not candidates:
-                row.errors.append((self.header_of("org_name"), NO_PERMISSION))
-                return None
-            if len(candidates) > 1:
-                row.errors.append((self.header_of("org_name"), "有多个同名组织，请填写〈组织编码〉"))
-                return None
-            return candidates[0]
-        row.errors.append((self.header_of("org_code"), "须填写组织编码或党组织名称"))
-        return None
+        return state.orgs.resolve(self, row, missing="须填写组织编码或党组织名称")
 
     def _kinds(self, row: Row) -> list[str]:
         kinds = []
