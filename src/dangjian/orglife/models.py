@@ -256,7 +256,7 @@ class Meeting(OrgScoped):
 class MeetingKindEntry(OrgScoped):
     """One row per kind a meeting counts as, with what the compliance aggregate needs (derived)."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="kind_entries")
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="kind_entries", db_index=False)
     kind = models.CharField(max_length=32, choices=MeetingKind.choices)
     month = models.PositiveIntegerField()
     state = models.CharField(max_length=12, choices=Meeting.State.choices)
@@ -280,8 +280,12 @@ class Attendance(models.Model):
         ON_LEAVE = "on_leave", _("On leave")
         ABSENT = "absent", _("Absent")
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
+    # The biggest table (a county holds some 700,000 rows a year): no index of its own on either
+    # key; the unique (meeting, member) and the (member, day) index serve both look-ups.
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance", db_index=False)
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member"), db_index=False
+    )
     status = models.CharField(_("attendance"), max_length=12, choices=Status.choices)
     reason = models.CharField(_("reason for leave"), max_length=100, blank=True)
     dual_life = models.BooleanField(_("leading cadre (dual organizational life)"), default=False)
