@@ -382,5 +382,6 @@ class ComplianceFilterForm(_SmallFilterForm):
     )
 
     def __init__(self, *args, **kwargs):
-        self.base_fields["year"].choices = year_choices()
+        # This year first: a bound form without a year shows (and the view uses) this year.
+        self.base_fields["year"].choices = year_choices()[1:]
         super().__init__(*args, **kwargs)
