@@ -36,6 +36,12 @@ def _no_second_factor(settings):
     settings.OTP_ENFORCED = False
 
 
+@pytest.fixture(autouse=True)
+def _no_api_rate_limit(settings):
+    """The contract test sends hundreds of requests a second; tests/api/test_rate_limit.py turns the limit on."""
+    settings.API_RATE_LIMIT = None
+
+
 @pytest.fixture
 def world(db):
     return factories.build_world()

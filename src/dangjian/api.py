@@ -28,6 +28,7 @@ api = NinjaAPI(
     auth=core_api.api_auth(),
     docs=core_api.OfflineSwagger(),
     renderer=core_api.UnicodeJSONRenderer(),
+    throttle=[core_api.UserRateLimit()],
 )
 core_api.install_error_handlers(api)
 api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs-asset")(core_api.docs_asset)

@@ -36,6 +36,8 @@ def env_int(name: str, default: int) -> int:
 
 
 ENVIRONMENT = env_str("DANGJIAN_ENV", "development")
+# API requests per user (or per address) and window; empty switches the limit off (core.api.UserRateLimit).
+API_RATE_LIMIT = env_str("DANGJIAN_API_RATE_LIMIT", "1200/m")
 PRODUCTION = ENVIRONMENT == "production"
 DEBUG = env_bool("DANGJIAN_DEBUG", default=not PRODUCTION)
 

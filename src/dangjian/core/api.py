@@ -37,6 +37,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import DocsBase
 from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.throttling import AuthRateThrottle
 from ninja.utils import check_csrf
 from pydantic import AfterValidator, ConfigDict
 
@@ -279,6 +280,34 @@ def install_error_handlers(api: ninja.NinjaAPI) -> None:
             429: _("Too many requests. Try again later."),
         }
         return _respond(api, request, exc.status_code, messages.get(exc.status_code, _("The request was refused.")))
+
+
+# --- Rate limit -----------------------------------------------------------------
+
+
+class UserRateLimit(AuthRateThrottle):
+    """At most ``API_RATE_LIMIT`` requests (e.g. ``"1200/m"``) per user, or per address without a login.
+
+    The rate is read on every request, so operators and tests can change it; an empty value
+    switches the limit off. Counts live in Django's cache (per process with the default
+    local-memory cache; configure a shared cache when several app servers run). Login attempts
+    have their own, stricter limit: the lockout (django-axes).
+    """
+
+    def __init__(self):
+        super().__init__(rate="1/s")  # replaced from the settings on each request
+
+    def allow_request(self, request) -> bool:
+        rate = getattr(settings, "API_RATE_LIMIT", None)
+        if not rate:
+            return True
+        self.num_requests, self.duration = self.parse_rate(rate)
+        return super().allow_request(request)
+
+    def get_cache_key(self, request) -> str:
+        user = getattr(request, "auth", None)
+        ident = f"user{user.pk}" if getattr(user, "pk", None) is not None else self.get_ident(request)
+        return f"dangjian_api_rate_{ident}"
 
 
 # --- Authentication ------------------------------------------------------------
