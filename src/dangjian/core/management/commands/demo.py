@@ -66,6 +66,7 @@ class Command(BaseCommand):
             return tqdm(total=total, desc=desc, unit=" rows", disable=not interactive, leave=False, dynamic_ncols=True)
 
         result = build.build(scale=options["scale"], seed=options["seed"], progress=progress)
+        refresh_statistics()
         self.print_logins(build.logins())
         self.stdout.write(result.summary())
 
@@ -83,3 +84,14 @@ class Command(BaseCommand):
                 "Two-factor (TOTP) is optional in this demo; with DANGJIAN_ENV=production it is required "
                 "for the three administrators and the organizers at the district root."
             )
+
+
+def refresh_statistics() -> None:
+    """Bulk-loaded tables need fresh planner statistics (and, on PostgreSQL, a visibility map for
+    index-only counts) before the first page is served; autovacuum would get there only later."""
+    from django.db import connection
+
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block  # VACUUM needs autocommit
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
+
