@@ -125,11 +125,22 @@ def test_requirements_and_appraisals_are_listed(world, branch, api_as):
     assert api_as(world.sibling_secretary).get("/orglife/appraisals").json()["count"] == 0
 
 
-@pytest.mark.parametrize("path", ["/orglife/meetings", "/orglife/appraisals", "/orglife/compliance"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/orglife/meetings",
+        "/orglife/appraisals",
+        "/orglife/compliance",
+        "/orglife/requirements",
+        "/orglife/organizations/{branch}/calendar",
+        "/orglife/organizations/{branch}/roster",
+    ],
+)
 def test_api_lists_cost_the_same_queries_with_more_rows(world, branch, api_as, path):
     from dangjian.orglife import services
 
     client = api_as(world.organizer)
+    path = path.format(branch=branch.pk)
     factories.meeting(branch, ["theme_day"], D(2026, 1, 9))
     services.appraisal_open(actor=None, org=branch, year=2025)
 
@@ -144,4 +155,6 @@ def test_api_lists_cost_the_same_queries_with_more_rows(world, branch, api_as, p
         factories.meeting(branch, ["theme_day"], D(2026, month, 9))
     for org in (world.branch_a2, world.branch_b1):
         services.appraisal_open(actor=None, org=org, year=2026)
+    for name in ("赵磊", "孙海"):
+        factories.member(branch, name)
     assert count() == before

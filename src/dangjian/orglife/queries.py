@@ -724,7 +724,9 @@ def branch_calendar(org, year: int, on: dt.date | None = None) -> tuple[list[Cal
     on = on or timezone.localdate()
     info = OrgInfo(**{name: getattr(org, name) for name in ORG_FIELDS})
     cells = compute_cells([info], year, on, paths=[org.path])
-    meetings = list(Meeting.objects.filter(org=org, held_on__year=year).order_by("held_on", "starts_at", "id"))
+    meetings = list(
+        Meeting.objects.filter(org=org, held_on__year=year).select_related("org").order_by("held_on", "starts_at", "id")
+    )
     months = {
         month_number(dt.date(year, m, 1)): CalendarMonth(month_number(dt.date(year, m, 1)), [], [])
         for m in range(1, 13)
