@@ -13,7 +13,7 @@ from dangjian.demo.build import build
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 from dangjian.orglife import queries, services
-from dangjian.orglife.models import Appraisal, Attendance, Meeting, MeetingKindEntry, RectificationItem
+from dangjian.orglife.models import Appraisal, Attendance, Meeting, MeetingKindEntry, RectificationItem, Reminder
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -68,6 +68,8 @@ def test_the_demo_secretary_has_something_due_and_a_meeting_planned(demo):
     assert Meeting.objects.filter(org=branch, state="planned").exists()
     now = queries.current_cells(branch, TODAY)
     assert any(c.kind == "theme_day" and c.status == "due_soon" and c.planned for c in now)
+    reminder = Reminder.objects.get(org=branch, kind="theme_day")  # in the secretary's inbox
+    assert reminder.recipients == ["secretary"]
     appraisal = Appraisal.objects.get(org=branch)
     ratings = dict(appraisal.entries.values_list("rating").annotate(n=Count("id")))
     assert ratings.get("excellent", 0) <= appraisal.entries.count() * 334 // 1000

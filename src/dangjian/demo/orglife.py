@@ -549,4 +549,9 @@ def write(plan: Plan, people: dict[int, list[Person]], today: dt.date, progress:
     from dangjian.demo.build import _reset_sequences
 
     _reset_sequences(Meeting)
+    # What the daily job would have written today: the secretaries' inboxes show what is due soon.
+    # (The outbound channel is not used by the demo.)
+    from dangjian.orglife import channels, services
+
+    services.reminders_send(on=today, channel=channels.MemoryChannel())
     return writer.counts
