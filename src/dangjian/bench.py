@@ -173,6 +173,28 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
     ]
 
 
+def timed(*args: str, env: dict[str, str]) -> tuple[float, int]:
+    """Wall time (s) and peak memory (MB) of one ``dangjian`` command, measured by /usr/bin/time."""
+    command = ["/usr/bin/time", "-f", "%e %M", str(Path(sys.executable).parent / "dangjian"), *args]
+    done = subprocess.run(command, env=env, text=True, capture_output=True, check=False)  # noqa: S603
+    seconds, kilobytes = done.stderr.strip().splitlines()[-1].split()
+    return float(seconds), int(kilobytes) // 1024
+
+
+def measure_import_export(env: dict[str, str]) -> str:
+    """Export every member as the department organizer, then re-import the file (dry run, commit)."""
+    if not Path("/usr/bin/time").exists():
+        return "not measured (/usr/bin/time missing)"
+    path = BENCH_VAR / "members.xlsx"
+    export = timed("export", "members", str(path), "--user", "dept", env=env)
+    dry = timed("import", "members", str(path), "--user", "dept", "--dry-run", env=env)
+    commit = timed("import", "members", str(path), "--user", "dept", env=env)
+    return (
+        f"export of all members {export[0]:.1f} s (peak {export[1]} MB); re-import of that file "
+        f"(0 changes): dry run {dry[0]:.1f} s (peak {dry[1]} MB), commit {commit[0]:.1f} s (peak {commit[1]} MB)"
+    )
+
+
 def run_one(kind: str, args) -> tuple[list[Result], dict[str, str]]:
     env = prepare_database(kind)
     facts: dict[str, str] = {}
@@ -182,6 +204,7 @@ def run_one(kind: str, args) -> tuple[list[Result], dict[str, str]]:
     facts["demo"] = f"{time.perf_counter() - started:.1f} s (migrate + demo)"
     summary = next((line for line in out.splitlines() if line.startswith("demo:")), "")
     facts["summary"] = summary
+    facts["io"] = measure_import_export(env)
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
@@ -231,6 +254,7 @@ def write_report(results: list[Result], facts: dict[str, dict[str, str]], args) 
     ]
     for kind, fact in facts.items():
         lines.append(f"- {kind}: {fact.get('summary', '')}; build {fact.get('demo', '')}")
+        lines.append(f"- {kind} Excel: {fact.get('io', '')}")
     lines += ["", "| Page | Database | p50 (ms) | p95 (ms) | Target p95 | |", "|---|---|---:|---:|---:|---|"]
     for r in results:
         target = f"{r.target_ms:.0f} ms" if r.target_ms else "—"
