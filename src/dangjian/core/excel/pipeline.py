@@ -191,12 +191,15 @@ def _run(
     commit: bool,
     filename: str = "",
     digest: str = "",
+    progress=None,
 ) -> Outcome:
     outcome = Outcome(register=template.name, filename=filename, digest=digest)
     headers: list[reader.Header] = []
     try:
         with open_rows() as numbered:
             records = reader.records(template, numbered, headers)
+            if progress is not None:
+                records = _counted(records, progress)
             if commit:
                 with transaction.atomic():
                     paths = _process(template, records, user, outcome, commit=True)
@@ -245,6 +248,13 @@ def _run(
     return outcome
 
 
+def _counted(records: Iterable, progress) -> Iterator:
+    """Pass the records through, telling ``progress`` (e.g. a tqdm bar's update) of each one."""
+    for record in records:
+        progress(1)
+        yield record
+
+
 def file_digest(path: str | os.PathLike) -> str:
     """SM3 of the uploaded file, recorded in the audit event (which file was imported)."""
     from cryptography.hazmat.primitives import hashes
@@ -256,8 +266,10 @@ def file_digest(path: str | os.PathLike) -> str:
     return digest.finalize().hex()
 
 
-def run(template: Template, path: str | os.PathLike, *, user, commit: bool, filename: str = "") -> Outcome:
-    """Preview (``commit=False``) or commit an .xlsx file for ``user``."""
+def run(
+    template: Template, path: str | os.PathLike, *, user, commit: bool, filename: str = "", progress=None
+) -> Outcome:
+    """Preview (``commit=False``) or commit an .xlsx file for ``user``; ``progress(n)`` hears of each row."""
     digest = file_digest(path) if Path(path).is_file() else ""
     return _run(
         template,
@@ -266,6 +278,7 @@ def run(template: Template, path: str | os.PathLike, *, user, commit: bool, file
         commit=commit,
         filename=filename or Path(path).name,
         digest=digest,
+        progress=progress,
     )
 
 

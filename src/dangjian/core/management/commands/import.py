@@ -7,10 +7,12 @@ Exits with status 1 when any row is bad.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from dangjian.core import excel
 from dangjian.core.excel import pipeline
@@ -48,7 +50,11 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"no such file: {file}")
-        outcome = pipeline.run(template, path, user=actor, commit=not dry_run, filename=path.name)
+        # A progress bar on a terminal; the one-line summary below either way.
+        with tqdm(desc=path.name, unit="行", disable=not sys.stderr.isatty(), leave=False) as bar:
+            outcome = pipeline.run(
+                template, path, user=actor, commit=not dry_run, filename=path.name, progress=bar.update
+            )
         for error in outcome.errors:
             self.stderr.write(str(error))
         for warning in outcome.warnings:
