@@ -254,9 +254,8 @@ def write_report(results: list[Result], facts: dict[str, dict[str, str]], args) 
     ]
     for kind, fact in facts.items():
         lines.append(f"- {kind}: {fact.get('summary', '')}; build {fact.get('demo', '')}")
-        lines.append(
-            f"- {kind} Excel: {fact.get('io', '')} (targets: export under 15 s; dry run plus commit under 30 s; peak under 300 MB)"
-        )
+        targets = "targets: export under 15 s; dry run plus commit under 30 s; peak under 300 MB"
+        lines.append(f"- {kind} Excel: {fact.get('io', '')} ({targets})")
     lines += ["", "| Page | Database | p50 (ms) | p95 (ms) | Target p95 | |", "|---|---|---:|---:|---:|---|"]
     for r in results:
         target = f"{r.target_ms:.0f} ms" if r.target_ms else "—"

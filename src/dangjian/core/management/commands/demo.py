@@ -94,4 +94,3 @@ def refresh_statistics() -> None:
     vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block  # VACUUM needs autocommit
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
-
