@@ -139,3 +139,10 @@ def test_the_token_endpoint_answers_an_unknown_user_like_a_wrong_password(world,
     wrong = token(client, "sec_a1", "wrong-password", ip="10.5.5.2")
     assert unknown.status_code == wrong.status_code == 401
     assert unknown.json() == wrong.json()
+
+
+def test_an_over_long_username_is_refused_like_a_wrong_password(world, client):
+    long_name = client.post("/login/", {"username": "9" * 300, "password": "x"})
+    wrong = client.post("/login/", {"username": "nobody", "password": "x"})
+    assert long_name.status_code == wrong.status_code == 200
+    assert long_name.context["form"].errors == wrong.context["form"].errors

@@ -38,3 +38,18 @@ class TokenForm(forms.Form):
         if not (token.isascii() and token.isdigit() and len(token) == 6):
             raise forms.ValidationError(_("Enter the six digits your authenticator app shows."))
         return token
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    """Django's login form, refusing an over-long username before anything is looked up or recorded.
+
+    (Django sets the username's max length after the field is built, so no validator enforces it;
+    an over-long name then reached the lockout table and overflowed its column on PostgreSQL.) The
+    answer is the same as for a wrong password, so nothing is learnt about accounts.
+    """
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username and len(username) > self.fields["username"].max_length:
+            raise self.get_invalid_login_error()
+        return super().clean()

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from dangjian.accounts import queries, services
 from dangjian.accounts import session as keys
 from dangjian.accounts.conf import setting
-from dangjian.accounts.forms import PasswordChangeForm, TokenForm
+from dangjian.accounts.forms import LoginForm, PasswordChangeForm, TokenForm
 from dangjian.accounts.middleware import password_expired
 
 
@@ -30,6 +30,7 @@ class LoginView(auth_views.LoginView):
     """Django's login; a locked account or address gets the same page saying so (``lockout.lockout_response``)."""
 
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
 
 
 def next_url(request, default: str = "home") -> str:
