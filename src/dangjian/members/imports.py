@@ -63,8 +63,8 @@ MEMBER_FIELDS = (
 class _State:
     user: Any
     commit: bool
+    orgs: OrgLookup
     seen: dict[tuple, int] = field(default_factory=dict)
-    orgs: OrgLookup | None = None
 
 
 @register
@@ -225,13 +225,8 @@ class MemberTemplate(Template):
 
     # --- Import ----------------------------------------------------------------------------
     def begin(self, user, *, commit: bool) -> _State:
-        return _State(user=user, commit=commit)
-
-    def _load_orgs(self, rows: list[Row], state: _State) -> None:
-        """Organizations that may receive new members, by code and by name (batch, cached)."""
-        if state.orgs is None:
-            state.orgs = OrgLookup(Organization.objects.accepting_members_from(state.user))
-        state.orgs.load(rows)
+        # Rows name their organization by code or full name; only those the user may write to exist.
+        return _State(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
     def _target_org(self, row: Row, state: _State) -> Organization | None:
         org = state.orgs.resolve(self, row, missing="新增党员须填写所属组织编码或所属党组织")
@@ -330,7 +325,7 @@ class MemberTemplate(Template):
 
     def plan(self, rows: list[Row], state: _State) -> None:
         members = self._find(rows, state)
-        self._load_orgs(rows, state)
+        state.orgs.load(rows)
         for row in rows:
             found = len(row.errors)  # bad cells are reported, and the rest of the row is still checked
             member = self._match(row, members)

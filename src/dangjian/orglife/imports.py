@@ -76,8 +76,8 @@ def parse_time(text: str | None) -> dt.time | None:
 class _State:
     user: Any
     commit: bool
+    orgs: OrgLookup
     seen: dict[tuple, int] = field(default_factory=dict)
-    orgs: OrgLookup | None = None
 
 
 @register
@@ -219,12 +219,8 @@ class MeetingTemplate(Template):
 
     # --- Import ----------------------------------------------------------------------------
     def begin(self, user, *, commit: bool) -> _State:
-        return _State(user=user, commit=commit)
-
-    def _load_orgs(self, rows: list[Row], state: _State) -> None:
-        if state.orgs is None:
-            state.orgs = OrgLookup(Organization.objects.accepting_members_from(state.user))
-        state.orgs.load(rows)
+        # Rows name their organization by code or full name; only those the user may write to exist.
+        return _State(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
     def _org(self, row: Row, state: _State) -> Organization | None:
         return state.orgs.resolve(self, row, missing="须填写组织编码或党组织名称")
@@ -322,7 +318,7 @@ class MeetingTemplate(Template):
         return data
 
     def plan(self, rows: list[Row], state: _State) -> None:
-        self._load_orgs(rows, state)
+        state.orgs.load(rows)
         record_ids = {r.values["record_id"] for r in rows if r.values.get("record_id")}
         writable = Meeting.objects.writable_by(state.user).exclude(state=Meeting.State.CANCELLED)
         by_id = {m.pk: m for m in writable.select_related("org").filter(pk__in=record_ids)} if record_ids else {}
