@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.core.forms import DateInput, StyledForm
 from dangjian.members.models import Education, Gender, Status
 from dangjian.members.queries import AGE_BANDS
+from dangjian.members.services import EDITABLE_FIELDS
 from dangjian.organizations.models import Organization
 
 DATE = {"widget": DateInput()}
@@ -34,23 +35,7 @@ class MemberForm(StyledForm):
     holds_post = forms.BooleanField(label=_("holds a post"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    FIELDS = (
-        "name",
-        "id_number",
-        "gender",
-        "birth_date",
-        "ethnicity",
-        "phone",
-        "education",
-        "occupation",
-        "status",
-        "joined_on",
-        "full_member_on",
-        "mobile",
-        "mobile_destination",
-        "in_hardship",
-        "holds_post",
-    )
+    FIELDS = EDITABLE_FIELDS  # the fields the service accepts: one list for the form, the API and the import
 
     def __init__(self, *args, orgs=None, **kwargs):
         super().__init__(*args, **kwargs)

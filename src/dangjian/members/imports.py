@@ -24,6 +24,7 @@ from dangjian.core.scoping import can_see_full_id, has_role
 from dangjian.members import queries, services
 from dangjian.members.forms import MemberFilterForm
 from dangjian.members.models import Member
+from dangjian.members.services import EDITABLE_FIELDS
 from dangjian.organizations.models import Level, Organization
 
 GENDERS = (Choice("male", "男", ("男性",)), Choice("female", "女", ("女性",)))
@@ -37,25 +38,6 @@ EDUCATIONS = (
     Choice("bachelor", "大学本科", ("本科", "大学")),
     Choice("master", "硕士研究生", ("硕士", "研究生")),
     Choice("doctor", "博士研究生", ("博士",)),
-)
-
-# Columns that are member fields written through the services, in the services' names.
-MEMBER_FIELDS = (
-    "name",
-    "id_number",
-    "gender",
-    "birth_date",
-    "ethnicity",
-    "phone",
-    "education",
-    "occupation",
-    "status",
-    "joined_on",
-    "full_member_on",
-    "mobile",
-    "mobile_destination",
-    "in_hardship",
-    "holds_post",
 )
 
 
@@ -284,7 +266,7 @@ class MemberTemplate(Template):
 
     def _changes(self, row: Row, member: Member) -> dict[str, Any]:
         changed: dict[str, Any] = {}
-        for key in MEMBER_FIELDS:
+        for key in EDITABLE_FIELDS:
             if not row.has(key):
                 continue
             column = self.column(key)
@@ -310,7 +292,7 @@ class MemberTemplate(Template):
 
     def _new_data(self, row: Row) -> dict[str, Any]:
         data: dict[str, Any] = {}
-        for key in MEMBER_FIELDS:
+        for key in EDITABLE_FIELDS:
             column = self.column(key)
             value = row.values.get(key)
             if value is None:
