@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.models import TimeStamped
+from dangjian.core.models import OrgScoped, TimeStamped
 from dangjian.core.scoping import OrganizationQuerySet
 
 
@@ -149,3 +151,60 @@ class OrganizationChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org} {self.get_kind_display()} {self.on}"
+
+
+class CommitteePost(models.TextChoices):
+    SECRETARY = "secretary", _("Secretary")
+    DEPUTY_SECRETARY = "deputy_secretary", _("Deputy secretary")
+    ORGANIZATION = "organization", _("Organization committee member")
+    PROPAGANDA = "propaganda", _("Propaganda committee member")
+    DISCIPLINE = "discipline", _("Discipline inspection committee member")
+    YOUTH = "youth", _("Youth committee member")
+    UNITED_FRONT = "united_front", _("United front committee member")
+    MEMBER = "member", _("Committee member")
+
+
+class CommitteeMember(OrgScoped):
+    """A seat on an organization's committee (支部委员会 / 党总支委员会 / 党委): who, which post, from when.
+
+    A member sits on the committee from ``started_on`` until the day before ``ended_on`` (the
+    day the seat ended; a successor may start that day). Ended seats are kept as the history.
+    """
+
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
+    )
+    post = models.CharField(_("committee post"), max_length=16, choices=CommitteePost.choices)
+    started_on = models.DateField(_("on the committee from"))
+    ended_on = models.DateField(_("left the committee on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("committee member")
+        verbose_name_plural = _("committee members")
+        ordering = ["org_path", "ended_on", "started_on", "id"]
+        indexes = [models.Index(fields=["org", "started_on"], name="committee_org_start_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "member"], condition=models.Q(ended_on__isnull=True), name="uniq_open_committee_seat"
+            ),
+            models.UniqueConstraint(
+                fields=["org"],
+                condition=models.Q(ended_on__isnull=True, post="secretary"),
+                name="uniq_open_committee_secretary",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gt=models.F("started_on")),
+                name="committee_seat_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.get_post_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_on is None
+
+    def sits_on(self, day: dt.date) -> bool:
+        return self.started_on <= day and (self.ended_on is None or day < self.ended_on)
