@@ -171,9 +171,7 @@ class CommitteeMember(OrgScoped):
     day the seat ended; a successor may start that day). Ended seats are kept as the history.
     """
 
-    member = models.ForeignKey(
-        "members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
-    )
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
     post = models.CharField(_("committee post"), max_length=16, choices=CommitteePost.choices)
     started_on = models.DateField(_("on the committee from"))
     ended_on = models.DateField(_("left the committee on"), null=True, blank=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.core import parameters, tree
-from dangjian.organizations.models import Level, Organization, Sector
+from dangjian.organizations.models import CommitteeMember, CommitteePost, Level, Organization, Sector
 
 
 @dataclass(frozen=True)
@@ -150,3 +150,40 @@ def subtree_warnings(visible, path: str | None = None, on: dt.date | None = None
     orgs = list(qs.annotate(unit_count=Count("units")).order_by("path"))
     paths = tree.collapse(o.path for o in orgs)
     return warnings_for(orgs, branch_counts(paths), on)
+
+
+# --- The committee ---------------------------------------------------------------------------------
+def sitting_q(day: dt.date, prefix: str = "") -> Q:
+    """Seats held on ``day``: started by then and not yet ended (``ended_on`` is the first day off)."""
+    return Q(**{f"{prefix}started_on__lte": day}) & (
+        Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gt": day})
+    )
+
+
+def committee_on(org: Organization | int, day: dt.date) -> set[int]:
+    """The ids of the members sitting on ``org``'s committee on ``day`` (empty: none recorded): one query."""
+    org_id = org if isinstance(org, int) else org.pk
+    return set(CommitteeMember.objects.filter(sitting_q(day), org_id=org_id).values_list("member_id", flat=True))
+
+
+def committee_seats(org: Organization):
+    """Every seat of ``org``'s committee, the current ones first (by post), then the history."""
+    order = Case(
+        *(When(post=code, then=Value(i)) for i, code in enumerate(CommitteePost.values)), output_field=IntegerField()
+    )
+    return (
+        CommitteeMember.objects.filter(org=org)
+        .select_related("member")
+        .annotate(post_order=order)
+        .order_by(F("ended_on").desc(nulls_first=True), "post_order", "started_on", "id")
+    )
+
+
+def committee_recorded() -> Exists:
+    """An expression for ``Organization`` querysets: a committee is recorded (an open seat)."""
+    return Exists(CommitteeMember.objects.filter(org_id=OuterRef("pk"), ended_on__isnull=True))
+
+
+def has_committee(org: Organization) -> bool:
+    """The organization has a committee: one recorded (an open seat), or the flag when none is."""
+    return org.has_committee or CommitteeMember.objects.filter(org=org, ended_on__isnull=True).exists()

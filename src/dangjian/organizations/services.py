@@ -7,14 +7,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Value
+from django.db.models import F, Max, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, pinyin, tree
-from dangjian.core.services import object_update
-from dangjian.organizations.models import Level, Organization, OrganizationChange
+from dangjian.core.services import check_version, object_update
+from dangjian.organizations.models import CommitteeMember, CommitteePost, Level, Organization, OrganizationChange
 
 EDITABLE_FIELDS = (
     "code",
@@ -195,3 +195,125 @@ def organization_dissolve(*, actor, org: Organization, on: dt.date, note: str = 
 
 def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# --- The committee ---------------------------------------------------------------------------------
+COMMITTEE_LEVELS = (Level.COMMITTEE, Level.WORKING_COMMITTEE, Level.GENERAL_BRANCH, Level.BRANCH)
+
+
+def validate_committee_seat(*, org: Organization, member, post: str, started_on) -> None:
+    """Raise every reason a new seat of ``member`` on ``org``'s committee is refused, by field."""
+    from dangjian.members.queries import has_voting_rights, members_on
+
+    errors: dict[str, list[str]] = {}
+
+    def error(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    if org.level not in COMMITTEE_LEVELS:
+        error("org", _("A party group has no committee."))
+    if not org.is_active:
+        error("org", _("This organization has been dissolved."))
+    if post not in CommitteePost.values:
+        error("post", _("Choose a post from the list."))
+    if not isinstance(started_on, dt.date):
+        error("started_on", _("Give the date the seat started."))
+        started_on = None
+    else:
+        if started_on > timezone.localdate():
+            error("started_on", _("A seat is recorded once it has started; the date cannot be in the future."))
+        if org.established_on and started_on < org.established_on:
+            error(
+                "started_on",
+                _("The organization was established on %(day)s.") % {"day": org.established_on.isoformat()},
+            )
+    if member is None:
+        error("member", _("Choose a member."))
+    elif started_on is not None:
+        inside = member.org_id == org.pk if org.level == Level.BRANCH else member.org_path.startswith(org.path)
+        if not inside or not members_on(member.org, started_on).filter(pk=member.pk).exists():
+            error(
+                "member",
+                _("%(name)s was not a member of %(org)s on %(day)s.")
+                % {"name": member.name, "org": org.name, "day": started_on.isoformat()},
+            )
+        elif not has_voting_rights(member, started_on):
+            error("member", _("Only full members can sit on a committee."))
+        seats = CommitteeMember.objects.filter(org=org)
+        overlapping = Q(ended_on__isnull=True) | Q(ended_on__gt=started_on)
+        if seats.filter(overlapping, member=member).exists():
+            error("member", _("%(name)s already sits on this committee.") % {"name": member.name})
+        if post == CommitteePost.SECRETARY and seats.filter(overlapping, post=CommitteePost.SECRETARY).exists():
+            error("post", _("The committee already has a secretary: end that seat first."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _sync_secretary(org: Organization, member_id: int | None, *, only_if: int | None = None) -> bool:
+    """Keep ``Organization.secretary`` the committee's secretary (record once); True when changed."""
+    query = Organization.objects.filter(pk=org.pk)
+    if only_if is not None:
+        query = query.filter(secretary_id=only_if)
+    changed = query.exclude(secretary_id=member_id).update(secretary_id=member_id, version=F("version") + 1)
+    return bool(changed)
+
+
+@transaction.atomic
+def committee_member_add(
+    *, actor, org: Organization, member, post: str, started_on: dt.date, note: str = ""
+) -> CommitteeMember:
+    """Record that ``member`` sits on ``org``'s committee in ``post`` from ``started_on``."""
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    note = (note or "").strip()
+    validate_committee_seat(org=org, member=member, post=post, started_on=started_on)
+    if len(note) > 200:
+        raise ValidationError({"note": _("At most 200 characters.")})
+    seat = CommitteeMember(org=org, member=member, post=post, started_on=started_on, note=note)
+    seat.full_clean()
+    seat.save()
+    changes = {
+        "member": [None, member.pk],
+        "post": [None, post],
+        "started_on": [None, started_on.isoformat()],
+    }
+    if note:
+        changes["note"] = [None, note]
+    if post == CommitteePost.SECRETARY and _sync_secretary(org, member.pk):
+        changes["organization.secretary"] = [org.secretary_id, member.pk]
+    audit.record(actor=actor, action="create", obj=seat, changes=changes)
+    return seat
+
+
+@transaction.atomic
+def committee_member_end(
+    *, actor, seat: CommitteeMember, ended_on: dt.date, note: str = "", expected_version: int | None = None
+) -> CommitteeMember:
+    """End a seat on ``ended_on`` (the first day off the committee); the seat stays as history."""
+    seat = CommitteeMember.objects.select_for_update().select_related("member", "org").get(pk=seat.pk)
+    check_version(seat, expected_version)
+    note = (note or "").strip()
+    errors: dict[str, str] = {}
+    if seat.ended_on is not None:
+        errors["ended_on"] = _("This seat already ended on %(day)s.") % {"day": seat.ended_on.isoformat()}
+    elif not isinstance(ended_on, dt.date):
+        errors["ended_on"] = _("Give the date the seat ended.")
+    elif ended_on <= seat.started_on:
+        errors["ended_on"] = _("A seat ends after it started (%(day)s).") % {"day": seat.started_on.isoformat()}
+    elif ended_on > timezone.localdate():
+        errors["ended_on"] = _("A seat is ended once it has ended; the date cannot be in the future.")
+    if len(note) > 200:
+        errors["note"] = _("At most 200 characters.")
+    if errors:
+        raise ValidationError(errors)
+    seat.ended_on = ended_on
+    if note:
+        seat.note = note
+    seat.version += 1
+    seat.save(update_fields=["ended_on", "note", "version", "updated_at"])
+    changes: dict[str, list] = {"ended_on": [None, ended_on.isoformat()]}
+    if note:
+        changes["note"] = [None, note]
+    if seat.post == CommitteePost.SECRETARY and _sync_secretary(seat.org, None, only_if=seat.member_id):
+        changes["organization.secretary"] = [seat.member_id, None]
+    audit.record(actor=actor, action="end", obj=seat, changes=changes)
+    return seat
