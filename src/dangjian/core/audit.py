@@ -76,6 +76,15 @@ ACTION_LABELS = {
     "backup": _("backed up the database"),
     "restore": _("restored the database"),
     "key_rotate": _("rotated the encryption keys"),
+    # 一编三定 (members.posts)
+    "group_assign": _("placed in a party group"),
+    "group_remove": _("took out of a party group"),
+    "post_approve": _("approved a post assignment"),
+    "post_publicise": _("put a post assignment under public notice"),
+    "post_objections": _("recorded objections to a post assignment"),
+    "post_badge": _("put a member on duty with a badge"),
+    "post_end": _("ended a post assignment"),
+    "post_evaluate": _("evaluated a post assignment"),
 }
 
 

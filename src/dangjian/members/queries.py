@@ -210,3 +210,136 @@ def roster(org, on: dt.date | None = None) -> list[Member]:
 def has_voting_rights(member: Member, on: dt.date) -> bool:
     """Full members vote; probationary members do not (they have no voting rights yet)."""
     return member.full_member_on is not None and member.full_member_on <= on
+
+
+# --- 一编三定: groups, the post catalogue, assignments ---------------------------------------------------
+def _on(on: dt.date | None) -> dt.date:
+    return on or timezone.localdate()
+
+
+def memberships_on(on: dt.date | None = None):
+    """Group memberships in force on a day (``ended_on`` is the first day no longer in the group)."""
+    from dangjian.members.models import GroupMembership
+
+    day = _on(on)
+    return GroupMembership.objects.filter(started_on__lte=day).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+
+
+def group_of(member: Member, on: dt.date | None = None):
+    """The party group ``member`` is in on a day, or None."""
+    row = memberships_on(on).filter(member=member).select_related("org").first()
+    return row.org if row else None
+
+
+def group_leader_of(member: Member, on: dt.date | None = None) -> Member | None:
+    """The leader of the group ``member`` is in on a day (the member themself if they lead it), or None."""
+    groups = memberships_on(on).filter(member=member).values("org_id")
+    row = memberships_on(on).filter(org_id__in=groups, is_leader=True).select_related("member").first()
+    return row.member if row else None
+
+
+def members_led_by(who, on: dt.date | None = None):
+    """Members of the groups that ``who`` (a member, or a user with a member record) leads on a day.
+
+    The leader is included. For the points app: "the group leader proposes" for these members.
+    """
+    member = who if isinstance(who, Member) else Member.objects.filter(user=who).first()
+    if member is None:
+        return Member.objects.none()
+    led = memberships_on(on).filter(member=member, is_leader=True).values("org_id")
+    return Member.objects.filter(pk__in=memberships_on(on).filter(org_id__in=led).values("member_id"))
+
+
+def branch_groups(branch, on: dt.date | None = None) -> list[tuple]:
+    """``[(group, [membership…])]`` of a branch's active party groups on a day, leaders first: two queries."""
+    from dangjian.organizations.models import Level, Organization
+
+    groups = list(
+        Organization.objects.filter(parent=branch, level=Level.PARTY_GROUP, dissolved_on__isnull=True).order_by("path")
+    )
+    rows = (
+        memberships_on(on)
+        .filter(org__in=groups)
+        .select_related("member")
+        .order_by("org_id", "-is_leader", "member__name_pinyin", "id")
+    )
+    by_group: dict[int, list] = {g.pk: [] for g in groups}
+    for row in rows:
+        by_group[row.org_id].append(row)
+    return [(g, by_group[g.pk]) for g in groups]
+
+
+def posts_offered(org, *, include_hidden: bool = False) -> list:
+    """The posts offered in ``org``: the district's defaults and the posts of its ancestors and itself,
+    active, and not hidden by the nearest :class:`PostSetting` up the tree. Two queries.
+
+    With ``include_hidden`` every active post that applies is returned, each with ``hidden`` and
+    ``hidden_at`` (the organization whose setting decided) set, for the catalogue page.
+    """
+    from dangjian.members.models import Post, PostSetting
+
+    paths = [*tree.ancestors(org.path), org.path]
+    posts = list(
+        Post.objects.filter(Q(org__isnull=True) | Q(org_path__in=paths), is_active=True)
+        .select_related("area", "org")
+        .order_by("area__order", "org_path", "order", "id")
+    )
+    settings = (
+        PostSetting.objects.filter(org__path__in=paths, post__in=posts)
+        .select_related("org")
+        .order_by("org__path")  # the nearest (deepest) setting is read last and wins
+    )
+    decided: dict[int, tuple[bool, object]] = {}
+    for setting in settings:
+        decided[setting.post_id] = (setting.hidden, setting.org)
+    result = []
+    for post in posts:
+        post.hidden, post.hidden_at = decided.get(post.pk, (False, None))
+        if include_hidden or not post.hidden:
+            result.append(post)
+    return result
+
+
+def post_assignment_list(visible, *, org=None, state: str = "", q: str = ""):
+    """Assignments of a subtree (or of the whole visible set), filtered by state and member name."""
+    qs = visible.select_related("member", "post", "post__area", "group", "org")
+    if org is not None:
+        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    if state == "open":
+        from dangjian.members.models import OPEN_STATES
+
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif state:
+        qs = qs.filter(state=state)
+    if q:
+        qs = qs.filter(member__in=Member.objects.search(q))
+    return qs.order_by("org_path", "state", "member__name_pinyin", "id")
+
+
+def current_assignment(member: Member):
+    """The member's open post assignment (with post, area and group), or None."""
+    from dangjian.members.models import OPEN_STATES, PostAssignment
+
+    return (
+        PostAssignment.objects.filter(member=member, state__in=OPEN_STATES)
+        .select_related("post", "post__area", "group")
+        .first()
+    )
+
+
+def post_points(assignment, year: int) -> int | None:
+    """The points ``assignment``'s member earned under the duties of its post in ``year``: an input to
+    the evaluation (定评), shown beside it, never deciding it.
+
+    The seam to the points app: it answers through ``points.queries.member_points_for_post(member_id,
+    post_id, start, end) -> int | None``. Until that function exists this returns None ("no points
+    recorded"), and the evaluation page says so.
+    """
+    try:
+        from dangjian.points import queries as points_queries  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    answer = getattr(points_queries, "member_points_for_post", None)
+    if answer is None:
+        return None
+    return answer(assignment.member_id, assignment.post_id, dt.date(year, 1, 1), dt.date(year, 12, 31))

@@ -1,12 +1,24 @@
-"""Load the default catalogue of 一编三定: four areas and ten posts with their duties."""
+"""Load the default catalogue of 一编三定 (four areas, ten posts with their duties) and the rule for
+the length of the public notice."""
+
+import datetime as dt
 
 from django.db import migrations
 
+KEYS = ("member.post_notice_min_days",)
+
 
 def load(apps, schema_editor):
+    from dangjian.core.parameters import DEFAULTS
     from dangjian.members.post_defaults import DEFAULT_AREAS, DEFAULT_POSTS
 
     db = schema_editor.connection.alias
+    Parameter = apps.get_model("core", "Parameter")
+    for key in KEYS:
+        value, note = DEFAULTS[key]
+        Parameter.objects.using(db).get_or_create(
+            key=key, effective_from=dt.date(2000, 1, 1), defaults={"value": value, "note": str(note)[:200]}
+        )
     PostArea = apps.get_model("members", "PostArea")
     Post = apps.get_model("members", "Post")
     areas = {}
@@ -21,5 +33,5 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("members", "0007_posts")]
+    dependencies = [("members", "0007_posts"), ("core", "0003_default_parameters")]
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]
