@@ -16,9 +16,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 # route prefix (as the resolver spells it) → which object of the target subtree fills its parameter
 OBJECT_FOR_ROUTE = [
+    ("orgs/committee-seats/", "seat"),  # before "orgs/": a seat on the other subtree's committee
     ("orgs/", "org"),
     ("members/corrections/", "correction"),  # before "members/": the prefixes are tried in order
     ("members/", "member"),
+    ("api/v1/organizations/committee-seats/", "seat"),
     ("api/v1/organizations/", "org"),
     ("api/v1/members/", "member"),
     # Organizational life: every id (meeting, file, appraisal, requirement…) is filled with the org's;
@@ -28,6 +30,10 @@ OBJECT_FOR_ROUTE = [
     # 三员 pages take an account or a role assignment; no persona here holds an administrator
     # role over them, so whatever id is filled in must answer 404 (tests/core/test_separation.py
     # checks the administrators themselves).
+    # 一编三定: every id (assignment, membership, post) is filled with the org's;
+    # tests/members/test_post_scoping.py walks them again with real objects of the other subtree.
+    ("posts/", "org"),
+    ("api/v1/posts/", "org"),
     ("system/users/", "member"),
     ("security/roles/", "member"),
 ]
@@ -49,6 +55,11 @@ FILTER_PARAMS = {
     "api/v1/orglife/meetings": "org",
     "api/v1/orglife/compliance": "org",
     "api/v1/orglife/appraisals": "org",
+    "api/v1/posts/assignments": "org",
+    "api/v1/posts/groups": "org",
+    "api/v1/posts/catalogue": "org",
+    "io/export/post_assignments/": "org",
+    "io/export/group_memberships/": "org",
 }
 SKIP_PREFIXES = ("static/", "api/v1/docs", "api/v1/openapi.json")
 # The audit log names the records it is about: reading it is the auditor's job.
@@ -113,6 +124,15 @@ def correction_for(member):
     return request
 
 
+def seat_for(org, member):
+    """An open seat of ``member`` on ``org``'s committee."""
+    import datetime as dt
+
+    from dangjian.organizations.services import committee_member_add
+
+    return committee_member_add(actor=None, org=org, member=member, post="member", started_on=dt.date(2020, 1, 1))
+
+
 PERSONAS = [
     # (persona, which organization's objects they must not see, member in it)
     ("sibling_secretary", "branch_a1", "zhang"),
@@ -142,6 +162,7 @@ def test_objects_outside_the_subtree_answer_404_on_every_route(world, client, pe
     client.force_login(getattr(world, persona))
     targets = {"org": getattr(world, org_attr).pk, "member": getattr(world, member_attr).pk}
     targets["correction"] = correction_for(getattr(world, member_attr)).pk
+    targets["seat"] = seat_for(getattr(world, org_attr), getattr(world, member_attr)).pk
     walked = 0
     for route, _name in all_routes():
         if route.startswith(SKIP_PREFIXES) or not PARAM.search(route) or route.startswith(OWN_ROUTES.get(persona, ())):

@@ -35,7 +35,7 @@ from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.members.models import Member
 from dangjian.members.queries import member_list
 from dangjian.organizations import queries, services
-from dangjian.organizations.models import Level, Organization, Sector
+from dangjian.organizations.models import CommitteeMember, CommitteePost, Level, Organization, Sector
 
 router = Router(tags=["organizations"])
 
@@ -164,6 +164,55 @@ class MoveIn(InputSchema):
 class DissolveIn(InputSchema):
     on: ApiDate | None = Field(None, description="Date of dissolution (default: today).")
     note: Text = Field("", max_length=200)
+
+
+class CommitteeSeatOut(Schema):
+    id: int
+    org_id: int
+    member_id: int
+    member_name: str
+    post: CommitteePost
+    post_label: str
+    started_on: dt.date = Field(..., description="The first day on the committee.")
+    ended_on: dt.date | None = Field(None, description="The first day off the committee; null while sitting.")
+    note: str
+    version: int
+
+    @staticmethod
+    def resolve_member_name(obj) -> str:
+        return obj.member.name
+
+    @staticmethod
+    def resolve_post_label(obj) -> str:
+        return str(obj.get_post_display())
+
+
+class CommitteeFilters(Schema):
+    on: ApiDate | None = Field(None, description="Only the seats held on this day (the committee of the day).")
+    current: bool | None = Field(None, description="true: open seats only; false: ended seats only.")
+
+
+def _seat_required(schema: dict) -> None:
+    schema["required"] = ["member", "post", "started_on"]
+    for name in schema["required"]:
+        schema["properties"][name].pop("default", None)
+
+
+class CommitteeSeatIn(InputSchema):
+    # Required, but checked after the organization, so that one outside the user's subtree
+    # answers 404 whatever the body says.
+    model_config = ConfigDict(json_schema_extra=_seat_required)
+
+    member: Id = Field(None, description="A full member of the organization (or of its subtree, above a branch).")
+    post: CommitteePost = None
+    started_on: ApiDate = None
+    note: Text = Field("", max_length=200)
+
+
+class CommitteeEndIn(InputSchema):
+    ended_on: ApiDate | None = Field(None, description="The first day off the committee (default: today).")
+    note: Text = Field("", max_length=200)
+    version: int | None = Field(None, description="The version you read; 409 if someone saved in between.")
 
 
 # --- Helpers -----------------------------------------------------------------------
@@ -309,4 +358,68 @@ def organization_dissolve(request, id: PathId, payload: DissolveIn):
     org = get_visible_or_404(_writable(request).exclude(parent__isnull=True), pk=id)
     return services.organization_dissolve(
         actor=request.auth, org=org, on=payload.on or timezone.localdate(), note=payload.note
+    )
+
+
+# --- The committee -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/{id}/committee",
+    response={200: list[CommitteeSeatOut], **error_responses(404, 422)},
+    summary="The committee: its seats, current first, then the history",
+)
+def committee_list(request, id: PathId, filters: Query[CommitteeFilters]):
+    """Every seat of the organization's committee (two queries), or those of a day (``on``)."""
+    org = get_visible_or_404(_visible(request), pk=id)
+    seats = queries.committee_seats(org)
+    if filters.on is not None:
+        seats = seats.filter(queries.sitting_q(filters.on))
+    if filters.current is not None:
+        seats = seats.filter(ended_on__isnull=filters.current)
+    return list(seats)
+
+
+@router.post(
+    "/{id}/committee",
+    response={201: CommitteeSeatOut, **error_responses(400, 404, 409, 422)},
+    summary="Add a seat on the committee",
+)
+def committee_add(request, id: PathId, payload: CommitteeSeatIn):
+    org = get_visible_or_404(Organization.objects.accepting_members_from(request.auth), pk=id)
+    for name in ("member", "post", "started_on"):
+        if getattr(payload, name) is None:
+            raise field_error(name, _("This field is required."))
+    member = (
+        Member.objects.writable_by(request.auth)
+        .current()
+        .filter(tree.subtree_q("org_path", org.path), pk=payload.member)
+        .first()
+    )
+    if member is None:
+        raise field_error("member", _("The member does not exist in this organization."))
+    seat = services.committee_member_add(
+        actor=request.auth,
+        org=org,
+        member=member,
+        post=payload.post,
+        started_on=payload.started_on,
+        note=payload.note,
+    )
+    return Status(201, seat)
+
+
+@router.post(
+    "/committee-seats/{id}/end",
+    response={200: CommitteeSeatOut, **error_responses(400, 404, 409, 422)},
+    summary="End a seat (the member leaves the committee; the seat stays as history)",
+)
+def committee_end(request, id: PathId, payload: CommitteeEndIn):
+    seat = get_visible_or_404(CommitteeMember.objects.writable_by(request.auth).select_related("member"), pk=id)
+    return services.committee_member_end(
+        actor=request.auth,
+        seat=seat,
+        ended_on=payload.ended_on or timezone.localdate(),
+        note=payload.note,
+        expected_version=payload.version,
     )

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import DateInput, StyledForm
-from dangjian.organizations.models import Level, Organization, Sector, code_validator
+from dangjian.organizations.models import CommitteePost, Level, Organization, Sector, code_validator
 
 
 class OrganizationForm(StyledForm):
@@ -64,3 +64,27 @@ class MoveForm(StyledForm):
 class DissolveForm(StyledForm):
     on = forms.DateField(label=_("dissolved on"), widget=DateInput())
     note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+
+class CommitteeSeatForm(StyledForm):
+    """A new seat on the committee: who, which post, from when."""
+
+    member = forms.ModelChoiceField(label=_("member"), queryset=None)
+    post = forms.ChoiceField(label=_("committee post"), choices=CommitteePost.choices)
+    started_on = forms.DateField(label=_("on the committee from"), widget=DateInput())
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+    def __init__(self, *args, candidates, with_org: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["member"]
+        field.queryset = candidates
+        if with_org:  # a committee above a branch draws on its subtree: say where each one is
+            field.label_from_instance = lambda m: f"{m.name}（{m.org.name}）"
+
+
+class CommitteeEndForm(StyledForm):
+    ended_on = forms.DateField(
+        label=_("left the committee on"), widget=DateInput(), help_text=_("The first day off the committee.")
+    )
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

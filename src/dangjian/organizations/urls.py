@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/new-child/", views.create_child, name="org-create-child"),
     path("<int:pk>/move/", views.move, name="org-move"),
     path("<int:pk>/dissolve/", views.dissolve, name="org-dissolve"),
+    path("<int:pk>/committee/", views.committee, name="org-committee"),
+    path("committee-seats/<int:pk>/end/", views.committee_end, name="org-committee-end"),
 ]

@@ -16,8 +16,14 @@ from dangjian.core.scoping import get_visible_or_404
 from dangjian.members.models import Member
 from dangjian.members.queries import child_member_counts, direct_counts, subtree_breakdown
 from dangjian.organizations import queries, services
-from dangjian.organizations.forms import DissolveForm, MoveForm, OrganizationForm
-from dangjian.organizations.models import Organization
+from dangjian.organizations.forms import (
+    CommitteeEndForm,
+    CommitteeSeatForm,
+    DissolveForm,
+    MoveForm,
+    OrganizationForm,
+)
+from dangjian.organizations.models import CommitteeMember, Organization
 
 
 def _visible(request):
@@ -80,6 +86,7 @@ def detail(request, pk: int):
             "members": subtree_breakdown(org.path),
             "history": org.changes.select_related("old_parent", "new_parent")[:20],
             "units": org.units.all(),
+            "committee": queries.committee_seats(org).filter(ended_on__isnull=True),
             "can_edit": Organization.objects.writable_by(request.user).filter(pk=org.pk).exists(),
         },
     )
@@ -200,3 +207,78 @@ def dissolve(request, pk: int):
             messages.success(request, _("Dissolved."))
             return redirect("org-detail", pk=org.pk)
     return render(request, "organizations/form.html", {"form": form, "org": org, "title": _("Dissolve %s") % org.name})
+
+
+# --- The committee ---------------------------------------------------------------------------------
+def _candidates(org: Organization):
+    """Current members who may be given a seat: the organization's own (a branch) or its subtree's."""
+    members = Member.objects.current().filter(status="full")
+    if org.level == "branch":
+        return members.filter(org=org).order_by("name_pinyin", "id")
+    return members.filter(tree.subtree_q("org_path", org.path)).select_related("org").order_by("name_pinyin", "id")
+
+
+@login_required
+def committee(request, pk: int):
+    """The committee of an organization: who sits on it now with their posts, the history, and a new seat."""
+    visible = _visible(request)
+    org = get_visible_or_404(visible, pk=pk)
+    if org.level == "party_group":
+        raise Http404
+    writable = Organization.objects.accepting_members_from(request.user)  # organizers and secretaries
+    can_edit = org.dissolved_on is None and writable.filter(pk=org.pk).exists()
+    form = None
+    if can_edit:
+        form = CommitteeSeatForm(
+            request.POST or None,
+            candidates=_candidates(org),
+            with_org=org.level != "branch",
+            initial={"started_on": org.term_starts_on or timezone.localdate(), "post": "member"},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.committee_member_add(actor=request.user, org=org, **form.cleaned_data)
+            except ValidationError as exc:
+                form.apply_errors(exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("org-committee", pk=org.pk)
+    elif request.method == "POST":
+        raise Http404
+    seats = list(queries.committee_seats(org))
+    return render(
+        request,
+        "organizations/committee.html",
+        {
+            "org": org,
+            "current": [s for s in seats if s.ended_on is None],
+            "history": [s for s in seats if s.ended_on is not None],
+            "form": form,
+            "can_edit": can_edit,
+            "ancestors": queries.ancestors_of(org).filter(pk__in=visible.values("pk")),
+        },
+    )
+
+
+@login_required
+def committee_end(request, pk: int):
+    """End a seat (the member leaves the committee); the seat stays in the history."""
+    seats = CommitteeMember.objects.writable_by(request.user).filter(ended_on__isnull=True)
+    seat = get_visible_or_404(seats.select_related("member", "org"), pk=pk)
+    form = CommitteeEndForm(request.POST or None, initial={"ended_on": timezone.localdate(), "version": seat.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.committee_member_end(
+                actor=request.user,
+                seat=seat,
+                ended_on=form.cleaned_data["ended_on"],
+                note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("org-committee", pk=seat.org_id)
+    title = _("%(name)s leaves the committee of %(org)s") % {"name": seat.member.name, "org": seat.org.name}
+    return render(request, "organizations/form.html", {"form": form, "org": seat.org, "title": title})

@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import parameters, tree
+from dangjian.organizations.queries import committee_members_on, committee_recorded, has_committee
 from dangjian.orglife.models import (
     Appraisal,
     Attendance,
@@ -156,7 +157,24 @@ def requirements_between(start: dt.date, end: dt.date) -> list[MeetingRequiremen
 
 def org_infos(orgs) -> list[OrgInfo]:
     """``orgs`` (a queryset) as :class:`OrgInfo` rows in path order: one query."""
-    return [OrgInfo(**row) for row in orgs.order_by("path").values(*ORG_FIELDS)]
+    rows = (
+        orgs.order_by("path")
+        .annotate(committee_recorded=committee_recorded())
+        .values(*ORG_FIELDS, "committee_recorded")
+    )
+    return [OrgInfo(**_with_committee(row)) for row in rows]
+
+
+def _with_committee(row: dict) -> dict:
+    """An organization has a committee when one is recorded (an open seat), else by its flag."""
+    recorded = row.pop("committee_recorded")
+    row["has_committee"] = row["has_committee"] or recorded
+    return row
+
+
+def org_info(org) -> OrgInfo:
+    """One organization as :class:`OrgInfo`: no query when its flag says it has a committee, else one."""
+    return OrgInfo(**{**{name: getattr(org, name) for name in ORG_FIELDS}, "has_committee": has_committee(org)})
 
 
 # Columns of the per-month count arrays: held (any quorum), held with a quorum of the full members,
@@ -722,7 +740,7 @@ class CalendarMonth:
 def branch_calendar(org, year: int, on: dt.date | None = None) -> tuple[list[CalendarMonth], list[Cell]]:
     """Twelve months of one organization: its meetings and the periods ending in each month. Five queries."""
     on = on or timezone.localdate()
-    info = OrgInfo(**{name: getattr(org, name) for name in ORG_FIELDS})
+    info = org_info(org)
     cells = compute_cells([info], year, on, paths=[org.path])
     meetings = list(
         Meeting.objects.filter(org=org, held_on__year=year).select_related("org").order_by("held_on", "starts_at", "id")
@@ -741,8 +759,27 @@ def branch_calendar(org, year: int, on: dt.date | None = None) -> tuple[list[Cal
 def current_cells(org, on: dt.date | None = None) -> list[Cell]:
     """The periods of ``org`` running on ``on`` (what the secretary should hold now): four queries."""
     on = on or timezone.localdate()
-    info = OrgInfo(**{name: getattr(org, name) for name in ORG_FIELDS})
+    info = org_info(org)
     return [c for c in compute_cells([info], on.year, on, paths=[org.path]) if c.period.contains(on)]
+
+
+@dataclass(frozen=True)
+class QuorumBasis:
+    """What a committee meeting's quorum was counted against, for its record page."""
+
+    committee: list  # the members sitting on the committee that day; empty when none is recorded
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.committee)
+
+
+def quorum_basis(meeting) -> QuorumBasis | None:
+    """For a held committee meeting: the committee of its day (``organizations.queries``); one query.
+    None for other meetings."""
+    if meeting.state != Meeting.State.HELD or MeetingKind.COMMITTEE_MEETING not in meeting.kinds:
+        return None
+    return QuorumBasis(committee_members_on(meeting.org_id, meeting.held_on))
 
 
 # --- Lists ------------------------------------------------------------------------------------------

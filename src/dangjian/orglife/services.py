@@ -22,6 +22,7 @@ from dangjian.core import audit, parameters
 from dangjian.core.services import changed_fields, check_version, object_update, snapshot
 from dangjian.members.queries import has_voting_rights, roster
 from dangjian.organizations.models import Level
+from dangjian.organizations.queries import committee_members_on
 from dangjian.orglife.models import (
     KIND_LEVELS,
     LIFE_KINDS,
@@ -173,14 +174,29 @@ class Sheet:
     members: dict[int, Any]  # member id → Member: the roster plus anyone recorded on it before
     roster_ids: set[int]
 
+    # A committee meeting of an organization with a recorded committee: who sat on it that day
+    # (they are expected, recorded or not); None when no committee is recorded (or another kind).
+    committee_ids: set[int] | None = None
 
-def sheet_for(org, held_on: dt.date, instance: Meeting | None = None) -> Sheet:
+def sheet_for(org, held_on: dt.date, instance: Meeting | None = None, kinds: Iterable[str] = ()) -> Sheet:
     members = roster(org, held_on)
     by_id = {m.pk: m for m in members}
     if instance is not None:  # people recorded before stay valid, even if they have moved since
         for row in instance.attendance.select_related("member"):
             by_id.setdefault(row.member_id, row.member)
-    return Sheet(by_id, {m.pk for m in members})
+    committee = committee_of_meeting(org, held_on, kinds)
+    for member in committee:  # a committee above a branch draws on its subtree: they may be recorded
+        by_id.setdefault(member.pk, member)
+    return Sheet(by_id, {m.pk for m in members}, {m.pk for m in committee} or None)
+
+
+def committee_of_meeting(org, held_on: dt.date, kinds: Iterable[str]) -> list:
+    """Who a committee meeting of ``org`` on ``held_on`` expects: the members sitting on the
+    committee that day (``organizations.queries.committee_members_on``); empty for other kinds or
+    when no committee is recorded."""
+    if MeetingKind.COMMITTEE_MEETING not in set(kinds):
+        return []
+    return committee_members_on(org, held_on)
 
 
 def _check_attendance(org, held_on, kinds, attendance, instance, error) -> Sheet:
@@ -199,7 +215,7 @@ def _check_attendance(org, held_on, kinds, attendance, instance, error) -> Sheet
             "attendance",
             _("A member is listed twice: %(ids)s.") % {"ids": ", ".join(f"#{i}" for i in sorted(duplicates))},
         )
-    sheet = sheet_for(org, held_on, instance)
+    sheet = sheet_for(org, held_on, instance, kinds)
     outsiders = sorted(seen - set(sheet.members))
     if outsiders:
         error(
@@ -253,13 +269,20 @@ def _derive(meeting: Meeting, attendance: list[AttendanceIn] | None, sheet: Shee
     ]
     recorded = {r.member_id for r in rows}
     # Everyone on the roster is expected at a meeting of all members, recorded or not: leaving
-    # someone off the sheet makes them absent, it does not lower the quorum. A committee, group or
-    # leadership meeting expects those recorded on its sheet.
-    expected = recorded if set(meeting.kinds) & TEAM else recorded | sheet.roster_ids
+    # someone off the sheet makes them absent, it does not lower the quorum. A committee meeting
+    # expects the committee sitting that day, when one is recorded, the same way (others on its
+    # sheet attend without counting); without a recorded committee, and at group or leadership
+    # meetings, those recorded on the sheet are expected.
+    if sheet.committee_ids and MeetingKind.COMMITTEE_MEETING in meeting.kinds:
+        expected = set(sheet.committee_ids)
+    elif set(meeting.kinds) & TEAM:
+        expected = recorded
+    else:
+        expected = recorded | sheet.roster_ids
     voting = {i for i in expected if has_voting_rights(members[i], meeting.held_on)}
     meeting.expected = len(expected)
-    meeting.present = sum(1 for r in rows if r.status == Attendance.Status.PRESENT)
-    meeting.on_leave = sum(1 for r in rows if r.status == Attendance.Status.ON_LEAVE)
+    meeting.present = sum(1 for r in rows if r.status == Attendance.Status.PRESENT and r.member_id in expected)
+    meeting.on_leave = sum(1 for r in rows if r.status == Attendance.Status.ON_LEAVE and r.member_id in expected)
     meeting.absent = meeting.expected - meeting.present - meeting.on_leave
     meeting.voting_expected = len(voting)
     meeting.voting_present = sum(1 for r in rows if r.status == Attendance.Status.PRESENT and r.member_id in voting)
@@ -349,7 +372,7 @@ def meeting_update(
     if attendance is None and meeting.state == Meeting.State.HELD:
         # The sheet stays: derive the counts again (the date or the kinds may have changed).
         attendance = [AttendanceIn(r.member_id, r.status, r.reason, r.dual_life) for r in meeting.attendance.all()]
-        sheet = sheet_for(meeting.org, meeting.held_on, meeting)
+        sheet = sheet_for(meeting.org, meeting.held_on, meeting, meeting.kinds)
     rows = _derive(meeting, attendance, sheet)
     meeting.full_clean()
     diff = changed_fields(before, snapshot(meeting, MEETING_FIELDS))

@@ -228,14 +228,26 @@ def meeting_list(request):
     )
 
 
-def _team_initial(org, kinds, members) -> dict:
-    """Who a committee or group meeting expects: those of the last such meeting, else the post holders."""
-    last = queries.previous_meeting(org, kinds=kinds)
-    if last is not None:
-        expected = set(last.attendance.values_list("member_id", flat=True))
+def _team_initial(org, kinds, members, committee=()) -> dict:
+    """Who a committee or group meeting expects: the committee of the day when one is recorded,
+    else those of the last such meeting, else the post holders."""
+    if committee:
+        expected = {m.pk for m in committee}
     else:
-        expected = {m.pk for m in members if m.holds_post}
+        last = queries.previous_meeting(org, kinds=kinds)
+        if last is not None:
+            expected = set(last.attendance.values_list("member_id", flat=True))
+        else:
+            expected = {m.pk for m in members if m.holds_post}
     return {m.pk: ("present" if m.pk in expected else NOT_EXPECTED, "", False) for m in members}
+
+
+def _committee_first(committee: list, members: list) -> list:
+    """The sheet of a committee meeting: the committee first (by post), then everyone else."""
+    if not committee:
+        return members
+    seated = {m.pk for m in committee}
+    return [*committee, *(m for m in members if m.pk not in seated)]
 
 
 def _dual_initial(org) -> set[int]:
@@ -297,8 +309,10 @@ def meeting_create(request):
         "host": (last.host if last else "") or (org.secretary.name if org.secretary_id else ""),
         "recorder": last.recorder if last else "",
     }
+    committee = services.committee_of_meeting(org, min(on, today), kinds)
+    members = _committee_first(committee, members)
     if kinds and set(kinds) & TEAM:
-        sheet = _team_initial(org, kinds, members)
+        sheet = _team_initial(org, kinds, members, committee)
     else:
         dual = _dual_initial(org)
         sheet = {m.pk: ("present", "", m.pk in dual) for m in members}
@@ -340,6 +354,7 @@ def meeting_detail(request, pk: int):
         "orglife/meeting_detail.html",
         {
             "meeting": meeting,
+            "quorum_basis": queries.quorum_basis(meeting),
             "attendance": queries.attendance_of(meeting),
             "files": meeting.attachments.all(),
             "items": meeting.rectification_items.all(),
@@ -361,17 +376,23 @@ def meeting_edit(request, pk: int):
     today = timezone.localdate()
     becoming_held = meeting.state == Meeting.State.PLANNED and request.GET.get("held") == "1"
     on = _parse_day(request.POST.get("held_on"), meeting.held_on)
-    sheet = services.sheet_for(org, min(on, today), meeting)
+    sheet = services.sheet_for(org, min(on, today), meeting, meeting.kinds)
     members = sorted(sheet.members.values(), key=lambda m: (m.name_pinyin, m.pk))
+    committee = [sheet.members[pk] for pk in sheet.committee_ids or ()]
+    if committee:
+        members = _committee_first(sorted(committee, key=lambda m: (m.name_pinyin, m.pk)), members)
     rows = {r.member_id: r for r in meeting.attendance.all()}
     if meeting.state == Meeting.State.HELD:
         default = NOT_EXPECTED if meeting.is_team else Attendance.Status.ABSENT
+        seated = sheet.committee_ids or set()
         sheet_initial = {
-            m.pk: (rows[m.pk].status, rows[m.pk].reason, rows[m.pk].dual_life) if m.pk in rows else (default, "", False)
+            m.pk: (rows[m.pk].status, rows[m.pk].reason, rows[m.pk].dual_life)
+            if m.pk in rows
+            else (Attendance.Status.ABSENT if m.pk in seated else default, "", False)
             for m in members
         }
     elif meeting.is_team:
-        sheet_initial = _team_initial(org, meeting.kinds, members)
+        sheet_initial = _team_initial(org, meeting.kinds, members, committee)
     else:
         dual = _dual_initial(org)
         sheet_initial = {m.pk: ("present", "", m.pk in dual) for m in members}
