@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "dangjian.organizations",
     "dangjian.members",
     "dangjian.orglife",
+    "dangjian.points",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -22,6 +22,10 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         334,
         _("At most this share (per mille) of the members appraised may be rated excellent (334: one third)"),
     ),
+    "points.bulk_confirm_above": (
+        10,
+        _("An award to more members than this at once also needs the township committee's confirmation"),
+    ),
     "privacy.erase_after_days": (
         3650,
         _("Erase the ID number, phone and hardship flag of a member this many days after they left"),

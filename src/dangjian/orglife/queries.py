@@ -920,3 +920,50 @@ def compliance_summary(root, year: int, on: dt.date | None = None) -> dict[str, 
         "rate": total.rate,
         "by_kind": {k: (t.due, t.done) for k, t in by_kind.items()},
     }
+
+
+# --- For the points module (through these functions, never the tables) ------------------------------
+@dataclass(frozen=True)
+class MeetingFacts:
+    """What a meeting tells other modules: who held it, when, as what, and who attended how."""
+
+    id: int
+    org_id: int
+    held_on: dt.date
+    state: str
+    kinds: tuple[str, ...]
+    attendance: dict[int, str]  # member id → present / on_leave / absent
+
+    @property
+    def held(self) -> bool:
+        return self.state == Meeting.State.HELD
+
+
+def meeting_attendance(meeting_id: int) -> MeetingFacts | None:
+    """One meeting's facts (None if there is no such meeting): two queries."""
+    row = Meeting.objects.filter(pk=meeting_id).values_list("org_id", "held_on", "state", "kinds").first()
+    if row is None:
+        return None
+    sheet = dict(Attendance.objects.filter(meeting_id=meeting_id).values_list("member_id", "status"))
+    return MeetingFacts(meeting_id, row[0], row[1], row[2], tuple(row[3] or ()), sheet)
+
+
+def held_meetings_between(start: dt.date, end: dt.date) -> list[MeetingFacts]:
+    """Every meeting held between ``start`` and ``end`` with its attendance: two streamed queries,
+    for recomputing everything derived from a year of meetings at once."""
+    meetings = {
+        pk: MeetingFacts(pk, org_id, held_on, Meeting.State.HELD, tuple(kinds or ()), {})
+        for pk, org_id, held_on, kinds in Meeting.objects.filter(
+            state=Meeting.State.HELD, held_on__gte=start, held_on__lte=end
+        )
+        .values_list("pk", "org_id", "held_on", "kinds")
+        .iterator(chunk_size=5000)
+    }
+    rows = Attendance.objects.filter(held_on__gte=start, held_on__lte=end).values_list(
+        "meeting_id", "member_id", "status"
+    )
+    for meeting_id, member_id, status in rows.iterator(chunk_size=20000):
+        facts = meetings.get(meeting_id)
+        if facts is not None:
+            facts.attendance[member_id] = status
+    return list(meetings.values())

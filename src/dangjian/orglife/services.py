@@ -42,6 +42,7 @@ from dangjian.orglife.models import (
     ordered_kinds,
 )
 from dangjian.orglife.periods import month_number
+from dangjian.orglife.signals import meeting_changed
 
 MEETING_FIELDS = (
     "kinds",
@@ -344,6 +345,7 @@ def meeting_create(*, actor, org, data: dict[str, Any], attendance: list[Attenda
     }
     changes["attendance"] = [None, _counts(meeting)]
     audit.record(actor=actor, action="create", obj=meeting, changes=changes)
+    meeting_changed.send(sender=Meeting, meeting_id=meeting.pk)
     return meeting
 
 
@@ -394,6 +396,7 @@ def meeting_update(
     meeting.refresh_from_db(fields=["version"])
     _write_children(meeting, rows)
     audit.record(actor=actor, action="update", obj=meeting, changes=diff or {"attendance_reasons": [None, True]})
+    meeting_changed.send(sender=Meeting, meeting_id=meeting.pk)
     return diff
 
 
@@ -427,6 +430,7 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str, expected_version: in
         obj=meeting,
         changes={"state": [old, Meeting.State.CANCELLED], "cancel_reason": [None, reason]},
     )
+    meeting_changed.send(sender=Meeting, meeting_id=meeting.pk)
     return meeting
 
 
