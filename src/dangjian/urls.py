@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("dangjian.core.urls")),
     path("orgs/", include("dangjian.organizations.urls")),
     path("members/", include("dangjian.members.urls")),
+    path("posts/", include("dangjian.members.post_urls")),
     path("orglife/", include("dangjian.orglife.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("io/", include("dangjian.core.io_urls")),
