@@ -1,0 +1,36 @@
+"""``dangjian points``: the points jobs.
+
+    dangjian points recompute [--year 2026]   # recompute every automatic entry of a year (idempotent)
+
+Automatic entries follow each meeting as it is recorded; ``recompute`` rebuilds a whole year from
+the records (after a rule changed retroactively, or to give the year's base points to members
+recorded since) and rebuilds the year's balances. Running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+
+class Command(BaseCommand):
+    help = "Points: recompute a year's automatic entries and balances."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        recompute = sub.add_parser("recompute", help="recompute a year's automatic entries and balances")
+        recompute.add_argument("--year", type=int, help="default: this year")
+
+    def handle(self, *args, **options):
+        from dangjian.points.services import recompute_year
+
+        year = options.get("year") or timezone.localdate().year
+        started = time.monotonic()
+        result = recompute_year(year=year)
+        self.stdout.write(
+            f"points {year}: {result['wanted']:,} automatic entries called for; "
+            f"{result['added']:,} added, {result['adjusted']:,} adjusted, {result['reversed']:,} reversed; "
+            f"{result['balances']:,} balances in {time.monotonic() - started:.1f} s"
+        )
