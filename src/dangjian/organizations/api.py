@@ -206,6 +206,7 @@ class CommitteeSeatIn(InputSchema):
     member: Id = Field(None, description="A full member of the organization (or of its subtree, above a branch).")
     post: CommitteePost = None
     started_on: ApiDate = None
+    ended_on: ApiDate | None = Field(None, description="Only for a seat of the past: the first day off the committee.")
     note: Text = Field("", max_length=200)
 
 
@@ -404,6 +405,7 @@ def committee_add(request, id: PathId, payload: CommitteeSeatIn):
         member=member,
         post=payload.post,
         started_on=payload.started_on,
+        ended_on=payload.ended_on,
         note=payload.note,
     )
     return Status(201, seat)

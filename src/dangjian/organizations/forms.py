@@ -72,6 +72,12 @@ class CommitteeSeatForm(StyledForm):
     member = forms.ModelChoiceField(label=_("member"), queryset=None)
     post = forms.ChoiceField(label=_("committee post"), choices=CommitteePost.choices)
     started_on = forms.DateField(label=_("on the committee from"), widget=DateInput())
+    ended_on = forms.DateField(
+        label=_("left the committee on"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Only for a seat of the past (history)."),
+    )
     note = forms.CharField(label=_("note"), max_length=200, required=False)
 
     def __init__(self, *args, candidates, with_org: bool = False, **kwargs):

@@ -201,8 +201,10 @@ def _user(actor):
 COMMITTEE_LEVELS = (Level.COMMITTEE, Level.WORKING_COMMITTEE, Level.GENERAL_BRANCH, Level.BRANCH)
 
 
-def validate_committee_seat(*, org: Organization, member, post: str, started_on) -> None:
-    """Raise every reason a new seat of ``member`` on ``org``'s committee is refused, by field."""
+def validate_committee_seat(*, org: Organization, member, post: str, started_on, ended_on=None) -> None:
+    """Raise every reason a new seat of ``member`` on ``org``'s committee is refused, by field.
+
+    ``ended_on`` records a seat of the past (history) in one go."""
     from dangjian.members.queries import has_voting_rights, members_on
 
     errors: dict[str, list[str]] = {}
@@ -227,6 +229,13 @@ def validate_committee_seat(*, org: Organization, member, post: str, started_on)
                 "started_on",
                 _("The organization was established on %(day)s.") % {"day": org.established_on.isoformat()},
             )
+    if ended_on is not None:
+        if not isinstance(ended_on, dt.date):
+            error("ended_on", _("Give the date the seat ended."))
+        elif started_on is not None and ended_on <= started_on:
+            error("ended_on", _("A seat ends after it started (%(day)s).") % {"day": started_on.isoformat()})
+        elif ended_on > timezone.localdate():
+            error("ended_on", _("A seat is ended once it has ended; the date cannot be in the future."))
     if member is None:
         error("member", _("Choose a member."))
     elif started_on is not None:
@@ -241,6 +250,8 @@ def validate_committee_seat(*, org: Organization, member, post: str, started_on)
             error("member", _("Only full members can sit on a committee."))
         seats = CommitteeMember.objects.filter(org=org)
         overlapping = Q(ended_on__isnull=True) | Q(ended_on__gt=started_on)
+        if isinstance(ended_on, dt.date):
+            overlapping &= Q(started_on__lt=ended_on)
         if seats.filter(overlapping, member=member).exists():
             error("member", _("%(name)s already sits on this committee.") % {"name": member.name})
         if post == CommitteePost.SECRETARY and seats.filter(overlapping, post=CommitteePost.SECRETARY).exists():
@@ -260,15 +271,23 @@ def _sync_secretary(org: Organization, member_id: int | None, *, only_if: int | 
 
 @transaction.atomic
 def committee_member_add(
-    *, actor, org: Organization, member, post: str, started_on: dt.date, note: str = ""
+    *,
+    actor,
+    org: Organization,
+    member,
+    post: str,
+    started_on: dt.date,
+    ended_on: dt.date | None = None,
+    note: str = "",
 ) -> CommitteeMember:
-    """Record that ``member`` sits on ``org``'s committee in ``post`` from ``started_on``."""
+    """Record that ``member`` sits on ``org``'s committee in ``post`` from ``started_on`` (until
+    ``ended_on``, for a seat of the past)."""
     org = Organization.objects.select_for_update().get(pk=org.pk)
     note = (note or "").strip()
-    validate_committee_seat(org=org, member=member, post=post, started_on=started_on)
+    validate_committee_seat(org=org, member=member, post=post, started_on=started_on, ended_on=ended_on)
     if len(note) > 200:
         raise ValidationError({"note": _("At most 200 characters.")})
-    seat = CommitteeMember(org=org, member=member, post=post, started_on=started_on, note=note)
+    seat = CommitteeMember(org=org, member=member, post=post, started_on=started_on, ended_on=ended_on, note=note)
     seat.full_clean()
     seat.save()
     changes = {
@@ -276,9 +295,11 @@ def committee_member_add(
         "post": [None, post],
         "started_on": [None, started_on.isoformat()],
     }
+    if ended_on:
+        changes["ended_on"] = [None, ended_on.isoformat()]
     if note:
         changes["note"] = [None, note]
-    if post == CommitteePost.SECRETARY and _sync_secretary(org, member.pk):
+    if post == CommitteePost.SECRETARY and ended_on is None and _sync_secretary(org, member.pk):
         changes["organization.secretary"] = [org.secretary_id, member.pk]
     audit.record(actor=actor, action="create", obj=seat, changes=changes)
     return seat
