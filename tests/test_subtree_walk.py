@@ -27,6 +27,10 @@ OBJECT_FOR_ROUTE = [
     # tests/orglife/test_scoping.py walks them again with real objects of the other subtree.
     ("orglife/", "org"),
     ("api/v1/orglife/", "org"),
+    # Points: entries, rules and schemes are filled with the org's id; tests/points/test_views.py
+    # walks them again with real entries of the other subtree.
+    ("points/", "org"),
+    ("api/v1/points/", "org"),
     # 三员 pages take an account or a role assignment; no persona here holds an administrator
     # role over them, so whatever id is filled in must answer 404 (tests/core/test_separation.py
     # checks the administrators themselves).
@@ -60,6 +64,12 @@ FILTER_PARAMS = {
     "api/v1/posts/catalogue": "org",
     "io/export/post_assignments/": "org",
     "io/export/group_memberships/": "org",
+    "points/": "org",
+    "points/balances/": "org",
+    "points/distribution/": "org",
+    "points/award/": "org",
+    "api/v1/points/entries": "org",
+    "api/v1/points/balances": "org",
 }
 SKIP_PREFIXES = ("static/", "api/v1/docs", "api/v1/openapi.json")
 # The audit log names the records it is about: reading it is the auditor's job.

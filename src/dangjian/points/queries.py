@@ -1,0 +1,139 @@
+"""Reads of the points module. Balances come from :class:`PointBalance` (one row per member and year),
+never from summing the ledger; each function runs a fixed number of queries.
+
+No function here ranks members for members: the branch table is for the committee and above, and
+organizations are compared by rates (points per member), not raw sums.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dangjian.core import tree
+from dangjian.points.models import ZERO, Category, PointBalance, PointEntry
+
+CATEGORY_LABELS = dict(Category.choices)
+
+
+def categories_of(by_category: dict) -> list[tuple[str, str, Decimal]]:
+    """``[(code, label, points)]`` in the declared order of the categories."""
+    return [(code, str(label), Decimal(by_category[code])) for code, label in Category.choices if code in by_category]
+
+
+@dataclass
+class MemberYear:
+    balance: PointBalance | None
+    entries: list[PointEntry]
+    categories: list[tuple[str, str, Decimal]]
+
+    @property
+    def total(self) -> Decimal:
+        return self.balance.total if self.balance else ZERO
+
+    @property
+    def pending(self) -> list[PointEntry]:
+        return [e for e in self.entries if e.status == PointEntry.Status.PROPOSED]
+
+
+def member_year(member, year: int) -> MemberYear:
+    """One member's year: the balance, every entry with its rule and claim. Two queries."""
+    balance = PointBalance.objects.filter(member=member, year=year).first()
+    entries = list(
+        PointEntry.objects.filter(member=member, year=year)
+        .select_related("rule", "claim")
+        .order_by("-occurred_on", "-id")
+    )
+    return MemberYear(balance, entries, categories_of(balance.by_category) if balance else [])
+
+
+@dataclass
+class BalanceRow:
+    member: object
+    total: Decimal
+    by_category: dict[str, Decimal]
+    entries: int
+
+
+def branch_balances(members, year: int, *, sort: str = "name") -> tuple[list[BalanceRow], list[tuple[str, str]]]:
+    """The members (a queryset, already scoped) with their year's totals per category, and the
+    categories that occur. Two queries, whatever the number of members."""
+    members = list(members)
+    rows = {b.member_id: b for b in PointBalance.objects.filter(member_id__in=[m.pk for m in members], year=year)}
+    seen: set[str] = set()
+    out = []
+    for member in members:
+        b = rows.get(member.pk)
+        cats = {k: Decimal(v) for k, v in (b.by_category if b else {}).items()}
+        seen |= set(cats)
+        out.append(BalanceRow(member, b.total if b else ZERO, cats, b.entries if b else 0))
+    if sort == "total":
+        out.sort(key=lambda r: (-r.total, r.member.name_pinyin))
+    categories = [(code, str(label)) for code, label in Category.choices if code in seen]
+    return out, categories
+
+
+@dataclass
+class OrgDistribution:
+    org: object
+    totals: list[Decimal] = field(default_factory=list)
+
+    @property
+    def members(self) -> int:
+        return len(self.totals)
+
+    @property
+    def mean(self) -> Decimal | None:
+        return (sum(self.totals, ZERO) / len(self.totals)).quantize(Decimal("0.1")) if self.totals else None
+
+    @property
+    def median(self) -> Decimal | None:
+        return Decimal(statistics.median(self.totals)).quantize(Decimal("0.1")) if self.totals else None
+
+
+@dataclass
+class Distribution:
+    buckets: list[tuple[str, int, int]]  # (label, members, percent)
+    children: list[OrgDistribution]
+    members: int
+    mean: Decimal | None
+
+
+def distribution(root, children, year: int, width: int = 10) -> Distribution:
+    """How a subtree's members are spread over bands of points, and each child organization's points
+    per member (a rate; no sums, no names). Two queries: the children, the balances of the subtree."""
+    children = list(children)
+    by_path = sorted(((c.path, OrgDistribution(c)) for c in children), key=lambda p: -len(p[0]))
+    totals: list[Decimal] = []
+    rows = PointBalance.objects.filter(tree.subtree_q("org_path", root.path), year=year).values_list(
+        "org_path", "total"
+    )
+    for path, total in rows.iterator(chunk_size=5000):
+        total = Decimal(total)
+        totals.append(total)
+        for child_path, dist in by_path:
+            if path.startswith(child_path):
+                dist.totals.append(total)
+                break
+    buckets: list[tuple[str, int, int]] = []
+    if totals:
+        low = int(min(totals) // width) * width
+        high = int(max(totals) // width) * width
+        counts: dict[int, int] = {}
+        for t in totals:
+            start = int(t // width) * width
+            counts[start] = counts.get(start, 0) + 1
+        for start in range(low, high + width, width):
+            n = counts.get(start, 0)
+            buckets.append((f"{start}–{start + width}", n, round(100 * n / len(totals))))
+    ordered = [d for _p, d in sorted(by_path)]
+    mean = (sum(totals, ZERO) / len(totals)).quantize(Decimal("0.1")) if totals else None
+    return Distribution(buckets, ordered, len(totals), mean)
+
+
+def member_points(member_ids, year: int) -> dict[int, Decimal]:
+    """``{member id: the year's total}``, for other modules (the appraisal page): one query."""
+    return dict(
+        PointBalance.objects.filter(member_id__in=list(member_ids), year=year).values_list("member_id", "total")
+    )
