@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 
 from dangjian.core import api as core_api
 from dangjian.members.api import router as members_router
+from dangjian.members.post_api import router as posts_router
 from dangjian.organizations.api import router as organizations_router
 from dangjian.orglife.api import router as orglife_router
 
@@ -36,4 +37,5 @@ api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="doc
 api.add_router("/auth", core_api.router)
 api.add_router("/organizations", organizations_router)
 api.add_router("/members", members_router)
+api.add_router("/posts", posts_router)
 api.add_router("/orglife", orglife_router)
