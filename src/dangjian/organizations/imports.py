@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import F, Q
 
-from dangjian.core import tree
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.excel.orgs import NO_PERMISSION
+from dangjian.core import crypto, idnumber, tree
+from dangjian.core.excel import KEEP, Choice, Column, Masked, Row, Template, register
+from dangjian.core.excel.orgs import NO_PERMISSION, OrgLookup
 from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.roles import TREE_ROLES
-from dangjian.core.scoping import get_visible_or_404, has_role
+from dangjian.core.roles import TREE_ROLES, Role
+from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
+from dangjian.members.models import Member
 from dangjian.organizations import services
-from dangjian.organizations.models import Organization
+from dangjian.organizations.models import CommitteeMember, Organization
 
 LEVELS = (
     Choice("committee", "党委", ("党的委员会", "基层党委")),
@@ -294,3 +296,258 @@ class OrganizationTemplate(Template):
 
     def org_of(self, row: Row):
         return row.instance
+
+
+# --- The committee register ---------------------------------------------------------------------------
+POSTS = (
+    Choice("secretary", "书记", ("支部书记", "党支部书记", "党委书记", "总支书记", "党总支书记")),
+    Choice("deputy_secretary", "副书记", ("支部副书记", "党委副书记", "总支副书记")),
+    Choice("organization", "组织委员", ()),
+    Choice("propaganda", "宣传委员", ()),
+    Choice("discipline", "纪检委员", ("纪律检查委员",)),
+    Choice("youth", "青年委员", ()),
+    Choice("united_front", "统战委员", ()),
+    Choice("member", "委员", ("支委", "支部委员", "党委委员")),
+)
+
+
+@dataclass
+class _CommitteeState:
+    user: Any
+    commit: bool
+    orgs: OrgLookup
+    seen: dict[tuple, int] = field(default_factory=dict)
+
+
+@register
+class CommitteeTemplate(Template):
+    name = "committee"
+    title = "组织委员会成员"
+    object_type = "organizations.committeemember"
+    field_columns = {"org": "org_code", "member": "id_number"}
+    key_help = (
+        "每行一个任职：按〈组织编码〉（或党组织名称）、〈身份证号〉（导出打码时按〈党员系统编号〉核对）和〈任职日期〉识别。"
+        "已有任职只能补填〈离任日期〉；职务变动请先填写原任职的离任日期，再新增一行。"
+    )
+    columns = (
+        Column("seq", "序号", kind="seq", width=6),
+        Column("org_code", "组织编码", aliases=("党组织编码",), max_length=32, blank=KEEP, example="C-001", width=14),
+        Column(
+            "org_name",
+            "党组织名称",
+            aliases=("所在党组织", "党组织", "组织名称"),
+            max_length=100,
+            blank=KEEP,
+            help="填写了组织编码时以编码为准",
+            example="示例村党支部",
+            width=24,
+        ),
+        Column(
+            "member_id",
+            "党员系统编号",
+            kind="int",
+            aliases=("系统编号",),
+            blank=KEEP,
+            help="导出时由系统填写；身份证号打码时用于识别",
+            width=10,
+        ),
+        Column("name", "姓名", aliases=("委员姓名",), required=True, max_length=64, example="张三", width=10),
+        Column(
+            "id_number",
+            "身份证号",
+            kind="idnumber",
+            aliases=("公民身份号码", "身份证号码"),
+            required=True,
+            masked=True,
+            example=idnumber.make("410102", dt.date(1985, 6, 1), 1, "male"),
+            width=22,
+        ),
+        Column(
+            "post",
+            "职务",
+            kind="choice",
+            choices=POSTS,
+            aliases=("委员会职务", "党内职务", "职位"),
+            required=True,
+            example="secretary",
+            width=10,
+        ),
+        Column(
+            "started_on",
+            "任职日期",
+            kind="date",
+            aliases=("任职时间", "任职开始日期", "当选日期"),
+            required=True,
+            example=dt.date(2024, 3, 1),
+        ),
+        Column(
+            "ended_on",
+            "离任日期",
+            kind="date",
+            aliases=("免职日期", "卸任日期", "离任时间"),
+            blank=KEEP,
+            help="仍在任留空",
+        ),
+        Column("note", "备注", max_length=200, blank=KEEP, width=20),
+    )
+
+    def can_import(self, user) -> bool:
+        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
+
+    def can_export(self, user) -> bool:
+        return getattr(user, "is_authenticated", False)
+
+    def check_headers(self, present) -> list[str]:
+        if "org_code" not in present and "org_name" not in present:
+            return ["缺少〈组织编码〉或〈党组织名称〉列"]
+        return []
+
+    # --- Export ----------------------------------------------------------------------------
+    def export_queryset(self, user, params):
+        """The seats (current and past) of a subtree (``org``), or of every subtree the user sees."""
+        org = None
+        if params.get("org"):
+            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        queryset = CommitteeMember.objects.visible_to(user).select_related("org", "member")
+        if org is not None:
+            queryset = queryset.filter(tree.subtree_q("org_path", org.path))
+        queryset = queryset.order_by("org_path", F("ended_on").desc(nulls_first=True), "started_on", "id")
+        return queryset, {"org": org.pk if org else None}, org
+
+    def export_records(self, queryset, user):
+        full = can_see_full_id(user)
+        for i, seat in enumerate(queryset.iterator(chunk_size=2000), start=1):
+            member = seat.member
+            yield {
+                "seq": i,
+                "org_code": seat.org.code,
+                "org_name": seat.org.name,
+                "member_id": member.pk,
+                "name": member.name,
+                "id_number": member.id_number if full else member.id_number_masked,
+                "post": seat.post,
+                "started_on": seat.started_on,
+                "ended_on": seat.ended_on,
+                "note": seat.note,
+            }
+
+    # --- Import ----------------------------------------------------------------------------
+    def begin(self, user, *, commit: bool) -> _CommitteeState:
+        return _CommitteeState(
+            user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user))
+        )
+
+    def _members(self, rows: list[Row], state: _CommitteeState) -> dict:
+        """The members the rows name, by blind index and by record id: two queries per chunk."""
+        hashes = {}
+        for row in rows:
+            number = row.values.get("id_number")
+            if number and not isinstance(number, Masked):
+                hashes[row.number] = row.extra["hash"] = crypto.blind_index(number)
+        writable = Member.objects.writable_by(state.user).select_related("org")
+        by_hash = {m.id_number_hash: m for m in writable.filter(id_number_hash__in=set(hashes.values()))}
+        ids = {r.values["member_id"] for r in rows if r.values.get("member_id")}
+        by_id = {m.pk: m for m in writable.filter(pk__in=ids)} if ids else {}
+        return {"hash": by_hash, "id": by_id}
+
+    def _member(self, row: Row, found: dict):
+        number, record_id = row.values.get("id_number"), row.values.get("member_id")
+        header = self.header_of("id_number")
+        member = found["hash"].get(row.extra.get("hash")) if "hash" in row.extra else None
+        if member is None and isinstance(number, Masked) and record_id:
+            candidate = found["id"].get(record_id)
+            if candidate is not None and number == idnumber.mask(candidate.id_number):
+                member = candidate
+            else:
+                row.errors.append((header, "打码的身份证号与〈党员系统编号〉对应的党员不符"))
+                return None
+        elif isinstance(number, Masked):
+            row.errors.append((header, "身份证号已打码，须同时填写〈党员系统编号〉才能识别"))
+            return None
+        if member is None:
+            row.errors.append((header, "党员不存在或无权限"))
+            return None
+        if row.values.get("name") and row.values["name"] != member.name:
+            row.errors.append((self.header_of("name"), f"与系统中的姓名（{member.name}）不一致"))
+            return None
+        return member
+
+    def plan(self, rows: list[Row], state: _CommitteeState) -> None:
+        state.orgs.load(rows)
+        found = self._members(rows, state)
+        keys = []
+        for row in rows:
+            if row.errors:
+                continue
+            org = state.orgs.resolve(self, row, missing="须填写组织编码或党组织名称")
+            member = self._member(row, found) if org is not None else None
+            if org is None or member is None:
+                continue
+            row.extra["org"], row.extra["member"] = org, member
+            row.label = f"{member.name}（{org.name}）"
+            keys.append((org.pk, member.pk, row.values["started_on"]))
+        existing = {}
+        if keys:
+            query = Q()
+            for org_id, member_id, started_on in keys:
+                query |= Q(org_id=org_id, member_id=member_id, started_on=started_on)
+            existing = {(s.org_id, s.member_id, s.started_on): s for s in CommitteeMember.objects.filter(query)}
+        for row in rows:
+            if row.errors or "org" not in row.extra:
+                continue
+            org, member = row.extra["org"], row.extra["member"]
+            key = (org.pk, member.pk, row.values["started_on"])
+            if key in state.seen:
+                row.errors.append(("", f"与第 {state.seen[key]} 行是同一任职"))
+                continue
+            state.seen[key] = row.number
+            seat = existing.get(key)
+            if seat is None:
+                self._plan_create(row, org, member)
+            else:
+                self._plan_update(row, seat)
+
+    def _plan_create(self, row: Row, org, member) -> None:
+        data = {
+            "post": row.values["post"],
+            "started_on": row.values["started_on"],
+            "ended_on": row.values.get("ended_on"),
+            "note": row.values.get("note") or "",
+        }
+        try:
+            services.validate_committee_seat(
+                org=org, member=member, **{k: data[k] for k in ("post", "started_on", "ended_on")}
+            )
+        except ValidationError as exc:
+            row.errors.extend(validation_errors(self, exc))
+            return
+        row.action, row.data = "create", data
+
+    def _plan_update(self, row: Row, seat: CommitteeMember) -> None:
+        row.instance = seat
+        if row.values["post"] != seat.post:
+            row.errors.append(
+                (self.header_of("post"), "与系统中的职务不一致；职务变动请先填写原任职的离任日期，再新增一行")
+            )
+            return
+        ended_on = row.values.get("ended_on")
+        if ended_on is None or ended_on == seat.ended_on:
+            row.action = "unchanged"
+            return
+        if seat.ended_on is not None:
+            row.errors.append((self.header_of("ended_on"), f"与系统中的离任日期（{seat.ended_on.isoformat()}）不一致"))
+            return
+        row.action, row.data = "update", {"ended_on": ended_on, "note": row.values.get("note") or ""}
+
+    def apply(self, row: Row, state: _CommitteeState) -> None:
+        if row.action == "create":
+            row.instance = services.committee_member_add(
+                actor=state.user, org=row.extra["org"], member=row.extra["member"], **row.data
+            )
+        else:
+            services.committee_member_end(
+                actor=state.user, seat=row.instance, expected_version=row.instance.version, **row.data
+            )
+
+    def org_of(self, row: Row):
+        return row.extra.get("org")
