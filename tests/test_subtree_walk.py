@@ -49,6 +49,7 @@ FILTER_PARAMS = {
     "io/export/members/": "org",
     "io/export/organizations/": "org",
     "io/export/meetings/": "org",
+    "io/export/committee/": "org",
     "orglife/compliance/": "org",
     "orglife/compliance/organizations/": "org",
     "orglife/meetings/": "org",
