@@ -170,6 +170,8 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
         ("Drill-down, district, theme days", f"/orglife/compliance/organizations/?org={root}&kind=theme_day", None),
         ("Branch calendar, the demo secretary's branch", f"/orglife/calendar/{branch}/", 50),
         ("API compliance table, whole district", f"/api/v1/orglife/compliance?org={root}", 200),
+        ("Points balances, the demo secretary's branch", f"/points/balances/?org={branch}", 50),
+        ("Points distribution, a township", f"/points/distribution/?org={town}", 200),
     ]
 
 
@@ -195,6 +197,18 @@ def measure_import_export(env: dict[str, str]) -> str:
     )
 
 
+def measure_points_recompute(env: dict[str, str]) -> str:
+    """Recompute this year's automatic points twice: the second run must change nothing (target 60 s)."""
+    if not Path("/usr/bin/time").exists():
+        return "not measured (/usr/bin/time missing)"
+    first = timed("points", "recompute", env=env)
+    again = timed("points", "recompute", env=env)
+    return (
+        f"recompute of this year's automatic points {first[0]:.1f} s (peak {first[1]} MB), "
+        f"again (0 changes) {again[0]:.1f} s (target 60 s)"
+    )
+
+
 def run_one(kind: str, args) -> tuple[list[Result], dict[str, str]]:
     env = prepare_database(kind)
     facts: dict[str, str] = {}
@@ -205,6 +219,7 @@ def run_one(kind: str, args) -> tuple[list[Result], dict[str, str]]:
     summary = next((line for line in out.splitlines() if line.startswith("demo:")), "")
     facts["summary"] = summary
     facts["io"] = measure_import_export(env)
+    facts["points"] = measure_points_recompute(env)
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
@@ -256,6 +271,7 @@ def write_report(results: list[Result], facts: dict[str, dict[str, str]], args) 
         lines.append(f"- {kind}: {fact.get('summary', '')}; build {fact.get('demo', '')}")
         targets = "targets: export under 15 s; dry run plus commit under 30 s; peak under 300 MB"
         lines.append(f"- {kind} Excel: {fact.get('io', '')} ({targets})")
+        lines.append(f"- {kind} points: {fact.get('points', '')}")
     lines += ["", "| Page | Database | p50 (ms) | p95 (ms) | Target p95 | |", "|---|---|---:|---:|---:|---|"]
     for r in results:
         target = f"{r.target_ms:.0f} ms" if r.target_ms else "—"

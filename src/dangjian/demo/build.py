@@ -27,6 +27,7 @@ from dangjian.core.models import RoleAssignment, User
 from dangjian.core.roles import Role
 from dangjian.core.services import role_grant
 from dangjian.demo import names, orglife
+from dangjian.demo import points as demo_points
 from dangjian.demo.people import PROFILES, PersonFactory
 from dangjian.demo.plan import BRANCH, OrgSpec, Plan, plan_demo
 from dangjian.members.models import Member, StandingChange, Status
@@ -116,6 +117,7 @@ def build(
         _write_secretaries(plan)
         users = _write_users(plan)
         life = orglife.write(plan, plan.people, plan.today, progress)
+        points = demo_points.write(plan, dt.date(plan.today.year - 1, 1, 1))
         root = Organization.objects.get(pk=plan.root.pk)
         counts = {
             "scale": scale,
@@ -127,6 +129,7 @@ def build(
             "standing_changes": changes,
             "users": len(users),
             **life.as_dict(),
+            **points,
         }
         audit.record(
             actor=None,

@@ -18,7 +18,9 @@ ROWS_PER_INSERT = 400
 
 
 def insert(model, fields: list[str], rows: list[tuple]) -> None:
-    """Insert ``rows`` (tuples in the order of ``fields``, attribute names) into ``model``'s table."""
+    """Insert ``rows`` (tuples in the order of ``fields``, attribute names) into ``model``'s table.
+    Decimals and dates are given as text (``"2.0"``, ``"2026-03-10"``; see :func:`text`), which both
+    drivers store as the column's type."""
     if not rows:
         return
     if len(rows) <= SMALL:
@@ -44,7 +46,9 @@ def insert(model, fields: list[str], rows: list[tuple]) -> None:
         head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608 - names from _meta, values are parameters
         for start in range(0, len(rows), ROWS_PER_INSERT):
             chunk = rows[start : start + ROWS_PER_INSERT]
-            params = [_sqlite(v, i in json_at) for row in chunk for i, v in enumerate(row)]
+            if json_at:
+                chunk = [tuple(_sqlite(v, i in json_at) for i, v in enumerate(row)) for row in chunk]
+            params = [v for row in chunk for v in row]
             raw.execute(head + ", ".join([one] * len(chunk)), params)
 
 
@@ -65,3 +69,8 @@ def _field(opts, name: str):
         return opts.get_field(name)
     except FieldDoesNotExist:
         return opts.get_field(name.removesuffix("_id"))
+
+
+def text(value):
+    """A Decimal or a date as the text both drivers store as the column's type."""
+    return None if value is None else (value.isoformat() if isinstance(value, dt.date) else str(value))

@@ -242,7 +242,6 @@ class PointEntry(models.Model):
         verbose_name_plural = _("point entries")
         ordering = ["-occurred_on", "-id"]
         indexes = [
-            models.Index(fields=["org_path", "year"], name="point_entry_path_idx"),
             models.Index(fields=["org_path"], condition=Q(status="proposed"), name="point_entry_proposed_idx"),
         ]
         constraints = [
