@@ -26,7 +26,7 @@ from dangjian.core import audit, pinyin, tree
 from dangjian.core.models import RoleAssignment, User
 from dangjian.core.roles import Role
 from dangjian.core.services import role_grant
-from dangjian.demo import names, orglife
+from dangjian.demo import committees, names, orglife
 from dangjian.demo import points as demo_points
 from dangjian.demo.people import PROFILES, PersonFactory
 from dangjian.demo.plan import BRANCH, OrgSpec, Plan, plan_demo
@@ -115,6 +115,7 @@ def build(
         _write_organizations(plan, progress)
         members, current, changes = _write_members(plan, progress)
         _write_secretaries(plan)
+        seats = committees.write_committees(plan, plan.today)
         users = _write_users(plan)
         life = orglife.write(plan, plan.people, plan.today, progress)
         points = demo_points.write(plan, dt.date(plan.today.year - 1, 1, 1))
@@ -123,6 +124,7 @@ def build(
             "scale": scale,
             "seed": seed,
             "organizations": len(plan.orgs),
+            "committee_seats": seats,
             "units": len(plan.units),
             "members": members,
             "current_members": current,

@@ -67,6 +67,13 @@ TOPICS = {
         "研究村级重大事项（“四议两公开”）",
         "研究困难党员帮扶",
     ),
+    "group_meeting": (
+        "学习支部大会精神，分解落实本组任务",
+        "组织党员学习党章党规",
+        "走访联系群众，收集意见建议",
+        "开展谈心谈话",
+        "讨论本组党员承诺践诺情况",
+    ),
     "party_lecture": (
         "专题党课：坚定理想信念",
         "专题党课：加强作风建设",
@@ -328,6 +335,7 @@ class Writer:
             stall = {month_number(_month_start(self.today, back)) for back in range(max(0, begin - length), begin)}
         committee = [p for p in people if p.leader]
         has_committee = bool(spec.has_committee) and len(committee) >= 3
+        seats = spec.seats  # the recorded committee: who sat on it when (demo.committees)
         theme_day = rng.choice((1, 5, 8, 10, 15, 20, 25))
         today = self.today
         established = spec.established_on or dt.date(1900, 1, 1)
@@ -361,6 +369,8 @@ class Writer:
             if has_committee and not (demo and current):
                 day = _day_in(rng, y, m, 2, 9)
                 if day < today and rng.random() < hold:
+                    if seats:  # the committee of the day: what the quorum is counted against
+                        committee = [p for p, begins, ends in seats if begins <= day and (ends is None or day < ends)]
                     sheet = self.sheet(spec, day, committee, turnout=0.93)
                     topic = rng.choice(TOPICS["committee_meeting"])
                     self.meeting(spec, ["committee_meeting"], day, topic, sheet, team=True)
@@ -430,6 +440,20 @@ class Writer:
         its committee meeting still to hold: the calendar shows both, and reminders fire near the end."""
         day = self.today + dt.timedelta(days=3)
         self.meeting(spec, ["theme_day"], day, "学习贯彻全会精神主题党日", None, state=Meeting.State.PLANNED)
+
+    # --- Party groups ----------------------------------------------------------------------------------
+    def group(self, spec: OrgSpec) -> None:
+        """A party group meets most months, its members recorded (the branch's roster is its roster)."""
+        rng = self.rng
+        people = self.people.get(spec.index, [])
+        established = spec.established_on or dt.date(1900, 1, 1)
+        for back in range(12, 0, -1):
+            start = _month_start(self.today, back)
+            if start < established.replace(day=1) or rng.random() > 0.85:
+                continue
+            day = _day_in(rng, start.year, start.month, 10, 25)
+            sheet = self.sheet(spec, day, people, turnout=0.85)
+            self.meeting(spec, ["group_meeting"], day, rng.choice(TOPICS["group_meeting"]), sheet, team=True)
 
     # --- Committees: democratic life meetings ---------------------------------------------------------
     def leadership(self, spec: OrgSpec) -> None:
@@ -543,6 +567,8 @@ def write(plan: Plan, people: dict[int, list[Person]], today: dt.date, progress:
             elif spec.level in (Level.COMMITTEE, Level.WORKING_COMMITTEE):
                 writer.leadership(spec)
         bar.update(1)
+    for spec in plan.groups:
+        writer.group(spec)
     writer.flush()
     bar.close()
     writer.appraisals(branches)

@@ -179,6 +179,7 @@ class OrgSpec:
     pk: int | None = None
     leader_ids: list[int] = field(default_factory=list)
     secretary_id: int | None = None
+    seats: list[Any] = field(default_factory=list)  # (person, started_on, ended_on) on its committee
 
     @property
     def size(self) -> int:
@@ -198,6 +199,9 @@ class Plan:
     demo_member_id: int | None = None  # 张强 in that branch, once written
     # Filled while writing the members: organization index → what its meetings need of its members.
     people: dict[int, list[Any]] = field(default_factory=dict)
+    # Party groups written before the meetings, with their members in ``people`` under the group's
+    # ``index``: they hold group meetings (demo.orglife.Writer.group).
+    groups: list[OrgSpec] = field(default_factory=list)
 
     @property
     def member_count(self) -> int:
