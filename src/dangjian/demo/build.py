@@ -29,6 +29,7 @@ from dangjian.core.services import role_grant
 from dangjian.demo import committees, names, orglife
 from dangjian.demo import points as demo_points
 from dangjian.demo.people import PROFILES, PersonFactory
+from dangjian.demo import posts as demo_posts
 from dangjian.demo.plan import BRANCH, OrgSpec, Plan, plan_demo
 from dangjian.members.models import Member, StandingChange, Status
 from dangjian.organizations.models import Organization, OrganizationChange, Unit
@@ -118,12 +119,14 @@ def build(
         seats = committees.write_committees(plan, plan.today)
         users = _write_users(plan)
         life = orglife.write(plan, plan.people, plan.today, progress)
+        groups = demo_posts.write_groups(plan, plan.today)
         points = demo_points.write(plan, dt.date(plan.today.year - 1, 1, 1))
+        posts = demo_posts.write(plan, plan.today)
         root = Organization.objects.get(pk=plan.root.pk)
         counts = {
             "scale": scale,
             "seed": seed,
-            "organizations": len(plan.orgs),
+            "organizations": len(plan.orgs) + groups["party_groups"],
             "committee_seats": seats,
             "units": len(plan.units),
             "members": members,
@@ -132,6 +135,8 @@ def build(
             "users": len(users),
             **life.as_dict(),
             **points,
+            **groups,
+            **posts,
         }
         audit.record(
             actor=None,
@@ -143,7 +148,7 @@ def build(
     return DemoResult(
         scale=scale,
         seed=seed,
-        organizations=len(plan.orgs),
+        organizations=len(plan.orgs) + groups["party_groups"],
         units=len(plan.units),
         members=members,
         current_members=current,
