@@ -128,6 +128,8 @@ def test_the_openapi_schema_describes_every_route(client):
         "/api/v1/organizations/{id}/ancestors",
         "/api/v1/organizations/{id}/move",
         "/api/v1/organizations/{id}/dissolve",
+        "/api/v1/organizations/{id}/committee",
+        "/api/v1/organizations/committee-seats/{id}/end",
         "/api/v1/members",
         "/api/v1/members/{id}",
         "/api/v1/members/{id}/reveal-id",

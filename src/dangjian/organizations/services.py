@@ -336,5 +336,5 @@ def committee_member_end(
         changes["note"] = [None, note]
     if seat.post == CommitteePost.SECRETARY and _sync_secretary(seat.org, None, only_if=seat.member_id):
         changes["organization.secretary"] = [seat.member_id, None]
-    audit.record(actor=actor, action="end", obj=seat, changes=changes)
+    audit.record(actor=actor, action="update", obj=seat, changes=changes)
     return seat
