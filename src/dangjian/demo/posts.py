@@ -135,8 +135,7 @@ def write(plan, today: dt.date) -> dict[str, int]:
     evaluations of past years for those on duty then."""
     from django.db.models import Max
 
-    from dangjian.demo.build import RawInserter
-    from dangjian.demo.build import _reset_sequences
+    from dangjian.demo.build import RawInserter, _reset_sequences
 
     rng = random.Random(f"dangjian-demo:{plan.seed}:posts")
     posts = list(Post.objects.filter(org__isnull=True, is_active=True).order_by("order"))
