@@ -252,7 +252,7 @@ def test_archive_copies_old_events_with_their_hashes_and_deletes_nothing(world, 
 @pytest.mark.parametrize(
     "breakage",
     [
-        lambda: mock.patch.object(AuditEvent.objects, "create", side_effect=DatabaseError("audit store down")),
+        lambda: mock.patch.object(AuditEvent, "_do_insert", side_effect=DatabaseError("audit store down")),
         lambda: mock.patch.object(AuditChainHead, "lock", side_effect=DatabaseError("chain head locked out")),
         lambda: mock.patch("dangjian.core.models.chain_hash", side_effect=RuntimeError("no SM3")),
     ],

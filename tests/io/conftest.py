@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils.escape import unescape
 
 from dangjian.core import excel
 
@@ -25,7 +26,11 @@ def make_xlsx(path: Path, rows, *, title: str = "Sheet1") -> Path:
 def read_xlsx(data: bytes | Path, sheet: int = 0) -> list[tuple]:
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     workbook = openpyxl.load_workbook(source)
-    return [tuple(r) for r in workbook.worksheets[sheet].iter_rows(values_only=True)]
+    # Control characters are stored as ``_x000D_`` escapes, which a spreadsheet shows decoded.
+    return [
+        tuple(unescape(v) if isinstance(v, str) else v for v in r)
+        for r in workbook.worksheets[sheet].iter_rows(values_only=True)
+    ]
 
 
 def body(response) -> bytes:

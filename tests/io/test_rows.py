@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from dangjian.core import idnumber
 from dangjian.core.excel import pipeline
 from dangjian.core.models import AuditEvent
+from dangjian.core.services import BatchValidationError
 from dangjian.members import services as member_services
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -90,14 +91,15 @@ def test_one_bad_row_means_nothing_is_written(world, xlsx, members_template):
 def test_an_error_found_only_while_writing_rolls_back_the_rows_already_written(
     world, xlsx, members_template, monkeypatch
 ):
-    real = member_services.member_create
+    real = member_services.member_create_many
 
-    def flaky(*, actor, org, data):
-        if data["name"] == "三":
-            raise ValidationError({"phone": "服务拒绝"})
-        return real(actor=actor, org=org, data=data)
+    def flaky(*, actor, entries):
+        """Writes the rows before 三, then refuses 三 (as a service may, e.g. a concurrent edit)."""
+        bad = next(i for i, (_org, data) in enumerate(entries) if data["name"] == "三")
+        real(actor=actor, entries=entries[:bad])
+        raise BatchValidationError({bad: ValidationError({"phone": "服务拒绝"})})
 
-    monkeypatch.setattr(member_services, "member_create", flaky)
+    monkeypatch.setattr(member_services, "member_create_many", flaky)
     path = xlsx([HEADER, good(40, "一"), good(41, "二"), good(42, "三"), good(43, "四")])
     before = Member.objects.count()
     outcome = pipeline.commit(members_template, path, user=world.organizer)

@@ -92,7 +92,12 @@ def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:  # the common case first: an import builds thousands of events
+        return value
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, dt.date | dt.datetime | dt.time):
@@ -104,7 +109,7 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def record(
+def event(
     *,
     actor,
     action: str,
@@ -115,11 +120,12 @@ def record(
     object_type: str = "",
     object_repr: str = "",
 ) -> AuditEvent:
+    """An unsaved event describing an action (see :func:`record` and :func:`record_many`)."""
     ctx = context.current.get()
     if org is None and obj is not None:
         org = obj if obj._meta.label_lower == "organizations.organization" else getattr(obj, "org", None)
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=user,
         actor_name=(user.get_username() if user else str(actor or _("system")))[:150],
         action=action,
@@ -133,6 +139,18 @@ def record(
         request_id=ctx.request_id,
         outcome=outcome,
     )
+
+
+def record(**kwargs) -> AuditEvent:
+    """Append one event (keyword arguments as :func:`event`) to the chain."""
+    audit_event = event(**kwargs)
+    audit_event.save()
+    return audit_event
+
+
+def record_many(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Append events built with :func:`event` in one batch (bulk services such as imports)."""
+    return AuditEvent.append_many(events)
 
 
 def describe_changes(model: type[models.Model], changes: dict) -> list[tuple[str, Any, Any]]:
@@ -213,25 +231,22 @@ EXPORT_COLUMNS = (
 
 
 def write_events_xlsx(events: models.QuerySet[AuditEvent], fh: IO[bytes]) -> int:
-    """Stream events into a write-only .xlsx, every text cell formula-safe; return the row count."""
-    from openpyxl import Workbook
-
-    from dangjian.core.excel.writer import safe_value
+    """Stream events into an .xlsx, every text cell formula-safe; return the row count."""
+    from dangjian.core.excel.writer import write_sheets
 
     outcomes = dict(AuditEvent.Outcome.choices)
-    workbook = Workbook(write_only=True)
-    ws = workbook.create_sheet(gettext("Audit log"))
-    ws.append([str(label) for _name, label in EXPORT_COLUMNS])
     names = [name for name, _label in EXPORT_COLUMNS]
-    count = 0
-    for row in events.order_by("id").values(*names).iterator(chunk_size=2000):
-        row["created_at"] = timezone.localtime(row["created_at"]).replace(tzinfo=None)
-        row["action"] = f"{action_label(row['action'])} ({row['action']})"
-        row["changes"] = json.dumps(row["changes"], ensure_ascii=False, sort_keys=True) if row["changes"] else ""
-        row["outcome"] = str(outcomes.get(row["outcome"], row["outcome"]))
-        ws.append([safe_value(row[name]) for name in names])
-        count += 1
-    workbook.save(fh)
+
+    def rows():
+        for row in events.order_by("id").values(*names).iterator(chunk_size=2000):
+            row["created_at"] = timezone.localtime(row["created_at"]).replace(tzinfo=None)
+            row["action"] = f"{action_label(row['action'])} ({row['action']})"
+            row["changes"] = json.dumps(row["changes"], ensure_ascii=False, sort_keys=True) if row["changes"] else ""
+            row["outcome"] = str(outcomes.get(row["outcome"], row["outcome"]))
+            yield [row[name] for name in names]
+
+    header = [str(label) for _name, label in EXPORT_COLUMNS]
+    (count,) = write_sheets(fh, [(gettext("Audit log"), header, rows())])
     return count
 
 

@@ -29,6 +29,15 @@ class ConcurrentEditError(ValidationError):
     pass
 
 
+class BatchValidationError(ValidationError):
+    """Some entries of a batch are invalid: ``errors`` maps each entry's index to its ValidationError."""
+
+    def __init__(self, errors: dict[int, ValidationError]):
+        self.errors = errors
+        first = errors[min(errors)]
+        super().__init__(getattr(first, "error_dict", None) or first.error_list)
+
+
 def field_value(instance: models.Model, name: str) -> Any:
     field = instance._meta.get_field(name)
     return getattr(instance, field.attname)

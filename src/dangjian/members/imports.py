@@ -21,6 +21,7 @@ from dangjian.core.excel.orgs import OrgLookup
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.roles import Role
 from dangjian.core.scoping import can_see_full_id, has_role
+from dangjian.core.services import BatchValidationError
 from dangjian.members import queries, services
 from dangjian.members.forms import MemberFilterForm
 from dangjian.members.models import Member
@@ -325,8 +326,8 @@ class MemberTemplate(Template):
                 data = self._new_data(row)
                 if org is None or row.errors:
                     continue
-                try:
-                    services.validate_member_data(data)
+                try:  # an ID number registered anywhere was found by _find: no query per row here
+                    services.validate_member_data(data, check_registered=False)
                 except ValidationError as exc:
                     row.errors.extend(validation_errors(self, exc))
                     continue
@@ -362,6 +363,23 @@ class MemberTemplate(Template):
             services.member_update(
                 actor=state.user, member=row.instance, data=dict(row.data), expected_version=row.instance.version
             )
+
+    def apply_many(self, rows: list[Row], state: _State) -> None:
+        """New members in one batch (``member_create_many``); changes one by one."""
+        creates = [i for i, row in enumerate(rows) if row.action == "create"]
+        updates = [i for i, row in enumerate(rows) if row.action == "update"]
+        try:
+            created = services.member_create_many(
+                actor=state.user, entries=[(rows[i].extra["org"], dict(rows[i].data)) for i in creates]
+            )
+        except BatchValidationError as exc:
+            raise BatchValidationError({creates[k]: error for k, error in exc.errors.items()}) from None
+        for i, member in zip(creates, created, strict=True):
+            rows[i].instance = member
+        try:
+            super().apply_many([rows[i] for i in updates], state)
+        except BatchValidationError as exc:
+            raise BatchValidationError({updates[k]: error for k, error in exc.errors.items()}) from None
 
     def org_of(self, row: Row):
         return row.extra.get("org") or (row.instance.org if row.instance is not None else None)

@@ -176,11 +176,15 @@ class Member(OrgScoped):
             self.full_member_on is not None and self.party_standing(on) >= rule["member.senior_min_standing"]
         )
 
-    def save(self, *args, **kwargs):
+    def prepare_names(self) -> None:
+        """Fill the pinyin search columns from the name (``save`` does; call it before ``bulk_create``)."""
         from dangjian.core import pinyin
 
         self.name_pinyin = pinyin.full(self.name)
         self.name_initials = pinyin.initials(self.name)
+
+    def save(self, *args, **kwargs):
+        self.prepare_names()
         super().save(*args, **kwargs)
 
 

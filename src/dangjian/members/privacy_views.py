@@ -87,21 +87,16 @@ def member_privacy(request, pk: int):
 @login_required
 def member_privacy_xlsx(request, pk: int):
     """The same report as an .xlsx copy (PIPL art. 45): unmasked for the member and for full-ID roles."""
-    from openpyxl import Workbook
-
-    from dangjian.core.excel.writer import safe_value
+    from dangjian.core.excel.writer import write_sheets
 
     member = get_visible_or_404(privacy.reportable_members(request.user).select_related("org", "user"), pk=pk)
     unmasked = privacy.may_unmask(request.user, member)
     report = privacy.member_report(member, unmasked=unmasked)
     privacy.record_report(actor=request.user, member=member, kind="xlsx", unmasked=unmasked)
-    book = Workbook(write_only=True)
+    sheets = []
 
     def sheet(title, header, rows):
-        ws = book.create_sheet(title[:31])
-        ws.append([safe_value(h) for h in header])
-        for row in rows:
-            ws.append([safe_value(v) for v in row])
+        sheets.append((title, header, rows))
 
     sheet(
         _("Record"), [_("Field"), _("Value")], [(label, value) for _key, label, value in report.fields] + report.account
@@ -152,7 +147,7 @@ def member_privacy_xlsx(request, pk: int):
         ],
     )
     buffer = io.BytesIO()
-    book.save(buffer)
+    write_sheets(buffer, sheets)
     buffer.seek(0)
     filename = f"personal-data-{member.pk}-{timezone.localdate():%Y%m%d}.xlsx"
     response = FileResponse(buffer, as_attachment=True, filename=filename)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit, crypto, idnumber
-from dangjian.core.services import object_update
+from dangjian.core import audit, bulk, crypto, idnumber
+from dangjian.core.services import BatchValidationError, object_update
 from dangjian.members.models import Member, StandingChange, Status, years_before
 from dangjian.organizations.models import Level
 
@@ -36,8 +37,14 @@ EDITABLE_FIELDS = (
 )
 
 
-def validate_member_data(data: dict[str, Any], *, instance: Member | None = None) -> dict[str, Any]:
-    """Check the cross-field rules; fill birth date and gender from the ID number; raise all errors at once."""
+def validate_member_data(
+    data: dict[str, Any], *, instance: Member | None = None, check_registered: bool = True
+) -> dict[str, Any]:
+    """Check the cross-field rules; fill birth date and gender from the ID number; raise all errors at once.
+
+    ``check_registered=False`` leaves out the query for an ID number already registered, for
+    callers that look up a whole batch at once (:func:`member_create_many`).
+    """
     errors: dict[str, str] = {}
     data = dict(data)
     today = timezone.localdate()
@@ -56,11 +63,12 @@ def validate_member_data(data: dict[str, Any], *, instance: Member | None = None
             errors["id_number"] = exc.messages[0]
         else:
             data["id_number"] = info.number
-            duplicate = Member.objects.filter(id_number_hash=crypto.blind_index(info.number))
-            if instance is not None:
-                duplicate = duplicate.exclude(pk=instance.pk)
-            if duplicate.exists():
-                errors["id_number"] = _("A member with this ID number is already registered.")
+            if check_registered:
+                duplicate = Member.objects.filter(id_number_hash=crypto.blind_index(info.number))
+                if instance is not None:
+                    duplicate = duplicate.exclude(pk=instance.pk)
+                if duplicate.exists():
+                    errors["id_number"] = _("A member with this ID number is already registered.")
     elif instance is None or "id_number" in data:
         errors["id_number"] = _("The ID number is required.")
     elif "birth_date" in data or "gender" in data:
@@ -125,21 +133,70 @@ def _apply(member: Member, data: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def member_create(*, actor, org, data: dict[str, Any]) -> Member:
     """Register a member in ``org``; record the standing history implied by the dates."""
-    _check_org(org)
-    data = validate_member_data(data)
-    member = Member(org=org)
-    for name, value in _apply(member, data).items():
-        setattr(member, name, value)
-    member.full_clean(exclude=["id_number_hash"])
-    member.save()
-    StandingChange.objects.create(member=member, kind=StandingChange.Kind.JOINED, on=member.joined_on)
-    if member.full_member_on:
-        StandingChange.objects.create(member=member, kind=StandingChange.Kind.BECAME_FULL, on=member.full_member_on)
-    fields = [f for f in EDITABLE_FIELDS if f not in {"id_number", "phone"}]
-    changes = {f: [None, audit.jsonable(getattr(member, f))] for f in fields}
-    changes["id_number"] = [None, audit.SENSITIVE_MARK]
-    audit.record(actor=actor, action="create", obj=member, changes=changes)
+    try:
+        (member,) = member_create_many(actor=actor, entries=[(org, data)])
+    except BatchValidationError as exc:
+        raise exc.errors[0] from None
     return member
+
+
+@transaction.atomic
+def member_create_many(*, actor, entries: Sequence[tuple[Any, dict[str, Any]]]) -> list[Member]:
+    """Register members, each ``(org, data)`` checked exactly as one at a time; all or none.
+
+    The writes are batched (a county's register of 40,000 members is one import): ID numbers
+    already registered are found with one query per batch, members and their standing history
+    are inserted in bulk, and each member's ``create`` event is appended to the audit chain in
+    one batch. Raises :class:`BatchValidationError` naming every invalid entry by its index.
+    """
+    members, errors = [], {}
+    hashes: dict[str, int] = {}
+    for i, (org, data) in enumerate(entries):
+        try:
+            _check_org(org)
+            data = validate_member_data(data, check_registered=False)
+            member = Member(org=org, org_path=org.path)
+            for name, value in _apply(member, data).items():
+                setattr(member, name, value)
+            # The organization was checked above (an instance, not an id to look up); the ID number's
+            # uniqueness is checked for the whole batch below: no query per member.
+            member.full_clean(
+                exclude=["id_number_hash", "org", "user"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            errors[i] = exc
+            continue
+        if member.id_number_hash in hashes:
+            message = _("The same ID number appears twice (entry %(n)s).") % {"n": hashes[member.id_number_hash] + 1}
+            errors[i] = ValidationError({"id_number": message})
+            continue
+        hashes[member.id_number_hash] = i
+        members.append((i, member))
+    registered = set(Member.objects.filter(id_number_hash__in=list(hashes)).values_list("id_number_hash", flat=True))
+    for i, member in members:
+        if member.id_number_hash in registered:
+            errors[i] = ValidationError({"id_number": _("A member with this ID number is already registered.")})
+    if errors:
+        raise BatchValidationError(errors)
+    created = [member for _i, member in members]
+    for member in created:
+        member.prepare_names()
+    bulk.insert_objects(Member, created)
+    kind = StandingChange.Kind
+    history = []
+    for member in created:
+        history.append({"member_id": member.pk, "kind": kind.JOINED, "on": member.joined_on})
+        if member.full_member_on:
+            history.append({"member_id": member.pk, "kind": kind.BECAME_FULL, "on": member.full_member_on})
+    bulk.RawInserter(StandingChange, with_pk=False).insert(history)
+    fields = [f for f in EDITABLE_FIELDS if f not in {"id_number", "phone"}]
+    events = []
+    for member in created:
+        changes = {f: [None, audit.jsonable(getattr(member, f))] for f in fields}
+        changes["id_number"] = [None, audit.SENSITIVE_MARK]
+        events.append(audit.event(actor=actor, action="create", obj=member, changes=changes))
+    audit.record_many(events)
+    return created
 
 
 @transaction.atomic

@@ -380,6 +380,18 @@ class Template:
         """Write one planned row through the register's service; may raise ValidationError."""
         raise NotImplementedError
 
+    def apply_many(self, rows: list[Row], state) -> None:
+        """Write a chunk of planned rows. By default one by one with :meth:`apply`; a register with
+        a batched service overrides this. Raises ``BatchValidationError`` keyed by position in ``rows``.
+        """
+        from dangjian.core.services import BatchValidationError
+
+        for i, row in enumerate(rows):
+            try:
+                self.apply(row, state)
+            except ValidationError as exc:
+                raise BatchValidationError({i: exc}) from None
+
     def org_of(self, row: Row):
         """The organization a written row belongs to (for the summary audit event)."""
         return None

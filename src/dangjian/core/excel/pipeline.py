@@ -6,9 +6,10 @@ Import, in one pass over the streamed rows, in chunks:
 2. the register *plans* the chunk: batch look-ups of existing records and of organizations,
    permission on every row, create / update / unchanged, validation with the service's own
    validators — nothing is written;
-3. on commit, each planned row is written through the register's service (the same functions
-   as the forms, so the same validation and audit events) inside ONE transaction. After the
-   first error nothing more is written but every row is still checked, and at the end the
+3. on commit, each chunk's planned rows are written through the register's service (the same
+   functions as the forms, so the same validation and audit events; a register with a batched
+   service such as ``member_create_many`` writes a chunk at once) inside ONE transaction. After
+   the first error nothing more is written but every row is still checked, and at the end the
    transaction is rolled back: all or nothing. A successful commit writes one summary
    ``import`` audit event; a refused one writes a ``failure`` event after the rollback.
 
@@ -133,26 +134,36 @@ def validation_errors(template: Template, exc: ValidationError) -> list[tuple[st
     return found
 
 
+def _write(template: Template, rows: list[Row], state) -> None:
+    """Write a chunk's planned rows in a savepoint; their errors go onto the rows."""
+    from dangjian.core.services import BatchValidationError
+
+    try:
+        with transaction.atomic():
+            template.apply_many(rows, state)
+    except BatchValidationError as exc:
+        for i, error in exc.errors.items():
+            rows[i].errors.extend(validation_errors(template, error))
+    except DatabaseError as exc:  # e.g. a unique key taken by a concurrent writer
+        logger.warning("import rows %s–%s failed: %s", rows[0].number, rows[-1].number, exc)
+        rows[0].errors.append(("", f"第 {rows[0].number}–{rows[-1].number} 行与已有记录冲突，请稍后重试"))
+
+
 def _process(template: Template, rows: Iterable[tuple[int, dict]], user, outcome: Outcome, *, commit: bool) -> list:
     state = template.begin(user, commit=commit)
     written_orgs = []
     for chunk in _chunks(rows, CHUNK):
         parsed = [_parse(template, number, raw) for number, raw in chunk]
         template.plan(parsed, state)
+        # Once any row has an error nothing more is written (the run will roll back), but every
+        # row is still checked so that the preview lists all of them.
+        writes = [r for r in parsed if r.action in ("create", "update")]
+        if commit and writes and not outcome.errors and not any(r.errors for r in parsed):
+            _write(template, writes, state)
+            if not any(r.errors for r in writes):
+                written_orgs.extend(org.path for org in map(template.org_of, writes) if org is not None)
         for row in parsed:
             outcome.rows += 1
-            if not row.errors and commit and not outcome.errors and row.action in ("create", "update"):
-                try:
-                    template.apply(row, state)
-                except ValidationError as exc:
-                    row.errors.extend(validation_errors(template, exc))
-                except DatabaseError as exc:  # e.g. a unique key taken by a concurrent writer
-                    logger.warning("import row %s failed: %s", row.number, exc)
-                    row.errors.append(("", "与已有记录冲突，请稍后重试"))
-                else:
-                    org = template.org_of(row)
-                    if org is not None:
-                        written_orgs.append(org.path)
             if row.errors:
                 outcome.errors.extend(RowError(row.number, column, message) for column, message in row.errors)
                 continue

@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import stat
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from defusedxml import DefusedXmlException
 from django.conf import settings
+from openpyxl.utils.escape import unescape
 
 from dangjian.core.excel.declarations import EXAMPLE_MARK, Column, Template, normalize_header
 
@@ -99,8 +103,14 @@ def check_file(path: str | os.PathLike) -> None:
 
 
 def clean_cell(value: Any) -> Any:
-    """Trim text, undo the quote that exports put before formula characters, read blanks as None."""
+    """Trim text, undo the quote that exports put before formula characters, read blanks as None.
+
+    ``_x000D_``-style escapes (how OOXML writes control characters in a string; openpyxl leaves
+    them in inline strings) are decoded first.
+    """
     if isinstance(value, str):
+        if "_x" in value:
+            value = unescape(value)
         if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_ESCAPED:
             value = value[1:]
         value = value.strip()
@@ -110,26 +120,95 @@ def clean_cell(value: Any) -> Any:
 
 @contextmanager
 def open_workbook_rows(path: str | os.PathLike, template: Template) -> Iterator[Iterator[tuple[int, tuple]]]:
-    """Check the file, open it read-only and yield ``(row number, values)`` of the data sheet."""
+    """Check the file, open it read-only and yield ``(row number, values)`` of the data sheet.
+
+    A large file is parsed in a second process (see :func:`_rows_from_child`): parsing the XML
+    is most of an import's work, and the planning and writing then run beside it on the other core.
+    """
+    check_file(path)
+    if Path(path).stat().st_size >= PARALLEL_MIN_BYTES:
+        rows = _rows_from_child(str(path), template.title)
+        try:
+            yield _numbered(rows)
+        finally:
+            rows.close()
+        return
+    with _sheet_rows(str(path), template.title) as rows:
+        yield _numbered(_guarded(rows))
+
+
+PARALLEL_MIN_BYTES = 256 * 1024  # about 2,000 rows: below this a second process costs more than it saves
+CHILD_BATCH = 500  # rows per batch from the parsing process
+
+
+@contextmanager
+def _sheet_rows(path: str, title: str) -> Iterator[Iterator[tuple]]:
+    """The data sheet's rows as value tuples, parsed by openpyxl in read-only (streaming) mode."""
     from openpyxl import load_workbook
 
-    check_file(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # any parse failure of a hostile or broken file is the file's fault
         raise _rejected(exc) from None
     try:
-        sheet = _data_sheet(workbook, template)
+        sheet = _data_sheet(workbook, title)
         sheet.reset_dimensions()  # never trust the declared size: it may be wrong or huge
-        yield _guarded(sheet.iter_rows(values_only=True))
+        yield sheet.iter_rows(values_only=True)
     finally:
         workbook.close()
 
 
-def _data_sheet(workbook, template: Template):
+def parse_to_stream(path: str, title: str, out: IO[bytes]) -> None:
+    """The parsing process's work (``python -m dangjian.core.excel.reader PATH TITLE``): pickle the
+    rows to ``out`` in batches, then ``("end", None)`` or ``("rejected", reason)``."""
+    try:
+        with _sheet_rows(path, title) as rows:
+            batch: list[tuple] = []
+            for values in _guarded(rows):
+                batch.append(values)
+                if len(batch) >= CHILD_BATCH:
+                    pickle.dump(("rows", batch), out, protocol=pickle.HIGHEST_PROTOCOL)
+                    batch = []
+            pickle.dump(("rows", batch), out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(("end", None), out)
+    except FileRejected as exc:
+        pickle.dump(("rejected", str(exc)), out)
+    out.flush()
+
+
+def _rows_from_child(path: str, title: str) -> Iterator[tuple]:
+    """The rows of the data sheet, parsed by a fresh Python process and received in batches.
+
+    The child runs only openpyxl (no Django, no database) and writes pickled batches to a pipe
+    that this process created, so nothing but our own child feeds ``pickle.load``. The pipe holds
+    only a few batches: the parser waits while the importer is busy, so memory stays flat.
+    Closing the generator early stops the parser.
+    """
+    command = [sys.executable, "-m", "dangjian.core.excel.reader", path, title]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603
+    try:
+        while True:
+            try:
+                kind, payload = pickle.load(process.stdout)  # noqa: S301 - our own child, see above
+            except (EOFError, pickle.UnpicklingError):
+                logger.warning("the parsing process ended early: %s", process.stderr.read(2000))
+                raise FileRejected("文件已损坏，或不是 Excel .xlsx 文件") from None
+            if kind == "rows":
+                yield from payload
+            elif kind == "rejected":
+                raise FileRejected(payload)
+            else:
+                return
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def _data_sheet(workbook, title: str):
     sheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
     for ws in sheets:
-        if ws.title == template.title:
+        if ws.title == title:
             return ws
     for ws in sheets:
         if ws.title not in (INSTRUCTIONS_SHEET, OPTIONS_SHEET):
@@ -137,9 +216,9 @@ def _data_sheet(workbook, template: Template):
     raise FileRejected("文件中没有工作表")
 
 
-def _guarded(rows: Iterable[tuple]) -> Iterator[tuple[int, tuple]]:
+def _guarded(rows: Iterable[tuple]) -> Iterator[tuple]:
+    """The rows, with any parse failure of a malformed or hostile sheet turned into FileRejected."""
     iterator = iter(rows)
-    number = 0
     while True:
         try:
             values = next(iterator)
@@ -149,8 +228,11 @@ def _guarded(rows: Iterable[tuple]) -> Iterator[tuple[int, tuple]]:
             raise
         except Exception as exc:  # a malformed or hostile sheet surfaces while streaming
             raise _rejected(exc) from None
-        number += 1
-        yield number, values
+        yield values
+
+
+def _numbered(rows: Iterable[tuple]) -> Iterator[tuple[int, tuple]]:
+    return enumerate(rows, start=1)
 
 
 def _rejected(exc: Exception) -> FileRejected:
@@ -272,3 +354,7 @@ def records(
         if count > max_rows:
             raise FileRejected(f"数据超过 {max_rows} 行，请拆分后分批导入")
         yield number, cleaned
+
+
+if __name__ == "__main__":  # the parsing process of _rows_from_child
+    parse_to_stream(sys.argv[1], sys.argv[2], sys.stdout.buffer)
