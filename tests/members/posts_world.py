@@ -31,9 +31,7 @@ def assignment_in(world, state, member=None, post=None):
     a = posts.post_assignment_approve(actor=None, assignment=a, on=DAY)
     if state == "approved":
         return a
-    a = posts.post_assignment_publicise(
-        actor=None, assignment=a, starts_on=DAY, ends_on=DAY + dt.timedelta(days=6)
-    )
+    a = posts.post_assignment_publicise(actor=None, assignment=a, starts_on=DAY, ends_on=DAY + dt.timedelta(days=6))
     if state == "publicised":
         return a
     a = posts.post_assignment_badge(actor=None, assignment=a, on=DAY + dt.timedelta(days=7))

@@ -23,13 +23,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from dangjian.core import audit, pinyin, tree
+from dangjian.core.bulk import RawInserter
 from dangjian.core.models import RoleAssignment, User
 from dangjian.core.roles import Role
 from dangjian.core.services import role_grant
 from dangjian.demo import committees, names, orglife
 from dangjian.demo import points as demo_points
-from dangjian.demo.people import PROFILES, PersonFactory
 from dangjian.demo import posts as demo_posts
+from dangjian.demo.people import PROFILES, PersonFactory
 from dangjian.demo.plan import BRANCH, OrgSpec, Plan, plan_demo
 from dangjian.members.models import Member, StandingChange, Status
 from dangjian.organizations.models import Organization, OrganizationChange, Unit
@@ -118,10 +119,10 @@ def build(
         _write_secretaries(plan)
         seats = committees.write_committees(plan, plan.today)
         users = _write_users(plan)
-        life = orglife.write(plan, plan.people, plan.today, progress)
         groups = demo_posts.write_groups(plan, plan.today)
-        points = demo_points.write(plan, dt.date(plan.today.year - 1, 1, 1))
+        life = orglife.write(plan, plan.people, plan.today, progress)
         posts = demo_posts.write(plan, plan.today)
+        points = demo_points.write(plan, dt.date(plan.today.year - 1, 1, 1))
         root = Organization.objects.get(pk=plan.root.pk)
         counts = {
             "scale": scale,
@@ -134,9 +135,9 @@ def build(
             "standing_changes": changes,
             "users": len(users),
             **life.as_dict(),
-            **points,
             **groups,
             **posts,
+            **points,
         }
         audit.record(
             actor=None,
@@ -224,91 +225,6 @@ def _write_organizations(plan: Plan, progress) -> None:
 
 
 # --- Members ------------------------------------------------------------------------------------
-IDENTITY_TYPES = {
-    "AutoField",
-    "BigAutoField",
-    "BigIntegerField",
-    "BooleanField",
-    "CharField",
-    "ForeignKey",
-    "IntegerField",
-    "OneToOneField",
-    "PositiveIntegerField",
-    "PositiveSmallIntegerField",
-    "SmallIntegerField",
-    "TextField",
-}
-
-
-class RawInserter:
-    """Fast inserts for the two big tables: ``COPY`` on PostgreSQL, multi-row ``INSERT`` on SQLite.
-
-    ``bulk_create`` spends most of its time compiling SQL value by value (two thirds of a county
-    build on SQLite, more on PostgreSQL, where Django binds parameters client-side); here each column
-    gets one adapter, chosen once. Columns a row does not mention take the model field's default
-    (``auto_now``/``auto_now_add``: now), so fields added to the model later keep working as long as
-    they have a default.
-    """
-
-    ROWS = 500  # rows per INSERT statement on SQLite
-
-    def __init__(self, model, *, with_pk: bool):
-        self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-        now = timezone.now()
-        self.defaults = {}
-        for f in self.fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                self.defaults[f.attname] = now
-            else:
-                self.defaults[f.attname] = f.get_default()  # what a new model instance would hold
-        ops = connection.ops
-        self.adapters = []
-        for f in self.fields:
-            kind = f.get_internal_type()
-            if kind == "DateField":
-                self.adapters.append(ops.adapt_datefield_value)
-            elif kind == "DateTimeField":
-                self.adapters.append(ops.adapt_datetimefield_value)
-            elif kind in IDENTITY_TYPES:
-                self.adapters.append(None)
-            else:
-                self.adapters.append(lambda value, f=f: f.get_db_prep_save(value, connection))
-        quote = ops.quote_name
-        columns = ", ".join(quote(f.column) for f in self.fields)
-        # Table and column names come from the model's _meta; every value is a query parameter.
-        self.copy_sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-        self.head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
-        self.row_sql = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
-
-    def values(self, rows: list[dict[str, Any]]) -> list[tuple]:
-        pairs = [(f.attname, adapt) for f, adapt in zip(self.fields, self.adapters, strict=True)]
-        defaults = self.defaults
-        out = []
-        for row in rows:
-            values = []
-            for name, adapt in pairs:
-                value = row[name] if name in row else defaults[name]
-                values.append(adapt(value) if adapt is not None and value is not None else value)
-            out.append(tuple(values))
-        return out
-
-    def insert(self, rows: list[dict[str, Any]]) -> None:
-        values = self.values(rows)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(self.copy_sql) as copy:
-                    for row in values:
-                        copy.write_row(row)
-                return
-            # The driver-level cursor: with DEBUG on, Django's debug wrapper would format every one of
-            # these thousands of parameters into its query log (a third of a county build).
-            raw = cursor.cursor
-            for start in range(0, len(values), self.ROWS):
-                chunk = values[start : start + self.ROWS]
-                params = [value for row in chunk for value in row]
-                raw.execute(self.head + ", ".join([self.row_sql] * len(chunk)), params)
-
-
 def _write_members(plan: Plan, progress) -> tuple[int, int, int]:
     """Generate and insert every member, branch by branch, flushing every ``BATCH`` members.
 

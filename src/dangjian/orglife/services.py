@@ -174,10 +174,10 @@ class Sheet:
 
     members: dict[int, Any]  # member id → Member: the roster plus anyone recorded on it before
     roster_ids: set[int]
-
     # A committee meeting of an organization with a recorded committee: who sat on it that day
     # (they are expected, recorded or not); None when no committee is recorded (or another kind).
     committee_ids: set[int] | None = None
+
 
 def sheet_for(org, held_on: dt.date, instance: Meeting | None = None, kinds: Iterable[str] = ()) -> Sheet:
     members = roster(org, held_on)
