@@ -100,3 +100,12 @@ def test_a_secretary_export_shows_only_their_subtree(world, client_for):
 def test_anonymous_users_cannot_export(world, client):
     response = client.get("/io/export/members/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_an_export_declares_its_size_so_that_a_reader_need_not_scan_it(world, tmp_path, members_template):
+    result = pipeline.export(members_template, user=world.organizer, params={})
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(result.file.read())
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert f'<dimension ref="A1:S{result.rows + 1}"/>' in sheet

@@ -15,6 +15,14 @@ from dangjian.members.models import Member
 HEADER = ("姓名", "身份证号", "所属组织编码", "人员类别", "入党日期")
 
 
+@pytest.fixture(autouse=True, params=["in-process", "child"])
+def parsing(request, monkeypatch):
+    """Every file check runs twice: parsed in this process, and by the parsing child process
+    that large files get (see reader._rows_from_child)."""
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0 if request.param == "child" else 1 << 40)
+    return request.param
+
+
 @pytest.fixture
 def valid(xlsx):
     from dangjian.core import idnumber
