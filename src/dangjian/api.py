@@ -14,6 +14,7 @@ from dangjian.members.api import router as members_router
 from dangjian.members.post_api import router as posts_router
 from dangjian.organizations.api import router as organizations_router
 from dangjian.orglife.api import router as orglife_router
+from dangjian.points.api import router as points_router
 
 api = NinjaAPI(
     title="Dangjian API",
@@ -39,3 +40,4 @@ api.add_router("/organizations", organizations_router)
 api.add_router("/members", members_router)
 api.add_router("/posts", posts_router)
 api.add_router("/orglife", orglife_router)
+api.add_router("/points", points_router)

@@ -141,12 +141,40 @@ def test_the_openapi_schema_describes_every_route(client):
         "/api/v1/orglife/compliance",
         "/api/v1/orglife/requirements",
         "/api/v1/orglife/appraisals",
+        "/api/v1/posts/catalogue",
+        "/api/v1/posts/groups",
+        "/api/v1/posts/groups/{id}/members",
+        "/api/v1/posts/assignments",
+        "/api/v1/posts/assignments/{id}",
+        "/api/v1/posts/assignments/{id}/{step}",
+        "/api/v1/points/schemes",
+        "/api/v1/points/schemes/{id}/rules",
+        "/api/v1/points/rules",
+        "/api/v1/points/rules/{id}/revise",
+        "/api/v1/points/rules/{id}/end",
+        "/api/v1/points/entries",
+        "/api/v1/points/entries/{id}",
+        "/api/v1/points/entries/{id}/approve",
+        "/api/v1/points/entries/{id}/reject",
+        "/api/v1/points/claims",
+        "/api/v1/points/members/{id}/balance",
+        "/api/v1/points/balances",
     }
     schemes = schema["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
     member = schema["components"]["schemas"]["MemberOut"]["properties"]
     assert not {"id_number", "id_number_enc", "id_number_hash", "phone", "phone_enc"} & set(member)
-    for name in ("MemberCreateIn", "MemberUpdateIn", "OrganizationCreateIn", "OrganizationUpdateIn", "MoveIn"):
+    for name in (
+        "MemberCreateIn",
+        "MemberUpdateIn",
+        "OrganizationCreateIn",
+        "OrganizationUpdateIn",
+        "MoveIn",
+        "ClaimIn",
+        "RuleIn",
+        "RuleReviseIn",
+        "SchemeIn",
+    ):
         assert schema["components"]["schemas"][name]["additionalProperties"] is False
     assert schema["components"]["schemas"]["MoveIn"]["required"] == ["parent"]
 

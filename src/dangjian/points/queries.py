@@ -137,3 +137,82 @@ def member_points(member_ids, year: int) -> dict[int, Decimal]:
     return dict(
         PointBalance.objects.filter(member_id__in=list(member_ids), year=year).values_list("member_id", "total")
     )
+
+
+# --- Lists for the API and the Excel export ------------------------------------------------------------
+ENTRY_SORTS = {
+    "-occurred_on": ("-occurred_on", "-id"),
+    "occurred_on": ("occurred_on", "id"),
+    "-id": ("-id",),
+    "id": ("id",),
+}
+
+
+def entry_list(
+    visible,
+    *,
+    org=None,
+    member=None,
+    year: int | None = None,
+    status: str = "",
+    rule: str = "",
+    source: str = "",
+    sort: str = "-occurred_on",
+):
+    """Entries of an already scoped queryset, filtered: ``org`` and below, one member, a year, a status,
+    a rule code, a source; with the rule, member, organization and claim joined (one query per page)."""
+    qs = visible.select_related("member", "rule", "org", "claim")
+    if org is not None:
+        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    if member is not None:
+        qs = qs.filter(member=member)
+    if year:
+        qs = qs.filter(year=year)
+    if status:
+        qs = qs.filter(status=status)
+    if rule:
+        qs = qs.filter(rule__code=rule)
+    if source:
+        qs = qs.filter(source_type=source)
+    return qs.order_by(*ENTRY_SORTS.get(sort, ENTRY_SORTS["-occurred_on"]))
+
+
+def schemes_for(user, member=None) -> list:
+    """The schemes that concern ``user``: the default and the templates, the schemes of organizations
+    above their subtrees (those that apply there) and within them; for a member, those above their
+    organization. Two queries (the scopes are cached on the user)."""
+    from dangjian.core.roles import WRITE_ROLES
+    from dangjian.core.scoping import paths_for
+    from dangjian.points.models import PointScheme
+
+    paths = list(paths_for(user, WRITE_ROLES))
+    if member is not None:
+        paths.append(member.org_path)
+    return [
+        s
+        for s in PointScheme.objects.select_related("org").order_by("template", "org_path", "id")
+        if not s.org_path or any(p.startswith(s.org_path) or s.org_path.startswith(p) for p in paths)
+    ]
+
+
+# --- The seam to 一编三定 (members.queries.post_points) ----------------------------------------------------
+def member_points_for_post(member_id: int, post_id: int, start, end) -> Decimal | None:
+    """The approved points a member earned from ``start`` to ``end`` (inclusive) under the rules of the
+    category 岗位职责 (``Category.TASKS``, "Tasks and posts"): the points of their post's duties, an input
+    to the post's evaluation (定评). None when no such entry was approved in the period.
+
+    The ledger does not name the post: a member holds one post at a time, so the period the caller
+    asks for (the year of the assignment being evaluated) says which post the points were for. One query.
+    """
+    from django.db.models import Count, Sum
+
+    row = PointEntry.objects.filter(
+        member_id=member_id,
+        status=PointEntry.Status.APPROVED,
+        occurred_on__gte=start,
+        occurred_on__lte=end,
+        rule__category=Category.TASKS,
+    ).aggregate(total=Sum("points"), n=Count("id"))
+    if not row["n"]:
+        return None
+    return Decimal(row["total"]).quantize(Decimal("0.1"))
