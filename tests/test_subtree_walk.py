@@ -65,6 +65,8 @@ FILTER_PARAMS = {
     "api/v1/posts/catalogue": "org",
     "io/export/post_assignments/": "org",
     "io/export/group_memberships/": "org",
+    "io/export/point_rules/": "org",
+    "io/export/point_entries/": "org",
     "points/": "org",
     "points/balances/": "org",
     "points/distribution/": "org",

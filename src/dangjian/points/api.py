@@ -12,16 +12,18 @@ own balance and nobody else's.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
 
 from dangjian.core import tree
 from dangjian.core.api import (
     ApiDate,
+    ApiError,
     Id,
     InputSchema,
     PageParams,
@@ -56,6 +58,17 @@ StepCode = Literal["group_leader", "secretary", "township"]
 EntryStatus = Literal["proposed", "approved", "rejected", "reversed"]
 EntrySource = Literal["meeting", "base", "claim", "award"]
 Points = Annotated[float, Field(gt=0, le=99999, description="One decimal place at most.")]
+
+
+def _required(*names: str):
+    """The schema says these fields are required; the route checks them after finding its record."""
+
+    def extra(schema: dict) -> None:
+        schema["required"] = list(names)
+        for name in names:
+            schema["properties"][name].pop("default", None)
+
+    return extra
 
 
 # --- Schemas ---------------------------------------------------------------------------------------
@@ -113,11 +126,15 @@ class SchemeIn(InputSchema):
 
 
 class RuleIn(InputSchema):
-    code: RequiredText = Field(..., max_length=40, description="Letters, digits and hyphens; stable across versions.")
-    name: RequiredText = Field(..., max_length=100)
-    category: CategoryCode
-    direction: DirectionCode
-    points: Points
+    # Required fields are checked after the scheme (a scheme outside your subtree answers 404).
+    REQUIRED: ClassVar[tuple[str, ...]] = ("code", "name", "category", "direction", "points", "effective_from")
+    model_config = ConfigDict(json_schema_extra=_required(*REQUIRED))
+
+    code: RequiredText = Field(None, max_length=40, description="Letters, digits and hyphens; stable across versions.")
+    name: RequiredText = Field(None, max_length=100)
+    category: CategoryCode = None
+    direction: DirectionCode = None
+    points: Points = None
     allow_fraction: bool = False
     cap: Points | None = None
     cap_period: CapPeriodCode | None = None
@@ -125,11 +142,14 @@ class RuleIn(InputSchema):
     evidence_required: bool = False
     chain: list[StepCode] = Field([], max_length=3)
     note: Text = Field("", max_length=300)
-    effective_from: ApiDate
+    effective_from: ApiDate = None
 
 
 class RuleReviseIn(InputSchema):
     """Only the fields sent change; the new version starts on ``effective_from``."""
+
+    REQUIRED: ClassVar[tuple[str, ...]] = ("effective_from",)
+    model_config = ConfigDict(json_schema_extra=_required(*REQUIRED))
 
     name: RequiredText = Field(None, max_length=100)
     category: CategoryCode = None
@@ -142,11 +162,14 @@ class RuleReviseIn(InputSchema):
     evidence_required: bool = None
     chain: list[StepCode] = Field(None, max_length=3)
     note: Text = Field(None, max_length=300)
-    effective_from: ApiDate
+    effective_from: ApiDate = None
 
 
 class RuleEndIn(InputSchema):
-    on: ApiDate = Field(..., description="The last day the rule is in force.")
+    REQUIRED: ClassVar[tuple[str, ...]] = ("on",)
+    model_config = ConfigDict(json_schema_extra=_required(*REQUIRED))
+
+    on: ApiDate = Field(None, description="The last day the rule is in force.")
 
 
 class StepOut(Schema):
@@ -279,7 +302,10 @@ class ApproveIn(InputSchema):
 
 
 class RejectIn(InputSchema):
-    reason: RequiredText = Field(..., max_length=300)
+    REQUIRED: ClassVar[tuple[str, ...]] = ("reason",)
+    model_config = ConfigDict(json_schema_extra=_required(*REQUIRED))
+
+    reason: RequiredText = Field(None, max_length=300)
 
 
 class CategoryPoints(Schema):
@@ -373,6 +399,19 @@ def _editable_rule(user, pk: int) -> PointRule:
     if rule is None or not _can_edit(user, rule.scheme):
         raise Http404
     return rule
+
+
+def _body(payload):
+    """Check the required fields of a body after the record it is about, so that a record outside the
+    user's subtree answers 404 whatever the body says."""
+    missing = [n for n in type(payload).REQUIRED if getattr(payload, n) is None]
+    if missing:
+        raise ApiError(
+            422,
+            _("The submitted data is not valid."),
+            [{"field": n, "message": _("This field is required.")} for n in missing],
+        )
+    return payload
 
 
 def _scheme_out(user, scheme: PointScheme, rules: list[PointRule], today: dt.date) -> dict:
@@ -470,6 +509,7 @@ def rule_list(request, scheme: Id, current: bool = False):
 )
 def rule_create(request, id: PathId, payload: RuleIn):
     scheme = _editable_scheme(request.auth, id)
+    payload = _body(payload)
     rule = services.rule_create(
         actor=request.auth, scheme=scheme, data=_rule_data(payload), effective_from=payload.effective_from
     )
@@ -483,6 +523,7 @@ def rule_create(request, id: PathId, payload: RuleIn):
 )
 def rule_revise(request, id: PathId, payload: RuleReviseIn):
     rule = _editable_rule(request.auth, id)
+    payload = _body(payload)
     new = services.rule_revise(
         actor=request.auth, rule=rule, data=_rule_data(payload), effective_from=payload.effective_from
     )
@@ -496,6 +537,7 @@ def rule_revise(request, id: PathId, payload: RuleReviseIn):
 )
 def rule_end(request, id: PathId, payload: RuleEndIn):
     rule = _editable_rule(request.auth, id)
+    payload = _body(payload)
     return services.rule_end(actor=request.auth, rule=rule, on=payload.on)
 
 
@@ -584,6 +626,7 @@ def entry_approve(request, id: PathId, payload: Annotated[ApproveIn | None, Body
 )
 def entry_reject(request, id: PathId, payload: RejectIn):
     entry = _decidable(request.auth, id)
+    payload = _body(payload)
     services.entry_reject(actor=request.auth, entry=entry, reason=payload.reason)
     return PointEntry.objects.select_related("member", "rule", "org", "claim").get(pk=entry.pk)
 

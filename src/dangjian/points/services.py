@@ -1162,3 +1162,27 @@ def entry_reject(*, actor, entry: PointEntry, reason: str) -> PointEntry:
         changes={"step": [None, step], "status": [PointEntry.Status.PROPOSED, entry.status], "reason": [None, reason]},
     )
     return entry
+
+
+# --- For the ledger's Excel register (points/imports.py) ------------------------------------------------
+MANUAL = (PointEntry.Source.CLAIM, PointEntry.Source.AWARD)
+
+
+def validate_claim_fields(
+    actor,
+    member,
+    rule: PointRule,
+    occurred_on,
+    event: str,
+    points,
+    evidence: str,
+    book: RuleBook,
+    errors: dict,
+    *,
+    self_claim: bool,
+) -> Decimal | None:
+    """The checks :func:`claim_propose` makes, without writing: for an import's preview. Errors go
+    into ``errors`` keyed by field; returns the points the claim would ask for."""
+    return _validate_claim(
+        actor, member, rule, occurred_on, event, points, evidence, book, errors, self_claim=self_claim
+    )

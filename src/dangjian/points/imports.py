@@ -1,0 +1,626 @@
+"""The points registers' spreadsheets: the rules of a scheme, and the ledger.
+
+``point_rules`` — one row per rule (its latest version). A row finds its rule by the scheme
+(方案编号, or the scheme's name) and the rule's code. A new code is added with ``rule_create``; a
+changed row is a new version from its 生效日期 through ``rule_revise`` (the old version ends the day
+before, so no past entry is rewritten); an unchanged row does nothing, whatever its date.
+
+``point_entries`` — the ledger exported with the list's filters; imported rows are manual claims
+and awards, proposed through ``claim_propose`` (the same checks, caps, chain and audit as the form;
+the steps the importer holds are taken at once). A row with 条目编号 is an entry already recorded
+and is left as it is; a row without one is matched by member, rule code and date, so importing the
+same file again creates nothing. Automatic points (meeting attendance, base points) come from the
+records and cannot be imported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
+
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel.orgs import OrgLookup
+from dangjian.core.excel.pipeline import validation_errors
+from dangjian.core.roles import Role
+from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
+from dangjian.members.models import Member
+from dangjian.organizations.models import Organization
+from dangjian.points import queries, services
+from dangjian.points.models import CapPeriod, Category, Direction, PointEntry, PointRule, Step
+
+CATEGORIES = (
+    Choice(Category.BASE, "基础分"),
+    Choice(Category.STUDY, "政治学习", ("学习",)),
+    Choice(Category.ORGLIFE, "组织生活"),
+    Choice(Category.TASKS, "岗位职责和任务", ("岗位职责", "履职", "任务")),
+    Choice(Category.SERVICE, "志愿服务"),
+    Choice(Category.REWARDS, "表彰奖励", ("奖励",)),
+    Choice(Category.DISCIPLINE, "纪律", ("扣分",)),
+)
+DIRECTIONS = (
+    Choice(Direction.AWARD, "加分", ("奖励分",)),
+    Choice(Direction.DEDUCTION, "扣分", ("减分",)),
+    Choice(Direction.BASE, "基础分"),
+)
+PERIODS = (
+    Choice(CapPeriod.MONTH, "每月", ("月",)),
+    Choice(CapPeriod.QUARTER, "每季度", ("季度", "季")),
+    Choice(CapPeriod.YEAR, "每年", ("年", "年度")),
+)
+STEP_NAMES = {
+    Step.GROUP_LEADER: ("党小组长", "党小组"),
+    Step.SECRETARY: ("支部书记", "党支部", "支部"),
+    Step.TOWNSHIP: ("乡镇党委", "乡镇（街道）党委", "乡镇", "街道党工委"),
+}
+SOURCES = (
+    Choice(PointEntry.Source.MEETING, "会议出勤"),
+    Choice(PointEntry.Source.BASE, "基础分"),
+    Choice(PointEntry.Source.CLAIM, "申报"),
+    Choice(PointEntry.Source.AWARD, "支部奖扣"),
+)
+STATUSES = (
+    Choice(PointEntry.Status.PROPOSED, "待审批"),
+    Choice(PointEntry.Status.APPROVED, "已通过"),
+    Choice(PointEntry.Status.REJECTED, "已驳回"),
+    Choice(PointEntry.Status.REVERSED, "已冲销"),
+)
+SEPARATORS = ("、", ",", "，", ";", "；", "→", ">", "/", " ")
+AUTOMATIC_REFUSED = "“{code}”是自动积分（会议出勤、基础分），由系统根据会议记录计算，不能导入"
+
+
+def _split(text: str) -> list[str]:
+    for sep in SEPARATORS[1:]:
+        text = text.replace(sep, SEPARATORS[0])
+    return [part.strip() for part in text.split(SEPARATORS[0]) if part.strip()]
+
+
+def chain_of(text: str | None) -> list[str] | None:
+    """``党小组长、支部书记`` → ``["group_leader", "secretary"]``; None when a step is unknown."""
+    steps = []
+    for part in _split(text or ""):
+        code = next((c for c, names in STEP_NAMES.items() if part in names or part == c), None)
+        if code is None:
+            return None
+        steps.append(str(code))
+    return steps
+
+
+def chain_text(chain: list[str]) -> str:
+    return "、".join(STEP_NAMES[s][0] for s in chain if s in STEP_NAMES)
+
+
+def _number(value: Decimal | None) -> str | None:
+    """A points value as the spreadsheet shows it: ``2``, ``0.5``."""
+    if value is None:
+        return None
+    return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+
+
+def _can_edit(user, scheme) -> bool:
+    from dangjian.core import tree
+
+    paths = paths_for(user, {Role.ORGANIZER})
+    if scheme.org_id is None:
+        return any(tree.depth(p) == 1 for p in paths)
+    return any(scheme.org_path.startswith(p) for p in paths)
+
+
+# --- Rules ----------------------------------------------------------------------------------------------
+@dataclass
+class _RuleState:
+    user: Any
+    commit: bool
+    schemes: dict[int, Any]
+    by_name: dict[str, list]
+    latest: dict[tuple[int, str], PointRule]
+    seen: dict[tuple, int] = field(default_factory=dict)
+
+
+RULE_COLUMNS = ("name", "category", "direction", "points", "allow_fraction", "cap", "cap_period", "source_kind")
+
+
+@register
+class RuleTemplate(Template):
+    name = "point_rules"
+    title = "积分规则"
+    object_type = "points.pointrule"
+    field_columns = {"scheme": "scheme_id", "effective_to": "effective_from", "replaces": "effective_from"}
+    key_help = (
+        "每行一条规则（其最新版本），按〈方案编号〉（或〈积分方案〉名称）和〈规则编码〉识别。新的编码新增规则；"
+        "内容有改动的行自〈生效日期〉起生效，原规则在前一天截止，已记的积分仍按原规则，不会被改写；"
+        "没有改动的行不作处理，重复导入同一文件不会产生变化。〈自动来源〉填代码：留空为申报和奖扣；"
+        "meeting:会议类型 为参加会议（如 meeting:theme_day），meeting_absent:any 为无故缺席，base 为年度基础分。"
+        "〈审批流程〉写党小组长、支部书记、乡镇党委，用顿号分隔，自动积分不填。"
+    )
+    columns = (
+        Column("seq", "序号", kind="seq", width=6),
+        Column("scheme_id", "方案编号", kind="int", blank=KEEP, help="导出时由系统填写", example=1, width=10),
+        Column(
+            "scheme",
+            "积分方案",
+            aliases=("方案", "方案名称"),
+            max_length=100,
+            blank=KEEP,
+            help="填写了方案编号时以编号为准",
+            example="党员积分百分制",
+            width=24,
+        ),
+        Column("code", "规则编码", aliases=("编码",), required=True, max_length=40, example="volunteer", width=14),
+        Column("name", "规则名称", aliases=("名称", "积分项目"), max_length=100, example="参加志愿服务", width=22),
+        Column("category", "类别", kind="choice", choices=CATEGORIES, example="service", width=12),
+        Column("direction", "加扣分", aliases=("方向",), kind="choice", choices=DIRECTIONS, example="award", width=8),
+        Column("points", "分值", aliases=("每次分值",), max_length=12, help="每次的分值；扣分也填正数", example="1"),
+        Column("allow_fraction", "可计小数", kind="bool", example=False, width=8),
+        Column("cap", "封顶分值", aliases=("封顶",), max_length=12, help="留空为不封顶", example="5", width=10),
+        Column("cap_period", "封顶周期", kind="choice", choices=PERIODS, example="month", width=10),
+        Column("source_kind", "自动来源", max_length=48, help="代码，留空为申报和奖扣；见说明", width=20),
+        Column("evidence_required", "需要证明", kind="bool", example=True, width=8),
+        Column("chain", "审批流程", max_length=40, help="如 党小组长、支部书记", example="支部书记", width=18),
+        Column(
+            "effective_from",
+            "生效日期",
+            kind="date",
+            aliases=("起始日期",),
+            help="新增规则留空为今天；修改的规则须晚于原版本的生效日期",
+            example=dt.date(2026, 7, 1),
+        ),
+        Column("effective_to", "截止日期", kind="date", export_only=True),
+        Column("note", "备注", max_length=300, width=20),
+    )
+
+    def can_import(self, user) -> bool:
+        return bool(paths_for(user, {Role.ORGANIZER}))
+
+    def can_export(self, user) -> bool:
+        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
+
+    def check_headers(self, present) -> list[str]:
+        if "scheme_id" not in present and "scheme" not in present:
+            return ["缺少〈方案编号〉或〈积分方案〉列"]
+        return []
+
+    # --- Export --------------------------------------------------------------------------------------
+    def export_queryset(self, user, params):
+        """The latest version of every rule of the schemes that concern the user; ``?org=`` the schemes
+        that apply in that organization, ``?scheme=`` one scheme."""
+        schemes = queries.schemes_for(user)
+        described: dict[str, Any] = {}
+        org = None
+        if params.get("org"):
+            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+            schemes = [s for s in schemes if org.path.startswith(s.org_path) and not s.template]
+            described["org"] = org.pk
+        if params.get("scheme"):
+            schemes = [s for s in schemes if str(s.pk) == str(params["scheme"])]
+            if not schemes:
+                raise Http404
+            described["scheme"] = schemes[0].pk
+        rules = PointRule.objects.filter(scheme__in=[s.pk for s in schemes]).select_related("scheme")
+        return rules.order_by("scheme_id", "category", "code", "-effective_from", "-id"), described, org
+
+    def export_records(self, queryset, user):
+        seen: set[tuple[int, str]] = set()
+        i = 0
+        for rule in queryset:
+            if (rule.scheme_id, rule.code) in seen:
+                continue
+            seen.add((rule.scheme_id, rule.code))
+            i += 1
+            yield {
+                "seq": i,
+                "scheme_id": rule.scheme_id,
+                "scheme": rule.scheme.name,
+                "code": rule.code,
+                "name": rule.name,
+                "category": rule.category,
+                "direction": rule.direction,
+                "points": _number(rule.points),
+                "allow_fraction": rule.allow_fraction,
+                "cap": _number(rule.cap),
+                "cap_period": rule.cap_period,
+                "source_kind": rule.source_kind,
+                "evidence_required": rule.evidence_required,
+                "chain": chain_text(rule.chain),
+                "effective_from": rule.effective_from,
+                "effective_to": rule.effective_to,
+                "note": rule.note,
+            }
+
+    # --- Import --------------------------------------------------------------------------------------
+    def begin(self, user, *, commit: bool) -> _RuleState:
+        schemes = {s.pk: s for s in queries.schemes_for(user) if _can_edit(user, s)}
+        by_name: dict[str, list] = {}
+        for scheme in schemes.values():
+            by_name.setdefault(scheme.name, []).append(scheme)
+        latest: dict[tuple[int, str], PointRule] = {}
+        for rule in PointRule.objects.filter(scheme__in=list(schemes)).order_by("effective_from", "id"):
+            latest[(rule.scheme_id, rule.code)] = rule
+        return _RuleState(user=user, commit=commit, schemes=schemes, by_name=by_name, latest=latest)
+
+    def _scheme(self, row: Row, state: _RuleState):
+        if row.values.get("scheme_id"):
+            scheme = state.schemes.get(row.values["scheme_id"])
+            if scheme is None:
+                row.errors.append((self.header_of("scheme_id"), "积分方案不存在或无权修改"))
+            return scheme
+        if row.values.get("scheme"):
+            found = state.by_name.get(row.values["scheme"], [])
+            if len(found) == 1:
+                return found[0]
+            reason = "积分方案不存在或无权修改" if not found else "有多个同名方案，请填写〈方案编号〉"
+            row.errors.append((self.header_of("scheme"), reason))
+            return None
+        row.errors.append((self.header_of("scheme_id"), "须填写方案编号或积分方案"))
+        return None
+
+    def _values(self, row: Row, existing: PointRule | None) -> dict[str, Any]:
+        values = {n: getattr(existing, n) for n in services.RULE_FIELDS} if existing else {"code": row.get("code")}
+        for key in (*RULE_COLUMNS, "evidence_required", "note"):
+            if row.has(key):
+                value = row.values.get(key)
+                values[key] = value if value is not None else ("" if key not in ("allow_fraction",) else False)
+        if row.has("evidence_required"):
+            values["evidence_required"] = bool(row.values.get("evidence_required"))
+        if row.has("cap") and row.values.get("cap") is None:
+            values["cap"] = None
+        if row.has("chain"):
+            chain = chain_of(row.values.get("chain"))
+            if chain is None:
+                row.errors.append((self.header_of("chain"), "审批环节只能是党小组长、支部书记、乡镇党委"))
+            values["chain"] = chain or []
+        return values
+
+    def plan(self, rows: list[Row], state: _RuleState) -> None:
+        today = timezone.localdate()
+        for row in rows:
+            if row.errors:
+                continue
+            scheme = self._scheme(row, state)
+            if scheme is None:
+                continue
+            code = row.get("code", "")
+            key = (scheme.pk, code)
+            if key in state.seen:
+                row.errors.append((self.header_of("code"), f"与第 {state.seen[key]} 行是同一条规则"))
+                continue
+            state.seen[key] = row.number
+            existing = state.latest.get(key)
+            values = self._values(row, existing)
+            if row.errors:
+                continue
+            try:
+                cleaned = services.validate_rule(values)
+            except ValidationError as exc:
+                row.errors.extend(validation_errors(self, exc))
+                continue
+            row.label = f"{scheme.name} {code} {cleaned['name']}"
+            row.extra["scheme"] = scheme
+            effective_from = row.values.get("effective_from")
+            if existing is None:
+                row.action = "create"
+                row.data = cleaned
+                row.extra["effective_from"] = effective_from or today
+                continue
+            changed = {n: v for n, v in cleaned.items() if n != "code" and getattr(existing, n) != v}
+            if not changed:
+                row.action = "unchanged"
+                continue
+            if effective_from is None or effective_from <= existing.effective_from:
+                row.errors.append(
+                    (
+                        self.header_of("effective_from"),
+                        f"规则有改动，须填写晚于 {existing.effective_from.isoformat()} 的生效日期"
+                        "（自该日起按新规则计分，此前的积分不变）",
+                    )
+                )
+                continue
+            if existing.effective_to is not None and existing.effective_to < effective_from:
+                row.errors.append((self.header_of("effective_from"), "该规则已经截止，不能再修改"))
+                continue
+            row.action, row.instance, row.data = "update", existing, changed
+            row.extra["effective_from"] = effective_from
+
+    def apply(self, row: Row, state: _RuleState) -> None:
+        if row.action == "create":
+            row.instance = services.rule_create(
+                actor=state.user,
+                scheme=row.extra["scheme"],
+                data=dict(row.data),
+                effective_from=row.extra["effective_from"],
+            )
+        else:
+            row.instance = services.rule_revise(
+                actor=state.user, rule=row.instance, data=dict(row.data), effective_from=row.extra["effective_from"]
+            )
+
+    def org_of(self, row: Row):
+        scheme = row.extra.get("scheme")
+        return scheme.org if scheme is not None else None
+
+
+# --- The ledger -----------------------------------------------------------------------------------------
+@dataclass
+class _EntryState:
+    user: Any
+    commit: bool
+    orgs: OrgLookup
+    book: services.RuleBook
+    seen: dict[tuple, int] = field(default_factory=dict)
+
+
+def entry_filters(user, params) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """The ledger's filters from GET parameters (as the API's): ``org``, ``member``, ``year``,
+    ``status``, ``rule``, ``source``. An organization or member outside the subtree is a 404."""
+    filters: dict[str, Any] = {}
+    described: dict[str, Any] = {}
+    org = None
+    if params.get("org"):
+        org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        filters["org"], described["org"] = org, org.pk
+    if params.get("member"):
+        member = get_visible_or_404(Member.objects.visible_to(user), pk=params["member"])
+        filters["member"], described["member"] = member, member.pk
+    year = str(params.get("year") or "")
+    if year.isdigit() and 2000 <= int(year) <= 2100:
+        filters["year"] = described["year"] = int(year)
+    for name, allowed in (("status", PointEntry.Status.values), ("source", PointEntry.Source.values)):
+        if params.get(name) in allowed:
+            filters[name] = described[name] = params[name]
+    if params.get("rule"):
+        filters["rule"] = described["rule"] = str(params["rule"])[:40]
+    return filters, described, org
+
+
+@register
+class EntryTemplate(Template):
+    name = "point_entries"
+    title = "积分台账"
+    object_type = "points.pointentry"
+    field_columns = {
+        "member": "member_name",
+        "members": "member_name",
+        "rule": "rule_code",
+        "occurred_on": "occurred_on",
+        "chain": "rule_code",
+        "status": "record_id",
+    }
+    key_help = (
+        "每行一条积分记录。导入的行作为党员申报或支部奖扣提交，按规则的审批流程审批（导入人本身承担的环节直接通过），"
+        "与在系统中填写相同。带〈条目编号〉的行是已有记录，不会被修改；没有条目编号的行按党员、规则编码和日期识别，"
+        "已有相同记录的不再新增，重复导入同一文件不会产生重复记录。参加会议、无故缺席和年度基础分等自动积分由系统根据"
+        "会议记录计算，不能导入。党员按〈党员编号〉识别，没有编号时按组织和姓名识别。"
+    )
+    columns = (
+        Column("seq", "序号", kind="seq", width=6),
+        Column("record_id", "条目编号", kind="int", blank=KEEP, help="导出时由系统填写；新增留空", width=10),
+        Column("member_id", "党员编号", kind="int", blank=KEEP, help="党员的系统编号；可留空", width=10),
+        Column("member_name", "姓名", aliases=("党员姓名",), required=True, max_length=64, example="刘建国", width=10),
+        Column("org_code", "组织编码", aliases=("党组织编码",), max_length=32, blank=KEEP, example="C-001", width=12),
+        Column(
+            "org_name",
+            "党组织名称",
+            aliases=("所属党组织", "党支部"),
+            max_length=100,
+            blank=KEEP,
+            example="示例村党支部",
+            width=20,
+        ),
+        Column("rule_code", "规则编码", aliases=("编码",), required=True, max_length=40, example="good-deed", width=14),
+        Column("rule_name", "规则名称", export_only=True, width=20),
+        Column("category", "类别", kind="choice", choices=CATEGORIES, export_only=True, width=12),
+        Column("occurred_on", "日期", kind="date", aliases=("发生日期",), required=True, example=dt.date(2026, 5, 1)),
+        Column("points", "分值", max_length=12, blank=KEEP, help="留空为规则的分值；扣分也填正数", example="2"),
+        Column(
+            "event",
+            "事由",
+            aliases=("具体事项",),
+            max_length=200,
+            help="新增必填",
+            example="帮助邻居抢收小麦",
+            width=24,
+        ),
+        Column(
+            "evidence",
+            "证明人或依据",
+            aliases=("证明",),
+            max_length=500,
+            help="谁能证明，无需截图",
+            example="村民李大爷",
+            width=18,
+        ),
+        Column("source", "来源", kind="choice", choices=SOURCES, export_only=True, width=10),
+        Column("status", "状态", kind="choice", choices=STATUSES, export_only=True, width=10),
+        Column("counted", "计入分值", export_only=True, width=10),
+    )
+
+    def can_import(self, user) -> bool:
+        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
+
+    def can_export(self, user) -> bool:
+        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
+
+    # --- Export --------------------------------------------------------------------------------------
+    def export_queryset(self, user, params):
+        filters, described, org = entry_filters(user, params)
+        return queries.entry_list(PointEntry.objects.visible_to(user), **filters), described, org
+
+    def export_records(self, queryset, user):
+        for i, e in enumerate(queryset.iterator(chunk_size=2000), start=1):
+            try:
+                claim = e.claim
+            except PointEntry.claim.RelatedObjectDoesNotExist:
+                claim = None
+            yield {
+                "seq": i,
+                "record_id": e.pk,
+                "member_id": e.member_id,
+                "member_name": e.member.name,
+                "org_code": e.org.code,
+                "org_name": e.org.name,
+                "rule_code": e.rule.code,
+                "rule_name": e.rule.name,
+                "category": e.rule.category,
+                "occurred_on": e.occurred_on,
+                "points": _number(abs(e.requested)),
+                "event": claim.event if claim else "",
+                "evidence": claim.evidence if claim else "",
+                "source": e.source_type,
+                "status": e.status,
+                "counted": _number(e.points),
+            }
+
+    # --- Import --------------------------------------------------------------------------------------
+    def begin(self, user, *, commit: bool) -> _EntryState:
+        return _EntryState(
+            user=user,
+            commit=commit,
+            orgs=OrgLookup(Organization.objects.accepting_members_from(user)),
+            book=services.RuleBook(),
+        )
+
+    def _members(self, rows: list[Row], state: _EntryState) -> tuple[dict, dict]:
+        """The members the chunk names, by id and by (organization, name): two queries."""
+        writable = Member.objects.writable_by(state.user).current().select_related("org")
+        ids = {r.values["member_id"] for r in rows if r.values.get("member_id")}
+        by_id = {m.pk: m for m in writable.filter(pk__in=ids)} if ids else {}
+        named = {(r.values.get("member_name") or "") for r in rows if not r.values.get("member_id")}
+        by_name: dict[tuple[int, str], list] = {}
+        if named - {""}:
+            for m in writable.filter(name__in=named - {""}):
+                by_name.setdefault((m.org_id, m.name), []).append(m)
+        return by_id, by_name
+
+    def _member(self, row: Row, state: _EntryState, by_id: dict, by_name: dict):
+        name = row.get("member_name", "")
+        if row.values.get("member_id"):
+            member = by_id.get(row.values["member_id"])
+            if member is None:
+                row.errors.append((self.header_of("member_id"), "党员不存在或无权限"))
+            elif member.name != name:
+                row.errors.append((self.header_of("member_name"), f"与党员编号不符（该编号是“{member.name}”）"))
+                return None
+            return member
+        org = state.orgs.resolve(self, row, missing="须填写党员编号，或组织编码（党组织名称）和姓名")
+        if org is None:
+            return None
+        found = by_name.get((org.pk, name), [])
+        if len(found) != 1:
+            reason = f"{org.name}没有名为“{name}”的党员" if not found else "有同名党员，请填写〈党员编号〉"
+            row.errors.append((self.header_of("member_name"), reason))
+            return None
+        return found[0]
+
+    def _rule(self, row: Row, state: _EntryState, member, day: dt.date) -> PointRule | None:
+        code = row.get("rule_code", "")
+        scheme = state.book.scheme_for(member.org_path, day)
+        found = [
+            r
+            for r in state.book.rules.values()
+            if scheme is not None and r.scheme_id == scheme.pk and r.code == code and r.in_force(day)
+        ]
+        if not found:
+            row.errors.append(
+                (self.header_of("rule_code"), f"{member.name}适用的积分方案中没有 {day.isoformat()} 有效的规则“{code}”")
+            )
+            return None
+        rule = found[0]
+        if rule.source_kind:
+            row.errors.append((self.header_of("rule_code"), AUTOMATIC_REFUSED.format(code=code)))
+            return None
+        return rule
+
+    def plan(self, rows: list[Row], state: _EntryState) -> None:
+        state.orgs.load(rows)
+        by_id, by_name = self._members(rows, state)
+        record_ids = {r.values["record_id"] for r in rows if r.values.get("record_id")}
+        recorded = (
+            {
+                e.pk: e
+                for e in PointEntry.objects.visible_to(state.user).select_related("rule").filter(pk__in=record_ids)
+            }
+            if record_ids
+            else {}
+        )
+        for row in rows:
+            if row.errors:
+                continue
+            member = self._member(row, state, by_id, by_name)
+            day = row.values.get("occurred_on")
+            if member is None or row.errors:
+                continue
+            code = row.get("rule_code", "")
+            row.label = f"{member.name} {code} {day.isoformat()}"
+            if row.values.get("record_id"):
+                entry = recorded.get(row.values["record_id"])
+                if entry is None:
+                    row.errors.append((self.header_of("record_id"), "记录不存在或无权限"))
+                elif (entry.member_id, entry.rule.code, entry.occurred_on) != (member.pk, code, day):
+                    row.errors.append(
+                        (self.header_of("record_id"), "与该条目的党员、规则或日期不符；已有条目不能通过导入修改")
+                    )
+                else:
+                    row.action, row.instance = "unchanged", entry
+                continue
+            key = (member.pk, code, day)
+            if key in state.seen:
+                row.errors.append(("", f"与第 {state.seen[key]} 行是同一条记录"))
+                continue
+            state.seen[key] = row.number
+            rule = self._rule(row, state, member, day)
+            if rule is None:
+                continue
+            codes = [r.pk for r in state.book.rules.values() if r.scheme_id == rule.scheme_id and r.code == code]
+            if PointEntry.objects.filter(
+                member=member, rule_id__in=codes, occurred_on=day, source_type__in=services.MANUAL
+            ).exists():
+                row.action = "unchanged"
+                continue
+            errors: dict[str, str] = {}
+            if not services.can_propose_for(state.user, member):
+                errors["member"] = f"无权为{member.name}申报积分"
+            self_claim = member.user_id is not None and member.user_id == getattr(state.user, "pk", None)
+            points = row.values.get("points")
+            services.validate_claim_fields(
+                state.user,
+                member,
+                rule,
+                day,
+                row.get("event", ""),
+                points,
+                row.get("evidence", ""),
+                state.book,
+                errors,
+                self_claim=self_claim,
+            )
+            if errors:
+                row.errors.extend(validation_errors(self, ValidationError(errors)))
+                continue
+            row.action = "create"
+            row.data = {
+                "rule": rule,
+                "event": row.get("event", ""),
+                "points": points,
+                "evidence": row.get("evidence", ""),
+            }
+            row.extra["member"] = member
+
+    def apply(self, row: Row, state: _EntryState) -> None:
+        row.instance = services.claim_propose(
+            actor=state.user,
+            member=row.extra["member"],
+            rule=row.data["rule"],
+            occurred_on=row.values["occurred_on"],
+            event=row.data["event"],
+            points=row.data["points"],
+            evidence=row.data["evidence"],
+        )
+
+    def org_of(self, row: Row):
+        member = row.extra.get("member")
+        return member.org if member is not None else None
