@@ -91,10 +91,21 @@ def me(request):
     if member is None:
         raise Http404
     year = _year(request)
+    from dangjian.members.queries import current_assignment, group_leader_of, group_of
+
     return render(
         request,
         "points/me.html",
-        {"member": member, "data": queries.member_year(member, year), "year": year, "years": _years()},
+        {
+            "member": member,
+            "data": queries.member_year(member, year),
+            "year": year,
+            "years": _years(),
+            # 一编三定, through the members module's functions: the group, its leader, the post and duties.
+            "group": group_of(member),
+            "leader": group_leader_of(member),
+            "assignment": current_assignment(member),
+        },
     )
 
 
