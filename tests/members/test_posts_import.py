@@ -510,3 +510,22 @@ def test_the_blank_template_has_drop_downs(name):
     assert sheet.data_validations.dataValidation
     headers = [c.value for c in sheet[1]]
     assert ("是否组长" if name == "group_memberships" else "产生方式") in headers
+
+
+def test_an_assignment_moves_to_another_group_of_the_branch_by_name(world, tmp_path, assignments):
+    posts.group_member_assign(actor=None, member=world.zhang, group=world.group_a, on=DAY)
+    a = assignment_in(world, "on_duty")
+    assert a.group_id == world.group_a.pk
+    path = make_xlsx(
+        tmp_path / "in.xlsx",
+        [
+            ["系统编号", "姓名", "身份证号", "岗位名称", "产生方式", "小组"],
+            [a.pk, "张强", world.zhang.id_number, "政策宣传岗", "个人申报", "东街第二党小组"],
+        ],
+    )
+    since = _last_event()
+    outcome = pipeline.commit(assignments, path, user=world.secretary)
+    assert outcome.ok and outcome.changes[0].columns == ("党小组",), _messages(outcome)
+    assert _events(since) == [("update", "members.postassignment", ("group",))]
+    a.refresh_from_db()
+    assert a.group_id == world.group_b.pk

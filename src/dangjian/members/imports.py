@@ -618,7 +618,7 @@ class GroupMembershipTemplate(_MemberRows, Template):
             if not candidates:
                 row.errors.append((self.header_of("group_name"), f"不是党员所在党支部（{member.org.name}）的党小组"))
                 return None
-            group = candidates[0]
+            group = min(candidates, key=lambda g: not g.is_active)  # a dissolved namesake only if no other
         else:
             row.errors.append((self.header_of("group_code"), "须填写党小组编码或党小组名称"))
             return None
@@ -1129,9 +1129,11 @@ class PostAssignmentTemplate(_MemberRows, Template):
                 (self.header_of("declared_on"), f"与系统中的申报日期（{assignment.declared_on.isoformat()}）不一致")
             )
         edit: dict[str, Any] = {}
-        present, group = self._group(row, member, state)
-        if present and group is not None and group.pk != assignment.group_id:
-            edit["group"] = group
+        named = row.values.get("group")
+        if named is not None and not (assignment.group_id and named in (assignment.group.code, assignment.group.name)):
+            _present, group = self._group(row, member, state)
+            if group is not None:
+                edit["group"] = group
         for key in ("duties", "recommended_by", "note"):
             value = row.values.get(key)
             if value is not None and value != getattr(assignment, key):
