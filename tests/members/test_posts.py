@@ -286,18 +286,16 @@ def test_a_year_without_duty_cannot_be_evaluated(world):
     assert not PostEvaluation.objects.exists()
 
 
-def test_the_points_seam_asks_the_points_app_when_it_answers(world, monkeypatch):
-    import sys
-    import types
+def test_the_evaluation_keeps_the_points_the_ledger_gives_with_their_fraction(world, monkeypatch):
+    from decimal import Decimal
 
-    fake = types.ModuleType("dangjian.points.queries")
-    fake.member_points_for_post = lambda member_id, post_id, start, end: 42
-    package = types.ModuleType("dangjian.points")
-    package.queries = fake
-    monkeypatch.setitem(sys.modules, "dangjian.points", package)
-    monkeypatch.setitem(sys.modules, "dangjian.points.queries", fake)
+    from dangjian.points import queries as points_queries
+
+    monkeypatch.setattr(points_queries, "member_points_for_post", lambda member_id, post_id, start, end: Decimal("2.5"))
     a = assignment_in(world, "on_duty")
-    assert queries.post_points(a, 2025) == 42
+    assert queries.post_points(a, 2026) == Decimal("2.5")
+    evaluation = posts.post_evaluation_record(actor=None, assignment=a, year=2026, rating="competent")
+    assert PostEvaluation.objects.get(pk=evaluation.pk).points == Decimal("2.5")
 
 
 def test_member_of_another_branch_is_refused_as_group_member(world):

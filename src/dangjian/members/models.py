@@ -500,8 +500,10 @@ class PostEvaluation(TimeStamped):
     year = models.PositiveSmallIntegerField(_("year"))
     rating = models.CharField(_("rating"), max_length=24, choices=EvaluationRating.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
-    points = models.IntegerField(
+    points = models.DecimalField(  # points may be fractional (half points for study in some schemes)
         _("points of the post's duties"),
+        max_digits=7,
+        decimal_places=1,
         null=True,
         blank=True,
         help_text=_("As shown when the rating was decided; empty when the points ledger gave none."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
@@ -327,19 +328,11 @@ def current_assignment(member: Member):
     )
 
 
-def post_points(assignment, year: int) -> int | None:
+def post_points(assignment, year: int) -> Decimal | None:
     """The points ``assignment``'s member earned under the duties of its post in ``year``: an input to
-    the evaluation (定评), shown beside it, never deciding it.
-
-    The seam to the points app: it answers through ``points.queries.member_points_for_post(member_id,
-    post_id, start, end) -> int | None``. Until that function exists this returns None ("no points
-    recorded"), and the evaluation page says so.
+    the evaluation (定评), shown beside it, never deciding it. Asked of the points app through its
+    query function ``member_points_for_post``; None when the ledger holds none.
     """
-    try:
-        from dangjian.points import queries as points_queries  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    answer = getattr(points_queries, "member_points_for_post", None)
-    if answer is None:
-        return None
+    from dangjian.points.queries import member_points_for_post as answer
+
     return answer(assignment.member_id, assignment.post_id, dt.date(year, 1, 1), dt.date(year, 12, 31))
