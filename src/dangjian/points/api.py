@@ -45,7 +45,6 @@ from dangjian.points.models import (
     PointEntry,
     PointRule,
     PointScheme,
-    Step,
 )
 
 router = Router(tags=["points"])
@@ -596,13 +595,9 @@ def claim_propose(request, payload: ClaimIn):
 
 
 def _decidable(user, pk: int) -> PointEntry:
-    """An entry of the subtree, or one a party group leader may decide: anything else is a 404."""
-    entry = PointEntry.objects.filter(pk=pk).first()
+    """An entry of the subtree, or of a member of a party group the user leads: anything else is a 404."""
+    entry = queries.decidable_entries(user).filter(pk=pk).first()
     if entry is None:
-        raise Http404
-    if not PointEntry.objects.visible_to(user).filter(pk=pk).exists() and not services.holds_step(
-        user, Step.GROUP_LEADER, entry.org_path
-    ):
         raise Http404
     return entry
 

@@ -30,7 +30,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit, parameters, tree
+from dangjian.core import audit, parameters
 from dangjian.core.roles import Role
 from dangjian.core.scoping import scopes
 from dangjian.points import bulk
@@ -131,20 +131,34 @@ def _grants(actor) -> list[tuple[str, str, str]]:
     return cached
 
 
-def holds_step(actor, step: str, org_path: str) -> bool:
-    """Whether ``actor`` may take ``step`` for an entry of the organization at ``org_path``.
+def _led(actor) -> set[int]:
+    """Ids of the members of the party groups the actor leads today (cached on the user, like the grants)."""
+    cached = getattr(actor, "_points_led", None)
+    if cached is None:
+        from dangjian.members.queries import members_led_by
 
-    - group leader: a grant over a party group inside that organization;
+        cached = actor._points_led = set(members_led_by(actor).values_list("pk", flat=True))
+    return cached
+
+
+def is_group_leader(actor) -> bool:
+    """Whether the actor leads a party group today (and so may take the group leader's step)."""
+    return getattr(actor, "is_authenticated", False) and bool(_led(actor))
+
+
+def holds_step(actor, step: str, org_path: str, member_id: int) -> bool:
+    """Whether ``actor`` may take ``step`` for an entry of member ``member_id`` in the organization at ``org_path``.
+
+    - group leader: the actor leads the party group the member is in (一编三定's group memberships);
     - secretary: a grant over the organization itself, or over the branch or general branch it sits in;
     - township: a grant over a party committee (or working committee) above it.
     """
     if not getattr(actor, "is_authenticated", False):
         return False
+    if step == Step.GROUP_LEADER:
+        return member_id in _led(actor)
     for _role, path, level in _grants(actor):
-        if step == Step.GROUP_LEADER:
-            if level == "party_group" and path[: -tree.STEP] == org_path:
-                return True
-        elif step == Step.SECRETARY:
+        if step == Step.SECRETARY:
             if path == org_path or (org_path.startswith(path) and level in ("branch", "general_branch")):
                 return True
         elif step == Step.TOWNSHIP:
@@ -159,7 +173,7 @@ def can_propose_for(actor, member) -> bool:
         return True
     if any(member.org_path.startswith(path) for _role, path, _level in _grants(actor)):
         return True
-    return holds_step(actor, Step.GROUP_LEADER, member.org_path)
+    return holds_step(actor, Step.GROUP_LEADER, member.org_path, member.pk)
 
 
 # --- Balances -----------------------------------------------------------------------------------------
@@ -891,7 +905,7 @@ def _finish(entry: PointEntry, claim: PointClaim, actor, book: RuleBook, steps: 
     while (
         claim.steps_done < len(claim.chain)
         and not is_member
-        and holds_step(actor, claim.chain[claim.steps_done], entry.org_path)
+        and holds_step(actor, claim.chain[claim.steps_done], entry.org_path, entry.member_id)
     ):
         steps.append(_step_record(claim, PointStep.Action.APPROVE, claim.chain[claim.steps_done], actor))
         claim.steps_done += 1
@@ -1095,7 +1109,7 @@ def _check_decider(actor, entry: PointEntry, claim: PointClaim) -> str:
         raise ValidationError({"chain": _("Nobody approves an entry of their own.")})
     if claim.proposed_by_id is not None and claim.proposed_by_id == getattr(actor, "pk", None):
         raise ValidationError({"chain": _("The person who proposed an entry does not also approve it.")})
-    if step is None or not holds_step(actor, step, entry.org_path):
+    if step is None or not holds_step(actor, step, entry.org_path, entry.member_id):
         raise ValidationError(
             {
                 "chain": _("This entry now needs the %(step)s; you are not at that step of its chain.")

@@ -42,6 +42,12 @@ def _require_business(request) -> None:
         raise Http404
 
 
+def _require_decider(request) -> None:
+    """The approval pages: a secretary or organizer, or a party group leader (the first step of many chains)."""
+    if not (_business(request) or services.is_group_leader(request.user)):
+        raise Http404
+
+
 def _year(request) -> int:
     today = timezone.localdate()
     try:
@@ -104,6 +110,7 @@ def me(request):
             # 一编三定, through the members module's functions: the group, its leader, the post and duties.
             "group": group_of(member),
             "leader": group_leader_of(member),
+            "leads_group": services.is_group_leader(request.user),
             "assignment": current_assignment(member),
         },
     )
@@ -161,12 +168,15 @@ def _visible_entries(request):
 
 @login_required
 def entry_detail(request, pk: int):
-    entry = get_visible_or_404(_visible_entries(request).select_related("member", "rule", "org"), pk=pk)
+    entry = get_visible_or_404(
+        (_visible_entries(request) | queries.decidable_entries(request.user)).select_related("member", "rule", "org"),
+        pk=pk,
+    )
     claim = PointClaim.objects.filter(entry=entry).first()
     can_decide = False
     if claim is not None and entry.status == PointEntry.Status.PROPOSED and claim.next_step:
         claim.entry = entry
-        can_decide = services.holds_step(request.user, claim.next_step, entry.org_path)
+        can_decide = services.holds_step(request.user, claim.next_step, entry.org_path, entry.member_id)
     return render(
         request,
         "points/entry_detail.html",
@@ -182,8 +192,8 @@ def entry_detail(request, pk: int):
 
 
 def _decide(request, pk: int, approve: bool):
-    _require_business(request)
-    entry = get_visible_or_404(PointEntry.objects.visible_to(request.user), pk=pk)
+    _require_decider(request)
+    entry = get_visible_or_404(queries.decidable_entries(request.user), pk=pk)
     form = (DecisionForm if approve else RejectForm)(request.POST)
     if form.is_valid():
         try:
@@ -221,15 +231,17 @@ INBOX_LIMIT = 200
 @login_required
 def inbox(request):
     """Entries waiting for a step the user holds."""
-    _require_business(request)
+    _require_decider(request)
     pending = (
-        PointEntry.objects.visible_to(request.user)
+        queries.decidable_entries(request.user)
         .filter(status=PointEntry.Status.PROPOSED)
         .select_related("member", "rule", "claim", "org")
         .order_by("occurred_on", "id")[: INBOX_LIMIT * 5]
     )
     mine = [
-        e for e in pending if e.claim.next_step and services.holds_step(request.user, e.claim.next_step, e.org_path)
+        e
+        for e in pending
+        if e.claim.next_step and services.holds_step(request.user, e.claim.next_step, e.org_path, e.member_id)
     ]
     return render(request, "points/inbox.html", {"entries": mine[:INBOX_LIMIT]})
 
