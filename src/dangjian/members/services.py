@@ -192,7 +192,7 @@ def member_create_many(*, actor, entries: Sequence[tuple[Any, dict[str, Any]]]) 
     fields = [f for f in EDITABLE_FIELDS if f not in {"id_number", "phone"}]
     events = []
     for member in created:
-        changes = {f: [None, audit.jsonable(getattr(member, f))] for f in fields}
+        changes = {f: [None, getattr(member, f)] for f in fields}  # audit.event makes them JSON
         changes["id_number"] = [None, audit.SENSITIVE_MARK]
         events.append(audit.event(actor=actor, action="create", obj=member, changes=changes))
     audit.record_many(events)

@@ -156,20 +156,19 @@ def requirements_between(start: dt.date, end: dt.date) -> list[MeetingRequiremen
 
 
 def org_infos(orgs) -> list[OrgInfo]:
-    """``orgs`` (a queryset) as :class:`OrgInfo` rows in path order: one query."""
+    """``orgs`` (a queryset) as :class:`OrgInfo` rows in path order: one query. An organization has a
+    committee when one is recorded (an open seat), else by its flag."""
     rows = (
         orgs.order_by("path")
         .annotate(committee_recorded=committee_recorded())
         .values(*ORG_FIELDS, "committee_recorded")
     )
-    return [OrgInfo(**_with_committee(row)) for row in rows]
-
-
-def _with_committee(row: dict) -> dict:
-    """An organization has a committee when one is recorded (an open seat), else by its flag."""
-    recorded = row.pop("committee_recorded")
-    row["has_committee"] = row["has_committee"] or recorded
-    return row
+    infos = []
+    for row in rows:
+        if row.pop("committee_recorded"):
+            row["has_committee"] = True
+        infos.append(OrgInfo(**row))
+    return infos
 
 
 def org_info(org) -> OrgInfo:
