@@ -102,7 +102,11 @@ TEMPLATES = [
 
 # SQLite in ./var by default; DATABASE_URL=postgres://... switches to PostgreSQL.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dangjian.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DANGJIAN_CONN_MAX_AGE", 60))}
+# Persistent connections in production (a WSGI server's worker threads live on). Not under
+# ``runserver``: it starts a thread per request and never closes that thread's connection, so a kept
+# connection stays open until the garbage collector finds it (PostgreSQL ran out of connections).
+CONN_MAX_AGE = env_int("DANGJIAN_CONN_MAX_AGE", 60 if PRODUCTION else 0)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
