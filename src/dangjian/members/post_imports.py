@@ -15,13 +15,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from dangjian.core import crypto, idnumber, parameters, tree
-from dangjian.core.excel import KEEP, Choice, Column, Masked, Row, Template, register
+from dangjian.core import idnumber, parameters, tree
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
 from dangjian.core.excel.orgs import OrgLookup
 from dangjian.core.roles import Role
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
 from dangjian.core.services import BatchValidationError
 from dangjian.members import posts, queries
+from dangjian.members.lookup import MemberRows
 from dangjian.members.models import OPEN_STATES, AssignmentState, GroupMembership, Member, PostAssignment
 from dangjian.organizations.models import Level, Organization
 
@@ -71,49 +72,6 @@ def _day_errors(template: Template, row: Row, key: str, day: dt.date | None, *, 
         row.errors.append((template.header_of(key), FUTURE))
 
 
-class _MemberRows:
-    """Finding the member a row names, in batches (two queries per chunk)."""
-
-    def _members(self, rows: list[Row], user) -> dict:
-        hashes = {}
-        for row in rows:
-            number = row.values.get("id_number")
-            if number and not isinstance(number, Masked):
-                hashes[row.number] = row.extra["hash"] = crypto.blind_index(number)
-        writable = Member.objects.writable_by(user).select_related("org")
-        by_hash = (
-            {m.id_number_hash: m for m in writable.filter(id_number_hash__in=set(hashes.values()))} if hashes else {}
-        )
-        ids = {r.values["member_id"] for r in rows if r.values.get("member_id")}
-        by_id = {m.pk: m for m in writable.filter(pk__in=ids)} if ids else {}
-        return {"hash": by_hash, "id": by_id}
-
-    def _member(self, row: Row, found: dict) -> Member | None:
-        number, member_id = row.values.get("id_number"), row.values.get("member_id")
-        header = self.header_of("id_number")
-        member = found["hash"].get(row.extra["hash"]) if "hash" in row.extra else None
-        if member is None and isinstance(number, Masked) and member_id:
-            candidate = found["id"].get(member_id)
-            if candidate is not None and number == idnumber.mask(candidate.id_number):
-                member = candidate
-            else:
-                row.errors.append((header, "打码的身份证号与〈党员系统编号〉对应的党员不符"))
-                return None
-        elif isinstance(number, Masked):
-            row.errors.append((header, "身份证号已打码，须同时填写〈党员系统编号〉才能识别"))
-            return None
-        if member is None:
-            row.errors.append((header, "党员不存在或无权限"))
-            return None
-        if member_id and member_id != member.pk:
-            row.errors.append((self.header_of("member_id"), "与身份证号对应的党员不符"))
-            return None
-        if row.values.get("name") and row.values["name"] != member.name:
-            row.errors.append((self.header_of("name"), f"与系统中的姓名（{member.name}）不一致"))
-            return None
-        return member
-
-
 @dataclass
 class _GroupState:
     user: Any
@@ -123,7 +81,7 @@ class _GroupState:
 
 
 @register
-class GroupMembershipTemplate(_MemberRows, Template):
+class GroupMembershipTemplate(MemberRows, Template):
     """党小组成员: one row per span of a member in a party group (the rows are the history)."""
 
     name = "group_memberships"
@@ -431,7 +389,7 @@ class _AssignmentState:
 
 
 @register
-class PostAssignmentTemplate(_MemberRows, Template):
+class PostAssignmentTemplate(MemberRows, Template):
     """一编三定岗位: one row per assignment, with the date of each stage it has reached."""
 
     name = "post_assignments"

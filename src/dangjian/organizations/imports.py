@@ -16,13 +16,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 
-from dangjian.core import crypto, idnumber, tree
-from dangjian.core.excel import KEEP, Choice, Column, Masked, Row, Template, register
+from dangjian.core import idnumber, tree
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
 from dangjian.core.excel.orgs import NO_PERMISSION, OrgLookup
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.roles import TREE_ROLES, Role
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
-from dangjian.members.models import Member
+from dangjian.members.lookup import MemberRows
 from dangjian.organizations import services
 from dangjian.organizations.models import CommitteeMember, Organization
 
@@ -320,7 +320,7 @@ class _CommitteeState:
 
 
 @register
-class CommitteeTemplate(Template):
+class CommitteeTemplate(MemberRows, Template):
     name = "committee"
     title = "组织委员会成员"
     object_type = "organizations.committeemember"
@@ -437,44 +437,9 @@ class CommitteeTemplate(Template):
             user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user))
         )
 
-    def _members(self, rows: list[Row], state: _CommitteeState) -> dict:
-        """The members the rows name, by blind index and by record id: two queries per chunk."""
-        hashes = {}
-        for row in rows:
-            number = row.values.get("id_number")
-            if number and not isinstance(number, Masked):
-                hashes[row.number] = row.extra["hash"] = crypto.blind_index(number)
-        writable = Member.objects.writable_by(state.user).select_related("org")
-        by_hash = {m.id_number_hash: m for m in writable.filter(id_number_hash__in=set(hashes.values()))}
-        ids = {r.values["member_id"] for r in rows if r.values.get("member_id")}
-        by_id = {m.pk: m for m in writable.filter(pk__in=ids)} if ids else {}
-        return {"hash": by_hash, "id": by_id}
-
-    def _member(self, row: Row, found: dict):
-        number, record_id = row.values.get("id_number"), row.values.get("member_id")
-        header = self.header_of("id_number")
-        member = found["hash"].get(row.extra.get("hash")) if "hash" in row.extra else None
-        if member is None and isinstance(number, Masked) and record_id:
-            candidate = found["id"].get(record_id)
-            if candidate is not None and number == idnumber.mask(candidate.id_number):
-                member = candidate
-            else:
-                row.errors.append((header, "打码的身份证号与〈党员系统编号〉对应的党员不符"))
-                return None
-        elif isinstance(number, Masked):
-            row.errors.append((header, "身份证号已打码，须同时填写〈党员系统编号〉才能识别"))
-            return None
-        if member is None:
-            row.errors.append((header, "党员不存在或无权限"))
-            return None
-        if row.values.get("name") and row.values["name"] != member.name:
-            row.errors.append((self.header_of("name"), f"与系统中的姓名（{member.name}）不一致"))
-            return None
-        return member
-
     def plan(self, rows: list[Row], state: _CommitteeState) -> None:
         state.orgs.load(rows)
-        found = self._members(rows, state)
+        found = self._members(rows, state.user)
         keys = []
         for row in rows:
             if row.errors:
