@@ -291,7 +291,7 @@ def test_the_evaluation_keeps_the_points_the_ledger_gives_with_their_fraction(wo
 
     from dangjian.points import queries as points_queries
 
-    monkeypatch.setattr(points_queries, "member_points_for_post", lambda member_id, post_id, start, end: Decimal("2.5"))
+    monkeypatch.setattr(points_queries, "member_points_for_post", lambda assignment_id, start, end: Decimal("2.5"))
     a = assignment_in(world, "on_duty")
     assert queries.post_points(a, 2026) == Decimal("2.5")
     evaluation = posts.post_evaluation_record(actor=None, assignment=a, year=2026, rating="competent")

@@ -25,7 +25,8 @@ def test_approved_points_of_post_duties_reach_the_evaluation(world, rules):
             event="政策宣传入户",
             evidence="村委会",
         )
-    # Proposed, rejected and other categories' points do not count; only approved 岗位职责 points.
+    # The two 岗位职责 claims name the one post on duty by themselves; the 好人好事 claim names no post,
+    # and a claim still awaiting approval does not count.
     pending = services.claim_propose(
         actor=world.member_user,
         member=world.zhang,
@@ -36,7 +37,7 @@ def test_approved_points_of_post_duties_reach_the_evaluation(world, rules):
     assert pending.status == "proposed"
     assert member_queries.post_points(a, 2026) == Decimal("4")
     assert member_queries.post_points(a, 2025) is None
-    assert queries.member_points_for_post(world.zhang.pk, a.post_id, dt.date(2026, 4, 1), dt.date(2026, 4, 30)) == 2
+    assert queries.member_points_for_post(a.pk, dt.date(2026, 4, 1), dt.date(2026, 4, 30)) == 2
     evaluation = posts.post_evaluation_record(actor=None, assignment=a, year=2026, rating="excellent")
     assert evaluation.points == 4
 

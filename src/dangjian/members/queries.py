@@ -328,11 +328,38 @@ def current_assignment(member: Member):
     )
 
 
+def duty_assignments(member_ids) -> dict[int, list]:
+    """``{member id: [assignment…]}``: each member's post assignments that reached 挂牌 (on duty), newest
+    first, with their post. One query. For points: a claim or award names the post it was done for."""
+    from dangjian.members.models import PostAssignment
+
+    found: dict[int, list] = {}
+    rows = (
+        PostAssignment.objects.filter(member_id__in=list(member_ids), on_duty_from__isnull=False)
+        .select_related("post")
+        .order_by("-on_duty_from", "-id")
+    )
+    for assignment in rows:
+        found.setdefault(assignment.member_id, []).append(assignment)
+    return found
+
+
+def on_duty(assignment, day: dt.date) -> bool:
+    """Whether the member was on duty in ``assignment`` on ``day``: from 挂牌 (``on_duty_from``) until
+    the day before ``ended_on`` (the day an assignment ends is its first day off duty)."""
+    return (
+        assignment.on_duty_from is not None
+        and assignment.on_duty_from <= day
+        and (assignment.ended_on is None or day < assignment.ended_on)
+    )
+
+
 def post_points(assignment, year: int) -> Decimal | None:
-    """The points ``assignment``'s member earned under the duties of its post in ``year``: an input to
-    the evaluation (定评), shown beside it, never deciding it. Asked of the points app through its
-    query function ``member_points_for_post``; None when the ledger holds none.
+    """The points ``assignment``'s member earned for its post in ``year``: the approved claims and awards
+    that name this assignment. An input to the evaluation (定评), shown beside it, never deciding it.
+    Asked of the points app through its query function ``member_points_for_post``; None when the
+    ledger holds none.
     """
     from dangjian.points.queries import member_points_for_post as answer
 
-    return answer(assignment.member_id, assignment.post_id, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    return answer(assignment.pk, dt.date(year, 1, 1), dt.date(year, 12, 31))

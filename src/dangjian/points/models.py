@@ -64,20 +64,33 @@ class Step(models.TextChoices):
     TOWNSHIP = "township", _("Township committee")
 
 
-# What feeds a rule automatically. Empty: only claims and awards. "meeting:<kind>" awards the
-# members present at a held meeting of that kind; "meeting_absent:<kind>" deducts from those
-# absent without leave; "base" gives every member the rule's points once a year.
+# What feeds a rule. Empty: only claims and awards. "meeting:<kind>" awards the members present at
+# a held meeting of that kind; "meeting_absent:<kind>" deducts from those absent without leave;
+# "base" gives every member the rule's points once a year. Those three are automatic. "post_duty"
+# is fed by the duties of a post (一编三定): claimed or awarded like any manual rule, but every
+# entry names the post assignment the member was on duty in that day, so it reaches the post's
+# evaluation (定评).
 SOURCE_MEETING = "meeting"
 SOURCE_MEETING_ABSENT = "meeting_absent"
 SOURCE_BASE = "base"
+SOURCE_POST_DUTY = "post_duty"
 ANY_KIND = "any"
+
+
+def is_automatic(source_kind: str) -> bool:
+    """Whether a rule fed by ``source_kind`` is computed from the records (never claimed)."""
+    return bool(source_kind) and source_kind != SOURCE_POST_DUTY
 
 
 def source_kind_choices():
     from dangjian.orglife.models import MeetingKind
 
     kinds = [*MeetingKind.choices, (ANY_KIND, _("any meeting"))]
-    choices = [("", _("Claims and awards only")), (SOURCE_BASE, _("Base points: every member, once a year"))]
+    choices = [
+        ("", _("Claims and awards only")),
+        (SOURCE_POST_DUTY, _("Duties of a post (一编三定): claims and awards naming the post on duty")),
+        (SOURCE_BASE, _("Base points: every member, once a year")),
+    ]
     choices += [(f"{SOURCE_MEETING}:{k}", _("Present at: %(kind)s") % {"kind": label}) for k, label in kinds]
     choices += [
         (f"{SOURCE_MEETING_ABSENT}:{k}", _("Absent without leave from: %(kind)s") % {"kind": label})
@@ -180,7 +193,12 @@ class PointRule(models.Model):
 
     @property
     def automatic(self) -> bool:
-        return bool(self.source_kind)
+        return is_automatic(self.source_kind)
+
+    @property
+    def for_post(self) -> bool:
+        """Fed by a post's duties: every entry must name the post assignment it was for."""
+        return self.source_kind == SOURCE_POST_DUTY
 
     @property
     def chain_labels(self) -> list[str]:
@@ -261,7 +279,7 @@ class PointEntry(models.Model):
 
 class PointClaim(models.Model):
     """The workflow of an entry that a person proposed (a claim or an award): what was done, the
-    evidence, the chain it goes through, how far it got, who decided and why."""
+    evidence, the post it was done for, the chain it goes through, how far it got, who decided and why."""
 
     entry = models.OneToOneField(PointEntry, on_delete=models.CASCADE, primary_key=True, related_name="claim")
     event = models.CharField(_("what was done"), max_length=200)
@@ -270,6 +288,16 @@ class PointClaim(models.Model):
     steps_done = models.PositiveSmallIntegerField(default=0)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     batch = models.CharField(max_length=32, blank=True, db_index=True)
+    # The post (一编三定) the work was done for: the member's own assignment, on duty that day. The
+    # post's evaluation (定评) sums the approved entries whose claim names it.
+    assignment = models.ForeignKey(
+        "members.PostAssignment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("post"),
+    )
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -38,11 +38,11 @@ class MemberYear:
 
 
 def member_year(member, year: int) -> MemberYear:
-    """One member's year: the balance, every entry with its rule and claim. Two queries."""
+    """One member's year: the balance, every entry with its rule, claim and the post it was for. Two queries."""
     balance = PointBalance.objects.filter(member=member, year=year).first()
     entries = list(
         PointEntry.objects.filter(member=member, year=year)
-        .select_related("rule", "claim")
+        .select_related("rule", "claim", "claim__assignment__post")
         .order_by("-occurred_on", "-id")
     )
     return MemberYear(balance, entries, categories_of(balance.by_category) if balance else [])
@@ -160,8 +160,8 @@ def entry_list(
     sort: str = "-occurred_on",
 ):
     """Entries of an already scoped queryset, filtered: ``org`` and below, one member, a year, a status,
-    a rule code, a source; with the rule, member, organization and claim joined (one query per page)."""
-    qs = visible.select_related("member", "rule", "org", "claim")
+    a rule code, a source; with the rule, member, organization, claim and its post joined (one query per page)."""
+    qs = visible.select_related("member", "rule", "org", "claim", "claim__assignment__post")
     if org is not None:
         qs = qs.filter(tree.subtree_q("org_path", org.path))
     if member is not None:
@@ -196,22 +196,23 @@ def schemes_for(user, member=None) -> list:
 
 
 # --- The seam to 一编三定 (members.queries.post_points) ----------------------------------------------------
-def member_points_for_post(member_id: int, post_id: int, start, end) -> Decimal | None:
-    """The approved points a member earned from ``start`` to ``end`` (inclusive) under the rules of the
-    category 岗位职责 (``Category.TASKS``, "Tasks and posts"): the points of their post's duties, an input
-    to the post's evaluation (定评). None when no such entry was approved in the period.
+def member_points_for_post(assignment_id: int, start, end) -> Decimal | None:
+    """The approved points of the claims and awards that name the post assignment ``assignment_id``
+    (一编三定) and happened from ``start`` to ``end`` (inclusive): the points of that post's duties, an
+    input to its evaluation (定评). None when no such entry was approved in the period.
 
-    The ledger does not name the post: a member holds one post at a time, so the period the caller
-    asks for (the year of the assignment being evaluated) says which post the points were for. One query.
+    Only the tie counts: points for another post of the same member, points of the same category
+    that name no post, and proposed, rejected or reversed entries do not. (Claims of the category
+    岗位职责和任务 name the member's post on duty by themselves when there is exactly one; see
+    ``services.claim_propose``.) One query.
     """
     from django.db.models import Count, Sum
 
     row = PointEntry.objects.filter(
-        member_id=member_id,
+        claim__assignment_id=assignment_id,
         status=PointEntry.Status.APPROVED,
         occurred_on__gte=start,
         occurred_on__lte=end,
-        rule__category=Category.TASKS,
     ).aggregate(total=Sum("points"), n=Count("id"))
     if not row["n"]:
         return None

@@ -41,6 +41,7 @@ from dangjian.points.models import (
     SOURCE_MEETING_ABSENT,
     ZERO,
     CapPeriod,
+    Category,
     Direction,
     PointBalance,
     PointClaim,
@@ -49,6 +50,7 @@ from dangjian.points.models import (
     PointScheme,
     PointStep,
     Step,
+    is_automatic,
     source_kind_choices,
 )
 
@@ -638,6 +640,7 @@ def validate_rule(data: dict[str, Any]) -> dict[str, Any]:
         errors["direction"] = _("Absence without leave can only cost points.")
     elif source.startswith(SOURCE_MEETING + ":") and direction != Direction.AWARD:
         errors["direction"] = _("Attendance can only earn points.")
+    automatic = is_automatic(source)
     data["source_kind"] = source
     chain = data.get("chain") or []
     if isinstance(chain, str):
@@ -646,10 +649,10 @@ def validate_rule(data: dict[str, Any]) -> dict[str, Any]:
         errors["chain"] = _("Choose the approval steps from the list.")
     elif len(set(chain)) != len(chain) or list(chain) != sorted(chain, key=STEP_ORDER.index):
         errors["chain"] = _("Each step once, from the party group up to the township.")
-    elif source and chain:
+    elif automatic and chain:
         errors["chain"] = _("Automatic points come from the records and need no approval.")
     data["chain"] = list(chain) if isinstance(chain, list | tuple) else []
-    if source and data["evidence_required"]:
+    if automatic and data["evidence_required"]:
         errors["evidence_required"] = _("Automatic points come from the records and need no evidence.")
     if errors:
         raise ValidationError(errors)
@@ -793,7 +796,7 @@ def rules_for(member, day: dt.date, book: RuleBook | None = None) -> list[PointR
     if scheme is None:
         return []
     return sorted(
-        (r for r in book.rules.values() if r.scheme_id == scheme.pk and not r.source_kind and r.in_force(day)),
+        (r for r in book.rules.values() if r.scheme_id == scheme.pk and not r.automatic and r.in_force(day)),
         key=lambda r: (r.category, r.code),
     )
 
@@ -810,7 +813,12 @@ def _validate_claim(
     errors: dict,
     *,
     self_claim: bool,
-) -> Decimal | None:
+    assignment=None,
+    duty: list | None = None,
+) -> tuple[Decimal | None, Any]:
+    """Every check of a claim or of one member of an award, errors into ``errors`` keyed by field.
+    Returns the points asked for and the post assignment the entry is for (named, or found by
+    :func:`post_tie`); ``duty`` is the member's assignments that reached duty, when already loaded."""
     today = timezone.localdate()
     if not isinstance(occurred_on, dt.date):
         errors["occurred_on"] = _("Give the date of what was done.")
@@ -824,7 +832,7 @@ def _validate_claim(
             "end": rule.effective_to.isoformat() if rule.effective_to else _("now"),
             "day": occurred_on.isoformat(),
         }
-    if rule.source_kind:
+    if rule.automatic:
         errors["rule"] = _("Points under %(rule)s come from the records automatically and cannot be claimed.") % {
             "rule": rule.name
         }
@@ -866,7 +874,50 @@ def _validate_claim(
                 "rule": rule.name,
                 "day": occurred_on.isoformat(),
             }
-    return amount
+    tie = None
+    if isinstance(occurred_on, dt.date) and "rule" not in errors:
+        tie = post_tie(member, rule, occurred_on, assignment, errors, duty)
+    return amount, tie
+
+
+def post_tie(member, rule: PointRule, day: dt.date, assignment, errors: dict, duty: list | None = None):
+    """The post assignment (一编三定) an entry of ``member`` under ``rule`` on ``day`` is for, or None.
+
+    A named assignment must be the member's own and on duty that day (from 挂牌 until the day before
+    it ended). None named: a rule of the category 岗位职责和任务 or fed by a post's duties takes the
+    member's one assignment on duty that day; a rule fed by a post's duties refuses the entry when
+    there is none. Errors go into ``errors["assignment"]``. ``duty``: the member's assignments that
+    reached duty (``members.queries.duty_assignments``), when the caller loaded them for a batch.
+    """
+    from dangjian.members.queries import duty_assignments, on_duty
+
+    if assignment is not None:
+        if assignment.member_id != member.pk:
+            errors["assignment"] = _("%(member)s has no such post assignment.") % {"member": member.name}
+            return None
+        if not on_duty(assignment, day):
+            errors["assignment"] = _("%(member)s was not on duty in the post %(post)s on %(day)s.") % {
+                "member": member.name,
+                "post": assignment.post.name,
+                "day": day.isoformat(),
+            }
+            return None
+        return assignment
+    if rule.category != Category.TASKS and not rule.for_post:
+        return None
+    if duty is None:
+        duty = duty_assignments([member.pk]).get(member.pk, [])
+    on = [a for a in duty if on_duty(a, day)]
+    if len(on) == 1:
+        return on[0]
+    if rule.for_post:
+        if on:
+            errors["assignment"] = _("Name the post %(member)s did this for.") % {"member": member.name}
+        else:
+            errors["assignment"] = _(
+                "%(member)s was not on duty in any post on %(day)s; points under %(rule)s are only for a post's duties."
+            ) % {"member": member.name, "day": day.isoformat(), "rule": rule.name}
+    return None
 
 
 def _cap_room(member_id: int, rule: PointRule, day: dt.date, book: RuleBook) -> Decimal | None:
@@ -951,19 +1002,41 @@ def _write_claims(pairs: list[tuple[PointEntry, PointClaim]], steps: list[PointS
 
 @transaction.atomic
 def claim_propose(
-    *, actor, member, rule: PointRule, occurred_on: dt.date, event: str, points=None, evidence: str = ""
+    *,
+    actor,
+    member,
+    rule: PointRule,
+    occurred_on: dt.date,
+    event: str,
+    points=None,
+    evidence: str = "",
+    assignment=None,
 ) -> PointEntry:
     """A member (for themselves), a group leader or the branch proposes an entry. Steps at the head
     of the chain that the proposer holds are taken at once; the member's own claim always needs
-    someone else (at least the secretary when the rule has no chain)."""
+    someone else (at least the secretary when the rule has no chain).
+
+    ``assignment`` names the post (一编三定) the work was done for: the member's own, on duty that
+    day. Without one, a rule of 岗位职责和任务 or fed by a post's duties takes the member's one post on
+    duty that day (:func:`post_tie`)."""
     book = RuleBook()
     rule = book.rules.get(rule.pk, rule)
     errors: dict[str, str] = {}
     self_claim = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
     if not can_propose_for(actor, member):
         errors["member"] = _("You cannot propose points for %(member)s.") % {"member": member.name}
-    amount = _validate_claim(
-        actor, member, rule, occurred_on, event, points, evidence, book, errors, self_claim=self_claim
+    amount, tie = _validate_claim(
+        actor,
+        member,
+        rule,
+        occurred_on,
+        event,
+        points,
+        evidence,
+        book,
+        errors,
+        self_claim=self_claim,
+        assignment=assignment,
     )
     if errors:
         raise ValidationError(errors)
@@ -977,6 +1050,7 @@ def claim_propose(
         evidence,
         PointEntry.Source.CLAIM,
         list(rule.chain) or ([Step.SECRETARY] if self_claim else []),
+        assignment=tie,
     )
     _finish(entry, claim, actor, book, steps)
     _write_claims([(entry, claim)], steps)
@@ -995,12 +1069,13 @@ def claim_propose(
             "occurred_on": [None, occurred_on.isoformat()],
             "status": [None, entry.status],
             "steps": [None, claim.steps_done],
+            "assignment": [None, tie.pk if tie else None],
         },
     )
     return entry
 
 
-def _new_claim(actor, member, rule, occurred_on, event, amount, evidence, source, chain, batch=""):
+def _new_claim(actor, member, rule, occurred_on, event, amount, evidence, source, chain, batch="", assignment=None):
     now = timezone.now()
     amount = amount if amount is not None else rule.points
     requested = amount * rule.sign
@@ -1022,6 +1097,7 @@ def _new_claim(actor, member, rule, occurred_on, event, amount, evidence, source
         evidence=(evidence or "").strip(),
         chain=chain,
         batch=batch,
+        assignment=assignment,
         proposed_by=_actor_or_none(actor),
         proposed_at=now,
     )
@@ -1035,10 +1111,23 @@ def bulk_threshold(on: dt.date | None = None) -> int:
 
 @transaction.atomic
 def award_bulk(
-    *, actor, members: list, rule: PointRule, occurred_on: dt.date, event: str, points=None, evidence: str = ""
+    *,
+    actor,
+    members: list,
+    rule: PointRule,
+    occurred_on: dt.date,
+    event: str,
+    points=None,
+    evidence: str = "",
+    assignments: Iterable = (),
 ) -> list[PointEntry]:
     """The branch awards (or deducts) the same points to several members for one event. Above the
-    rule ``points.bulk_confirm_above`` members, the township committee must confirm as well."""
+    rule ``points.bulk_confirm_above`` members, the township committee must confirm as well.
+
+    ``assignments`` name the posts (一编三定) the award was for, at most one per member (each the
+    member's own, on duty that day); members without one are tied as a claim is (:func:`post_tie`)."""
+    from dangjian.members.queries import duty_assignments
+
     book = RuleBook()
     rule = book.rules.get(rule.pk, rule)
     errors: dict[str, list[str]] = defaultdict(list)
@@ -1046,13 +1135,37 @@ def award_bulk(
         errors["members"].append(_("Choose the members."))
     if len({m.pk for m in members}) != len(members):
         errors["members"].append(_("A member is listed twice."))
+    named: dict[int, Any] = {}
+    listed = {m.pk for m in members}
+    for assignment in assignments:
+        if assignment.member_id not in listed:
+            errors["assignments"].append(_("A post assignment of a member not awarded is listed."))
+        elif assignment.member_id in named:
+            errors["assignments"].append(_("At most one post per member."))
+        named[assignment.member_id] = assignment
+    duty = duty_assignments(listed) if members else {}
     amount = None
+    ties: dict[int, Any] = {}
     for member in members:
         one: dict[str, str] = {}
         if not any(member.org_path.startswith(p) for _r, p, _l in _grants(actor)):
             one["members"] = _("You cannot award points to %(member)s.") % {"member": member.name}
-        amount = _validate_claim(actor, member, rule, occurred_on, event, points, evidence, book, one, self_claim=False)
+        amount, ties[member.pk] = _validate_claim(
+            actor,
+            member,
+            rule,
+            occurred_on,
+            event,
+            points,
+            evidence,
+            book,
+            one,
+            self_claim=False,
+            assignment=named.get(member.pk),
+            duty=duty.get(member.pk, []),
+        )
         for name, message in one.items():
+            name = "assignments" if name == "assignment" else name
             if message not in errors[name]:
                 errors[name].append(message)
     if errors:
@@ -1065,7 +1178,17 @@ def award_bulk(
     pairs, steps = [], []
     for member in members:
         entry, claim, own = _new_claim(
-            actor, member, rule, occurred_on, event, amount, evidence, PointEntry.Source.AWARD, list(chain), batch
+            actor,
+            member,
+            rule,
+            occurred_on,
+            event,
+            amount,
+            evidence,
+            PointEntry.Source.AWARD,
+            list(chain),
+            batch,
+            assignment=ties.get(member.pk),
         )
         _finish(entry, claim, actor, book, own)
         pairs.append((entry, claim))
@@ -1085,6 +1208,7 @@ def award_bulk(
             "points": [None, amount],
             "occurred_on": [None, occurred_on.isoformat()],
             "chain": [None, chain],
+            "assignments": [None, {str(m): a.pk for m, a in ties.items() if a is not None}],
             "approved": [None, sum(1 for e, _c in pairs if e.status == PointEntry.Status.APPROVED)],
         },
     )
@@ -1194,9 +1318,23 @@ def validate_claim_fields(
     errors: dict,
     *,
     self_claim: bool,
-) -> Decimal | None:
+    assignment=None,
+    duty: list | None = None,
+) -> tuple[Decimal | None, Any]:
     """The checks :func:`claim_propose` makes, without writing: for an import's preview. Errors go
-    into ``errors`` keyed by field; returns the points the claim would ask for."""
+    into ``errors`` keyed by field; returns the points the claim would ask for and the post
+    assignment it would be tied to (named, or found as :func:`post_tie` does)."""
     return _validate_claim(
-        actor, member, rule, occurred_on, event, points, evidence, book, errors, self_claim=self_claim
+        actor,
+        member,
+        rule,
+        occurred_on,
+        event,
+        points,
+        evidence,
+        book,
+        errors,
+        self_claim=self_claim,
+        assignment=assignment,
+        duty=duty,
     )
