@@ -510,6 +510,9 @@ class PostEvaluation(TimeStamped):
     )
     evaluated_on = models.DateField(_("evaluated on"))
 
+    objects = ScopedQuerySet.as_manager()
+    scope_field = "assignment__org_path"  # visible where its assignment is
+
     class Meta:
         verbose_name = _("post evaluation")
         verbose_name_plural = _("post evaluations")

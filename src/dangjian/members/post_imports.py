@@ -1,6 +1,8 @@
-"""The 一编三定 registers in Excel: party group memberships and post assignments (see POSTS.md).
+"""The 一编三定 registers in Excel: party group memberships and post assignments, with the objections
+of the public notice (see POSTS.md); the catalogue and evaluation registers are in
+``post_catalogue_imports.py``, imported at the end of this module.
 
-Imported by ``members/imports.py`` (the module the register discovery reads), so that both
+Imported by ``members/imports.py`` (the module the register discovery reads), so that all four
 register themselves. A row finds its member by ID number, or by 党员系统编号 when an export
 masked the ID numbers, as the member register does; every write goes through ``members.posts``.
 """
@@ -400,7 +402,8 @@ class PostAssignmentTemplate(MemberRows, Template):
         "已有岗位按〈系统编号〉识别（导出时由系统填写），新增岗位留空。党员按〈身份证号〉识别，导出打码时按〈党员系统编号〉核对。"
         "新增的岗位以〈申报日期〉申报，填写了〈审核日期〉〈公示开始日期〉〈公示结束日期〉〈上岗日期〉〈结束日期〉的，"
         "依次办理审核、公示、挂牌上岗、结束（顺序和期限与页面相同）；已有岗位可修改职责、党小组、推荐人、备注，"
-        "并可补填下一阶段的日期。〈状态〉由日期决定。换岗请结束原岗位后新增一行。"
+        "并可补填下一阶段的日期。〈公示意见〉在公示期间记录（公示之后、上岗之前）。〈状态〉由日期决定。"
+        "换岗请结束原岗位后新增一行。"
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
@@ -489,7 +492,15 @@ class PostAssignmentTemplate(MemberRows, Template):
         Column("on_duty_from", "上岗日期", kind="date", aliases=("挂牌日期", "挂牌上岗日期", "上岗时间"), blank=KEEP),
         Column("ended_on", "结束日期", kind="date", aliases=("离岗日期", "退岗日期", "结束时间"), blank=KEEP),
         Column("end_reason", "结束原因", aliases=("离岗原因",), max_length=200, blank=KEEP, width=16),
-        Column("objections", "公示意见", aliases=("公示期间意见",), export_only=True, width=16),
+        Column(
+            "objections",
+            "公示意见",
+            aliases=("公示期间意见", "公示期间收到的意见", "群众意见", "异议"),
+            max_length=1000,
+            blank=KEEP,
+            help="公示期间收到的意见；岗位在公示中（或本行同时填写了公示日期）时可填写或修改",
+            width=16,
+        ),
         Column("note", "备注", max_length=200, blank=KEEP, width=16),
     )
 
@@ -704,6 +715,21 @@ class PostAssignmentTemplate(MemberRows, Template):
             if d["ended_on"] < (d.get("on_duty_from") or d["declared_on"]):
                 row.errors.append((header("ended_on"), "结束日期不能早于上岗（或申报）日期"))
 
+    def _with_objections(self, row: Row, steps: list[str], stage: str) -> list[str]:
+        """``steps`` with the recording of the row's objections where the assignment is under notice:
+        first when it is now, right after ``publicise`` when the row puts it under notice."""
+        if stage == "publicised":
+            return ["objections", *steps]
+        if "publicise" in steps:
+            at = steps.index("publicise") + 1
+            return [*steps[:at], "objections", *steps[at:]]
+        header = self.header_of("objections")
+        if stage in ("on_duty", "ended"):
+            row.errors.append((header, "公示已结束，不能再记录或修改公示意见"))
+        else:
+            row.errors.append((header, "公示意见在公示期间记录，须先填写〈公示开始日期〉和〈公示结束日期〉"))
+        return steps
+
     # Changes and new assignments -------------------------------------------------------------
     def _plan_update(self, row: Row, state: _AssignmentState) -> None:
         assignment, member = row.instance, row.extra["member"]
@@ -734,6 +760,11 @@ class PostAssignmentTemplate(MemberRows, Template):
         steps = self._stages(row, stored, assignment.state)
         if row.errors:
             return
+        objections = row.values.get("objections")
+        if objections is not None and objections != assignment.objections:
+            steps = self._with_objections(row, steps, assignment.state)
+            if row.errors:
+                return
         if edit and not assignment.is_open:
             row.errors.append(("", "该岗位已结束，不能修改"))
             return
@@ -743,6 +774,8 @@ class PostAssignmentTemplate(MemberRows, Template):
         if "end" in steps:
             state.ending.add(member.pk)
         changed = {k: row.values[k] for k in STAGE_DATES if row.values.get(k) and row.values[k] != stored[k]}
+        if "objections" in steps:
+            changed["objections"] = objections
         row.action, row.data = "update", {**edit, **changed}
         row.extra["edit"], row.extra["steps"] = edit, steps
 
@@ -775,6 +808,10 @@ class PostAssignmentTemplate(MemberRows, Template):
         steps = self._stages(row, stored, "declared")
         if row.errors:
             return
+        if row.values.get("objections"):
+            steps = self._with_objections(row, steps, "declared")
+            if row.errors:
+                return
         if "end" not in steps:
             if member.pk in state.open_new:
                 row.errors.append(
@@ -843,6 +880,10 @@ class PostAssignmentTemplate(MemberRows, Template):
                     starts_on=values["notice_starts_on"],
                     ends_on=values["notice_ends_on"],
                 )
+            elif step == "objections":
+                assignment = posts.post_assignment_record_objections(
+                    actor=actor, assignment=assignment, objections=values["objections"]
+                )
             elif step == "badge":
                 assignment = posts.post_assignment_badge(actor=actor, assignment=assignment, on=values["on_duty_from"])
             else:
@@ -860,3 +901,8 @@ class PostAssignmentTemplate(MemberRows, Template):
 
 STAGE_BEFORE = {"approved": "declared_on", "publicised": "approved_on", "on_duty": "notice_starts_on"}
 STEP_OF = {"approved": "approve", "publicised": "publicise", "on_duty": "badge"}
+
+
+# The catalogue and evaluation registers live in post_catalogue_imports.py (this module was growing
+# past a thousand lines); importing it here, where members/imports.py looks, registers them.
+from dangjian.members import post_catalogue_imports  # noqa: E402, F401

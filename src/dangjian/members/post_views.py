@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -39,6 +39,7 @@ from dangjian.members.models import (
     Post,
     PostAssignment,
 )
+from dangjian.members.post_queries import editable_posts
 from dangjian.organizations.models import Level, Organization
 
 PAGE_SIZE = 50
@@ -67,16 +68,6 @@ def _org(request, pk: int) -> Organization:
 
 def _can_write(request, org) -> bool:
     return _writable_orgs(request).filter(pk=org.pk).exists()
-
-
-def _editable_posts(user):
-    """Posts whose definition the user may change: their subtree's own posts; the district defaults
-    only for an organizer at the root."""
-    query = tree.subtrees_q("org_path", paths_for(user, {Role.ORGANIZER, Role.SECRETARY}))
-    roots = [p for p in paths_for(user, {Role.ORGANIZER}) if tree.depth(p) == 1]
-    if roots:
-        query = Q(org__isnull=True) if query is None else query | Q(org__isnull=True)
-    return Post.objects.none() if query is None else Post.objects.filter(query)
 
 
 @login_required
@@ -405,7 +396,7 @@ def catalogue(request, pk: int):
                 messages.error(request, " ".join(exc.messages))
                 return redirect("posts-catalogue", pk=org.pk)
     offered = queries.posts_offered(org, include_hidden=True)
-    editable = set(_editable_posts(request.user).filter(pk__in=[p.pk for p in offered]).values_list("pk", flat=True))
+    editable = set(editable_posts(request.user).filter(pk__in=[p.pk for p in offered]).values_list("pk", flat=True))
     return render(
         request,
         "members/posts/catalogue.html",
@@ -416,7 +407,7 @@ def catalogue(request, pk: int):
 @login_required
 def post_edit(request, pk: int):
     _require_business(request)
-    post = get_visible_or_404(_editable_posts(request.user).select_related("org", "area"), pk=pk)
+    post = get_visible_or_404(editable_posts(request.user).select_related("org", "area"), pk=pk)
     initial = {name: getattr(post, name) for name in PostForm.FIELDS}
     initial["version"] = post.version
     form = PostForm(request.POST or None, initial=initial)

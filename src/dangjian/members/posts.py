@@ -151,8 +151,12 @@ def _clean_post(data: dict[str, Any]) -> dict[str, Any]:
             data[name] = (data[name] or "").strip()
             if not data[name]:
                 raise ValidationError({name: _("This field is required.")})
+    if len(data.get("duties") or "") > 1000:
+        raise ValidationError({"duties": _("At most %(n)d characters.") % {"n": 1000}})
     if "area" in data and not isinstance(data["area"], PostArea):
         raise ValidationError({"area": _("Choose an area.")})
+    if "order" in data and (not isinstance(data["order"], int) or not 0 <= data["order"] <= 999):
+        raise ValidationError({"order": _("Enter a whole number from 0 to 999.")})
     return data
 
 
@@ -484,6 +488,7 @@ def post_evaluation_record(
     they inform the rating, they do not decide it. Rating the same year again changes the rating."""
     assignment = PostAssignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
     on = on or _today()
+    _check_day(on, "evaluated_on")
     errors: dict[str, str] = {}
     if not isinstance(year, int) or not 2000 <= year <= on.year:
         errors["year"] = _("Choose a year up to this one.")
