@@ -70,6 +70,7 @@ FILTER_PARAMS = {
     "io/export/post_evaluations/": "org",
     "io/export/point_rules/": "org",
     "io/export/point_entries/": "org",
+    "io/export/point_awards/": "org",
     "points/": "org",
     "points/balances/": "org",
     "points/distribution/": "org",

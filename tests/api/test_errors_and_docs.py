@@ -161,6 +161,7 @@ def test_the_openapi_schema_describes_every_route(client):
         "/api/v1/points/entries/{id}/approve",
         "/api/v1/points/entries/{id}/reject",
         "/api/v1/points/claims",
+        "/api/v1/points/awards",
         "/api/v1/points/members/{id}/balance",
         "/api/v1/points/balances",
     }

@@ -433,3 +433,28 @@ def test_objections_outside_the_notice_are_refused(world, tmp_path, assignments)
     declared.refresh_from_db()
     assert (declared.state, declared.objections) == ("declared", "")
     assert PostAssignment.objects.count() == 2
+
+
+# --- Pages and templates ------------------------------------------------------------------------------
+def test_the_catalogue_and_branch_pages_link_to_both_registers_and_a_sibling_gets_404(world, client_for):
+    client = client_for(world.secretary)
+    page = client.get(f"/posts/orgs/{world.branch_a1.pk}/catalogue/").content.decode()
+    assert f"/io/export/posts/?org={world.branch_a1.pk}" in page and 'href="/io/posts/"' in page
+    page = client.get(f"/posts/orgs/{world.branch_a1.pk}/").content.decode()
+    assert f"/io/export/post_evaluations/?org={world.branch_a1.pk}" in page and 'href="/io/post_evaluations/"' in page
+    response = client.get(f"/io/export/posts/?org={world.branch_a1.pk}")
+    assert response.status_code == 200
+    sibling = client_for(world.sibling_secretary)
+    for name in ("posts", "post_evaluations"):
+        assert sibling.get(f"/io/export/{name}/?org={world.branch_a1.pk}").status_code == 404
+    assert client_for(world.member_user).get("/io/export/post_evaluations/").status_code == 404
+    assert client_for(world.auditor).get("/io/export/posts/").status_code == 404
+
+
+@pytest.mark.parametrize(("name", "columns"), [("posts", {"岗位类别", "是否启用"}), ("post_evaluations", {"评定等次"})])
+def test_the_blank_templates_have_drop_downs(name, columns):
+    book = openpyxl.load_workbook(pipeline.blank(excel.get(name)))
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    validated = {r.min_col for v in sheet.data_validations.dataValidation for r in v.sqref.ranges}
+    assert {header.index(c) + 1 for c in columns} <= validated

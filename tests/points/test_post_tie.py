@@ -23,7 +23,13 @@ IN_B = dt.date(2025, 6, 3)
 
 @pytest.fixture
 def two_posts(world, rules):
-    add_groups(world)
+    return make_two_posts(world)
+
+
+def make_two_posts(world):
+    """张强's post A (ended) and post B (on duty), as above."""
+    if not hasattr(world, "sanitation"):
+        add_groups(world)
     a = assignment_in(world, "ended")
     b = posts.post_assignment_declare(
         actor=None,
@@ -264,3 +270,32 @@ def test_a_post_duty_award_names_the_member_without_a_post(world, post_rule, two
         ),
     )
     assert "李娜" in message
+
+
+# --- Pages ----------------------------------------------------------------------------------------------
+def test_the_claim_page_offers_the_members_posts_and_keeps_the_one_chosen(world, client_for, rules, two_posts):
+    a, b = two_posts
+    client = client_for(world.secretary)
+    url = f"/points/claims/new/?member={world.zhang.pk}"
+    page = client.get(url).content.decode()
+    assert 'name="assignment"' in page and "政策宣传岗" in page and "环境卫生岗" in page
+    data = {"rule": rules["good-deed"].pk, "occurred_on": "2025-06-03", "event": "清理河道", "evidence": "村委会"}
+    response = client.post(url, {**data, "assignment": a.pk})
+    assert response.status_code == 200 and "不在“政策宣传岗”岗位上岗" in response.content.decode()
+    assert not PointEntry.objects.exists()
+    response = client.post(url, {**data, "assignment": b.pk})
+    assert response.status_code == 302
+    entry = PointEntry.objects.get(member=world.zhang)
+    assert entry.claim.assignment_id == b.pk
+    assert "环境卫生岗" in client.get(f"/points/entries/{entry.pk}/").content.decode()
+
+
+def test_a_member_without_a_post_is_offered_none(world, client_for, rules, two_posts):
+    page = client_for(world.secretary).get(f"/points/claims/new/?member={world.li.pk}").content.decode()
+    assert 'name="rule"' in page and 'name="assignment"' not in page
+
+
+def test_my_points_shows_the_post_an_entry_was_for(world, client_for, rules, two_posts):
+    propose(world, rules, day=IN_B)
+    page = client_for(world.member_user).get("/points/me/?year=2025").content.decode()
+    assert "计入岗位：环境卫生岗" in page

@@ -36,7 +36,7 @@ from dangjian.core.api import (
 )
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
-from dangjian.members.models import Member
+from dangjian.members.models import Member, PostAssignment
 from dangjian.organizations.models import Organization
 from dangjian.points import queries, services
 from dangjian.points.models import (
@@ -82,7 +82,11 @@ class RuleOut(Schema):
     allow_fraction: bool
     cap: float | None
     cap_period: CapPeriodCode | None
-    source_kind: str = Field(..., description="Empty: claims and awards only; otherwise fed automatically.")
+    source_kind: str = Field(
+        ...,
+        description="Empty: claims and awards only; post_duty: claims and awards naming the member's post on duty "
+        "(一编三定); otherwise fed automatically.",
+    )
     evidence_required: bool
     chain: list[StepCode]
     effective_from: dt.date
@@ -137,7 +141,9 @@ class RuleIn(InputSchema):
     allow_fraction: bool = False
     cap: Points | None = None
     cap_period: CapPeriodCode | None = None
-    source_kind: Text = Field("", max_length=48, description="e.g. meeting:theme_day, meeting_absent:any, base.")
+    source_kind: Text = Field(
+        "", max_length=48, description="e.g. meeting:theme_day, meeting_absent:any, base, post_duty."
+    )
     evidence_required: bool = False
     chain: list[StepCode] = Field([], max_length=3)
     note: Text = Field("", max_length=300)
@@ -198,6 +204,10 @@ class EntryOut(Schema):
     status: EntryStatus
     event: str = Field(..., description="What was done (claims and awards).")
     next_step: StepCode | None = Field(..., description="The step the entry waits for, if any.")
+    assignment_id: int | None = Field(
+        ..., description="The post assignment (一编三定) the entry was for; its evaluation counts the points."
+    )
+    post_name: str = Field(..., description="The name of that post; empty when none.")
 
     @staticmethod
     def resolve_member_name(obj) -> str:
@@ -236,6 +246,16 @@ class EntryOut(Schema):
     def resolve_next_step(obj) -> str | None:
         claim = _claim_of(obj)
         return claim.next_step if claim else None
+
+    @staticmethod
+    def resolve_assignment_id(obj) -> int | None:
+        claim = _claim_of(obj)
+        return claim.assignment_id if claim else None
+
+    @staticmethod
+    def resolve_post_name(obj) -> str:
+        claim = _claim_of(obj)
+        return claim.assignment.post.name if claim and claim.assignment_id else ""
 
 
 class EntryDetailOut(EntryOut):
@@ -294,6 +314,39 @@ class ClaimIn(InputSchema):
     event: RequiredText = Field(..., max_length=200)
     points: Points | None = Field(None, description="Default: the rule's points.")
     evidence: Text = Field("", max_length=500, description="Who can confirm it (no screenshots).")
+    assignment: Id | None = Field(
+        None,
+        description="The member's post assignment (一编三定) this was done for, on duty that day. Default: for a "
+        "rule of tasks and posts or fed by post_duty, the member's one post on duty that day.",
+    )
+
+
+class AwardIn(InputSchema):
+    members: list[Id] = Field(..., min_length=1, max_length=1000, description="Members of your subtree, each once.")
+    rule: Id = Field(..., description="A rule of the members' scheme that is not automatic.")
+    occurred_on: ApiDate = Field(..., description="Not in the future.")
+    event: RequiredText = Field(..., max_length=200)
+    points: Points | None = Field(None, description="Default: the rule's points; the same for every member.")
+    evidence: Text = Field("", max_length=500, description="Who can confirm it (no screenshots).")
+    assignments: list[Id] = Field(
+        [],
+        max_length=1000,
+        description="Post assignments (一编三定) the award was for, at most one per member, each the member's own "
+        "and on duty that day. A member without one is tied to their one post on duty that day when the rule is "
+        "of tasks and posts or fed by post_duty.",
+    )
+
+
+class AwardOut(Schema):
+    batch: str = Field(..., description="The award's key: its entries share it.")
+    chain: list[StepCode] = Field(
+        ..., description="The chain of every entry (the township's step added above the threshold)."
+    )
+    township_confirmation: bool = Field(
+        ..., description="More members than the rule points.bulk_confirm_above: the township confirms as well."
+    )
+    count: int
+    items: list[EntryOut]
 
 
 class ApproveIn(InputSchema):
@@ -372,11 +425,11 @@ def _visible_entries(user):
     return visible
 
 
+ENTRY_JOINS = ("member", "rule", "org", "claim", "claim__assignment__post")
+
+
 def _entry(user, pk: int) -> PointEntry:
-    return get_visible_or_404(
-        _visible_entries(user).select_related("member", "rule", "org", "claim"),
-        pk=pk,
-    )
+    return get_visible_or_404(_visible_entries(user).select_related(*ENTRY_JOINS), pk=pk)
 
 
 def _can_edit(user, scheme: PointScheme | None) -> bool:
@@ -582,6 +635,11 @@ def claim_propose(request, payload: ClaimIn):
     rule = PointRule.objects.filter(pk=payload.rule).first()
     if rule is None:
         raise field_error("rule", _("The rule does not exist."))
+    assignment = None
+    if payload.assignment is not None:
+        assignment = PostAssignment.objects.filter(pk=payload.assignment, member=member).select_related("post").first()
+        if assignment is None:
+            raise field_error("assignment", _("%(member)s has no such post assignment.") % {"member": member.name})
     entry = services.claim_propose(
         actor=user,
         member=member,
@@ -590,8 +648,66 @@ def claim_propose(request, payload: ClaimIn):
         event=payload.event,
         points=str(payload.points) if payload.points is not None else None,
         evidence=payload.evidence,
+        assignment=assignment,
     )
     return Status(201, _entry(user, entry.pk))
+
+
+@router.post(
+    "/awards",
+    response={201: AwardOut, **error_responses(400, 422)},
+    summary="Award (or deduct) the same points to several members for one event",
+)
+def award_create(request, payload: AwardIn):
+    """The branch (a secretary or organizer over the members) awards or deducts the same points to
+    several members for one event, as on the award page: the same checks, the rule's chain (the steps
+    you hold are taken at once), and above the rule ``points.bulk_confirm_above`` members the township's
+    confirmation too. Nothing is written unless every member passes."""
+    user = request.auth
+    if len(set(payload.members)) != len(payload.members):
+        raise field_error("members", _("A member is listed twice."))
+    found = {m.pk: m for m in Member.objects.writable_by(user).current().filter(pk__in=payload.members)}
+    missing = [pk for pk in payload.members if pk not in found]
+    if missing:
+        raise field_error(
+            "members",
+            _("These members do not exist or are not yours to award: %(ids)s.") % {"ids": ", ".join(map(str, missing))},
+        )
+    rule = PointRule.objects.filter(pk=payload.rule).first()
+    if rule is None:
+        raise field_error("rule", _("The rule does not exist."))
+    assignments = list(
+        PostAssignment.objects.filter(pk__in=payload.assignments, member_id__in=list(found)).select_related("post")
+    )
+    unknown = sorted(set(payload.assignments) - {a.pk for a in assignments})
+    if unknown:
+        raise field_error(
+            "assignments",
+            _("These post assignments are not of the members awarded: %(ids)s.")
+            % {"ids": ", ".join(map(str, unknown))},
+        )
+    entries = services.award_bulk(
+        actor=user,
+        members=[found[pk] for pk in payload.members],
+        rule=rule,
+        occurred_on=payload.occurred_on,
+        event=payload.event,
+        points=str(payload.points) if payload.points is not None else None,
+        evidence=payload.evidence,
+        assignments=assignments,
+    )
+    items = list(PointEntry.objects.filter(pk__in=[e.pk for e in entries]).select_related(*ENTRY_JOINS).order_by("id"))
+    claim = items[0].claim
+    return Status(
+        201,
+        {
+            "batch": claim.batch,
+            "chain": list(claim.chain),
+            "township_confirmation": len(items) > services.bulk_threshold(payload.occurred_on),
+            "count": len(items),
+            "items": items,
+        },
+    )
 
 
 def _decidable(user, pk: int) -> PointEntry:
@@ -611,7 +727,7 @@ def entry_approve(request, id: PathId, payload: Annotated[ApproveIn | None, Body
     """Only the holder of the step the entry waits for; nobody approves their own entry."""
     entry = _decidable(request.auth, id)
     services.entry_approve(actor=request.auth, entry=entry, note=payload.note if payload else "")
-    return PointEntry.objects.select_related("member", "rule", "org", "claim").get(pk=entry.pk)
+    return PointEntry.objects.select_related(*ENTRY_JOINS).get(pk=entry.pk)
 
 
 @router.post(
@@ -623,7 +739,7 @@ def entry_reject(request, id: PathId, payload: RejectIn):
     entry = _decidable(request.auth, id)
     payload = _body(payload)
     services.entry_reject(actor=request.auth, entry=entry, reason=payload.reason)
-    return PointEntry.objects.select_related("member", "rule", "org", "claim").get(pk=entry.pk)
+    return PointEntry.objects.select_related(*ENTRY_JOINS).get(pk=entry.pk)
 
 
 # --- Balances ------------------------------------------------------------------------------------------

@@ -22,12 +22,42 @@ class ClaimForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Who can confirm it. No screenshots or photos are needed."),
     )
+    assignment = forms.TypedChoiceField(
+        label=_("post"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_(
+            "The post (一编三定) this was done for: the points count in its evaluation. Empty: for tasks and "
+            "posts, the post on duty that day."
+        ),
+    )
 
-    def __init__(self, *args, rules=(), **kwargs):
+    def __init__(self, *args, rules=(), posts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.rules = {r.pk: r for r in rules}
         self.fields["rule"].choices = [(r.pk, f"{r.name}（{r.get_direction_display()} {r.points}）") for r in rules]
         self.fields["occurred_on"].initial = timezone.localdate()
+        # The member's posts that reached duty (挂牌), newest first; the service checks the day.
+        self.posts = {a.pk: a for a in posts}
+        if self.posts:
+            self.fields["assignment"].choices = [("", "—"), *((a.pk, post_label(a)) for a in posts)]
+        else:
+            del self.fields["assignment"]
+
+
+def post_label(assignment) -> str:
+    """``政策宣传岗（2025-03-08 起在岗）`` or with the day it ended."""
+    if assignment.ended_on:
+        return _("%(post)s (on duty %(start)s to %(end)s)") % {
+            "post": assignment.post.name,
+            "start": assignment.on_duty_from.isoformat(),
+            "end": assignment.ended_on.isoformat(),
+        }
+    return _("%(post)s (on duty since %(start)s)") % {
+        "post": assignment.post.name,
+        "start": assignment.on_duty_from.isoformat(),
+    }
 
 
 class AwardForm(ClaimForm):
@@ -37,6 +67,8 @@ class AwardForm(ClaimForm):
         super().__init__(*args, **kwargs)
         self.fields["members"].choices = [(m.pk, m.name) for m in members]
         self.fields["members"].widget.attrs["class"] = "list-unstyled"
+        # Each member's own post is found by the service (see the page's note); one field cannot name them.
+        self.fields.pop("assignment", None)
 
 
 class DecisionForm(StyledForm):

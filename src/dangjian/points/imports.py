@@ -11,6 +11,14 @@ the steps the importer holds are taken at once). A row with 条目编号 is an e
 and is left as it is; a row without one is matched by member, rule code and date, so importing the
 same file again creates nothing. Automatic points (meeting attendance, base points) come from the
 records and cannot be imported.
+
+``point_awards`` — the branch's awards (and deductions), one row per member: rows with the same rule,
+date and 事由 are one award, written by one ``award_bulk`` (so the township confirms one above
+``points.bulk_confirm_above`` members, as on the page); matched like the ledger's rows. Its rows are
+planned in chunks of ``AWARD_ROWS`` so that an award is never split between two calls.
+
+Both ledger registers have 岗位: the post (一编三定) an entry was for, by the post's name among the
+member's posts on duty that day; blank, a rule of 岗位职责和任务 takes the one post on duty.
 """
 
 from __future__ import annotations
@@ -345,6 +353,17 @@ class RuleTemplate(Template):
 
 
 # --- The ledger -----------------------------------------------------------------------------------------
+POST_COLUMN = Column(
+    "post",
+    "岗位",
+    aliases=("一编三定岗位", "所在岗位"),
+    max_length=100,
+    help="当天在岗的一编三定岗位名称，计入该岗位的定评积分；岗位职责类规则留空时自动记入唯一在岗岗位",
+    example="政策宣传岗",
+    width=14,
+)
+
+
 @dataclass
 class _EntryState:
     user: Any
@@ -389,12 +408,16 @@ class EntryTemplate(Template):
         "occurred_on": "occurred_on",
         "chain": "rule_code",
         "status": "record_id",
+        "assignment": "post",
+        "assignments": "post",
     }
     key_help = (
         "每行一条积分记录。导入的行作为党员申报或支部奖扣提交，按规则的审批流程审批（导入人本身承担的环节直接通过），"
         "与在系统中填写相同。带〈条目编号〉的行是已有记录，不会被修改；没有条目编号的行按党员、规则编码和日期识别，"
         "已有相同记录的不再新增，重复导入同一文件不会产生重复记录。参加会议、无故缺席和年度基础分等自动积分由系统根据"
         "会议记录计算，不能导入。党员按〈党员编号〉识别，没有编号时按组织和姓名识别。"
+        "〈岗位〉填党员当天在岗（已挂牌）的一编三定岗位名称，该记录计入这个岗位的定评积分；"
+        "“岗位职责和任务”类规则留空时，记入党员当天唯一的在岗岗位；“岗位履职”规则必须有在岗岗位。"
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
@@ -434,6 +457,7 @@ class EntryTemplate(Template):
             example="村民李大爷",
             width=18,
         ),
+        POST_COLUMN,
         Column("source", "来源", kind="choice", choices=SOURCES, export_only=True, width=10),
         Column("status", "状态", kind="choice", choices=STATUSES, export_only=True, width=10),
         Column("counted", "计入分值", export_only=True, width=10),
@@ -450,30 +474,35 @@ class EntryTemplate(Template):
         filters, described, org = entry_filters(user, params)
         return queries.entry_list(PointEntry.objects.visible_to(user), **filters), described, org
 
+    def _record(self, i: int, e: PointEntry) -> dict[str, Any]:
+        try:
+            claim = e.claim
+        except PointEntry.claim.RelatedObjectDoesNotExist:
+            claim = None
+        return {
+            "seq": i,
+            "record_id": e.pk,
+            "member_id": e.member_id,
+            "member_name": e.member.name,
+            "org_code": e.org.code,
+            "org_name": e.org.name,
+            "rule_code": e.rule.code,
+            "rule_name": e.rule.name,
+            "category": e.rule.category,
+            "occurred_on": e.occurred_on,
+            "points": _number(abs(e.requested)),
+            "event": claim.event if claim else "",
+            "evidence": claim.evidence if claim else "",
+            "post": claim.assignment.post.name if claim and claim.assignment_id else "",
+            "batch": claim.batch if claim else "",
+            "source": e.source_type,
+            "status": e.status,
+            "counted": _number(e.points),
+        }
+
     def export_records(self, queryset, user):
         for i, e in enumerate(queryset.iterator(chunk_size=2000), start=1):
-            try:
-                claim = e.claim
-            except PointEntry.claim.RelatedObjectDoesNotExist:
-                claim = None
-            yield {
-                "seq": i,
-                "record_id": e.pk,
-                "member_id": e.member_id,
-                "member_name": e.member.name,
-                "org_code": e.org.code,
-                "org_name": e.org.name,
-                "rule_code": e.rule.code,
-                "rule_name": e.rule.name,
-                "category": e.rule.category,
-                "occurred_on": e.occurred_on,
-                "points": _number(abs(e.requested)),
-                "event": claim.event if claim else "",
-                "evidence": claim.evidence if claim else "",
-                "source": e.source_type,
-                "status": e.status,
-                "counted": _number(e.points),
-            }
+            yield self._record(i, e)
 
     # --- Import --------------------------------------------------------------------------------------
     def begin(self, user, *, commit: bool) -> _EntryState:
@@ -530,14 +559,31 @@ class EntryTemplate(Template):
             )
             return None
         rule = found[0]
-        if rule.source_kind:
+        if rule.automatic:
             row.errors.append((self.header_of("rule_code"), AUTOMATIC_REFUSED.format(code=code)))
             return None
         return rule
 
+    def _named_post(self, row: Row, member, day: dt.date, duty: dict):
+        """The assignment the row's 岗位 names: the member's post of that name (the one on duty that
+        day, if the member held it twice). None when blank; an error when the member has no such post."""
+        from dangjian.members.queries import on_duty
+
+        name = row.get("post", "")
+        if not name:
+            return None
+        held = [a for a in duty.get(member.pk, []) if a.post.name == name]
+        if not held:
+            row.errors.append((self.header_of("post"), f"{member.name}没有已挂牌上岗的“{name}”岗位"))
+            return None
+        return next((a for a in held if on_duty(a, day)), held[0])
+
     def plan(self, rows: list[Row], state: _EntryState) -> None:
+        from dangjian.members.queries import duty_assignments
+
         state.orgs.load(rows)
         by_id, by_name = self._members(rows, state)
+        duty = duty_assignments({m.pk for m in by_id.values()} | {m.pk for ms in by_name.values() for m in ms})
         record_ids = {r.values["record_id"] for r in rows if r.values.get("record_id")}
         recorded = (
             {
@@ -586,7 +632,10 @@ class EntryTemplate(Template):
                 errors["member"] = f"无权为{member.name}申报积分"
             self_claim = member.user_id is not None and member.user_id == getattr(state.user, "pk", None)
             points = row.values.get("points")
-            services.validate_claim_fields(
+            named = self._named_post(row, member, day, duty)
+            if row.errors:
+                continue
+            _amount, tie = services.validate_claim_fields(
                 state.user,
                 member,
                 rule,
@@ -597,6 +646,8 @@ class EntryTemplate(Template):
                 state.book,
                 errors,
                 self_claim=self_claim,
+                assignment=named,
+                duty=duty.get(member.pk, []),
             )
             if errors:
                 row.errors.extend(validation_errors(self, ValidationError(errors)))
@@ -607,6 +658,7 @@ class EntryTemplate(Template):
                 "event": row.get("event", ""),
                 "points": points,
                 "evidence": row.get("evidence", ""),
+                "assignment": tie,
             }
             row.extra["member"] = member
 
@@ -619,8 +671,232 @@ class EntryTemplate(Template):
             event=row.data["event"],
             points=row.data["points"],
             evidence=row.data["evidence"],
+            assignment=row.data["assignment"],
         )
 
     def org_of(self, row: Row):
         member = row.extra.get("member")
         return member.org if member is not None else None
+
+
+# --- Awards by the branch -------------------------------------------------------------------------------
+AWARD_ROWS = 5000
+
+
+@dataclass
+class _Award:
+    """The rows of one award (same rule, date and event) planned so far."""
+
+    first: int  # the row number of its first row
+    chunk: int
+    points: Any
+    evidence: str
+
+
+@dataclass
+class _AwardState(_EntryState):
+    chunk: int = 0
+    awards: dict[tuple, _Award] = field(default_factory=dict)
+
+
+@register
+class AwardTemplate(EntryTemplate):
+    """支部奖扣 — the branch's awards (and deductions), one row per member. Rows with the same rule,
+    date and 事由 are one award, written by one ``award_bulk`` call: the same checks, the chain of the
+    rule, and the township's confirmation above ``points.bulk_confirm_above`` members, as on the page."""
+
+    name = "point_awards"
+    title = "支部奖扣"
+    object_type = "points.batch"
+    chunk_rows = AWARD_ROWS
+    key_help = (
+        "每行一名党员。规则编码、日期和事由都相同的行是同一次奖扣（支部对多名党员的同一事项加分或扣分），"
+        "按规则的审批流程审批（导入人本身承担的环节直接通过）；一次奖扣超过规则“points.bulk_confirm_above”"
+        "规定的人数（默认 10 人）时，还须乡镇党委确认，与在系统中奖扣相同。同一次奖扣各行的分值和证明须相同，"
+        f"且须在前后 {AWARD_ROWS} 行之内。带〈条目编号〉的行是已有记录，不会被修改；没有条目编号的行按党员、"
+        "规则编码和日期识别，已有相同记录的不再新增，重复导入同一文件不会产生重复记录。"
+        "党员按〈党员编号〉识别，没有编号时按组织和姓名识别。〈岗位〉填党员当天在岗（已挂牌）的一编三定岗位名称，"
+        "计入该岗位的定评积分；“岗位职责和任务”类规则留空时记入党员当天唯一的在岗岗位；“岗位履职”规则必须有在岗岗位。"
+    )
+    columns = (
+        Column("seq", "序号", kind="seq", width=6),
+        Column("record_id", "条目编号", kind="int", blank=KEEP, help="导出时由系统填写；新增留空", width=10),
+        Column("batch", "奖扣批次", export_only=True, width=12),
+        Column("member_id", "党员编号", kind="int", blank=KEEP, help="党员的系统编号；可留空", width=10),
+        Column("member_name", "姓名", aliases=("党员姓名",), required=True, max_length=64, example="刘建国", width=10),
+        Column("org_code", "组织编码", aliases=("党组织编码",), max_length=32, blank=KEEP, example="C-001", width=12),
+        Column(
+            "org_name",
+            "党组织名称",
+            aliases=("所属党组织", "党支部"),
+            max_length=100,
+            blank=KEEP,
+            example="示例村党支部",
+            width=20,
+        ),
+        Column("rule_code", "规则编码", aliases=("编码",), required=True, max_length=40, example="task", width=14),
+        Column("rule_name", "规则名称", export_only=True, width=20),
+        Column("occurred_on", "日期", kind="date", aliases=("发生日期",), required=True, example=dt.date(2026, 5, 1)),
+        Column("points", "分值", max_length=12, blank=KEEP, help="留空为规则的分值；扣分也填正数", example="2"),
+        Column(
+            "event",
+            "事由",
+            aliases=("具体事项",),
+            max_length=200,
+            help="新增必填；规则、日期和事由相同的行是同一次奖扣",
+            example="参加防汛值守",
+            width=24,
+        ),
+        Column("evidence", "证明人或依据", aliases=("证明",), max_length=500, example="村委会值班记录", width=18),
+        POST_COLUMN,
+        Column("status", "状态", kind="choice", choices=STATUSES, export_only=True, width=10),
+        Column("counted", "计入分值", export_only=True, width=10),
+    )
+
+    # --- Export --------------------------------------------------------------------------------------
+    def export_queryset(self, user, params):
+        """The awards of the ledger (not claims, not automatic points) with the ledger's filters; the
+        rows of one award are next to each other."""
+        filters, described, org = entry_filters(user, params)
+        filters["source"] = PointEntry.Source.AWARD
+        described.pop("source", None)
+        return queries.entry_list(PointEntry.objects.visible_to(user), **filters), described, org
+
+    # --- Import --------------------------------------------------------------------------------------
+    def begin(self, user, *, commit: bool) -> _AwardState:
+        return _AwardState(
+            user=user,
+            commit=commit,
+            orgs=OrgLookup(Organization.objects.accepting_members_from(user)),
+            book=services.RuleBook(),
+        )
+
+    def _grouped(self, row: Row, state: _AwardState, rule: PointRule, day: dt.date) -> tuple | None:
+        """The award the row belongs to; an error when it disagrees with the award's first row."""
+        event = row.get("event", "")
+        key = (rule.pk, day, event)
+        points, evidence = row.values.get("points"), row.get("evidence", "")
+        award = state.awards.get(key)
+        if award is None:
+            state.awards[key] = _Award(row.number, state.chunk, points, evidence)
+            return key
+        same = f"与第 {award.first} 行是同一次奖扣（规则、日期和事由相同）"
+        if award.chunk != state.chunk:
+            row.errors.append(("", f"{same}，但相隔超过 {AWARD_ROWS} 行：请把同一次奖扣的行放在一起"))
+        elif points != award.points:
+            row.errors.append((self.header_of("points"), f"{same}，分值须相同"))
+        elif evidence != award.evidence:
+            row.errors.append((self.header_of("evidence"), f"{same}，证明人或依据须相同"))
+        return None if row.errors else key
+
+    def plan(self, rows: list[Row], state: _AwardState) -> None:
+        from dangjian.members.queries import duty_assignments
+
+        state.orgs.load(rows)
+        by_id, by_name = self._members(rows, state)
+        duty = duty_assignments({m.pk for m in by_id.values()} | {m.pk for ms in by_name.values() for m in ms})
+        record_ids = {r.values["record_id"] for r in rows if r.values.get("record_id")}
+        recorded = (
+            {
+                e.pk: e
+                for e in PointEntry.objects.visible_to(state.user).select_related("rule").filter(pk__in=record_ids)
+            }
+            if record_ids
+            else {}
+        )
+        for row in rows:
+            if row.errors:
+                continue
+            member = self._member(row, state, by_id, by_name)
+            day = row.values.get("occurred_on")
+            if member is None or row.errors:
+                continue
+            code = row.get("rule_code", "")
+            row.label = f"{member.name} {code} {day.isoformat()}"
+            if row.values.get("record_id"):
+                entry = recorded.get(row.values["record_id"])
+                if entry is None or entry.source_type != PointEntry.Source.AWARD:
+                    row.errors.append((self.header_of("record_id"), "奖扣记录不存在或无权限"))
+                elif (entry.member_id, entry.rule.code, entry.occurred_on) != (member.pk, code, day):
+                    row.errors.append(
+                        (self.header_of("record_id"), "与该条目的党员、规则或日期不符；已有条目不能通过导入修改")
+                    )
+                else:
+                    row.action, row.instance = "unchanged", entry
+                continue
+            key = (member.pk, code, day)
+            if key in state.seen:
+                row.errors.append(("", f"与第 {state.seen[key]} 行是同一条记录"))
+                continue
+            state.seen[key] = row.number
+            rule = self._rule(row, state, member, day)
+            if rule is None:
+                continue
+            codes = [r.pk for r in state.book.rules.values() if r.scheme_id == rule.scheme_id and r.code == code]
+            if PointEntry.objects.filter(
+                member=member, rule_id__in=codes, occurred_on=day, source_type__in=services.MANUAL
+            ).exists():
+                row.action = "unchanged"
+                continue
+            named = self._named_post(row, member, day, duty)
+            group = self._grouped(row, state, rule, day)
+            if row.errors:
+                continue
+            errors: dict[str, str] = {}
+            _amount, tie = services.validate_claim_fields(
+                state.user,
+                member,
+                rule,
+                day,
+                row.get("event", ""),
+                row.values.get("points"),
+                row.get("evidence", ""),
+                state.book,
+                errors,
+                self_claim=False,
+                assignment=named,
+                duty=duty.get(member.pk, []),
+            )
+            if errors:
+                row.errors.extend(validation_errors(self, ValidationError(errors)))
+                continue
+            row.action = "create"
+            row.data = {
+                "rule": rule,
+                "event": row.get("event", ""),
+                "points": row.values.get("points"),
+                "evidence": row.get("evidence", ""),
+                "assignment": tie,
+            }
+            row.extra["member"] = member
+            row.extra["award"] = group
+        state.chunk += 1
+
+    def apply_many(self, rows: list[Row], state: _AwardState) -> None:
+        """One ``award_bulk`` per award, its rows in file order; an award refused by the service is
+        reported on its first row."""
+        from dangjian.core.services import BatchValidationError
+
+        awards: dict[tuple, list[int]] = {}
+        for i, row in enumerate(rows):
+            awards.setdefault(row.extra["award"], []).append(i)
+        for positions in awards.values():
+            first = rows[positions[0]]
+            try:
+                entries = services.award_bulk(
+                    actor=state.user,
+                    members=[rows[i].extra["member"] for i in positions],
+                    rule=first.data["rule"],
+                    occurred_on=first.values["occurred_on"],
+                    event=first.data["event"],
+                    points=first.data["points"],
+                    evidence=first.data["evidence"],
+                    assignments=[rows[i].data["assignment"] for i in positions if rows[i].data["assignment"]],
+                )
+            except ValidationError as exc:
+                raise BatchValidationError({positions[0]: exc}) from None
+            for i, entry in zip(positions, entries, strict=True):
+                rows[i].instance = entry
+
+    def apply(self, row: Row, state: _AwardState) -> None:  # pragma: no cover - apply_many writes
+        raise NotImplementedError

@@ -131,7 +131,10 @@ def claim_create(request):
         if member is None:
             raise Http404
     rules = _claim_rules(member)
-    form = ClaimForm(request.POST or None, rules=rules)
+    from dangjian.members.queries import duty_assignments
+
+    posts = duty_assignments([member.pk]).get(member.pk, [])
+    form = ClaimForm(request.POST or None, rules=rules, posts=posts)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -143,6 +146,7 @@ def claim_create(request):
                 event=data["event"],
                 points=data["points"] or None,
                 evidence=data["evidence"],
+                assignment=form.posts.get(data.get("assignment")),
             )
         except ValidationError as exc:
             form.apply_errors(exc)
@@ -172,7 +176,7 @@ def entry_detail(request, pk: int):
         (_visible_entries(request) | queries.decidable_entries(request.user)).select_related("member", "rule", "org"),
         pk=pk,
     )
-    claim = PointClaim.objects.filter(entry=entry).first()
+    claim = PointClaim.objects.filter(entry=entry).select_related("assignment__post").first()
     can_decide = False
     if claim is not None and entry.status == PointEntry.Status.PROPOSED and claim.next_step:
         claim.entry = entry

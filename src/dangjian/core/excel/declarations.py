@@ -315,6 +315,9 @@ class Template:
     columns: ClassVar[tuple[Column, ...]]
     key_help: ClassVar[str] = ""  # how a row finds its record, for the instructions sheet
     field_columns: ClassVar[dict[str, str]] = {}  # service field name → column key, where they differ
+    # Rows planned and written together (None: the pipeline's CHUNK). Larger for a register whose rows
+    # form groups written by one service call (point_awards: rows of one award are one award_bulk).
+    chunk_rows: ClassVar[int | None] = None
 
     # --- Declarations ------------------------------------------------------------------
     def column(self, key: str) -> Column:

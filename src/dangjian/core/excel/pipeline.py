@@ -152,7 +152,7 @@ def _write(template: Template, rows: list[Row], state) -> None:
 def _process(template: Template, rows: Iterable[tuple[int, dict]], user, outcome: Outcome, *, commit: bool) -> list:
     state = template.begin(user, commit=commit)
     written_orgs = []
-    for chunk in _chunks(rows, CHUNK):
+    for chunk in _chunks(rows, template.chunk_rows or CHUNK):
         parsed = [_parse(template, number, raw) for number, raw in chunk]
         template.plan(parsed, state)
         # Once any row has an error nothing more is written (the run will roll back), but every
