@@ -104,12 +104,12 @@ def jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)
-    if isinstance(value, list | tuple | set):
-        return [jsonable(v) for v in value]
+    if isinstance(value, list | tuple | set):  # e.g. [old, new]: mostly plain values
+        return [v if type(v) in _PLAIN else jsonable(v) for v in value]
     return value
 
 
-def event(
+def event_values(
     *,
     actor,
     action: str,
@@ -119,37 +119,44 @@ def event(
     outcome: str = AuditEvent.Outcome.SUCCESS,
     object_type: str = "",
     object_repr: str = "",
-) -> AuditEvent:
-    """An unsaved event describing an action (see :func:`record` and :func:`record_many`)."""
+) -> dict[str, Any]:
+    """The field values (by attribute name) of an event describing an action, for :func:`record_many`."""
     ctx = context.current.get()
     if org is None and obj is not None:
         org = obj if obj._meta.label_lower == "organizations.organization" else getattr(obj, "org", None)
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent(
-        actor=user,
-        actor_name=(user.get_username() if user else str(actor or _("system")))[:150],
-        action=action,
-        object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
-        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
-        org=org,
-        org_path=getattr(org, "path", "") or "",
-        changes={k: jsonable(v) for k, v in (changes or {}).items()},
-        source=(ctx.source or "unknown")[:64],
-        request_id=ctx.request_id,
-        outcome=outcome,
-    )
+    return {
+        "created_at": timezone.now(),
+        "actor_id": user.pk if user else None,
+        "actor_name": (user.get_username() if user else str(actor or _("system")))[:150],
+        "action": action,
+        "object_type": object_type or (obj._meta.label_lower if obj is not None else ""),
+        "object_id": str(obj.pk) if obj is not None and obj.pk is not None else "",
+        "object_repr": (object_repr or (str(obj) if obj is not None else ""))[:200],
+        "org_id": org.pk if org is not None else None,
+        "org_path": getattr(org, "path", "") or "",
+        "changes": {k: jsonable(v) for k, v in (changes or {}).items()},
+        "source": (ctx.source or "unknown")[:64],
+        "request_id": ctx.request_id,
+        "outcome": outcome,
+    }
+
+
+def event(**kwargs) -> AuditEvent:
+    """An unsaved event (keyword arguments as :func:`event_values`)."""
+    return AuditEvent(**event_values(**kwargs))
 
 
 def record(**kwargs) -> AuditEvent:
-    """Append one event (keyword arguments as :func:`event`) to the chain."""
+    """Append one event (keyword arguments as :func:`event_values`) to the chain."""
     audit_event = event(**kwargs)
     audit_event.save()
     return audit_event
 
 
-def record_many(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Append events built with :func:`event` in one batch (bulk services such as imports)."""
+def record_many(events: list[dict[str, Any]]) -> list[int]:
+    """Append events (each from :func:`event_values`) in one batch, for bulk services such as
+    imports; returns their ids, in chain order."""
     return AuditEvent.append_many(events)
 
 

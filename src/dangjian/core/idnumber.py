@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import mul
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from dangjian.core.dates import is_future
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -23,7 +26,7 @@ class IdInfo:
 
 
 def check_char(first17: str) -> str:
-    return CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    return CHECK_CHARS[sum(map(mul, map(int, first17), WEIGHTS)) % 11]
 
 
 def normalize(value: str) -> str:
@@ -32,14 +35,21 @@ def normalize(value: str) -> str:
 
 def parse(value: str) -> IdInfo:
     """Validate an 18-digit ID number and return what it encodes, or raise ValidationError."""
-    number = normalize(value)
+    return _parse(normalize(value))
+
+
+# An import parses each number three times (the cell, the preview's check, the service's check).
+# Only valid numbers are kept (a raise is never cached), and a number valid once stays valid: the
+# only check that depends on the day, a birth date in the future, can only turn false as time passes.
+@lru_cache(maxsize=4096)
+def _parse(number: str) -> IdInfo:
     if not PATTERN.match(number):
         raise ValidationError(_("An ID number has 17 digits followed by a digit or X."), code="format")
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
         raise ValidationError(_("The birth date inside the ID number is not a real date."), code="birth") from exc
-    if birth.year < 1900 or birth > timezone.localdate():
+    if birth.year < 1900 or is_future(birth):
         raise ValidationError(_("The birth date inside the ID number is out of range."), code="birth")
     if check_char(number[:17]) != number[17]:
         raise ValidationError(_("The check digit of the ID number is wrong."), code="checksum")

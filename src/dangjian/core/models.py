@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import IntegrityError, models, router, transaction
+from django.db import IntegrityError, connection, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -114,25 +114,34 @@ def normalized_json(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False))
 
 
-def canonical_content(values: dict[str, Any]) -> str:
+def canonical_content(values: dict[str, Any], *, normalized: bool = False) -> str:
     """The canonical JSON of an event's content: sorted keys, no spaces, UTF-8, time in UTC.
 
-    ``values`` maps every name of :data:`HASHED_FIELDS` to its value as stored.
+    ``values`` maps every name of :data:`HASHED_FIELDS` to its value as stored; ``normalized``
+    says that ``changes`` already is as it reads back (see ``AuditEvent._normalize``).
     """
     created_at: dt.datetime = values["created_at"]
     if timezone.is_naive(created_at):
         created_at = timezone.make_aware(created_at, dt.UTC)
     content = {name: values[name] for name in HASHED_FIELDS}
     content["created_at"] = created_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    content["changes"] = normalized_json(values["changes"])
+    if not normalized:
+        content["changes"] = normalized_json(values["changes"])
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def chain_hash(values: dict[str, Any], prev_hash: str) -> str:
+def chain_hash(values: dict[str, Any], prev_hash: str, *, normalized: bool = False) -> str:
     """``SM3(canonical JSON of the content ‖ prev_hash)`` in lower-case hex."""
     from dangjian.core.crypto import sm3_hex
 
-    return sm3_hex((canonical_content(values) + prev_hash).encode())
+    return sm3_hex((canonical_content(values, normalized=normalized) + prev_hash).encode())
+
+
+def _stored_time(value: dt.datetime) -> dt.datetime:
+    """Stored with microseconds in UTC on every backend: hash exactly what will read back."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -212,7 +221,7 @@ class AuditEvent(models.Model):
         with transaction.atomic(using=using):
             head = AuditChainHead.lock(using)
             self.prev_hash = head.hash
-            self.hash = chain_hash(self.hashed_values(), self.prev_hash)
+            self.hash = chain_hash(self.hashed_values(), self.prev_hash, normalized=True)
             kwargs["force_insert"] = True
             super().save(*args, **kwargs)
             AuditChainHead.objects.using(using).filter(pk=head.pk).update(
@@ -220,41 +229,46 @@ class AuditEvent(models.Model):
             )
 
     @classmethod
-    def append_many(cls, events: list[AuditEvent], *, using: str | None = None) -> list[AuditEvent]:
-        """Append new events to the chain in their order, under one lock, in a few inserts.
+    def append_many(cls, rows: list[dict[str, Any]], *, using: str | None = None) -> list[int]:
+        """Append new events, given as field values by attribute name (``audit.event_values``), to the
+        chain in their order, under one lock, in a few inserts; return their ids.
 
         The sanctioned bulk path (an import of thousands of rows writes one event per record):
-        each event is linked and hashed exactly as :meth:`save` would, then all are inserted
-        together and the head moves once. The queryset's ``bulk_create`` still refuses.
+        each event is normalized, linked and hashed exactly as :meth:`save` would, then all are
+        inserted together and the head moves once. No model instance is built: for 40,000 events
+        that was a fifth of a county import. The queryset's ``bulk_create`` still refuses.
         """
-        from dangjian.core.bulk import insert_objects
+        from dangjian.core.bulk import RawInserter, allocate_ids
 
-        if not events:
-            return events
+        if not rows:
+            return []
         using = using or router.db_for_write(cls)
-        for event in events:
-            if not event._state.adding or event.pk is not None:
+        if using != connection.alias:
+            raise NotImplementedError("append_many writes through the default connection")
+        for row in rows:
+            if row.get("id") is not None or "hash" in row or "prev_hash" in row:
                 raise AppendOnlyError("audit events cannot be updated")
-            event._normalize()
+            row["changes"] = normalized_json(row["changes"])
+            row["created_at"] = _stored_time(row["created_at"])
         with transaction.atomic(using=using):
             head = AuditChainHead.lock(using)
             prev = head.hash
-            for event in events:
-                event.prev_hash = prev
-                event.hash = prev = chain_hash(event.hashed_values(), prev)
-            insert_objects(cls, events)  # ids in chain order, allocated inside this transaction
+            for row in rows:
+                row["prev_hash"] = prev
+                row["hash"] = prev = chain_hash(row, prev, normalized=True)
+            ids = allocate_ids(cls, len(rows))  # in chain order, inside this transaction
+            for row, pk in zip(rows, ids, strict=True):
+                row["id"] = pk
+            RawInserter(cls, with_pk=True).insert(rows)
             AuditChainHead.objects.using(using).filter(pk=head.pk).update(
-                hash=prev, last_event_id=events[-1].pk, length=models.F("length") + len(events)
+                hash=prev, last_event_id=ids[-1], length=models.F("length") + len(rows)
             )
-        return events
+        return ids
 
     def _normalize(self) -> None:
         """Put the content in the form it reads back in, so that the hash is of what is stored."""
         self.changes = normalized_json(self.changes)
-        if timezone.is_naive(self.created_at):
-            self.created_at = timezone.make_aware(self.created_at, dt.UTC)
-        # Stored with microseconds in UTC on every backend: hash exactly what will read back.
-        self.created_at = self.created_at.astimezone(dt.UTC)
+        self.created_at = _stored_time(self.created_at)
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit events cannot be deleted")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, bulk, crypto, idnumber
+from dangjian.core.dates import is_future
 from dangjian.core.services import BatchValidationError, object_update
 from dangjian.members.models import Member, StandingChange, Status, years_before
 from dangjian.organizations.models import Level
@@ -47,10 +48,9 @@ def validate_member_data(
     """
     errors: dict[str, str] = {}
     data = dict(data)
-    today = timezone.localdate()
     for name in ("birth_date", "joined_on", "full_member_on", "left_on"):
         value = data.get(name)
-        if value and value > today:
+        if value and is_future(value):
             errors[name] = _("The date cannot be in the future.")
         elif value and value.year < 1900:
             errors[name] = _("The date is too far in the past.")
@@ -194,7 +194,7 @@ def member_create_many(*, actor, entries: Sequence[tuple[Any, dict[str, Any]]]) 
     for member in created:
         changes = {f: [None, getattr(member, f)] for f in fields}  # audit.event makes them JSON
         changes["id_number"] = [None, audit.SENSITIVE_MARK]
-        events.append(audit.event(actor=actor, action="create", obj=member, changes=changes))
+        events.append(audit.event_values(actor=actor, action="create", obj=member, changes=changes))
     audit.record_many(events)
     return created
 

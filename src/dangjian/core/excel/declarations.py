@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
@@ -77,6 +78,9 @@ def _integral(value: float) -> bool:
 
 
 def _text_of(value: Any) -> str:
+    if type(value) is str:  # most cells: skip the checks below, and the regex when nothing is to remove
+        text = unicodedata.normalize("NFC", value)
+        return (text if text.isprintable() else CONTROL.sub("", text)).strip()
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, int):
@@ -152,6 +156,10 @@ class Column:
         if self.kind not in KINDS:
             raise ValueError(f"unknown column kind {self.kind!r}")
 
+    @cached_property
+    def _parser(self):
+        return getattr(self, f"_parse_{self.kind}")
+
     @property
     def names(self) -> tuple[str, ...]:
         return (self.header, *self.aliases)
@@ -166,7 +174,7 @@ class Column:
         """A cell value → the Python value of the column (None when blank); raise CellError."""
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        parsed = getattr(self, f"_parse_{self.kind}")(value)
+        parsed = self._parser(value)
         if self.max_length and isinstance(parsed, str) and len(parsed) > self.max_length:
             raise CellError(f"超过 {self.max_length} 个字符")
         return parsed
@@ -321,10 +329,11 @@ class Template:
 
     # --- Declarations ------------------------------------------------------------------
     def column(self, key: str) -> Column:
-        for column in self.columns:
-            if column.key == key:
-                return column
-        raise KeyError(key)
+        return self._columns_by_key[key]  # called for every cell of an import: a dict, not a scan
+
+    @cached_property
+    def _columns_by_key(self) -> dict[str, Column]:
+        return {column.key: column for column in self.columns}
 
     def header_of(self, key: str) -> str:
         key = self.field_columns.get(key, key)

@@ -10,6 +10,7 @@ import importlib
 import shutil
 from pathlib import Path
 
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404, QueryDict
 
@@ -23,6 +24,9 @@ acting_user, template_for = _import_command.acting_user, _import_command.templat
 
 class Command(BaseCommand):
     help = "Export a register (members, organizations …) to .xlsx as a given user."
+    # The security checks (the crypto self-test, production settings) but not the URL checks, which import
+    # every view and API schema: a second of start-up per run, and an import runs twice (preview, commit).
+    requires_system_checks = [Tags.security]
 
     def add_arguments(self, parser):
         parser.add_argument("register")

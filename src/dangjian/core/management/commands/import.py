@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -35,6 +36,9 @@ def template_for(name: str):
 
 class Command(BaseCommand):
     help = "Import an .xlsx file into a register (members, organizations …): preview every error, then all or nothing."
+    # The security checks (the crypto self-test, production settings) but not the URL checks, which import
+    # every view and API schema: a second of start-up per run, and an import runs twice (preview, commit).
+    requires_system_checks = [Tags.security]
 
     def add_arguments(self, parser):
         parser.add_argument("register", help="the register, e.g. members or organizations")
