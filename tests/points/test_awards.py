@@ -326,3 +326,9 @@ def test_the_awards_export_holds_only_awards_and_is_scoped(world, rules, award_t
     )
     assert pipeline.export(award_template, user=world.secretary, params={}).rows == 2
     assert pipeline.export(award_template, user=world.sibling_secretary, params={}).rows == 0
+
+
+def test_the_award_page_links_to_the_awards_register(world, client_for, rules):
+    page = client_for(world.secretary).get(f"/points/award/?org={world.branch_a1.pk}").content.decode()
+    assert f"/io/export/point_awards/?org={world.branch_a1.pk}" in page and "/io/point_awards/" in page
+    assert client_for(world.secretary).get("/io/point_awards/").status_code == 200

@@ -47,9 +47,9 @@ class ClaimForm(StyledForm):
 
 
 def post_label(assignment) -> str:
-    """``政策宣传岗（2025-03-08 起在岗）`` or with the day it ended."""
+    """``政策宣传岗（2025-03-08 起在岗）``, or with the day it ended (its first day off duty)."""
     if assignment.ended_on:
-        return _("%(post)s (on duty %(start)s to %(end)s)") % {
+        return _("%(post)s (on duty from %(start)s, ended %(end)s)") % {
             "post": assignment.post.name,
             "start": assignment.on_duty_from.isoformat(),
             "end": assignment.ended_on.isoformat(),
