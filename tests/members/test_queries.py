@@ -48,3 +48,15 @@ def test_breakdown_counts_by_status_gender_education_and_age(world):
     assert {code: n for code, _label, n in result["status"]} == {"full": 1, "probationary": 1}
     assert {code: n for code, _label, n in result["gender"]} == {"male": 1, "female": 1}
     assert dict((code, n) for code, _l, n in result["band"] if n) == {"31–35": 1, "46–55": 1}
+
+
+def test_breakdown_also_counts_each_childs_subtree_and_the_organizations_own(world):
+    from dangjian.members.models import Member
+
+    Member.objects.filter(pk=world.li.pk).update(org=world.town_a, org_path=world.town_a.path)
+    result = subtree_breakdown(world.town_a.path, on=dt.date(2026, 11, 1))
+    assert result["children"] == {world.branch_a1.path: 1}  # branch_a2 has nobody: no key
+    assert result["direct"] == {"total": 1, "full": 0}  # li is probationary
+    root = subtree_breakdown(world.root.path, on=dt.date(2026, 11, 1))
+    assert root["total"] == 3 and root["direct"] == {"total": 0, "full": 0}
+    assert sum(root["children"].values()) == 3

@@ -27,30 +27,6 @@ def current_member_count(org) -> int:
     return Member.objects.current().filter(org=org).count()
 
 
-def direct_counts(org) -> dict[str, int]:
-    """Current members directly in ``org`` (not its children): total and full."""
-    return (
-        Member.objects.current()
-        .filter(org=org)
-        .aggregate(total=Count("id"), full=Count("id", filter=Q(status=Status.FULL)))
-    )
-
-
-def child_member_counts(org) -> dict[str, int]:
-    """``{child path: current members in that child's subtree}`` for every child of ``org``: one query."""
-    width = len(org.path) + tree.STEP
-    rows = (
-        Member.objects.current()
-        .filter(tree.subtree_q("org_path", org.path))
-        .exclude(org_path=org.path)
-        .annotate(child=Substr("org_path", 1, width))
-        .values("child")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {r["child"]: r["n"] for r in rows}
-
-
 def age_band_q(label: str, on: dt.date) -> Q:
     """Members whose age on ``on`` falls in the band called ``label``."""
     lower = 0
@@ -115,11 +91,14 @@ def member_list(
 
 
 def subtree_breakdown(path: str, on: dt.date | None = None) -> dict:
-    """Counts of current members under ``path`` by status, gender, education and age band.
+    """Counts of current members under ``path`` by status, gender, education and age band, and
+    how many are in each child's subtree (``children``: ``{child path: n}``) and directly in the
+    organization itself (``direct``: ``{"total": n, "full": n}``).
 
-    One aggregate row of conditional counts: a single scan of the subtree's index range with no
-    sorting (a GROUP BY over the four dimensions costs about three times as much at county scale).
-    Age bands are counted cumulatively (born after each cut-off) and differenced here.
+    One scan of the subtree: conditional counts (no sorting of the four dimensions; a GROUP BY over
+    them costs about three times as much at county scale) grouped only by the child each member
+    sits under — a dozen or so groups, summed here for the whole. Age bands are counted cumulatively
+    (born after each cut-off) and differenced here.
     """
     on = on or timezone.localdate()
     counts: dict[str, Count] = {"total": Count("id")}
@@ -130,7 +109,15 @@ def subtree_breakdown(path: str, on: dt.date | None = None) -> dict:
     cutoffs = [(label, years_before(on, upper + 1)) for label, upper in AGE_BANDS if upper is not None]
     for label, cutoff in cutoffs:
         counts[f"born_after:{label}"] = Count("id", filter=Q(birth_date__gt=cutoff))
-    row = Member.objects.current().filter(tree.subtree_q("org_path", path)).aggregate(**counts)
+    groups = list(
+        Member.objects.current()
+        .filter(tree.subtree_q("org_path", path))
+        .annotate(child=Substr("org_path", 1, len(path) + tree.STEP))
+        .values("child")
+        .annotate(**counts)
+        .order_by()
+    )
+    row = {name: sum(group[name] for group in groups) for name in counts}
     total = row["total"]
     result: dict = {"total": total}
     for field, choices in dimensions.items():
@@ -145,6 +132,9 @@ def subtree_breakdown(path: str, on: dt.date | None = None) -> dict:
         previous = cumulative
     bands.append((AGE_BANDS[-1][0], AGE_BANDS[-1][0], total - previous))
     result["band"] = bands
+    result["children"] = {g["child"]: g["total"] for g in groups if g["child"] != path}
+    own = next((g for g in groups if g["child"] == path), None)
+    result["direct"] = {"total": own["total"], "full": own[f"status:{Status.FULL}"]} if own else {"total": 0, "full": 0}
     return result
 
 

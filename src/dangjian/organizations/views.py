@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from dangjian.core import tree
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.members.models import Member
-from dangjian.members.queries import child_member_counts, direct_counts, subtree_breakdown
+from dangjian.members.queries import subtree_breakdown
 from dangjian.organizations import queries, services
 from dangjian.organizations.forms import (
     CommitteeEndForm,
@@ -65,11 +65,11 @@ def detail(request, pk: int):
     visible = _visible(request)
     org = get_visible_or_404(visible.select_related("parent", "secretary"), pk=pk)
     kids = list(queries.children_of(org, visible).filter(dissolved_on__isnull=True)[:200])
-    per_child = child_member_counts(org)
+    members = subtree_breakdown(org.path)  # also counts each child's subtree and the organization's own
     for kid in kids:
-        kid.member_total = per_child.get(kid.path, 0)
+        kid.member_total = members["children"].get(kid.path, 0)
     own = visible.filter(pk=org.pk).annotate(unit_count=Count("units"))
-    counts = direct_counts(org)
+    counts = members["direct"]
     direct_members = Member.objects.current().filter(org=org).order_by("name_pinyin")[:20]
     own_warnings = queries.warnings_for(own, {org.pk: counts})
     return render(
@@ -83,7 +83,7 @@ def detail(request, pk: int):
             "direct_count": counts["total"],
             "warnings": own_warnings,
             "orgs": queries.subtree_org_breakdown(org.path),
-            "members": subtree_breakdown(org.path),
+            "members": members,
             "history": org.changes.select_related("old_parent", "new_parent")[:20],
             "units": org.units.all(),
             "committee": queries.committee_seats(org).filter(ended_on__isnull=True),
