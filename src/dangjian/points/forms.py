@@ -102,7 +102,7 @@ class RuleForm(StyledForm):
     allow_fraction = forms.BooleanField(label=_("fractional points allowed"), required=False)
     cap = forms.DecimalField(label=_("cap"), max_digits=7, decimal_places=1, required=False)
     cap_period = forms.ChoiceField(label=_("cap period"), choices=[("", "—"), *CapPeriod.choices], required=False)
-    source_kind = forms.ChoiceField(label=_("fed automatically by"), required=False)
+    source_kind = forms.ChoiceField(label=_("fed by"), required=False)
     evidence_required = forms.BooleanField(label=_("evidence required"), required=False)
     chain = forms.MultipleChoiceField(
         label=_("approval chain"), choices=Step.choices, required=False, widget=forms.CheckboxSelectMultiple
