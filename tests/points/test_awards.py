@@ -332,3 +332,21 @@ def test_the_award_page_links_to_the_awards_register(world, client_for, rules):
     page = client_for(world.secretary).get(f"/points/award/?org={world.branch_a1.pk}").content.decode()
     assert f"/io/export/point_awards/?org={world.branch_a1.pk}" in page and "/io/point_awards/" in page
     assert client_for(world.secretary).get("/io/point_awards/").status_code == 200
+
+
+def test_an_award_split_in_two_still_needs_the_township_once_the_event_passes_the_threshold(
+    world, api_as, rules, two_posts, zhao
+):
+    threshold(world, 2)
+    secretary = api_as(world.secretary)
+    first = secretary.post("/points/awards", award_body(rules, [world.zhang, world.li]))
+    assert first.status_code == 201 and not first.json()["township_confirmation"]
+    # The third member of the same event, rule and day: three in all, above two.
+    second = secretary.post("/points/awards", award_body(rules, [zhao]))
+    assert second.status_code == 201, second.content
+    assert second.json()["township_confirmation"] and second.json()["chain"] == ["secretary", "township"]
+    # Another event is another award.
+    day = (IN_B - dt.timedelta(days=1)).isoformat()
+    other = secretary.post("/points/awards", award_body(rules, [zhao], event="村庄保洁", occurred_on=day))
+    assert other.status_code == 201, other.content
+    assert not other.json()["township_confirmation"] and other.json()["chain"] == ["secretary"]

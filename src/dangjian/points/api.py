@@ -45,6 +45,7 @@ from dangjian.points.models import (
     PointEntry,
     PointRule,
     PointScheme,
+    Step,
 )
 
 router = Router(tags=["points"])
@@ -343,7 +344,9 @@ class AwardOut(Schema):
         ..., description="The chain of every entry (the township's step added above the threshold)."
     )
     township_confirmation: bool = Field(
-        ..., description="More members than the rule points.bulk_confirm_above: the township confirms as well."
+        ...,
+        description="More members than the rule points.bulk_confirm_above (with those already awarded for the same "
+        "event, rule and day): the township confirms as well.",
     )
     count: int
     items: list[EntryOut]
@@ -703,7 +706,8 @@ def award_create(request, payload: AwardIn):
         {
             "batch": claim.batch,
             "chain": list(claim.chain),
-            "township_confirmation": len(items) > services.bulk_threshold(payload.occurred_on),
+            # The service added the township's step (above the threshold, counting earlier awards of the event).
+            "township_confirmation": Step.TOWNSHIP in claim.chain and Step.TOWNSHIP not in rule.chain,
             "count": len(items),
             "items": items,
         },

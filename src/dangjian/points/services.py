@@ -1122,7 +1122,9 @@ def award_bulk(
     assignments: Iterable = (),
 ) -> list[PointEntry]:
     """The branch awards (or deducts) the same points to several members for one event. Above the
-    rule ``points.bulk_confirm_above`` members, the township committee must confirm as well.
+    rule ``points.bulk_confirm_above`` members, the township committee must confirm as well — counting
+    the members already awarded for the same event, rule and day in these organizations, so that
+    splitting an award does not avoid the confirmation.
 
     ``assignments`` name the posts (一编三定) the award was for, at most one per member (each the
     member's own, on duty that day); members without one are tied as a claim is (:func:`post_tie`)."""
@@ -1172,7 +1174,8 @@ def award_bulk(
         raise ValidationError(dict(errors))
     threshold = bulk_threshold(occurred_on)
     chain = list(rule.chain)
-    if len(members) > threshold and Step.TOWNSHIP not in chain:
+    awarded = len(members) + _awarded_before(rule, occurred_on, event, {m.org_path for m in members})
+    if awarded > threshold and Step.TOWNSHIP not in chain:
         chain.append(Step.TOWNSHIP)
     batch = uuid.uuid4().hex
     pairs, steps = [], []
@@ -1208,6 +1211,25 @@ def award_bulk(
             "points": [None, amount],
             "occurred_on": [None, occurred_on.isoformat()],
             "chain": [None, chain],
+def _awarded_before(rule: PointRule, occurred_on: dt.date, event: str, org_paths: set[str]) -> int:
+    """Members of these organizations already awarded under the rule for the same event that day (not
+    rejected or reversed): an award split into small ones still counts as one against the threshold."""
+    return (
+        PointEntry.objects.filter(
+            source_type=PointEntry.Source.AWARD,
+            rule__scheme_id=rule.scheme_id,
+            rule__code=rule.code,
+            occurred_on=occurred_on,
+            claim__event=event,
+            org_path__in=org_paths,
+        )
+        .exclude(status__in=[PointEntry.Status.REJECTED, PointEntry.Status.REVERSED])
+        .values("member_id")
+        .distinct()
+        .count()
+    )
+
+
             "assignments": [None, {str(m): a.pk for m, a in ties.items() if a is not None}],
             "approved": [None, sum(1 for e, _c in pairs if e.status == PointEntry.Status.APPROVED)],
         },
