@@ -605,8 +605,8 @@ class EntryTemplate(Template):
             row.label = f"{member.name} {code} {day.isoformat()}"
             if row.values.get("record_id"):
                 entry = recorded.get(row.values["record_id"])
-                if entry is None:
-                    row.errors.append((self.header_of("record_id"), "记录不存在或无权限"))
+                if entry is None or not self._recorded_here(entry):
+                    row.errors.append((self.header_of("record_id"), self.record_missing))
                 elif (entry.member_id, entry.rule.code, entry.occurred_on) != (member.pk, code, day):
                     row.errors.append(
                         (self.header_of("record_id"), "与该条目的党员、规则或日期不符；已有条目不能通过导入修改")
@@ -628,12 +628,9 @@ class EntryTemplate(Template):
             ).exists():
                 row.action = "unchanged"
                 continue
-            errors: dict[str, str] = {}
-            if not services.can_propose_for(state.user, member):
-                errors["member"] = f"无权为{member.name}申报积分"
-            self_claim = member.user_id is not None and member.user_id == getattr(state.user, "pk", None)
             points = row.values.get("points")
             named = self._named_post(row, member, day, duty)
+            errors, self_claim = self._proposer_checks(row, state, member, rule, day)
             if row.errors:
                 continue
             _amount, tie = services.validate_claim_fields(
@@ -662,6 +659,20 @@ class EntryTemplate(Template):
                 "assignment": tie,
             }
             row.extra["member"] = member
+
+    # What the award register does differently (see AwardTemplate).
+    record_missing = "记录不存在或无权限"
+
+    def _recorded_here(self, entry: PointEntry) -> bool:
+        """Whether a row's 条目编号 may name ``entry`` (any entry of the ledger here)."""
+        return True
+
+    def _proposer_checks(self, row: Row, state: _EntryState, member, rule: PointRule, day: dt.date):
+        """``(errors, self_claim)`` for a new row: whether the importer may propose points for the member."""
+        errors: dict[str, str] = {}
+        if not services.can_propose_for(state.user, member):
+            errors["member"] = f"无权为{member.name}申报积分"
+        return errors, member.user_id is not None and member.user_id == getattr(state.user, "pk", None)
 
     def apply(self, row: Row, state: _EntryState) -> None:
         row.instance = services.claim_propose(
@@ -790,87 +801,19 @@ class AwardTemplate(EntryTemplate):
             row.errors.append((self.header_of("evidence"), f"{same}，证明人或依据须相同"))
         return None if row.errors else key
 
-    def plan(self, rows: list[Row], state: _AwardState) -> None:
-        from dangjian.members.queries import duty_assignments
+    record_missing = "奖扣记录不存在或无权限"
 
-        state.orgs.load(rows)
-        by_id, by_name = self._members(rows, state)
-        duty = duty_assignments({m.pk for m in by_id.values()} | {m.pk for ms in by_name.values() for m in ms})
-        record_ids = {r.values["record_id"] for r in rows if r.values.get("record_id")}
-        recorded = (
-            {
-                e.pk: e
-                for e in PointEntry.objects.visible_to(state.user).select_related("rule").filter(pk__in=record_ids)
-            }
-            if record_ids
-            else {}
-        )
-        for row in rows:
-            if row.errors:
-                continue
-            member = self._member(row, state, by_id, by_name)
-            day = row.values.get("occurred_on")
-            if member is None or row.errors:
-                continue
-            code = row.get("rule_code", "")
-            row.label = f"{member.name} {code} {day.isoformat()}"
-            if row.values.get("record_id"):
-                entry = recorded.get(row.values["record_id"])
-                if entry is None or entry.source_type != PointEntry.Source.AWARD:
-                    row.errors.append((self.header_of("record_id"), "奖扣记录不存在或无权限"))
-                elif (entry.member_id, entry.rule.code, entry.occurred_on) != (member.pk, code, day):
-                    row.errors.append(
-                        (self.header_of("record_id"), "与该条目的党员、规则或日期不符；已有条目不能通过导入修改")
-                    )
-                else:
-                    row.action, row.instance = "unchanged", entry
-                continue
-            key = (member.pk, code, day)
-            if key in state.seen:
-                row.errors.append(("", f"与第 {state.seen[key]} 行是同一条记录"))
-                continue
-            state.seen[key] = row.number
-            rule = self._rule(row, state, member, day)
-            if rule is None:
-                continue
-            codes = [r.pk for r in state.book.rules.values() if r.scheme_id == rule.scheme_id and r.code == code]
-            if PointEntry.objects.filter(
-                member=member, rule_id__in=codes, occurred_on=day, source_type__in=services.MANUAL
-            ).exists():
-                row.action = "unchanged"
-                continue
-            named = self._named_post(row, member, day, duty)
-            group = self._grouped(row, state, rule, day)
-            if row.errors:
-                continue
-            errors: dict[str, str] = {}
-            _amount, tie = services.validate_claim_fields(
-                state.user,
-                member,
-                rule,
-                day,
-                row.get("event", ""),
-                row.values.get("points"),
-                row.get("evidence", ""),
-                state.book,
-                errors,
-                self_claim=False,
-                assignment=named,
-                duty=duty.get(member.pk, []),
-            )
-            if errors:
-                row.errors.extend(validation_errors(self, ValidationError(errors)))
-                continue
-            row.action = "create"
-            row.data = {
-                "rule": rule,
-                "event": row.get("event", ""),
-                "points": row.values.get("points"),
-                "evidence": row.get("evidence", ""),
-                "assignment": tie,
-            }
-            row.extra["member"] = member
-            row.extra["award"] = group
+    def _recorded_here(self, entry: PointEntry) -> bool:
+        return entry.source_type == PointEntry.Source.AWARD
+
+    def _proposer_checks(self, row: Row, state: _AwardState, member, rule: PointRule, day: dt.date):
+        """The row joins its award (an error when it disagrees with the award's first row); whether the
+        importer may award the member is the service's check, as on the page."""
+        row.extra["award"] = self._grouped(row, state, rule, day)
+        return {}, False
+
+    def plan(self, rows: list[Row], state: _AwardState) -> None:
+        super().plan(rows, state)
         state.chunk += 1
 
     def apply_many(self, rows: list[Row], state: _AwardState) -> None:
