@@ -8,11 +8,19 @@ a service needs: it allocates the primary keys first (from the table's sequence 
 after the largest id ever used on SQLite, whose transactions here take the write lock when they
 begin) so that the new objects have their ids without reading them back. Every value is a query
 parameter; table and column names come from the model's ``_meta``.
+
+:func:`insert` serves derived rows computed in bulk (a year of a county's automatic points is some
+600,000 entries): tuples of values ready for the database, written the same way, and
+:func:`without_cycle_collection` the computations that make such rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
@@ -39,12 +47,19 @@ class RawInserter:
 
     Columns a row does not mention take the model field's default (``auto_now``/``auto_now_add``:
     now), so fields added to the model later keep working as long as they have a default.
+    ``fields`` (attribute names) limits the columns written to those; the others take the
+    database's default (NULL) — for :func:`insert`.
     """
 
     ROWS = 500  # rows per INSERT statement on SQLite
 
-    def __init__(self, model: type[models.Model], *, with_pk: bool):
-        self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    def __init__(self, model: type[models.Model], *, with_pk: bool, fields: Sequence[str] | None = None):
+        if fields is None:
+            self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+        else:
+            named = {f.name: f for f in model._meta.concrete_fields}
+            named |= {f.attname: f for f in model._meta.concrete_fields}
+            self.fields = [named[name] for name in fields]
         now = timezone.now()
         self.defaults = {}
         for f in self.fields:
@@ -68,7 +83,7 @@ class RawInserter:
         columns = ", ".join(quote(f.column) for f in self.fields)
         self.copy_sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
         self.head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
-        self.row_sql = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        self.row_sql = "(" + ", ".join(["?"] * len(self.fields)) + ")"  # SQLite's own placeholders
 
     def values(self, rows: list[dict[str, Any]]) -> list[tuple]:
         pairs = [(f.attname, adapt) for f, adapt in zip(self.fields, self.adapters, strict=True)]
@@ -83,7 +98,10 @@ class RawInserter:
         return out
 
     def insert(self, rows: list[dict[str, Any]]) -> None:
-        values = self.values(rows)
+        self.write(self.values(rows))
+
+    def write(self, values: Sequence[tuple]) -> None:
+        """Write rows already in the order of the columns and ready for the database."""
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(self.copy_sql) as copy:
@@ -91,12 +109,55 @@ class RawInserter:
                         copy.write_row(row)
                 return
             # The driver-level cursor: with DEBUG on, Django's debug wrapper would format every one of
-            # these thousands of parameters into its query log.
+            # these thousands of parameters into its query log. Its execute() is the driver's own,
+            # given SQLite's placeholders: Django's cursor would rewrite each "%s" of every statement
+            # with a regular expression: a third of the time of a large insert, measured.
             raw = cursor.cursor
+            execute = sqlite3.Cursor.execute
             for start in range(0, len(values), self.ROWS):
                 chunk = values[start : start + self.ROWS]
                 params = [value for row in chunk for value in row]
-                raw.execute(self.head + ", ".join([self.row_sql] * len(chunk)), params)
+                execute(raw, self.head + ", ".join([self.row_sql] * len(chunk)), params)
+
+
+def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Insert ``rows`` (tuples in the order of ``fields``, attribute names) into ``model``'s table.
+
+    No default is filled in and no value is adapted but JSON (given as Python objects): the values
+    go to the driver as they are (numbers, text, Decimals and dates, or their text, which both
+    databases store as the column's type). The fastest way in for rows computed in bulk; the columns
+    not named take the database's default (NULL)."""
+    inserter = RawInserter(model, with_pk=False, fields=fields)
+    json_at = [i for i, f in enumerate(inserter.fields) if f.get_internal_type() == "JSONField"]
+    if json_at:
+        rows = [_dump_json(row, json_at) for row in rows]
+    elif not isinstance(rows, Sequence):
+        rows = list(rows)
+    if rows:
+        inserter.write(rows)
+
+
+def _dump_json(row: tuple, json_at: list[int]) -> tuple:
+    values = list(row)
+    for i in json_at:
+        if values[i] is not None:
+            values[i] = json.dumps(values[i], ensure_ascii=False)
+    return tuple(values)
+
+
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """For work that allocates some hundred thousand short-lived tuples and objects and no
+    reference cycles (counting a district's meetings, deriving a year of points): letting the
+    cyclic collector walk the whole process heap meanwhile costs a tenth to a third of the time.
+    Reference counting still frees everything; the collector runs again afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:

@@ -19,21 +19,20 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit, parameters
+from dangjian.core import audit, bulk, parameters
 from dangjian.core.roles import Role
 from dangjian.core.scoping import scopes
-from dangjian.points import bulk
 from dangjian.points.models import (
     ANY_KIND,
     SOURCE_BASE,
@@ -193,12 +192,24 @@ def refresh_balances(pairs: Iterable[tuple[int, int]], book: RuleBook | None = N
             _write_balances(year, Q(member_id__in=chunk), book)
 
 
-def rebuild_year_balances(year: int, book: RuleBook | None = None) -> int:
-    PointBalance.objects.filter(year=year).delete()
-    return _write_balances(year, Q(), book or RuleBook())
+def rebuild_year_balances(
+    year: int, book: RuleBook | None = None, members: range | None = None, places: dict | None = None
+) -> int:
+    """Rewrite the balance rows of ``year`` from the ledger: those of the members whose ids are in
+    ``members`` (whose ``places`` may be known already), or everyone's, a part at a time."""
+    book = book or RuleBook()
+    if members is None:
+        return sum(rebuild_year_balances(year, book, part) for part in _member_ranges(RECOMPUTE_PART))
+    part = _in_part(members)
+    PointBalance.objects.filter(part, year=year).delete()
+    return _write_balances(year, part, book, places)
 
 
-def _write_balances(year: int, query: Q, book: RuleBook) -> int:
+def _in_part(members: range) -> Q:
+    return Q(member_id__gte=members.start, member_id__lt=members.stop)
+
+
+def _write_balances(year: int, query: Q, book: RuleBook, places: dict | None = None) -> int:
     sums = (
         PointEntry.objects.filter(query, year=year, status=PointEntry.Status.APPROVED)
         .values_list("member_id", "rule_id")
@@ -206,9 +217,10 @@ def _write_balances(year: int, query: Q, book: RuleBook) -> int:
         .order_by()
     )
     found: dict[int, dict[str, Any]] = {}
-    for member_id, rule_id, total, n in sums:
+    decimal = _Decimals()
+    for member_id, rule_id, total, n in _driver_rows(sums):
         row = found.setdefault(member_id, {"total": ZERO, "awarded": ZERO, "deducted": ZERO, "cats": {}, "n": 0})
-        total = Decimal(total).quantize(ONE_PLACE)
+        total = decimal[total]
         category = book.rules[rule_id].category
         row["total"] += total
         row["n"] += n
@@ -219,7 +231,7 @@ def _write_balances(year: int, query: Q, book: RuleBook) -> int:
         row["cats"][category] = row["cats"].get(category, ZERO) + total
     if not found:
         return 0
-    orgs = _member_places(found)
+    orgs = places if places is not None else _member_places(found)
     rows = [
         (
             org[0],
@@ -283,13 +295,37 @@ _LINE_FIELDS = (
 )
 
 
-def _stored_lines(queryset) -> list[_Line]:
+def _driver_rows(queryset) -> Iterator[tuple]:
+    """The rows of a ``values_list`` queryset as the database driver gives them, without the ORM's
+    per-value converters (hundreds of thousands of rows here): dates are dates on both databases,
+    decimals are numbers on SQLite (see :class:`_Decimals`)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(20000):
+            yield from rows
+
+
+class _Decimals(dict):
+    """Points of one decimal place from the driver's values, each distinct value converted once."""
+
+    def __missing__(self, value) -> Decimal:
+        found = self[value] = Decimal(str(value)).quantize(ONE_PLACE)
+        return found
+
+
+def _stored_lines(queryset, keys: set | None = None) -> list[_Line]:
+    """The entries of ``queryset`` as lines (only those whose key is in ``keys``, if given)."""
+    decimal = _Decimals()
     lines = []
-    for pk, member_id, stype, sid, rule_id, requested, points, day, org_id, path, status in queryset.values_list(
-        *_LINE_FIELDS
-    ).iterator(chunk_size=20000):
-        requested, points = Decimal(requested).quantize(ONE_PLACE), Decimal(points).quantize(ONE_PLACE)
-        line = _Line((member_id, stype, sid), rule_id, requested, points, day, org_id, path, status, pk)
+    for pk, member_id, stype, sid, rule_id, requested, points, day, org_id, path, status in _driver_rows(
+        queryset.values_list(*_LINE_FIELDS)
+    ):
+        if keys is not None and (member_id, stype, sid) not in keys:
+            continue
+        line = _Line(
+            (member_id, stype, sid), rule_id, decimal[requested], decimal[points], day, org_id, path, status, pk
+        )
         line.stored = line.state()
         lines.append(line)
     return lines
@@ -328,33 +364,61 @@ def _meeting_lines(book: RuleBook, facts, org_paths: dict[int, str], places) -> 
         "present": book.automatic_rule(scheme.pk, present, facts.held_on),
         "absent": book.automatic_rule(scheme.pk, absent, facts.held_on),
     }
+    # (rule id, points) by attendance status; the loop below runs for every attendance of a year.
+    gives = {status: (rule.id, rule.points * rule.sign) for status, rule in rules.items() if rule is not None}
+    source, meeting, day, approved = PointEntry.Source.MEETING, facts.id, facts.held_on, PointEntry.Status.APPROVED
     for member_id, status in facts.attendance.items():
-        rule = rules.get(status)
+        rule = gives.get(status)
         place = places.get(member_id)
         if rule is None or place is None:
             continue
-        requested = rule.points * rule.sign
-        key = (member_id, PointEntry.Source.MEETING, facts.id)
-        wanted[key] = _Line(key, rule.pk, requested, requested, facts.held_on, place[0], place[1], "approved")
+        key = (member_id, source, meeting)
+        wanted[key] = _Line(key, rule[0], rule[1], rule[1], day, place[0], place[1], approved)
     return wanted
 
 
 def _apportion(book: RuleBook, lines: list[_Line]) -> None:
-    """Apply the caps to approved lines in date order (the earliest events fill the cap first)."""
-    used: dict[tuple, Decimal] = defaultdict(Decimal)
-    for line in sorted(lines, key=lambda x: (x.occurred_on, x.key[1], x.key[2] or 0)):
-        if line.status != PointEntry.Status.APPROVED:
+    """Apply the caps to approved lines in date order (the earliest events fill the cap first).
+
+    Lines share a cap when they are the same member's under the same rule code and period; where
+    all that such a group asks for fits under the smallest cap of its rule versions, every line
+    keeps what it asks for and the group need not be put in order."""
+    rules = book.rules
+    least: dict[tuple, Decimal] = {}  # (scheme, code) → the smallest cap of its versions
+    for rule in rules.values():
+        if rule.cap is not None:
+            least[(rule.scheme_id, rule.code)] = min(rule.cap, least.get((rule.scheme_id, rule.code), rule.cap))
+    windows: dict[tuple, tuple | None] = {}  # (rule, day) → (scheme, code, period) or None: uncapped
+    groups: dict[tuple, list] = {}  # (member, window) → [points asked, lines]
+    approved = PointEntry.Status.APPROVED
+    for line in lines:
+        if line.status != approved:
             continue
-        rule = book.rules[line.rule_id]
-        window = cap_window(rule, line.occurred_on)
+        at = (line.rule_id, line.occurred_on)
+        window = windows.get(at, at)
+        if window is at:
+            rule = rules[line.rule_id]
+            period = cap_window(rule, line.occurred_on)
+            window = windows[at] = None if period is None else (rule.scheme_id, rule.code, period)
         if window is None:
             line.points = line.requested
             continue
-        group = (line.key[0], rule.scheme_id, rule.code, window)
-        room = max(rule.cap - used[group], ZERO)
-        amount = min(abs(line.requested), room)
-        used[group] += amount
-        line.points = amount if line.requested >= 0 else -amount
+        group = groups.get((line.key[0], window))
+        if group is None:
+            groups[(line.key[0], window)] = [abs(line.requested), [line]]
+        else:
+            group[0] += abs(line.requested)
+            group[1].append(line)
+    for (_member, window), (asked, group) in groups.items():
+        if asked <= least[window[:2]]:
+            for line in group:
+                line.points = line.requested
+            continue
+        used = ZERO
+        for line in sorted(group, key=lambda x: (x.occurred_on, x.key[1], x.key[2] or 0)):
+            amount = min(abs(line.requested), max(rules[line.rule_id].cap - used, ZERO))
+            used += amount
+            line.points = amount if line.requested >= 0 else -amount
 
 
 def _reconcile(book: RuleBook, stored: list[_Line], wanted: dict[tuple, _Line], others: list[_Line]) -> dict:
@@ -476,70 +540,104 @@ def sync_meeting_entries(*, meeting_id: int) -> dict:
     return result
 
 
-def _base_lines(book: RuleBook, year: int) -> dict[tuple, _Line]:
+def _base_lines(book: RuleBook, year: int, members: Iterable[tuple]) -> dict[tuple, _Line]:
     """One base entry per member on the records during ``year``, dated the later of 1 January and
-    the day they joined, under the base rule of their scheme then."""
-    from dangjian.members.models import Member
-
+    the day they joined, under the base rule of their scheme then. ``members``: rows of
+    ``(id, org id, org path, joined on, left on)``."""
     wanted: dict[tuple, _Line] = {}
     if not any(r.source_kind == SOURCE_BASE for r in book.rules.values()):
         return wanted
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    members = Member.objects.filter(joined_on__lte=last).filter(Q(left_on__isnull=True) | Q(left_on__gte=first))
-    for pk, org_id, path, joined in members.values_list("pk", "org_id", "org_path", "joined_on").iterator(
-        chunk_size=10000
-    ):
+    for pk, org_id, path, joined, left in members:
+        if joined > last or (left is not None and left < first):
+            continue
         day = max(first, joined)
         scheme = book.scheme_for(path, day)
-        rule = book.automatic_rule(scheme.pk, [SOURCE_BASE], day) if scheme else None
+        rule = book.automatic_rule(scheme.id, [SOURCE_BASE], day) if scheme else None
         if rule is None:
             continue
         key = (pk, PointEntry.Source.BASE, year)
-        wanted[key] = _Line(key, rule.pk, rule.points, rule.points, day, org_id, path, "approved")
+        wanted[key] = _Line(key, rule.id, rule.points, rule.points, day, org_id, path, "approved")
     return wanted
 
 
-def recompute_year(*, year: int, actor=None) -> dict:
-    """Recompute every automatic entry of ``year`` from the records (meetings held, members on the
-    records) and rebuild the year's balances. Idempotent: a second run writes nothing but the
-    balances and its audit event."""
+RECOMPUTE_PART = 4000  # members a part of recompute_year holds in memory at once
+
+
+def _member_ranges(size: int) -> list[range]:
+    """Ranges of member ids, ``size`` members each, that together cover every member."""
+    from dangjian.members.models import Member
+
+    ids = list(Member.objects.order_by("pk").values_list("pk", flat=True))
+    starts = ids[::size]
+    return [range(a, b) for a, b in zip(starts, [*starts[1:], ids[-1] + 1], strict=True)] if ids else []
+
+
+def _recompute_part(book: RuleBook, year: int, members: range, org_paths: dict[int, str]) -> dict:
+    """Recompute the automatic entries and balances of ``year`` for the members whose ids are in
+    ``members``: caps count per member, so a part is complete on its own."""
+    from dangjian.members.models import Member
     from dangjian.orglife.queries import held_meetings_between
 
+    part = _in_part(members)
+    rows = list(
+        Member.objects.filter(pk__gte=members.start, pk__lt=members.stop).values_list(
+            "pk", "org_id", "org_path", "joined_on", "left_on"
+        )
+    )
+    places = {pk: (org_id, path) for pk, org_id, path, _joined, _left in rows}
+    wanted = _base_lines(book, year, rows)
+    meetings = held_meetings_between(dt.date(year, 1, 1), dt.date(year, 12, 31), members=members)
+    if missing := {f.org_id for f in meetings} - org_paths.keys():
+        org_paths.update(_org_paths(missing))
+    for facts in meetings:
+        wanted.update(_meeting_lines(book, facts, org_paths, places))
+    del meetings
+    # The part's stored automatic entries of the year, plus any whose meeting moved into this year:
+    # stored under another year, looked for among the ids of the meetings not found (one query).
+    stored = _stored_lines(PointEntry.objects.filter(part, year=year, source_type__in=AUTOMATIC))
+    seen = {x.key for x in stored}
+    if missing := {k for k in wanted if k not in seen and k[1] == PointEntry.Source.MEETING}:
+        ids = [k[2] for k in missing]
+        stored += _stored_lines(
+            PointEntry.objects.filter(
+                part, source_type=PointEntry.Source.MEETING, source_id__gte=min(ids), source_id__lte=max(ids)
+            ).exclude(year=year),
+            missing,
+        )
+    result = _reconcile(book, stored, wanted, [])
+    # An entry moved here from another year changes that year's balance too.
+    refresh_balances({pair for pair in result.pop("touched") if pair[1] != year}, book)
+    result["balances"] = rebuild_year_balances(year, book, members, places)
+    result["wanted"] = len(wanted)
+    return result
+
+
+def recompute_year(*, year: int, actor=None, part: int = RECOMPUTE_PART) -> dict:
+    """Recompute every automatic entry of ``year`` from the records (meetings held, members on the
+    records) and rebuild the year's balances. Idempotent: a second run writes nothing but the
+    balances and its audit event.
+
+    The members go through in parts of ``part`` (by id), each read, reconciled and written before
+    the next is read: memory holds one part, whatever the size of the county. One transaction,
+    one audit event for the run."""
+    counts = dict.fromkeys(("added", "reversed", "adjusted", "balances", "wanted"), 0)
     with transaction.atomic():
         book = RuleBook()
-        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        meetings = held_meetings_between(start, end)
-        org_paths = _org_paths(f.org_id for f in meetings)
-        places = _member_places({m for f in meetings for m in f.attendance})
-        wanted = _base_lines(book, year)
-        for facts in meetings:
-            wanted.update(_meeting_lines(book, facts, org_paths, places))
-        # The year's stored automatic entries, plus any whose source moved into this year.
-        stored = _stored_lines(PointEntry.objects.filter(year=year, source_type__in=AUTOMATIC))
-        seen = {x.key for x in stored}
-        moved = [k for k in wanted if k not in seen and k[1] == PointEntry.Source.MEETING]
-        if moved:
-            for chunk in _chunks(sorted({k[2] for k in moved}), 900):
-                stored += [
-                    x
-                    for x in _stored_lines(
-                        PointEntry.objects.filter(source_type=PointEntry.Source.MEETING, source_id__in=chunk).exclude(
-                            year=year
-                        )
-                    )
-                    if x.key not in seen
-                ]
-        result = _reconcile(book, stored, wanted, [])
-        result.pop("touched")
-        balances = rebuild_year_balances(year, book)
+        org_paths: dict[int, str] = {}
+        for members in _member_ranges(part):
+            with bulk.without_cycle_collection():  # hundreds of thousands of lines, no cycles
+                done = _recompute_part(book, year, members, org_paths)
+            for key, value in done.items():
+                counts[key] += value
         audit.record(
             actor=actor,
             action="update",
             object_type="points.pointentry",
             object_repr=_("Automatic points of %(year)d") % {"year": year},
-            changes={"year": [None, year], **{k: [None, v] for k, v in result.items()}, "balances": [None, balances]},
+            changes={"year": [None, year], **{k: [None, v] for k, v in counts.items() if k != "wanted"}},
         )
-    return {**result, "balances": balances, "wanted": len(wanted)}
+    return counts
 
 
 # --- Rules and schemes --------------------------------------------------------------------------------
@@ -1110,6 +1208,25 @@ def bulk_threshold(on: dt.date | None = None) -> int:
 
 
 @transaction.atomic
+def _awarded_before(rule: PointRule, occurred_on: dt.date, event: str, org_paths: set[str]) -> int:
+    """Members of these organizations already awarded under the rule for the same event that day (not
+    rejected or reversed): an award split into small ones still counts as one against the threshold."""
+    return (
+        PointEntry.objects.filter(
+            source_type=PointEntry.Source.AWARD,
+            rule__scheme_id=rule.scheme_id,
+            rule__code=rule.code,
+            occurred_on=occurred_on,
+            claim__event=event,
+            org_path__in=org_paths,
+        )
+        .exclude(status__in=[PointEntry.Status.REJECTED, PointEntry.Status.REVERSED])
+        .values("member_id")
+        .distinct()
+        .count()
+    )
+
+
 def award_bulk(
     *,
     actor,
@@ -1211,25 +1328,6 @@ def award_bulk(
             "points": [None, amount],
             "occurred_on": [None, occurred_on.isoformat()],
             "chain": [None, chain],
-def _awarded_before(rule: PointRule, occurred_on: dt.date, event: str, org_paths: set[str]) -> int:
-    """Members of these organizations already awarded under the rule for the same event that day (not
-    rejected or reversed): an award split into small ones still counts as one against the threshold."""
-    return (
-        PointEntry.objects.filter(
-            source_type=PointEntry.Source.AWARD,
-            rule__scheme_id=rule.scheme_id,
-            rule__code=rule.code,
-            occurred_on=occurred_on,
-            claim__event=event,
-            org_path__in=org_paths,
-        )
-        .exclude(status__in=[PointEntry.Status.REJECTED, PointEntry.Status.REVERSED])
-        .values("member_id")
-        .distinct()
-        .count()
-    )
-
-
             "assignments": [None, {str(m): a.pk for m, a in ties.items() if a is not None}],
             "approved": [None, sum(1 for e, _c in pairs if e.status == PointEntry.Status.APPROVED)],
         },
