@@ -192,7 +192,8 @@ def member_create_many(*, actor, entries: Sequence[tuple[Any, dict[str, Any]]]) 
     fields = [f for f in EDITABLE_FIELDS if f not in {"id_number", "phone"}]
     events = []
     for member in created:
-        changes = {f: [None, getattr(member, f)] for f in fields}  # audit.event makes them JSON
+        # What was set: an empty field says nothing (and 40,000 of them are a county import's audit).
+        changes = {f: [None, v] for f in fields if (v := getattr(member, f)) is not None and v != "" and v is not False}
         changes["id_number"] = [None, audit.SENSITIVE_MARK]
         events.append(audit.event_values(actor=actor, action="create", obj=member, changes=changes))
     audit.record_many(events)
