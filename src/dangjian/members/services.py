@@ -38,6 +38,11 @@ EDITABLE_FIELDS = (
 )
 
 
+# Fields the service fills itself (ids, timestamps, ciphertexts and their index, pinyin, the organization
+# checked as an instance): a new member's full_clean checks only what the caller supplied.
+_NOT_SUPPLIED = [f.name for f in Member._meta.fields if f.name not in EDITABLE_FIELDS]
+
+
 def validate_member_data(
     data: dict[str, Any], *, instance: Member | None = None, check_registered: bool = True
 ) -> dict[str, Any]:
@@ -158,11 +163,8 @@ def member_create_many(*, actor, entries: Sequence[tuple[Any, dict[str, Any]]]) 
             member = Member(org=org, org_path=org.path)
             for name, value in _apply(member, data).items():
                 setattr(member, name, value)
-            # The organization was checked above (an instance, not an id to look up); the ID number's
-            # uniqueness is checked for the whole batch below: no query per member.
-            member.full_clean(
-                exclude=["id_number_hash", "org", "user"], validate_unique=False, validate_constraints=False
-            )
+            # The ID number's uniqueness is checked for the whole batch below: no query per member.
+            member.full_clean(exclude=_NOT_SUPPLIED, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             errors[i] = exc
             continue
