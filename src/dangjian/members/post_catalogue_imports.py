@@ -411,13 +411,6 @@ class _EvaluationState:
     seen: dict[tuple, int] = field(default_factory=dict)  # (assignment id, year) → row
 
 
-def _on_duty_in(assignment: PostAssignment, year: int) -> bool:
-    """The service's rule: the member was on duty in the post at some time of ``year``."""
-    if assignment.on_duty_from is None or assignment.on_duty_from.year > year:
-        return False
-    return assignment.ended_on is None or assignment.ended_on.year >= year
-
-
 @register
 class PostEvaluationTemplate(MemberRows, Template):
     """一编三定定评: one row per assignment and year, the rating with the post's points shown as input."""
@@ -597,7 +590,7 @@ class PostEvaluationTemplate(MemberRows, Template):
         if not post:
             row.errors.append((self.header_of("assignment_id"), "须填写〈岗位系统编号〉或〈岗位名称〉"))
             return None
-        candidates = [a for a in by_member.get(member.pk, []) if a.post.name == post and _on_duty_in(a, year)]
+        candidates = [a for a in by_member.get(member.pk, []) if a.post.name == post and queries.on_duty_in(a, year)]
         if not candidates:
             row.errors.append((self.header_of("post"), f"该党员 {year} 年没有在岗的“{post}”"))
             return None
@@ -613,7 +606,7 @@ class PostEvaluationTemplate(MemberRows, Template):
         last = (day or timezone.localdate()).year
         if not 2000 <= year <= last:
             row.errors.append((self.header_of("year"), f"应为 2000 年至 {last} 年之间的年度"))
-        elif not _on_duty_in(assignment, year):
+        elif not queries.on_duty_in(assignment, year):
             row.errors.append((self.header_of("year"), "该党员该年度未在此岗位上岗"))
 
     def _plan_row(self, row: Row, evaluation: PostEvaluation | None) -> None:

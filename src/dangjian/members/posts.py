@@ -492,9 +492,7 @@ def post_evaluation_record(
     errors: dict[str, str] = {}
     if not isinstance(year, int) or not 2000 <= year <= on.year:
         errors["year"] = _("Choose a year up to this one.")
-    elif assignment.on_duty_from is None or assignment.on_duty_from.year > year:
-        errors["year"] = _("The member was not on duty in this post in that year.")
-    elif assignment.ended_on is not None and assignment.ended_on.year < year:
+    elif not queries.on_duty_in(assignment, year):
         errors["year"] = _("The member was not on duty in this post in that year.")
     if rating not in EvaluationRating.values:
         errors["rating"] = _("Choose a rating.")

@@ -334,6 +334,16 @@ def duty_assignments(member_ids) -> dict[int, list]:
     return found
 
 
+def on_duty_in(assignment, year: int) -> bool:
+    """Whether the member was on duty in ``assignment`` on some day of ``year`` (see :func:`on_duty`:
+    an assignment that ends on 1 January was off duty all that year)."""
+    return (
+        assignment.on_duty_from is not None
+        and assignment.on_duty_from.year <= year
+        and (assignment.ended_on is None or assignment.ended_on > dt.date(year, 1, 1))
+    )
+
+
 def on_duty(assignment, day: dt.date) -> bool:
     """Whether the member was on duty in ``assignment`` on ``day``: from 挂牌 (``on_duty_from``) until
     the day before ``ended_on`` (the day an assignment ends is its first day off duty)."""
