@@ -260,8 +260,14 @@ def test_rows_of_one_award_are_one_award_bulk(world, rules, two_posts, zhao, awa
 def test_an_imported_award_above_the_threshold_needs_the_township(world, rules, zhao, award_template):
     threshold(world, 2)
     rows = [AWARDS, *award_rows(world.zhang, world.li, zhao)]
+    # The preview says so before anything is written (and says nothing of an award within the threshold).
+    preview = pipeline.run_values(award_template, rows, user=world.secretary)
+    assert preview.ok and len(preview.warnings) == 1, preview.warnings
+    assert "共 3 人" in preview.warnings[0] and "须乡镇党委确认" in preview.warnings[0]
+    assert not pipeline.run_values(award_template, rows[:3], user=world.secretary).warnings
     outcome = pipeline.run_values(award_template, rows, user=world.secretary, commit=True)
     assert outcome.committed, outcome.errors
+    assert "共 3 人" in outcome.warnings[0]  # counted before the rows were written, not twice
     claims = PointClaim.objects.select_related("entry")
     assert {tuple(c.chain) for c in claims} == {("secretary", "township")}
     assert {c.entry.status for c in claims} == {"proposed"}
@@ -350,3 +356,14 @@ def test_an_award_split_in_two_still_needs_the_township_once_the_event_passes_th
     other = secretary.post("/points/awards", award_body(rules, [zhao], event="村庄保洁", occurred_on=day))
     assert other.status_code == 201, other.content
     assert not other.json()["township_confirmation"] and other.json()["chain"] == ["secretary"]
+
+
+def test_the_preview_counts_an_award_already_imported_in_part(world, rules, zhao, award_template):
+    threshold(world, 2)
+    first = pipeline.run_values(
+        award_template, [AWARDS, *award_rows(world.zhang, world.li)], user=world.secretary, commit=True
+    )
+    assert first.committed and not first.warnings
+    preview = pipeline.run_values(award_template, [AWARDS, *award_rows(zhao)], user=world.secretary)
+    assert preview.ok and len(preview.warnings) == 1
+    assert "共 1 人（连同此前已奖扣的 2 人）" in preview.warnings[0]

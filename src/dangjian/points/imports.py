@@ -703,6 +703,10 @@ class _Award:
     chunk: int
     points: Any
     evidence: str
+    rule: PointRule
+    paths: set[str] = field(default_factory=set)  # the organizations of its members
+    members: int = 0  # rows planned to be written
+    before: int = 0  # members of those organizations awarded for the same event earlier (before this file)
 
 
 @dataclass
@@ -790,7 +794,7 @@ class AwardTemplate(EntryTemplate):
         points, evidence = row.values.get("points"), row.get("evidence", "")
         award = state.awards.get(key)
         if award is None:
-            state.awards[key] = _Award(row.number, state.chunk, points, evidence)
+            state.awards[key] = _Award(row.number, state.chunk, points, evidence, rule)
             return key
         same = f"与第 {award.first} 行是同一次奖扣（规则、日期和事由相同）"
         if award.chunk != state.chunk:
@@ -814,7 +818,29 @@ class AwardTemplate(EntryTemplate):
 
     def plan(self, rows: list[Row], state: _AwardState) -> None:
         super().plan(rows, state)
+        for row in rows:
+            if row.action == "create" and row.extra.get("award") is not None:
+                award = state.awards[row.extra["award"]]
+                award.members += 1
+                award.paths.add(row.extra["member"].org_path)
+        # An award's rows are all in this chunk, which is not written yet: count the earlier ones now.
+        for (_rule, day, event), award in state.awards.items():
+            if award.chunk == state.chunk and award.members:
+                award.before = services.awarded_before(award.rule, day, event, award.paths)
         state.chunk += 1
+
+    def notices(self, state: _AwardState) -> list[str]:
+        """Each award that will wait for the township's confirmation, as award_bulk will decide it."""
+        found = []
+        for (_rule, day, event), award in state.awards.items():
+            threshold = services.bulk_threshold(day)
+            if award.members and award.members + award.before > threshold and Step.TOWNSHIP not in award.rule.chain:
+                earlier = f"（连同此前已奖扣的 {award.before} 人）" if award.before else ""
+                found.append(
+                    f"第 {award.first} 行起的奖扣（{award.rule.code}，{day.isoformat()}，{event}）共 {award.members} 人"
+                    f"{earlier}，超过 {threshold} 人，须乡镇党委确认后才计入"
+                )
+        return found
 
     def apply_many(self, rows: list[Row], state: _AwardState) -> None:
         """One ``award_bulk`` per award, its rows in file order; an award refused by the service is

@@ -1208,7 +1208,7 @@ def bulk_threshold(on: dt.date | None = None) -> int:
 
 
 @transaction.atomic
-def _awarded_before(rule: PointRule, occurred_on: dt.date, event: str, org_paths: set[str]) -> int:
+def awarded_before(rule: PointRule, occurred_on: dt.date, event: str, org_paths: set[str]) -> int:
     """Members of these organizations already awarded under the rule for the same event that day (not
     rejected or reversed): an award split into small ones still counts as one against the threshold."""
     return (
@@ -1291,7 +1291,7 @@ def award_bulk(
         raise ValidationError(dict(errors))
     threshold = bulk_threshold(occurred_on)
     chain = list(rule.chain)
-    awarded = len(members) + _awarded_before(rule, occurred_on, event, {m.org_path for m in members})
+    awarded = len(members) + awarded_before(rule, occurred_on, event, {m.org_path for m in members})
     if awarded > threshold and Step.TOWNSHIP not in chain:
         chain.append(Step.TOWNSHIP)
     batch = uuid.uuid4().hex

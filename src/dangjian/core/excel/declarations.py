@@ -377,6 +377,11 @@ class Template:
         raise NotImplementedError
 
     # --- Import --------------------------------------------------------------------------
+    def notices(self, state: Any) -> list[str]:
+        """What the preview should say about the planned rows as a whole (after the last chunk), in
+        Chinese: not errors, e.g. which rows will wait for another level's confirmation."""
+        return []
+
     def begin(self, user, *, commit: bool) -> Any:
         """State shared by the rows of one run (caches of looked-up records, keys seen so far)."""
         raise NotImplementedError

@@ -176,6 +176,7 @@ def _process(template: Template, rows: Iterable[tuple[int, dict]], user, outcome
             if row.action in ("create", "update") and len(outcome.changes) < SHOWN_CHANGES:
                 columns = tuple(template.header_of(k) for k in row.data) if row.action == "update" else ()
                 outcome.changes.append(Change(row.number, row.action, row.label, tuple(c for c in columns if c)))
+    outcome.warnings.extend(template.notices(state))
     return written_orgs
 
 
