@@ -174,6 +174,17 @@ def members_on(org, day: dt.date):
     keep no dated history of the organization a member left, so someone who moved away since
     ``day`` is not found here (their past attendance stays on the meetings that recorded it).
     """
+    return on_records(Member.objects.filter(org=org), day)
+
+
+def members_within_on(path: str, day: dt.date):
+    """Members of the subtree under ``path`` on ``day`` (as :func:`members_on`, one index range):
+    who may attend the training an organization gives to its subtree."""
+    return on_records(Member.objects.filter(tree.subtree_q("org_path", path)), day)
+
+
+def on_records(members, day: dt.date):
+    """``members`` narrowed to those on the records on ``day`` (see :func:`members_on`)."""
     from django.db.models import Exists, OuterRef
 
     from dangjian.members.models import StandingChange
@@ -182,7 +193,7 @@ def members_on(org, day: dt.date):
         member=OuterRef("pk"), kind=StandingChange.Kind.TRANSFERRED_OUT, on__gt=day
     )
     return (
-        Member.objects.filter(org=org, joined_on__lte=day)
+        members.filter(joined_on__lte=day)
         .filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
         .exclude(Q(left_on__isnull=True) & Exists(transfers))
         .exclude(Q(left_on__isnull=False) & Exists(transfers.filter(on__lt=OuterRef("left_on"))))

@@ -136,10 +136,12 @@ class SessionAttendance(models.Model):
     status = models.CharField(_("attendance"), max_length=12, choices=Status.choices)
     reason = models.CharField(_("reason for leave"), max_length=100, blank=True)
     # Copied by the services: the member's organization path on the day, the session's
-    # organizer's path, the session's day and whether it was held.
+    # organizer's path, its day and hours, and whether it counts (held, not cancelled since).
     org_path = models.CharField(max_length=255, editable=False)
     session_path = models.CharField(max_length=255, editable=False)
     held_on = models.DateField(editable=False)
+    hours = models.DecimalField(max_digits=3, decimal_places=1, editable=False)
+    counted = models.BooleanField(default=True, editable=False)
 
     objects = AttendanceQuerySet.as_manager()
     scope_field = "org_path"
