@@ -32,6 +32,10 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     ),
     "privacy.correction_answer_days": (30, _("Answer a member's correction request within this many days")),
     "member.post_notice_min_days": (5, _("A post assignment is under public notice at least this many days")),
+    "community.max_hours_per_day": (
+        12,
+        _("A member's volunteer service hours recorded for one day may not exceed this"),
+    ),
     "audit.retention_days": (180, _("Keep audit events at least this many days before they may be archived")),
 }
 # Values a rule may not go below: the Cybersecurity Law (第二十一条) keeps logs at least six months.
