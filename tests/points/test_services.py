@@ -65,7 +65,7 @@ def test_recording_a_meeting_writes_only_the_meetings_audit_event(world, rules):
 def test_syncing_again_changes_nothing(world, rules):
     meeting = factories.meeting(world.branch_a1, ("theme_day",), dt.date(2026, 3, 10), absent=[world.li])
     before = list(PointEntry.objects.order_by("pk").values())
-    assert services.sync_meeting_entries(meeting_id=meeting.pk) == {"added": 0, "adjusted": 0, "reversed": 0}
+    assert services.sync_entries(source="meeting", source_id=meeting.pk) == {"added": 0, "adjusted": 0, "reversed": 0}
     assert list(PointEntry.objects.order_by("pk").values()) == before
 
 
@@ -95,7 +95,7 @@ def test_cancelling_a_meeting_reverses_its_entries(world, rules):
     meeting_cancel(actor=world.secretary, meeting=meeting, reason="误录")
     assert {e.status for e in PointEntry.objects.filter(source_id=meeting.pk)} == {"reversed"}
     assert balance(world.zhang) == 0
-    assert services.sync_meeting_entries(meeting_id=meeting.pk) == {"added": 0, "adjusted": 0, "reversed": 0}
+    assert services.sync_entries(source="meeting", source_id=meeting.pk) == {"added": 0, "adjusted": 0, "reversed": 0}
 
 
 def test_moving_a_meeting_to_another_year_moves_its_entries(world, rules):

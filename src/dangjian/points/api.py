@@ -56,7 +56,7 @@ DirectionCode = Literal["award", "deduction", "base"]
 CapPeriodCode = Literal["month", "quarter", "year"]
 StepCode = Literal["group_leader", "secretary", "township"]
 EntryStatus = Literal["proposed", "approved", "rejected", "reversed"]
-EntrySource = Literal["meeting", "base", "claim", "award"]
+EntrySource = Literal["meeting", "training", "service", "base", "claim", "award"]
 Points = Annotated[float, Field(gt=0, le=99999, description="One decimal place at most.")]
 
 

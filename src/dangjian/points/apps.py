@@ -7,8 +7,13 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Automatic entries follow the meetings they come from (orglife's explicit hook).
+        # Automatic entries follow the records they come from, through each module's explicit hook:
+        # meetings (orglife), training sessions (training), volunteer activities (community).
+        from dangjian.community.signals import service_changed
         from dangjian.orglife.signals import meeting_changed
         from dangjian.points import receivers
+        from dangjian.training.signals import session_changed
 
         meeting_changed.connect(receivers.on_meeting_changed, dispatch_uid="points.meeting_changed")
+        session_changed.connect(receivers.on_session_changed, dispatch_uid="points.session_changed")
+        service_changed.connect(receivers.on_service_changed, dispatch_uid="points.service_changed")

@@ -1,7 +1,8 @@
 """The schemes loaded by default (migration ``0002``); from then on the department edits the rows.
 
 - 百分制 (the default for every organization without a scheme of its own): a base of 20 that only
-  deductions touch, 70 for taking part and for tasks and posts, 10 for rewards.
+  deductions touch, 70 for taking part and for tasks and posts, 10 for rewards; training attendance
+  and volunteer hours, recorded where they happen, add at most 4 each a year.
 - 逐项积分 (a template to copy to a subtree): itemised study and organizational-life points with
   caps per month, quarter or year, and half points for study.
 
@@ -100,6 +101,29 @@ HUNDRED = {
             "chain": ["secretary"],
         },
         {
+            "code": "training",
+            "name": "参加党组织举办的培训（党校、大讲堂、培训班）",
+            "category": "study",
+            "direction": "award",
+            "points": "1",
+            "cap": "4",
+            "cap_period": "year",
+            "source_kind": "training:any",
+            "note": "按培训签到记录自动计分，不论培训由哪一级党组织举办。",
+        },
+        {
+            "code": "service-hours",
+            "name": "志愿服务时长",
+            "category": "service",
+            "direction": "award",
+            "points": "0.5",
+            "allow_fraction": True,
+            "cap": "4",
+            "cap_period": "year",
+            "source_kind": "service_hours",
+            "note": "每服务1小时0.5分，按社区记录的志愿服务时长自动计分；未经记录的好人好事仍按申报。",
+        },
+        {
             "code": "honour",
             "name": "获乡镇级以上表彰",
             "category": "rewards",
@@ -171,14 +195,25 @@ ITEMISED = {
         },
         {
             "code": "volunteer",
-            "name": "参加志愿服务",
+            "name": "参加志愿服务（按时长）",
             "category": "service",
             "direction": "award",
-            "points": "1",
+            "points": "0.5",
+            "allow_fraction": True,
             "cap": "5",
             "cap_period": "month",
-            "evidence_required": True,
-            "chain": ["secretary"],
+            "source_kind": "service_hours",
+            "note": "每服务1小时0.5分，按活动组织方记录的时长自动计分，无需申报或截图。",
+        },
+        {
+            "code": "training",
+            "name": "参加培训",
+            "category": "study",
+            "direction": "award",
+            "points": "1",
+            "cap": "2",
+            "cap_period": "month",
+            "source_kind": "training:any",
         },
         {
             "code": "absent",
@@ -192,3 +227,7 @@ ITEMISED = {
 }
 
 DEFAULT_SCHEMES = [HUNDRED, ITEMISED]
+
+# Rules fed by training attendance and volunteer hours (migration ``0006`` adds them to the default
+# schemes of an installation made before they existed; a fresh one gets them from ``0002``).
+FEED_RULES = ("training", "service-hours", "volunteer")

@@ -68,6 +68,8 @@ STEP_NAMES = {
 }
 SOURCES = (
     Choice(PointEntry.Source.MEETING, "会议出勤"),
+    Choice(PointEntry.Source.TRAINING, "培训出勤"),
+    Choice(PointEntry.Source.SERVICE, "志愿服务"),
     Choice(PointEntry.Source.BASE, "基础分"),
     Choice(PointEntry.Source.CLAIM, "申报"),
     Choice(PointEntry.Source.AWARD, "支部奖扣"),
@@ -79,7 +81,7 @@ STATUSES = (
     Choice(PointEntry.Status.REVERSED, "已冲销"),
 )
 SEPARATORS = ("、", ",", "，", ";", "；", "→", ">", "/", " ")
-AUTOMATIC_REFUSED = "“{code}”是自动积分（会议出勤、基础分），由系统根据会议记录计算，不能导入"
+AUTOMATIC_REFUSED = "“{code}”是自动积分（会议出勤、培训出勤、志愿服务时长、基础分），由系统根据记录计算，不能导入"
 
 
 def _split(text: str) -> list[str]:
@@ -143,7 +145,8 @@ class RuleTemplate(Template):
         "每行一条规则（其最新版本），按〈方案编号〉（或〈积分方案〉名称）和〈规则编码〉识别。新的编码新增规则；"
         "内容有改动的行自〈生效日期〉起生效，原规则在前一天截止，已记的积分仍按原规则，不会被改写；"
         "没有改动的行不作处理，重复导入同一文件不会产生变化。〈自动来源〉填代码：留空为申报和奖扣；"
-        "meeting:会议类型 为参加会议（如 meeting:theme_day），meeting_absent:any 为无故缺席，base 为年度基础分；"
+        "meeting:会议类型 为参加会议（如 meeting:theme_day），meeting_absent:any 为无故缺席，"
+        "training:培训类型 为参加培训（如 training:any），service_hours 为志愿服务每小时的分值，base 为年度基础分；"
         "post_duty 为岗位履职（一编三定）：照常申报和奖扣，但每条记录须注明党员当天在岗的岗位，计入该岗位的定评。"
         "〈审批流程〉写党小组长、支部书记、乡镇党委，用顿号分隔，自动积分不填。"
     )

@@ -7,9 +7,10 @@ per-member totals.
   and starts a new one (``replaces``), so every entry keeps the version it was made under and no
   change rewrites a past entry. Rules sharing a ``code`` within a scheme are one rule's versions;
   caps count over all of them.
-- A :class:`PointEntry` is one line of a member's ledger: automatic (from a meeting's attendance,
-  one row per member and meeting — the unique key is what makes the sync idempotent), a claim, a
-  bulk award, or the year's base points. Each approval step is a :class:`PointStep`.
+- A :class:`PointEntry` is one line of a member's ledger: automatic (from a meeting's attendance, a
+  training session's or a volunteer activity's, one row per member and record — the unique key is
+  what makes the sync idempotent), a claim, a bulk award, or the year's base points. Each approval
+  step is a :class:`PointStep`.
 - :class:`PointBalance` is derived: one row per member, year and month, rewritten by the services
   from the ledger, so balance pages and distributions never sum the raw ledger.
 
@@ -66,12 +67,16 @@ class Step(models.TextChoices):
 
 # What feeds a rule. Empty: only claims and awards. "meeting:<kind>" awards the members present at
 # a held meeting of that kind; "meeting_absent:<kind>" deducts from those absent without leave;
-# "base" gives every member the rule's points once a year. Those three are automatic. "post_duty"
-# is fed by the duties of a post (一编三定): claimed or awarded like any manual rule, but every
-# entry names the post assignment the member was on duty in that day, so it reaches the post's
-# evaluation (定评).
+# "training:<programme kind>" awards the members present at a held training session (of any
+# organization: a district lecture counts for the members of every branch); "service_hours" awards
+# the rule's points for every hour of volunteer service recorded by the activity's organization;
+# "base" gives every member the rule's points once a year. Those are automatic. "post_duty" is fed
+# by the duties of a post (一编三定): claimed or awarded like any manual rule, but every entry names
+# the post assignment the member was on duty in that day, so it reaches the post's evaluation (定评).
 SOURCE_MEETING = "meeting"
 SOURCE_MEETING_ABSENT = "meeting_absent"
+SOURCE_TRAINING = "training"
+SOURCE_SERVICE_HOURS = "service_hours"
 SOURCE_BASE = "base"
 SOURCE_POST_DUTY = "post_duty"
 ANY_KIND = "any"
@@ -84,8 +89,10 @@ def is_automatic(source_kind: str) -> bool:
 
 def source_kind_choices():
     from dangjian.orglife.models import MeetingKind
+    from dangjian.training.models import ProgrammeKind
 
     kinds = [*MeetingKind.choices, (ANY_KIND, _("any meeting"))]
+    programmes = [*ProgrammeKind.choices, (ANY_KIND, _("any training"))]
     choices = [
         ("", _("Claims and awards only")),
         (SOURCE_POST_DUTY, _("Duties of a post (一编三定): claims and awards naming the post on duty")),
@@ -96,6 +103,11 @@ def source_kind_choices():
         (f"{SOURCE_MEETING_ABSENT}:{k}", _("Absent without leave from: %(kind)s") % {"kind": label})
         for k, label in kinds
     ]
+    choices += [
+        (f"{SOURCE_TRAINING}:{k}", _("Present at a training session: %(kind)s") % {"kind": label})
+        for k, label in programmes
+    ]
+    choices.append((SOURCE_SERVICE_HOURS, _("Volunteer service: the points for every hour served")))
     return choices
 
 
@@ -232,6 +244,8 @@ class PointEntry(models.Model):
 
     class Source(models.TextChoices):
         MEETING = "meeting", _("Meeting")
+        TRAINING = "training", _("Training session")
+        SERVICE = "service", _("Volunteer service")
         BASE = "base", _("Base points")
         CLAIM = "claim", _("Claim")
         AWARD = "award", _("Award by the branch")
@@ -274,7 +288,16 @@ class PointEntry(models.Model):
 
     @property
     def automatic(self) -> bool:
-        return self.source_type in (self.Source.MEETING, self.Source.BASE)
+        return self.source_type in AUTOMATIC_SOURCES
+
+
+# Entries computed from the records (never proposed): reconciled by the sync and the recomputation.
+AUTOMATIC_SOURCES = (
+    PointEntry.Source.MEETING,
+    PointEntry.Source.TRAINING,
+    PointEntry.Source.SERVICE,
+    PointEntry.Source.BASE,
+)
 
 
 class PointClaim(models.Model):

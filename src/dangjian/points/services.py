@@ -1,9 +1,10 @@
 """Writes of the points module. Every person's write validates everything at once (``ValidationError``
 naming the field, nothing written) and records exactly one audit event in its transaction.
 
-Automatic entries are derived from other modules' records, like a meeting's kind entries: they are
-written by :func:`sync_meeting_entries` (inside the meeting service's transaction, covered by the
-meeting's own audit event) and by :func:`recompute_year` (one audit event per run). Both compute
+Automatic entries are derived from other modules' records — a meeting's attendance, a training
+session's, the hours of a volunteer activity (the feeds, :func:`_feeds`): they are written by
+:func:`sync_entries` (inside the recording service's transaction, covered by that record's own audit
+event) and by :func:`recompute_year` (one audit event per run). Both compute
 the entries the records call for and reconcile them with the rows stored under the same keys
 ``(member, source type, source id)``: new ones are added, changed ones adjusted, those no longer
 called for reversed (kept, no longer counted). Running either again changes nothing.
@@ -19,9 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -35,9 +36,12 @@ from dangjian.core.roles import Role
 from dangjian.core.scoping import scopes
 from dangjian.points.models import (
     ANY_KIND,
+    AUTOMATIC_SOURCES,
     SOURCE_BASE,
     SOURCE_MEETING,
     SOURCE_MEETING_ABSENT,
+    SOURCE_SERVICE_HOURS,
+    SOURCE_TRAINING,
     ZERO,
     CapPeriod,
     Category,
@@ -55,8 +59,9 @@ from dangjian.points.models import (
 
 BULK_KEY = "points.bulk_confirm_above"
 STEP_ORDER = [Step.GROUP_LEADER, Step.SECRETARY, Step.TOWNSHIP]
-AUTOMATIC = (PointEntry.Source.MEETING, PointEntry.Source.BASE)
+AUTOMATIC = AUTOMATIC_SOURCES
 ONE_PLACE = Decimal("0.1")
+PRESENT = "present"  # the attendance status of meetings and training sessions that earns points
 
 
 # --- The rule book: schemes and rules loaded once per computation ----------------------------------
@@ -377,6 +382,109 @@ def _meeting_lines(book: RuleBook, facts, org_paths: dict[int, str], places) -> 
     return wanted
 
 
+def _rules_by_place(book: RuleBook, keys: list[str], day: dt.date) -> Callable[[str], PointRule | None]:
+    """The rule in force on ``day`` that an event fed by ``keys`` calls for, for a member at an
+    organization path: the member's own scheme applies (a district lecture counts under each
+    branch's scheme), looked up once per scheme."""
+    found: dict[int, PointRule | None] = {}
+
+    def rule_for(path: str) -> PointRule | None:
+        scheme = book.scheme_for(path, day)
+        if scheme is None:
+            return None
+        if scheme.pk not in found:
+            found[scheme.pk] = book.automatic_rule(scheme.pk, keys, day)
+        return found[scheme.pk]
+
+    return rule_for
+
+
+def _training_lines(book: RuleBook, facts, org_paths: dict[int, str], places) -> dict[tuple, _Line]:
+    """The entries a held training session calls for: the members present earn, under their own scheme."""
+    wanted: dict[tuple, _Line] = {}
+    if not facts.held:
+        return wanted
+    keys = [f"{SOURCE_TRAINING}:{k}" for k in facts.kinds] + [f"{SOURCE_TRAINING}:{ANY_KIND}"]
+    rule_for = _rules_by_place(book, keys, facts.held_on)
+    source, day, approved = PointEntry.Source.TRAINING, facts.held_on, PointEntry.Status.APPROVED
+    for member_id, status in facts.attendance.items():
+        place = places.get(member_id)
+        if status != PRESENT or place is None or (rule := rule_for(place[1])) is None:
+            continue
+        key = (member_id, source, facts.id)
+        wanted[key] = _Line(key, rule.id, rule.points, rule.points, day, place[0], place[1], approved)
+    return wanted
+
+
+def service_points(rule: PointRule, hours: Decimal) -> Decimal:
+    """What ``hours`` of volunteer service earn under a rule fed by them: the rule's points per hour,
+    rounded down to the rule's precision (whole points unless it allows fractions)."""
+    step = ONE_PLACE if rule.allow_fraction else Decimal(1)
+    return (rule.points * Decimal(hours)).quantize(step, rounding=ROUND_DOWN).quantize(ONE_PLACE)
+
+
+def _service_lines(book: RuleBook, facts, org_paths: dict[int, str], places) -> dict[tuple, _Line]:
+    """The entries a held volunteer activity calls for: each member's hours at the rule's points per hour."""
+    wanted: dict[tuple, _Line] = {}
+    if not facts.held:
+        return wanted
+    rule_for = _rules_by_place(book, [SOURCE_SERVICE_HOURS], facts.held_on)
+    source, day, approved = PointEntry.Source.SERVICE, facts.held_on, PointEntry.Status.APPROVED
+    for member_id, hours in facts.hours.items():
+        place = places.get(member_id)
+        if place is None or (rule := rule_for(place[1])) is None:
+            continue
+        if (points := service_points(rule, hours)) <= 0:
+            continue
+        key = (member_id, source, facts.id)
+        wanted[key] = _Line(key, rule.id, points, points, day, place[0], place[1], approved)
+    return wanted
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A module whose records call for automatic entries, read through its own queries: the facts of
+    one record (None once it is gone), those of a period (optionally only for a range of member
+    ids), the members a record names, and the lines its facts call for."""
+
+    source: str
+    one: Callable[[int], Any]
+    between: Callable[..., list]
+    members: Callable[[Any], Iterable[int]]
+    lines: Callable[[RuleBook, Any, dict, dict], dict[tuple, _Line]]
+
+
+def feeds() -> dict[str, Feed]:
+    from dangjian.community import queries as community
+    from dangjian.orglife import queries as orglife
+    from dangjian.training import queries as training
+
+    source = PointEntry.Source
+    return {
+        source.MEETING: Feed(
+            source.MEETING,
+            orglife.meeting_attendance,
+            orglife.held_meetings_between,
+            lambda facts: facts.attendance,
+            _meeting_lines,
+        ),
+        source.TRAINING: Feed(
+            source.TRAINING,
+            training.session_attendance,
+            training.held_sessions_between,
+            lambda facts: facts.attendance,
+            _training_lines,
+        ),
+        source.SERVICE: Feed(
+            source.SERVICE,
+            community.activity_service,
+            community.service_between,
+            lambda facts: facts.hours,
+            _service_lines,
+        ),
+    }
+
+
 def _apportion(book: RuleBook, lines: list[_Line]) -> None:
     """Apply the caps to approved lines in date order (the earliest events fill the cap first).
 
@@ -507,22 +615,22 @@ def _org_paths(org_ids: Iterable[int]) -> dict[int, str]:
     return dict(Organization.objects.filter(pk__in=set(org_ids)).values_list("pk", "path"))
 
 
-def sync_meeting_entries(*, meeting_id: int) -> dict:
-    """Add, adjust or reverse exactly this meeting's entries (and re-apportion the caps they share).
+def sync_entries(*, source: str, source_id: int) -> dict:
+    """Add, adjust or reverse exactly the entries of one record of a feed — a meeting, a training
+    session, a volunteer activity — and re-apportion the caps they share.
 
-    Called by orglife's ``meeting_changed`` inside the meeting service's transaction; the meeting's
-    audit event covers it (entries are derived from the record, like its attendance counts).
+    Called by the feeding module's signal inside its service's transaction; that record's audit
+    event covers it (entries are derived from the record, like its attendance counts).
     """
-    from dangjian.orglife.queries import meeting_attendance
-
-    facts = meeting_attendance(meeting_id)
-    stored = _stored_lines(PointEntry.objects.filter(source_type=PointEntry.Source.MEETING, source_id=meeting_id))
+    feed = feeds()[source]
+    facts = feed.one(source_id)
+    stored = _stored_lines(PointEntry.objects.filter(source_type=source, source_id=source_id))
     if facts is None and not stored:
         return {"added": 0, "adjusted": 0, "reversed": 0}
     book = RuleBook()
     wanted: dict[tuple, _Line] = {}
     if facts is not None and facts.held:
-        wanted = _meeting_lines(book, facts, _org_paths([facts.org_id]), _member_places(facts.attendance))
+        wanted = feed.lines(book, facts, _org_paths([facts.org_id]), _member_places(feed.members(facts)))
     # Other automatic entries sharing a cap with these: same members, rule codes and years.
     members = {x.key[0] for x in stored} | {x.key[0] for x in wanted.values()}
     years = {x.occurred_on.year for x in stored} | {x.occurred_on.year for x in wanted.values()}
@@ -533,7 +641,7 @@ def sync_meeting_entries(*, meeting_id: int) -> dict:
         others = _stored_lines(
             PointEntry.objects.filter(
                 member_id__in=members, year__in=years, rule_id__in=rule_ids, source_type__in=AUTOMATIC
-            ).exclude(source_type=PointEntry.Source.MEETING, source_id=meeting_id)
+            ).exclude(source_type=source, source_id=source_id)
         )
     result = _reconcile(book, stored, wanted, others)
     refresh_balances(result.pop("touched"), book)
@@ -577,7 +685,6 @@ def _recompute_part(book: RuleBook, year: int, members: range, org_paths: dict[i
     """Recompute the automatic entries and balances of ``year`` for the members whose ids are in
     ``members``: caps count per member, so a part is complete on its own."""
     from dangjian.members.models import Member
-    from dangjian.orglife.queries import held_meetings_between
 
     part = _in_part(members)
     rows = list(
@@ -587,23 +694,28 @@ def _recompute_part(book: RuleBook, year: int, members: range, org_paths: dict[i
     )
     places = {pk: (org_id, path) for pk, org_id, path, _joined, _left in rows}
     wanted = _base_lines(book, year, rows)
-    meetings = held_meetings_between(dt.date(year, 1, 1), dt.date(year, 12, 31), members=members)
-    if missing := {f.org_id for f in meetings} - org_paths.keys():
-        org_paths.update(_org_paths(missing))
-    for facts in meetings:
-        wanted.update(_meeting_lines(book, facts, org_paths, places))
-    del meetings
-    # The part's stored automatic entries of the year, plus any whose meeting moved into this year:
-    # stored under another year, looked for among the ids of the meetings not found (one query).
+    for feed in feeds().values():
+        records = feed.between(dt.date(year, 1, 1), dt.date(year, 12, 31), members=members)
+        if missing := {f.org_id for f in records} - org_paths.keys():
+            org_paths.update(_org_paths(missing))
+        for facts in records:
+            wanted.update(feed.lines(book, facts, org_paths, places))
+        del records
+    # The part's stored automatic entries of the year, plus any whose record (a meeting moved to
+    # another day) moved into this year: stored under another year, looked for among the ids of the
+    # records not found (one query per feed).
     stored = _stored_lines(PointEntry.objects.filter(part, year=year, source_type__in=AUTOMATIC))
     seen = {x.key for x in stored}
-    if missing := {k for k in wanted if k not in seen and k[1] == PointEntry.Source.MEETING}:
-        ids = [k[2] for k in missing]
+    missing_ids: dict[str, list[int]] = defaultdict(list)
+    for key in wanted:
+        if key not in seen and key[1] != PointEntry.Source.BASE:
+            missing_ids[key[1]].append(key[2])
+    for source, ids in missing_ids.items():
         stored += _stored_lines(
             PointEntry.objects.filter(
-                part, source_type=PointEntry.Source.MEETING, source_id__gte=min(ids), source_id__lte=max(ids)
+                part, source_type=source, source_id__gte=min(ids), source_id__lte=max(ids)
             ).exclude(year=year),
-            missing,
+            {(k[0], source, k[2]) for k in wanted if k[1] == source and k not in seen},
         )
     result = _reconcile(book, stored, wanted, [])
     # An entry moved here from another year changes that year's balance too.
@@ -614,9 +726,9 @@ def _recompute_part(book: RuleBook, year: int, members: range, org_paths: dict[i
 
 
 def recompute_year(*, year: int, actor=None, part: int = RECOMPUTE_PART) -> dict:
-    """Recompute every automatic entry of ``year`` from the records (meetings held, members on the
-    records) and rebuild the year's balances. Idempotent: a second run writes nothing but the
-    balances and its audit event.
+    """Recompute every automatic entry of ``year`` from the records (meetings and training sessions
+    held, volunteer hours served, members on the records) and rebuild the year's balances.
+    Idempotent: a second run writes nothing but the balances and its audit event.
 
     The members go through in parts of ``part`` (by id), each read, reconciled and written before
     the next is read: memory holds one part, whatever the size of the county. One transaction,
@@ -736,8 +848,10 @@ def validate_rule(data: dict[str, Any]) -> dict[str, Any]:
         errors["direction"] = _("A rule fed once a year to every member gives base points.")
     elif source.startswith(SOURCE_MEETING_ABSENT + ":") and direction != Direction.DEDUCTION:
         errors["direction"] = _("Absence without leave can only cost points.")
-    elif source.startswith(SOURCE_MEETING + ":") and direction != Direction.AWARD:
+    elif source.startswith((SOURCE_MEETING + ":", SOURCE_TRAINING + ":")) and direction != Direction.AWARD:
         errors["direction"] = _("Attendance can only earn points.")
+    elif source == SOURCE_SERVICE_HOURS and direction != Direction.AWARD:
+        errors["direction"] = _("Volunteer service can only earn points.")
     automatic = is_automatic(source)
     data["source_kind"] = source
     chain = data.get("chain") or []
