@@ -34,7 +34,7 @@ from django.db.models import Case, Count, ExpressionWrapper, F, IntegerField, Q,
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core import bulk, parameters, tree
+from dangjian.core import bulk, parameters, sheets, tree
 from dangjian.organizations.queries import committee_members_on, committee_recorded, has_committee
 from dangjian.orglife.models import (
     Appraisal,
@@ -938,20 +938,14 @@ def held_meetings_between(start: dt.date, end: dt.date, members: range | None = 
     thousand members at a time."""
     held = Meeting.objects.filter(state=Meeting.State.HELD, held_on__gte=start, held_on__lte=end)
     rows = Attendance.objects.filter(held_on__gte=start, held_on__lte=end)
-    if members is not None:
-        rows = rows.filter(member_id__gte=members.start, member_id__lt=members.stop)
-    sheets: dict[int, dict[int, str]] = defaultdict(dict)
-    for meeting_id, member_id, status in rows.values_list("meeting_id", "member_id", "status").iterator(
-        chunk_size=20000
-    ):
-        sheets[meeting_id][member_id] = status
-    if members is None:
-        parts = [held]
-    else:
-        ids = sorted(sheets)
-        parts = [held.filter(pk__in=ids[i : i + 900]) for i in range(0, len(ids), 900)]
     return [
-        MeetingFacts(pk, org_id, held_on, Meeting.State.HELD, tuple(kinds or ()), sheets.get(pk, {}))
-        for part in parts
-        for pk, org_id, held_on, kinds in part.values_list("pk", "org_id", "held_on", "kinds").iterator(chunk_size=5000)
+        MeetingFacts(pk, org_id, held_on, Meeting.State.HELD, tuple(kinds or ()), sheet)
+        for (pk, org_id, held_on, kinds), sheet in sheets.with_sheets(
+            held,
+            rows,
+            record="meeting_id",
+            value="status",
+            fields=("pk", "org_id", "held_on", "kinds"),
+            members=members,
+        )
     ]

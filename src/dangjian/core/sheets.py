@@ -1,0 +1,45 @@
+"""Records with their per-member sheets, streamed for recomputations over a year.
+
+Meetings and their attendance, training sessions and theirs, volunteer activities and their hours
+have the same shape: a record table and a sheet table of ``(record, member, value)`` rows carrying
+the record's day. Modules that derive something from a year of them (points) read them a few
+thousand members at a time; this is the one way to do it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+
+IDS_PER_QUERY = 900  # under SQLite's variable limit
+
+
+def with_sheets(
+    records: QuerySet,
+    rows: QuerySet,
+    *,
+    record: str,
+    value: str,
+    fields: Sequence[str],
+    members: range | None = None,
+) -> Iterator[tuple[tuple, dict[int, Any]]]:
+    """Each record of ``records`` (the values of ``fields``, the first being its id) with its sheet
+    ``{member id: value}`` read from ``rows`` (``record`` names the sheet's foreign key): two streamed
+    queries. With ``members`` (a range of member ids): only their rows, and only the records where one
+    of them is on the sheet (the rows read first, then those records by id)."""
+    if members is not None:
+        rows = rows.filter(member_id__gte=members.start, member_id__lt=members.stop)
+    sheets: dict[int, dict[int, Any]] = defaultdict(dict)
+    for record_id, member_id, found in rows.values_list(record, "member_id", value).iterator(chunk_size=20000):
+        sheets[record_id][member_id] = found
+    if members is None:
+        parts = [records]
+    else:
+        ids = sorted(sheets)
+        parts = [records.filter(pk__in=ids[i : i + IDS_PER_QUERY]) for i in range(0, len(ids), IDS_PER_QUERY)]
+    for part in parts:
+        for row in part.values_list(*fields).iterator(chunk_size=5000):
+            yield row, sheets.get(row[0], {})
