@@ -59,11 +59,12 @@ def checked_in(place):
 def activity(w, held_on=dt.date(2026, 6, 6), sheet=(), **data):
     from dangjian.community.services import ServiceIn, activity_create
 
+    org = data.pop("org", None) or w.community
     fields = {"held_on": held_on, "title": "敬老院志愿服务", "kind": "care", "place": "东街敬老院"}
     fields.update(data)
     return activity_create(
         actor=w.community_secretary,
-        org=data.pop("org", None) or w.community,
+        org=org,
         data=fields,
         service=[ServiceIn(m.pk, h) for m, h in sheet],
     )

@@ -289,7 +289,7 @@ def _check_sheet(
             errors.add("service", _("Hours are more than 0."))
         elif value != value.quantize(TENTH):
             errors.add("service", _("Hours are given to one decimal place at most."))
-        hours[member_id] = value
+        hours[member_id] = value.quantize(TENTH) if value.is_finite() else value
     if service and activity.state != VolunteerActivity.State.HELD:
         errors.add("service", _("Service hours are recorded when the activity is held."))
     if errors or not hours:
@@ -301,7 +301,7 @@ def _check_sheet(
         errors.add(
             "service",
             _("Not members of %(org)s nor checked in to it on %(day)s: %(ids)s. Only they may be on its sheet.")
-            % {"org": activity.org, "day": day.isoformat(), "ids": ", ".join(map(str, strangers))},
+            % {"org": activity.org, "day": day.isoformat(), "ids": ", ".join(f"#{m}" for m in strangers)},
         )
     maximum = Decimal(str(parameters.get(MAX_HOURS_KEY, day)))
     elsewhere = dict(
