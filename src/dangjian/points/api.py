@@ -143,7 +143,10 @@ class RuleIn(InputSchema):
     cap: Points | None = None
     cap_period: CapPeriodCode | None = None
     source_kind: Text = Field(
-        "", max_length=48, description="e.g. meeting:theme_day, meeting_absent:any, base, post_duty."
+        "",
+        max_length=48,
+        description="e.g. meeting:theme_day, meeting_absent:any, training:any, training:course, service_hours "
+        "(points per hour of volunteer service), base, post_duty.",
     )
     evidence_required: bool = False
     chain: list[StepCode] = Field([], max_length=3)
