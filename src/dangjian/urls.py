@@ -8,6 +8,7 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("posts/", include("dangjian.members.post_urls")),
     path("orglife/", include("dangjian.orglife.urls")),
+    path("training/", include("dangjian.training.urls")),
     path("points/", include("dangjian.points.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("io/", include("dangjian.core.io_urls")),

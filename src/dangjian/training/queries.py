@@ -13,7 +13,160 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from dangjian.training.models import Programme, Session, SessionAttendance
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
+
+from dangjian.core import tree
+from dangjian.training.models import Session, SessionAttendance
+
+PRESENT = SessionAttendance.Status.PRESENT
+
+
+# --- Person-times of a subtree ---------------------------------------------------------------------
+@dataclass(slots=True)
+class Figures:
+    """Sessions held (organized in the subtree), person-times (present, once per person per session,
+    of the subtree's members wherever the session was), persons trained and person-hours."""
+
+    sessions: int = 0
+    person_times: int = 0
+    persons: int = 0
+    person_hours: Decimal = Decimal("0.0")
+
+
+@dataclass
+class PersonTimesRow:
+    org: object  # the child organization (or the organization itself for its own row)
+    own: bool  # the organization's own sessions and members, not its children's
+    figures: Figures
+
+
+@dataclass
+class PersonTimesTable:
+    org: object
+    start: dt.date
+    end: dt.date
+    rows: list[PersonTimesRow]
+    total: Figures
+
+
+def person_times_table(org, start: dt.date, end: dt.date) -> PersonTimesTable:
+    """Figures of ``org``'s subtree between ``start`` and ``end``, one row per child organization
+    (its whole subtree) and one for ``org`` itself: four queries whatever the rows (children, sessions
+    grouped by child, attendance grouped by child, distinct persons of the whole)."""
+    from dangjian.organizations.models import Organization
+
+    width = len(org.path) + tree.STEP
+    children = list(Organization.objects.filter(parent=org).order_by("path"))
+    sessions = dict(
+        Session.objects.filter(
+            tree.subtree_q("org_path", org.path), state=Session.State.HELD, held_on__gte=start, held_on__lte=end
+        )
+        .annotate(child=Substr("org_path", 1, width))
+        .values_list("child")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    present = attendance_in(org.path, start, end)
+    groups = {
+        child: (n, persons, hours or Decimal("0.0"))
+        for child, n, persons, hours in present.annotate(child=Substr("org_path", 1, width))
+        .values_list("child")
+        .annotate(n=Count("id"), persons=Count("member_id", distinct=True), hours=Sum("hours"))
+        .order_by()
+    }
+
+    def figures(path: str) -> Figures:
+        n, persons, hours = groups.get(path, (0, 0, Decimal("0.0")))
+        return Figures(sessions.get(path, 0), n, persons, hours)
+
+    rows = [PersonTimesRow(org, True, figures(org.path))]
+    rows += [
+        PersonTimesRow(child, False, figures(child.path))
+        for child in children
+        if child.dissolved_on is None or child.path in groups or child.path in sessions
+    ]
+    total = Figures(
+        sum(sessions.values()),
+        sum(g[0] for g in groups.values()),
+        present.aggregate(n=Count("member_id", distinct=True))["n"] if groups else 0,
+        sum((g[2] for g in groups.values()), Decimal("0.0")),
+    )
+    return PersonTimesTable(org, start, end, rows, total)
+
+
+def attendance_in(path: str, start: dt.date, end: dt.date, *, own: bool = False, status: str = PRESENT, rows=None):
+    """Attendance rows that count, of the members under ``path`` (only those directly in it with
+    ``own``), between ``start`` and ``end``: one index range on the member's path. ``rows``: an
+    already scoped queryset to start from (``SessionAttendance.objects.visible_to(user)``)."""
+    place = Q(org_path=path) if own else tree.subtree_q("org_path", path)
+    qs = (SessionAttendance.objects.all() if rows is None else rows).filter(
+        place, counted=True, held_on__gte=start, held_on__lte=end
+    )
+    return qs.filter(status=status) if status else qs
+
+
+def sessions_in(visible, path: str, start: dt.date, end: dt.date, *, own: bool = False):
+    """Held sessions organized under ``path`` (by ``path`` itself with ``own``) between two days."""
+    place = Q(org_path=path) if own else tree.subtree_q("org_path", path)
+    return (
+        visible.filter(place, state=Session.State.HELD, held_on__gte=start, held_on__lte=end)
+        .select_related("programme", "org")
+        .order_by("-held_on", "-id")
+    )
+
+
+def persons_in(rows, path: str, start: dt.date, end: dt.date, *, own: bool = False):
+    """The persons trained under ``path`` with their person-times and hours (one query); ``rows``
+    is the user's scoped attendance."""
+    return (
+        attendance_in(path, start, end, own=own, rows=rows)
+        .values("member_id", "member__name")
+        .annotate(n=Count("id"), hours=Sum("hours"))
+        .order_by("member__name", "member_id")
+    )
+
+
+# --- Lists ------------------------------------------------------------------------------------------
+def programme_list(visible, *, org=None, kind: str = "", year: int | None = None):
+    """Programmes of the subtree (of ``org`` and below), with their sessions held and person-times."""
+    qs = visible.select_related("org")
+    if org is not None:
+        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if year:
+        qs = qs.filter(starts_on__lte=dt.date(year, 12, 31)).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=dt.date(year, 1, 1))
+        )
+    return qs.annotate(
+        held=Count("sessions", filter=Q(sessions__state=Session.State.HELD)),
+        person_times=Sum("sessions__present", filter=Q(sessions__state=Session.State.HELD)),
+    ).order_by("-starts_on", "-id")
+
+
+def sheet_of(session: Session):
+    return session.attendance.select_related("member").order_by("member__name_pinyin", "member_id")
+
+
+def member_training(member, start: dt.date | None = None, end: dt.date | None = None):
+    """One member's attendance at sessions that count (with session and programme), newest first."""
+    qs = SessionAttendance.objects.filter(member=member, counted=True).select_related(
+        "session", "session__programme", "session__org"
+    )
+    if start:
+        qs = qs.filter(held_on__gte=start)
+    if end:
+        qs = qs.filter(held_on__lte=end)
+    return qs.order_by("-held_on", "-id")
+
+
+def member_summary(member, start: dt.date, end: dt.date) -> Figures:
+    """A member's own person-times and hours between two days (one query)."""
+    row = SessionAttendance.objects.filter(
+        member=member, counted=True, status=PRESENT, held_on__gte=start, held_on__lte=end
+    ).aggregate(n=Count("id"), hours=Sum("hours"))
+    return Figures(0, row["n"], 1 if row["n"] else 0, row["hours"] or Decimal("0.0"))
 
 
 # --- For the points module (through these functions, never the tables) ------------------------------
@@ -76,4 +229,13 @@ def held_sessions_between(start: dt.date, end: dt.date, members: range | None = 
     ]
 
 
-__all__ = ["Programme", "SessionFacts", "held_sessions_between", "session_attendance"]
+__all__ = [
+    "Figures",
+    "SessionFacts",
+    "attendance_in",
+    "held_sessions_between",
+    "member_training",
+    "person_times_table",
+    "programme_list",
+    "session_attendance",
+]

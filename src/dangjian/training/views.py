@@ -1,0 +1,470 @@
+"""Training pages: person-times of a subtree with the records behind every figure, programmes and
+their sessions with the attendance sheet, and a member's own training.
+
+Every page starts from ``visible_to(user)`` (reads) or ``writable_by(user)`` (writes); anything
+outside the user's subtree is a 404. Attendance rows are visible by the member's organization as
+well as the session's: a township sees its members at the district's lectures in its figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dangjian.core import tree
+from dangjian.core.models import AuditEvent
+from dangjian.core.roles import Role
+from dangjian.core.scoping import get_visible_or_404, has_role
+from dangjian.members.models import Member
+from dangjian.members.queries import members_on, members_within_on
+from dangjian.organizations.models import Organization
+from dangjian.organizations.queries import ancestors_of, visible_roots
+from dangjian.training import queries, services
+from dangjian.training.forms import NOT_ON_SHEET, CancelForm, ProgrammeForm, SessionForm
+from dangjian.training.models import Programme, ProgrammeKind, Session, SessionAttendance
+
+PAGE_SIZE = 50
+WHOLE_SUBTREE_LIMIT = 300  # a sheet lists the whole subtree up to this many members
+
+
+def _require_business(request) -> None:
+    if not has_role(request.user, Role.ORGANIZER, Role.SECRETARY):
+        raise Http404
+
+
+def _orgs(request):
+    return Organization.objects.visible_to(request.user)
+
+
+def _year(request) -> int:
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        return today.year
+    return year if 2000 <= year <= today.year + 1 else today.year
+
+
+def _org_param(request, visible, name: str = "org"):
+    value = request.GET.get(name)
+    if not value:
+        return None
+    return get_visible_or_404(visible, pk=value)
+
+
+def _default_root(request):
+    roots = list(visible_roots(request.user)[:1])
+    if not roots:
+        raise Http404
+    return roots[0]
+
+
+def _period(year: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def _page(request, rows):
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# --- Person-times -----------------------------------------------------------------------------------
+@login_required
+def index(request):
+    if has_role(request.user, Role.ORGANIZER, Role.SECRETARY):
+        return redirect("training-figures")
+    return redirect("training-me")
+
+
+@login_required
+def figures(request):
+    """Sessions held, person-times, persons trained and person-hours per child organization."""
+    _require_business(request)
+    visible = _orgs(request)
+    org = _org_param(request, visible) or _default_root(request)
+    year = _year(request)
+    start, end = _period(year)
+    table = queries.person_times_table(org, start, end)
+    return render(
+        request,
+        "training/figures.html",
+        {
+            "table": table,
+            "org": org,
+            "year": year,
+            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
+        },
+    )
+
+
+def _drill(request):
+    _require_business(request)
+    org = _org_param(request, _orgs(request)) or _default_root(request)
+    year = _year(request)
+    own = request.GET.get("own") == "1"
+    start, end = _period(year)
+    query = f"org={org.pk}&year={year}" + ("&own=1" if own else "")
+    return org, year, own, start, end, query
+
+
+@login_required
+def figure_sessions(request):
+    """The sessions held behind a 'sessions' figure."""
+    org, year, own, start, end, query = _drill(request)
+    rows = queries.sessions_in(Session.objects.visible_to(request.user), org.path, start, end, own=own)
+    return render(
+        request,
+        "training/figure_sessions.html",
+        {"org": org, "year": year, "own": own, "page": _page(request, rows), "query": query},
+    )
+
+
+@login_required
+def figure_attendance(request):
+    """The attendance rows behind a 'person-times' figure (present, sessions that count)."""
+    org, year, own, start, end, query = _drill(request)
+    rows = (
+        queries.attendance_in(org.path, start, end, own=own, rows=SessionAttendance.objects.visible_to(request.user))
+        .select_related("member", "session", "session__programme")
+        .order_by("-held_on", "member__name_pinyin", "id")
+    )
+    return render(
+        request,
+        "training/figure_attendance.html",
+        {"org": org, "year": year, "own": own, "page": _page(request, rows), "query": query},
+    )
+
+
+@login_required
+def figure_persons(request):
+    """The persons behind a 'persons trained' figure, with their person-times and hours."""
+    org, year, own, start, end, query = _drill(request)
+    rows = queries.persons_in(SessionAttendance.objects.visible_to(request.user), org.path, start, end, own=own)
+    return render(
+        request,
+        "training/figure_persons.html",
+        {"org": org, "year": year, "own": own, "page": _page(request, rows), "query": query},
+    )
+
+
+# --- Programmes --------------------------------------------------------------------------------------
+def _organizing_orgs(request):
+    return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
+
+
+@login_required
+def programme_list(request):
+    _require_business(request)
+    visible = _orgs(request)
+    org = _org_param(request, visible)
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in ProgrammeKind.values else ""
+    year = _year(request) if request.GET.get("year") else None
+    rows = queries.programme_list(Programme.objects.visible_to(request.user), org=org, kind=kind, year=year)
+    return render(
+        request,
+        "training/programme_list.html",
+        {
+            "page": _page(request, rows),
+            "org": org,
+            "kind": kind,
+            "year": year,
+            "kinds": ProgrammeKind.choices,
+            "can_create": _organizing_orgs(request).exists(),
+        },
+    )
+
+
+@login_required
+def programme_create(request):
+    _require_business(request)
+    orgs = _organizing_orgs(request)
+    initial = {"kind": ProgrammeKind.COURSE, "starts_on": timezone.localdate()}
+    chosen = _org_param(request, orgs)
+    if chosen is not None:
+        initial["org"] = chosen.pk
+    form = ProgrammeForm(request.POST or None, orgs=orgs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = services.programme_create(
+                actor=request.user, org=form.cleaned_data["org"], data=form.data_for(ProgrammeForm.FIELDS)
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("training-programme", pk=programme.pk)
+    return render(
+        request,
+        "training/simple_form.html",
+        {"form": form, "title": _("New training programme"), "back": reverse("training-programmes")},
+    )
+
+
+@login_required
+def programme_detail(request, pk: int):
+    programme = get_visible_or_404(Programme.objects.visible_to(request.user).select_related("org"), pk=pk)
+    sessions = list(programme.sessions.order_by("-held_on", "-id"))
+    return render(
+        request,
+        "training/programme_detail.html",
+        {
+            "programme": programme,
+            "sessions": sessions,
+            "can_edit": Programme.objects.writable_by(request.user).filter(pk=pk).exists(),
+            "can_delete": not any(s.state == Session.State.HELD for s in sessions),
+        },
+    )
+
+
+@login_required
+def programme_edit(request, pk: int):
+    programme = get_visible_or_404(Programme.objects.writable_by(request.user).select_related("org"), pk=pk)
+    initial = {name: getattr(programme, name) for name in ProgrammeForm.FIELDS}
+    initial["version"] = programme.version
+    form = ProgrammeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.programme_update(
+                actor=request.user,
+                programme=programme,
+                data=form.data_for(ProgrammeForm.FIELDS),
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("training-programme", pk=programme.pk)
+    return render(
+        request,
+        "training/simple_form.html",
+        {"form": form, "title": _("Edit the programme"), "back": reverse("training-programme", args=[pk])},
+    )
+
+
+@login_required
+@require_POST
+def programme_delete(request, pk: int):
+    programme = get_visible_or_404(Programme.objects.writable_by(request.user), pk=pk)
+    try:
+        services.programme_delete(actor=request.user, programme=programme)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("training-programme", pk=pk)
+    messages.success(request, _("Deleted."))
+    return redirect("training-programmes")
+
+
+# --- Sessions ----------------------------------------------------------------------------------------
+def _parse_day(value, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def _candidates(request, programme: Programme, day: dt.date, session: Session | None):
+    """Who the sheet lists: those on it already, those on the programme's last sheet, the whole
+    subtree when it is small, and the members of an organization added with ``?add=``."""
+    listed: dict[int, Member] = {}
+    initial: dict[int, tuple[str, str]] = {}
+    if session is not None:
+        for row in queries.sheet_of(session):
+            listed[row.member_id] = row.member
+            initial[row.member_id] = (row.status, row.reason)
+    else:
+        last = programme.sessions.exclude(state=Session.State.CANCELLED).order_by("-held_on", "-id").first()
+        if last is not None:
+            for row in queries.sheet_of(last):
+                listed[row.member_id] = row.member
+                initial[row.member_id] = (SessionAttendance.Status.PRESENT, "")
+    default = NOT_ON_SHEET if listed else SessionAttendance.Status.PRESENT
+    whole = members_within_on(programme.org_path, day)
+    added = None
+    if request.GET.get("add"):
+        within = _orgs(request).filter(tree.subtree_q("path", programme.org_path))
+        added = get_visible_or_404(within, pk=request.GET["add"])
+        extra = list(members_on(added, day).order_by("name_pinyin", "id"))
+        default = SessionAttendance.Status.PRESENT
+    elif whole.count() <= WHOLE_SUBTREE_LIMIT:
+        extra = list(whole.order_by("name_pinyin", "id"))
+    else:
+        extra = []
+    for member in extra:
+        if member.pk not in listed:
+            listed[member.pk] = member
+            initial[member.pk] = (default, "")
+    members = sorted(listed.values(), key=lambda m: (m.name_pinyin, m.pk))
+    return members, initial, added
+
+
+def _sheet_context(programme: Programme) -> dict:
+    return {
+        "add_orgs": Organization.objects.filter(tree.subtree_q("path", programme.org_path), dissolved_on__isnull=True)
+        .order_by("path")
+        .only("pk", "name", "path")[:500],
+    }
+
+
+@login_required
+def session_create(request, pk: int):
+    programme = get_visible_or_404(Programme.objects.writable_by(request.user).select_related("org"), pk=pk)
+    today = timezone.localdate()
+    day = _parse_day(request.POST.get("held_on") or request.GET.get("held_on"), today)
+    members, sheet_initial, added = _candidates(request, programme, min(day, today), None)
+    initial = {"state": Session.State.HELD, "held_on": day, "hours": "2"}
+    form = SessionForm(request.POST or None, initial=initial, members=members, sheet_initial=sheet_initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.session_data()
+        held = data.get("state") == Session.State.HELD
+        try:
+            session = services.session_create(
+                actor=request.user, programme=programme, data=data, attendance=form.attendance() if held else []
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("training-session", pk=session.pk)
+    return render(
+        request,
+        "training/session_form.html",
+        {
+            "form": form,
+            "programme": programme,
+            "added": added,
+            "title": _("Record a session"),
+            **_sheet_context(programme),
+        },
+    )
+
+
+@login_required
+def session_detail(request, pk: int):
+    session = get_visible_or_404(Session.objects.visible_to(request.user).select_related("programme", "org"), pk=pk)
+    changes = AuditEvent.objects.filter(object_type="training.session", object_id=str(session.pk)).order_by("-id")[:20]
+    return render(
+        request,
+        "training/session_detail.html",
+        {
+            "session": session,
+            "attendance": queries.sheet_of(session),
+            "changes": changes,
+            "can_edit": session.state != Session.State.CANCELLED
+            and Session.objects.writable_by(request.user).filter(pk=pk).exists(),
+        },
+    )
+
+
+@login_required
+def session_edit(request, pk: int):
+    session = get_visible_or_404(
+        Session.objects.writable_by(request.user)
+        .exclude(state=Session.State.CANCELLED)
+        .select_related("programme__org"),
+        pk=pk,
+    )
+    programme = session.programme
+    today = timezone.localdate()
+    day = _parse_day(request.POST.get("held_on"), session.held_on)
+    members, sheet_initial, added = _candidates(request, programme, min(day, today), session)
+    initial = {name: getattr(session, name) for name in SessionForm.FIELDS}
+    initial["version"] = session.version
+    form = SessionForm(request.POST or None, initial=initial, members=members, sheet_initial=sheet_initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.session_data()
+        held = data.get("state") == Session.State.HELD
+        try:
+            services.session_update(
+                actor=request.user,
+                session=session,
+                data=data,
+                attendance=form.attendance() if held else [],
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("training-session", pk=session.pk)
+    return render(
+        request,
+        "training/session_form.html",
+        {
+            "form": form,
+            "programme": programme,
+            "session": session,
+            "added": added,
+            "title": _("Edit the session"),
+            **_sheet_context(programme),
+        },
+    )
+
+
+@login_required
+def session_cancel(request, pk: int):
+    session = get_visible_or_404(
+        Session.objects.writable_by(request.user).exclude(state=Session.State.CANCELLED), pk=pk
+    )
+    form = CancelForm(request.POST or None, initial={"version": session.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_cancel(
+                actor=request.user,
+                session=session,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("The session is cancelled; it no longer counts."))
+            return redirect("training-session", pk=session.pk)
+    return render(
+        request,
+        "training/simple_form.html",
+        {"form": form, "title": _("Cancel the session"), "back": reverse("training-session", args=[pk])},
+    )
+
+
+@login_required
+@require_POST
+def session_delete(request, pk: int):
+    session = get_visible_or_404(Session.objects.writable_by(request.user), pk=pk)
+    programme_pk = session.programme_id
+    services.session_delete(actor=request.user, session=session)
+    messages.success(request, _("Deleted."))
+    return redirect("training-programme", pk=programme_pk)
+
+
+# --- My training -----------------------------------------------------------------------------------
+@login_required
+def me(request):
+    """The logged-in member's own training record."""
+    member = Member.objects.filter(user=request.user).first()
+    if member is None:
+        raise Http404
+    year = _year(request)
+    start, end = _period(year)
+    return render(
+        request,
+        "training/me.html",
+        {
+            "member": member,
+            "year": year,
+            "summary": queries.member_summary(member, start, end),
+            "rows": queries.member_training(member, start, end),
+        },
+    )

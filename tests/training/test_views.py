@@ -1,0 +1,98 @@
+"""The pages: figures with drill-down, programmes, the session form with its sheet, my training."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from dangjian.training.models import Session, SessionAttendance
+from tests.training.conftest import DAY, programme, session
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_page_renders_for_the_organizer(world, lecture, client_for):
+    prog, sess = lecture
+    client = client_for(world.organizer)
+    year = f"year={DAY.year}"
+    urls = [
+        reverse("training-figures") + f"?{year}",
+        reverse("training-figures") + f"?org={world.town_a.pk}&{year}",
+        reverse("training-figure-sessions") + f"?org={world.root.pk}&{year}",
+        reverse("training-figure-attendance") + f"?org={world.root.pk}&{year}",
+        reverse("training-figure-persons") + f"?org={world.root.pk}&{year}&own=1",
+        reverse("training-programmes"),
+        reverse("training-programme-create"),
+        reverse("training-programme", args=[prog.pk]),
+        reverse("training-programme-edit", args=[prog.pk]),
+        reverse("training-session-create", args=[prog.pk]),
+        reverse("training-session-create", args=[prog.pk]) + f"?add={world.branch_b1.pk}",
+        reverse("training-session", args=[sess.pk]),
+        reverse("training-session-edit", args=[sess.pk]),
+        reverse("training-session-cancel", args=[sess.pk]),
+        reverse("member-detail", args=[world.zhang.pk]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    page = client.get(reverse("training-figure-attendance") + f"?org={world.root.pk}&{year}").content.decode()
+    assert "张强" in page and "王伟" in page and "李娜" not in page  # on leave: not a person-time
+
+
+def test_township_sees_its_members_at_district_sessions_but_not_the_programme(world, lecture, client_for):
+    prog, sess = lecture
+    client = client_for(world.town_organizer)
+    page = client.get(reverse("training-figure-attendance") + f"?org={world.town_a.pk}&year={DAY.year}")
+    assert page.status_code == 200 and "张强" in page.content.decode() and "王伟" not in page.content.decode()
+    assert client.get(reverse("training-programme", args=[prog.pk])).status_code == 404
+    assert client.get(reverse("training-session", args=[sess.pk])).status_code == 404
+    assert client.get(reverse("training-session-edit", args=[sess.pk])).status_code == 404
+    assert client.get(reverse("training-figures") + f"?org={world.town_b.pk}").status_code == 404
+    assert client.get(reverse("training-figure-persons") + f"?org={world.root.pk}").status_code == 404
+
+
+def test_record_a_session_from_the_form(world, client_for):
+    prog = programme(world.town_a, "城关镇党员培训班", kind="course")
+    client = client_for(world.town_organizer)
+    url = reverse("training-session-create", args=[prog.pk])
+    form = client.get(url).content.decode()
+    assert f"att_{world.zhang.pk}" in form and f"att_{world.wang.pk}" not in form
+    data = {
+        "state": "held",
+        "held_on": DAY.isoformat(),
+        "title": "党章党规",
+        "hours": "3",
+        f"att_{world.zhang.pk}": "present",
+        f"att_{world.li.pk}": "on_leave",
+        f"reason_{world.li.pk}": "",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200 and "请假" in response.content.decode()
+    assert not Session.objects.exists()
+    data[f"reason_{world.li.pk}"] = "生病"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    sess = Session.objects.get()
+    assert sess.present == 1 and sess.on_leave == 1 and str(sess.hours) == "3.0"
+    assert dict(SessionAttendance.objects.values_list("member_id", "status")) == {
+        world.zhang.pk: "present",
+        world.li.pk: "on_leave",
+    }
+
+
+def test_my_training(world, lecture, client_for):
+    client = client_for(world.member_user)
+    page = client.get(reverse("training-me") + f"?year={DAY.year}").content.decode()
+    assert "学习贯彻全会精神" in page and "2.0" in page
+    assert client_for(world.organizer).get(reverse("training-me")).status_code == 404
+
+
+def test_programme_delete_only_without_a_held_session(world, lecture, client_for):
+    prog, _sess = lecture
+    client = client_for(world.organizer)
+    client.post(reverse("training-programme-delete", args=[prog.pk]))
+    assert prog.__class__.objects.filter(pk=prog.pk).exists()
+    empty = programme(world.root, "空的培训班", starts_on=dt.date(2026, 2, 1))
+    session(empty, dt.date(2099, 1, 1), state="planned")
+    client.post(reverse("training-programme-delete", args=[empty.pk]))
+    assert not prog.__class__.objects.filter(pk=empty.pk).exists()
