@@ -234,3 +234,33 @@ def test_recomputing_finds_an_entry_stored_under_the_year_its_record_left(world,
     entry = PointEntry.objects.get(source_type="training", source_id=session.pk)
     assert (entry.occurred_on, entry.year, entry.status) == (dt.date(2025, 12, 28), 2025, "approved")
     assert result["adjusted"] >= 1 and balance(world.zhang, 2026) == 0
+
+
+def test_migration_0006_adds_the_fed_rules_to_an_older_installation(db):
+    """An installation whose default schemes predate the feeds gets the rules once (the template's
+    claimed volunteer rule becomes the one fed by hours); running it again adds nothing."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from dangjian.points.models import PointRule
+
+    load = importlib.import_module("dangjian.points.migrations.0006_feed_rules").load
+    PointRule.objects.filter(scheme__template=False, code__in=["training", "service-hours"]).delete()
+    PointRule.objects.filter(scheme__template=True, code="training").delete()
+    PointRule.objects.filter(scheme__template=True, code="volunteer").update(
+        source_kind="", points=Decimal("1"), allow_fraction=False, evidence_required=True, chain=["secretary"]
+    )
+    editor = SimpleNamespace(connection=connection)
+    load(apps, editor)
+    load(apps, editor)
+    default = PointRule.objects.filter(scheme__template=False, scheme__org__isnull=True)
+    assert sorted(default.filter(code__in=["training", "service-hours"]).values_list("code", "source_kind")) == [
+        ("service-hours", "service_hours"),
+        ("training", "training:any"),
+    ]
+    volunteer = PointRule.objects.get(scheme__template=True, code="volunteer")
+    assert (volunteer.source_kind, volunteer.points, volunteer.chain) == ("service_hours", Decimal("0.5"), [])
+    assert PointRule.objects.filter(scheme__template=True, code="training").count() == 1
