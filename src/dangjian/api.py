@@ -15,6 +15,7 @@ from dangjian.members.post_api import router as posts_router
 from dangjian.organizations.api import router as organizations_router
 from dangjian.orglife.api import router as orglife_router
 from dangjian.points.api import router as points_router
+from dangjian.training.api import router as training_router
 
 api = NinjaAPI(
     title="Dangjian API",
@@ -41,3 +42,4 @@ api.add_router("/members", members_router)
 api.add_router("/posts", posts_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/points", points_router)
+api.add_router("/training", training_router)

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from dangjian.training.services import AttendanceIn, programme_create, session_create
+from tests.api.conftest import api_as  # noqa: F401 - the API client fixture, shared with tests/api
 
 DAY = dt.date(2026, 3, 10)
 

@@ -1,0 +1,444 @@
+"""REST API of training: ``/api/v1/training``.
+
+Programmes and sessions are read from ``visible_to(user)`` and written through the same services
+as the pages; ``PUT /sessions/{id}/attendance`` replaces a session's sheet in one call. Person-times
+are counted on request from the attendance, never stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Body, Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
+
+from dangjian.core.api import (
+    ApiDate,
+    Id,
+    InputSchema,
+    PageParams,
+    PathId,
+    RequiredText,
+    Text,
+    error_responses,
+    field_error,
+    paginate,
+)
+from dangjian.core.scoping import get_visible_or_404
+from dangjian.organizations.models import Organization
+from dangjian.training import queries, services
+from dangjian.training.models import Programme, ProgrammeKind, Session
+
+router = Router(tags=["training"])
+
+SessionState = Literal["planned", "held"]
+AttendanceStatus = Literal["present", "on_leave", "absent"]
+Year = Annotated[int, Field(ge=2000, le=2100)]
+Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=3, decimal_places=1)]
+
+
+# --- Schemas ---------------------------------------------------------------------------------
+class ProgrammeOut(Schema):
+    id: int
+    org_id: int
+    org_name: str
+    name: str
+    kind: ProgrammeKind
+    kind_label: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+    audience: str
+    note: str
+    version: int
+
+    @staticmethod
+    def resolve_org_name(obj) -> str:
+        return obj.org.name
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return str(obj.get_kind_display())
+
+
+class ProgrammePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[ProgrammeOut]
+
+
+class ProgrammeFilters(PageParams):
+    org: Id | None = Field(None, description="Programmes organized by this organization and below.")
+    kind: ProgrammeKind | None = None
+    year: Year | None = Field(None, description="Programmes running during this year.")
+
+
+class ProgrammeCreateIn(InputSchema):
+    org: Id = Field(..., description="The organizing organization (any level); its subtree attends.")
+    name: RequiredText = Field(..., max_length=100)
+    kind: ProgrammeKind
+    starts_on: ApiDate
+    ends_on: ApiDate | None = None
+    audience: Text = Field("", max_length=200)
+    note: Text = Field("", max_length=500)
+
+
+class ProgrammeUpdateIn(InputSchema):
+    """Only the fields sent are changed."""
+
+    name: RequiredText = Field(None, max_length=100)
+    kind: ProgrammeKind = None
+    starts_on: ApiDate = None
+    ends_on: ApiDate | None = None
+    audience: Text = Field(None, max_length=200)
+    note: Text = Field(None, max_length=500)
+    version: int | None = Field(None, description="The version you read; 409 if someone saved in between.")
+
+
+class AttendanceOut(Schema):
+    member_id: int
+    member_name: str
+    status: AttendanceStatus
+    reason: str
+
+    @staticmethod
+    def resolve_member_name(obj) -> str:
+        return obj.member.name
+
+
+class SessionOut(Schema):
+    id: int
+    programme_id: int
+    org_id: int
+    held_on: dt.date
+    title: str
+    speaker: str
+    hours: Decimal
+    venue: str
+    state: Literal["planned", "held", "cancelled"]
+    cancel_reason: str
+    present: int
+    on_leave: int
+    absent: int
+    version: int
+
+
+class SessionDetailOut(SessionOut):
+    attendance: list[AttendanceOut]
+
+    @staticmethod
+    def resolve_attendance(obj) -> list:
+        return list(queries.sheet_of(obj))
+
+
+class SessionPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[SessionOut]
+
+
+class SessionFilters(PageParams):
+    programme: Id | None = None
+    org: Id | None = Field(None, description="Sessions organized by this organization and below.")
+    state: Literal["planned", "held", "cancelled"] | None = None
+    year: Year | None = None
+
+
+class AttendanceIn(InputSchema):
+    member: Id = Field(..., description="A member of the organizing organization's subtree on the records that day.")
+    status: AttendanceStatus
+    reason: Text = Field("", max_length=100, description="Required when on leave.")
+
+
+class SessionCreateIn(InputSchema):
+    programme: Id
+    state: SessionState = "held"
+    held_on: ApiDate = Field(..., description="Not after today for a held session.")
+    title: RequiredText = Field(..., max_length=200)
+    speaker: Text = Field("", max_length=64)
+    hours: Hours
+    venue: Text = Field("", max_length=100)
+    attendance: list[AttendanceIn] = Field([], max_length=20000, description="The sheet of a held session.")
+
+
+class SessionUpdateIn(InputSchema):
+    """Only the fields sent are changed; ``attendance``, when sent, replaces the sheet."""
+
+    state: SessionState = None
+    held_on: ApiDate = None
+    title: RequiredText = Field(None, max_length=200)
+    speaker: Text = Field(None, max_length=64)
+    hours: Hours = None
+    venue: Text = Field(None, max_length=100)
+    attendance: list[AttendanceIn] | None = Field(None, max_length=20000)
+    version: int | None = None
+
+
+class SheetIn(InputSchema):
+    attendance: list[AttendanceIn] = Field(..., max_length=20000)
+    version: int | None = None
+
+
+def _reason_required(schema: dict) -> None:
+    schema["required"] = ["reason"]
+    schema["properties"]["reason"].pop("default", None)
+
+
+class CancelIn(InputSchema):
+    # Required, but checked after the session itself, so that outside the subtree answers 404.
+    model_config = ConfigDict(json_schema_extra=_reason_required)
+
+    reason: RequiredText = Field(None, max_length=200)
+    version: int | None = None
+
+
+class FiguresOut(Schema):
+    sessions: int = Field(..., description="Sessions held, organized in the subtree.")
+    person_times: int = Field(..., description="Present attendances of the subtree's members (人次).")
+    persons: int = Field(..., description="Distinct members present at least once.")
+    person_hours: Decimal
+
+
+class PersonTimesRowOut(Schema):
+    org_id: int
+    org_name: str
+    own: bool = Field(..., description="The organization's own row (not a child's subtree).")
+    figures: FiguresOut
+
+
+class PersonTimesOut(Schema):
+    org_id: int
+    start: dt.date
+    end: dt.date
+    rows: list[PersonTimesRowOut]
+    total: FiguresOut
+
+
+class PersonTimesParams(Schema):
+    org: Id | None = Field(None, description="The top of the subtree (default: your own organization).")
+    year: Year | None = Field(None, description="Default: this year.")
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+def _orgs(request):
+    return Organization.objects.visible_to(request.auth)
+
+
+def _sheet(rows) -> list[services.AttendanceIn]:
+    return [services.AttendanceIn(r.member, r.status, r.reason) for r in rows]
+
+
+def _session(request, pk: int) -> Session:
+    return get_visible_or_404(Session.objects.visible_to(request.auth), pk=pk)
+
+
+def _programme(request, pk: int) -> Programme:
+    return get_visible_or_404(Programme.objects.visible_to(request.auth).select_related("org"), pk=pk)
+
+
+def _figures(f: queries.Figures) -> dict:
+    return {
+        "sessions": f.sessions,
+        "person_times": f.person_times,
+        "persons": f.persons,
+        "person_hours": f.person_hours,
+    }
+
+
+def _none_to_blank(data: dict, names) -> dict:
+    for name in names:
+        if name in data and data[name] is None:
+            data[name] = ""
+    return data
+
+
+# --- Programmes ------------------------------------------------------------------------------------
+@router.get("/programmes", response={200: ProgrammePage, **error_responses(404, 422)}, summary="List programmes")
+def programme_list(request, filters: Query[ProgrammeFilters]):
+    org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
+    qs = queries.programme_list(
+        Programme.objects.visible_to(request.auth), org=org, kind=filters.kind or "", year=filters.year
+    )
+    return paginate(qs, filters)
+
+
+@router.get("/programmes/{id}", response={200: ProgrammeOut, **error_responses(404, 422)}, summary="One programme")
+def programme_detail(request, id: PathId):
+    return _programme(request, id)
+
+
+@router.post(
+    "/programmes", response={201: ProgrammeOut, **error_responses(400, 409, 422)}, summary="Create a programme"
+)
+def programme_create(request, payload: ProgrammeCreateIn):
+    org = (
+        Organization.objects.accepting_members_from(request.auth)
+        .filter(pk=payload.org, dissolved_on__isnull=True)
+        .first()
+    )
+    if org is None:
+        raise field_error("org", _("The organization does not exist."))
+    data = payload.model_dump(exclude={"org"})
+    data["kind"] = str(data["kind"])
+    programme = services.programme_create(actor=request.auth, org=org, data=data)
+    return Status(201, _programme(request, programme.pk))
+
+
+@router.patch(
+    "/programmes/{id}",
+    response={200: ProgrammeOut, **error_responses(400, 404, 409, 422)},
+    summary="Change a programme",
+)
+def programme_update(request, id: PathId, payload: Annotated[ProgrammeUpdateIn | None, Body()] = None):
+    programme = get_visible_or_404(Programme.objects.writable_by(request.auth), pk=id)
+    data = payload.model_dump(exclude_unset=True, exclude={"version"}) if payload else {}
+    _none_to_blank(data, ("name", "audience", "note"))
+    if "kind" in data and data["kind"] is not None:
+        data["kind"] = str(data["kind"])
+    if data:
+        services.programme_update(
+            actor=request.auth, programme=programme, data=data, expected_version=payload.version if payload else None
+        )
+    return _programme(request, id)
+
+
+@router.delete(
+    "/programmes/{id}",
+    response={204: None, **error_responses(400, 404, 422)},
+    summary="Delete a programme without held sessions",
+)
+def programme_delete(request, id: PathId):
+    programme = get_visible_or_404(Programme.objects.writable_by(request.auth), pk=id)
+    services.programme_delete(actor=request.auth, programme=programme)
+    return Status(204, None)
+
+
+# --- Sessions ----------------------------------------------------------------------------------------
+@router.get("/sessions", response={200: SessionPage, **error_responses(404, 422)}, summary="List sessions")
+def session_list(request, filters: Query[SessionFilters]):
+    from dangjian.core import tree
+
+    qs = Session.objects.visible_to(request.auth)
+    if filters.programme is not None:
+        qs = qs.filter(programme=_programme(request, filters.programme))
+    if filters.org is not None:
+        org = get_visible_or_404(_orgs(request), pk=filters.org)
+        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.year:
+        qs = qs.filter(held_on__gte=dt.date(filters.year, 1, 1), held_on__lte=dt.date(filters.year, 12, 31))
+    return paginate(qs.order_by("-held_on", "-id"), filters)
+
+
+@router.get("/sessions/{id}", response={200: SessionDetailOut, **error_responses(404, 422)}, summary="One session")
+def session_detail(request, id: PathId):
+    return _session(request, id)
+
+
+@router.post(
+    "/sessions", response={201: SessionDetailOut, **error_responses(400, 409, 422)}, summary="Record a session"
+)
+def session_create(request, payload: SessionCreateIn):
+    programme = Programme.objects.writable_by(request.auth).filter(pk=payload.programme).first()
+    if programme is None:
+        raise field_error("programme", _("The programme does not exist."))
+    data = payload.model_dump(exclude={"programme", "attendance"})
+    session = services.session_create(
+        actor=request.auth, programme=programme, data=data, attendance=_sheet(payload.attendance)
+    )
+    return Status(201, _session(request, session.pk))
+
+
+@router.patch(
+    "/sessions/{id}",
+    response={200: SessionDetailOut, **error_responses(400, 404, 409, 422)},
+    summary="Change a session",
+)
+def session_update(request, id: PathId, payload: Annotated[SessionUpdateIn | None, Body()] = None):
+    session = get_visible_or_404(
+        Session.objects.writable_by(request.auth).exclude(state=Session.State.CANCELLED), pk=id
+    )
+    data = payload.model_dump(exclude_unset=True, exclude={"attendance", "version"}) if payload else {}
+    _none_to_blank(data, ("title", "speaker", "venue"))
+    sheet = _sheet(payload.attendance) if payload and payload.attendance is not None else None
+    if data or sheet is not None:
+        services.session_update(
+            actor=request.auth,
+            session=session,
+            data=data,
+            attendance=sheet,
+            expected_version=payload.version if payload else None,
+        )
+    return _session(request, id)
+
+
+@router.put(
+    "/sessions/{id}/attendance",
+    response={200: SessionDetailOut, **error_responses(400, 404, 409, 422)},
+    summary="Replace a session's attendance sheet",
+)
+def session_attendance_put(request, id: PathId, payload: SheetIn):
+    session = get_visible_or_404(
+        Session.objects.writable_by(request.auth).exclude(state=Session.State.CANCELLED), pk=id
+    )
+    services.session_record_attendance(
+        actor=request.auth, session=session, attendance=_sheet(payload.attendance), expected_version=payload.version
+    )
+    return _session(request, id)
+
+
+@router.post(
+    "/sessions/{id}/cancel",
+    response={200: SessionDetailOut, **error_responses(400, 404, 409, 422)},
+    summary="Cancel a session (it stays on record and no longer counts)",
+)
+def session_cancel(request, id: PathId, payload: CancelIn):
+    session = get_visible_or_404(Session.objects.writable_by(request.auth), pk=id)
+    services.session_cancel(
+        actor=request.auth, session=session, reason=payload.reason, expected_version=payload.version
+    )
+    return _session(request, id)
+
+
+@router.delete(
+    "/sessions/{id}", response={204: None, **error_responses(404, 422)}, summary="Delete a session recorded in error"
+)
+def session_delete(request, id: PathId):
+    session = get_visible_or_404(Session.objects.writable_by(request.auth), pk=id)
+    services.session_delete(actor=request.auth, session=session)
+    return Status(204, None)
+
+
+# --- Person-times ----------------------------------------------------------------------------------
+@router.get(
+    "/person-times",
+    response={200: PersonTimesOut, **error_responses(404, 422)},
+    summary="Sessions held, person-times, persons trained and person-hours per child organization",
+)
+def person_times(request, params: Query[PersonTimesParams]):
+    if params.org is not None:
+        org = get_visible_or_404(_orgs(request), pk=params.org)
+    else:
+        from dangjian.organizations.queries import visible_roots
+
+        org = visible_roots(request.auth).first()
+        if org is None:
+            raise field_error("org", _("The organization does not exist."))
+    year = params.year or timezone.localdate().year
+    table = queries.person_times_table(org, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    return {
+        "org_id": org.pk,
+        "start": table.start,
+        "end": table.end,
+        "rows": [
+            {"org_id": r.org.pk, "org_name": r.org.name, "own": r.own, "figures": _figures(r.figures)}
+            for r in table.rows
+        ],
+        "total": _figures(table.total),
+    }
