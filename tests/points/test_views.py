@@ -173,3 +173,16 @@ def test_my_points_costs_the_same_with_more_entries(world, client_for, rules):
     for month in (4, 5):
         factories.meeting(world.branch_a1, ("theme_day",), dt.date(2026, month, 10))
     assert _count(client, "/points/me/") == before
+
+
+def test_an_automatic_entry_names_the_record_it_came_from(world, client_for, rules):
+    """The secretary follows the link to the meeting; the member sees what it was without a link when
+    the meeting is not theirs to open; a sibling secretary still gets 404."""
+    meeting = factories.meeting(world.branch_a1, ("theme_day",), dt.date(2026, 3, 10))
+    entry = PointEntry.objects.get(member=world.zhang, source_type="meeting", source_id=meeting.pk)
+    label = f"2026-03-10 {meeting.topic} · {world.branch_a1.name}"
+    page = client_for(world.secretary).get(f"/points/entries/{entry.pk}/").content.decode()
+    assert f'<a href="/orglife/meetings/{meeting.pk}/">{label}</a>' in page
+    member_page = client_for(world.member_user).get(f"/points/entries/{entry.pk}/").content.decode()
+    assert label in member_page
+    assert client_for(world.sibling_secretary).get(f"/points/entries/{entry.pk}/").status_code == 404

@@ -3,16 +3,19 @@
 Meetings and their attendance, training sessions and theirs, volunteer activities and their hours
 have the same shape: a record table and a sheet table of ``(record, member, value)`` rows carrying
 the record's day. Modules that derive something from a year of them (points) read them a few
-thousand members at a time; this is the one way to do it.
+thousand members at a time; this is the one way to do it. What is derived names its record with
+:func:`reference`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 IDS_PER_QUERY = 900  # under SQLite's variable limit
 
@@ -43,3 +46,22 @@ def with_sheets(
     for part in parts:
         for row in part.values_list(*fields).iterator(chunk_size=5000):
             yield row, sheets.get(row[0], {})
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    """How a record derived from another names it: a label, and a link when the user may open it."""
+
+    label: str
+    url: str = ""
+
+
+def reference(records: QuerySet, user, pk: int, *, label: Callable[[Any], str], url_name: str) -> RecordRef | None:
+    """The record ``pk`` of ``records`` as a :class:`RecordRef` for ``user`` (None once it is gone):
+    linked when it lies in the user's subtrees, named without a link otherwise (a member's own entry
+    from the district's lecture names the lecture). At most two queries."""
+    found = records.visible_to(user).filter(pk=pk).first()
+    if found is not None:
+        return RecordRef(label(found), reverse(url_name, args=[pk]))
+    found = records.filter(pk=pk).first()
+    return None if found is None else RecordRef(label(found))

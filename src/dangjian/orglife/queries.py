@@ -930,6 +930,17 @@ def meeting_attendance(meeting_id: int) -> MeetingFacts | None:
     return MeetingFacts(meeting_id, row[0], row[1], row[2], tuple(row[3] or ()), sheet)
 
 
+def meeting_reference(meeting_id: int, user) -> sheets.RecordRef | None:
+    """A meeting as a record derived from it names it: day, topic, branch; linked if ``user`` may open it."""
+    return sheets.reference(
+        Meeting.objects.select_related("org"),
+        user,
+        meeting_id,
+        label=lambda m: f"{m.held_on:%Y-%m-%d} {m.topic} · {m.org.name}",
+        url_name="orglife-meeting",
+    )
+
+
 def held_meetings_between(start: dt.date, end: dt.date, members: range | None = None) -> list[MeetingFacts]:
     """Every meeting held between ``start`` and ``end`` with its attendance: two streamed queries,
     for recomputing everything derived from a year of meetings at once. With ``members`` (a range of

@@ -445,13 +445,15 @@ def _service_lines(book: RuleBook, facts, org_paths: dict[int, str], places) -> 
 class Feed:
     """A module whose records call for automatic entries, read through its own queries: the facts of
     one record (None once it is gone), those of a period (optionally only for a range of member
-    ids), the members a record names, and the lines its facts call for."""
+    ids), the members a record names, the lines its facts call for, and how an entry names its
+    record to a user."""
 
     source: str
     one: Callable[[int], Any]
     between: Callable[..., list]
     members: Callable[[Any], Iterable[int]]
     lines: Callable[[RuleBook, Any, dict, dict], dict[tuple, _Line]]
+    reference: Callable[[int, Any], Any] | None = None  # (record id, user) → core.sheets.RecordRef | None
 
 
 def feeds() -> dict[str, Feed]:
@@ -467,6 +469,7 @@ def feeds() -> dict[str, Feed]:
             orglife.held_meetings_between,
             lambda facts: facts.attendance,
             _meeting_lines,
+            orglife.meeting_reference,
         ),
         source.TRAINING: Feed(
             source.TRAINING,
@@ -483,6 +486,14 @@ def feeds() -> dict[str, Feed]:
             _service_lines,
         ),
     }
+
+
+def entry_source(entry: PointEntry, user):
+    """The record an automatic entry came from, as ``user`` may see it (``core.sheets.RecordRef``), or None."""
+    feed = feeds().get(entry.source_type)
+    if feed is None or feed.reference is None or entry.source_id is None:
+        return None
+    return feed.reference(entry.source_id, user)
 
 
 def _apportion(book: RuleBook, lines: list[_Line]) -> None:

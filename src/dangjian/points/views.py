@@ -187,6 +187,7 @@ def entry_detail(request, pk: int):
         {
             "entry": entry,
             "claim": claim,
+            "source": services.entry_source(entry, request.user),
             "steps": list(claim.steps.all()) if claim else [],
             "can_decide": can_decide,
             "approve_form": DecisionForm(),
