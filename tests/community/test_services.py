@@ -229,6 +229,9 @@ def test_cancel_and_delete_are_audited_and_refuse_twice(place):
     events = AuditEvent.objects.count()
     services.activity_cancel(actor=None, activity=a, reason="下雨取消")
     assert AuditEvent.objects.count() == events + 1
+    cancelled = AuditEvent.objects.first().changes
+    assert cancelled["service"] == [{"people": 1, "hours": "2.0"}, {"people": 0, "hours": "0.0"}]
+    assert not ServiceHours.objects.exists()  # a cancelled activity keeps no hours; the event keeps the sheet
     assert refused(lambda: services.activity_cancel(actor=None, activity=a, reason="again"), "state")
     assert refused(lambda: services.activity_update(actor=None, activity=a, data={"title": "新"}), "state")
     with pytest.raises(ConcurrentEditError):
@@ -236,4 +239,4 @@ def test_cancel_and_delete_are_audited_and_refuse_twice(place):
     services.activity_delete(actor=None, activity=a)
     assert not VolunteerActivity.objects.exists() and not ServiceHours.objects.exists()
     event = AuditEvent.objects.first()
-    assert event.action == "delete" and event.changes["service"][0] == {"people": 1, "hours": "2.0"}
+    assert event.action == "delete" and event.changes["title"] == ["敬老院志愿服务", None]

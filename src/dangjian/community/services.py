@@ -347,7 +347,7 @@ def _stored_sheet(activity: VolunteerActivity) -> dict[int, Decimal]:
 
 
 def _totals(hours: dict[int, Decimal]) -> dict[str, Any]:
-    return {"people": len(hours), "hours": str(sum(hours.values(), Decimal(0)))}
+    return {"people": len(hours), "hours": str(sum(hours.values(), Decimal("0.0")))}
 
 
 @transaction.atomic
@@ -444,7 +444,8 @@ def service_record(
 def activity_cancel(
     *, actor, activity: VolunteerActivity, reason: str, expected_version: int | None = None
 ) -> VolunteerActivity:
-    """Cancel an activity, or withdraw a record made in error: it stays, its hours no longer count."""
+    """Cancel an activity, or withdraw a record made in error: it stays, its sheet is cleared (the audit
+    event keeps what it was), so that every service row is of a held activity."""
     activity = VolunteerActivity.objects.select_for_update().get(pk=activity.pk)
     check_version(activity, expected_version)
     reason = (reason or "").strip()
@@ -460,12 +461,13 @@ def activity_cancel(
     activity.version = F("version") + 1
     activity.save(update_fields=["state", "cancel_reason", "version", "updated_at"])
     activity.refresh_from_db(fields=["version"])
-    audit.record(
-        actor=actor,
-        action="update",
-        obj=activity,
-        changes={"state": [old, VolunteerActivity.State.CANCELLED], "cancel_reason": [None, reason]},
-    )
+    changes = {"state": [old, VolunteerActivity.State.CANCELLED], "cancel_reason": [None, reason]}
+    sheet = _stored_sheet(activity)
+    if sheet:
+        ServiceHours.objects.filter(activity=activity).delete()
+        changes["service"] = [_totals(sheet), _totals({})]
+        changes["service_changes"] = _sheet_diff(sheet, {})
+    audit.record(actor=actor, action="update", obj=activity, changes=changes)
     service_changed.send(sender=VolunteerActivity, activity_id=activity.pk)
     return activity
 
