@@ -38,6 +38,10 @@ OBJECT_FOR_ROUTE = [
     # tests/members/test_post_scoping.py walks them again with real objects of the other subtree.
     ("posts/", "org"),
     ("api/v1/posts/", "org"),
+    # Training: programme and session ids are filled with the org's; tests/training/test_scoping.py
+    # walks them again with real programmes and sessions of the other subtree.
+    ("training/", "org"),
+    ("api/v1/training/", "org"),
     ("system/users/", "member"),
     ("security/roles/", "member"),
 ]
@@ -77,6 +81,16 @@ FILTER_PARAMS = {
     "points/award/": "org",
     "api/v1/points/entries": "org",
     "api/v1/points/balances": "org",
+    "training/figures/": "org",
+    "training/figures/sessions/": "org",
+    "training/figures/attendance/": "org",
+    "training/figures/persons/": "org",
+    "training/programmes/": "org",
+    "training/programmes/new/": "org",
+    "api/v1/training/programmes": "org",
+    "api/v1/training/sessions": "org",
+    "api/v1/training/person-times": "org",
+    "io/export/training_attendance/": "org",
 }
 SKIP_PREFIXES = ("static/", "api/v1/docs", "api/v1/openapi.json")
 # The audit log names the records it is about: reading it is the auditor's job.

@@ -179,19 +179,25 @@ class SessionUpdateIn(InputSchema):
     version: int | None = None
 
 
+def _required(name: str):
+    def mark(schema: dict) -> None:
+        schema["required"] = [name]
+        schema["properties"][name].pop("default", None)
+
+    return mark
+
+
 class SheetIn(InputSchema):
-    attendance: list[AttendanceIn] = Field(..., max_length=20000)
+    # Required, but checked after the session itself, so that outside the subtree answers 404.
+    model_config = ConfigDict(json_schema_extra=_required("attendance"))
+
+    attendance: list[AttendanceIn] = Field(None, max_length=20000)
     version: int | None = None
-
-
-def _reason_required(schema: dict) -> None:
-    schema["required"] = ["reason"]
-    schema["properties"]["reason"].pop("default", None)
 
 
 class CancelIn(InputSchema):
     # Required, but checked after the session itself, so that outside the subtree answers 404.
-    model_config = ConfigDict(json_schema_extra=_reason_required)
+    model_config = ConfigDict(json_schema_extra=_required("reason"))
 
     reason: RequiredText = Field(None, max_length=200)
     version: int | None = None
@@ -383,10 +389,12 @@ def session_update(request, id: PathId, payload: Annotated[SessionUpdateIn | Non
     response={200: SessionDetailOut, **error_responses(400, 404, 409, 422)},
     summary="Replace a session's attendance sheet",
 )
-def session_attendance_put(request, id: PathId, payload: SheetIn):
+def session_attendance_put(request, id: PathId, payload: Annotated[SheetIn | None, Body()] = None):
     session = get_visible_or_404(
         Session.objects.writable_by(request.auth).exclude(state=Session.State.CANCELLED), pk=id
     )
+    if payload is None or payload.attendance is None:
+        raise field_error("attendance", _("This field is required."))
     services.session_record_attendance(
         actor=request.auth, session=session, attendance=_sheet(payload.attendance), expected_version=payload.version
     )
