@@ -42,6 +42,12 @@ OBJECT_FOR_ROUTE = [
     # walks them again with real programmes and sessions of the other subtree.
     ("training/", "org"),
     ("api/v1/training/", "org"),
+    # Community: activity and check-in ids are filled with the org's, a member's record with the member's;
+    # tests/community/test_scoping.py walks them again with real objects of the other subtree.
+    ("community/members/", "member"),
+    ("community/", "org"),
+    ("api/v1/community/members/", "member"),
+    ("api/v1/community/", "org"),
     ("system/users/", "member"),
     ("security/roles/", "member"),
 ]
@@ -91,6 +97,19 @@ FILTER_PARAMS = {
     "api/v1/training/sessions": "org",
     "api/v1/training/person-times": "org",
     "io/export/training_attendance/": "org",
+    "community/volunteers/": "org",
+    "community/service/": "org",
+    "community/serving/": "org",
+    "community/activities/": "org",
+    "community/activities/new/": "org",
+    "community/checkins/": "org",
+    "community/checkins/new/": "org",
+    "api/v1/community/activities": "org",
+    "api/v1/community/checkins": "org",
+    "api/v1/community/figures": "org",
+    "api/v1/community/service": "org",
+    "io/export/service_hours/": "org",
+    "io/export/checkins/": "org",
 }
 SKIP_PREFIXES = ("static/", "api/v1/docs", "api/v1/openapi.json")
 # The audit log names the records it is about: reading it is the auditor's job.

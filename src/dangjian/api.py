@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from dangjian.community.api import router as community_router
 from dangjian.core import api as core_api
 from dangjian.members.api import router as members_router
 from dangjian.members.post_api import router as posts_router
@@ -43,3 +44,4 @@ api.add_router("/posts", posts_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/points", points_router)
 api.add_router("/training", training_router)
+api.add_router("/community", community_router)

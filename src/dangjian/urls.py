@@ -10,6 +10,7 @@ urlpatterns = [
     path("orglife/", include("dangjian.orglife.urls")),
     path("training/", include("dangjian.training.urls")),
     path("points/", include("dangjian.points.urls")),
+    path("community/", include("dangjian.community.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("io/", include("dangjian.core.io_urls")),
     path("account/", include("dangjian.accounts.urls")),

@@ -154,6 +154,22 @@ def serving_members(on: dt.date):
 
 
 # --- Lists behind the figures ---------------------------------------------------------------------------
+def serving_list(visible_members, *, org=None, on: dt.date | None = None, missing: bool = False):
+    """Serving members (of the user's visible members) with the community of their check-in in force
+    on ``on`` (``community_name``, None when not checked in); ``missing``: only those not checked in."""
+    from django.db.models import Subquery
+
+    on = on or timezone.localdate()
+    qs = visible_members.filter(pk__in=serving_members(on).values("pk")).select_related("org")
+    if org is not None:
+        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    current = MemberCheckIn.objects.open_on(on).filter(member_id=OuterRef("pk")).order_by("-checked_in_on")
+    qs = qs.annotate(community_name=Subquery(current.values("org__name")[:1]))
+    if missing:
+        qs = qs.filter(community_name__isnull=True)
+    return qs.order_by("org_path", "name_pinyin", "id")
+
+
 def activity_list(visible, *, org=None, span: Span | None = None, state: str = "", kind: str = ""):
     """Activities of the subtree (of ``org`` and below), newest first, with their people and hours."""
     qs = visible.select_related("org")
@@ -295,3 +311,26 @@ def service_between(start: dt.date, end: dt.date, members: range | None = None) 
         for part in parts
         for pk, org_id, held_on, kind in part.values_list("pk", "org_id", "held_on", "kind").iterator(chunk_size=5000)
     ]
+
+
+def member_by_id_number(number: str, name: str):
+    """The current member with this ID number and exactly this name, wherever their organization is, or
+    None: how a community finds a serving member who checks in with it (they bring their ID card).
+    Both must match, so the look-up tells nothing to someone who does not already know both."""
+    from django.core.exceptions import ValidationError
+
+    from dangjian.core import crypto, idnumber
+    from dangjian.members.models import Member
+
+    try:
+        info = idnumber.parse(number or "")
+    except ValidationError:
+        return None
+    member = (
+        Member.objects.filter(id_number_hash=crypto.blind_index(info.number), left_on__isnull=True)
+        .select_related("org")
+        .first()
+    )
+    if member is None or member.name != (name or "").strip():
+        return None
+    return member

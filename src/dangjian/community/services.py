@@ -48,7 +48,7 @@ class ServiceIn:
     hours: Decimal | str | float | int
 
 
-class _Errors(dict):
+class Errors(dict):
     def add(self, name: str, message: str) -> None:
         self.setdefault(name, []).append(message)
 
@@ -58,7 +58,7 @@ class _Errors(dict):
 
 
 # --- Check-ins of serving members (在职党员到社区报到) -------------------------------------------------
-def _check_checkin(member: Member, org, data: dict[str, Any], errors: _Errors) -> None:
+def check_checkin(member: Member, org, data: dict[str, Any], errors: Errors) -> None:
     if org.sector != Sector.COMMUNITY:
         errors.add(
             "org", _("A member checks in to a community: %(org)s is not a community organization.") % {"org": org}
@@ -93,8 +93,8 @@ def checkin_create(*, actor, member: Member, org, data: dict[str, Any]) -> Membe
         raise ValidationError(_("These fields cannot be set here: %s") % ", ".join(sorted(unknown)))
     data = dict(data, note=(data.get("note") or "").strip())
     member = Member.objects.select_for_update().get(pk=member.pk)
-    errors = _Errors()
-    _check_checkin(member, org, data, errors)
+    errors = Errors()
+    check_checkin(member, org, data, errors)
     day = data.get("checked_in_on")
     others = list(MemberCheckIn.objects.filter(member=member).select_related("org"))
     current = next((c for c in others if c.ended_on is None), None)
@@ -147,7 +147,7 @@ def checkin_update(
     data = dict(data)
     if "note" in data:
         data["note"] = (data["note"] or "").strip()
-    errors = _Errors()
+    errors = Errors()
     if "offers" in data and data["offers"] not in ServiceKind.values:
         errors.add("offers", _("Choose what the member offers from the list."))
     if len(data.get("note") or "") > 200:
@@ -173,7 +173,7 @@ def checkin_end(
     """End a check-in: ``ended_on`` is the first day the member is no longer checked in there."""
     checkin = MemberCheckIn.objects.select_for_update().get(pk=checkin.pk)
     check_version(checkin, expected_version)
-    errors = _Errors()
+    errors = Errors()
     if checkin.ended_on is not None:
         errors.add("ended_on", _("This check-in already ended on %(day)s.") % {"day": checkin.ended_on.isoformat()})
     elif not isinstance(ended_on, dt.date):
@@ -212,7 +212,7 @@ def checkin_end(
 # --- Volunteer activities and their service sheets --------------------------------------------------
 def validate_activity(org, data: dict[str, Any], *, instance: VolunteerActivity | None = None) -> dict[str, Any]:
     """Check an activity's fields (merged over ``instance``); raise every error at once."""
-    errors = _Errors()
+    errors = Errors()
     data = dict(data)
     for name in ("title", "place", "note"):
         if name in data:
@@ -272,7 +272,7 @@ def eligible_members(org, day: dt.date, member_ids: Iterable[int] | None = None)
 
 
 def _check_sheet(
-    activity: VolunteerActivity, service: list[ServiceIn], errors: _Errors
+    activity: VolunteerActivity, service: list[ServiceIn], errors: Errors
 ) -> tuple[dict[int, Decimal], dict[int, Member]]:
     """Check a sheet against the activity's day and organization and the daily maximum."""
     hours: dict[int, Decimal] = {}
@@ -361,7 +361,7 @@ def activity_create(*, actor, org, data: dict[str, Any], service: list[ServiceIn
     for name, value in data.items():
         setattr(activity, name, value)
     activity.org_path = org.path
-    errors = _Errors()
+    errors = Errors()
     hours, members = _check_sheet(activity, list(service or []), errors)
     errors.raise_any()
     activity.full_clean()
@@ -411,7 +411,7 @@ def activity_update(
             raise ValidationError(
                 {"state": _("Hours were recorded for this activity: it was held. Clear the sheet first.")}
             )
-    errors = _Errors()
+    errors = Errors()
     hours, members = _check_sheet(activity, list(service), errors)
     errors.raise_any()
     activity.full_clean()

@@ -14,18 +14,34 @@ class MemberRows:
     〈党员系统编号〉 (``member_id``), whose masked value must then match. Only members the user may
     write to are found. Used by the committee and the 一编三定 registers."""
 
+    def member_candidates(self, user, by: str):
+        """The members a row may name, found by ``by`` ("hash": the ID number; "id": 党员系统编号).
+        A register whose rows name members outside the user's subtree (a community's volunteers who
+        checked in there) widens this."""
+        return Member.objects.writable_by(user)
+
     def _members(self, rows: list[Row], user) -> dict:
         hashes = {}
         for row in rows:
             number = row.values.get("id_number")
             if number and not isinstance(number, Masked):
                 hashes[row.number] = row.extra["hash"] = crypto.blind_index(number)
-        writable = Member.objects.writable_by(user).select_related("org")
         by_hash = (
-            {m.id_number_hash: m for m in writable.filter(id_number_hash__in=set(hashes.values()))} if hashes else {}
+            {
+                m.id_number_hash: m
+                for m in self.member_candidates(user, "hash")
+                .select_related("org")
+                .filter(id_number_hash__in=set(hashes.values()))
+            }
+            if hashes
+            else {}
         )
         ids = {r.values["member_id"] for r in rows if r.values.get("member_id")}
-        by_id = {m.pk: m for m in writable.filter(pk__in=ids)} if ids else {}
+        by_id = (
+            {m.pk: m for m in self.member_candidates(user, "id").select_related("org").filter(pk__in=ids)}
+            if ids
+            else {}
+        )
         return {"hash": by_hash, "id": by_id}
 
     def _member(self, row: Row, found: dict) -> Member | None:

@@ -1,0 +1,530 @@
+"""REST API of community work: ``/api/v1/community``.
+
+Check-ins, volunteer activities and their service sheets, read from ``visible_to(user)`` and written
+through the same services as the pages; the figures are computed on request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Body, Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
+
+from dangjian.community import queries, services
+from dangjian.community.models import MemberCheckIn, ServiceHours, ServiceKind, VolunteerActivity
+from dangjian.core.api import (
+    ApiDate,
+    Id,
+    InputSchema,
+    PageParams,
+    PathId,
+    RequiredText,
+    Text,
+    error_responses,
+    field_error,
+    paginate,
+)
+from dangjian.core.scoping import get_visible_or_404
+from dangjian.organizations.models import Organization, Sector
+
+router = Router(tags=["community"])
+
+Year = Annotated[int, Field(ge=2000, le=2100)]
+Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=3, decimal_places=1)]
+ActivityState = Literal["planned", "held"]
+
+
+# --- Schemas ------------------------------------------------------------------------------------
+class ServiceOut(Schema):
+    member_id: int
+    member_name: str
+    hours: Decimal
+
+    @staticmethod
+    def resolve_member_name(obj) -> str:
+        return obj.member.name
+
+
+class ActivityOut(Schema):
+    id: int
+    org_id: int
+    org_name: str
+    held_on: dt.date
+    title: str
+    kind: ServiceKind
+    place: str
+    state: Literal["planned", "held", "cancelled"]
+    note: str
+    cancel_reason: str
+    version: int
+
+    @staticmethod
+    def resolve_org_name(obj) -> str:
+        return obj.org.name
+
+
+class ActivityDetailOut(ActivityOut):
+    service: list[ServiceOut]
+
+    @staticmethod
+    def resolve_service(obj) -> list:
+        return list(obj.service.select_related("member").order_by("member__name_pinyin", "member_id"))
+
+
+class ActivityListOut(ActivityOut):
+    people: int
+    hours_total: Decimal
+
+
+class ActivityPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[ActivityListOut]
+
+
+class ActivityFilters(PageParams):
+    org: Id | None = Field(None, description="Activities held by this organization and below.")
+    year: Year | None = None
+    state: Literal["planned", "held", "cancelled"] | None = None
+    kind: ServiceKind | None = None
+
+
+class ServiceIn(InputSchema):
+    member: Id = Field(
+        ...,
+        description="A member of the holding organization's subtree on the day, or checked in to it that day.",
+    )
+    hours: Hours = Field(..., description="Hours served, one decimal at most; a member's day has a maximum (a rule).")
+
+
+class ActivityCreateIn(InputSchema):
+    org: Id = Field(..., description="The organization holding the activity (usually a community).")
+    held_on: ApiDate = Field(..., description="Not after today for a held activity.")
+    title: RequiredText = Field(..., max_length=200)
+    kind: ServiceKind
+    place: Text = Field("", max_length=100)
+    state: ActivityState = "held"
+    note: Text = Field("", max_length=2000)
+    service: list[ServiceIn] = Field([], max_length=2000, description="The service sheet of a held activity.")
+
+
+class ActivityUpdateIn(InputSchema):
+    """Only the fields sent are changed."""
+
+    held_on: ApiDate = None
+    title: RequiredText = Field(None, max_length=200)
+    kind: ServiceKind = None
+    place: Text = Field(None, max_length=100)
+    state: ActivityState = None
+    note: Text = Field(None, max_length=2000)
+    version: int | None = Field(None, description="The version you read; 409 if someone saved in between.")
+
+
+def _required(*names: str):
+    """Mark fields required in the schema while checking them after the record (a record outside the
+    user's subtree answers 404 whatever the body says)."""
+
+    def extra(schema: dict) -> None:
+        schema["required"] = list(names)
+        for name in names:
+            schema["properties"][name].pop("default", None)
+
+    return extra
+
+
+_reason_required = _required("reason")
+
+
+class SheetIn(InputSchema):
+    model_config = ConfigDict(json_schema_extra=_required("service"))
+
+    service: list[ServiceIn] = Field(None, max_length=2000, description="Replaces the whole sheet.")
+    version: int | None = None
+
+
+class CancelIn(InputSchema):
+    model_config = ConfigDict(json_schema_extra=_reason_required)
+
+    reason: RequiredText = Field(None, max_length=200)
+    version: int | None = None
+
+
+class CheckInOut(Schema):
+    id: int
+    member_id: int
+    member_name: str
+    member_org_id: int
+    member_org_name: str
+    org_id: int = Field(..., description="The community checked in to.")
+    org_name: str
+    checked_in_on: dt.date
+    ended_on: dt.date | None = Field(..., description="The first day no longer checked in; null while in force.")
+    offers: ServiceKind
+    note: str
+    version: int
+
+    @staticmethod
+    def resolve_member_name(obj) -> str:
+        return obj.member.name
+
+    @staticmethod
+    def resolve_member_org_id(obj) -> int:
+        return obj.member.org_id
+
+    @staticmethod
+    def resolve_member_org_name(obj) -> str:
+        return obj.member.org.name
+
+    @staticmethod
+    def resolve_org_name(obj) -> str:
+        return obj.org.name
+
+
+class CheckInPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[CheckInOut]
+
+
+class CheckInFilters(PageParams):
+    org: Id | None = None
+    side: Literal["member", "community"] | None = Field(
+        None, description="member: of members of `org`'s subtree; community: to communities in it; default either."
+    )
+    state: Literal["open", "ended"] | None = None
+
+
+class CheckInCreateIn(InputSchema):
+    org: Id = Field(..., description="The community (an organization of the community sector) you record for.")
+    id_number: RequiredText = Field(..., max_length=18, description="The member's ID number.")
+    name: RequiredText = Field(..., max_length=64, description="The member's name; must match the ID number.")
+    checked_in_on: ApiDate
+    offers: ServiceKind
+    note: Text = Field("", max_length=200)
+
+
+class CheckInEndIn(InputSchema):
+    model_config = ConfigDict(json_schema_extra=_required("ended_on"))
+
+    ended_on: ApiDate = Field(None, description="The first day no longer checked in.")
+    version: int | None = None
+
+
+class FiguresOut(Schema):
+    label: str
+    org_id: int
+    activities: int
+    volunteers: int = Field(..., description="Distinct members who served at the activities held here.")
+    person_times: int
+    hours: Decimal
+    member_volunteers: int = Field(..., description="Distinct members of here who served anywhere.")
+    member_person_times: int
+    member_hours: Decimal
+    serving_members: int = Field(..., description="Members of agency, school and enterprise organizations.")
+    checked_in: int
+    rate: float | None = Field(..., description="checked_in ÷ serving_members; an organization's rate.")
+
+
+class TableOut(Schema):
+    org_id: int
+    year: int
+    on: dt.date
+    rows: list[FiguresOut]
+    total: FiguresOut
+
+
+class TableParams(Schema):
+    org: Id | None = Field(None, description="The top of the subtree (default: your own organization).")
+    year: Year | None = None
+
+
+class ServiceRowOut(Schema):
+    activity_id: int
+    activity_title: str
+    activity_org_name: str
+    held_on: dt.date
+    member_id: int
+    member_name: str
+    hours: Decimal
+
+    @staticmethod
+    def resolve_activity_title(obj) -> str:
+        return obj.activity.title
+
+    @staticmethod
+    def resolve_activity_org_name(obj) -> str:
+        return obj.activity.org.name
+
+    @staticmethod
+    def resolve_member_name(obj) -> str:
+        return obj.member.name
+
+
+class ServicePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[ServiceRowOut]
+
+
+class ServiceFilters(PageParams):
+    org: Id | None = None
+    side: Literal["member", "activity"] = Field("member", description="Served by its members, or at its activities.")
+    year: Year | None = None
+    member: Id | None = Field(None, description="One member's service.")
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+def _orgs(request):
+    return Organization.objects.visible_to(request.auth)
+
+
+def _activity(request, pk: int) -> VolunteerActivity:
+    return get_visible_or_404(VolunteerActivity.objects.visible_to(request.auth).select_related("org"), pk=pk)
+
+
+def _writable_activity(request, pk: int) -> VolunteerActivity:
+    return get_visible_or_404(
+        VolunteerActivity.objects.writable_by(request.auth)
+        .exclude(state=VolunteerActivity.State.CANCELLED)
+        .select_related("org"),
+        pk=pk,
+    )
+
+
+def _sheet(rows) -> list[services.ServiceIn]:
+    return [services.ServiceIn(r.member, r.hours) for r in rows]
+
+
+def _figures(row: queries.Figures) -> dict:
+    return {
+        "label": row.name,
+        "org_id": row.org_id,
+        "activities": row.activities,
+        "volunteers": row.volunteers,
+        "person_times": row.times,
+        "hours": row.hours,
+        "member_volunteers": row.member_volunteers,
+        "member_person_times": row.member_times,
+        "member_hours": row.member_hours,
+        "serving_members": row.serving,
+        "checked_in": row.checked_in,
+        "rate": row.rate,
+    }
+
+
+def _checkin(request, pk: int) -> MemberCheckIn:
+    return get_visible_or_404(
+        MemberCheckIn.objects.visible_to(request.auth).select_related("member", "member__org", "org"), pk=pk
+    )
+
+
+# --- Activities ---------------------------------------------------------------------------------
+@router.get("/activities", response={200: ActivityPage, **error_responses(404, 422)}, summary="List activities")
+def activity_list(request, filters: Query[ActivityFilters]):
+    org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
+    qs = queries.activity_list(
+        VolunteerActivity.objects.visible_to(request.auth),
+        org=org,
+        span=queries.Span.year(filters.year) if filters.year else None,
+        state=filters.state or "",
+        kind=filters.kind or "",
+    )
+    return paginate(qs, filters)
+
+
+@router.get("/activities/{id}", response={200: ActivityDetailOut, **error_responses(404, 422)}, summary="One activity")
+def activity_detail(request, id: PathId):
+    return _activity(request, id)
+
+
+@router.post(
+    "/activities", response={201: ActivityDetailOut, **error_responses(400, 409, 422)}, summary="Record an activity"
+)
+def activity_create(request, payload: ActivityCreateIn):
+    org = (
+        Organization.objects.accepting_members_from(request.auth)
+        .filter(pk=payload.org, dissolved_on__isnull=True)
+        .first()
+    )
+    if org is None:
+        raise field_error("org", _("The organization does not exist."))
+    data = payload.model_dump(exclude={"org", "service"})
+    data["kind"] = str(data["kind"])
+    activity = services.activity_create(actor=request.auth, org=org, data=data, service=_sheet(payload.service))
+    return Status(201, _activity(request, activity.pk))
+
+
+@router.patch(
+    "/activities/{id}",
+    response={200: ActivityDetailOut, **error_responses(400, 404, 409, 422)},
+    summary="Change an activity",
+)
+def activity_update(request, id: PathId, payload: Annotated[ActivityUpdateIn | None, Body()] = None):
+    activity = _writable_activity(request, id)
+    data = payload.model_dump(exclude_unset=True, exclude={"version"}) if payload else {}
+    for name in ("place", "note"):
+        if name in data and data[name] is None:
+            data[name] = ""
+    if "kind" in data and data["kind"] is not None:
+        data["kind"] = str(data["kind"])
+    if data:
+        services.activity_update(
+            actor=request.auth, activity=activity, data=data, expected_version=payload.version if payload else None
+        )
+    return _activity(request, id)
+
+
+@router.put(
+    "/activities/{id}/service",
+    response={200: ActivityDetailOut, **error_responses(400, 404, 409, 422)},
+    summary="Replace the service sheet of a held activity",
+)
+def service_put(request, id: PathId, payload: SheetIn):
+    activity = _writable_activity(request, id)
+    if payload.service is None:
+        raise field_error("service", _("This field is required."))
+    services.service_record(
+        actor=request.auth, activity=activity, service=_sheet(payload.service), expected_version=payload.version
+    )
+    return _activity(request, id)
+
+
+@router.post(
+    "/activities/{id}/cancel",
+    response={200: ActivityDetailOut, **error_responses(400, 404, 409, 422)},
+    summary="Cancel an activity (it stays on record; its hours no longer count)",
+)
+def activity_cancel(request, id: PathId, payload: CancelIn):
+    activity = get_visible_or_404(VolunteerActivity.objects.writable_by(request.auth), pk=id)
+    services.activity_cancel(
+        actor=request.auth, activity=activity, reason=payload.reason, expected_version=payload.version
+    )
+    return _activity(request, id)
+
+
+@router.delete("/activities/{id}", response={204: None, **error_responses(404, 409, 422)}, summary="Delete an activity")
+def activity_delete(request, id: PathId, version: int | None = None):
+    activity = get_visible_or_404(VolunteerActivity.objects.writable_by(request.auth), pk=id)
+    services.activity_delete(actor=request.auth, activity=activity, expected_version=version)
+    return Status(204, None)
+
+
+# --- Service rows and figures ----------------------------------------------------------------------
+@router.get("/service", response={200: ServicePage, **error_responses(404, 422)}, summary="Service hours")
+def service_list(request, filters: Query[ServiceFilters]):
+    """Rows of service visible to you: those at your activities and those served by your members anywhere."""
+    from dangjian.members.models import Member
+
+    org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
+    member = (
+        get_visible_or_404(Member.objects.visible_to(request.auth), pk=filters.member)
+        if filters.member is not None
+        else None
+    )
+    qs = queries.service_list(
+        ServiceHours.objects.visible_to(request.auth),
+        org=org,
+        side=filters.side,
+        span=queries.Span.year(filters.year) if filters.year else None,
+        member=member,
+    )
+    return paginate(qs, filters)
+
+
+@router.get(
+    "/figures",
+    response={200: TableOut, **error_responses(404, 422)},
+    summary="Volunteer figures and check-in rates of a subtree, by child organization",
+)
+def figures(request, params: Query[TableParams]):
+    if params.org is not None:
+        root = get_visible_or_404(_orgs(request), pk=params.org)
+    else:
+        from dangjian.organizations.queries import visible_roots
+
+        root = visible_roots(request.auth).first()
+        if root is None:
+            raise field_error("org", _("The organization does not exist."))
+    year = params.year or timezone.localdate().year
+    table = queries.volunteer_table(_orgs(request), root, queries.Span.year(year))
+    return {
+        "org_id": root.pk,
+        "year": year,
+        "on": table.span.on,
+        "rows": [_figures(r) for r in table.rows],
+        "total": _figures(table.total),
+    }
+
+
+# --- Check-ins ------------------------------------------------------------------------------------
+@router.get("/checkins", response={200: CheckInPage, **error_responses(404, 422)}, summary="List check-ins")
+def checkin_list(request, filters: Query[CheckInFilters]):
+    org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
+    qs = queries.checkin_list(
+        MemberCheckIn.objects.visible_to(request.auth), org=org, side=filters.side or "", state=filters.state or ""
+    )
+    return paginate(qs, filters)
+
+
+@router.get("/checkins/{id}", response={200: CheckInOut, **error_responses(404, 422)}, summary="One check-in")
+def checkin_detail(request, id: PathId):
+    return _checkin(request, id)
+
+
+@router.post(
+    "/checkins", response={201: CheckInOut, **error_responses(400, 409, 422)}, summary="Record a member's check-in"
+)
+def checkin_create(request, payload: CheckInCreateIn):
+    org = (
+        Organization.objects.accepting_members_from(request.auth)
+        .filter(pk=payload.org, sector=Sector.COMMUNITY, dissolved_on__isnull=True)
+        .first()
+    )
+    if org is None:
+        raise field_error("org", _("Choose a community organization you record for."))
+    member = queries.member_by_id_number(payload.id_number, payload.name)
+    if member is None:
+        raise field_error("id_number", _("No current member with this ID number and name."))
+    checkin = services.checkin_create(
+        actor=request.auth,
+        member=member,
+        org=org,
+        data={"checked_in_on": payload.checked_in_on, "offers": str(payload.offers), "note": payload.note},
+    )
+    return Status(201, _checkin(request, checkin.pk))
+
+
+@router.post(
+    "/checkins/{id}/end",
+    response={200: CheckInOut, **error_responses(400, 404, 409, 422)},
+    summary="End a check-in",
+)
+def checkin_end(request, id: PathId, payload: CheckInEndIn):
+    checkin = get_visible_or_404(MemberCheckIn.objects.writable_by(request.auth), pk=id)
+    if payload.ended_on is None:
+        raise field_error("ended_on", _("This field is required."))
+    services.checkin_end(
+        actor=request.auth, checkin=checkin, ended_on=payload.ended_on, expected_version=payload.version
+    )
+    return _checkin(request, id)
+
+
+@router.get(
+    "/members/{id}/service",
+    response={200: list[ServiceRowOut], **error_responses(404, 422)},
+    summary="A member's volunteer service in a year",
+)
+def member_service(request, id: PathId, year: Year | None = None):
+    from dangjian.members.models import Member
+
+    member = get_visible_or_404(Member.objects.visible_to(request.auth), pk=id)
+    span = queries.Span.year(year or timezone.localdate().year)
+    return list(queries.service_list(ServiceHours.objects.visible_to(request.auth), member=member, span=span))

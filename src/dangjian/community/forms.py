@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.community.models import ServiceKind, VolunteerActivity
+from dangjian.community.services import ACTIVITY_FIELDS, ServiceIn
+from dangjian.core.forms import DateInput, StyledForm
+from dangjian.organizations.models import Organization
+
+
+def year_choices(today: dt.date | None = None) -> list[tuple[int, int]]:
+    today = today or timezone.localdate()
+    return [(y, y) for y in range(today.year + 1, today.year - 10, -1)]
+
+
+class CheckInForm(StyledForm):
+    """A serving member checks in: found by ID number and name (both must match), wherever their
+    organization is; the community is one the user records for."""
+
+    org = forms.ModelChoiceField(label=_("community"), queryset=Organization.objects.none())
+    id_number = forms.CharField(label=_("ID number"), max_length=18, min_length=15)
+    name = forms.CharField(label=_("full name"), max_length=64)
+    checked_in_on = forms.DateField(label=_("checked in on"), widget=DateInput())
+    offers = forms.ChoiceField(label=_("service offered"), choices=ServiceKind.choices)
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if communities is not None:
+            self.fields["org"].queryset = communities
+
+
+class CheckInEndForm(StyledForm):
+    ended_on = forms.DateField(
+        label=_("ended on"), widget=DateInput(), help_text=_("The first day the member is no longer checked in there.")
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class CancelForm(StyledForm):
+    reason = forms.CharField(label=_("reason for cancelling"), max_length=200)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class DeleteForm(StyledForm):
+    confirm = forms.BooleanField(label=_("Yes, delete this activity and its service hours"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ActivityForm(StyledForm):
+    """One screen: what, when, where, and the sheet — every member who may be on it with their hours."""
+
+    FIELDS = ACTIVITY_FIELDS
+
+    state = forms.ChoiceField(
+        label=_("state"),
+        choices=[(VolunteerActivity.State.HELD, _("Held")), (VolunteerActivity.State.PLANNED, _("Planned"))],
+        widget=forms.RadioSelect,
+        initial=VolunteerActivity.State.HELD,
+    )
+    held_on = forms.DateField(label=_("date"), widget=DateInput())
+    title = forms.CharField(label=_("title"), max_length=200)
+    kind = forms.ChoiceField(label=_("kind"), choices=ServiceKind.choices)
+    place = forms.CharField(label=_("place"), max_length=100, required=False)
+    note = forms.CharField(label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, members=(), hours_initial=None, outside=frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].widget.attrs["class"] = "form-check-input"
+        self.members = list(members)
+        self.outside = outside
+        hours_initial = hours_initial or {}
+        self.sheet_fields = []
+        for member in self.members:
+            name = f"hours_{member.pk}"
+            self.fields[name] = forms.DecimalField(
+                label=member.name,
+                required=False,
+                min_value=Decimal("0.1"),
+                max_digits=4,
+                decimal_places=1,
+                initial=hours_initial.get(member.pk),
+                widget=forms.NumberInput(attrs={"step": "0.5", "min": "0", "class": "form-control form-control-sm"}),
+            )
+            self.sheet_fields.append((member, self[name], member.pk in outside))
+
+    def activity_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS if name in self.cleaned_data}
+
+    def service(self) -> list[ServiceIn]:
+        return [
+            ServiceIn(member.pk, self.cleaned_data[f"hours_{member.pk}"])
+            for member in self.members
+            if self.cleaned_data.get(f"hours_{member.pk}")
+        ]
+
+    def visible_fields(self):
+        return [f for f in super().visible_fields() if not f.name.startswith("hours_")]
+
+
+class _SmallFilterForm(forms.Form):
+    def __init__(self, *args, orgs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if orgs is not None and "org" in self.fields:
+            self.fields["org"].queryset = orgs
+        if "year" in self.fields:
+            self.fields["year"].choices = [("", _("All")), *year_choices()]
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField) and field.choices and field.choices[0][0] == "":
+                field.choices = [("", f"{field.label}：{_('All')}"), *field.choices[1:]]
+            if not isinstance(field.widget, forms.HiddenInput):
+                field.widget.attrs["class"] = (
+                    "form-select form-select-sm"
+                    if isinstance(field.widget, forms.Select)
+                    else "form-control form-control-sm"
+                )
+
+
+def _org_field():
+    return forms.ModelChoiceField(
+        label=_("organization"), queryset=Organization.objects.none(), required=False, widget=forms.HiddenInput
+    )
+
+
+def _year_field():
+    return forms.TypedChoiceField(label=_("year"), coerce=int, choices=[], required=False, empty_value=None)
+
+
+class ActivityFilterForm(_SmallFilterForm):
+    org = _org_field()
+    year = _year_field()
+    kind = forms.ChoiceField(label=_("kind"), choices=[("", _("All")), *ServiceKind.choices], required=False)
+    state = forms.ChoiceField(
+        label=_("state"), choices=[("", _("All")), *VolunteerActivity.State.choices], required=False
+    )
+
+
+SIDES = [("member", _("Served by its members")), ("activity", _("Served at its activities"))]
+
+
+class ServiceFilterForm(_SmallFilterForm):
+    org = _org_field()
+    year = _year_field()
+    side = forms.ChoiceField(label=_("whose service"), choices=SIDES, required=False)
+
+
+class CheckInFilterForm(_SmallFilterForm):
+    org = _org_field()
+    side = forms.ChoiceField(
+        label=_("side"),
+        choices=[("", _("All")), ("member", _("Its members checked in")), ("community", _("Checked in to it"))],
+        required=False,
+    )
+    state = forms.ChoiceField(
+        label=_("state"), choices=[("", _("All")), ("open", _("Checked in")), ("ended", _("Ended"))], required=False
+    )
+    q = forms.CharField(label=_("name"), max_length=64, required=False)

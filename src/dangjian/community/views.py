@@ -1,0 +1,511 @@
+"""Community pages: the volunteer figures of a subtree with their drill-down, volunteer activities
+with their service sheet on one screen, serving members' check-ins, and a member's own record.
+
+Every page starts from ``visible_to(user)`` (reads) or ``writable_by(user)`` (writes); anything
+outside the user's subtree is a 404. The member's own branch sees its members' hours served in other
+communities (the service list, the member's record) but not those communities' activities.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.community import queries, services
+from dangjian.community.forms import (
+    ActivityFilterForm,
+    ActivityForm,
+    CancelForm,
+    CheckInEndForm,
+    CheckInFilterForm,
+    CheckInForm,
+    DeleteForm,
+    ServiceFilterForm,
+)
+from dangjian.community.models import MemberCheckIn, ServiceHours, VolunteerActivity
+from dangjian.core.models import AuditEvent
+from dangjian.core.roles import Role
+from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
+from dangjian.members.models import Member
+from dangjian.organizations.models import Organization, Sector
+from dangjian.organizations.queries import ancestors_of, visible_roots
+
+PAGE_SIZE = 50
+
+
+def _orgs(request):
+    return Organization.objects.visible_to(request.user)
+
+
+def _recording_orgs(request):
+    """Organizations whose activities and check-ins the user records (organizers and secretaries)."""
+    return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
+
+
+def _require_business(request) -> None:
+    if not has_role(request.user, Role.ORGANIZER, Role.SECRETARY):
+        raise Http404
+
+
+def _year(request) -> int:
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        return today.year
+    return year if 2000 <= year <= today.year + 1 else today.year
+
+
+def _org_param(request, visible, name: str = "org"):
+    value = request.GET.get(name)
+    if not value:
+        return None
+    return get_visible_or_404(visible, pk=value)
+
+
+def _default_root(request):
+    roots = list(visible_roots(request.user)[:1])
+    if not roots:
+        raise Http404
+    return roots[0]
+
+
+def _page(request, qs):
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return page, params.urlencode()
+
+
+# --- The figures -----------------------------------------------------------------------------------------
+@login_required
+def index(request):
+    _require_business(request)
+    return redirect("community-table")
+
+
+@login_required
+def table(request):
+    """Activities, volunteers, person-times and hours, and the check-in rate, by child organization."""
+    _require_business(request)
+    visible = _orgs(request)
+    org = _org_param(request, visible) or _default_root(request)
+    year = _year(request)
+    data = queries.volunteer_table(visible, org, queries.Span.year(year))
+    today = timezone.localdate()
+    return render(
+        request,
+        "community/table.html",
+        {
+            "table": data,
+            "org": org,
+            "year": year,
+            "years": range(today.year, today.year - 6, -1),
+            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
+        },
+    )
+
+
+# --- Activities -------------------------------------------------------------------------------------------
+@login_required
+def activity_list(request):
+    _require_business(request)
+    form = ActivityFilterForm(request.GET or None, orgs=_orgs(request))
+    filters = form.cleaned_data if form.is_valid() else {}
+    if request.GET.get("org") and not filters.get("org"):
+        raise Http404
+    year = filters.get("year")
+    qs = queries.activity_list(
+        VolunteerActivity.objects.visible_to(request.user),
+        org=filters.get("org"),
+        span=queries.Span.year(year) if year else None,
+        state=filters.get("state") or "",
+        kind=filters.get("kind") or "",
+    )
+    page, query = _page(request, qs)
+    return render(
+        request,
+        "community/activity_list.html",
+        {"form": form, "page_obj": page, "query": query, "org": filters.get("org")},
+    )
+
+
+def _parse_day(value, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _sheet_members(org, day: dt.date, keep=()) -> tuple[list, set[int]]:
+    """Who the sheet lists: the members of the subtree on that day, then those checked in to it (marked);
+    anyone already on the sheet stays listed so that their hours can be seen and removed."""
+    found = services.eligible_members(org, day)
+    missing = [pk for pk in keep if pk not in found]
+    if missing:
+        found.update({m.pk: m for m in Member.objects.filter(pk__in=missing).only("id", "name", "org_path")})
+    outside = {pk for pk, m in found.items() if not m.org_path.startswith(org.path)}
+    members = sorted(found.values(), key=lambda m: (m.pk in outside, getattr(m, "name_pinyin", ""), m.pk))
+    return members, outside
+
+
+def _sheet_context(form) -> dict:
+    return {"sheet": form.sheet_fields, "sheet_errors": form.errors.get("service")}
+
+
+@login_required
+def activity_create(request):
+    _require_business(request)
+    orgs = _recording_orgs(request)
+    org = _org_param(request, orgs)
+    if org is None:
+        grants = paths_for(request.user, {Role.ORGANIZER, Role.SECRETARY})
+        mine = list(orgs.filter(path__in=grants)[:2])
+        if len(mine) != 1:
+            messages.info(request, _("Choose the organization whose activity you record."))
+            return redirect("community-table")
+        org = mine[0]
+    today = timezone.localdate()
+    on = min(_parse_day(request.POST.get("held_on") or request.GET.get("on"), today), today)
+    members, outside = _sheet_members(org, on)
+    form = ActivityForm(request.POST or None, initial={"held_on": on}, members=members, outside=outside)
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = form.activity_data()
+            data.pop("version", None)
+            held = data.get("state") == VolunteerActivity.State.HELD
+            activity = services.activity_create(
+                actor=request.user, org=org, data=data, service=form.service() if held else []
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("community-activity", pk=activity.pk)
+    return render(
+        request,
+        "community/activity_form.html",
+        {"form": form, "org": org, "title": _("Record a volunteer activity"), **_sheet_context(form)},
+    )
+
+
+@login_required
+def activity_detail(request, pk: int):
+    activity = get_visible_or_404(VolunteerActivity.objects.visible_to(request.user).select_related("org"), pk=pk)
+    can_edit = VolunteerActivity.objects.writable_by(request.user).filter(pk=pk).exists()
+    rows = list(activity.service.select_related("member", "member__org").order_by("member__name_pinyin", "member_id"))
+    changes = AuditEvent.objects.filter(object_type="community.volunteeractivity", object_id=str(activity.pk)).order_by(
+        "-id"
+    )[:20]
+    return render(
+        request,
+        "community/activity_detail.html",
+        {
+            "activity": activity,
+            "rows": rows,
+            "total": sum((r.hours for r in rows), queries.ZERO),
+            "changes": changes,
+            "can_edit": can_edit and activity.state != VolunteerActivity.State.CANCELLED,
+            "can_delete": can_edit,
+        },
+    )
+
+
+@login_required
+def activity_edit(request, pk: int):
+    activity = get_visible_or_404(
+        VolunteerActivity.objects.writable_by(request.user)
+        .exclude(state=VolunteerActivity.State.CANCELLED)
+        .select_related("org"),
+        pk=pk,
+    )
+    today = timezone.localdate()
+    stored = dict(activity.service.values_list("member_id", "hours"))
+    on = min(_parse_day(request.POST.get("held_on"), activity.held_on), today)
+    members, outside = _sheet_members(activity.org, on, keep=stored)
+    initial = {name: getattr(activity, name) for name in ActivityForm.FIELDS}
+    initial["version"] = activity.version
+    if activity.state == VolunteerActivity.State.PLANNED and request.GET.get("held") == "1":
+        initial["state"] = VolunteerActivity.State.HELD
+        initial["held_on"] = min(activity.held_on, today)
+    form = ActivityForm(request.POST or None, initial=initial, members=members, hours_initial=stored, outside=outside)
+    if request.method == "POST" and form.is_valid():
+        data = form.activity_data()
+        data.pop("version", None)
+        held = data.get("state") == VolunteerActivity.State.HELD
+        try:
+            services.activity_update(
+                actor=request.user,
+                activity=activity,
+                data=data,
+                service=form.service() if held else [],
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("community-activity", pk=activity.pk)
+    return render(
+        request,
+        "community/activity_form.html",
+        {
+            "form": form,
+            "org": activity.org,
+            "activity": activity,
+            "title": _("Change the activity"),
+            **_sheet_context(form),
+        },
+    )
+
+
+@login_required
+def activity_cancel(request, pk: int):
+    activity = get_visible_or_404(
+        VolunteerActivity.objects.writable_by(request.user).exclude(state=VolunteerActivity.State.CANCELLED), pk=pk
+    )
+    form = CancelForm(request.POST or None, initial={"version": activity.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_cancel(
+                actor=request.user,
+                activity=activity,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("The activity is cancelled."))
+            return redirect("community-activity", pk=activity.pk)
+    return render(
+        request,
+        "community/simple_form.html",
+        {"form": form, "title": _("Cancel the activity"), "back": reverse("community-activity", args=[pk])},
+    )
+
+
+@login_required
+def activity_delete(request, pk: int):
+    activity = get_visible_or_404(VolunteerActivity.objects.writable_by(request.user).select_related("org"), pk=pk)
+    form = DeleteForm(request.POST or None, initial={"version": activity.version})
+    if request.method == "POST" and form.is_valid():
+        org_pk = activity.org_id
+        try:
+            services.activity_delete(
+                actor=request.user, activity=activity, expected_version=form.cleaned_data.get("version")
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("The activity is deleted."))
+            return redirect(f"{reverse('community-activities')}?org={org_pk}")
+    return render(
+        request,
+        "community/simple_form.html",
+        {
+            "form": form,
+            "title": _("Delete the activity %(title)s") % {"title": activity},
+            "back": reverse("community-activity", args=[pk]),
+            "danger": True,
+        },
+    )
+
+
+# --- Service rows (the drill-down of the figures) -----------------------------------------------------------
+@login_required
+def service_list(request):
+    _require_business(request)
+    form = ServiceFilterForm(request.GET or None, orgs=_orgs(request))
+    filters = form.cleaned_data if form.is_valid() else {}
+    if request.GET.get("org") and not filters.get("org"):
+        raise Http404
+    year = filters.get("year")
+    side = filters.get("side") or "member"
+    qs = queries.service_list(
+        ServiceHours.objects.visible_to(request.user),
+        org=filters.get("org"),
+        side=side,
+        span=queries.Span.year(year) if year else None,
+    )
+    page, query = _page(request, qs)
+    shown = VolunteerActivity.objects.visible_to(request.user).filter(pk__in={r.activity_id for r in page})
+    visible_activities = set(shown.values_list("pk", flat=True))
+    return render(
+        request,
+        "community/service_list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "query": query,
+            "org": filters.get("org"),
+            "side": side,
+            "visible_activities": visible_activities,
+        },
+    )
+
+
+@login_required
+def serving(request):
+    """Serving members of the subtree and where each is checked in (``?missing=1``: those who are not)."""
+    _require_business(request)
+    org = _org_param(request, _orgs(request)) or _default_root(request)
+    missing = request.GET.get("missing") == "1"
+    qs = queries.serving_list(Member.objects.visible_to(request.user), org=org, missing=missing)
+    page, query = _page(request, qs)
+    return render(request, "community/serving.html", {"page_obj": page, "query": query, "org": org, "missing": missing})
+
+
+# --- Check-ins ------------------------------------------------------------------------------------------------
+@login_required
+def checkin_list(request):
+    _require_business(request)
+    form = CheckInFilterForm(request.GET or None, orgs=_orgs(request))
+    filters = form.cleaned_data if form.is_valid() else {}
+    if request.GET.get("org") and not filters.get("org"):
+        raise Http404
+    qs = queries.checkin_list(
+        MemberCheckIn.objects.visible_to(request.user),
+        org=filters.get("org"),
+        side=filters.get("side") or "",
+        state=filters.get("state") or "",
+        q=filters.get("q") or "",
+    )
+    page, query = _page(request, qs)
+    writable = set(
+        MemberCheckIn.objects.writable_by(request.user).filter(pk__in=[c.pk for c in page]).values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "community/checkin_list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "query": query,
+            "org": filters.get("org"),
+            "writable": writable,
+            "can_record": _communities(request).exists(),
+        },
+    )
+
+
+def _communities(request):
+    return _recording_orgs(request).filter(sector=Sector.COMMUNITY)
+
+
+@login_required
+def checkin_create(request):
+    """A community records a serving member who checked in, found by ID number and name."""
+    _require_business(request)
+    communities = _communities(request)
+    initial = {"checked_in_on": timezone.localdate()}
+    chosen = _org_param(request, communities)
+    if chosen is not None:
+        initial["org"] = chosen
+    elif communities.count() == 1:
+        initial["org"] = communities.first()
+    form = CheckInForm(request.POST or None, initial=initial, communities=communities)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        member = queries.member_by_id_number(data["id_number"], data["name"])
+        if member is None:
+            form.add_error("id_number", _("No current member with this ID number and name."))
+        else:
+            try:
+                services.checkin_create(
+                    actor=request.user,
+                    member=member,
+                    org=data["org"],
+                    data={k: data[k] for k in ("checked_in_on", "offers", "note")},
+                )
+            except ValidationError as exc:
+                form.apply_errors(exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(f"{reverse('community-checkins')}?org={data['org'].pk}")
+    return render(
+        request,
+        "community/simple_form.html",
+        {"form": form, "title": _("Record a member's check-in"), "back": reverse("community-checkins")},
+    )
+
+
+@login_required
+def checkin_end(request, pk: int):
+    checkin = get_visible_or_404(
+        MemberCheckIn.objects.writable_by(request.user).filter(ended_on__isnull=True).select_related("member"), pk=pk
+    )
+    form = CheckInEndForm(request.POST or None, initial={"ended_on": timezone.localdate(), "version": checkin.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.checkin_end(
+                actor=request.user,
+                checkin=checkin,
+                ended_on=form.cleaned_data["ended_on"],
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(f"{reverse('community-checkins')}?org={checkin.org_id}")
+    return render(
+        request,
+        "community/simple_form.html",
+        {
+            "form": form,
+            "title": _("End the check-in of %(name)s") % {"name": checkin.member.name},
+            "back": reverse("community-checkins"),
+        },
+    )
+
+
+# --- A member's own record --------------------------------------------------------------------------------------
+def _record(request, member, visible_hours, visible_checkins, template_extra: dict):
+    year = _year(request)
+    record = queries.member_record(visible_hours, visible_checkins, member, queries.Span.year(year))
+    shown = VolunteerActivity.objects.visible_to(request.user).filter(pk__in={r.activity_id for r in record.rows})
+    today = timezone.localdate()
+    return render(
+        request,
+        "community/member_record.html",
+        {
+            "member": member,
+            "record": record,
+            "year": year,
+            "years": range(today.year, today.year - 6, -1),
+            "visible_activities": set(shown.values_list("pk", flat=True)),
+            **template_extra,
+        },
+    )
+
+
+@login_required
+def member_record(request, pk: int):
+    """The volunteer service of a member the user may see (their own branch sees it all)."""
+    member = get_visible_or_404(Member.objects.visible_to(request.user).select_related("org"), pk=pk)
+    return _record(
+        request,
+        member,
+        ServiceHours.objects.visible_to(request.user),
+        MemberCheckIn.objects.visible_to(request.user),
+        {"own": False},
+    )
+
+
+@login_required
+def me(request):
+    """我的志愿服务: the logged-in member's own service and check-ins."""
+    member = Member.objects.filter(user=request.user).select_related("org").first()
+    if member is None:
+        raise Http404
+    return _record(request, member, ServiceHours.objects.all(), MemberCheckIn.objects.all(), {"own": True})
