@@ -30,6 +30,7 @@ from dangjian.core.services import role_grant
 from dangjian.demo import committees, names, orglife
 from dangjian.demo import points as demo_points
 from dangjian.demo import posts as demo_posts
+from dangjian.demo import training as demo_training
 from dangjian.demo.people import PROFILES, PersonFactory
 from dangjian.demo.plan import BRANCH, OrgSpec, Plan, plan_demo
 from dangjian.members.models import Member, StandingChange, Status
@@ -122,6 +123,7 @@ def build(
         groups = demo_posts.write_groups(plan, plan.today)
         life = orglife.write(plan, plan.people, plan.today, progress)
         posts = demo_posts.write(plan, plan.today)
+        training = demo_training.write(plan, dt.date(plan.today.year - 1, 1, 1))
         points = demo_points.write(plan, dt.date(plan.today.year - 1, 1, 1))
         root = Organization.objects.get(pk=plan.root.pk)
         counts = {
@@ -137,6 +139,7 @@ def build(
             **life.as_dict(),
             **groups,
             **posts,
+            **training,
             **points,
         }
         audit.record(
