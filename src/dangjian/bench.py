@@ -172,6 +172,7 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
         ("API compliance table, whole district", f"/api/v1/orglife/compliance?org={root}", 200),
         ("Points balances, the demo secretary's branch", f"/points/balances/?org={branch}", 50),
         ("Points distribution, a township", f"/points/distribution/?org={town}", 200),
+        ("Training person-times, whole district, this year", f"/training/figures/?org={root}", 300),
     ]
 
 
