@@ -404,6 +404,8 @@ def service_put(request, id: PathId, payload: SheetIn):
 )
 def activity_cancel(request, id: PathId, payload: CancelIn):
     activity = get_visible_or_404(VolunteerActivity.objects.writable_by(request.auth), pk=id)
+    if not payload.reason:
+        raise field_error("reason", _("Say why the activity is cancelled."))
     services.activity_cancel(
         actor=request.auth, activity=activity, reason=payload.reason, expected_version=payload.version
     )
