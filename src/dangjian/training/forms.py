@@ -43,7 +43,7 @@ class SessionForm(StyledForm):
     held_on = forms.DateField(label=_("date"), widget=DateInput())
     title = forms.CharField(label=_("topic"), max_length=200)
     speaker = forms.CharField(label=_("speaker"), max_length=64, required=False)
-    hours = forms.DecimalField(label=_("hours"), max_digits=3, decimal_places=1, min_value=0.1, max_value=24)
+    hours = forms.DecimalField(label=_("class hours"), max_digits=3, decimal_places=1, min_value=0.1, max_value=24)
     venue = forms.CharField(label=_("venue"), max_length=100, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -72,7 +72,7 @@ class Session(OrgScoped):
     title = models.CharField(_("topic"), max_length=200)
     speaker = models.CharField(_("speaker"), max_length=64, blank=True)
     hours = models.DecimalField(
-        _("hours"),
+        _("class hours"),
         max_digits=3,
         decimal_places=1,
         validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("24"))],

@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('held_on', models.DateField(verbose_name='date')),
                 ('title', models.CharField(max_length=200, verbose_name='topic')),
                 ('speaker', models.CharField(blank=True, max_length=64, verbose_name='speaker')),
-                ('hours', models.DecimalField(decimal_places=1, max_digits=3, validators=[django.core.validators.MinValueValidator(Decimal('0.1')), django.core.validators.MaxValueValidator(Decimal('24'))], verbose_name='hours')),
+                ('hours', models.DecimalField(decimal_places=1, max_digits=3, validators=[django.core.validators.MinValueValidator(Decimal('0.1')), django.core.validators.MaxValueValidator(Decimal('24'))], verbose_name='class hours')),
                 ('venue', models.CharField(blank=True, max_length=100, verbose_name='venue')),
                 ('state', models.CharField(choices=[('planned', 'Planned'), ('held', 'Held'), ('cancelled', 'Cancelled')], default='held', max_length=12, verbose_name='state')),
                 ('cancel_reason', models.CharField(blank=True, max_length=200, verbose_name='reason for cancelling')),
