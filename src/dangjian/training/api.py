@@ -42,7 +42,7 @@ Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=3, decimal_places=1)]
 
 
 # --- Schemas ---------------------------------------------------------------------------------
-class ProgrammeOut(Schema):
+class TrainingProgrammeOut(Schema):
     id: int
     org_id: int
     org_name: str
@@ -64,20 +64,20 @@ class ProgrammeOut(Schema):
         return str(obj.get_kind_display())
 
 
-class ProgrammePage(Schema):
+class TrainingProgrammePage(Schema):
     count: int
     page: int
     page_size: int
-    items: list[ProgrammeOut]
+    items: list[TrainingProgrammeOut]
 
 
-class ProgrammeFilters(PageParams):
+class TrainingProgrammeFilters(PageParams):
     org: Id | None = Field(None, description="Programmes organized by this organization and below.")
     kind: ProgrammeKind | None = None
     year: Year | None = Field(None, description="Programmes running during this year.")
 
 
-class ProgrammeCreateIn(InputSchema):
+class TrainingProgrammeCreateIn(InputSchema):
     org: Id = Field(..., description="The organizing organization (any level); its subtree attends.")
     name: RequiredText = Field(..., max_length=100)
     kind: ProgrammeKind
@@ -87,7 +87,7 @@ class ProgrammeCreateIn(InputSchema):
     note: Text = Field("", max_length=500)
 
 
-class ProgrammeUpdateIn(InputSchema):
+class TrainingProgrammeUpdateIn(InputSchema):
     """Only the fields sent are changed."""
 
     name: RequiredText = Field(None, max_length=100)
@@ -99,7 +99,7 @@ class ProgrammeUpdateIn(InputSchema):
     version: int | None = Field(None, description="The version you read; 409 if someone saved in between.")
 
 
-class AttendanceOut(Schema):
+class TrainingAttendanceOut(Schema):
     member_id: int
     member_name: str
     status: AttendanceStatus
@@ -110,7 +110,7 @@ class AttendanceOut(Schema):
         return obj.member.name
 
 
-class SessionOut(Schema):
+class TrainingSessionOut(Schema):
     id: int
     programme_id: int
     org_id: int
@@ -127,35 +127,35 @@ class SessionOut(Schema):
     version: int
 
 
-class SessionDetailOut(SessionOut):
-    attendance: list[AttendanceOut]
+class TrainingSessionDetailOut(TrainingSessionOut):
+    attendance: list[TrainingAttendanceOut]
 
     @staticmethod
     def resolve_attendance(obj) -> list:
         return list(queries.sheet_of(obj))
 
 
-class SessionPage(Schema):
+class TrainingSessionPage(Schema):
     count: int
     page: int
     page_size: int
-    items: list[SessionOut]
+    items: list[TrainingSessionOut]
 
 
-class SessionFilters(PageParams):
+class TrainingSessionFilters(PageParams):
     programme: Id | None = None
     org: Id | None = Field(None, description="Sessions organized by this organization and below.")
     state: Literal["planned", "held", "cancelled"] | None = None
     year: Year | None = None
 
 
-class AttendanceIn(InputSchema):
+class TrainingAttendanceIn(InputSchema):
     member: Id = Field(..., description="A member of the organizing organization's subtree on the records that day.")
     status: AttendanceStatus
     reason: Text = Field("", max_length=100, description="Required when on leave.")
 
 
-class SessionCreateIn(InputSchema):
+class TrainingSessionCreateIn(InputSchema):
     programme: Id
     state: SessionState = "held"
     held_on: ApiDate = Field(..., description="Not after today for a held session.")
@@ -163,10 +163,10 @@ class SessionCreateIn(InputSchema):
     speaker: Text = Field("", max_length=64)
     hours: Hours
     venue: Text = Field("", max_length=100)
-    attendance: list[AttendanceIn] = Field([], max_length=20000, description="The sheet of a held session.")
+    attendance: list[TrainingAttendanceIn] = Field([], max_length=20000, description="The sheet of a held session.")
 
 
-class SessionUpdateIn(InputSchema):
+class TrainingSessionUpdateIn(InputSchema):
     """Only the fields sent are changed; ``attendance``, when sent, replaces the sheet."""
 
     state: SessionState = None
@@ -175,7 +175,7 @@ class SessionUpdateIn(InputSchema):
     speaker: Text = Field(None, max_length=64)
     hours: Hours = None
     venue: Text = Field(None, max_length=100)
-    attendance: list[AttendanceIn] | None = Field(None, max_length=20000)
+    attendance: list[TrainingAttendanceIn] | None = Field(None, max_length=20000)
     version: int | None = None
 
 
@@ -187,15 +187,15 @@ def _required(name: str):
     return mark
 
 
-class SheetIn(InputSchema):
+class TrainingSheetIn(InputSchema):
     # Required, but checked after the session itself, so that outside the subtree answers 404.
     model_config = ConfigDict(json_schema_extra=_required("attendance"))
 
-    attendance: list[AttendanceIn] = Field(None, max_length=20000)
+    attendance: list[TrainingAttendanceIn] = Field(None, max_length=20000)
     version: int | None = None
 
 
-class CancelIn(InputSchema):
+class TrainingCancelIn(InputSchema):
     # Required, but checked after the session itself, so that outside the subtree answers 404.
     model_config = ConfigDict(json_schema_extra=_required("reason"))
 
@@ -203,29 +203,29 @@ class CancelIn(InputSchema):
     version: int | None = None
 
 
-class FiguresOut(Schema):
+class TrainingFiguresOut(Schema):
     sessions: int = Field(..., description="Sessions held, organized in the subtree.")
     person_times: int = Field(..., description="Present attendances of the subtree's members (人次).")
     persons: int = Field(..., description="Distinct members present at least once.")
     person_hours: Decimal
 
 
-class PersonTimesRowOut(Schema):
+class TrainingPersonTimesRowOut(Schema):
     org_id: int
     org_name: str
     own: bool = Field(..., description="The organization's own row (not a child's subtree).")
-    figures: FiguresOut
+    figures: TrainingFiguresOut
 
 
-class PersonTimesOut(Schema):
+class TrainingPersonTimesOut(Schema):
     org_id: int
     start: dt.date
     end: dt.date
-    rows: list[PersonTimesRowOut]
-    total: FiguresOut
+    rows: list[TrainingPersonTimesRowOut]
+    total: TrainingFiguresOut
 
 
-class PersonTimesParams(Schema):
+class TrainingPersonTimesParams(Schema):
     org: Id | None = Field(None, description="The top of the subtree (default: your own organization).")
     year: Year | None = Field(None, description="Default: this year.")
 
@@ -264,8 +264,10 @@ def _none_to_blank(data: dict, names) -> dict:
 
 
 # --- Programmes ------------------------------------------------------------------------------------
-@router.get("/programmes", response={200: ProgrammePage, **error_responses(404, 422)}, summary="List programmes")
-def programme_list(request, filters: Query[ProgrammeFilters]):
+@router.get(
+    "/programmes", response={200: TrainingProgrammePage, **error_responses(404, 422)}, summary="List programmes"
+)
+def programme_list(request, filters: Query[TrainingProgrammeFilters]):
     org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
     qs = queries.programme_list(
         Programme.objects.visible_to(request.auth), org=org, kind=filters.kind or "", year=filters.year
@@ -273,15 +275,17 @@ def programme_list(request, filters: Query[ProgrammeFilters]):
     return paginate(qs, filters)
 
 
-@router.get("/programmes/{id}", response={200: ProgrammeOut, **error_responses(404, 422)}, summary="One programme")
+@router.get(
+    "/programmes/{id}", response={200: TrainingProgrammeOut, **error_responses(404, 422)}, summary="One programme"
+)
 def programme_detail(request, id: PathId):
     return _programme(request, id)
 
 
 @router.post(
-    "/programmes", response={201: ProgrammeOut, **error_responses(400, 409, 422)}, summary="Create a programme"
+    "/programmes", response={201: TrainingProgrammeOut, **error_responses(400, 409, 422)}, summary="Create a programme"
 )
-def programme_create(request, payload: ProgrammeCreateIn):
+def programme_create(request, payload: TrainingProgrammeCreateIn):
     org = (
         Organization.objects.accepting_members_from(request.auth)
         .filter(pk=payload.org, dissolved_on__isnull=True)
@@ -297,10 +301,10 @@ def programme_create(request, payload: ProgrammeCreateIn):
 
 @router.patch(
     "/programmes/{id}",
-    response={200: ProgrammeOut, **error_responses(400, 404, 409, 422)},
+    response={200: TrainingProgrammeOut, **error_responses(400, 404, 409, 422)},
     summary="Change a programme",
 )
-def programme_update(request, id: PathId, payload: Annotated[ProgrammeUpdateIn | None, Body()] = None):
+def programme_update(request, id: PathId, payload: Annotated[TrainingProgrammeUpdateIn | None, Body()] = None):
     programme = get_visible_or_404(Programme.objects.writable_by(request.auth), pk=id)
     data = payload.model_dump(exclude_unset=True, exclude={"version"}) if payload else {}
     _none_to_blank(data, ("name", "audience", "note"))
@@ -325,8 +329,8 @@ def programme_delete(request, id: PathId):
 
 
 # --- Sessions ----------------------------------------------------------------------------------------
-@router.get("/sessions", response={200: SessionPage, **error_responses(404, 422)}, summary="List sessions")
-def session_list(request, filters: Query[SessionFilters]):
+@router.get("/sessions", response={200: TrainingSessionPage, **error_responses(404, 422)}, summary="List sessions")
+def session_list(request, filters: Query[TrainingSessionFilters]):
     from dangjian.core import tree
 
     qs = Session.objects.visible_to(request.auth)
@@ -342,15 +346,17 @@ def session_list(request, filters: Query[SessionFilters]):
     return paginate(qs.order_by("-held_on", "-id"), filters)
 
 
-@router.get("/sessions/{id}", response={200: SessionDetailOut, **error_responses(404, 422)}, summary="One session")
+@router.get(
+    "/sessions/{id}", response={200: TrainingSessionDetailOut, **error_responses(404, 422)}, summary="One session"
+)
 def session_detail(request, id: PathId):
     return _session(request, id)
 
 
 @router.post(
-    "/sessions", response={201: SessionDetailOut, **error_responses(400, 409, 422)}, summary="Record a session"
+    "/sessions", response={201: TrainingSessionDetailOut, **error_responses(400, 409, 422)}, summary="Record a session"
 )
-def session_create(request, payload: SessionCreateIn):
+def session_create(request, payload: TrainingSessionCreateIn):
     programme = Programme.objects.writable_by(request.auth).filter(pk=payload.programme).first()
     if programme is None:
         raise field_error("programme", _("The programme does not exist."))
@@ -363,10 +369,10 @@ def session_create(request, payload: SessionCreateIn):
 
 @router.patch(
     "/sessions/{id}",
-    response={200: SessionDetailOut, **error_responses(400, 404, 409, 422)},
+    response={200: TrainingSessionDetailOut, **error_responses(400, 404, 409, 422)},
     summary="Change a session",
 )
-def session_update(request, id: PathId, payload: Annotated[SessionUpdateIn | None, Body()] = None):
+def session_update(request, id: PathId, payload: Annotated[TrainingSessionUpdateIn | None, Body()] = None):
     session = get_visible_or_404(
         Session.objects.writable_by(request.auth).exclude(state=Session.State.CANCELLED), pk=id
     )
@@ -386,10 +392,10 @@ def session_update(request, id: PathId, payload: Annotated[SessionUpdateIn | Non
 
 @router.put(
     "/sessions/{id}/attendance",
-    response={200: SessionDetailOut, **error_responses(400, 404, 409, 422)},
+    response={200: TrainingSessionDetailOut, **error_responses(400, 404, 409, 422)},
     summary="Replace a session's attendance sheet",
 )
-def session_attendance_put(request, id: PathId, payload: Annotated[SheetIn | None, Body()] = None):
+def session_attendance_put(request, id: PathId, payload: Annotated[TrainingSheetIn | None, Body()] = None):
     session = get_visible_or_404(
         Session.objects.writable_by(request.auth).exclude(state=Session.State.CANCELLED), pk=id
     )
@@ -403,10 +409,10 @@ def session_attendance_put(request, id: PathId, payload: Annotated[SheetIn | Non
 
 @router.post(
     "/sessions/{id}/cancel",
-    response={200: SessionDetailOut, **error_responses(400, 404, 409, 422)},
+    response={200: TrainingSessionDetailOut, **error_responses(400, 404, 409, 422)},
     summary="Cancel a session (it stays on record and no longer counts)",
 )
-def session_cancel(request, id: PathId, payload: CancelIn):
+def session_cancel(request, id: PathId, payload: TrainingCancelIn):
     session = get_visible_or_404(Session.objects.writable_by(request.auth), pk=id)
     services.session_cancel(
         actor=request.auth, session=session, reason=payload.reason, expected_version=payload.version
@@ -426,10 +432,10 @@ def session_delete(request, id: PathId):
 # --- Person-times ----------------------------------------------------------------------------------
 @router.get(
     "/person-times",
-    response={200: PersonTimesOut, **error_responses(404, 422)},
+    response={200: TrainingPersonTimesOut, **error_responses(404, 422)},
     summary="Sessions held, person-times, persons trained and person-hours per child organization",
 )
-def person_times(request, params: Query[PersonTimesParams]):
+def person_times(request, params: Query[TrainingPersonTimesParams]):
     if params.org is not None:
         org = get_visible_or_404(_orgs(request), pk=params.org)
     else:
