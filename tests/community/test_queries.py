@@ -69,13 +69,13 @@ def test_the_community_table_has_its_own_row(counted):
 
 def test_the_table_costs_the_same_queries_with_more_rows(counted, django_assert_num_queries):
     w = counted
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         queries.volunteer_table(Organization.objects.all(), w.root, YEAR)
     for i in range(5):
         extra = factories.member(w.community, f"新{i}", birth=D(1970 + i, 1, 1))
         activity(w, held_on=D(2026, 3, 1 + i), title=f"活动{i}", sheet=[(extra, "1"), (w.sun, "1")])
         factories.org(w.town_b, f"机关{i}", sector="agency")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         queries.volunteer_table(Organization.objects.all(), w.root, YEAR)
 
 

@@ -81,7 +81,7 @@ def _prefix(field: str, width: int):
 
 def volunteer_table(visible_orgs, root, span: Span) -> VolunteerTable:
     """The figures of ``root``'s subtree, broken down by child organization (the root's own records in
-    a row of their own): eight queries whatever the number of organizations and rows."""
+    a row of their own): six queries whatever the number of organizations and rows."""
     width = len(root.path) + tree.STEP
     children = list(visible_orgs.filter(parent=root).values_list("path", "name", "id").order_by("path"))  # 1
     rows: dict[str, Figures] = {path: Figures(path, name, org_id) for path, name, org_id in children}
@@ -118,11 +118,19 @@ def volunteer_table(visible_orgs, root, span: Span) -> VolunteerTable:
         r = row(key)
         r.member_times, r.member_volunteers = r.member_times + n, r.member_volunteers + people
         r.member_hours += hours or ZERO
-    totals = at.aggregate(**sums)  # 5
+    # The totals (distinct volunteers do not add up over rows): both sides in one scan.
+    at_q, by_q = tree.subtree_q("activity_path", root.path), tree.subtree_q("org_path", root.path)
+    totals = service.filter(at_q | by_q).aggregate(
+        n=Count("id", filter=at_q),
+        people=Count("member_id", distinct=True, filter=at_q),
+        h=Sum("hours", filter=at_q),
+        mn=Count("id", filter=by_q),
+        mpeople=Count("member_id", distinct=True, filter=by_q),
+        mh=Sum("hours", filter=by_q),
+    )  # 5
     total.times, total.volunteers, total.hours = totals["n"], totals["people"], totals["h"] or ZERO
-    totals = by.aggregate(**sums)  # 6
-    total.member_times, total.member_volunteers = totals["n"], totals["people"]
-    total.member_hours = totals["h"] or ZERO
+    total.member_times, total.member_volunteers = totals["mn"], totals["mpeople"]
+    total.member_hours = totals["mh"] or ZERO
     on = span.on
     serving = serving_members(on).filter(tree.subtree_q("org_path", root.path))
     checked = MemberCheckIn.objects.open_on(on).filter(member_id=OuterRef("pk"))
@@ -131,7 +139,7 @@ def volunteer_table(visible_orgs, root, span: Span) -> VolunteerTable:
         .values("k")
         .annotate(n=Count("id"), done=Count("id", filter=Q(c=True)))
         .values_list("k", "n", "done")
-    ):  # 7
+    ):  # 6
         r = row(key)
         r.serving, r.checked_in = r.serving + n, r.checked_in + done
     out = [r for r in rows.values()]
