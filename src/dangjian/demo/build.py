@@ -28,6 +28,7 @@ from dangjian.core.models import RoleAssignment, User
 from dangjian.core.roles import Role
 from dangjian.core.services import role_grant
 from dangjian.demo import committees, names, orglife
+from dangjian.demo import community as demo_community
 from dangjian.demo import points as demo_points
 from dangjian.demo import posts as demo_posts
 from dangjian.demo import training as demo_training
@@ -124,6 +125,7 @@ def build(
         life = orglife.write(plan, plan.people, plan.today, progress)
         posts = demo_posts.write(plan, plan.today)
         training = demo_training.write(plan, dt.date(plan.today.year - 1, 1, 1))
+        volunteers = demo_community.write(plan, dt.date(plan.today.year - 1, 1, 1))
         points = demo_points.write(plan, dt.date(plan.today.year - 1, 1, 1))
         root = Organization.objects.get(pk=plan.root.pk)
         counts = {
@@ -140,6 +142,7 @@ def build(
             **groups,
             **posts,
             **training,
+            **volunteers,
             **points,
         }
         audit.record(
