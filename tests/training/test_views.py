@@ -96,3 +96,26 @@ def test_programme_delete_only_without_a_held_session(world, lecture, client_for
     session(empty, dt.date(2099, 1, 1), state="planned")
     client.post(reverse("training-programme-delete", args=[empty.pk]))
     assert not prog.__class__.objects.filter(pk=empty.pk).exists()
+
+
+def test_edit_a_sheet_from_the_form(world, lecture, client_for):
+    _prog, sess = lecture
+    client = client_for(world.organizer)
+    url = reverse("training-session-edit", args=[sess.pk])
+    form = client.get(url).content.decode()
+    assert f'name="att_{world.li.pk}" id="att_{world.li.pk}_1" value="on_leave" checked' in form
+    data = {
+        "state": "held",
+        "held_on": DAY.isoformat(),
+        "title": sess.title,
+        "hours": "2",
+        "version": sess.version,
+        f"att_{world.zhang.pk}": "absent",
+        f"att_{world.li.pk}": "none",
+        f"att_{world.wang.pk}": "present",
+    }
+    assert client.post(url, data).status_code == 302
+    assert dict(SessionAttendance.objects.filter(session=sess).values_list("member_id", "status")) == {
+        world.zhang.pk: "absent",
+        world.wang.pk: "present",
+    }

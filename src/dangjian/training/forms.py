@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import DateInput, StyledForm
@@ -53,32 +55,61 @@ class SessionForm(StyledForm):
         super().__init__(*args, **kwargs)
         sheet_initial = sheet_initial or {}
         choices = [*SessionAttendance.Status.choices, (NOT_ON_SHEET, "—")]
-        self.sheet_rows = []
-        for member in members:
+        self.status_choices = choices
+        self.members = list(members)
+        self.sheet_initial = sheet_initial
+        for member in self.members:
             status, reason = sheet_initial.get(member.pk, (NOT_ON_SHEET, ""))
-            self.fields[f"att_{member.pk}"] = forms.ChoiceField(
-                choices=choices, initial=status, required=False, widget=forms.RadioSelect(attrs={"class": "btn-check"})
+            self.fields[f"att_{member.pk}"] = forms.ChoiceField(choices=choices, initial=status, required=False)
+            self.fields[f"reason_{member.pk}"] = forms.CharField(max_length=100, required=False, initial=reason)
+
+    @property
+    def main_fields(self) -> list:
+        return [self[name] for name in self.FIELDS]
+
+    @property
+    def sheet_rows(self) -> list[tuple]:
+        """``(member, status, reason, errors)`` per member listed, as submitted or as initially."""
+        rows = []
+        for member in self.members:
+            status, reason = self.sheet_initial.get(member.pk, (NOT_ON_SHEET, ""))
+            errors: list[str] = []
+            if self.is_bound:
+                status = self.data.get(f"att_{member.pk}") or NOT_ON_SHEET
+                reason = self.data.get(f"reason_{member.pk}", "")
+                errors = [*self.errors.get(f"att_{member.pk}", []), *self.errors.get(f"reason_{member.pk}", [])]
+            rows.append((member, status, reason, errors))
+        return rows
+
+    def sheet_html(self) -> str:
+        """The sheet's rows as HTML, built here rather than by widgets or template loops: a county
+        township's course lists a thousand members, which those take seconds to render."""
+        styles = ("btn-outline-success", "btn-outline-warning", "btn-outline-danger", "btn-outline-secondary")
+        placeholder = escape(_("reason for leave"))
+        parts = []
+        for member, status, reason, errors in self.sheet_rows:
+            pk, name = member.pk, escape(member.name)
+            radios = "".join(
+                f'<input type="radio" class="btn-check" name="att_{pk}" id="att_{pk}_{i}" value="{value}"'
+                f'{" checked" if value == status else ""}><label class="btn {styles[i]}" for="att_{pk}_{i}">'
+                f"{escape(label)}</label>"
+                for i, (value, label) in enumerate(self.status_choices)
             )
-            self.fields[f"reason_{member.pk}"] = forms.CharField(
-                max_length=100,
-                required=False,
-                initial=reason,
-                widget=forms.TextInput(
-                    attrs={
-                        "class": "form-control form-control-sm",
-                        "placeholder": _("reason for leave"),
-                        "aria-label": _("reason for leave"),
-                    }
-                ),
+            problems = f'<div class="text-danger small">{escape(" ".join(map(str, errors)))}</div>' if errors else ""
+            parts.append(
+                f'<tr><td class="text-nowrap">{name}</td><td><div class="btn-group btn-group-sm" role="group" '
+                f'aria-label="{name}">{radios}</div><input type="text" name="reason_{pk}" value="{escape(reason)}" '
+                f'maxlength="100" class="form-control form-control-sm" placeholder="{placeholder}" '
+                f'aria-label="{placeholder}">{problems}</td></tr>'
             )
-            self.sheet_rows.append((member, self[f"att_{member.pk}"], self[f"reason_{member.pk}"]))
+        return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
 
     def session_data(self) -> dict:
         return self.data_for(self.FIELDS)
 
     def attendance(self) -> list[AttendanceIn]:
         rows = []
-        for member, _att, _reason in self.sheet_rows:
+        for member in self.members:
             status = self.cleaned_data.get(f"att_{member.pk}") or NOT_ON_SHEET
             if status != NOT_ON_SHEET:
                 rows.append(AttendanceIn(member.pk, status, self.cleaned_data.get(f"reason_{member.pk}") or ""))
