@@ -54,3 +54,21 @@ def test_the_programme_list_shows_only_the_subtree(world, lecture, other, client
     assert "河口镇党员培训班" not in page and "区委大讲堂" not in page
     page = client_for(world.organizer).get(reverse("training-programmes")).content.decode()
     assert "河口镇党员培训班" in page and "区委大讲堂" in page
+
+
+def test_a_moved_branch_takes_its_attendance_and_sessions_along(world, lecture):
+    from dangjian.organizations.services import organization_move
+    from dangjian.training.queries import person_times_table
+
+    course = programme(world.branch_a1, "东街村支部学习班", kind="course")
+    own = session(course, present=[world.zhang])
+    organization_move(actor=None, org=world.branch_a1, new_parent=world.town_b)
+    world.branch_a1.refresh_from_db()
+    paths = set(SessionAttendance.objects.filter(member=world.zhang).values_list("org_path", flat=True))
+    assert paths == {world.branch_a1.path}
+    assert SessionAttendance.objects.get(session=own).session_path == world.branch_a1.path
+    assert Session.objects.get(pk=own.pk).org_path == world.branch_a1.path
+    year = (own.held_on.replace(month=1, day=1), own.held_on.replace(month=12, day=31))
+    town_b = {r.org.name: r.figures.person_times for r in person_times_table(world.town_b, *year).rows}
+    assert town_b["东街村党支部"] == 2  # 张强 at the district's lecture and at his branch's course
+    assert person_times_table(world.town_a, *year).total.person_times == 0  # 李娜 was on leave

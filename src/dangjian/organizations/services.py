@@ -157,16 +157,19 @@ def organization_move(
 
 
 def _rewrite_scoped_paths(old_path: str, new_path: str) -> None:
-    """Every table that copies the organization path follows the move."""
+    """Every table that copies the organization path follows the move: ``org_path`` of the
+    ``OrgScoped`` models, and the fields a model lists in ``copied_paths`` (a training attendance row
+    copies both the member's and the session's organization path)."""
     from django.apps import apps
 
     from dangjian.core.models import OrgScoped
 
     cut = len(old_path) + 1
     for model in apps.get_models():
-        if issubclass(model, OrgScoped):
-            model.objects.filter(tree.subtree_q("org_path", old_path)).update(
-                org_path=Concat(Value(new_path), Substr("org_path", cut))
+        fields = getattr(model, "copied_paths", ("org_path",) if issubclass(model, OrgScoped) else ())
+        for name in fields:
+            model.objects.filter(tree.subtree_q(name, old_path)).update(
+                **{name: Concat(Value(new_path), Substr(name, cut))}
             )
 
 

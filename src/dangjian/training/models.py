@@ -145,6 +145,7 @@ class SessionAttendance(models.Model):
 
     objects = AttendanceQuerySet.as_manager()
     scope_field = "org_path"
+    copied_paths = ("org_path", "session_path")  # rewritten when a subtree moves (organizations.services)
 
     class Meta:
         verbose_name = _("training attendance")
