@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -181,6 +182,9 @@ def programme_list(request):
             "year": year,
             "kinds": ProgrammeKind.choices,
             "can_create": _organizing_orgs(request).exists(),
+            "query": urlencode(
+                {k: v for k, v in (("org", org.pk if org else ""), ("kind", kind), ("year", year)) if v}
+            ),
         },
     )
 
