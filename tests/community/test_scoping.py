@@ -87,3 +87,24 @@ def test_the_owner_reaches_the_same_objects(checked_in, client):
         f"/api/v1/community/checkins/{ids['checkin']}",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_a_moved_subtree_takes_its_activities_service_rows_and_checkins_along(checked_in):
+    from dangjian.community import queries
+    from dangjian.organizations.models import Organization
+    from dangjian.organizations.services import organization_move
+
+    w = checked_in
+    a = activity(w, sheet=[(w.sun, "2"), (w.zhao, "1")])
+    organization_move(actor=None, org=w.community, new_parent=w.town_b)
+    organization_move(actor=None, org=w.agency, new_parent=w.town_a)
+    w.community.refresh_from_db()
+    w.agency.refresh_from_db()
+    assert VolunteerActivity.objects.get(pk=a.pk).org_path == w.community.path
+    assert set(ServiceHours.objects.values_list("activity_path", flat=True)) == {w.community.path}
+    assert ServiceHours.objects.get(member=w.zhao).org_path == w.agency.path
+    assert MemberCheckIn.objects.get().org_path == w.community.path
+    span = queries.Span.year(2026)
+    rows = {r.name: r for r in queries.volunteer_table(Organization.objects.all(), w.root, span).rows}
+    assert (rows["河口镇党委"].activities, rows["河口镇党委"].times) == (1, 2)
+    assert (rows["城关镇党委"].member_times, rows["城关镇党委"].serving) == (1, 1)

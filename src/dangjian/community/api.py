@@ -40,7 +40,7 @@ ActivityState = Literal["planned", "held"]
 
 
 # --- Schemas ------------------------------------------------------------------------------------
-class ServiceOut(Schema):
+class CommunityServiceOut(Schema):
     member_id: int
     member_name: str
     hours: Decimal
@@ -50,7 +50,7 @@ class ServiceOut(Schema):
         return obj.member.name
 
 
-class ActivityOut(Schema):
+class CommunityActivityOut(Schema):
     id: int
     org_id: int
     org_name: str
@@ -68,34 +68,34 @@ class ActivityOut(Schema):
         return obj.org.name
 
 
-class ActivityDetailOut(ActivityOut):
-    service: list[ServiceOut]
+class CommunityActivityDetailOut(CommunityActivityOut):
+    service: list[CommunityServiceOut]
 
     @staticmethod
     def resolve_service(obj) -> list:
         return list(obj.service.select_related("member").order_by("member__name_pinyin", "member_id"))
 
 
-class ActivityListOut(ActivityOut):
+class CommunityActivityListOut(CommunityActivityOut):
     people: int
     hours_total: Decimal
 
 
-class ActivityPage(Schema):
+class CommunityActivityPage(Schema):
     count: int
     page: int
     page_size: int
-    items: list[ActivityListOut]
+    items: list[CommunityActivityListOut]
 
 
-class ActivityFilters(PageParams):
+class CommunityActivityFilters(PageParams):
     org: Id | None = Field(None, description="Activities held by this organization and below.")
     year: Year | None = None
     state: Literal["planned", "held", "cancelled"] | None = None
     kind: ServiceKind | None = None
 
 
-class ServiceIn(InputSchema):
+class CommunityServiceIn(InputSchema):
     member: Id = Field(
         ...,
         description="A member of the holding organization's subtree on the day, or checked in to it that day.",
@@ -103,7 +103,7 @@ class ServiceIn(InputSchema):
     hours: Hours = Field(..., description="Hours served, one decimal at most; a member's day has a maximum (a rule).")
 
 
-class ActivityCreateIn(InputSchema):
+class CommunityActivityCreateIn(InputSchema):
     org: Id = Field(..., description="The organization holding the activity (usually a community).")
     held_on: ApiDate = Field(..., description="Not after today for a held activity.")
     title: RequiredText = Field(..., max_length=200)
@@ -111,10 +111,10 @@ class ActivityCreateIn(InputSchema):
     place: Text = Field("", max_length=100)
     state: ActivityState = "held"
     note: Text = Field("", max_length=2000)
-    service: list[ServiceIn] = Field([], max_length=2000, description="The service sheet of a held activity.")
+    service: list[CommunityServiceIn] = Field([], max_length=2000, description="The service sheet of a held activity.")
 
 
-class ActivityUpdateIn(InputSchema):
+class CommunityActivityUpdateIn(InputSchema):
     """Only the fields sent are changed."""
 
     held_on: ApiDate = None
@@ -141,21 +141,21 @@ def _required(*names: str):
 _reason_required = _required("reason")
 
 
-class SheetIn(InputSchema):
+class CommunitySheetIn(InputSchema):
     model_config = ConfigDict(json_schema_extra=_required("service"))
 
-    service: list[ServiceIn] = Field(None, max_length=2000, description="Replaces the whole sheet.")
+    service: list[CommunityServiceIn] = Field(None, max_length=2000, description="Replaces the whole sheet.")
     version: int | None = None
 
 
-class CancelIn(InputSchema):
+class CommunityCancelIn(InputSchema):
     model_config = ConfigDict(json_schema_extra=_reason_required)
 
     reason: RequiredText = Field(None, max_length=200)
     version: int | None = None
 
 
-class CheckInOut(Schema):
+class CommunityCheckInOut(Schema):
     id: int
     member_id: int
     member_name: str
@@ -186,14 +186,14 @@ class CheckInOut(Schema):
         return obj.org.name
 
 
-class CheckInPage(Schema):
+class CommunityCheckInPage(Schema):
     count: int
     page: int
     page_size: int
-    items: list[CheckInOut]
+    items: list[CommunityCheckInOut]
 
 
-class CheckInFilters(PageParams):
+class CommunityCheckInFilters(PageParams):
     org: Id | None = None
     side: Literal["member", "community"] | None = Field(
         None, description="member: of members of `org`'s subtree; community: to communities in it; default either."
@@ -201,7 +201,7 @@ class CheckInFilters(PageParams):
     state: Literal["open", "ended"] | None = None
 
 
-class CheckInCreateIn(InputSchema):
+class CommunityCheckInCreateIn(InputSchema):
     org: Id = Field(..., description="The community (an organization of the community sector) you record for.")
     id_number: RequiredText = Field(..., max_length=18, description="The member's ID number.")
     name: RequiredText = Field(..., max_length=64, description="The member's name; must match the ID number.")
@@ -210,14 +210,14 @@ class CheckInCreateIn(InputSchema):
     note: Text = Field("", max_length=200)
 
 
-class CheckInEndIn(InputSchema):
+class CommunityCheckInEndIn(InputSchema):
     model_config = ConfigDict(json_schema_extra=_required("ended_on"))
 
     ended_on: ApiDate = Field(None, description="The first day no longer checked in.")
     version: int | None = None
 
 
-class FiguresOut(Schema):
+class CommunityFiguresOut(Schema):
     label: str
     org_id: int
     activities: int
@@ -232,20 +232,20 @@ class FiguresOut(Schema):
     rate: float | None = Field(..., description="checked_in ÷ serving_members; an organization's rate.")
 
 
-class TableOut(Schema):
+class CommunityTableOut(Schema):
     org_id: int
     year: int
     on: dt.date
-    rows: list[FiguresOut]
-    total: FiguresOut
+    rows: list[CommunityFiguresOut]
+    total: CommunityFiguresOut
 
 
-class TableParams(Schema):
+class CommunityTableParams(Schema):
     org: Id | None = Field(None, description="The top of the subtree (default: your own organization).")
     year: Year | None = None
 
 
-class ServiceRowOut(Schema):
+class CommunityServiceRowOut(Schema):
     activity_id: int
     activity_title: str
     activity_org_name: str
@@ -267,14 +267,14 @@ class ServiceRowOut(Schema):
         return obj.member.name
 
 
-class ServicePage(Schema):
+class CommunityServicePage(Schema):
     count: int
     page: int
     page_size: int
-    items: list[ServiceRowOut]
+    items: list[CommunityServiceRowOut]
 
 
-class ServiceFilters(PageParams):
+class CommunityServiceFilters(PageParams):
     org: Id | None = None
     side: Literal["member", "activity"] = Field("member", description="Served by its members, or at its activities.")
     year: Year | None = None
@@ -327,8 +327,10 @@ def _checkin(request, pk: int) -> MemberCheckIn:
 
 
 # --- Activities ---------------------------------------------------------------------------------
-@router.get("/activities", response={200: ActivityPage, **error_responses(404, 422)}, summary="List activities")
-def activity_list(request, filters: Query[ActivityFilters]):
+@router.get(
+    "/activities", response={200: CommunityActivityPage, **error_responses(404, 422)}, summary="List activities"
+)
+def activity_list(request, filters: Query[CommunityActivityFilters]):
     org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
     qs = queries.activity_list(
         VolunteerActivity.objects.visible_to(request.auth),
@@ -340,15 +342,19 @@ def activity_list(request, filters: Query[ActivityFilters]):
     return paginate(qs, filters)
 
 
-@router.get("/activities/{id}", response={200: ActivityDetailOut, **error_responses(404, 422)}, summary="One activity")
+@router.get(
+    "/activities/{id}", response={200: CommunityActivityDetailOut, **error_responses(404, 422)}, summary="One activity"
+)
 def activity_detail(request, id: PathId):
     return _activity(request, id)
 
 
 @router.post(
-    "/activities", response={201: ActivityDetailOut, **error_responses(400, 409, 422)}, summary="Record an activity"
+    "/activities",
+    response={201: CommunityActivityDetailOut, **error_responses(400, 409, 422)},
+    summary="Record an activity",
 )
-def activity_create(request, payload: ActivityCreateIn):
+def activity_create(request, payload: CommunityActivityCreateIn):
     org = (
         Organization.objects.accepting_members_from(request.auth)
         .filter(pk=payload.org, dissolved_on__isnull=True)
@@ -364,10 +370,10 @@ def activity_create(request, payload: ActivityCreateIn):
 
 @router.patch(
     "/activities/{id}",
-    response={200: ActivityDetailOut, **error_responses(400, 404, 409, 422)},
+    response={200: CommunityActivityDetailOut, **error_responses(400, 404, 409, 422)},
     summary="Change an activity",
 )
-def activity_update(request, id: PathId, payload: Annotated[ActivityUpdateIn | None, Body()] = None):
+def activity_update(request, id: PathId, payload: Annotated[CommunityActivityUpdateIn | None, Body()] = None):
     activity = _writable_activity(request, id)
     data = payload.model_dump(exclude_unset=True, exclude={"version"}) if payload else {}
     for name in ("place", "note"):
@@ -384,10 +390,10 @@ def activity_update(request, id: PathId, payload: Annotated[ActivityUpdateIn | N
 
 @router.put(
     "/activities/{id}/service",
-    response={200: ActivityDetailOut, **error_responses(400, 404, 409, 422)},
+    response={200: CommunityActivityDetailOut, **error_responses(400, 404, 409, 422)},
     summary="Replace the service sheet of a held activity",
 )
-def service_put(request, id: PathId, payload: SheetIn):
+def service_put(request, id: PathId, payload: CommunitySheetIn):
     activity = _writable_activity(request, id)
     if payload.service is None:
         raise field_error("service", _("This field is required."))
@@ -399,10 +405,10 @@ def service_put(request, id: PathId, payload: SheetIn):
 
 @router.post(
     "/activities/{id}/cancel",
-    response={200: ActivityDetailOut, **error_responses(400, 404, 409, 422)},
+    response={200: CommunityActivityDetailOut, **error_responses(400, 404, 409, 422)},
     summary="Cancel an activity (it stays on record; its hours no longer count)",
 )
-def activity_cancel(request, id: PathId, payload: CancelIn):
+def activity_cancel(request, id: PathId, payload: CommunityCancelIn):
     activity = get_visible_or_404(VolunteerActivity.objects.writable_by(request.auth), pk=id)
     if not payload.reason:
         raise field_error("reason", _("Say why the activity is cancelled."))
@@ -420,8 +426,8 @@ def activity_delete(request, id: PathId, version: int | None = None):
 
 
 # --- Service rows and figures ----------------------------------------------------------------------
-@router.get("/service", response={200: ServicePage, **error_responses(404, 422)}, summary="Service hours")
-def service_list(request, filters: Query[ServiceFilters]):
+@router.get("/service", response={200: CommunityServicePage, **error_responses(404, 422)}, summary="Service hours")
+def service_list(request, filters: Query[CommunityServiceFilters]):
     """Rows of service visible to you: those at your activities and those served by your members anywhere."""
     from dangjian.members.models import Member
 
@@ -443,10 +449,10 @@ def service_list(request, filters: Query[ServiceFilters]):
 
 @router.get(
     "/figures",
-    response={200: TableOut, **error_responses(404, 422)},
+    response={200: CommunityTableOut, **error_responses(404, 422)},
     summary="Volunteer figures and check-in rates of a subtree, by child organization",
 )
-def figures(request, params: Query[TableParams]):
+def figures(request, params: Query[CommunityTableParams]):
     if params.org is not None:
         root = get_visible_or_404(_orgs(request), pk=params.org)
     else:
@@ -467,8 +473,8 @@ def figures(request, params: Query[TableParams]):
 
 
 # --- Check-ins ------------------------------------------------------------------------------------
-@router.get("/checkins", response={200: CheckInPage, **error_responses(404, 422)}, summary="List check-ins")
-def checkin_list(request, filters: Query[CheckInFilters]):
+@router.get("/checkins", response={200: CommunityCheckInPage, **error_responses(404, 422)}, summary="List check-ins")
+def checkin_list(request, filters: Query[CommunityCheckInFilters]):
     org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
     qs = queries.checkin_list(
         MemberCheckIn.objects.visible_to(request.auth), org=org, side=filters.side or "", state=filters.state or ""
@@ -476,15 +482,17 @@ def checkin_list(request, filters: Query[CheckInFilters]):
     return paginate(qs, filters)
 
 
-@router.get("/checkins/{id}", response={200: CheckInOut, **error_responses(404, 422)}, summary="One check-in")
+@router.get("/checkins/{id}", response={200: CommunityCheckInOut, **error_responses(404, 422)}, summary="One check-in")
 def checkin_detail(request, id: PathId):
     return _checkin(request, id)
 
 
 @router.post(
-    "/checkins", response={201: CheckInOut, **error_responses(400, 409, 422)}, summary="Record a member's check-in"
+    "/checkins",
+    response={201: CommunityCheckInOut, **error_responses(400, 409, 422)},
+    summary="Record a member's check-in",
 )
-def checkin_create(request, payload: CheckInCreateIn):
+def checkin_create(request, payload: CommunityCheckInCreateIn):
     org = (
         Organization.objects.accepting_members_from(request.auth)
         .filter(pk=payload.org, sector=Sector.COMMUNITY, dissolved_on__isnull=True)
@@ -506,10 +514,10 @@ def checkin_create(request, payload: CheckInCreateIn):
 
 @router.post(
     "/checkins/{id}/end",
-    response={200: CheckInOut, **error_responses(400, 404, 409, 422)},
+    response={200: CommunityCheckInOut, **error_responses(400, 404, 409, 422)},
     summary="End a check-in",
 )
-def checkin_end(request, id: PathId, payload: CheckInEndIn):
+def checkin_end(request, id: PathId, payload: CommunityCheckInEndIn):
     checkin = get_visible_or_404(MemberCheckIn.objects.writable_by(request.auth), pk=id)
     if payload.ended_on is None:
         raise field_error("ended_on", _("This field is required."))
@@ -521,7 +529,7 @@ def checkin_end(request, id: PathId, payload: CheckInEndIn):
 
 @router.get(
     "/members/{id}/service",
-    response={200: list[ServiceRowOut], **error_responses(404, 422)},
+    response={200: list[CommunityServiceRowOut], **error_responses(404, 422)},
     summary="A member's volunteer service in a year",
 )
 def member_service(request, id: PathId, year: Year | None = None):

@@ -162,6 +162,7 @@ class ServiceHours(models.Model):
     objects = TwoSidedQuerySet.as_manager()
     scope_field = "activity_path"
     other_scope_field = "org_path"
+    copied_paths = ("org_path", "activity_path")  # rewritten when a subtree moves (organizations.services)
 
     class Meta:
         verbose_name = _("service hours")
