@@ -194,3 +194,10 @@ def test_pages_cost_the_same_queries_with_more_rows(checked_in, client_for, djan
         )
         activity(w, held_on=D(2026, 5, 1 + i), title=f"活动{i}", sheet=[(extra, "1"), (w.sun, "1"), (agent, "2")])
     assert counts() == before
+
+
+def test_the_member_page_shows_the_volunteer_card(checked_in, client_for):
+    w = checked_in
+    activity(w, sheet=[(w.sun, "2"), (w.zhao, "1.5")])
+    body = client_for(w.agency_secretary).get(reverse("member-detail", args=[w.zhao.pk])).content.decode()
+    assert "敬老院志愿服务" in body and "1.5" in body and w.community.name in body
