@@ -26,9 +26,11 @@ def test_the_demo_holds_lectures_courses_and_trips(demo):
     kinds = set(Programme.objects.values_list("kind", flat=True))
     assert kinds == {"lecture_series", "course", "study_trip"}
     root = Organization.objects.get(pk=demo.root_id)
-    lectures = Session.objects.filter(programme__kind="lecture_series")
+    lectures = Session.objects.filter(programme__kind="lecture_series", state="held")
     assert 22 <= lectures.count() <= 23 and set(lectures.values_list("org_id", flat=True)) == {root.pk}
-    assert not Session.objects.filter(held_on__gte=TODAY).exists()
+    assert not Session.objects.filter(held_on__gte=TODAY, state="held").exists()
+    planned = Session.objects.get(state="planned")
+    assert planned.held_on == dt.date(2026, 12, 15) and not planned.attendance.exists()
     assert SessionAttendance.objects.count() > 1000
     assert Session.objects.earliest("held_on").held_on >= dt.date(2025, 1, 1)
 

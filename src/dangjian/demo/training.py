@@ -112,9 +112,19 @@ class Writer:
         return pk
 
     def session(
-        self, programme_id: int, spec, day: dt.date, title: str, speaker: str, hours: Decimal, venue: str, sheet
+        self,
+        programme_id: int,
+        spec,
+        day: dt.date,
+        title: str,
+        speaker: str,
+        hours: Decimal,
+        venue: str,
+        sheet,
+        state: str = Session.State.HELD,
     ):
-        """Queue one held session with its sheet ``[(person, path)]``: most present, some on leave."""
+        """Queue one session with its sheet ``[(person, path)]`` (held: most present, some on leave;
+        planned: no sheet)."""
         rng = self.rng
         pk, self.next_session = self.next_session, self.next_session + 1
         counts = {PRESENT: 0, ON_LEAVE: 0, ABSENT: 0}
@@ -140,7 +150,7 @@ class Writer:
                 "speaker": speaker,
                 "hours": hours,
                 "venue": venue,
-                "state": Session.State.HELD,
+                "state": state,
                 "cancel_reason": "",
                 "present": counts[PRESENT],
                 "on_leave": counts[ON_LEAVE],
@@ -161,6 +171,12 @@ class Writer:
             sheet = rng.sample(on_roster, min(LECTURE_SHEET, len(on_roster)))
             title = f"第{n + 1}期：{LECTURE_TOPICS[n % len(LECTURE_TOPICS)]}"
             self.session(pk, root, day, title, rng.choice(SPEAKERS), Decimal("2.5"), "区委党校报告厅", sheet)
+        # The next lecture is announced: planned for the 15th of next month, no sheet yet.
+        n = sum(1 for s in self.sessions if s["programme_id"] == pk)
+        month = self.plan.today.replace(day=1) + dt.timedelta(days=32)
+        title = f"第{n + 1}期：{LECTURE_TOPICS[n % len(LECTURE_TOPICS)]}"
+        planned = Session.State.PLANNED
+        self.session(pk, root, month.replace(day=15), title, SPEAKERS[0], Decimal("2.5"), "区委党校报告厅", [], planned)
 
     def courses(self) -> None:
         rng, plan = self.rng, self.plan
