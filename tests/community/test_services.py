@@ -67,6 +67,12 @@ def test_a_member_checks_in_to_a_community_only(place):
     assert not MemberCheckIn.objects.exists()
 
 
+def test_a_member_of_the_community_does_not_check_in_to_it(place):
+    message = refused(checkin(place, member=place.sun), "member")
+    assert "孙丽" in message and "东街社区党支部" in message
+    assert not MemberCheckIn.objects.exists()
+
+
 def test_one_open_checkin_per_member(place):
     checkin(place)()
     other = factories.org(place.town_a, "西街社区党支部", sector="community")

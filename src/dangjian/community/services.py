@@ -67,6 +67,12 @@ def check_checkin(member: Member, org, data: dict[str, Any], errors: Errors) -> 
         errors.add("org", _("%(org)s was dissolved on %(day)s.") % {"org": org, "day": org.dissolved_on.isoformat()})
     if member.left_on is not None:
         errors.add("member", _("%(name)s left the party on %(day)s.") % {"name": member.name, "day": member.left_on})
+    elif member.org_path.startswith(org.path):
+        errors.add(
+            "member",
+            _("%(name)s is a member of %(org)s already: check-ins are for members of other organizations.")
+            % {"name": member.name, "org": org},
+        )
     day = data.get("checked_in_on")
     if not isinstance(day, dt.date):
         errors.add("checked_in_on", _("Give the day the member checked in."))
