@@ -468,6 +468,7 @@ def me(request):
         {
             "member": member,
             "year": year,
+            "this_year": timezone.localdate().year,
             "summary": queries.member_summary(member, start, end),
             "rows": queries.member_training(member, start, end),
         },
