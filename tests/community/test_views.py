@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.urls import reverse
 
+from dangjian.community import services
 from dangjian.community.models import MemberCheckIn, ServiceHours, VolunteerActivity
 from dangjian.core.models import AuditEvent
 from tests import factories
@@ -169,6 +170,7 @@ def test_pages_cost_the_same_queries_with_more_rows(checked_in, client_for, djan
         reverse("community-checkins"),
         reverse("community-serving"),
         reverse("community-member", args=[w.sun.pk]),
+        reverse("community-activity-create") + f"?org={w.community.pk}&on=2026-06-06",
     ]
 
     def counts():
@@ -182,7 +184,8 @@ def test_pages_cost_the_same_queries_with_more_rows(checked_in, client_for, djan
             found.append(len(ctx.captured_queries))
         return found
 
-    activity(w, sheet=[(w.sun, "1")])
+    first = activity(w, sheet=[(w.sun, "1")])
+    urls += [reverse("community-activity", args=[first.pk]), reverse("community-activity-edit", args=[first.pk])]
     before = counts()
     for i in range(6):
         extra = factories.member(w.community, f"新{i}", birth=D(1970 + i, 1, 1))
@@ -193,6 +196,7 @@ def test_pages_cost_the_same_queries_with_more_rows(checked_in, client_for, djan
             actor=None, member=agent, org=w.community, data={"checked_in_on": D(2026, 3, 1), "offers": "patrol"}
         )
         activity(w, held_on=D(2026, 5, 1 + i), title=f"活动{i}", sheet=[(extra, "1"), (w.sun, "1"), (agent, "2")])
+    services.service_record(actor=None, activity=first, service=[services.ServiceIn(m.pk, 1) for m in (extra, agent)])
     assert counts() == before
 
 

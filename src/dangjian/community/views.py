@@ -152,9 +152,11 @@ def _sheet_members(org, day: dt.date, keep=()) -> tuple[list, set[int]]:
     found = services.eligible_members(org, day)
     missing = [pk for pk in keep if pk not in found]
     if missing:
-        found.update({m.pk: m for m in Member.objects.filter(pk__in=missing).only("id", "name", "org_path")})
+        found.update(
+            {m.pk: m for m in Member.objects.filter(pk__in=missing).only("id", "name", "org_path", "name_pinyin")}
+        )
     outside = {pk for pk, m in found.items() if not m.org_path.startswith(org.path)}
-    members = sorted(found.values(), key=lambda m: (m.pk in outside, getattr(m, "name_pinyin", ""), m.pk))
+    members = sorted(found.values(), key=lambda m: (m.pk in outside, m.name_pinyin, m.pk))
     return members, outside
 
 
