@@ -169,3 +169,19 @@ def test_a_checkin_row_may_end_it(checked_in, checkin_template):
     outcome = run(checkin_template, w.community_secretary, header, [(*rows[0], "2026-06-01")])
     assert outcome.updated == 1, outcome.errors
     assert MemberCheckIn.objects.get().ended_on == D(2026, 6, 1)
+
+
+@pytest.mark.parametrize("register", ["service_hours", "checkins"])
+def test_the_register_pages_and_blank_templates(place, client_for, register, tmp_path):
+    from tests.io.conftest import read_xlsx
+
+    client = client_for(place.community_secretary)
+    assert client.get(f"/io/{register}/").status_code == 200
+    response = client.get(f"/io/{register}/template/")
+    assert response.status_code == 200
+    path = tmp_path / "blank.xlsx"
+    path.write_bytes(b"".join(response.streaming_content) if response.streaming else response.content)
+    header = read_xlsx(path)[0]
+    wanted = {"service_hours": {"活动日期", "活动名称", "组织单位", "身份证号", "服务时长（小时）"}}
+    wanted["checkins"] = {"姓名", "身份证号", "报到社区", "报到日期", "服务意向"}
+    assert wanted[register] <= set(header)
