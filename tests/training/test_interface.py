@@ -78,3 +78,14 @@ def test_held_sessions_between_filters_state_dates_and_members(world, lecture):
     )
     assert [(f.id, f.attendance) for f in only_wang] == [(sess.pk, {world.wang.pk: "present"})]
     assert held_sessions_between(dt.date(2026, 4, 1), dt.date(2026, 12, 31)) == [f for f in facts if f.id == other.pk]
+
+
+def test_session_reference_links_only_where_the_user_may_open_it(world, lecture):
+    from dangjian.training.queries import session_reference
+
+    _prog, sess = lecture
+    linked = session_reference(sess.pk, world.organizer)
+    assert linked.label == "2026-03-10 学习贯彻全会精神 · 区委大讲堂" and linked.url == f"/training/sessions/{sess.pk}/"
+    named = session_reference(sess.pk, world.secretary)  # a branch's secretary: the district's lecture, no link
+    assert named.label == linked.label and named.url == ""
+    assert session_reference(10**9, world.organizer) is None

@@ -9,14 +9,13 @@ members at the district's lectures. Every function runs a constant number of que
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 
-from dangjian.core import tree
+from dangjian.core import sheets, tree
 from dangjian.training.models import Session, SessionAttendance
 
 PRESENT = SessionAttendance.Status.PRESENT
@@ -202,31 +201,36 @@ def session_attendance(session_id: int) -> SessionFacts | None:
 
 
 def held_sessions_between(start: dt.date, end: dt.date, members: range | None = None) -> list[SessionFacts]:
-    """Every session held between ``start`` and ``end`` with its attendance: two streamed queries.
-    With ``members`` (a range of member ids): only their attendance, and only the sessions where one
-    of them is on the sheet (their sheets read first, then those sessions by id), so that a county's
-    year can be gone through a few thousand members at a time."""
+    """Every session held between ``start`` and ``end`` with its attendance: two streamed queries
+    (``core.sheets.with_sheets``). With ``members`` (a range of member ids): only their attendance,
+    and only the sessions where one of them is on the sheet, so that a county's year can be gone
+    through a few thousand members at a time."""
     held = Session.objects.filter(state=Session.State.HELD, held_on__gte=start, held_on__lte=end)
     rows = SessionAttendance.objects.filter(held_on__gte=start, held_on__lte=end)
-    if members is not None:
-        rows = rows.filter(member_id__gte=members.start, member_id__lt=members.stop)
-    sheets: dict[int, dict[int, str]] = defaultdict(dict)
-    for session_id, member_id, status in rows.values_list("session_id", "member_id", "status").iterator(
-        chunk_size=20000
-    ):
-        sheets[session_id][member_id] = status
-    if members is None:
-        parts = [held]
-    else:
-        ids = sorted(sheets)
-        parts = [held.filter(pk__in=ids[i : i + 900]) for i in range(0, len(ids), 900)]
     return [
-        SessionFacts(pk, org_id, held_on, Session.State.HELD, (kind,), sheets.get(pk, {}), hours)
-        for part in parts
-        for pk, org_id, held_on, kind, hours in part.values_list(
-            "pk", "org_id", "held_on", "programme__kind", "hours"
-        ).iterator(chunk_size=5000)
+        SessionFacts(pk, org_id, held_on, Session.State.HELD, (kind,), sheet, hours)
+        for (pk, org_id, held_on, kind, hours), sheet in sheets.with_sheets(
+            held,
+            rows,
+            record="session_id",
+            value="status",
+            fields=("pk", "org_id", "held_on", "programme__kind", "hours"),
+            members=members,
+        )
     ]
+
+
+def session_reference(session_id: int, user) -> sheets.RecordRef | None:
+    """A session as a record derived from it names it (a point entry): day, topic, programme; linked
+    when ``user`` may open it, named without a link otherwise (a member's entry from the district's
+    lecture names the lecture). None once the session is gone."""
+    return sheets.reference(
+        Session.objects.select_related("programme"),
+        user,
+        session_id,
+        label=lambda s: f"{s.held_on:%Y-%m-%d} {s.title} · {s.programme.name}",
+        url_name="training-session",
+    )
 
 
 __all__ = [
@@ -238,4 +242,5 @@ __all__ = [
     "person_times_table",
     "programme_list",
     "session_attendance",
+    "session_reference",
 ]
