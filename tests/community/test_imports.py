@@ -13,6 +13,7 @@ from dangjian.community.signals import service_changed
 from dangjian.core import excel
 from dangjian.core.excel import pipeline
 from dangjian.core.models import AuditEvent
+from tests import factories
 from tests.community.conftest import activity
 
 D = dt.date
@@ -185,3 +186,15 @@ def test_the_register_pages_and_blank_templates(place, client_for, register, tmp
     wanted = {"service_hours": {"活动日期", "活动名称", "组织单位", "身份证号", "服务时长（小时）"}}
     wanted["checkins"] = {"姓名", "身份证号", "报到社区", "报到日期", "服务意向"}
     assert wanted[register] <= set(header)
+
+
+def test_a_new_activity_split_between_chunks_is_one_activity(checked_in, hours_template, monkeypatch):
+    w = checked_in
+    others = [factories.member(w.community, f"志愿者{i}", birth=D(1970 + i, 3, 1)) for i in range(3)]
+    monkeypatch.setattr(type(hours_template), "chunk_rows", 2)
+    rows = [hours_row(m, "2") for m in [w.sun, w.zhao, *others]]
+    preview = run(hours_template, w.community_secretary, HOURS_HEADER, rows, commit=False)
+    assert preview.ok and preview.created == 5, preview.errors
+    outcome = run(hours_template, w.community_secretary, HOURS_HEADER, rows)
+    assert outcome.ok and outcome.created == 5, outcome.errors
+    assert VolunteerActivity.objects.count() == 1 and ServiceHours.objects.count() == 5
