@@ -198,3 +198,11 @@ def test_a_new_activity_split_between_chunks_is_one_activity(checked_in, hours_t
     outcome = run(hours_template, w.community_secretary, HOURS_HEADER, rows)
     assert outcome.ok and outcome.created == 5, outcome.errors
     assert VolunteerActivity.objects.count() == 1 and ServiceHours.objects.count() == 5
+
+
+def test_a_members_day_over_the_maximum_is_shown_in_the_preview(checked_in, hours_template):
+    w = checked_in
+    activity(w, title="上午巡逻", sheet=[(w.sun, "6")])
+    rows = [hours_row(w.sun, "4", title="下午敬老"), hours_row(w.sun, "3", title="晚上巡逻")]
+    preview = run(hours_template, w.community_secretary, HOURS_HEADER, rows, commit=False)
+    assert [e.row for e in preview.errors] == [3] and "12" in preview.errors[0].message

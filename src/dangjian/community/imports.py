@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from dangjian.community import services
 from dangjian.community.models import MAX_HOURS_KEY, MemberCheckIn, ServiceHours, ServiceKind, VolunteerActivity
@@ -117,7 +117,8 @@ class _ServiceState:
     max_hours: dict[dt.date, Decimal] = field(default_factory=dict)
     seen: dict[tuple, int] = field(default_factory=dict)
     new: dict[tuple, VolunteerActivity | None] = field(default_factory=dict)  # activities this file creates
-    writable_paths: list[str] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)  # activities the file names
+    day_hours: dict[tuple[int, dt.date], Decimal] = field(default_factory=dict)  # in the file, by member and day
 
 
 @register
@@ -331,6 +332,33 @@ class ServiceHoursTemplate(_Members, Template):
             groups[("id", activity.pk) if activity else key].append(row)
         for key, group in groups.items():
             self._check_group(key, group, state)
+        self._check_days([row for row, _key in keyed if row.action], state)
+
+    def _check_days(self, rows: list[Row], state: _ServiceState) -> None:
+        """A member's hours of a day, over the file and the activities it does not name, stay within the
+        rule (one query per chunk); the service checks it again when writing."""
+        if not rows:
+            return
+        state.touched.update(r.extra["activity"].pk for r in rows if r.extra["activity"] is not None)
+        members = {r.extra["member"].pk for r in rows}
+        days = {r.values["held_on"] for r in rows}
+        stored = {
+            (m, d): h
+            for m, d, h in ServiceHours.objects.filter(member_id__in=members, held_on__in=days)
+            .exclude(activity_id__in=state.touched)
+            .values("member_id", "held_on")
+            .annotate(h=Sum("hours"))
+            .values_list("member_id", "held_on", "h")
+        }
+        for row in rows:
+            key = (row.extra["member"].pk, row.values["held_on"])
+            state.day_hours[key] = state.day_hours.get(key, Decimal(0)) + row.extra["hours"]
+            maximum = self._max(state, key[1])
+            if stored.get(key, Decimal(0)) + state.day_hours[key] > maximum:
+                row.errors.append(
+                    (self.header_of("hours"), f"该党员 {key[1].isoformat()} 合计服务时长超过每天 {maximum} 小时")
+                )
+                row.action = ""
 
     def _stored(self, keyed, existing, state) -> dict[tuple[int, int], Decimal]:
         """The stored hours of the members the rows name, at the activities they name (one query)."""
