@@ -264,3 +264,13 @@ def test_migration_0006_adds_the_fed_rules_to_an_older_installation(db):
     volunteer = PointRule.objects.get(scheme__template=True, code="volunteer")
     assert (volunteer.source_kind, volunteer.points, volunteer.chain) == ("service_hours", Decimal("0.5"), [])
     assert PointRule.objects.filter(scheme__template=True, code="training").count() == 1
+
+
+def test_a_training_entry_names_its_session_linked_only_for_its_organizers(world, rules, client_for):
+    session = training_session(world, world.root, dt.date(2026, 3, 10), present=[world.zhang])
+    entry = PointEntry.objects.get(member=world.zhang, source_type="training")
+    label = f"2026-03-10 {session.title} · {session.programme.name}"
+    district = client_for(world.organizer).get(f"/points/entries/{entry.pk}/").content.decode()
+    assert f'<a href="/training/sessions/{session.pk}/">{label}</a>' in district
+    branch = client_for(world.secretary).get(f"/points/entries/{entry.pk}/").content.decode()
+    assert label in branch and f"/training/sessions/{session.pk}/" not in branch

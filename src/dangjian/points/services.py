@@ -477,6 +477,7 @@ def feeds() -> dict[str, Feed]:
             training.held_sessions_between,
             lambda facts: facts.attendance,
             _training_lines,
+            training.session_reference,
         ),
         source.SERVICE: Feed(
             source.SERVICE,
