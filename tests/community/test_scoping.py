@@ -62,6 +62,7 @@ def test_the_members_branch_sees_the_hours_but_cannot_reach_or_change_the_activi
     # the check-in: visible, not changeable
     assert client.get(f"/api/v1/community/checkins/{w.checkin.pk}").status_code == 200
     assert client.post(f"/community/checkins/{w.checkin.pk}/end/", {"ended_on": "2026-06-01"}).status_code == 404
+    assert client.post(f"/community/checkins/{w.checkin.pk}/edit/", {"offers": "other"}).status_code == 404
     response = client.post(
         f"/api/v1/community/checkins/{w.checkin.pk}/end", '{"ended_on": "2026-06-01"}', content_type="application/json"
     )

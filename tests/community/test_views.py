@@ -109,7 +109,11 @@ def test_a_checkin_is_recorded_by_id_number_and_name(place, client_for):
     assert (checkin.member, checkin.org) == (w.zhao, w.community)
     listing = client.get(reverse("community-checkins")).content.decode()
     assert "赵敏" in listing and w.agency.name in listing
-    end = client.post(reverse("community-checkin-end", args=[checkin.pk]), {"ended_on": "2026-06-01", "version": 1})
+    edit = client.post(reverse("community-checkin-edit", args=[checkin.pk]), {"offers": "patrol", "version": 1})
+    assert edit.status_code == 302
+    checkin.refresh_from_db()
+    assert (checkin.offers, checkin.version) == ("patrol", 2)
+    end = client.post(reverse("community-checkin-end", args=[checkin.pk]), {"ended_on": "2026-06-01", "version": 2})
     assert end.status_code == 302
     checkin.refresh_from_db()
     assert checkin.ended_on == D(2026, 6, 1)

@@ -35,6 +35,12 @@ class CheckInForm(StyledForm):
             self.fields["org"].queryset = communities
 
 
+class CheckInEditForm(StyledForm):
+    offers = forms.ChoiceField(label=_("service offered"), choices=ServiceKind.choices)
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
 class CheckInEndForm(StyledForm):
     ended_on = forms.DateField(
         label=_("ended on"), widget=DateInput(), help_text=_("The first day the member is no longer checked in there.")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("serving/", views.serving, name="community-serving"),
     path("checkins/", views.checkin_list, name="community-checkins"),
     path("checkins/new/", views.checkin_create, name="community-checkin-create"),
+    path("checkins/<int:pk>/edit/", views.checkin_edit, name="community-checkin-edit"),
     path("checkins/<int:pk>/end/", views.checkin_end, name="community-checkin-end"),
     path("members/<int:pk>/", views.member_record, name="community-member"),
     path("me/", views.me, name="community-me"),

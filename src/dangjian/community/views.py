@@ -25,6 +25,7 @@ from dangjian.community.forms import (
     ActivityFilterForm,
     ActivityForm,
     CancelForm,
+    CheckInEditForm,
     CheckInEndForm,
     CheckInFilterForm,
     CheckInForm,
@@ -438,6 +439,36 @@ def checkin_create(request):
         request,
         "community/simple_form.html",
         {"form": form, "title": _("Record a member's check-in"), "back": reverse("community-checkins")},
+    )
+
+
+@login_required
+def checkin_edit(request, pk: int):
+    """Change what a checked-in member offers, or the note (the community side)."""
+    checkin = get_visible_or_404(MemberCheckIn.objects.writable_by(request.user).select_related("member"), pk=pk)
+    initial = {"offers": checkin.offers, "note": checkin.note, "version": checkin.version}
+    form = CheckInEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.checkin_update(
+                actor=request.user,
+                checkin=checkin,
+                data={"offers": form.cleaned_data["offers"], "note": form.cleaned_data["note"]},
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(f"{reverse('community-checkins')}?org={checkin.org_id}")
+    return render(
+        request,
+        "community/simple_form.html",
+        {
+            "form": form,
+            "title": _("Change the check-in of %(name)s") % {"name": checkin.member.name},
+            "back": reverse("community-checkins"),
+        },
     )
 
 
