@@ -274,3 +274,13 @@ def test_a_training_entry_names_its_session_linked_only_for_its_organizers(world
     assert f'<a href="/training/sessions/{session.pk}/">{label}</a>' in district
     branch = client_for(world.secretary).get(f"/points/entries/{entry.pk}/").content.decode()
     assert label in branch and f"/training/sessions/{session.pk}/" not in branch
+
+
+def test_a_service_entry_names_its_activity_linked_only_for_its_holders(world, rules, client_for):
+    activity = volunteer_activity(world, world.town_a, dt.date(2026, 5, 1), {world.zhang: "2"})
+    entry = PointEntry.objects.get(member=world.zhang, source_type="service")
+    label = f"2026-05-01 {activity.title} · {world.town_a.name}"
+    township = client_for(world.town_organizer).get(f"/points/entries/{entry.pk}/").content.decode()
+    assert f'<a href="/community/activities/{activity.pk}/">{label}</a>' in township
+    branch = client_for(world.secretary).get(f"/points/entries/{entry.pk}/").content.decode()
+    assert label in branch and f"/community/activities/{activity.pk}/" not in branch

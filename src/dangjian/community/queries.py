@@ -7,7 +7,6 @@ Every figure costs a fixed number of queries, whatever the number of rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.community.models import SERVING_SECTORS, MemberCheckIn, ServiceHours, VolunteerActivity
-from dangjian.core import tree
+from dangjian.core import sheets, tree
 
 ZERO = Decimal("0.0")
 
@@ -302,23 +301,24 @@ def service_between(start: dt.date, end: dt.date, members: range | None = None) 
     gone through a few thousand members at a time."""
     held = VolunteerActivity.objects.filter(state=VolunteerActivity.State.HELD, held_on__gte=start, held_on__lte=end)
     rows = ServiceHours.objects.filter(held_on__gte=start, held_on__lte=end)
-    if members is not None:
-        rows = rows.filter(member_id__gte=members.start, member_id__lt=members.stop)
-    sheets: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for activity_id, member_id, hours in rows.values_list("activity_id", "member_id", "hours").iterator(
-        chunk_size=20000
-    ):
-        sheets[activity_id][member_id] = hours
-    if members is None:
-        parts = [held]
-    else:
-        ids = sorted(sheets)
-        parts = [held.filter(pk__in=ids[i : i + 900]) for i in range(0, len(ids), 900)]
     return [
-        ServiceFacts(pk, org_id, held_on, VolunteerActivity.State.HELD, (kind,), sheets.get(pk, {}))
-        for part in parts
-        for pk, org_id, held_on, kind in part.values_list("pk", "org_id", "held_on", "kind").iterator(chunk_size=5000)
+        ServiceFacts(pk, org_id, held_on, VolunteerActivity.State.HELD, (kind,), sheet)
+        for (pk, org_id, held_on, kind), sheet in sheets.with_sheets(
+            held, rows, record="activity_id", value="hours", fields=("pk", "org_id", "held_on", "kind"), members=members
+        )
     ]
+
+
+def activity_reference(activity_id: int, user) -> sheets.RecordRef | None:
+    """An activity as a record derived from it names it (a point entry): day, title, holding organization;
+    linked when ``user`` may open it, named without a link otherwise (the member's own branch)."""
+    return sheets.reference(
+        VolunteerActivity.objects.select_related("org"),
+        user,
+        activity_id,
+        label=lambda a: f"{a.held_on:%Y-%m-%d} {a.title} · {a.org.name}",
+        url_name="community-activity",
+    )
 
 
 def member_by_id_number(number: str, name: str):

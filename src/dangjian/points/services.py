@@ -485,6 +485,7 @@ def feeds() -> dict[str, Feed]:
             community.service_between,
             lambda facts: facts.hours,
             _service_lines,
+            community.activity_reference,
         ),
     }
 
