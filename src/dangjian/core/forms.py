@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -37,6 +40,26 @@ class StyledForm(forms.Form):
                 self.add_error(field if field in self.fields else None, errors)
         else:
             self.add_error(None, exc.messages)
+
+    def submitted(self, request, call: Callable[[dict[str, Any]], Any]) -> bool:
+        """The POST half of a form page: whether ``call(cleaned_data)`` — the service — succeeded.
+
+        False on a GET, an invalid form, or the service's ``ValidationError`` (put on the matching
+        fields, nothing written); what the service returned is kept in ``self.result``::
+
+            if form.submitted(request, lambda d: services.thing_cancel(actor=request.user, thing=thing, **d)):
+                messages.success(request, _("Cancelled."))
+                return redirect("thing", pk=thing.pk)
+            return render(...)
+        """
+        if request.method != "POST" or not self.is_valid():
+            return False
+        try:
+            self.result = call(self.cleaned_data)
+        except ValidationError as exc:
+            self.apply_errors(exc)
+            return False
+        return True
 
     def data_for(self, names) -> dict:
         return {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
