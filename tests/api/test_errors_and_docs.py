@@ -164,6 +164,23 @@ def test_the_openapi_schema_describes_every_route(client):
         "/api/v1/points/awards",
         "/api/v1/points/members/{id}/balance",
         "/api/v1/points/balances",
+        "/api/v1/training/programmes",
+        "/api/v1/training/programmes/{id}",
+        "/api/v1/training/sessions",
+        "/api/v1/training/sessions/{id}",
+        "/api/v1/training/sessions/{id}/attendance",
+        "/api/v1/training/sessions/{id}/cancel",
+        "/api/v1/training/person-times",
+        "/api/v1/community/activities",
+        "/api/v1/community/activities/{id}",
+        "/api/v1/community/activities/{id}/service",
+        "/api/v1/community/activities/{id}/cancel",
+        "/api/v1/community/service",
+        "/api/v1/community/figures",
+        "/api/v1/community/checkins",
+        "/api/v1/community/checkins/{id}",
+        "/api/v1/community/checkins/{id}/end",
+        "/api/v1/community/members/{id}/service",
     }
     schemes = schema["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
