@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class DateInput(forms.DateInput):
@@ -63,3 +64,10 @@ class StyledForm(forms.Form):
 
     def data_for(self, names) -> dict:
         return {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
+
+
+class CancelForm(StyledForm):
+    """Cancel a record with a reason; ``version`` guards against a concurrent change."""
+
+    reason = forms.CharField(label=_("reason for cancelling"), max_length=200)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -116,7 +116,7 @@ def audit_export(request):
     return response
 
 
-class ParameterForm(forms.Form):
+class ParameterForm(StyledForm):
     key = forms.ChoiceField(label=gettext_lazy("Rule"))
     value = forms.IntegerField(label=gettext_lazy("Value"), min_value=0, max_value=100000)
     effective_from = forms.DateField(label=gettext_lazy("Effective from"), widget=DateInput())
@@ -125,10 +125,6 @@ class ParameterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["key"].choices = [(k, f"{label}（{k}）") for k, (_v, label) in parameters.DEFAULTS.items()]
-        for field in self.fields.values():
-            field.widget.attrs.setdefault(
-                "class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
-            )
 
 
 @login_required
@@ -137,25 +133,11 @@ def parameter_list(request):
     require_role(request.user, Role.ORGANIZER)
     at_root = any(tree.depth(p) == 1 for p in paths_for(request.user, {Role.ORGANIZER}))
     form = ParameterForm(request.POST or None)
-    if request.method == "POST":
-        if not at_root:
-            raise Http404
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.parameter_set(
-                    actor=request.user,
-                    key=data["key"],
-                    value=data["value"],
-                    effective_from=data["effective_from"],
-                    note=data["note"],
-                )
-            except ValidationError as exc:
-                for field, errs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
-            else:
-                messages.success(request, _("The rule was saved."))
-                return redirect("parameters")
+    if request.method == "POST" and not at_root:
+        raise Http404
+    if form.submitted(request, lambda d: services.parameter_set(actor=request.user, **d)):
+        messages.success(request, _("The rule was saved."))
+        return redirect("parameters")
     current = parameters.get_many(list(parameters.DEFAULTS))
     rows = [(key, label, current[key]) for key, (_v, label) in parameters.DEFAULTS.items()]
     history = Parameter.objects.select_related("created_by").order_by("key", "-effective_from")
@@ -203,14 +185,10 @@ def user_list(request):
 def user_create(request):
     require_role(request.user, Role.SYSADMIN)
     form = UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            account, password = services.user_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            # Shown once in this response and kept nowhere (not in a message: those live in cookies).
-            return render(request, "core/user_password.html", {"account": account, "password": password})
+    if form.submitted(request, lambda d: services.user_create(actor=request.user, **d)):
+        account, password = form.result
+        # Shown once in this response and kept nowhere (not in a message: those live in cookies).
+        return render(request, "core/user_password.html", {"account": account, "password": password})
     return render(request, "core/user_form.html", {"form": form, "account": None})
 
 
@@ -218,14 +196,11 @@ def user_create(request):
 def user_edit(request, pk: int):
     account = _manageable_user_or_404(request, pk)
     form = UserEditForm(request.POST or None, initial={"full_name": account.full_name})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_update(actor=request.user, user=account, full_name=form.cleaned_data["full_name"])
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("user-list")
+    if form.submitted(
+        request, lambda d: services.user_update(actor=request.user, user=account, full_name=d["full_name"])
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("user-list")
     return render(request, "core/user_form.html", {"form": form, "account": account})
 
 
@@ -299,19 +274,16 @@ def role_list(request):
     require_role(request.user, Role.SECADMIN)
     orgs = services.organizations_for_secadmin(request.user)
     form = RoleGrantForm(request.POST or None, orgs=orgs)
-    if request.method == "POST" and form.is_valid():
+    if form.submitted(
+        request, lambda d: services.role_grant(actor=request.user, user=d["user"], role=d["role"], org=d["org"])
+    ):
         data = form.cleaned_data
-        try:
-            services.role_grant(actor=request.user, user=data["user"], role=data["role"], org=data["org"])
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(
-                request,
-                _("%(user)s now holds the role %(role)s over %(org)s.")
-                % {"user": data["user"].get_username(), "role": Role(data["role"]).label, "org": data["org"].name},
-            )
-            return redirect("role-list")
+        messages.success(
+            request,
+            _("%(user)s now holds the role %(role)s over %(org)s.")
+            % {"user": data["user"].get_username(), "role": Role(data["role"]).label, "org": data["org"].name},
+        )
+        return redirect("role-list")
     assignments = services.role_assignments_for_secadmin(request.user).select_related("user", "org")
     q = request.GET.get("q", "").strip()
     if q:
