@@ -171,11 +171,6 @@ class MeetingForm(StyledForm):
         return data
 
 
-class CancelForm(StyledForm):
-    reason = forms.CharField(label=_("reason for cancelling"), max_length=200)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-
 class AttachmentForm(forms.Form):
     """Only to render and bound the file input; the content is checked by ``attachments.check_upload``."""
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
+from dangjian.core.forms import CancelForm
 from dangjian.core.models import AuditEvent
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
@@ -36,7 +37,6 @@ from dangjian.orglife.forms import (
     NOT_EXPECTED,
     AppraisalForm,
     AppraisalOpenForm,
-    CancelForm,
     ComplianceFilterForm,
     FollowUpForm,
     MeetingFilterForm,
@@ -317,26 +317,22 @@ def meeting_create(request):
         dual = _dual_initial(org)
         sheet = {m.pk: ("present", "", m.pk in dual) for m in members}
     form = MeetingForm(request.POST or None, initial=initial, level=org.level, members=members, sheet_initial=sheet)
-    if request.method == "POST":
-        files = _uploads(request, form)
-        if form.is_valid() and not form.errors:
-            try:
-                data = form.meeting_data()
-                held = data.get("state") == Meeting.State.HELD
-                with transaction.atomic():
-                    meeting = services.meeting_create(
-                        actor=request.user,
-                        org=org,
-                        data=data,
-                        attendance=form.cleaned_data["attendance"] if held else [],
-                    )
-                    for upload in files:
-                        attachments.attachment_add(actor=request.user, meeting=meeting, upload=upload)
-            except ValidationError as exc:
-                form.apply_errors(exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("orglife-meeting", pk=meeting.pk)
+    files = _uploads(request, form) if request.method == "POST" else []
+
+    @transaction.atomic
+    def create(cleaned):
+        data = form.meeting_data()
+        held = data.get("state") == Meeting.State.HELD
+        meeting = services.meeting_create(
+            actor=request.user, org=org, data=data, attendance=cleaned["attendance"] if held else []
+        )
+        for upload in files:
+            attachments.attachment_add(actor=request.user, meeting=meeting, upload=upload)
+        return meeting
+
+    if form.submitted(request, create):
+        messages.success(request, _("Saved."))
+        return redirect("orglife-meeting", pk=form.result.pk)
     return render(
         request,
         "orglife/meeting_form.html",
@@ -404,22 +400,21 @@ def meeting_edit(request, pk: int):
     form = MeetingForm(
         request.POST or None, initial=initial, level=org.level, members=members, sheet_initial=sheet_initial
     )
-    if request.method == "POST" and form.is_valid():
+
+    def update(cleaned):
         data = form.meeting_data()
-        attendance = form.cleaned_data["attendance"] if data.get("state") == Meeting.State.HELD else []
-        try:
-            services.meeting_update(
-                actor=request.user,
-                meeting=meeting,
-                data=data,
-                attendance=attendance,
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("orglife-meeting", pk=meeting.pk)
+        attendance = cleaned["attendance"] if data.get("state") == Meeting.State.HELD else []
+        services.meeting_update(
+            actor=request.user,
+            meeting=meeting,
+            data=data,
+            attendance=attendance,
+            expected_version=cleaned.get("version"),
+        )
+
+    if form.submitted(request, update):
+        messages.success(request, _("Saved."))
+        return redirect("orglife-meeting", pk=meeting.pk)
     title = _("Record the meeting as held") if becoming_held else _("Edit the meeting")
     return render(
         request,
@@ -434,22 +429,17 @@ def meeting_cancel(request, pk: int):
         Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=pk
     )
     form = CancelForm(request.POST or None, initial={"version": meeting.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_cancel(
-                actor=request.user,
-                meeting=meeting,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("The meeting is cancelled; it no longer counts."))
-            return redirect("orglife-meeting", pk=meeting.pk)
+    if form.submitted(
+        request,
+        lambda d: services.meeting_cancel(
+            actor=request.user, meeting=meeting, reason=d["reason"], expected_version=d.get("version")
+        ),
+    ):
+        messages.success(request, _("The meeting is cancelled; it no longer counts."))
+        return redirect("orglife-meeting", pk=meeting.pk)
     return render(
         request,
-        "orglife/simple_form.html",
+        "core/simple_form.html",
         {"form": form, "title": _("Cancel the meeting"), "back": reverse("orglife-meeting", args=[meeting.pk])},
     )
 
@@ -512,19 +502,17 @@ def rectification_create(request, pk: int):
     if not meeting.is_life_meeting:
         raise Http404
     form = RectificationForm(request.POST or None, initial={"status": RectificationItem.Status.OPEN})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rectification_create(
-                actor=request.user, meeting=meeting, data=form.data_for(RectificationForm.FIELDS)
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("orglife-meeting", pk=meeting.pk)
+    if form.submitted(
+        request,
+        lambda d: services.rectification_create(
+            actor=request.user, meeting=meeting, data=form.data_for(RectificationForm.FIELDS)
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("orglife-meeting", pk=meeting.pk)
     return render(
         request,
-        "orglife/simple_form.html",
+        "core/simple_form.html",
         {"form": form, "title": _("Add a rectification item"), "back": reverse("orglife-meeting", args=[meeting.pk])},
     )
 
@@ -535,23 +523,20 @@ def rectification_edit(request, pk: int):
     initial = {name: getattr(item, name) for name in RectificationForm.FIELDS}
     initial["version"] = item.version
     form = RectificationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def update(cleaned):
         data = form.data_for([f for f in RectificationForm.FIELDS if f in form.changed_data])
         if "status" in data or "completed_on" in data:
-            data["status"] = form.cleaned_data["status"]
-            data["completed_on"] = form.cleaned_data["completed_on"]
-        try:
-            services.rectification_update(
-                actor=request.user, item=item, data=data, expected_version=form.cleaned_data.get("version")
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("orglife-meeting", pk=item.meeting_id)
+            data["status"] = cleaned["status"]
+            data["completed_on"] = cleaned["completed_on"]
+        services.rectification_update(actor=request.user, item=item, data=data, expected_version=cleaned.get("version"))
+
+    if form.submitted(request, update):
+        messages.success(request, _("Saved."))
+        return redirect("orglife-meeting", pk=item.meeting_id)
     return render(
         request,
-        "orglife/simple_form.html",
+        "core/simple_form.html",
         {"form": form, "title": _("Rectification item"), "back": reverse("orglife-meeting", args=[item.meeting_id])},
     )
 
@@ -602,18 +587,14 @@ def requirement_create(request):
     if not _can_edit_rules(request):
         raise Http404
     form = RequirementForm(request.POST or None, initial={"effective_from": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.requirement_create(
-                actor=request.user,
-                data=form.data_for(RequirementForm.FIELDS),
-                effective_from=form.cleaned_data["effective_from"],
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("The rule was saved."))
-            return redirect("orglife-requirements")
+    if form.submitted(
+        request,
+        lambda d: services.requirement_create(
+            actor=request.user, data=form.data_for(RequirementForm.FIELDS), effective_from=d["effective_from"]
+        ),
+    ):
+        messages.success(request, _("The rule was saved."))
+        return redirect("orglife-requirements")
     return render(
         request,
         "orglife/requirement_form.html",
@@ -630,19 +611,17 @@ def requirement_revise(request, pk: int):
     initial["effective_from"] = max(timezone.localdate(), requirement.effective_from + dt.timedelta(days=1))
     form = RequirementForm(request.POST or None, initial=initial)
     form.fields["kind"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.requirement_revise(
-                actor=request.user,
-                requirement=requirement,
-                data=form.data_for([f for f in RequirementForm.FIELDS if f != "kind"]),
-                effective_from=form.cleaned_data["effective_from"],
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("The rule was saved."))
-            return redirect("orglife-requirements")
+    if form.submitted(
+        request,
+        lambda d: services.requirement_revise(
+            actor=request.user,
+            requirement=requirement,
+            data=form.data_for([f for f in RequirementForm.FIELDS if f != "kind"]),
+            effective_from=d["effective_from"],
+        ),
+    ):
+        messages.success(request, _("The rule was saved."))
+        return redirect("orglife-requirements")
     return render(
         request,
         "orglife/requirement_form.html",
@@ -661,17 +640,14 @@ def requirement_end(request, pk: int):
         raise Http404
     requirement = get_visible_or_404(MeetingRequirement.objects.all(), pk=pk)
     form = RequirementEndForm(request.POST or None, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.requirement_end(actor=request.user, requirement=requirement, on=form.cleaned_data["on"])
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("The rule was saved."))
-            return redirect("orglife-requirements")
+    if form.submitted(
+        request, lambda d: services.requirement_end(actor=request.user, requirement=requirement, on=d["on"])
+    ):
+        messages.success(request, _("The rule was saved."))
+        return redirect("orglife-requirements")
     return render(
         request,
-        "orglife/simple_form.html",
+        "core/simple_form.html",
         {"form": form, "title": _("End a requirement"), "back": reverse("orglife-requirements")},
     )
 
@@ -703,18 +679,11 @@ def appraisal_create(request):
     if request.GET.get("org"):
         initial["org"] = get_visible_or_404(orgs, pk=request.GET["org"])
     form = AppraisalOpenForm(request.POST or None, orgs=orgs, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            appraisal = services.appraisal_open(
-                actor=request.user, org=form.cleaned_data["org"], year=form.cleaned_data["year"]
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            return redirect("orglife-appraisal", pk=appraisal.pk)
+    if form.submitted(request, lambda d: services.appraisal_open(actor=request.user, org=d["org"], year=d["year"])):
+        return redirect("orglife-appraisal", pk=form.result.pk)
     return render(
         request,
-        "orglife/simple_form.html",
+        "core/simple_form.html",
         {"form": form, "title": _("Start the appraisal of members"), "back": reverse("orglife-appraisals")},
     )
 
@@ -747,32 +716,26 @@ def appraisal_detail(request, pk: int):
             "version": appraisal.version,
         },
     )
-    if request.method == "POST":
-        if not can_edit:
-            raise Http404
-        if form.is_valid():
-            vote = {
-                "meeting": form.cleaned_data.get("meeting"),
-                "voters": form.cleaned_data.get("voters"),
-                "note": form.cleaned_data.get("note", ""),
-            }
-            try:
-                with transaction.atomic():
-                    services.appraisal_update(
-                        actor=request.user,
-                        appraisal=appraisal,
-                        entries=form.entry_data(),
-                        vote=vote,
-                        expected_version=form.cleaned_data.get("version"),
-                    )
-                    if request.POST.get("decide"):
-                        appraisal.refresh_from_db()
-                        services.appraisal_decide(actor=request.user, appraisal=appraisal)
-            except ValidationError as exc:
-                form.apply_errors(exc)
-            else:
-                messages.success(request, _("Decided.") if request.POST.get("decide") else _("Saved."))
-                return redirect("orglife-appraisal", pk=appraisal.pk)
+    if request.method == "POST" and not can_edit:
+        raise Http404
+
+    @transaction.atomic
+    def save(cleaned):
+        vote = {"meeting": cleaned.get("meeting"), "voters": cleaned.get("voters"), "note": cleaned.get("note", "")}
+        services.appraisal_update(
+            actor=request.user,
+            appraisal=appraisal,
+            entries=form.entry_data(),
+            vote=vote,
+            expected_version=cleaned.get("version"),
+        )
+        if request.POST.get("decide"):
+            appraisal.refresh_from_db()
+            services.appraisal_decide(actor=request.user, appraisal=appraisal)
+
+    if form.submitted(request, save):
+        messages.success(request, _("Decided.") if request.POST.get("decide") else _("Saved."))
+        return redirect("orglife-appraisal", pk=appraisal.pk)
     limit, permille = services.excellent_limit(len(entries))
     return render(
         request,
@@ -798,21 +761,19 @@ def follow_up_edit(request, pk: int):
     initial["version"] = follow_up.version
     form = FollowUpForm(request.POST or None, initial=initial)
     back = reverse("orglife-appraisal", args=[follow_up.entry.appraisal_id])
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.follow_up_update(
-                actor=request.user,
-                follow_up=follow_up,
-                data=form.data_for(FollowUpForm.FIELDS),
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(back)
+    if form.submitted(
+        request,
+        lambda d: services.follow_up_update(
+            actor=request.user,
+            follow_up=follow_up,
+            data=form.data_for(FollowUpForm.FIELDS),
+            expected_version=d.get("version"),
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect(back)
     title = _("Organizational handling: %(name)s") % {"name": follow_up.entry.member.name}
-    return render(request, "orglife/simple_form.html", {"form": form, "title": title, "back": back})
+    return render(request, "core/simple_form.html", {"form": form, "title": title, "back": back})
 
 
 # --- Reminders ---------------------------------------------------------------------------------------------
