@@ -114,8 +114,3 @@ class SessionForm(StyledForm):
             if status != NOT_ON_SHEET:
                 rows.append(AttendanceIn(member.pk, status, self.cleaned_data.get(f"reason_{member.pk}") or ""))
         return rows
-
-
-class CancelForm(StyledForm):
-    reason = forms.CharField(label=_("reason for cancelling"), max_length=200)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

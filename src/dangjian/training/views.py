@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
+from dangjian.core.forms import CancelForm
 from dangjian.core.models import AuditEvent
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role
@@ -31,7 +32,7 @@ from dangjian.members.queries import members_on, members_within_on
 from dangjian.organizations.models import Organization
 from dangjian.organizations.queries import ancestors_of, visible_roots
 from dangjian.training import queries, services
-from dangjian.training.forms import NOT_ON_SHEET, CancelForm, ProgrammeForm, SessionForm
+from dangjian.training.forms import NOT_ON_SHEET, ProgrammeForm, SessionForm
 from dangjian.training.models import Programme, ProgrammeKind, Session, SessionAttendance
 
 PAGE_SIZE = 50
@@ -198,19 +199,15 @@ def programme_create(request):
     if chosen is not None:
         initial["org"] = chosen.pk
     form = ProgrammeForm(request.POST or None, orgs=orgs, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            programme = services.programme_create(
-                actor=request.user, org=form.cleaned_data["org"], data=form.data_for(ProgrammeForm.FIELDS)
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("training-programme", pk=programme.pk)
+    if form.submitted(
+        request,
+        lambda d: services.programme_create(actor=request.user, org=d["org"], data=form.data_for(ProgrammeForm.FIELDS)),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("training-programme", pk=form.result.pk)
     return render(
         request,
-        "training/simple_form.html",
+        "core/simple_form.html",
         {"form": form, "title": _("New training programme"), "back": reverse("training-programmes")},
     )
 
@@ -237,22 +234,20 @@ def programme_edit(request, pk: int):
     initial = {name: getattr(programme, name) for name in ProgrammeForm.FIELDS}
     initial["version"] = programme.version
     form = ProgrammeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.programme_update(
-                actor=request.user,
-                programme=programme,
-                data=form.data_for(ProgrammeForm.FIELDS),
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("training-programme", pk=programme.pk)
+    if form.submitted(
+        request,
+        lambda d: services.programme_update(
+            actor=request.user,
+            programme=programme,
+            data=form.data_for(ProgrammeForm.FIELDS),
+            expected_version=d.get("version"),
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("training-programme", pk=programme.pk)
     return render(
         request,
-        "training/simple_form.html",
+        "core/simple_form.html",
         {"form": form, "title": _("Edit the programme"), "back": reverse("training-programme", args=[pk])},
     )
 
@@ -330,18 +325,17 @@ def session_create(request, pk: int):
     members, sheet_initial, added = _candidates(request, programme, min(day, today), None)
     initial = {"state": Session.State.HELD, "held_on": day, "hours": "2"}
     form = SessionForm(request.POST or None, initial=initial, members=members, sheet_initial=sheet_initial)
-    if request.method == "POST" and form.is_valid():
+
+    def create(cleaned):
         data = form.session_data()
         held = data.get("state") == Session.State.HELD
-        try:
-            session = services.session_create(
-                actor=request.user, programme=programme, data=data, attendance=form.attendance() if held else []
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("training-session", pk=session.pk)
+        return services.session_create(
+            actor=request.user, programme=programme, data=data, attendance=form.attendance() if held else []
+        )
+
+    if form.submitted(request, create):
+        messages.success(request, _("Saved."))
+        return redirect("training-session", pk=form.result.pk)
     return render(
         request,
         "training/session_form.html",
@@ -387,22 +381,21 @@ def session_edit(request, pk: int):
     initial = {name: getattr(session, name) for name in SessionForm.FIELDS}
     initial["version"] = session.version
     form = SessionForm(request.POST or None, initial=initial, members=members, sheet_initial=sheet_initial)
-    if request.method == "POST" and form.is_valid():
+
+    def update(cleaned):
         data = form.session_data()
         held = data.get("state") == Session.State.HELD
-        try:
-            services.session_update(
-                actor=request.user,
-                session=session,
-                data=data,
-                attendance=form.attendance() if held else [],
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("training-session", pk=session.pk)
+        services.session_update(
+            actor=request.user,
+            session=session,
+            data=data,
+            attendance=form.attendance() if held else [],
+            expected_version=cleaned.get("version"),
+        )
+
+    if form.submitted(request, update):
+        messages.success(request, _("Saved."))
+        return redirect("training-session", pk=session.pk)
     return render(
         request,
         "training/session_form.html",
@@ -423,22 +416,17 @@ def session_cancel(request, pk: int):
         Session.objects.writable_by(request.user).exclude(state=Session.State.CANCELLED), pk=pk
     )
     form = CancelForm(request.POST or None, initial={"version": session.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.session_cancel(
-                actor=request.user,
-                session=session,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("The session is cancelled; it no longer counts."))
-            return redirect("training-session", pk=session.pk)
+    if form.submitted(
+        request,
+        lambda d: services.session_cancel(
+            actor=request.user, session=session, reason=d["reason"], expected_version=d.get("version")
+        ),
+    ):
+        messages.success(request, _("The session is cancelled; it no longer counts."))
+        return redirect("training-session", pk=session.pk)
     return render(
         request,
-        "training/simple_form.html",
+        "core/simple_form.html",
         {"form": form, "title": _("Cancel the session"), "back": reverse("training-session", args=[pk])},
     )
 
