@@ -48,11 +48,6 @@ class CheckInEndForm(StyledForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class CancelForm(StyledForm):
-    reason = forms.CharField(label=_("reason for cancelling"), max_length=200)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-
 class DeleteForm(StyledForm):
     confirm = forms.BooleanField(label=_("Yes, delete this activity and its service hours"))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

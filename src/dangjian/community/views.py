@@ -24,7 +24,6 @@ from dangjian.community import queries, services
 from dangjian.community.forms import (
     ActivityFilterForm,
     ActivityForm,
-    CancelForm,
     CheckInEditForm,
     CheckInEndForm,
     CheckInFilterForm,
@@ -33,6 +32,7 @@ from dangjian.community.forms import (
     ServiceFilterForm,
 )
 from dangjian.community.models import MemberCheckIn, ServiceHours, VolunteerActivity
+from dangjian.core.forms import CancelForm
 from dangjian.core.models import AuditEvent
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
@@ -181,19 +181,16 @@ def activity_create(request):
     on = min(_parse_day(request.POST.get("held_on") or request.GET.get("on"), today), today)
     members, outside = _sheet_members(org, on)
     form = ActivityForm(request.POST or None, initial={"held_on": on}, members=members, outside=outside)
-    if request.method == "POST" and form.is_valid():
-        try:
-            data = form.activity_data()
-            data.pop("version", None)
-            held = data.get("state") == VolunteerActivity.State.HELD
-            activity = services.activity_create(
-                actor=request.user, org=org, data=data, service=form.service() if held else []
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("community-activity", pk=activity.pk)
+
+    def create(cleaned):
+        data = form.activity_data()
+        data.pop("version", None)
+        held = data.get("state") == VolunteerActivity.State.HELD
+        return services.activity_create(actor=request.user, org=org, data=data, service=form.service() if held else [])
+
+    if form.submitted(request, create):
+        messages.success(request, _("Saved."))
+        return redirect("community-activity", pk=form.result.pk)
     return render(
         request,
         "community/activity_form.html",
@@ -241,23 +238,22 @@ def activity_edit(request, pk: int):
         initial["state"] = VolunteerActivity.State.HELD
         initial["held_on"] = min(activity.held_on, today)
     form = ActivityForm(request.POST or None, initial=initial, members=members, hours_initial=stored, outside=outside)
-    if request.method == "POST" and form.is_valid():
+
+    def update(cleaned):
         data = form.activity_data()
         data.pop("version", None)
         held = data.get("state") == VolunteerActivity.State.HELD
-        try:
-            services.activity_update(
-                actor=request.user,
-                activity=activity,
-                data=data,
-                service=form.service() if held else [],
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("community-activity", pk=activity.pk)
+        services.activity_update(
+            actor=request.user,
+            activity=activity,
+            data=data,
+            service=form.service() if held else [],
+            expected_version=cleaned.get("version"),
+        )
+
+    if form.submitted(request, update):
+        messages.success(request, _("Saved."))
+        return redirect("community-activity", pk=activity.pk)
     return render(
         request,
         "community/activity_form.html",
@@ -277,22 +273,17 @@ def activity_cancel(request, pk: int):
         VolunteerActivity.objects.writable_by(request.user).exclude(state=VolunteerActivity.State.CANCELLED), pk=pk
     )
     form = CancelForm(request.POST or None, initial={"version": activity.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.activity_cancel(
-                actor=request.user,
-                activity=activity,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("The activity is cancelled."))
-            return redirect("community-activity", pk=activity.pk)
+    if form.submitted(
+        request,
+        lambda d: services.activity_cancel(
+            actor=request.user, activity=activity, reason=d["reason"], expected_version=d.get("version")
+        ),
+    ):
+        messages.success(request, _("The activity is cancelled."))
+        return redirect("community-activity", pk=activity.pk)
     return render(
         request,
-        "community/simple_form.html",
+        "core/simple_form.html",
         {"form": form, "title": _("Cancel the activity"), "back": reverse("community-activity", args=[pk])},
     )
 
@@ -301,20 +292,16 @@ def activity_cancel(request, pk: int):
 def activity_delete(request, pk: int):
     activity = get_visible_or_404(VolunteerActivity.objects.writable_by(request.user).select_related("org"), pk=pk)
     form = DeleteForm(request.POST or None, initial={"version": activity.version})
-    if request.method == "POST" and form.is_valid():
-        org_pk = activity.org_id
-        try:
-            services.activity_delete(
-                actor=request.user, activity=activity, expected_version=form.cleaned_data.get("version")
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("The activity is deleted."))
-            return redirect(f"{reverse('community-activities')}?org={org_pk}")
+    org_pk = activity.org_id
+    if form.submitted(
+        request,
+        lambda d: services.activity_delete(actor=request.user, activity=activity, expected_version=d.get("version")),
+    ):
+        messages.success(request, _("The activity is deleted."))
+        return redirect(f"{reverse('community-activities')}?org={org_pk}")
     return render(
         request,
-        "community/simple_form.html",
+        "core/simple_form.html",
         {
             "form": form,
             "title": _("Delete the activity %(title)s") % {"title": activity},
@@ -417,27 +404,24 @@ def checkin_create(request):
     elif communities.count() == 1:
         initial["org"] = communities.first()
     form = CheckInForm(request.POST or None, initial=initial, communities=communities)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def create(data):
         member = queries.member_by_id_number(data["id_number"], data["name"])
         if member is None:
-            form.add_error("id_number", _("No current member with this ID number and name."))
-        else:
-            try:
-                services.checkin_create(
-                    actor=request.user,
-                    member=member,
-                    org=data["org"],
-                    data={k: data[k] for k in ("checked_in_on", "offers", "note")},
-                )
-            except ValidationError as exc:
-                form.apply_errors(exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect(f"{reverse('community-checkins')}?org={data['org'].pk}")
+            raise ValidationError({"id_number": _("No current member with this ID number and name.")})
+        return services.checkin_create(
+            actor=request.user,
+            member=member,
+            org=data["org"],
+            data={k: data[k] for k in ("checked_in_on", "offers", "note")},
+        )
+
+    if form.submitted(request, create):
+        messages.success(request, _("Saved."))
+        return redirect(f"{reverse('community-checkins')}?org={form.cleaned_data['org'].pk}")
     return render(
         request,
-        "community/simple_form.html",
+        "core/simple_form.html",
         {"form": form, "title": _("Record a member's check-in"), "back": reverse("community-checkins")},
     )
 
@@ -448,22 +432,20 @@ def checkin_edit(request, pk: int):
     checkin = get_visible_or_404(MemberCheckIn.objects.writable_by(request.user).select_related("member"), pk=pk)
     initial = {"offers": checkin.offers, "note": checkin.note, "version": checkin.version}
     form = CheckInEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.checkin_update(
-                actor=request.user,
-                checkin=checkin,
-                data={"offers": form.cleaned_data["offers"], "note": form.cleaned_data["note"]},
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(f"{reverse('community-checkins')}?org={checkin.org_id}")
+    if form.submitted(
+        request,
+        lambda d: services.checkin_update(
+            actor=request.user,
+            checkin=checkin,
+            data={"offers": d["offers"], "note": d["note"]},
+            expected_version=d.get("version"),
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect(f"{reverse('community-checkins')}?org={checkin.org_id}")
     return render(
         request,
-        "community/simple_form.html",
+        "core/simple_form.html",
         {
             "form": form,
             "title": _("Change the check-in of %(name)s") % {"name": checkin.member.name},
@@ -478,22 +460,17 @@ def checkin_end(request, pk: int):
         MemberCheckIn.objects.writable_by(request.user).filter(ended_on__isnull=True).select_related("member"), pk=pk
     )
     form = CheckInEndForm(request.POST or None, initial={"ended_on": timezone.localdate(), "version": checkin.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.checkin_end(
-                actor=request.user,
-                checkin=checkin,
-                ended_on=form.cleaned_data["ended_on"],
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(f"{reverse('community-checkins')}?org={checkin.org_id}")
+    if form.submitted(
+        request,
+        lambda d: services.checkin_end(
+            actor=request.user, checkin=checkin, ended_on=d["ended_on"], expected_version=d.get("version")
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect(f"{reverse('community-checkins')}?org={checkin.org_id}")
     return render(
         request,
-        "community/simple_form.html",
+        "core/simple_form.html",
         {
             "form": form,
             "title": _("End the check-in of %(name)s") % {"name": checkin.member.name},
