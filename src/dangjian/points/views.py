@@ -135,24 +135,21 @@ def claim_create(request):
 
     posts = duty_assignments([member.pk]).get(member.pk, [])
     form = ClaimForm(request.POST or None, rules=rules, posts=posts)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            entry = services.claim_propose(
-                actor=request.user,
-                member=member,
-                rule=form.rules[data["rule"]],
-                occurred_on=data["occurred_on"],
-                event=data["event"],
-                points=data["points"] or None,
-                evidence=data["evidence"],
-                assignment=form.posts.get(data.get("assignment")),
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("points-entry", pk=entry.pk)
+    if form.submitted(
+        request,
+        lambda d: services.claim_propose(
+            actor=request.user,
+            member=member,
+            rule=form.rules[d["rule"]],
+            occurred_on=d["occurred_on"],
+            event=d["event"],
+            points=d["points"] or None,
+            evidence=d["evidence"],
+            assignment=form.posts.get(d.get("assignment")),
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("points-entry", pk=form.result.pk)
     return render(
         request,
         "points/claim_form.html",
@@ -312,24 +309,20 @@ def award(request):
         raise Http404
     rules = _claim_rules(members[0])
     form = AwardForm(request.POST or None, rules=rules, members=members)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        chosen = [m for m in members if m.pk in set(data["members"])]
-        try:
-            services.award_bulk(
-                actor=request.user,
-                members=chosen,
-                rule=form.rules[data["rule"]],
-                occurred_on=data["occurred_on"],
-                event=data["event"],
-                points=data["points"] or None,
-                evidence=data["evidence"],
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(f"{reverse('points-balances')}?org={org.pk}")
+    if form.submitted(
+        request,
+        lambda d: services.award_bulk(
+            actor=request.user,
+            members=[m for m in members if m.pk in set(d["members"])],
+            rule=form.rules[d["rule"]],
+            occurred_on=d["occurred_on"],
+            event=d["event"],
+            points=d["points"] or None,
+            evidence=d["evidence"],
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect(f"{reverse('points-balances')}?org={org.pk}")
     threshold = services.bulk_threshold()
     return render(request, "points/award_form.html", {"form": form, "org": org, "threshold": threshold})
 
@@ -380,22 +373,17 @@ def _editable_scheme(request, pk: int) -> PointScheme:
 def rule_create(request, pk: int):
     scheme = _editable_scheme(request, pk)
     form = RuleForm(request.POST or None, initial={"effective_from": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rule_create(
-                actor=request.user,
-                scheme=scheme,
-                data=form.data_for(RuleForm.FIELDS),
-                effective_from=form.cleaned_data["effective_from"],
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("The rule was saved."))
-            return redirect("points-rules")
+    if form.submitted(
+        request,
+        lambda d: services.rule_create(
+            actor=request.user, scheme=scheme, data=form.data_for(RuleForm.FIELDS), effective_from=d["effective_from"]
+        ),
+    ):
+        messages.success(request, _("The rule was saved."))
+        return redirect("points-rules")
     return render(
         request,
-        "points/simple_form.html",
+        "core/simple_form.html",
         {"form": form, "title": _("New rule of %(scheme)s") % {"scheme": scheme.name}, "back": reverse("points-rules")},
     )
 
@@ -409,22 +397,20 @@ def rule_revise(request, pk: int):
     initial["effective_from"] = max(timezone.localdate(), rule.effective_from + dt.timedelta(days=1))
     form = RuleForm(request.POST or None, initial=initial)
     form.fields["code"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rule_revise(
-                actor=request.user,
-                rule=rule,
-                data=form.data_for([f for f in RuleForm.FIELDS if f != "code"]),
-                effective_from=form.cleaned_data["effective_from"],
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("The rule was saved."))
-            return redirect("points-rules")
+    if form.submitted(
+        request,
+        lambda d: services.rule_revise(
+            actor=request.user,
+            rule=rule,
+            data=form.data_for([f for f in RuleForm.FIELDS if f != "code"]),
+            effective_from=d["effective_from"],
+        ),
+    ):
+        messages.success(request, _("The rule was saved."))
+        return redirect("points-rules")
     return render(
         request,
-        "points/simple_form.html",
+        "core/simple_form.html",
         {"form": form, "title": _("Change a rule from a date"), "back": reverse("points-rules")},
     )
 
@@ -435,16 +421,11 @@ def rule_end(request, pk: int):
     if not _can_edit(request, rule.scheme):
         raise Http404
     form = RuleEndForm(request.POST or None, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rule_end(actor=request.user, rule=rule, on=form.cleaned_data["on"])
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("The rule was saved."))
-            return redirect("points-rules")
+    if form.submitted(request, lambda d: services.rule_end(actor=request.user, rule=rule, on=d["on"])):
+        messages.success(request, _("The rule was saved."))
+        return redirect("points-rules")
     return render(
-        request, "points/simple_form.html", {"form": form, "title": _("End a rule"), "back": reverse("points-rules")}
+        request, "core/simple_form.html", {"form": form, "title": _("End a rule"), "back": reverse("points-rules")}
     )
 
 
@@ -461,24 +442,21 @@ def scheme_create(request):
         allow_default=allow_default,
         initial={"effective_from": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.scheme_create(
-                actor=request.user,
-                name=data["name"],
-                org=data["org"],
-                effective_from=data["effective_from"],
-                note=data["note"],
-                copy_from=data["copy_from"],
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("points-rules")
+    if form.submitted(
+        request,
+        lambda d: services.scheme_create(
+            actor=request.user,
+            name=d["name"],
+            org=d["org"],
+            effective_from=d["effective_from"],
+            note=d["note"],
+            copy_from=d["copy_from"],
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("points-rules")
     return render(
         request,
-        "points/simple_form.html",
+        "core/simple_form.html",
         {"form": form, "title": _("New points scheme"), "back": reverse("points-rules")},
     )
