@@ -8,6 +8,8 @@ from dangjian.organizations.models import CommitteePost, Level, Organization, Se
 
 
 class OrganizationForm(StyledForm):
+    FIELDS = ("name", "code", "level", "sector", "has_committee", "term_starts_on", "term_ends_on", "established_on")
+
     name = forms.CharField(label=_("name"), max_length=100)
     code = forms.CharField(
         label=_("code"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -125,21 +124,16 @@ def _form_initial(org: Organization) -> dict:
 def edit(request, pk: int):
     org = get_visible_or_404(Organization.objects.writable_by(request.user), pk=pk)
     form = OrganizationForm(request.POST or None, initial=_form_initial(org))
-    if request.method == "POST" and form.is_valid():
-        data = form.data_for(
-            ["name", "code", "level", "sector", "has_committee", "term_starts_on", "term_ends_on", "established_on"]
-        )
+
+    def update(cleaned):
+        data = form.data_for(OrganizationForm.FIELDS)
         if not data["code"]:
             data.pop("code")
-        try:
-            services.organization_update(
-                actor=request.user, org=org, data=data, expected_version=form.cleaned_data.get("version")
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("org-detail", pk=org.pk)
+        services.organization_update(actor=request.user, org=org, data=data, expected_version=cleaned.get("version"))
+
+    if form.submitted(request, update):
+        messages.success(request, _("Saved."))
+        return redirect("org-detail", pk=org.pk)
     return render(request, "organizations/form.html", {"form": form, "org": org, "title": _("Edit organization")})
 
 
@@ -147,17 +141,14 @@ def edit(request, pk: int):
 def create_child(request, pk: int):
     parent = get_visible_or_404(Organization.objects.writable_by(request.user), pk=pk)
     form = OrganizationForm(request.POST or None, initial={"sector": parent.sector, "level": "branch"})
-    if request.method == "POST" and form.is_valid():
-        data = form.data_for(
-            ["name", "code", "level", "sector", "has_committee", "term_starts_on", "term_ends_on", "established_on"]
-        )
-        try:
-            child = services.organization_create(actor=request.user, parent=parent, data=data)
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Created."))
-            return redirect("org-detail", pk=child.pk)
+    if form.submitted(
+        request,
+        lambda d: services.organization_create(
+            actor=request.user, parent=parent, data=form.data_for(OrganizationForm.FIELDS)
+        ),
+    ):
+        messages.success(request, _("Created."))
+        return redirect("org-detail", pk=form.result.pk)
     return render(
         request,
         "organizations/form.html",
@@ -175,20 +166,14 @@ def move(request, pk: int):
         .exclude(level__in=["branch", "party_group"])
     )
     form = MoveForm(request.POST or None, parents=parents, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.organization_move(
-                actor=request.user,
-                org=org,
-                new_parent=form.cleaned_data["new_parent"],
-                on=form.cleaned_data["on"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Moved."))
-            return redirect("org-detail", pk=org.pk)
+    if form.submitted(
+        request,
+        lambda d: services.organization_move(
+            actor=request.user, org=org, new_parent=d["new_parent"], on=d["on"], note=d["note"]
+        ),
+    ):
+        messages.success(request, _("Moved."))
+        return redirect("org-detail", pk=org.pk)
     return render(request, "organizations/form.html", {"form": form, "org": org, "title": _("Move %s") % org.name})
 
 
@@ -196,16 +181,11 @@ def move(request, pk: int):
 def dissolve(request, pk: int):
     org = get_visible_or_404(Organization.objects.writable_by(request.user).exclude(parent__isnull=True), pk=pk)
     form = DissolveForm(request.POST or None, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.organization_dissolve(
-                actor=request.user, org=org, on=form.cleaned_data["on"], note=form.cleaned_data["note"]
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Dissolved."))
-            return redirect("org-detail", pk=org.pk)
+    if form.submitted(
+        request, lambda d: services.organization_dissolve(actor=request.user, org=org, on=d["on"], note=d["note"])
+    ):
+        messages.success(request, _("Dissolved."))
+        return redirect("org-detail", pk=org.pk)
     return render(request, "organizations/form.html", {"form": form, "org": org, "title": _("Dissolve %s") % org.name})
 
 
@@ -235,14 +215,9 @@ def committee(request, pk: int):
             with_org=org.level != "branch",
             initial={"started_on": org.term_starts_on or timezone.localdate(), "post": "member"},
         )
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.committee_member_add(actor=request.user, org=org, **form.cleaned_data)
-            except ValidationError as exc:
-                form.apply_errors(exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("org-committee", pk=org.pk)
+        if form.submitted(request, lambda d: services.committee_member_add(actor=request.user, org=org, **d)):
+            messages.success(request, _("Saved."))
+            return redirect("org-committee", pk=org.pk)
     elif request.method == "POST":
         raise Http404
     seats = list(queries.committee_seats(org))
@@ -266,19 +241,13 @@ def committee_end(request, pk: int):
     seats = CommitteeMember.objects.writable_by(request.user).filter(ended_on__isnull=True)
     seat = get_visible_or_404(seats.select_related("member", "org"), pk=pk)
     form = CommitteeEndForm(request.POST or None, initial={"ended_on": timezone.localdate(), "version": seat.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.committee_member_end(
-                actor=request.user,
-                seat=seat,
-                ended_on=form.cleaned_data["ended_on"],
-                note=form.cleaned_data["note"],
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("org-committee", pk=seat.org_id)
+    if form.submitted(
+        request,
+        lambda d: services.committee_member_end(
+            actor=request.user, seat=seat, ended_on=d["ended_on"], note=d["note"], expected_version=d.get("version")
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("org-committee", pk=seat.org_id)
     title = _("%(name)s leaves the committee of %(org)s") % {"name": seat.member.name, "org": seat.org.name}
     return render(request, "organizations/form.html", {"form": form, "org": seat.org, "title": title})
