@@ -129,20 +129,14 @@ def group_assign(request, pk: int):
         raise Http404
     groups = Organization.objects.filter(parent=org, level=Level.PARTY_GROUP, dissolved_on__isnull=True)
     form = GroupAssignForm(request.POST, members=Member.objects.current().filter(org=org), groups=groups)
-    if form.is_valid():
-        try:
-            posts.group_member_assign(
-                actor=request.user,
-                member=form.cleaned_data["member"],
-                group=form.cleaned_data["group"],
-                is_leader=form.cleaned_data["is_leader"],
-                on=form.cleaned_data.get("started_on"),
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("posts-org", pk=org.pk)
+    if form.submitted(
+        request,
+        lambda d: posts.group_member_assign(
+            actor=request.user, member=d["member"], group=d["group"], is_leader=d["is_leader"], on=d.get("started_on")
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("posts-org", pk=org.pk)
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
@@ -190,24 +184,21 @@ def declare(request, pk: int):
         posts=Post.objects.filter(pk__in=[p.pk for p in offered]).select_related("area"),
         initial={"member": request.GET.get("member")} if request.GET.get("member", "").isdigit() else None,
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            assignment = posts.post_assignment_declare(
-                actor=request.user,
-                member=data["member"],
-                post=data["post"],
-                origin=data["origin"],
-                recommended_by=data.get("recommended_by") or "",
-                declared_on=data.get("declared_on"),
-                duties=data.get("duties") or None,
-                note=data.get("note") or "",
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("posts-assignment", pk=assignment.pk)
+    if form.submitted(
+        request,
+        lambda d: posts.post_assignment_declare(
+            actor=request.user,
+            member=d["member"],
+            post=d["post"],
+            origin=d["origin"],
+            recommended_by=d.get("recommended_by") or "",
+            declared_on=d.get("declared_on"),
+            duties=d.get("duties") or None,
+            note=d.get("note") or "",
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("posts-assignment", pk=form.result.pk)
     return render(
         request,
         "members/posts/form.html",
@@ -277,46 +268,42 @@ def assignment_step(request, pk: int, step: str):
     assignment = get_visible_or_404(PostAssignment.objects.writable_by(request.user).select_related("member"), pk=pk)
     form_class, _states = STEPS[step]
     form = form_class(request.POST, prefix=step)
-    if form.is_valid():
-        data = form.cleaned_data
-        actor = request.user
-        try:
-            if step == "approve":
-                posts.post_assignment_approve(actor=actor, assignment=assignment, on=data.get("on"))
-            elif step == "publicise":
-                posts.post_assignment_publicise(
-                    actor=actor,
-                    assignment=assignment,
-                    starts_on=data["notice_starts_on"],
-                    ends_on=data["notice_ends_on"],
-                )
-            elif step == "objections":
-                posts.post_assignment_record_objections(
-                    actor=actor, assignment=assignment, objections=data.get("objections") or ""
-                )
-            elif step == "badge":
-                posts.post_assignment_badge(actor=actor, assignment=assignment, on=data.get("on"))
-            elif step == "end":
-                posts.post_assignment_end(
-                    actor=actor, assignment=assignment, reason=data["end_reason"], on=data.get("on")
-                )
-            elif step == "duties":
-                posts.post_assignment_update(
-                    actor=actor, assignment=assignment, data={"duties": data["duties"], "note": data.get("note") or ""}
-                )
-            elif step == "evaluate":
-                posts.post_evaluation_record(
-                    actor=actor,
-                    assignment=assignment,
-                    year=data["year"],
-                    rating=data["rating"],
-                    note=data.get("note") or "",
-                )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("posts-assignment", pk=assignment.pk)
+    actor = request.user
+
+    def run(data):
+        if step == "approve":
+            posts.post_assignment_approve(actor=actor, assignment=assignment, on=data.get("on"))
+        elif step == "publicise":
+            posts.post_assignment_publicise(
+                actor=actor,
+                assignment=assignment,
+                starts_on=data["notice_starts_on"],
+                ends_on=data["notice_ends_on"],
+            )
+        elif step == "objections":
+            posts.post_assignment_record_objections(
+                actor=actor, assignment=assignment, objections=data.get("objections") or ""
+            )
+        elif step == "badge":
+            posts.post_assignment_badge(actor=actor, assignment=assignment, on=data.get("on"))
+        elif step == "end":
+            posts.post_assignment_end(actor=actor, assignment=assignment, reason=data["end_reason"], on=data.get("on"))
+        elif step == "duties":
+            posts.post_assignment_update(
+                actor=actor, assignment=assignment, data={"duties": data["duties"], "note": data.get("note") or ""}
+            )
+        elif step == "evaluate":
+            posts.post_evaluation_record(
+                actor=actor,
+                assignment=assignment,
+                year=data["year"],
+                rating=data["rating"],
+                note=data.get("note") or "",
+            )
+
+    if form.submitted(request, run):
+        messages.success(request, _("Saved."))
+        return redirect("posts-assignment", pk=assignment.pk)
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
@@ -411,17 +398,14 @@ def post_edit(request, pk: int):
     initial = {name: getattr(post, name) for name in PostForm.FIELDS}
     initial["version"] = post.version
     form = PostForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def update(cleaned):
         data = form.data_for([f for f in PostForm.FIELDS if f in form.changed_data])
         if "order" in data:
             data["order"] = data["order"] or 0
-        try:
-            posts.post_update(
-                actor=request.user, post=post, data=data, expected_version=form.cleaned_data.get("version")
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("posts-catalogue", pk=post.org_id) if post.org_id else redirect("posts-index")
+        posts.post_update(actor=request.user, post=post, data=data, expected_version=cleaned.get("version"))
+
+    if form.submitted(request, update):
+        messages.success(request, _("Saved."))
+        return redirect("posts-catalogue", pk=post.org_id) if post.org_id else redirect("posts-index")
     return render(request, "members/posts/form.html", {"form": form, "title": post.name, "post": post})

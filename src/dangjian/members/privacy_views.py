@@ -175,20 +175,14 @@ def member_reveal_phone(request, pk: int):
 def correction_create(request):
     member = _own_member(request.user)
     form = CorrectionForm(request.POST)
-    if form.is_valid():
-        try:
-            privacy.correction_submit(
-                actor=request.user,
-                member=member,
-                field=form.cleaned_data["field"],
-                proposed=form.cleaned_data["proposed_value"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Your request was sent to your branch."))
-            return redirect("member-privacy", pk=member.pk)
+    if form.submitted(
+        request,
+        lambda d: privacy.correction_submit(
+            actor=request.user, member=member, field=d["field"], proposed=d["proposed_value"], reason=d["reason"]
+        ),
+    ):
+        messages.success(request, _("Your request was sent to your branch."))
+        return redirect("member-privacy", pk=member.pk)
     report = privacy.member_report(member)
     corrections = [
         (c, privacy.field_label(c.field), privacy.display_value(c.field, c.proposed_value)) for c in report.corrections

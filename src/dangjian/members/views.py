@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -129,18 +128,15 @@ def member_edit(request, pk: int):
         form.fields[name].required = False
         form.fields[name].widget.attrs["placeholder"] = masked
         form.fields[name].help_text = _("Leave empty to keep the current value.")
-    if request.method == "POST" and form.is_valid():
+
+    def update(cleaned):
         data = form.data_for([f for f in MemberForm.FIELDS if f in form.changed_data and f not in SECRET_INPUTS])
-        data.update({f: form.cleaned_data[f] for f in SECRET_INPUTS if form.cleaned_data.get(f)})
-        try:
-            services.member_update(
-                actor=request.user, member=member, data=data, expected_version=form.cleaned_data.get("version")
-            )
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("member-detail", pk=member.pk)
+        data.update({f: cleaned[f] for f in SECRET_INPUTS if cleaned.get(f)})
+        services.member_update(actor=request.user, member=member, data=data, expected_version=cleaned.get("version"))
+
+    if form.submitted(request, update):
+        messages.success(request, _("Saved."))
+        return redirect("member-detail", pk=member.pk)
     return render(request, "members/form.html", {"form": form, "member": member, "title": _("Edit %s") % member.name})
 
 
@@ -153,13 +149,10 @@ def member_create(request):
     if request.GET.get("org"):
         initial["org"] = orgs.filter(pk=request.GET["org"]).first() if request.GET["org"].isdigit() else None
     form = MemberForm(request.POST or None, orgs=orgs, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.data_for(MemberForm.FIELDS)
-        try:
-            member = services.member_create(actor=request.user, org=form.cleaned_data["org"], data=data)
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("member-detail", pk=member.pk)
+    if form.submitted(
+        request,
+        lambda d: services.member_create(actor=request.user, org=d["org"], data=form.data_for(MemberForm.FIELDS)),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("member-detail", pk=form.result.pk)
     return render(request, "members/form.html", {"form": form, "title": _("New member")})
