@@ -1,0 +1,53 @@
+"""Small helpers the apps' pages share: who may open the business pages, and reading the query string."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404
+from django.utils import timezone
+
+from dangjian.core.roles import Role
+from dangjian.core.scoping import get_visible_or_404, has_role
+
+
+def require_business(request) -> None:
+    """The business pages (records, figures) are for organizers and secretaries; a 404 for everyone else."""
+    if not has_role(request.user, Role.ORGANIZER, Role.SECRETARY):
+        raise Http404
+
+
+def year_param(request) -> int:
+    """The year of ``?year=``: this year when it is missing, not a number, or outside 2000 … next year."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        return today.year
+    return year if 2000 <= year <= today.year + 1 else today.year
+
+
+def day_param(value: str | None, default: dt.date) -> dt.date:
+    """An ISO date from a query string or a post, or ``default`` when it is missing or not a date."""
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except (TypeError, ValueError):
+        return default
+
+
+def org_param(request, visible, name: str = "org"):
+    """The organization named by ``?org=`` (or ``name``), None without one, a 404 when not in ``visible``."""
+    value = request.GET.get(name)
+    if not value:
+        return None
+    return get_visible_or_404(visible, pk=value)
+
+
+def default_root(request):
+    """The user's topmost organization, where a page without ``?org=`` starts; a 404 for a user with none."""
+    from dangjian.organizations.queries import visible_roots  # core sits below organizations
+
+    roots = list(visible_roots(request.user)[:1])
+    if not roots:
+        raise Http404
+    return roots[0]
