@@ -26,8 +26,9 @@ from django.views.decorators.http import require_POST
 from dangjian.core import tree
 from dangjian.core.forms import CancelForm
 from dangjian.core.models import AuditEvent
+from dangjian.core.pages import day_param, default_root, org_param, require_business, year_param
 from dangjian.core.roles import Role
-from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
+from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.members.queries import roster
 from dangjian.organizations.models import Level, Organization
 from dangjian.organizations.queries import ancestors_of, visible_roots
@@ -71,40 +72,11 @@ def _recording_orgs(request):
     return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
 
 
-def _require_business(request) -> None:
-    if not has_role(request.user, Role.ORGANIZER, Role.SECRETARY):
-        raise Http404
-
-
-def _year(request) -> int:
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        return today.year
-    return year if 2000 <= year <= today.year + 1 else today.year
-
-
-def _org_param(request, visible, name: str = "org"):
-    """The organization named by ``?org=``, or 404 when it is outside the user's subtree."""
-    value = request.GET.get(name)
-    if not value:
-        return None
-    return get_visible_or_404(visible, pk=value)
-
-
-def _default_root(request):
-    roots = list(visible_roots(request.user)[:2])
-    if not roots:
-        raise Http404
-    return roots[0]
-
-
 # --- Compliance -------------------------------------------------------------------------------------
 @login_required
 def index(request):
     """A secretary of one branch goes to its calendar; everyone else to the compliance table."""
-    _require_business(request)
+    require_business(request)
     roots = list(visible_roots(request.user)[:2])
     if len(roots) == 1 and roots[0].level in (Level.BRANCH, Level.PARTY_GROUP):
         return redirect("orglife-calendar", pk=roots[0].pk)
@@ -114,10 +86,10 @@ def index(request):
 @login_required
 def compliance(request):
     """Rates per child organization (per township at the district) and per sector, for a year."""
-    _require_business(request)
+    require_business(request)
     visible = _orgs(request)
-    org = _org_param(request, visible) or _default_root(request)
-    year = _year(request)
+    org = org_param(request, visible) or default_root(request)
+    year = year_param(request)
     if org.level in (Level.BRANCH, Level.PARTY_GROUP):
         return redirect(f"{reverse('orglife-calendar', args=[org.pk])}?year={year}")
     table = queries.compliance_table(visible, org, year)
@@ -137,13 +109,13 @@ def compliance(request):
 @login_required
 def compliance_orgs(request):
     """The organizations behind a rate, with their periods (one kind) or their tallies (all kinds)."""
-    _require_business(request)
+    require_business(request)
     visible = _orgs(request)
     form = ComplianceFilterForm(request.GET or None, orgs=visible)
     if request.GET.get("org") and not (form.is_valid() and form.cleaned_data.get("org")):
         raise Http404
     filters = form.cleaned_data if form.is_valid() else {}
-    org = filters.get("org") or _default_root(request)
+    org = filters.get("org") or default_root(request)
     year = filters.get("year") or timezone.localdate().year
     kind = filters.get("kind") or ""
     rows, periods = queries.compliance_drilldown(
@@ -178,9 +150,9 @@ def compliance_orgs(request):
 @login_required
 def calendar(request, pk: int):
     """One organization's year: its meetings month by month and each obligation with its status."""
-    _require_business(request)
+    require_business(request)
     org = get_visible_or_404(_orgs(request).select_related("parent"), pk=pk)
-    year = _year(request)
+    year = year_param(request)
     today = timezone.localdate()
     months, cells = queries.branch_calendar(org, year, queries.as_of(year, today) if year != today.year else today)
     can_record = org.dissolved_on is None and _recording_orgs(request).filter(pk=org.pk).exists()
@@ -204,7 +176,7 @@ def calendar(request, pk: int):
 # --- Meetings ----------------------------------------------------------------------------------------
 @login_required
 def meeting_list(request):
-    _require_business(request)
+    require_business(request)
     visible = _orgs(request)
     form = MeetingFilterForm(request.GET or None, orgs=visible)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -258,13 +230,6 @@ def _dual_initial(org) -> set[int]:
     return set(last.attendance.filter(dual_life=True).values_list("member_id", flat=True))
 
 
-def _parse_day(value, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except (TypeError, ValueError):
-        return default
-
-
 def _uploads(request, form) -> list:
     """Check every uploaded file before anything is written; errors go on the form."""
     files = request.FILES.getlist("files")
@@ -285,9 +250,9 @@ def _sheet_context() -> dict:
 @login_required
 def meeting_create(request):
     """Record a meeting on one screen: kinds, date, place, topic, who ran it, the attendance sheet."""
-    _require_business(request)
+    require_business(request)
     orgs = _recording_orgs(request)
-    org = _org_param(request, orgs)
+    org = org_param(request, orgs)
     if org is None:
         grants = paths_for(request.user, {Role.ORGANIZER, Role.SECRETARY})
         mine = list(orgs.filter(path__in=grants)[:2])
@@ -296,7 +261,7 @@ def meeting_create(request):
             return redirect("orglife-compliance")
         org = mine[0]
     today = timezone.localdate()
-    on = _parse_day(request.POST.get("held_on") or request.GET.get("on"), today)
+    on = day_param(request.POST.get("held_on") or request.GET.get("on"), today)
     members = roster(org, min(on, today))
     kind = request.GET.get("kind", "")
     kinds = [kind] if kind in MeetingKind.values else []
@@ -371,7 +336,7 @@ def meeting_edit(request, pk: int):
     org = meeting.org
     today = timezone.localdate()
     becoming_held = meeting.state == Meeting.State.PLANNED and request.GET.get("held") == "1"
-    on = _parse_day(request.POST.get("held_on"), meeting.held_on)
+    on = day_param(request.POST.get("held_on"), meeting.held_on)
     sheet = services.sheet_for(org, min(on, today), meeting, meeting.kinds)
     members = sorted(sheet.members.values(), key=lambda m: (m.name_pinyin, m.pk))
     committee = [sheet.members[pk] for pk in sheet.committee_ids or ()]
@@ -544,9 +509,9 @@ def rectification_edit(request, pk: int):
 @login_required
 def rectification_list(request):
     """Rectification items of the subtree, the open ones first, overdue ones marked."""
-    _require_business(request)
+    require_business(request)
     visible = _orgs(request)
-    org = _org_param(request, visible)
+    org = org_param(request, visible)
     qs = RectificationItem.objects.visible_to(request.user).select_related("org", "meeting")
     if org is not None:
         qs = qs.filter(tree.subtree_q("org_path", org.path))
@@ -571,7 +536,7 @@ def _can_edit_rules(request) -> bool:
 @login_required
 def requirement_list(request):
     """The rules in force and their history. Organizers at the root change them."""
-    _require_business(request)
+    require_business(request)
     today = timezone.localdate()
     rows = list(MeetingRequirement.objects.select_related("created_by").order_by("kind", "-effective_from", "-id"))
     current = [r for r in rows if r.in_force(today)]
@@ -659,9 +624,9 @@ def _appraisal_orgs(request):
 
 @login_required
 def appraisal_list(request):
-    _require_business(request)
+    require_business(request)
     visible = _orgs(request)
-    org = _org_param(request, visible)
+    org = org_param(request, visible)
     qs = Appraisal.objects.visible_to(request.user).select_related("org")
     if org is not None:
         qs = qs.filter(tree.subtree_q("org_path", org.path))
@@ -673,7 +638,7 @@ def appraisal_list(request):
 
 @login_required
 def appraisal_create(request):
-    _require_business(request)
+    require_business(request)
     orgs = _appraisal_orgs(request)
     initial = {}
     if request.GET.get("org"):
@@ -788,7 +753,7 @@ def _inbox(request):
 
 @login_required
 def inbox(request):
-    _require_business(request)
+    require_business(request)
     reminders = _inbox(request).select_related("org").order_by("dismissed_at", "-due_on", "-id")
     page = Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "orglife/inbox.html", {"page_obj": page, "today": timezone.localdate(), "query": ""})
