@@ -34,11 +34,12 @@ from dangjian.community.forms import (
 from dangjian.community.models import MemberCheckIn, ServiceHours, VolunteerActivity
 from dangjian.core.forms import CancelForm
 from dangjian.core.models import AuditEvent
+from dangjian.core.pages import day_param, default_root, org_param, require_business, year_param
 from dangjian.core.roles import Role
-from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
+from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization, Sector
-from dangjian.organizations.queries import ancestors_of, visible_roots
+from dangjian.organizations.queries import ancestors_of
 
 PAGE_SIZE = 50
 
@@ -52,34 +53,6 @@ def _recording_orgs(request):
     return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
 
 
-def _require_business(request) -> None:
-    if not has_role(request.user, Role.ORGANIZER, Role.SECRETARY):
-        raise Http404
-
-
-def _year(request) -> int:
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        return today.year
-    return year if 2000 <= year <= today.year + 1 else today.year
-
-
-def _org_param(request, visible, name: str = "org"):
-    value = request.GET.get(name)
-    if not value:
-        return None
-    return get_visible_or_404(visible, pk=value)
-
-
-def _default_root(request):
-    roots = list(visible_roots(request.user)[:1])
-    if not roots:
-        raise Http404
-    return roots[0]
-
-
 def _page(request, qs):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
@@ -90,17 +63,17 @@ def _page(request, qs):
 # --- The figures -----------------------------------------------------------------------------------------
 @login_required
 def index(request):
-    _require_business(request)
+    require_business(request)
     return redirect("community-table")
 
 
 @login_required
 def table(request):
     """Activities, volunteers, person-times and hours, and the check-in rate, by child organization."""
-    _require_business(request)
+    require_business(request)
     visible = _orgs(request)
-    org = _org_param(request, visible) or _default_root(request)
-    year = _year(request)
+    org = org_param(request, visible) or default_root(request)
+    year = year_param(request)
     data = queries.volunteer_table(visible, org, queries.Span.year(year))
     today = timezone.localdate()
     return render(
@@ -119,7 +92,7 @@ def table(request):
 # --- Activities -------------------------------------------------------------------------------------------
 @login_required
 def activity_list(request):
-    _require_business(request)
+    require_business(request)
     form = ActivityFilterForm(request.GET or None, orgs=_orgs(request))
     filters = form.cleaned_data if form.is_valid() else {}
     if request.GET.get("org") and not filters.get("org"):
@@ -138,13 +111,6 @@ def activity_list(request):
         "community/activity_list.html",
         {"form": form, "page_obj": page, "query": query, "org": filters.get("org")},
     )
-
-
-def _parse_day(value, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except (TypeError, ValueError):
-        return default
 
 
 def _sheet_members(org, day: dt.date, keep=()) -> tuple[list, set[int]]:
@@ -167,9 +133,9 @@ def _sheet_context(form) -> dict:
 
 @login_required
 def activity_create(request):
-    _require_business(request)
+    require_business(request)
     orgs = _recording_orgs(request)
-    org = _org_param(request, orgs)
+    org = org_param(request, orgs)
     if org is None:
         grants = paths_for(request.user, {Role.ORGANIZER, Role.SECRETARY})
         mine = list(orgs.filter(path__in=grants)[:2])
@@ -178,7 +144,7 @@ def activity_create(request):
             return redirect("community-table")
         org = mine[0]
     today = timezone.localdate()
-    on = min(_parse_day(request.POST.get("held_on") or request.GET.get("on"), today), today)
+    on = min(day_param(request.POST.get("held_on") or request.GET.get("on"), today), today)
     members, outside = _sheet_members(org, on)
     form = ActivityForm(request.POST or None, initial={"held_on": on}, members=members, outside=outside)
 
@@ -230,7 +196,7 @@ def activity_edit(request, pk: int):
     )
     today = timezone.localdate()
     stored = dict(activity.service.values_list("member_id", "hours"))
-    on = min(_parse_day(request.POST.get("held_on"), activity.held_on), today)
+    on = min(day_param(request.POST.get("held_on"), activity.held_on), today)
     members, outside = _sheet_members(activity.org, on, keep=stored)
     initial = {name: getattr(activity, name) for name in ActivityForm.FIELDS}
     initial["version"] = activity.version
@@ -314,7 +280,7 @@ def activity_delete(request, pk: int):
 # --- Service rows (the drill-down of the figures) -----------------------------------------------------------
 @login_required
 def service_list(request):
-    _require_business(request)
+    require_business(request)
     form = ServiceFilterForm(request.GET or None, orgs=_orgs(request))
     filters = form.cleaned_data if form.is_valid() else {}
     if request.GET.get("org") and not filters.get("org"):
@@ -347,8 +313,8 @@ def service_list(request):
 @login_required
 def serving(request):
     """Serving members of the subtree and where each is checked in (``?missing=1``: those who are not)."""
-    _require_business(request)
-    org = _org_param(request, _orgs(request)) or _default_root(request)
+    require_business(request)
+    org = org_param(request, _orgs(request)) or default_root(request)
     missing = request.GET.get("missing") == "1"
     qs = queries.serving_list(Member.objects.visible_to(request.user), org=org, missing=missing)
     page, query = _page(request, qs)
@@ -358,7 +324,7 @@ def serving(request):
 # --- Check-ins ------------------------------------------------------------------------------------------------
 @login_required
 def checkin_list(request):
-    _require_business(request)
+    require_business(request)
     form = CheckInFilterForm(request.GET or None, orgs=_orgs(request))
     filters = form.cleaned_data if form.is_valid() else {}
     if request.GET.get("org") and not filters.get("org"):
@@ -395,10 +361,10 @@ def _communities(request):
 @login_required
 def checkin_create(request):
     """A community records a serving member who checked in, found by ID number and name."""
-    _require_business(request)
+    require_business(request)
     communities = _communities(request)
     initial = {"checked_in_on": timezone.localdate()}
-    chosen = _org_param(request, communities)
+    chosen = org_param(request, communities)
     if chosen is not None:
         initial["org"] = chosen
     elif communities.count() == 1:
@@ -481,7 +447,7 @@ def checkin_end(request, pk: int):
 
 # --- A member's own record --------------------------------------------------------------------------------------
 def _record(request, member, visible_hours, visible_checkins, template_extra: dict):
-    year = _year(request)
+    year = year_param(request)
     record = queries.member_record(visible_hours, visible_checkins, member, queries.Span.year(year))
     shown = VolunteerActivity.objects.visible_to(request.user).filter(pk__in={r.activity_id for r in record.rows})
     today = timezone.localdate()
