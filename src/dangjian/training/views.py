@@ -25,12 +25,13 @@ from django.views.decorators.http import require_POST
 from dangjian.core import tree
 from dangjian.core.forms import CancelForm
 from dangjian.core.models import AuditEvent
+from dangjian.core.pages import day_param, default_root, org_param, require_business, year_param
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role
 from dangjian.members.models import Member
 from dangjian.members.queries import members_on, members_within_on
 from dangjian.organizations.models import Organization
-from dangjian.organizations.queries import ancestors_of, visible_roots
+from dangjian.organizations.queries import ancestors_of
 from dangjian.training import queries, services
 from dangjian.training.forms import NOT_ON_SHEET, ProgrammeForm, SessionForm
 from dangjian.training.models import Programme, ProgrammeKind, Session, SessionAttendance
@@ -39,36 +40,8 @@ PAGE_SIZE = 50
 WHOLE_SUBTREE_LIMIT = 300  # a sheet lists the whole subtree up to this many members
 
 
-def _require_business(request) -> None:
-    if not has_role(request.user, Role.ORGANIZER, Role.SECRETARY):
-        raise Http404
-
-
 def _orgs(request):
     return Organization.objects.visible_to(request.user)
-
-
-def _year(request) -> int:
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        return today.year
-    return year if 2000 <= year <= today.year + 1 else today.year
-
-
-def _org_param(request, visible, name: str = "org"):
-    value = request.GET.get(name)
-    if not value:
-        return None
-    return get_visible_or_404(visible, pk=value)
-
-
-def _default_root(request):
-    roots = list(visible_roots(request.user)[:1])
-    if not roots:
-        raise Http404
-    return roots[0]
 
 
 def _period(year: int) -> tuple[dt.date, dt.date]:
@@ -90,10 +63,10 @@ def index(request):
 @login_required
 def figures(request):
     """Sessions held, person-times, persons trained and person-hours per child organization."""
-    _require_business(request)
+    require_business(request)
     visible = _orgs(request)
-    org = _org_param(request, visible) or _default_root(request)
-    year = _year(request)
+    org = org_param(request, visible) or default_root(request)
+    year = year_param(request)
     start, end = _period(year)
     table = queries.person_times_table(org, start, end)
     return render(
@@ -110,9 +83,9 @@ def figures(request):
 
 
 def _drill(request):
-    _require_business(request)
-    org = _org_param(request, _orgs(request)) or _default_root(request)
-    year = _year(request)
+    require_business(request)
+    org = org_param(request, _orgs(request)) or default_root(request)
+    year = year_param(request)
     own = request.GET.get("own") == "1"
     start, end = _period(year)
     query = f"org={org.pk}&year={year}" + ("&own=1" if own else "")
@@ -166,12 +139,12 @@ def _organizing_orgs(request):
 
 @login_required
 def programme_list(request):
-    _require_business(request)
+    require_business(request)
     visible = _orgs(request)
-    org = _org_param(request, visible)
+    org = org_param(request, visible)
     kind = request.GET.get("kind", "")
     kind = kind if kind in ProgrammeKind.values else ""
-    year = _year(request) if request.GET.get("year") else None
+    year = year_param(request) if request.GET.get("year") else None
     rows = queries.programme_list(Programme.objects.visible_to(request.user), org=org, kind=kind, year=year)
     return render(
         request,
@@ -192,10 +165,10 @@ def programme_list(request):
 
 @login_required
 def programme_create(request):
-    _require_business(request)
+    require_business(request)
     orgs = _organizing_orgs(request)
     initial = {"kind": ProgrammeKind.COURSE, "starts_on": timezone.localdate()}
-    chosen = _org_param(request, orgs)
+    chosen = org_param(request, orgs)
     if chosen is not None:
         initial["org"] = chosen.pk
     form = ProgrammeForm(request.POST or None, orgs=orgs, initial=initial)
@@ -267,13 +240,6 @@ def programme_delete(request, pk: int):
 
 
 # --- Sessions ----------------------------------------------------------------------------------------
-def _parse_day(value, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
-
-
 def _candidates(request, programme: Programme, day: dt.date, session: Session | None):
     """Who the sheet lists: those on it already, those on the programme's last sheet, the whole
     subtree when it is small, and the members of an organization added with ``?add=``."""
@@ -321,7 +287,7 @@ def _sheet_context(programme: Programme) -> dict:
 def session_create(request, pk: int):
     programme = get_visible_or_404(Programme.objects.writable_by(request.user).select_related("org"), pk=pk)
     today = timezone.localdate()
-    day = _parse_day(request.POST.get("held_on") or request.GET.get("held_on"), today)
+    day = day_param(request.POST.get("held_on") or request.GET.get("held_on"), today)
     members, sheet_initial, added = _candidates(request, programme, min(day, today), None)
     initial = {"state": Session.State.HELD, "held_on": day, "hours": "2"}
     form = SessionForm(request.POST or None, initial=initial, members=members, sheet_initial=sheet_initial)
@@ -376,7 +342,7 @@ def session_edit(request, pk: int):
     )
     programme = session.programme
     today = timezone.localdate()
-    day = _parse_day(request.POST.get("held_on"), session.held_on)
+    day = day_param(request.POST.get("held_on"), session.held_on)
     members, sheet_initial, added = _candidates(request, programme, min(day, today), session)
     initial = {name: getattr(session, name) for name in SessionForm.FIELDS}
     initial["version"] = session.version
@@ -448,7 +414,7 @@ def me(request):
     member = Member.objects.filter(user=request.user).first()
     if member is None:
         raise Http404
-    year = _year(request)
+    year = year_param(request)
     start, end = _period(year)
     return render(
         request,
