@@ -21,11 +21,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
+from dangjian.core.pages import default_root, org_param, require_business, year_param
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
 from dangjian.members.models import Member
 from dangjian.organizations.models import Level, Organization
-from dangjian.organizations.queries import ancestors_of, visible_roots
+from dangjian.organizations.queries import ancestors_of
 from dangjian.points import queries, services
 from dangjian.points.forms import AwardForm, ClaimForm, DecisionForm, RejectForm, RuleEndForm, RuleForm, SchemeForm
 from dangjian.points.models import PointClaim, PointEntry, PointRule, PointScheme
@@ -37,24 +38,10 @@ def _business(request) -> bool:
     return has_role(request.user, Role.ORGANIZER, Role.SECRETARY)
 
 
-def _require_business(request) -> None:
-    if not _business(request):
-        raise Http404
-
-
 def _require_decider(request) -> None:
     """The approval pages: a secretary or organizer, or a party group leader (the first step of many chains)."""
     if not (_business(request) or services.is_group_leader(request.user)):
         raise Http404
-
-
-def _year(request) -> int:
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        return today.year
-    return year if 2000 <= year <= today.year + 1 else today.year
 
 
 def _years():
@@ -68,13 +55,7 @@ def _own_member(request):
 
 def _org(request):
     """The organization of ``?org=`` (404 outside the subtree), else the user's topmost one."""
-    visible = Organization.objects.visible_to(request.user)
-    if request.GET.get("org"):
-        return get_visible_or_404(visible, pk=request.GET["org"])
-    roots = list(visible_roots(request.user)[:1])
-    if not roots:
-        raise Http404
-    return roots[0]
+    return org_param(request, Organization.objects.visible_to(request.user)) or default_root(request)
 
 
 @login_required
@@ -96,7 +77,7 @@ def me(request):
     member = _own_member(request)
     if member is None:
         raise Http404
-    year = _year(request)
+    year = year_param(request)
     from dangjian.members.queries import current_assignment, group_leader_of, group_of
 
     return render(
@@ -124,7 +105,7 @@ def _claim_rules(member):
 def claim_create(request):
     """A member claims for themselves; a secretary (or group leader) proposes for ``?member=``."""
     if request.GET.get("member"):
-        _require_business(request)
+        require_business(request)
         member = get_visible_or_404(Member.objects.visible_to(request.user).current(), pk=request.GET["member"])
     else:
         member = _own_member(request)
@@ -252,11 +233,11 @@ def inbox(request):
 @login_required
 def balances(request):
     """A branch's members with their year's totals per category, for review and appraisal."""
-    _require_business(request)
+    require_business(request)
     org = _org(request)
     if org.level not in BRANCH_LEVELS:
-        return redirect(f"{reverse('points-distribution')}?org={org.pk}&year={_year(request)}")
-    year = _year(request)
+        return redirect(f"{reverse('points-distribution')}?org={org.pk}&year={year_param(request)}")
+    year = year_param(request)
     sort = "total" if request.GET.get("sort") == "total" else "name"
     members = Member.objects.visible_to(request.user).current().filter(org=org).order_by("name_pinyin", "id")
     rows, categories = queries.branch_balances(members, year, sort=sort)
@@ -278,9 +259,9 @@ def balances(request):
 @login_required
 def distribution(request):
     """How a subtree's members spread over bands of points, and each child organization's rate."""
-    _require_business(request)
+    require_business(request)
     org = _org(request)
-    year = _year(request)
+    year = year_param(request)
     children = Organization.objects.visible_to(request.user).filter(parent=org, dissolved_on__isnull=True)
     data = queries.distribution(org, children.order_by("path"), year)
     return render(
@@ -300,7 +281,7 @@ def distribution(request):
 @login_required
 def award(request):
     """The branch awards (or deducts) the same points to several of its members for one event."""
-    _require_business(request)
+    require_business(request)
     org = _org(request)
     if org.level not in BRANCH_LEVELS:
         raise Http404
@@ -339,7 +320,7 @@ def _can_edit(request, scheme: PointScheme | None) -> bool:
 def rules(request):
     """Every scheme and its rules in force, with their history. Organizers change the rules of the
     schemes in their subtree; the department the default."""
-    _require_business(request)
+    require_business(request)
     today = timezone.localdate()
     schemes = list(PointScheme.objects.select_related("org").order_by("template", "org_path", "id"))
     all_rules = list(PointRule.objects.select_related("created_by").order_by("category", "code", "-effective_from"))
