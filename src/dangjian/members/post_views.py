@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
+from dangjian.core.pages import require_business
 from dangjian.core.roles import Role
-from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
+from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.members import posts, queries
 from dangjian.members.forms import (
     DayForm,
@@ -45,11 +46,6 @@ from dangjian.organizations.models import Level, Organization
 PAGE_SIZE = 50
 
 
-def _require_business(request) -> None:
-    if not has_role(request.user, Role.ORGANIZER, Role.SECRETARY):
-        raise Http404
-
-
 def _orgs(request):
     return Organization.objects.visible_to(request.user)
 
@@ -59,7 +55,7 @@ def _writable_orgs(request):
 
 
 def _org(request, pk: int) -> Organization:
-    _require_business(request)
+    require_business(request)
     org = get_visible_or_404(_orgs(request).select_related("parent"), pk=pk)
     if org.level == Level.PARTY_GROUP:
         raise Http404
@@ -73,7 +69,7 @@ def _can_write(request, org) -> bool:
 @login_required
 def index(request):
     """A secretary of one branch goes to it; others choose from the assignment list."""
-    _require_business(request)
+    require_business(request)
     roots = list(_orgs(request).filter(path__in=paths_for(request.user, {Role.ORGANIZER, Role.SECRETARY}))[:2])
     if len(roots) == 1 and roots[0].level in (Level.BRANCH, Level.GENERAL_BRANCH):
         return redirect("posts-org", pk=roots[0].pk)
@@ -147,7 +143,7 @@ def group_assign(request, pk: int):
 @login_required
 @require_POST
 def membership_end(request, pk: int):
-    _require_business(request)
+    require_business(request)
     membership = get_visible_or_404(
         GroupMembership.objects.writable_by(request.user).select_related("org"), pk=pk, ended_on__isnull=True
     )
@@ -234,7 +230,7 @@ def _step_forms(assignment: PostAssignment) -> dict:
 
 @login_required
 def assignment_detail(request, pk: int):
-    _require_business(request)
+    require_business(request)
     assignment = get_visible_or_404(
         PostAssignment.objects.visible_to(request.user).select_related("member", "post", "post__area", "group", "org"),
         pk=pk,
@@ -262,7 +258,7 @@ def assignment_detail(request, pk: int):
 @login_required
 @require_POST
 def assignment_step(request, pk: int, step: str):
-    _require_business(request)
+    require_business(request)
     if step not in STEPS:
         raise Http404
     assignment = get_visible_or_404(PostAssignment.objects.writable_by(request.user).select_related("member"), pk=pk)
@@ -393,7 +389,7 @@ def catalogue(request, pk: int):
 
 @login_required
 def post_edit(request, pk: int):
-    _require_business(request)
+    require_business(request)
     post = get_visible_or_404(editable_posts(request.user).select_related("org", "area"), pk=pk)
     initial = {name: getattr(post, name) for name in PostForm.FIELDS}
     initial["version"] = post.version
