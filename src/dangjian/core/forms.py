@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -64,6 +66,41 @@ class StyledForm(forms.Form):
 
     def data_for(self, names) -> dict:
         return {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
+
+
+def year_choices(today: dt.date | None = None) -> list[tuple[int, int]]:
+    """Next year, this year and the nine before it, newest first."""
+    today = today or timezone.localdate()
+    return [(y, y) for y in range(today.year + 1, today.year - 10, -1)]
+
+
+class FilterForm(forms.Form):
+    """The small filter bar above a list: compact widgets, ``orgs`` limits the (hidden) ``org`` field,
+    a ``year`` field declared without choices gets "all" and :func:`year_choices`.
+
+    On a phone the labels are hidden, so the empty choice of a drop-down names its filter ("状态：全部").
+    """
+
+    def __init__(self, *args, orgs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if orgs is not None and "org" in self.fields:
+            self.fields["org"].queryset = orgs
+        if "year" in self.fields and not self.fields["year"].choices:
+            self.fields["year"].choices = [("", _("All")), *year_choices()]
+        for field in self.fields.values():
+            if (
+                isinstance(field, forms.ChoiceField)
+                and not isinstance(field, forms.ModelChoiceField)
+                and field.choices
+                and field.choices[0][0] == ""
+            ):
+                field.choices = [("", f"{field.label}：{_('All')}"), *field.choices[1:]]
+            if not isinstance(field.widget, forms.HiddenInput):
+                field.widget.attrs["class"] = (
+                    "form-select form-select-sm"
+                    if isinstance(field.widget, forms.Select)
+                    else "form-control form-control-sm"
+                )
 
 
 class CancelForm(StyledForm):
