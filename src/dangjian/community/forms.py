@@ -1,21 +1,14 @@
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.community.models import ServiceKind, VolunteerActivity
 from dangjian.community.services import ACTIVITY_FIELDS, ServiceIn
-from dangjian.core.forms import DateInput, StyledForm
+from dangjian.core.forms import DateInput, FilterForm, StyledForm
 from dangjian.organizations.models import Organization
-
-
-def year_choices(today: dt.date | None = None) -> list[tuple[int, int]]:
-    today = today or timezone.localdate()
-    return [(y, y) for y in range(today.year + 1, today.year - 10, -1)]
 
 
 class CheckInForm(StyledForm):
@@ -105,24 +98,6 @@ class ActivityForm(StyledForm):
         return [f for f in super().visible_fields() if not f.name.startswith("hours_")]
 
 
-class _SmallFilterForm(forms.Form):
-    def __init__(self, *args, orgs=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if orgs is not None and "org" in self.fields:
-            self.fields["org"].queryset = orgs
-        if "year" in self.fields:
-            self.fields["year"].choices = [("", _("All")), *year_choices()]
-        for field in self.fields.values():
-            if isinstance(field, forms.ChoiceField) and field.choices and field.choices[0][0] == "":
-                field.choices = [("", f"{field.label}：{_('All')}"), *field.choices[1:]]
-            if not isinstance(field.widget, forms.HiddenInput):
-                field.widget.attrs["class"] = (
-                    "form-select form-select-sm"
-                    if isinstance(field.widget, forms.Select)
-                    else "form-control form-control-sm"
-                )
-
-
 def _org_field():
     return forms.ModelChoiceField(
         label=_("organization"), queryset=Organization.objects.none(), required=False, widget=forms.HiddenInput
@@ -133,7 +108,7 @@ def _year_field():
     return forms.TypedChoiceField(label=_("year"), coerce=int, choices=[], required=False, empty_value=None)
 
 
-class ActivityFilterForm(_SmallFilterForm):
+class ActivityFilterForm(FilterForm):
     org = _org_field()
     year = _year_field()
     kind = forms.ChoiceField(label=_("kind"), choices=[("", _("All")), *ServiceKind.choices], required=False)
@@ -145,13 +120,13 @@ class ActivityFilterForm(_SmallFilterForm):
 SIDES = [("member", _("Served by its members")), ("activity", _("Served at its activities"))]
 
 
-class ServiceFilterForm(_SmallFilterForm):
+class ServiceFilterForm(FilterForm):
     org = _org_field()
     year = _year_field()
     side = forms.ChoiceField(label=_("whose service"), choices=SIDES, required=False)
 
 
-class CheckInFilterForm(_SmallFilterForm):
+class CheckInFilterForm(FilterForm):
     org = _org_field()
     side = forms.ChoiceField(
         label=_("side"),
