@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.forms import DateInput, StyledForm
+from dangjian.core.forms import DateInput, FilterForm, StyledForm, year_choices
 from dangjian.organizations.models import Level, Organization, Sector
 from dangjian.orglife.models import (
     KIND_LEVELS,
@@ -322,28 +320,7 @@ class FollowUpForm(StyledForm):
     FIELDS = ("measure", "due_on", "status", "outcome", "closed_on")
 
 
-def year_choices(today: dt.date | None = None) -> list[tuple[int, int]]:
-    today = today or timezone.localdate()
-    return [(y, y) for y in range(today.year + 1, today.year - 10, -1)]
-
-
-class _SmallFilterForm(forms.Form):
-    def __init__(self, *args, orgs=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if orgs is not None and "org" in self.fields:
-            self.fields["org"].queryset = orgs
-        for field in self.fields.values():
-            if isinstance(field, forms.ChoiceField) and field.choices and field.choices[0][0] == "":
-                field.choices = [("", f"{field.label}：{_('All')}"), *field.choices[1:]]
-            if not isinstance(field.widget, forms.HiddenInput):
-                field.widget.attrs["class"] = (
-                    "form-select form-select-sm"
-                    if isinstance(field.widget, forms.Select)
-                    else "form-control form-control-sm"
-                )
-
-
-class MeetingFilterForm(_SmallFilterForm):
+class MeetingFilterForm(FilterForm):
     org = forms.ModelChoiceField(
         label=_("organization"), queryset=Organization.objects.none(), required=False, widget=forms.HiddenInput
     )
@@ -358,12 +335,8 @@ class MeetingFilterForm(_SmallFilterForm):
         empty_value=None,
     )
 
-    def __init__(self, *args, **kwargs):
-        self.base_fields["year"].choices = [("", _("All")), *year_choices()]
-        super().__init__(*args, **kwargs)
 
-
-class ComplianceFilterForm(_SmallFilterForm):
+class ComplianceFilterForm(FilterForm):
     org = forms.ModelChoiceField(
         label=_("organization"), queryset=Organization.objects.none(), required=False, widget=forms.HiddenInput
     )
