@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.forms import DateInput, StyledForm
+from dangjian.core.forms import DateInput, FilterForm, StyledForm
 from dangjian.members.models import AssignmentOrigin, Education, EvaluationRating, Gender, PostArea, Status
 from dangjian.members.queries import AGE_BANDS
 from dangjian.members.services import EDITABLE_FIELDS
@@ -54,7 +54,7 @@ class MemberForm(StyledForm):
         return name
 
 
-class MemberFilterForm(forms.Form):
+class MemberFilterForm(FilterForm):
     q = forms.CharField(label=_("Search"), required=False, max_length=64)
     org = forms.ModelChoiceField(
         label=_("organization"), queryset=Organization.objects.none(), required=False, widget=forms.HiddenInput
@@ -83,21 +83,6 @@ class MemberFilterForm(forms.Form):
             (s, s) for s in ("name", "-name", "birth_date", "-birth_date", "joined_on", "-joined_on", "org", "-org")
         ],
     )
-
-    def __init__(self, *args, orgs=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if orgs is not None:
-            self.fields["org"].queryset = orgs
-        for field in self.fields.values():
-            if type(field) is forms.ChoiceField and field.choices and field.choices[0][0] == "":
-                # On a phone the labels are hidden: the empty choice names the filter instead.
-                field.choices = [("", f"{field.label}：{_('All')}"), *field.choices[1:]]
-            if not isinstance(field.widget, forms.HiddenInput):
-                field.widget.attrs["class"] = (
-                    "form-select form-select-sm"
-                    if isinstance(field.widget, forms.Select)
-                    else "form-control form-control-sm"
-                )
 
 
 # --- 一编三定 ---------------------------------------------------------------------------------------------
