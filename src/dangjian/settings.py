@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.orglife",
     "dangjian.training",
+    "dangjian.rectification",
     "dangjian.points",
     "dangjian.community",
     "axes",

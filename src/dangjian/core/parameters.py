@@ -36,6 +36,11 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         12,
         _("A member's volunteer service hours recorded for one day may not exceed this"),
     ),
+    "rectification.min_share_percent": (
+        5,
+        _("A screening should name at least this share (percent) of the branches weak or lagging (a reminder)"),
+    ),
+    "rectification.reminder_days": (14, _("Show a countermeasure as due soon this many days before its deadline")),
     "audit.retention_days": (180, _("Keep audit events at least this many days before they may be archived")),
 }
 # Values a rule may not go below: the Cybersecurity Law (第二十一条) keeps logs at least six months.
