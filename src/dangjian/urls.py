@@ -7,6 +7,7 @@ urlpatterns = [
     path("orgs/", include("dangjian.organizations.urls")),
     path("members/", include("dangjian.members.urls")),
     path("posts/", include("dangjian.members.post_urls")),
+    path("reserve/", include("dangjian.members.reserve_urls")),
     path("orglife/", include("dangjian.orglife.urls")),
     path("training/", include("dangjian.training.urls")),
     path("points/", include("dangjian.points.urls")),

@@ -85,6 +85,9 @@ ACTION_LABELS = {
     "post_badge": _("put a member on duty with a badge"),
     "post_end": _("ended a post assignment"),
     "post_evaluate": _("evaluated a post assignment"),
+    "reserve_appoint": _("appointed a reserve cadre"),
+    "reserve_drop": _("dropped a reserve cadre"),
+    "reserve_assess": _("assessed a reserve cadre"),
 }
 
 

@@ -41,6 +41,9 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         _("A screening should name at least this share (percent) of the branches weak or lagging (a reminder)"),
     ),
     "rectification.reminder_days": (14, _("Show a countermeasure as due soon this many days before its deadline")),
+    "reserve.min_per_village": (2, _("Every village and community should keep at least this many reserve cadres")),
+    "reserve.max_age": (40, _("Reserve cadres should be younger than this (older ones are flagged)")),
+    "reserve.min_education": ("senior", _("Reserve cadres should have at least this education (senior: 高中/中专)")),
     "audit.retention_days": (180, _("Keep audit events at least this many days before they may be archived")),
 }
 # Values a rule may not go below: the Cybersecurity Law (第二十一条) keeps logs at least six months.

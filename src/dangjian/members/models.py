@@ -521,3 +521,7 @@ class PostEvaluation(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.assignment} {self.year}"
+
+
+# Reserve cadres live in their own module (members/reserve_models.py); imported here so that Django finds them.
+from dangjian.members.reserve_models import ReserveAssessment, ReserveCadre  # noqa: E402, F401

@@ -43,6 +43,14 @@ EDITABLE_FIELDS = (
 _NOT_SUPPLIED = [f.name for f in Member._meta.fields if f.name not in EDITABLE_FIELDS]
 
 
+def phone_digits(phone: str) -> str | None:
+    """The digits of a mobile (11, starting with 1) or landline (7 to 12) number; None when it is neither."""
+    digits = phone.replace("-", "").replace(" ", "")
+    if not digits.isdigit() or not (7 <= len(digits) <= 12) or (len(digits) == 11 and digits[0] != "1"):
+        return None
+    return digits
+
+
 def validate_member_data(
     data: dict[str, Any], *, instance: Member | None = None, check_registered: bool = True
 ) -> dict[str, Any]:
@@ -103,8 +111,8 @@ def validate_member_data(
         errors.setdefault("full_member_on", _("A member becomes full after joining, not before."))
     phone = data.get("phone")
     if phone:
-        digits = phone.replace("-", "").replace(" ", "")
-        if not digits.isdigit() or not (7 <= len(digits) <= 12) or (len(digits) == 11 and digits[0] != "1"):
+        digits = phone_digits(phone)
+        if digits is None:
             errors["phone"] = _("Enter an 11-digit mobile number or a landline number.")
         else:
             data["phone"] = digits
