@@ -47,6 +47,10 @@ OBJECT_FOR_ROUTE = [
     ("api/v1/training/", "org"),
     # Community: activity and check-in ids are filled with the org's, a member's record with the member's;
     # tests/community/test_scoping.py walks them again with real objects of the other subtree.
+    # Rectification: screening, mark, case, problem and team ids are filled with the org's;
+    # tests/rectification/test_scoping.py walks them again with real objects of the other subtree.
+    ("rectification/", "org"),
+    ("api/v1/rectification/", "org"),
     ("community/members/", "member"),
     ("community/", "org"),
     ("api/v1/community/members/", "member"),
@@ -113,6 +117,11 @@ FILTER_PARAMS = {
     "api/v1/community/service": "org",
     "io/export/service_hours/": "org",
     "io/export/checkins/": "org",
+    "rectification/": "org",
+    "rectification/screenings/": "org",
+    "rectification/screenings/new/": "org",
+    "rectification/cases/": "org",
+    "rectification/problems/": "org",
 }
 SKIP_PREFIXES = ("static/", "api/v1/docs", "api/v1/openapi.json")
 # The audit log names the records it is about: reading it is the auditor's job.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("reserve/", include("dangjian.members.reserve_urls")),
     path("orglife/", include("dangjian.orglife.urls")),
     path("training/", include("dangjian.training.urls")),
+    path("rectification/", include("dangjian.rectification.urls")),
     path("points/", include("dangjian.points.urls")),
     path("community/", include("dangjian.community.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

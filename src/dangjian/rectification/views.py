@@ -1,0 +1,473 @@
+"""Rectification pages: the figures of a subtree with the records behind each figure, the screening
+of a year with what the records already say of each branch, and the cases with their problems.
+
+Reads start from ``visible_to(user)`` (a case by its organization's path, a screening by its own);
+a page the user may not use is a 404, like a record outside their subtree.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.core.forms import StyledForm
+from dangjian.core.pages import default_root, org_param, require_business, year_param
+from dangjian.core.scoping import get_visible_or_404
+from dangjian.organizations.models import Organization
+from dangjian.organizations.queries import ancestors_of
+from dangjian.rectification import queries, services
+from dangjian.rectification.forms import (
+    CaseFilterForm,
+    CaseForm,
+    DayForm,
+    DoneForm,
+    MarkForm,
+    OpenForm,
+    ProblemFilterForm,
+    ProblemForm,
+    ProgressForm,
+    ReasonForm,
+    ScreeningForm,
+    TeamMemberForm,
+)
+from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark, WorkTeamMember
+
+PAGE_SIZE = 50
+
+
+def _orgs(request):
+    return Organization.objects.visible_to(request.user)
+
+
+def _page(request, qs):
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return page, params.urlencode()
+
+
+def _allow(allowed: bool) -> None:
+    if not allowed:
+        raise Http404
+
+
+def _form_page(request, form, title: str, back: str):
+    return render(request, "core/simple_form.html", {"form": form, "title": title, "back": back})
+
+
+# --- Figures ------------------------------------------------------------------------------------------
+@login_required
+def figures(request):
+    """Screened, weak, lagging, cases by state, problems done / due soon / overdue per child organization."""
+    require_business(request)
+    visible = _orgs(request)
+    org = org_param(request, visible) or default_root(request)
+    year = year_param(request)
+    user = request.user
+    table = queries.figures(
+        visible,
+        Screening.objects.visible_to(user),
+        ScreeningMark.objects.visible_to(user),
+        Rectification.objects.visible_to(user),
+        Problem.objects.visible_to(user),
+        org,
+        year,
+    )
+    today = timezone.localdate()
+    return render(
+        request,
+        "rectification/figures.html",
+        {
+            "table": table,
+            "org": org,
+            "year": year,
+            "years": range(today.year, today.year - 6, -1),
+            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
+        },
+    )
+
+
+# --- Screenings ---------------------------------------------------------------------------------------
+def _screening_orgs(request):
+    return Organization.objects.writable_by(request.user).filter(dissolved_on__isnull=True)
+
+
+@login_required
+def screening_list(request):
+    require_business(request)
+    org = org_param(request, _orgs(request))
+    rows = Screening.objects.visible_to(request.user).select_related("org")
+    if org is not None:
+        rows = rows.in_subtree(org.path)
+    page, query = _page(request, rows.order_by("-year", "org_path"))
+    return render(
+        request,
+        "rectification/screening_list.html",
+        {"page_obj": page, "query": query, "org": org, "can_create": _screening_orgs(request).exists()},
+    )
+
+
+@login_required
+def screening_create(request):
+    require_business(request)
+    orgs = _screening_orgs(request)
+    _allow(orgs.exists())
+    initial = {"year": timezone.localdate().year}
+    chosen = org_param(request, orgs)
+    if chosen is not None:
+        initial["org"] = chosen.pk
+    form = ScreeningForm(request.POST or None, orgs=orgs, initial=initial)
+    if form.submitted(
+        request, lambda d: services.screening_create(actor=request.user, org=d["org"], year=d["year"], note=d["note"])
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("rectification-screening", pk=form.result.pk)
+    return _form_page(request, form, _("New screening"), reverse("rectification-screenings"))
+
+
+@login_required
+def screening_detail(request, pk: int):
+    """Each branch of the screened subtree with its compliance and warnings, its mark, and the share
+    marked against the quota rule (a reminder, not a block)."""
+    require_business(request)
+    screening = get_visible_or_404(Screening.objects.visible_to(request.user).select_related("org"), pk=pk)
+    rows, quota = queries.screening_rows(_orgs(request), screening)
+    return render(
+        request,
+        "rectification/screening_detail.html",
+        {
+            "screening": screening,
+            "rows": rows,
+            "quota": quota,
+            "can_mark": services.organizes(request.user, screening.org_path),
+        },
+    )
+
+
+@login_required
+def mark_create(request, pk: int):
+    require_business(request)
+    screening = get_visible_or_404(Screening.objects.visible_to(request.user).select_related("org"), pk=pk)
+    org = org_param(request, _orgs(request))
+    _allow(org is not None and services.organizes_above(request.user, org.path))
+    _allow(services.organizes(request.user, screening.org_path))
+    criteria = services.criteria_on(timezone.localdate().replace(year=screening.year, month=12, day=31))
+    form = MarkForm(request.POST or None, criteria=criteria)
+    if form.submitted(
+        request,
+        lambda d: services.mark_create(
+            actor=request.user,
+            screening=screening,
+            org=org,
+            classification=d["classification"],
+            criteria=[int(c) for c in d["criteria"]],
+            note=d["note"],
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("rectification-screening", pk=screening.pk)
+    title = _("Classify %(name)s (%(year)s)") % {"name": org.name, "year": screening.year}
+    return _form_page(request, form, title, reverse("rectification-screening", args=[screening.pk]))
+
+
+def _mark(request, pk: int) -> ScreeningMark:
+    mark = get_visible_or_404(ScreeningMark.objects.visible_to(request.user).select_related("org", "screening"), pk=pk)
+    _allow(services.organizes_above(request.user, mark.org_path))
+    return mark
+
+
+@login_required
+def mark_delete(request, pk: int):
+    require_business(request)
+    mark = _mark(request, pk)
+    form = StyledForm(request.POST or None)  # a plain confirmation
+    if form.submitted(request, lambda d: services.mark_delete(actor=request.user, mark=mark)):
+        messages.success(request, _("The mark was withdrawn."))
+        return redirect("rectification-screening", pk=mark.screening_id)
+    title = _("Withdraw the mark of %(name)s") % {"name": mark.org.name}
+    return render(
+        request,
+        "core/simple_form.html",
+        {
+            "form": form,
+            "title": title,
+            "danger": True,
+            "back": reverse("rectification-screening", args=[mark.screening_id]),
+        },
+    )
+
+
+@login_required
+def case_open(request, pk: int):
+    require_business(request)
+    mark = _mark(request, pk)
+    form = OpenForm(request.POST or None, initial={"opened_on": timezone.localdate()})
+    if form.submitted(
+        request,
+        lambda d: services.case_open(
+            actor=request.user, mark=mark, opened_on=d["opened_on"], data=form.data_for(CaseForm.FIELDS)
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("rectification-case", pk=form.result.pk)
+    title = _("Open the rectification of %(name)s") % {"name": mark.org.name}
+    return _form_page(request, form, title, reverse("rectification-screening", args=[mark.screening_id]))
+
+
+# --- Cases --------------------------------------------------------------------------------------------
+@login_required
+def case_list(request):
+    require_business(request)
+    form = CaseFilterForm(request.GET or None, orgs=_orgs(request))
+    filters = form.cleaned_data if form.is_valid() else {}
+    if request.GET.get("org") and not filters.get("org"):
+        raise Http404
+    rows = queries.case_list(
+        Rectification.objects.visible_to(request.user),
+        org=filters.get("org"),
+        year=filters.get("year"),
+        state=filters.get("state") or "",
+        classification=filters.get("classification") or "",
+    )
+    page, query = _page(request, rows)
+    return render(
+        request,
+        "rectification/case_list.html",
+        {"form": form, "page_obj": page, "query": query, "org": filters.get("org")},
+    )
+
+
+@login_required
+def problem_list(request):
+    require_business(request)
+    form = ProblemFilterForm(request.GET or None, orgs=_orgs(request))
+    filters = form.cleaned_data if form.is_valid() else {}
+    if request.GET.get("org") and not filters.get("org"):
+        raise Http404
+    today = timezone.localdate()
+    rows = queries.problem_list(
+        Problem.objects.visible_to(request.user),
+        org=filters.get("org"),
+        year=filters.get("year"),
+        status=filters.get("status") or "",
+        on=today,
+    )
+    page, query = _page(request, rows)
+    lead = queries.reminder_days(today)
+    for problem in page:
+        problem.status = queries.due_status(problem, today, lead)
+    return render(
+        request,
+        "rectification/problem_list.html",
+        {"form": form, "page_obj": page, "query": query, "org": filters.get("org"), "lead": lead},
+    )
+
+
+def _case(request, pk: int) -> Rectification:
+    return get_visible_or_404(Rectification.objects.visible_to(request.user).select_related("org", "mark"), pk=pk)
+
+
+@login_required
+def case_detail(request, pk: int):
+    require_business(request)
+    try:
+        case = queries.case_detail(Rectification.objects.visible_to(request.user), pk)
+    except (Rectification.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    today = timezone.localdate()
+    lead = queries.reminder_days(today)
+    problems = list(case.problems.all())
+    for problem in problems:
+        problem.status = queries.due_status(problem, today, lead)
+    user = request.user
+    above = services.organizes_above(user, case.org_path)
+    department = services.organizes(user, case.mark.screening_path)
+    State = Rectification.State
+    return render(
+        request,
+        "rectification/case_detail.html",
+        {
+            "case": case,
+            "problems": problems,
+            "lead": lead,
+            "open": case.state in (State.OPENED, State.IN_PROGRESS),
+            "can_edit": above and case.state in (State.OPENED, State.IN_PROGRESS),
+            "can_start": above and case.state == State.OPENED,
+            "can_accept": above and case.state == State.IN_PROGRESS,
+            "can_close": department and case.state == State.ACCEPTED,
+            "can_reopen": department and case.state in (State.ACCEPTED, State.CLOSED),
+            "can_record": case.state in (State.OPENED, State.IN_PROGRESS),
+        },
+    )
+
+
+@login_required
+def case_edit(request, pk: int):
+    require_business(request)
+    case = _case(request, pk)
+    _allow(services.organizes_above(request.user, case.org_path))
+    form = CaseForm(
+        request.POST or None, initial={**{n: getattr(case, n) for n in CaseForm.FIELDS}, "version": case.version}
+    )
+    if form.submitted(
+        request,
+        lambda d: services.case_update(
+            actor=request.user, case=case, data=form.data_for(CaseForm.FIELDS), expected_version=d.get("version")
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("rectification-case", pk=case.pk)
+    return _form_page(
+        request, form, _("Plan of %(name)s") % {"name": case.org.name}, reverse("rectification-case", args=[pk])
+    )
+
+
+def _step_page(request, pk: int, allowed, make_form, call, title: str):
+    require_business(request)
+    case = _case(request, pk)
+    _allow(allowed(case))
+    form = make_form()
+    if form.submitted(request, lambda d: call(case, d)):
+        messages.success(request, _("Saved."))
+        return redirect("rectification-case", pk=case.pk)
+    return _form_page(request, form, f"{title} · {case.org.name}", reverse("rectification-case", args=[pk]))
+
+
+@login_required
+def case_start(request, pk: int):
+    return _step_page(
+        request,
+        pk,
+        lambda c: services.organizes_above(request.user, c.org_path),
+        lambda: StyledForm(request.POST or None),
+        lambda c, d: services.case_start(actor=request.user, case=c),
+        _("Start the rectification"),
+    )
+
+
+@login_required
+def case_accept(request, pk: int):
+    return _step_page(
+        request,
+        pk,
+        lambda c: services.organizes_above(request.user, c.org_path),
+        lambda: DayForm(request.POST or None, initial={"day": timezone.localdate()}),
+        lambda c, d: services.case_accept(actor=request.user, case=c, accepted_on=d["day"]),
+        _("Accept the rectification"),
+    )
+
+
+@login_required
+def case_close(request, pk: int):
+    return _step_page(
+        request,
+        pk,
+        lambda c: services.organizes(request.user, c.mark.screening_path),
+        lambda: DayForm(request.POST or None, initial={"day": timezone.localdate()}),
+        lambda c, d: services.case_close(actor=request.user, case=c, closed_on=d["day"]),
+        _("Close the rectification"),
+    )
+
+
+@login_required
+def case_reopen(request, pk: int):
+    return _step_page(
+        request,
+        pk,
+        lambda c: services.organizes(request.user, c.mark.screening_path),
+        lambda: ReasonForm(request.POST or None),
+        lambda c, d: services.case_reopen(actor=request.user, case=c, reason=d["reason"]),
+        _("Reopen the rectification"),
+    )
+
+
+@login_required
+def team_add(request, pk: int):
+    return _step_page(
+        request,
+        pk,
+        lambda c: services.organizes_above(request.user, c.org_path),
+        lambda: TeamMemberForm(request.POST or None),
+        lambda c, d: services.team_member_add(actor=request.user, case=c, **d),
+        _("Add to the work team"),
+    )
+
+
+@login_required
+def problem_add(request, pk: int):
+    return _step_page(
+        request,
+        pk,
+        lambda c: services.organizes_above(request.user, c.org_path),
+        lambda: ProblemForm(request.POST or None),
+        lambda c, d: services.problem_add(actor=request.user, case=c, data=d),
+        _("Add a problem and its countermeasure"),
+    )
+
+
+@login_required
+def progress_add(request, pk: int):
+    return _step_page(
+        request,
+        pk,
+        lambda c: True,
+        lambda: ProgressForm(request.POST or None, initial={"written_on": timezone.localdate()}),
+        lambda c, d: services.progress_add(actor=request.user, case=c, **d),
+        _("Record progress"),
+    )
+
+
+@login_required
+def team_remove(request, pk: int):
+    require_business(request)
+    member = get_visible_or_404(
+        WorkTeamMember.objects.filter(rectification__in=Rectification.objects.visible_to(request.user)).select_related(
+            "rectification"
+        ),
+        pk=pk,
+    )
+    _allow(services.organizes_above(request.user, member.rectification.org_path))
+    form = StyledForm(request.POST or None)
+    back = reverse("rectification-case", args=[member.rectification_id])
+    if form.submitted(request, lambda d: services.team_member_remove(actor=request.user, member=member)):
+        messages.success(request, _("Saved."))
+        return redirect(back)
+    title = _("Remove %(name)s from the work team") % {"name": member.name}
+    return render(request, "core/simple_form.html", {"form": form, "title": title, "danger": True, "back": back})
+
+
+def _problem(request, pk: int) -> Problem:
+    return get_visible_or_404(Problem.objects.visible_to(request.user).select_related("rectification"), pk=pk)
+
+
+@login_required
+def problem_edit(request, pk: int):
+    require_business(request)
+    problem = _problem(request, pk)
+    _allow(services.organizes_above(request.user, problem.org_path))
+    form = ProblemForm(request.POST or None, initial={n: getattr(problem, n) for n in ProblemForm.FIELDS})
+    back = reverse("rectification-case", args=[problem.rectification_id])
+    if form.submitted(request, lambda d: services.problem_update(actor=request.user, problem=problem, data=d)):
+        messages.success(request, _("Saved."))
+        return redirect(back)
+    return _form_page(request, form, _("Change the problem"), back)
+
+
+@login_required
+def problem_done(request, pk: int):
+    require_business(request)
+    problem = _problem(request, pk)
+    form = DoneForm(request.POST or None, initial={"done_on": problem.done_on or timezone.localdate()})
+    back = reverse("rectification-case", args=[problem.rectification_id])
+    if form.submitted(
+        request, lambda d: services.countermeasure_done(actor=request.user, problem=problem, done_on=d["done_on"])
+    ):
+        messages.success(request, _("Saved."))
+        return redirect(back)
+    return _form_page(request, form, _("Countermeasure done: %(what)s") % {"what": problem.countermeasure}, back)
