@@ -55,6 +55,10 @@ OBJECT_FOR_ROUTE = [
     ("community/", "org"),
     ("api/v1/community/members/", "member"),
     ("api/v1/community/", "org"),
+    # Reserve cadres: a cadre's id is filled with the org's; tests/members/test_reserve_pages.py
+    # walks them again with real cadres of the other subtree.
+    ("reserve/", "org"),
+    ("api/v1/reserve-cadres/", "org"),
     ("system/users/", "member"),
     ("security/roles/", "member"),
 ]
@@ -122,6 +126,11 @@ FILTER_PARAMS = {
     "rectification/screenings/new/": "org",
     "rectification/cases/": "org",
     "rectification/problems/": "org",
+    "reserve/": "org",
+    "reserve/list/": "org",
+    "reserve/new/": "org",
+    "api/v1/reserve-cadres": "org",
+    "api/v1/reserve-cadres/figures": "org",
 }
 SKIP_PREFIXES = ("static/", "api/v1/docs", "api/v1/openapi.json")
 # The audit log names the records it is about: reading it is the auditor's job.

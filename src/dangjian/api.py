@@ -13,6 +13,7 @@ from dangjian.community.api import router as community_router
 from dangjian.core import api as core_api
 from dangjian.members.api import router as members_router
 from dangjian.members.post_api import router as posts_router
+from dangjian.members.reserve_api import router as reserve_router
 from dangjian.organizations.api import router as organizations_router
 from dangjian.orglife.api import router as orglife_router
 from dangjian.points.api import router as points_router
@@ -41,6 +42,7 @@ api.add_router("/auth", core_api.router)
 api.add_router("/organizations", organizations_router)
 api.add_router("/members", members_router)
 api.add_router("/posts", posts_router)
+api.add_router("/reserve-cadres", reserve_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/points", points_router)
 api.add_router("/training", training_router)

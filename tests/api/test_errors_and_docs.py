@@ -181,6 +181,13 @@ def test_the_openapi_schema_describes_every_route(client):
         "/api/v1/community/checkins/{id}",
         "/api/v1/community/checkins/{id}/end",
         "/api/v1/community/members/{id}/service",
+        "/api/v1/reserve-cadres",
+        "/api/v1/reserve-cadres/figures",
+        "/api/v1/reserve-cadres/{id}",
+        "/api/v1/reserve-cadres/{id}/appoint",
+        "/api/v1/reserve-cadres/{id}/drop",
+        "/api/v1/reserve-cadres/{id}/assess",
+        "/api/v1/reserve-cadres/{id}/reveal-id",
     }
     schemes = schema["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
