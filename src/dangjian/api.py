@@ -17,6 +17,7 @@ from dangjian.members.reserve_api import router as reserve_router
 from dangjian.organizations.api import router as organizations_router
 from dangjian.orglife.api import router as orglife_router
 from dangjian.points.api import router as points_router
+from dangjian.rectification.api import router as rectification_router
 from dangjian.training.api import router as training_router
 
 api = NinjaAPI(
@@ -46,4 +47,5 @@ api.add_router("/reserve-cadres", reserve_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/points", points_router)
 api.add_router("/training", training_router)
+api.add_router("/rectification", rectification_router)
 api.add_router("/community", community_router)
