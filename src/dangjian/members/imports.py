@@ -386,6 +386,6 @@ class MemberTemplate(Template):
         return row.extra.get("org") or (row.instance.org if row.instance is not None else None)
 
 
-# The 一编三定 registers (party group members, post assignments) live in post_imports.py;
-# importing it here, where the register discovery looks, registers them.
-from dangjian.members import post_imports  # noqa: E402, F401
+# The 一编三定 registers (party group members, post assignments) live in post_imports.py, the reserve
+# cadre register in reserve_imports.py; importing them here, where the register discovery looks, registers them.
+from dangjian.members import post_imports, reserve_imports  # noqa: E402, F401
