@@ -31,6 +31,7 @@ from dangjian.demo import committees, names, orglife
 from dangjian.demo import community as demo_community
 from dangjian.demo import points as demo_points
 from dangjian.demo import posts as demo_posts
+from dangjian.demo import reserve as demo_reserve
 from dangjian.demo import training as demo_training
 from dangjian.demo.people import PROFILES, PersonFactory
 from dangjian.demo.plan import BRANCH, OrgSpec, Plan, plan_demo
@@ -125,6 +126,7 @@ def build(
         life = orglife.write(plan, plan.people, plan.today, progress)
         posts = demo_posts.write(plan, plan.today)
         training = demo_training.write(plan, dt.date(plan.today.year - 1, 1, 1))
+        reserve = demo_reserve.write(plan, plan.today)
         volunteers = demo_community.write(plan, dt.date(plan.today.year - 1, 1, 1))
         points = demo_points.write(plan, dt.date(plan.today.year - 1, 1, 1))
         root = Organization.objects.get(pk=plan.root.pk)
@@ -142,6 +144,7 @@ def build(
             **groups,
             **posts,
             **training,
+            **reserve,
             **volunteers,
             **points,
         }
