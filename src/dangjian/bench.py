@@ -174,6 +174,7 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
         ("Points distribution, a township", f"/points/distribution/?org={town}", 200),
         ("Training person-times, whole district, this year", f"/training/figures/?org={root}", 300),
         ("Volunteer hours and check-ins, whole district, this year", f"/community/volunteers/?org={root}", 300),
+        ("Reserve cadre figures, whole district", f"/reserve/?org={root}", 300),
     ]
 
 
