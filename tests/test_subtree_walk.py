@@ -126,6 +126,7 @@ FILTER_PARAMS = {
     "rectification/screenings/new/": "org",
     "rectification/cases/": "org",
     "rectification/problems/": "org",
+    "io/export/rectification_register/": "org",
     "reserve/": "org",
     "reserve/list/": "org",
     "reserve/new/": "org",

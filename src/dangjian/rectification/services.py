@@ -427,7 +427,8 @@ def team_member_remove(*, actor, member: WorkTeamMember) -> None:
 
 
 # --- Problems and countermeasures ---------------------------------------------------------------------
-def _problem_values(case: Rectification, data: dict[str, Any], instance: Problem | None) -> dict[str, Any]:
+def validate_problem(case: Rectification, data: dict[str, Any], instance: Problem | None = None) -> dict[str, Any]:
+    """Check a problem's fields (merged over ``instance``); raise every error at once; the values to write."""
     unknown = set(data) - set(PROBLEM_FIELDS)
     if unknown:
         raise ValidationError(_("These fields cannot be set here: %s") % ", ".join(sorted(unknown)))
@@ -457,7 +458,7 @@ def problem_add(*, actor, case: Rectification, data: dict[str, Any]) -> Problem:
     """A problem of the plan with its countermeasure (一问题一对策)."""
     case = _locked(case)
     _open_for_content(actor, case, "description")
-    values = _problem_values(case, data, None)
+    values = validate_problem(case, data, None)
     problem = Problem.objects.create(rectification=case, org_path=case.org_path, **values)
     audit.record(
         actor=actor,
@@ -474,7 +475,7 @@ def problem_update(*, actor, problem: Problem, data: dict[str, Any]) -> dict[str
     case = _locked(problem.rectification)
     _open_for_content(actor, case, "description")
     problem = Problem.objects.select_for_update().get(pk=problem.pk)
-    values = _problem_values(case, data, problem)
+    values = validate_problem(case, data, problem)
     diff = {
         k: [audit.jsonable(getattr(problem, k)), audit.jsonable(v)]
         for k, v in values.items()
@@ -562,5 +563,6 @@ __all__ = [
     "screening_create",
     "team_member_add",
     "team_member_remove",
+    "validate_problem",
     "works_in",
 ]
