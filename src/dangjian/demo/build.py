@@ -31,6 +31,7 @@ from dangjian.demo import committees, names, orglife
 from dangjian.demo import community as demo_community
 from dangjian.demo import points as demo_points
 from dangjian.demo import posts as demo_posts
+from dangjian.demo import rectification as demo_rectification
 from dangjian.demo import reserve as demo_reserve
 from dangjian.demo import training as demo_training
 from dangjian.demo.people import PROFILES, PersonFactory
@@ -124,6 +125,7 @@ def build(
         users = _write_users(plan)
         groups = demo_posts.write_groups(plan, plan.today)
         life = orglife.write(plan, plan.people, plan.today, progress)
+        rectification = demo_rectification.write(plan, plan.today)
         posts = demo_posts.write(plan, plan.today)
         training = demo_training.write(plan, dt.date(plan.today.year - 1, 1, 1))
         reserve = demo_reserve.write(plan, plan.today)
@@ -144,6 +146,7 @@ def build(
             **groups,
             **posts,
             **training,
+            **rectification,
             **reserve,
             **volunteers,
             **points,
