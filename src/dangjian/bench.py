@@ -175,6 +175,11 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
         ("Training person-times, whole district, this year", f"/training/figures/?org={root}", 300),
         ("Volunteer hours and check-ins, whole district, this year", f"/community/volunteers/?org={root}", 300),
         ("Reserve cadre figures, whole district", f"/reserve/?org={root}", 300),
+        (
+            "Rectification figures, whole district, last year's screening",
+            f"/rectification/?org={root}&year={time.localtime().tm_year - 1}",
+            300,
+        ),
     ]
 
 
