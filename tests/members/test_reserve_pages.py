@@ -56,6 +56,12 @@ def test_district_figures_match_the_fixture(pool):
     )
 
 
+def test_each_child_organization_has_its_row(pool):
+    fig = queries.figures(pool.root, children=[pool.town_a, pool.town_b])
+    rows = [(r.org.name, r.villages, r.in_pool, r.below) for r in fig.rows]
+    assert rows == [("城关镇党委", 2, 3, 1), ("河口镇党委", 1, 0, 1)]
+
+
 def test_the_minimum_is_a_rule(pool):
     from dangjian.core.services import parameter_set
 

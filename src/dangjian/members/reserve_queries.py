@@ -110,6 +110,14 @@ def filter_list(qs, *, org=None, state: str = "", age: str = "", edu: str = "", 
 
 
 @dataclass
+class ChildRow:
+    org: Organization
+    villages: int = 0
+    in_pool: int = 0
+    below: int = 0
+
+
+@dataclass
 class Figures:
     org: Organization
     year: int
@@ -121,6 +129,7 @@ class Figures:
     below: list = field(default_factory=list)  # [(village, count in pool)]
     ages: list = field(default_factory=list)  # [(key, label, count, share %)]
     educations: list = field(default_factory=list)
+    rows: list = field(default_factory=list)  # [ChildRow] per child organization given
 
     @property
     def villages_below(self) -> int:
@@ -131,8 +140,10 @@ def _share(count: int, total: int) -> float:
     return round(100.0 * count / total, 1) if total else 0.0
 
 
-def figures(org: Organization, year: int | None = None, on: dt.date | None = None) -> Figures:
-    """The figures of ``org``'s subtree (five queries, whatever its size)."""
+def figures(org: Organization, year: int | None = None, on: dt.date | None = None, children=()) -> Figures:
+    """The figures of ``org``'s subtree (five queries, whatever its size), with a row of villages,
+    cadres in the pool and villages below the minimum for each of ``children`` (its child
+    organizations the user sees)."""
     on = on or timezone.localdate()
     year = year or on.year
     rule = rules(on)
@@ -145,6 +156,14 @@ def figures(org: Organization, year: int | None = None, on: dt.date | None = Non
     result.in_pool = sum(counts.values())
     minimum = rule["reserve.min_per_village"]
     result.below = [(v, counts.get(v.pk, 0)) for v in villages if counts.get(v.pk, 0) < minimum]
+    for child in children:
+        row = ChildRow(org=child)
+        for v in villages:
+            if v.path.startswith(child.path):
+                row.villages += 1
+                row.in_pool += counts.get(v.pk, 0)
+                row.below += counts.get(v.pk, 0) < minimum
+        result.rows.append(row)
     done = _closed_in(subtree, year)
     result.appointed = done.get(ReserveState.APPOINTED, 0)
     result.dropped = done.get(ReserveState.DROPPED, 0)

@@ -47,15 +47,15 @@ def figures(request):
     visible = _orgs(request)
     org = org_param(request, visible) or default_root(request)
     year = year_param(request)
+    children = list(visible.filter(parent=org, dissolved_on__isnull=True).order_by("path"))
     return render(
         request,
         "members/reserve/figures.html",
         {
-            "fig": queries.figures(org, year),
+            "fig": queries.figures(org, year, children=children),
             "org": org,
             "year": year,
             "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
-            "children": visible.filter(parent=org, dissolved_on__isnull=True).order_by("path"),
         },
     )
 
