@@ -35,7 +35,7 @@ def test_the_pages_render_for_the_department(world, client_for, case):
 def test_the_screening_page_shows_the_quota_and_marks(world, client_for, mark):
     body = client_for(world.organizer).get(f"/rectification/screenings/{mark.screening_id}/").content.decode()
     assert "东街村党支部" in body and "河口村党支部" in body
-    assert "1 of 3 branches" in body or "3 个支部中" in body
+    assert "3 个党支部中已认定 1 个" in body
 
 
 def test_marking_through_the_page(world, client_for, screening):

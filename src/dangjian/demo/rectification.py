@@ -53,7 +53,9 @@ def write(plan: Plan, today: dt.date) -> dict[str, int]:
     root = Organization.objects.get(pk=plan.root.pk)
     screening = services.screening_create(actor=None, org=root, year=year, note="年度软弱涣散基层党组织排查")
     criteria = {c.code: c.pk for c in services.criteria_on(dt.date(year, 12, 31))}
-    chosen = sorted(rng.sample(villages, min(len(villages), max(MINIMUM, round(len(villages) * SHARE)))), key=lambda s: s.path)
+    chosen = sorted(
+        rng.sample(villages, min(len(villages), max(MINIMUM, round(len(villages) * SHARE)))), key=lambda s: s.path
+    )
     orgs = Organization.objects.in_bulk([s.pk for s in chosen])
     soon = today + dt.timedelta(days=7)
     counts = {"rectification_cases": 0, "rectification_problems": 0}

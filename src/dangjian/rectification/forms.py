@@ -58,7 +58,7 @@ class ReasonForm(StyledForm):
 
 class TeamMemberForm(StyledForm):
     name = forms.CharField(label=_("name"), max_length=64)
-    role = forms.CharField(label=_("role"), max_length=64, required=False)
+    role = forms.CharField(label=_("role in the team"), max_length=64, required=False)
     captain = forms.BooleanField(label=_("captain"), required=False)
 
 
@@ -101,5 +101,7 @@ class ProblemFilterForm(FilterForm):
     org = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
     year = forms.TypedChoiceField(label=_("year"), coerce=int, required=False, empty_value=None)
     status = forms.ChoiceField(
-        label=_("status"), choices=[("", ""), *((s, STATUS_LABELS[s]) for s in PROBLEM_STATUSES)], required=False
+        label=_("countermeasure status"),
+        choices=[("", ""), *((s, STATUS_LABELS[s]) for s in PROBLEM_STATUSES)],
+        required=False,
     )

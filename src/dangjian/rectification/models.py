@@ -116,7 +116,7 @@ class WorkTeamMember(models.Model):
 
     rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="team")
     name = models.CharField(_("name"), max_length=64)
-    role = models.CharField(_("role"), max_length=64, blank=True)
+    role = models.CharField(_("role in the team"), max_length=64, blank=True)
     captain = models.BooleanField(_("captain"), default=False)
 
     class Meta:
