@@ -187,7 +187,7 @@ def reserve_update(
     if "member" in data and (data["member"].pk if data["member"] else None) != cadre.member_id:
         raise ValidationError({"member": _("The person of a reserve cadre cannot be changed.")})
     data.pop("member", None)
-    cadre = ReserveCadre.objects.select_for_update().select_related("org", "member").get(pk=cadre.pk)
+    cadre = ReserveCadre.objects.select_for_update(of=("self",)).select_related("org", "member").get(pk=cadre.pk)
     check_version(cadre, expected_version)
     data = validate(cadre.org, data, cadre)
     masked: dict[str, list[Any]] = {}
@@ -210,7 +210,7 @@ def reserve_update(
 
 
 def _lock_in_pool(cadre: ReserveCadre, expected_version: int | None) -> ReserveCadre:
-    cadre = ReserveCadre.objects.select_for_update().select_related("org").get(pk=cadre.pk)
+    cadre = ReserveCadre.objects.select_for_update(of=("self",)).select_related("org").get(pk=cadre.pk)
     check_version(cadre, expected_version)
     if cadre.state != ReserveState.POOL:
         raise ValidationError({"state": _("Only a reserve cadre still in the pool can be appointed or dropped.")})
