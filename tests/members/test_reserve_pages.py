@@ -15,6 +15,7 @@ from dangjian.core.models import AuditEvent
 from dangjian.members import reserve as services
 from dangjian.members import reserve_queries as queries
 from dangjian.members.reserve_models import ReserveCadre
+from tests import factories
 from tests.api.conftest import api_as, field_errors  # noqa: F401 - the API client fixture
 from tests.members.reserve_world import make_villages, of_member, outsider
 from tests.test_subtree_walk import PARAM, all_routes
@@ -254,3 +255,20 @@ def test_the_api_list_runs_a_constant_number_of_queries(pool, api_as, django_ass
         outsider(pool.branch_b1, f"新人{i}", dt.date(1995, 1, 1 + i))
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert api.get("/reserve-cadres").json()["count"] == 12
+
+
+def test_the_figures_page_runs_a_constant_number_of_queries(pool, client_for, django_assert_max_num_queries):
+    from dangjian.organizations.models import Unit
+
+    client = client_for(pool.organizer)
+    url = reverse("reserve-figures") + f"?org={pool.root.pk}"
+    client.get(url)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(url).status_code == 200
+    for i in range(4):
+        branch = factories.org(pool.town_b, f"新村{i}党支部")
+        branch.units.add(Unit.objects.create(name=f"新村{i}村民委员会", kind=Unit.Kind.VILLAGE))
+        outsider(branch, f"新人{i}", dt.date(1995, 1, 1 + i))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url).content.decode()
+    assert "新村3党支部" in page  # one cadre: below the minimum
