@@ -75,7 +75,7 @@ class ReserveCadreTemplate(Template):
     columns = (
         Column("seq", "序号", kind="seq", width=6),
         Column("record_id", "系统编号", kind="int", blank=KEEP, help="导出时由系统填写；新增留空", width=10),
-        Column("org_code", "组织编码", aliases=("所属组织编码",), max_length=32, blank=KEEP, example="TA-001"),
+        Column("org_code", "组织编码", aliases=("所属组织编码",), max_length=32, blank=KEEP, example="C-001"),
         Column(
             "org_name",
             "村（社区）党组织",
@@ -83,7 +83,7 @@ class ReserveCadreTemplate(Template):
             max_length=100,
             blank=KEEP,
             help="填写了组织编码时以编码为准",
-            example="东街村党支部",
+            example="示例村党支部",
             width=20,
         ),
         Column("name", "姓名", required=True, max_length=64, example="赵磊", width=10),
