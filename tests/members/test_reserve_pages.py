@@ -272,3 +272,15 @@ def test_the_figures_page_runs_a_constant_number_of_queries(pool, client_for, dj
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url).content.decode()
     assert "新村3党支部" in page  # one cadre: below the minimum
+
+
+def test_the_minimum_education_is_a_rule(pool, client_for):
+    from dangjian.core.services import parameter_set
+
+    parameter_set(actor=None, key="reserve.min_education", value=5, effective_from=dt.date(2020, 1, 1))
+    fig = queries.figures(pool.root)
+    assert _bands(fig.educations) == {"below": 2, "senior": 0, "college": 0, "bachelor": 1}
+    client = client_for(pool.organizer)
+    for key, names in (("below", {"孙丽", "赵磊"}), ("college", set()), ("bachelor", {"张强"})):
+        response = client.get(reverse("reserve-list") + f"?org={pool.root.pk}&state=pool&edu={key}")
+        assert {c.person_name for c in response.context["page_obj"]} == names

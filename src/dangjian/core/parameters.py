@@ -43,7 +43,13 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "rectification.reminder_days": (14, _("Show a countermeasure as due soon this many days before its deadline")),
     "reserve.min_per_village": (2, _("Every village and community should keep at least this many reserve cadres")),
     "reserve.max_age": (40, _("Reserve cadres should be younger than this (older ones are flagged)")),
-    "reserve.min_education": ("senior", _("Reserve cadres should have at least this education (senior: 高中/中专)")),
+    "reserve.min_education": (
+        3,
+        _(
+            "Reserve cadres should have at least this education: 1 primary, 2 junior middle school, "
+            "3 senior middle school or vocational (高中/中专), 4 junior college, 5 bachelor, 6 postgraduate"
+        ),
+    ),
     "audit.retention_days": (180, _("Keep audit events at least this many days before they may be archived")),
 }
 # Values a rule may not go below: the Cybersecurity Law (第二十一条) keeps logs at least six months.

@@ -180,7 +180,7 @@ class ReserveFiguresOut(Schema):
     year: int
     min_per_village: int
     max_age: int
-    min_education: str
+    min_education: int = Field(..., description="1 primary … 3 senior middle school or vocational … 6 postgraduate.")
     villages: int
     in_pool: int
     appointed: int = Field(..., description="Appointed during the year.")

@@ -70,9 +70,9 @@ def with_person(qs):
     )
 
 
-def educations_below(minimum: str) -> list[str]:
-    floor = EDUCATION_RANK.get(minimum, 3)
-    return [value for value, rank in EDUCATION_RANK.items() if rank < floor]
+def educations_below(minimum: int) -> list[str]:
+    """The educations below the rule's minimum rank (1 primary … 3 高中/中专 … 6 postgraduate)."""
+    return [value for value, rank in EDUCATION_RANK.items() if rank < minimum]
 
 
 def age_band_range(band: str, on: dt.date, ceiling: int) -> tuple[dt.date | None, dt.date | None]:
@@ -100,10 +100,11 @@ def filter_list(qs, *, org=None, state: str = "", age: str = "", edu: str = "", 
             qs = qs.filter(birth__lte=latest)
         if earliest is not None:
             qs = qs.filter(birth__gt=earliest)
+    below = [*educations_below(rule["reserve.min_education"]), ""]
     if edu == "below":
-        qs = qs.filter(edu__in=[*educations_below(rule["reserve.min_education"]), ""])
-    elif edu in EDUCATION_OF_BAND:
-        qs = qs.filter(edu__in=EDUCATION_OF_BAND[edu])
+        qs = qs.filter(edu__in=below)
+    elif edu in EDUCATION_OF_BAND:  # a band's cadres below the minimum are counted there instead
+        qs = qs.filter(edu__in=[e for e in EDUCATION_OF_BAND[edu] if e not in below])
     if appointed_year:
         qs = qs.filter(state=ReserveState.APPOINTED, appointed_on__year=appointed_year)
     return qs.order_by("org_path", "id")
