@@ -194,6 +194,7 @@ def test_the_openapi_schema_describes_every_route(client):
         "/api/v1/rectification/cases/{id}/close",
         "/api/v1/rectification/cases/{id}/reopen",
         "/api/v1/rectification/cases/{id}/team",
+        "/api/v1/rectification/team/{id}",
         "/api/v1/rectification/cases/{id}/problems",
         "/api/v1/rectification/cases/{id}/progress",
         "/api/v1/rectification/problems",

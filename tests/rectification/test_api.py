@@ -39,6 +39,9 @@ def test_a_script_runs_the_whole_loop(world, api_as):
     }
     problems = town.post(f"/rectification/cases/{case}/problems", problem).json()["problems"]
     assert town.post(f"/rectification/cases/{case}/team", {"name": "刘", "captain": True}).json()["team"][0]["captain"]
+    extra = town.post(f"/rectification/cases/{case}/team", {"name": "陈", "role": "区农业农村局"}).json()["team"][1]
+    assert branch.delete(f"/rectification/team/{extra['id']}").status_code == 404
+    assert [m["name"] for m in town.delete(f"/rectification/team/{extra['id']}").json()["team"]] == ["刘"]
     done = branch._call("put", f"/rectification/problems/{problems[0]['id']}/done", {"done_on": "2026-01-10"})
     assert done.status_code == 200 and done.json()["problems"][0]["done_on"] == "2026-01-10"
     assert (

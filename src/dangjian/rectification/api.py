@@ -21,7 +21,7 @@ from dangjian.core.api import ApiDate, Id, InputSchema, PageParams, PathId, Text
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.models import Organization
 from dangjian.rectification import queries, services
-from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark
+from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark, WorkTeamMember
 
 router = Router(tags=["rectification"])
 
@@ -503,6 +503,16 @@ def team_add(request, id: PathId, payload: Annotated[RectificationTeamMemberIn |
     payload = payload or RectificationTeamMemberIn()
     services.team_member_add(actor=request.auth, case=case, **payload.model_dump())
     return _case(request, id)
+
+
+@router.delete("/team/{id}", response=CASE, summary="Remove a member from the work team")
+def team_remove(request, id: PathId):
+    member = get_visible_or_404(
+        WorkTeamMember.objects.filter(rectification__in=Rectification.objects.visible_to(request.auth)), pk=id
+    )
+    case = _steerable(request, member.rectification_id)
+    services.team_member_remove(actor=request.auth, member=member)
+    return _case(request, case.pk)
 
 
 @router.post("/cases/{id}/problems", response=CASE, summary="Add a problem with its countermeasure")
