@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from dangjian.demo import names
 from dangjian.demo.plan import Plan
 from dangjian.organizations.models import Organization
 from dangjian.rectification import services
@@ -32,9 +33,22 @@ PROBLEMS = {
 }
 RESPONSIBLE = ("镇党委书记", "镇党委副书记", "镇组织委员", "第一书记", "村党组织书记", "驻村工作队队长", "镇纪委书记")
 LEADS = ("区委副书记", "区委常委、组织部部长", "区委常委、政法委书记", "区人大常委会副主任", "副区长", "区政协副主席")
-TEAM = (("区委组织部干部", "队长"), ("区纪委监委干部", "队员"), ("镇党建办主任", "队员"), ("区农业农村局干部", "队员"))
+TEAM = ("区委组织部", "区纪委监委", "镇党建办", "区农业农村局")  # where the work team comes from; the first leads it
 PROGRESS = "工作队驻村推进整改，定期向镇党委汇报进展"
-STATES = (("closed", 4), ("accepted", 2), ("in_progress", 3), ("opened", 1))
+# The states of the cases in turn (4 closed, 3 in progress, 2 opened, 1 accepted of every ten): every
+# state shows even in the small demo.
+STATES = (
+    "in_progress",
+    "closed",
+    "opened",
+    "accepted",
+    "closed",
+    "in_progress",
+    "closed",
+    "opened",
+    "closed",
+    "in_progress",
+)
 
 
 def _villages(plan: Plan):
@@ -59,7 +73,7 @@ def write(plan: Plan, today: dt.date) -> dict[str, int]:
     orgs = Organization.objects.in_bulk([s.pk for s in chosen])
     soon = today + dt.timedelta(days=7)
     counts = {"rectification_cases": 0, "rectification_problems": 0}
-    for spec in chosen:
+    for index, spec in enumerate(chosen):
         codes = sorted(rng.sample(sorted(PROBLEMS), rng.randint(2, 5)))
         mark = services.mark_create(
             actor=None,
@@ -69,7 +83,7 @@ def write(plan: Plan, today: dt.date) -> dict[str, int]:
             criteria=[criteria[c] for c in codes[: rng.randint(1, min(3, len(codes)))]],
             note="",
         )
-        state = rng.choices([s for s, _w in STATES], [w for _s, w in STATES])[0]
+        state = STATES[index % len(STATES)]
         opened = dt.date(year, rng.randint(3, 5), rng.randint(1, 28))
         case = services.case_open(
             actor=None,
@@ -82,8 +96,9 @@ def write(plan: Plan, today: dt.date) -> dict[str, int]:
             },
         )
         counts["rectification_cases"] += 1
-        for name, role in TEAM[: rng.randint(2, 4)]:
-            services.team_member_add(actor=None, case=case, name=name, role=role, captain=role == "队长")
+        for i, unit in enumerate(TEAM[: rng.randint(2, 4)]):
+            name = rng.choice(names.SURNAMES)[0] + rng.choice(names.GIVEN_MID_MALE)
+            services.team_member_add(actor=None, case=case, name=name, role=unit, captain=i == 0)
         if state != "opened":
             services.case_start(actor=None, case=case)
         problems = []
