@@ -24,6 +24,9 @@ def test_a_script_runs_the_whole_loop(world, api_as):
     assert response.status_code == 201, response.content
     mark = response.json()
     assert (mark["classification"], mark["criteria"]) == ("weak", ["C01", "C03"])
+    changed = dept.patch(f"/rectification/marks/{mark['id']}", {"classification": "weak", "criteria": [codes["C03"]]})
+    assert changed.status_code == 200 and changed.json()["criteria"] == ["C03"], changed.content
+    assert branch.patch(f"/rectification/marks/{mark['id']}", {"classification": "lagging"}).status_code == 404
     detail = dept.get(f"/rectification/screenings/{screening}").json()
     assert (detail["branches"], detail["marked"], detail["min_share_percent"]) == (3, 1, 5)
     assert [r["mark"]["id"] for r in detail["rows"] if r["mark"]] == [mark["id"]]

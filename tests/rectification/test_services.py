@@ -197,3 +197,35 @@ def test_a_work_team_has_one_captain(world, case):
     refused("captain", lambda: services.team_member_add(actor=world.organizer, case=case, name="陈", captain=True))
     refused("name", lambda: services.team_member_add(actor=world.organizer, case=case, name=""))
     refused("name", lambda: services.team_member_add(actor=world.secretary, case=case, name="自己人"))
+
+
+def test_a_mark_is_changed_by_a_committee_above_and_its_case_follows(world, case):
+    mark = case.mark
+    refused(
+        "org",
+        lambda: services.mark_update(
+            actor=world.secretary, mark=mark, classification="lagging", criteria=criteria("C01")
+        ),
+    )
+    refused(
+        "criteria",
+        lambda: services.mark_update(actor=world.town_organizer, mark=mark, classification="lagging", criteria=[]),
+    )
+    diff = one_event(
+        lambda: services.mark_update(
+            actor=world.town_organizer,
+            mark=mark,
+            classification="lagging",
+            criteria=criteria("C01", "C05"),
+            note="复核",
+        )
+    )
+    assert diff["classification"] == ["weak", "lagging"] and diff["criteria"] == [["C01", "C03"], ["C01", "C05"]]
+    case.refresh_from_db()
+    assert case.classification == "lagging"
+    assert (
+        services.mark_update(
+            actor=world.organizer, mark=mark, classification="lagging", criteria=criteria("C01", "C05"), note="复核"
+        )
+        == {}
+    )

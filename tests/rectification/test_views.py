@@ -115,3 +115,15 @@ def test_list_queries_do_not_grow_with_rows(world, client_for, case, django_asse
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             client.get(url)
+
+
+def test_changing_a_mark_through_the_page(world, client_for, mark):
+    client = client_for(world.organizer)
+    url = f"/rectification/marks/{mark.pk}/edit/"
+    assert client.get(url).status_code == 200
+    assert client_for(world.secretary).get(url).status_code == 404
+    client = client_for(world.organizer)
+    response = client.post(url, {"classification": "lagging", "criteria": criteria("C07"), "note": ""})
+    assert response.status_code == 302
+    mark.refresh_from_db()
+    assert mark.classification == "lagging" and [c.code for c in mark.criteria.all()] == ["C07"]

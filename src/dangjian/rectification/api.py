@@ -420,6 +420,26 @@ def mark_create(request, id: PathId, payload: Annotated[RectificationMarkIn | No
     return Status(201, _mark(request, mark.pk))
 
 
+@router.patch(
+    "/marks/{id}",
+    response={200: RectificationMarkOut, **error_responses(400, 404, 422)},
+    summary="Change a mark's classification, criteria or note",
+)
+def mark_update(request, id: PathId, payload: Annotated[RectificationMarkIn | None, Body()] = None):
+    mark = _mark(request, id)
+    payload = payload or RectificationMarkIn()
+    if payload.org is not None and payload.org != mark.org_id:
+        raise field_error("org", _("These fields cannot be set here: %s") % "org")
+    services.mark_update(
+        actor=request.auth,
+        mark=mark,
+        classification=payload.classification or "",
+        criteria=payload.criteria,
+        note=payload.note,
+    )
+    return _mark(request, id)
+
+
 @router.delete("/marks/{id}", response={204: None, **error_responses(400, 404, 422)}, summary="Withdraw a mark")
 def mark_delete(request, id: PathId):
     services.mark_delete(actor=request.auth, mark=_mark(request, id))

@@ -200,6 +200,43 @@ def mark_create(*, actor, screening: Screening, org, classification: str, criter
 
 
 @transaction.atomic
+def mark_update(*, actor, mark: ScreeningMark, classification: str, criteria, note: str = "") -> dict[str, list[Any]]:
+    """Change a mark's classification, criteria or note; its case (if any) follows the classification,
+    until the case is closed."""
+    mark = ScreeningMark.objects.select_for_update().get(pk=mark.pk)
+    _refuse(
+        "org",
+        organizes_above(actor, mark.org_path),
+        _("Only an organizer of a committee above this organization may classify it."),
+    )
+    case = Rectification.objects.select_for_update().filter(mark=mark).first()
+    errors: dict[str, str] = {}
+    if case is not None and case.state == Rectification.State.CLOSED:
+        errors["classification"] = _("This case is closed: reopen it first.")
+    if classification not in Classification.values:
+        errors["classification"] = _("Choose weak and lax or lagging.")
+    chosen = _criteria(criteria, mark.year, errors)
+    note = _text({"note": note}, errors, "note")
+    if errors:
+        raise ValidationError(errors)
+    before = {
+        "classification": mark.classification,
+        "criteria": sorted(c.code for c in mark.criteria.all()),
+        "note": mark.note,
+    }
+    after = {"classification": classification, "criteria": sorted(c.code for c in chosen), "note": note}
+    diff = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if not diff:
+        return diff
+    ScreeningMark.objects.filter(pk=mark.pk).update(classification=classification, note=note, version=F("version") + 1)
+    mark.criteria.set(chosen)
+    if case is not None and case.classification != classification:
+        Rectification.objects.filter(pk=case.pk).update(classification=classification, version=F("version") + 1)
+    audit.record(actor=actor, action="update", obj=mark, changes=diff)
+    return diff
+
+
+@transaction.atomic
 def mark_delete(*, actor, mark: ScreeningMark) -> None:
     """Withdraw a mark made in error; only while no case was opened for it."""
     mark = ScreeningMark.objects.select_for_update().get(pk=mark.pk)
@@ -555,6 +592,7 @@ __all__ = [
     "criteria_on",
     "mark_create",
     "mark_delete",
+    "mark_update",
     "organizes",
     "organizes_above",
     "problem_add",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("screenings/new/", views.screening_create, name="rectification-screening-create"),
     path("screenings/<int:pk>/", views.screening_detail, name="rectification-screening"),
     path("screenings/<int:pk>/mark/", views.mark_create, name="rectification-mark-create"),
+    path("marks/<int:pk>/edit/", views.mark_edit, name="rectification-mark-edit"),
     path("marks/<int:pk>/delete/", views.mark_delete, name="rectification-mark-delete"),
     path("marks/<int:pk>/open/", views.case_open, name="rectification-case-open"),
     path("cases/", views.case_list, name="rectification-cases"),

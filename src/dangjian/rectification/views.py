@@ -7,6 +7,8 @@ a page the user may not use is a 404, like a record outside their subtree.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -157,7 +159,7 @@ def mark_create(request, pk: int):
     org = org_param(request, _orgs(request))
     _allow(org is not None and services.organizes_above(request.user, org.path))
     _allow(services.organizes(request.user, screening.org_path))
-    criteria = services.criteria_on(timezone.localdate().replace(year=screening.year, month=12, day=31))
+    criteria = services.criteria_on(dt.date(screening.year, 12, 31))
     form = MarkForm(request.POST or None, criteria=criteria)
     if form.submitted(
         request,
@@ -180,6 +182,33 @@ def _mark(request, pk: int) -> ScreeningMark:
     mark = get_visible_or_404(ScreeningMark.objects.visible_to(request.user).select_related("org", "screening"), pk=pk)
     _allow(services.organizes_above(request.user, mark.org_path))
     return mark
+
+
+@login_required
+def mark_edit(request, pk: int):
+    require_business(request)
+    mark = _mark(request, pk)
+    criteria = services.criteria_on(dt.date(mark.year, 12, 31))
+    initial = {
+        "classification": mark.classification,
+        "criteria": [c.pk for c in mark.criteria.all()],
+        "note": mark.note,
+    }
+    form = MarkForm(request.POST or None, criteria=criteria, initial=initial)
+    if form.submitted(
+        request,
+        lambda d: services.mark_update(
+            actor=request.user,
+            mark=mark,
+            classification=d["classification"],
+            criteria=[int(c) for c in d["criteria"]],
+            note=d["note"],
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("rectification-screening", pk=mark.screening_id)
+    title = _("Classify %(name)s (%(year)s)") % {"name": mark.org.name, "year": mark.year}
+    return _form_page(request, form, title, reverse("rectification-screening", args=[mark.screening_id]))
 
 
 @login_required
