@@ -88,6 +88,12 @@ ACTION_LABELS = {
     "reserve_appoint": _("appointed a reserve cadre"),
     "reserve_drop": _("dropped a reserve cadre"),
     "reserve_assess": _("assessed a reserve cadre"),
+    "problem_add": _("added a problem to a rectification"),
+    "problem_update": _("changed a problem of a rectification"),
+    "countermeasure_done": _("recorded a countermeasure as done"),
+    "progress_add": _("recorded rectification progress"),
+    "team_add": _("added to a rectification work team"),
+    "team_remove": _("took off a rectification work team"),
 }
 
 
