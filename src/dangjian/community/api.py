@@ -30,6 +30,7 @@ from dangjian.core.api import (
     paginate,
 )
 from dangjian.core.scoping import get_visible_or_404
+from dangjian.organizations.api import subtree_root
 from dangjian.organizations.models import Organization, Sector
 
 router = Router(tags=["community"])
@@ -453,14 +454,7 @@ def service_list(request, filters: Query[CommunityServiceFilters]):
     summary="Volunteer figures and check-in rates of a subtree, by child organization",
 )
 def figures(request, params: Query[CommunityTableParams]):
-    if params.org is not None:
-        root = get_visible_or_404(_orgs(request), pk=params.org)
-    else:
-        from dangjian.organizations.queries import visible_roots
-
-        root = visible_roots(request.auth).first()
-        if root is None:
-            raise field_error("org", _("The organization does not exist."))
+    root = subtree_root(request, params.org)
     year = params.year or timezone.localdate().year
     table = queries.volunteer_table(_orgs(request), root, queries.Span.year(year))
     return {

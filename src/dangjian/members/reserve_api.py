@@ -32,6 +32,7 @@ from dangjian.members import reserve as services
 from dangjian.members import reserve_queries as queries
 from dangjian.members.models import Education, EvaluationRating, Member
 from dangjian.members.reserve_models import ReserveCadre, ReservePost, ReserveSource, ReserveState
+from dangjian.organizations.api import subtree_root
 from dangjian.organizations.models import Organization
 
 router = Router(tags=["reserve cadres"])
@@ -224,15 +225,7 @@ def cadre_list(request, filters: Query[ReserveCadreFilters]):
 
 @router.get("/figures", response={200: ReserveFiguresOut, **error_responses(404, 422)}, summary="Figures of a subtree")
 def cadre_figures(request, params: Query[ReserveFiguresParams]):
-    from dangjian.organizations.queries import visible_roots
-
-    orgs = Organization.objects.visible_to(request.auth)
-    if params.org is not None:
-        org = get_visible_or_404(orgs, pk=params.org)
-    else:
-        org = visible_roots(request.auth).first()
-        if org is None:
-            raise Http404
+    org = subtree_root(request, params.org)
     fig = queries.figures(org, params.year)
 
     def bands(rows):

@@ -39,6 +39,18 @@ from dangjian.organizations.models import CommitteeMember, CommitteePost, Level,
 
 router = Router(tags=["organizations"])
 
+
+def subtree_root(request, pk: int | None) -> Organization:
+    """The organization a subtree table is asked for: the one named (404 outside the user's
+    subtrees), or else the user's first visible root (422 naming ``org`` when they have none)."""
+    if pk is not None:
+        return get_visible_or_404(Organization.objects.visible_to(request.auth), pk=pk)
+    root = queries.visible_roots(request.auth).first()
+    if root is None:
+        raise field_error("org", _("The organization does not exist."))
+    return root
+
+
 ORDERINGS = {
     "path": ("path",),
     "-path": ("-path",),

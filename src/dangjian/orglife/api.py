@@ -31,6 +31,7 @@ from dangjian.core.api import (
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.members.models import Member
 from dangjian.members.queries import has_voting_rights, roster
+from dangjian.organizations.api import subtree_root
 from dangjian.organizations.models import Organization
 from dangjian.orglife import queries, services
 from dangjian.orglife.models import Appraisal, Meeting, MeetingKind, MeetingRequirement, RequirementKind
@@ -342,17 +343,6 @@ def _obligation(cell: queries.Cell) -> dict:
     }
 
 
-def _root(request, pk: int | None) -> Organization:
-    if pk is not None:
-        return get_visible_or_404(_orgs(request), pk=pk)
-    from dangjian.organizations.queries import visible_roots
-
-    root = visible_roots(request.auth).first()
-    if root is None:
-        raise field_error("org", _("The organization does not exist."))
-    return root
-
-
 # --- Meetings ------------------------------------------------------------------------------------
 @router.get("/meetings", response={200: MeetingPage, **error_responses(404, 422)}, summary="List meetings")
 def meeting_list(request, filters: Query[MeetingFilters]):
@@ -483,7 +473,7 @@ def organization_calendar(request, id: PathId, year: Year | None = None):
 )
 def compliance(request, params: Query[ComplianceParams]):
     """Rates are done ÷ due over the periods that have ended; computed from the meetings on request."""
-    root = _root(request, params.org)
+    root = subtree_root(request, params.org)
     year = params.year or timezone.localdate().year
     table = queries.compliance_table(_orgs(request), root, year)
     return {

@@ -19,6 +19,7 @@ from ninja import Body, Field, Query, Router, Schema, Status
 
 from dangjian.core.api import ApiDate, Id, InputSchema, PageParams, PathId, Text, error_responses, field_error, paginate
 from dangjian.core.scoping import get_visible_or_404
+from dangjian.organizations.api import subtree_root
 from dangjian.organizations.models import Organization
 from dangjian.rectification import queries, services
 from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark, WorkTeamMember
@@ -601,14 +602,7 @@ def _row(row: queries.FigureRow, name: str | None = None) -> dict:
     summary="Screened, weak, lagging, cases by state, countermeasures done and overdue per child organization",
 )
 def figures(request, params: Query[RectificationFiguresParams]):
-    if params.org is not None:
-        org = get_visible_or_404(_orgs(request), pk=params.org)
-    else:
-        from dangjian.organizations.queries import visible_roots
-
-        org = visible_roots(request.auth).first()
-        if org is None:
-            raise field_error("org", _("The organization does not exist."))
+    org = subtree_root(request, params.org)
     year = params.year or timezone.localdate().year
     user = request.auth
     table = queries.figures(

@@ -29,6 +29,7 @@ from dangjian.core.api import (
     paginate,
 )
 from dangjian.core.scoping import get_visible_or_404
+from dangjian.organizations.api import subtree_root
 from dangjian.organizations.models import Organization
 from dangjian.training import queries, services
 from dangjian.training.models import Programme, ProgrammeKind, Session
@@ -436,14 +437,7 @@ def session_delete(request, id: PathId):
     summary="Sessions held, person-times, persons trained and person-hours per child organization",
 )
 def person_times(request, params: Query[TrainingPersonTimesParams]):
-    if params.org is not None:
-        org = get_visible_or_404(_orgs(request), pk=params.org)
-    else:
-        from dangjian.organizations.queries import visible_roots
-
-        org = visible_roots(request.auth).first()
-        if org is None:
-            raise field_error("org", _("The organization does not exist."))
+    org = subtree_root(request, params.org)
     year = params.year or timezone.localdate().year
     table = queries.person_times_table(org, dt.date(year, 1, 1), dt.date(year, 12, 31))
     return {
