@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections import Counter
 
 import pytest
@@ -315,10 +314,9 @@ def test_logins_on_an_empty_database_say_so(db):
 
 
 @pytest.mark.slow
-def test_a_county_builds_in_well_under_a_minute(db):
-    started = time.monotonic()
+def test_a_county_builds_a_district_of_the_described_size(db):
+    # How long it takes is a figure of `make bench` (BENCHMARKS.md, "build"), not an assertion here.
     result = build(scale="county", seed=7, today=dt.date(2026, 11, 26))
-    assert time.monotonic() - started < 60
     assert 1400 <= result.organizations <= 2600  # with the party groups of village and community branches
     assert 36_000 <= result.members <= 44_000
     villages = Organization.objects.filter(units__kind="village").count()
