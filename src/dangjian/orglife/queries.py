@@ -147,9 +147,7 @@ def status_of(period: Period, required: int, counted: int, on: dt.date, lead_day
 def requirements_between(start: dt.date, end: dt.date) -> list[MeetingRequirement]:
     """Every version of every requirement in force at some time between ``start`` and ``end``: one query."""
     return list(
-        MeetingRequirement.objects.filter(effective_from__lte=end)
-        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=start))
-        .order_by("kind", "effective_from", "id")
+        MeetingRequirement.objects.in_force_between(start, end).order_by("kind", "effective_from", "id")
     )
 
 

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit, parameters
+from dangjian.core import audit, parameters, rules
 from dangjian.core.services import changed_fields, check_version, object_update, snapshot
 from dangjian.members.queries import has_voting_rights, roster
 from dangjian.organizations.models import Level
@@ -512,60 +512,18 @@ def requirement_create(*, actor, data: dict[str, Any], effective_from: dt.date) 
     return requirement
 
 
-@transaction.atomic
 def requirement_revise(
     *, actor, requirement: MeetingRequirement, data: dict[str, Any], effective_from: dt.date
 ) -> MeetingRequirement:
     """Change a rule from a date: the old version ends the day before, the new one replaces it."""
-    requirement = MeetingRequirement.objects.select_for_update().get(pk=requirement.pk)
-    if requirement.effective_to is not None and requirement.effective_to < effective_from:
-        raise ValidationError({"effective_from": _("This version of the rule has already ended.")})
-    if effective_from <= requirement.effective_from:
-        raise ValidationError(
-            {
-                "effective_from": _("The change must take effect after %(day)s, when this version started.")
-                % {"day": requirement.effective_from.isoformat()}
-            }
-        )
-    values = {name: getattr(requirement, name) for name in REQUIREMENT_FIELDS}
-    values.update({k: v for k, v in data.items() if k in REQUIREMENT_FIELDS})
-    new = MeetingRequirement(
-        **values,
-        effective_from=effective_from,
-        effective_to=requirement.effective_to,
-        replaces=requirement,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    return rules.rule_revise(
+        actor=actor, rule=requirement, data=data, effective_from=effective_from, fields=REQUIREMENT_FIELDS
     )
-    new.full_clean()
-    requirement.effective_to = effective_from - dt.timedelta(days=1)
-    requirement.save(update_fields=["effective_to"])
-    new.save()
-    changes = {
-        n: [audit.jsonable(getattr(requirement, n)), audit.jsonable(getattr(new, n))]
-        for n in REQUIREMENT_FIELDS
-        if getattr(requirement, n) != getattr(new, n)
-    }
-    changes["effective_from"] = [None, effective_from.isoformat()]
-    changes["replaces"] = [None, requirement.pk]
-    audit.record(actor=actor, action="update", obj=new, changes=changes)
-    return new
 
 
-@transaction.atomic
 def requirement_end(*, actor, requirement: MeetingRequirement, on: dt.date) -> MeetingRequirement:
     """Stop a rule after ``on`` (the last day it applies)."""
-    requirement = MeetingRequirement.objects.select_for_update().get(pk=requirement.pk)
-    if on < requirement.effective_from:
-        raise ValidationError({"effective_to": _("A rule cannot end before it starts.")})
-    if requirement.effective_to is not None and requirement.effective_to <= on:
-        raise ValidationError({"effective_to": _("This version of the rule has already ended.")})
-    old = requirement.effective_to
-    requirement.effective_to = on
-    requirement.save(update_fields=["effective_to"])
-    audit.record(
-        actor=actor, action="update", obj=requirement, changes={"effective_to": [audit.jsonable(old), on.isoformat()]}
-    )
-    return requirement
+    return rules.rule_end(actor=actor, rule=requirement, on=on)
 
 
 # --- The democratic appraisal of members ----------------------------------------------------------

@@ -31,7 +31,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit, bulk, parameters
+from dangjian.core import audit, bulk, parameters, rules
 from dangjian.core.roles import Role
 from dangjian.core.scoping import scopes
 from dangjian.points.models import (
@@ -954,63 +954,22 @@ def rule_create(*, actor, scheme: PointScheme, data: dict[str, Any], effective_f
     return rule
 
 
-@transaction.atomic
 def rule_revise(*, actor, rule: PointRule, data: dict[str, Any], effective_from: dt.date) -> PointRule:
     """Change a rule from a date: this version ends the day before, a new row carries the change.
     Entries made under this version keep it: nothing past is rewritten."""
-    rule = PointRule.objects.select_for_update().get(pk=rule.pk)
-    if rule.effective_to is not None and rule.effective_to < effective_from:
-        raise ValidationError({"effective_from": _("This version of the rule has already ended.")})
-    if effective_from <= rule.effective_from:
-        raise ValidationError(
-            {
-                "effective_from": _("The change must take effect after %(day)s, when this version started.")
-                % {"day": rule.effective_from.isoformat()}
-            }
-        )
-    values = {name: getattr(rule, name) for name in RULE_FIELDS}
-    values.update({k: v for k, v in data.items() if k in REVISABLE})
-    values = validate_rule(values)
-    new = PointRule(
-        scheme_id=rule.scheme_id,
-        effective_from=effective_from,
-        effective_to=rule.effective_to,
-        replaces=rule,
-        created_by=_actor_or_none(actor),
-        **values,
-    )
-    rule.effective_to = effective_from - dt.timedelta(days=1)
-    rule.save(update_fields=["effective_to"])
-    new.save()
-    changes = {
-        n: [audit.jsonable(getattr(rule, n)), audit.jsonable(getattr(new, n))]
-        for n in RULE_FIELDS
-        if getattr(rule, n) != getattr(new, n)
-    }
-    changes["effective_from"] = [None, effective_from.isoformat()]
-    changes["replaces"] = [None, rule.pk]
-    audit.record(actor=actor, action="update", obj=new, org=rule.scheme.org, changes=changes)
-    return new
-
-
-@transaction.atomic
-def rule_end(*, actor, rule: PointRule, on: dt.date) -> PointRule:
-    rule = PointRule.objects.select_for_update().get(pk=rule.pk)
-    if on < rule.effective_from:
-        raise ValidationError({"effective_to": _("A rule cannot end before it starts.")})
-    if rule.effective_to is not None and rule.effective_to <= on:
-        raise ValidationError({"effective_to": _("This version of the rule has already ended.")})
-    old = rule.effective_to
-    rule.effective_to = on
-    rule.save(update_fields=["effective_to"])
-    audit.record(
+    return rules.rule_revise(
         actor=actor,
-        action="update",
-        obj=rule,
+        rule=rule,
+        data=data,
+        effective_from=effective_from,
+        fields=REVISABLE,
+        validate=validate_rule,
         org=rule.scheme.org,
-        changes={"effective_to": [audit.jsonable(old), on.isoformat()]},
     )
-    return rule
+
+
+def rule_end(*, actor, rule: PointRule, on: dt.date) -> PointRule:
+    return rules.rule_end(actor=actor, rule=rule, on=on, org=rule.scheme.org)
 
 
 # --- Claims, awards and their approval ---------------------------------------------------------------
