@@ -146,9 +146,7 @@ def status_of(period: Period, required: int, counted: int, on: dt.date, lead_day
 # --- The inputs -----------------------------------------------------------------------------------
 def requirements_between(start: dt.date, end: dt.date) -> list[MeetingRequirement]:
     """Every version of every requirement in force at some time between ``start`` and ``end``: one query."""
-    return list(
-        MeetingRequirement.objects.in_force_between(start, end).order_by("kind", "effective_from", "id")
-    )
+    return list(MeetingRequirement.objects.in_force_between(start, end).order_by("kind", "effective_from", "id"))
 
 
 def org_infos(orgs) -> list[OrgInfo]:

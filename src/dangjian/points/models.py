@@ -149,7 +149,6 @@ class PointScheme(RuleVersion):
         super().save(*args, **kwargs)
 
 
-
 class PointRule(RuleVersion):
     """One version of a rule: what earns or costs points, how many, how often at most, fed by what,
     approved by whom, from when to when."""
@@ -189,7 +188,6 @@ class PointRule(RuleVersion):
 
     def __str__(self) -> str:
         return self.name
-
 
     @property
     def sign(self) -> int:
