@@ -1,5 +1,5 @@
 """Organizational life: the requirements (rules as rows), meetings with their attendance,
-life-meeting rectification items, the annual appraisal of members, and reminders.
+life-meeting follow-ups, the annual appraisal of members, and reminders.
 
 Compliance is never stored: it is derived from the meetings held (see ``queries``). What is
 stored beside a meeting is derived from it by the services and never typed: its month, the
@@ -330,16 +330,15 @@ class MeetingAttachment(models.Model):
         return self.content_type.startswith("image/")
 
 
-class RectificationItem(OrgScoped):
-    """An issue raised at a life meeting or democratic life meeting and what will be done about it."""
+class LifeMeetingFollowUp(OrgScoped):
+    """An issue raised at a life meeting or democratic life meeting and what will be done about it
+    (整改事项; not a rectification case of the ``rectification`` app)."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("In progress")
         DONE = "done", _("Done")
 
-    meeting = models.ForeignKey(
-        Meeting, on_delete=models.PROTECT, related_name="rectification_items", verbose_name=_("meeting")
-    )
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("meeting"))
     issue = models.CharField(_("issue raised"), max_length=500)
     measure = models.CharField(_("rectification measure"), max_length=500)
     responsible = models.CharField(_("responsible"), max_length=64, blank=True)

@@ -32,12 +32,12 @@ from dangjian.orglife.models import (
     AppraisalEntry,
     AppraisalFollowUp,
     Attendance,
+    LifeMeetingFollowUp,
     Meeting,
     MeetingKind,
     MeetingKindEntry,
     MeetingRequirement,
     Rating,
-    RectificationItem,
     Reminder,
     ordered_kinds,
 )
@@ -434,11 +434,11 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str, expected_version: in
     return meeting
 
 
-# --- Rectification items of life meetings ----------------------------------------------------------
-RECTIFICATION_FIELDS = ("issue", "measure", "responsible", "due_on", "status", "completed_on", "note")
+# --- Follow-ups of life meetings (整改事项) -------------------------------------------------------------
+LIFE_FOLLOW_UP_FIELDS = ("issue", "measure", "responsible", "due_on", "status", "completed_on", "note")
 
 
-def _check_rectification(meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
+def _check_life_follow_up(meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
     errors = {}
     today = timezone.localdate()
     if not set(meeting.kinds) & LIFE_KINDS:
@@ -451,7 +451,7 @@ def _check_rectification(meeting: Meeting, data: dict[str, Any]) -> dict[str, An
     due = data.get("due_on")
     if due and due < meeting.held_on:
         errors["due_on"] = _("The due date comes after the meeting.")
-    if data.get("status") == RectificationItem.Status.DONE:
+    if data.get("status") == LifeMeetingFollowUp.Status.DONE:
         done = data.get("completed_on") or today
         if done > today:
             errors["completed_on"] = _("The date cannot be in the future.")
@@ -464,28 +464,28 @@ def _check_rectification(meeting: Meeting, data: dict[str, Any]) -> dict[str, An
 
 
 @transaction.atomic
-def rectification_create(*, actor, meeting: Meeting, data: dict[str, Any]) -> RectificationItem:
-    data = _check_rectification(meeting, {k: v for k, v in data.items() if k in RECTIFICATION_FIELDS})
-    item = RectificationItem(org=meeting.org, meeting=meeting, **data)
+def life_follow_up_create(*, actor, meeting: Meeting, data: dict[str, Any]) -> LifeMeetingFollowUp:
+    data = _check_life_follow_up(meeting, {k: v for k, v in data.items() if k in LIFE_FOLLOW_UP_FIELDS})
+    item = LifeMeetingFollowUp(org=meeting.org, meeting=meeting, **data)
     item.full_clean()
     item.save()
     audit.record(
         actor=actor,
         action="create",
         obj=item,
-        changes={k: [None, audit.jsonable(getattr(item, k))] for k in RECTIFICATION_FIELDS if getattr(item, k)},
+        changes={k: [None, audit.jsonable(getattr(item, k))] for k in LIFE_FOLLOW_UP_FIELDS if getattr(item, k)},
     )
     return item
 
 
 @transaction.atomic
-def rectification_update(
-    *, actor, item: RectificationItem, data: dict[str, Any], expected_version: int | None = None
+def life_follow_up_update(
+    *, actor, item: LifeMeetingFollowUp, data: dict[str, Any], expected_version: int | None = None
 ) -> dict:
-    unknown = set(data) - set(RECTIFICATION_FIELDS)
+    unknown = set(data) - set(LIFE_FOLLOW_UP_FIELDS)
     if unknown:
         raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
-    data = _check_rectification(item.meeting, dict(data))
+    data = _check_life_follow_up(item.meeting, dict(data))
     return object_update(actor=actor, instance=item, data=data, expected_version=expected_version)
 
 
