@@ -71,13 +71,13 @@ def rule_revise[R: RuleVersion](
 ) -> R:
     """Change ``rule`` from ``effective_from``: this version ends the day before, a new row carries
     the change and returns. ``fields`` are the names ``data`` may change (default: every copied
-    field but the ``version_key``); ``validate`` cleans the new version's values (by attribute) and
+    field; never the ``version_key``); ``validate`` cleans the new version's values (by attribute) and
     raises every error at once; ``org`` is the audit event's organization."""
     model = type(rule)
     rule = model._default_manager.select_for_update().get(pk=rule.pk)
     check_revision(rule, effective_from)
     copied = version_fields(model)
-    allowed = set(fields) if fields is not None else set(copied) - set(model.version_key)
+    allowed = (set(copied) if fields is None else set(fields)) - set(model.version_key)
     values = {attname: getattr(rule, attname) for attname in copied.values()}
     values.update({copied[k]: v for k, v in data.items() if k in allowed and k in copied})
     if validate is not None:
