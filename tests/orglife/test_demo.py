@@ -13,7 +13,7 @@ from dangjian.demo.build import build
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 from dangjian.orglife import queries, services
-from dangjian.orglife.models import Appraisal, Attendance, Meeting, MeetingKindEntry, RectificationItem, Reminder
+from dangjian.orglife.models import Appraisal, Attendance, LifeMeetingFollowUp, Meeting, MeetingKindEntry, Reminder
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -35,7 +35,7 @@ def test_the_demo_holds_a_year_of_meetings_of_every_kind(demo):
     assert combined  # theme days held as general meetings
     first, last = Meeting.objects.order_by("held_on").values_list("held_on", flat=True)[:1][0], TODAY
     assert first >= dt.date(2025, 11, 1) and not Meeting.objects.filter(state="held", held_on__gte=last).exists()
-    assert RectificationItem.objects.exists() and Appraisal.objects.filter(state="decided").exists()
+    assert LifeMeetingFollowUp.objects.exists() and Appraisal.objects.filter(state="decided").exists()
 
 
 def test_the_derived_columns_are_what_the_services_would_write(demo):

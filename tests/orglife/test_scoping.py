@@ -38,7 +38,7 @@ def objects_of(org, world, time_machine):
     """One object of every kind in ``org``."""
     travel(time_machine, D(2026, 6, 27))
     members = factories.meeting(org, ["life_meeting"], D(2026, 6, 2), topic="组织生活会")
-    item = services.rectification_create(
+    item = services.life_follow_up_create(
         actor=None, meeting=members, data={"issue": "问题", "measure": "措施", "due_on": D(2026, 9, 1)}
     )
     upload = SimpleUploadedFile("a.png", PNG, content_type="image/png")

@@ -15,9 +15,9 @@ from dangjian.orglife.models import (
     Appraisal,
     AppraisalFollowUp,
     Attendance,
+    LifeMeetingFollowUp,
     Meeting,
     MeetingKindEntry,
-    RectificationItem,
     Reminder,
 )
 from dangjian.orglife.services import AttendanceIn
@@ -204,7 +204,7 @@ def test_someone_who_moved_away_stays_on_an_earlier_sheet(branch, world, time_ma
 # --- Rectification items --------------------------------------------------------------------------------
 def test_life_meetings_carry_rectification_items_with_due_dates(branch, world, today):
     life = factories.meeting(branch, ["life_meeting"], D(2026, 6, 2), topic="专题组织生活会")
-    item = services.rectification_create(
+    item = services.life_follow_up_create(
         actor=None,
         meeting=life,
         data={
@@ -216,22 +216,22 @@ def test_life_meetings_carry_rectification_items_with_due_dates(branch, world, t
     )
     assert item.org_path == branch.path and item.status == "open"
     assert refused(
-        lambda: services.rectification_create(
+        lambda: services.life_follow_up_create(
             actor=None, meeting=life, data={"issue": "x", "measure": "y", "due_on": D(2026, 5, 1)}
         ),
         "due_on",
     )
-    services.rectification_update(actor=None, item=item, data={"status": "done"}, expected_version=1)
+    services.life_follow_up_update(actor=None, item=item, data={"status": "done"}, expected_version=1)
     item.refresh_from_db()
     assert (item.status, item.completed_on) == ("done", D(2026, 6, 20))
     theme = factories.meeting(branch, ["theme_day"], D(2026, 6, 3))
     assert refused(
-        lambda: services.rectification_create(
+        lambda: services.life_follow_up_create(
             actor=None, meeting=theme, data={"issue": "x", "measure": "y", "due_on": D(2026, 7, 1)}
         ),
         "meeting",
     )
-    assert RectificationItem.objects.count() == 1
+    assert LifeMeetingFollowUp.objects.count() == 1
 
 
 # --- Requirements ---------------------------------------------------------------------------------------

@@ -236,7 +236,7 @@ def test_list_pages_cost_the_same_queries_with_more_rows(world, branch, client_f
             factories.member(org, "赵磊")
             for month in (3, 4, 5):
                 m = factories.meeting(org, ["life_meeting", "theme_day"], D(2026, month, 9), topic=f"{month}月")
-                services.rectification_create(
+                services.life_follow_up_create(
                     actor=None, meeting=m, data={"issue": "i", "measure": "m", "due_on": D(2026, 9, 1)}
                 )
             services.appraisal_open(actor=None, org=org, year=2026)

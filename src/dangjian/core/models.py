@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -327,25 +328,6 @@ class AuditChainHead(models.Model):
         return manager.select_for_update().get(pk=cls.SINGLETON)
 
 
-class Parameter(models.Model):
-    """A rule expressed as data: a named value in force from a date. History is kept as rows."""
-
-    key = models.CharField(_("key"), max_length=64, db_index=True)
-    value = models.JSONField(_("value"))
-    effective_from = models.DateField(_("effective from"))
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("parameter")
-        ordering = ["key", "-effective_from", "-id"]
-        constraints = [models.UniqueConstraint(fields=["key", "effective_from"], name="uniq_parameter_version")]
-
-    def __str__(self) -> str:
-        return f"{self.key}={self.value} ({self.effective_from})"
-
-
 class ApiToken(models.Model):
     """A bearer token for the REST API. Only the SM3 hash of the secret is stored.
 
@@ -375,3 +357,95 @@ class ApiToken(models.Model):
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and self.expires_at > now
+
+
+# --- Rules as rows: versions with effective dates ------------------------------------------------
+class RuleVersionQuerySet(models.QuerySet):
+    """Reads of rule versions by date."""
+
+    def in_force_on(self, day: dt.date):
+        """The versions in force on ``day``: started by then, not ended before, and (for a model
+        whose versions end where the next one of the same key starts) not replaced by then."""
+        model = self.model
+        rows = self.filter(effective_from__lte=day)
+        if model.has_end():
+            rows = rows.filter(models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=day))
+        if model.version_key:
+            newer = model._default_manager.filter(
+                effective_from__gt=models.OuterRef("effective_from"),
+                effective_from__lte=day,
+                **{name: models.OuterRef(name) for name in model.version_key},
+            )
+            rows = rows.exclude(models.Exists(newer))
+        return rows
+
+    def in_force_between(self, start: dt.date, end: dt.date):
+        """The versions in force on at least one day from ``start`` to ``end`` (both included)."""
+        rows = self.filter(effective_from__lte=end)
+        if self.model.has_end():
+            rows = rows.filter(models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=start))
+        return rows
+
+
+class RuleVersion(models.Model):
+    """One version of a rule kept as a row, in force from ``effective_from`` to ``effective_to``
+    (its last day; empty: until ended or replaced). A change never rewrites a version: the
+    services of :mod:`dangjian.core.rules` close it and open the next, so whatever was judged by a
+    version keeps it and the history is the rows.
+
+    ``version_key`` names the fields that make rows versions of one rule when a version needs no
+    end of its own because the next one of the same key replaces it (parameters, screening
+    criteria); a subclass without an end date (``effective_to = None``) must name one.
+    """
+
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+
+    version_key: tuple[str, ...] = ()
+
+    objects = RuleVersionQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def has_end(cls) -> bool:
+        """Whether versions carry their own last day (``effective_to``)."""
+        return any(f.name == "effective_to" for f in cls._meta.concrete_fields)
+
+    def in_force(self, day: dt.date) -> bool:
+        end = getattr(self, "effective_to", None)
+        return self.effective_from <= day and (end is None or day <= end)
+
+    def version_errors(self) -> dict[str, str]:
+        """The errors of the dates, by field, for a subclass's ``clean`` to add its own to."""
+        end = getattr(self, "effective_to", None)
+        if end and self.effective_from and end < self.effective_from:
+            return {"effective_to": _("A rule cannot end before it starts.")}
+        return {}
+
+    def clean(self):
+        if errors := self.version_errors():
+            raise ValidationError(errors)
+
+
+class Parameter(RuleVersion):
+    """A rule expressed as data: a named value in force from a date, until the next value of its key
+    starts. History is kept as rows."""
+
+    key = models.CharField(_("key"), max_length=64, db_index=True)
+    value = models.JSONField(_("value"))
+    effective_to = None  # a value lasts until the next one of its key
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    version_key = ("key",)
+
+    class Meta:
+        verbose_name = _("parameter")
+        ordering = ["key", "-effective_from", "-id"]
+        constraints = [models.UniqueConstraint(fields=["key", "effective_from"], name="uniq_parameter_version")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value} ({self.effective_from})"

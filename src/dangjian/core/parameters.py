@@ -1,12 +1,19 @@
-"""Rules as data: named values with effective dates, defaults loaded by a data migration."""
+"""Rules as data: named values with effective dates, defaults loaded by a data migration; reading the
+value in force on a day, and setting a new one from a day (:func:`parameter_set`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from dangjian.core import audit, rules
+from dangjian.core.models import Parameter
 
 # The defaults the data migration loads. Code reads rows, never this dict, except as a
 # last resort for a key whose rows were all deleted.
@@ -57,20 +64,56 @@ MINIMUMS: dict[str, int] = {"audit.retention_days": 180}
 
 
 def get(key: str, on: dt.date | None = None) -> Any:
-    from dangjian.core.models import Parameter
-
-    on = on or timezone.localdate()
-    row = Parameter.objects.filter(key=key, effective_from__lte=on).order_by("-effective_from", "-id").first()
-    if row is not None:
-        return row.value
-    return DEFAULTS[key][0]
+    return get_many([key], on)[key]
 
 
 def get_many(keys: list[str], on: dt.date | None = None) -> dict[str, Any]:
-    from dangjian.core.models import Parameter
+    """The values of ``keys`` in force on ``on`` (today by default); a key without a row in force
+    falls back to its default."""
 
     on = on or timezone.localdate()
-    found: dict[str, Any] = {}
-    for row in Parameter.objects.filter(key__in=keys, effective_from__lte=on).order_by("key", "-effective_from", "-id"):
-        found.setdefault(row.key, row.value)
+    found = dict(Parameter.objects.filter(key__in=keys).in_force_on(on).values_list("key", "value"))
     return {k: found.get(k, DEFAULTS[k][0]) for k in keys}
+
+
+def _check(key: str, value: Any) -> None:
+    if key not in DEFAULTS:
+        raise ValidationError({"key": gettext("Unknown parameter.")})
+    default = DEFAULTS[key][0]
+    if isinstance(default, int) and (not isinstance(value, int) or value < 0):
+        raise ValidationError({"value": gettext("Enter a whole number of zero or more.")})
+    minimum = MINIMUMS.get(key)
+    if minimum is not None and value < minimum:
+        raise ValidationError(
+            {"value": gettext("This rule cannot be less than %(minimum)s.") % {"minimum": minimum}}, code="min_value"
+        )
+
+
+@transaction.atomic
+def parameter_set(*, actor, key: str, value: Any, effective_from: dt.date | None = None, note: str = "") -> Parameter:
+    """Put a new value of a rule in force from a date; earlier values stay as history. A new value
+    from a later day than the one in force is a new version (:func:`dangjian.core.rules.rule_revise`);
+    one from the day a value starts replaces it, and the first value of a key starts its history."""
+    _check(key, value)
+    effective_from = effective_from or timezone.localdate()
+    current = Parameter.objects.filter(key=key).in_force_on(effective_from).first()
+    if current is not None and current.effective_from < effective_from:
+        return rules.rule_revise(
+            actor=actor,
+            rule=current,
+            data={"value": value, "note": note},
+            effective_from=effective_from,
+            action="parameter_set",
+            object_repr=key,
+        )
+    row, _created = Parameter.objects.update_or_create(
+        key=key, effective_from=effective_from, defaults={"value": value, "note": note, "created_by": actor}
+    )
+    audit.record(
+        actor=actor,
+        action="parameter_set",
+        obj=row,
+        object_repr=key,
+        changes={"value": [None, value], "effective_from": [None, effective_from.isoformat()]},
+    )
+    return row

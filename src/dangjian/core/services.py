@@ -5,7 +5,6 @@ Apps wrap these in their own named services (``member_update``) and add invarian
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import string
 from typing import Any
@@ -17,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, tree
-from dangjian.core.models import ApiToken, Parameter, RoleAssignment, User
+from dangjian.core.models import ApiToken, RoleAssignment, User
+from dangjian.core.parameters import parameter_set as parameter_set  # re-exported: callers import it from here
 from dangjian.core.roles import ADMIN_ROLES, WRITE_ROLES, Role
 from dangjian.core.scoping import forget_scopes, paths_for
 
@@ -104,35 +104,6 @@ def object_create(*, actor, instance: models.Model, action: str = "create") -> m
         changes=changed_fields(dict.fromkeys(names), snapshot(instance, names)),
     )
     return instance
-
-
-@transaction.atomic
-def parameter_set(*, actor, key: str, value: Any, effective_from: dt.date | None = None, note: str = "") -> Parameter:
-    """Put a new value of a rule in force from a date; earlier values stay as history."""
-    from dangjian.core.parameters import DEFAULTS, MINIMUMS
-
-    if key not in DEFAULTS:
-        raise ValidationError({"key": _("Unknown parameter.")})
-    default = DEFAULTS[key][0]
-    if isinstance(default, int) and (not isinstance(value, int) or value < 0):
-        raise ValidationError({"value": _("Enter a whole number of zero or more.")})
-    minimum = MINIMUMS.get(key)
-    if minimum is not None and value < minimum:
-        raise ValidationError(
-            {"value": _("This rule cannot be less than %(minimum)s.") % {"minimum": minimum}}, code="min_value"
-        )
-    effective_from = effective_from or timezone.localdate()
-    row, _created = Parameter.objects.update_or_create(
-        key=key, effective_from=effective_from, defaults={"value": value, "note": note, "created_by": actor}
-    )
-    audit.record(
-        actor=actor,
-        action="parameter_set",
-        obj=row,
-        object_repr=key,
-        changes={"value": [None, value], "effective_from": [None, effective_from.isoformat()]},
-    )
-    return row
 
 
 # --- 三员分立: who administers what ----------------------------------------------------------------

@@ -30,9 +30,9 @@ from dangjian.orglife.models import (
     AppraisalEntry,
     AppraisalFollowUp,
     Attendance,
+    LifeMeetingFollowUp,
     Meeting,
     MeetingKindEntry,
-    RectificationItem,
 )
 from dangjian.orglife.periods import month_number
 
@@ -171,7 +171,7 @@ class Writer:
         self.meetings_out = RawInserter(Meeting, with_pk=True)
         self.entries_out = RawInserter(MeetingKindEntry, with_pk=False)
         self.attendance_out = RawInserter(Attendance, with_pk=False)
-        self.items_out = RawInserter(RectificationItem, with_pk=False)
+        self.items_out = RawInserter(LifeMeetingFollowUp, with_pk=False)
         self.progress = progress
         self.general_meetings: dict[int, list[tuple[int, dt.date, int]]] = {}  # org → (meeting id, day, present)
         # The demo township shows a branch that has held nothing for four months (what rectification screens for).

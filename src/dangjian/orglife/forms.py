@@ -10,11 +10,11 @@ from dangjian.orglife.models import (
     KIND_LEVELS,
     AppraisalFollowUp,
     Attendance,
+    LifeMeetingFollowUp,
     Meeting,
     MeetingKind,
     Quorum,
     Rating,
-    RectificationItem,
     RequirementKind,
 )
 from dangjian.orglife.periods import PeriodKind
@@ -175,14 +175,14 @@ class AttachmentForm(forms.Form):
     files = forms.FileField(label=_("photos or PDF"), required=False)
 
 
-class RectificationForm(StyledForm):
+class LifeFollowUpForm(StyledForm):
     issue = forms.CharField(label=_("issue raised"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     measure = forms.CharField(
         label=_("rectification measure"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
     responsible = forms.CharField(label=_("responsible"), max_length=64, required=False)
     due_on = forms.DateField(label=_("due on"), widget=DateInput())
-    status = forms.ChoiceField(label=_("status"), choices=RectificationItem.Status.choices)
+    status = forms.ChoiceField(label=_("status"), choices=LifeMeetingFollowUp.Status.choices)
     completed_on = forms.DateField(label=_("completed on"), required=False, widget=DateInput())
     note = forms.CharField(label=_("progress note"), max_length=500, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

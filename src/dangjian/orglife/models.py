@@ -1,5 +1,5 @@
 """Organizational life: the requirements (rules as rows), meetings with their attendance,
-life-meeting rectification items, the annual appraisal of members, and reminders.
+life-meeting follow-ups, the annual appraisal of members, and reminders.
 
 Compliance is never stored: it is derived from the meetings held (see ``queries``). What is
 stored beside a meeting is derived from it by the services and never typed: its month, the
@@ -17,7 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.models import OrgScoped, TimeStamped
+from dangjian.core.models import OrgScoped, RuleVersion, TimeStamped
 from dangjian.core.scoping import ScopedQuerySet
 from dangjian.orglife.periods import PeriodKind
 
@@ -78,7 +78,7 @@ class Quorum(models.TextChoices):
     EXPECTED = "expected", _("More than half of those expected present (the committee)")
 
 
-class MeetingRequirement(models.Model):
+class MeetingRequirement(RuleVersion):
     """A rule: how often a kind of meeting must be held, by which organizations, from when.
 
     Changing a rule closes this row (``effective_to``) and starts a new one (``replaces``), so
@@ -95,8 +95,6 @@ class MeetingRequirement(models.Model):
         _("minimum count"), default=1, validators=[MinValueValidator(1), MaxValueValidator(31)]
     )
     quorum = models.CharField(_("quorum rule"), max_length=16, choices=Quorum.choices, default=Quorum.NONE)
-    effective_from = models.DateField(_("effective from"))
-    effective_to = models.DateField(_("effective to"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     replaces = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("replaces")
@@ -119,9 +117,7 @@ class MeetingRequirement(models.Model):
 
         from dangjian.organizations.models import Level, Sector
 
-        errors = {}
-        if self.effective_to and self.effective_to < self.effective_from:
-            errors["effective_to"] = _("A rule cannot end before it starts.")
+        errors = self.version_errors()
         if not isinstance(self.levels, list) or set(self.levels) - set(Level.values):
             errors["levels"] = _("Choose levels from the list.")
         if not isinstance(self.sectors, list) or set(self.sectors) - set(Sector.values):
@@ -142,9 +138,6 @@ class MeetingRequirement(models.Model):
 
         labels = dict(Sector.choices)
         return "、".join(str(labels.get(code, code)) for code in self.sectors)
-
-    def in_force(self, day: dt.date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
     def applies_to(self, level: str, sector: str, has_committee: bool) -> bool:
         return (
@@ -337,16 +330,15 @@ class MeetingAttachment(models.Model):
         return self.content_type.startswith("image/")
 
 
-class RectificationItem(OrgScoped):
-    """An issue raised at a life meeting or democratic life meeting and what will be done about it."""
+class LifeMeetingFollowUp(OrgScoped):
+    """An issue raised at a life meeting or democratic life meeting and what will be done about it
+    (整改事项; not a rectification case of the ``rectification`` app)."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("In progress")
         DONE = "done", _("Done")
 
-    meeting = models.ForeignKey(
-        Meeting, on_delete=models.PROTECT, related_name="rectification_items", verbose_name=_("meeting")
-    )
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("meeting"))
     issue = models.CharField(_("issue raised"), max_length=500)
     measure = models.CharField(_("rectification measure"), max_length=500)
     responsible = models.CharField(_("responsible"), max_length=64, blank=True)

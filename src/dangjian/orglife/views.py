@@ -1,5 +1,5 @@
 """Organizational-life pages: compliance (table, drill-down, branch calendar), recording meetings
-on one screen, life-meeting rectification items, the appraisal of members, the requirements and
+on one screen, life-meeting follow-ups, the appraisal of members, the requirements and
 the reminder inbox.
 
 Every page starts from ``visible_to(user)`` (reads) or ``writable_by(user)`` (writes); anything
@@ -40,9 +40,9 @@ from dangjian.orglife.forms import (
     AppraisalOpenForm,
     ComplianceFilterForm,
     FollowUpForm,
+    LifeFollowUpForm,
     MeetingFilterForm,
     MeetingForm,
-    RectificationForm,
     RequirementEndForm,
     RequirementForm,
 )
@@ -52,11 +52,11 @@ from dangjian.orglife.models import (
     AppraisalEntry,
     AppraisalFollowUp,
     Attendance,
+    LifeMeetingFollowUp,
     Meeting,
     MeetingAttachment,
     MeetingKind,
     MeetingRequirement,
-    RectificationItem,
     Reminder,
 )
 
@@ -318,7 +318,7 @@ def meeting_detail(request, pk: int):
             "quorum_basis": queries.quorum_basis(meeting),
             "attendance": queries.attendance_of(meeting),
             "files": meeting.attachments.all(),
-            "items": meeting.rectification_items.all(),
+            "items": meeting.follow_ups.all(),
             "changes": changes,
             "can_edit": can_edit and meeting.state != Meeting.State.CANCELLED,
             "today": timezone.localdate(),
@@ -458,19 +458,19 @@ def attachment_delete(request, pk: int):
     return redirect("orglife-meeting", pk=meeting_pk)
 
 
-# --- Rectification items -------------------------------------------------------------------------------
+# --- Follow-ups of life meetings (整改事项) ----------------------------------------------------------------
 @login_required
-def rectification_create(request, pk: int):
+def life_follow_up_create(request, pk: int):
     meeting = get_visible_or_404(
         Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=pk
     )
     if not meeting.is_life_meeting:
         raise Http404
-    form = RectificationForm(request.POST or None, initial={"status": RectificationItem.Status.OPEN})
+    form = LifeFollowUpForm(request.POST or None, initial={"status": LifeMeetingFollowUp.Status.OPEN})
     if form.submitted(
         request,
-        lambda d: services.rectification_create(
-            actor=request.user, meeting=meeting, data=form.data_for(RectificationForm.FIELDS)
+        lambda d: services.life_follow_up_create(
+            actor=request.user, meeting=meeting, data=form.data_for(LifeFollowUpForm.FIELDS)
         ),
     ):
         messages.success(request, _("Saved."))
@@ -483,18 +483,20 @@ def rectification_create(request, pk: int):
 
 
 @login_required
-def rectification_edit(request, pk: int):
-    item = get_visible_or_404(RectificationItem.objects.writable_by(request.user).select_related("meeting"), pk=pk)
-    initial = {name: getattr(item, name) for name in RectificationForm.FIELDS}
+def life_follow_up_edit(request, pk: int):
+    item = get_visible_or_404(LifeMeetingFollowUp.objects.writable_by(request.user).select_related("meeting"), pk=pk)
+    initial = {name: getattr(item, name) for name in LifeFollowUpForm.FIELDS}
     initial["version"] = item.version
-    form = RectificationForm(request.POST or None, initial=initial)
+    form = LifeFollowUpForm(request.POST or None, initial=initial)
 
     def update(cleaned):
-        data = form.data_for([f for f in RectificationForm.FIELDS if f in form.changed_data])
+        data = form.data_for([f for f in LifeFollowUpForm.FIELDS if f in form.changed_data])
         if "status" in data or "completed_on" in data:
             data["status"] = cleaned["status"]
             data["completed_on"] = cleaned["completed_on"]
-        services.rectification_update(actor=request.user, item=item, data=data, expected_version=cleaned.get("version"))
+        services.life_follow_up_update(
+            actor=request.user, item=item, data=data, expected_version=cleaned.get("version")
+        )
 
     if form.submitted(request, update):
         messages.success(request, _("Saved."))
@@ -507,23 +509,23 @@ def rectification_edit(request, pk: int):
 
 
 @login_required
-def rectification_list(request):
-    """Rectification items of the subtree, the open ones first, overdue ones marked."""
+def life_follow_up_list(request):
+    """Follow-ups of the life meetings of the subtree, the open ones first, overdue ones marked."""
     require_business(request)
     visible = _orgs(request)
     org = org_param(request, visible)
-    qs = RectificationItem.objects.visible_to(request.user).select_related("org", "meeting")
+    qs = LifeMeetingFollowUp.objects.visible_to(request.user).select_related("org", "meeting")
     if org is not None:
         qs = qs.filter(tree.subtree_q("org_path", org.path))
     state = request.GET.get("status", "open")
-    if state in RectificationItem.Status.values:
+    if state in LifeMeetingFollowUp.Status.values:
         qs = qs.filter(status=state)
     page = Paginator(qs.order_by("status", "due_on", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
         request,
-        "orglife/rectification_list.html",
+        "orglife/life_follow_up_list.html",
         {"page_obj": page, "org": org, "status": state, "today": timezone.localdate(), "query": params.urlencode()},
     )
 

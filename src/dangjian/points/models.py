@@ -21,7 +21,6 @@ entries may be fractional.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.models import RuleVersion
 from dangjian.core.scoping import ScopedQuerySet
 
 POINTS = {"max_digits": 7, "decimal_places": 1}
@@ -111,7 +111,7 @@ def source_kind_choices():
     return choices
 
 
-class PointScheme(models.Model):
+class PointScheme(RuleVersion):
     """A named set of rules used by an organization's subtree (the nearest one up the tree applies)."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -130,8 +130,6 @@ class PointScheme(models.Model):
         default=False,
         help_text=_("A template never applies by itself; it is copied to an organization."),
     )
-    effective_from = models.DateField(_("effective from"))
-    effective_to = models.DateField(_("effective to"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -150,11 +148,8 @@ class PointScheme(models.Model):
         self.org_path = self.org.path if self.org_id else ""
         super().save(*args, **kwargs)
 
-    def in_force(self, day: dt.date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
-
-class PointRule(models.Model):
+class PointRule(RuleVersion):
     """One version of a rule: what earns or costs points, how many, how often at most, fed by what,
     approved by whom, from when to when."""
 
@@ -174,8 +169,6 @@ class PointRule(models.Model):
     source_kind = models.CharField(_("fed automatically by"), max_length=48, blank=True)
     evidence_required = models.BooleanField(_("evidence required"), default=False)
     chain = models.JSONField(_("approval chain"), default=list, blank=True)
-    effective_from = models.DateField(_("effective from"))
-    effective_to = models.DateField(_("effective to"), null=True, blank=True)
     replaces = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("replaces")
     )
@@ -195,9 +188,6 @@ class PointRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def in_force(self, day: dt.date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
     @property
     def sign(self) -> int:

@@ -12,17 +12,18 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.models import OrgScoped
+from dangjian.core.models import OrgScoped, RuleVersion
 from dangjian.core.scoping import ScopedQuerySet
 
 
-class ScreeningCriterion(models.Model):
-    """One criterion of the screening (班子不健全, 组织生活不经常…): rules as rows, with effective dates."""
+class ScreeningCriterion(RuleVersion):
+    """One criterion of the screening (班子不健全, 组织生活不经常…): rules as rows, with effective dates;
+    a version of a code lasts until it ends or the next one of its code starts."""
 
     code = models.CharField(_("code"), max_length=16)
     text = models.CharField(_("criterion"), max_length=200)
-    effective_from = models.DateField(_("effective from"))
-    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+
+    version_key = ("code",)
 
     class Meta:
         verbose_name = _("screening criterion")

@@ -114,11 +114,7 @@ def _day(
 # --- Criteria -----------------------------------------------------------------------------------------
 def criteria_on(day: dt.date):
     """The criteria in force on ``day`` (the latest row of each code)."""
-    rows = ScreeningCriterion.objects.filter(effective_from__lte=day).exclude(effective_to__lt=day)
-    latest: dict[str, ScreeningCriterion] = {}
-    for row in rows.order_by("code", "-effective_from", "-id"):
-        latest.setdefault(row.code, row)
-    return list(latest.values())
+    return list(ScreeningCriterion.objects.in_force_on(day).order_by("code"))
 
 
 # --- Screenings ---------------------------------------------------------------------------------------

@@ -1,0 +1,48 @@
+"""The department's requirements: rules as rows, versioned through :mod:`dangjian.core.rules`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from dangjian.core import audit, rules
+from dangjian.orglife.models import (
+    MeetingRequirement,
+)
+
+REQUIREMENT_FIELDS = ("kind", "levels", "sectors", "committee_only", "period", "minimum", "quorum", "note")
+
+
+def _requirement_changes(requirement: MeetingRequirement) -> dict:
+    names = (*REQUIREMENT_FIELDS, "effective_from", "effective_to")
+    return {n: [None, audit.jsonable(getattr(requirement, n))] for n in names}
+
+
+@transaction.atomic
+def requirement_create(*, actor, data: dict[str, Any], effective_from: dt.date) -> MeetingRequirement:
+    """A new rule in force from ``effective_from``."""
+    requirement = MeetingRequirement(
+        **{k: v for k, v in data.items() if k in REQUIREMENT_FIELDS},
+        effective_from=effective_from,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    requirement.full_clean()
+    requirement.save()
+    audit.record(actor=actor, action="create", obj=requirement, changes=_requirement_changes(requirement))
+    return requirement
+
+
+def requirement_revise(
+    *, actor, requirement: MeetingRequirement, data: dict[str, Any], effective_from: dt.date
+) -> MeetingRequirement:
+    """Change a rule from a date: the old version ends the day before, the new one replaces it."""
+    return rules.rule_revise(
+        actor=actor, rule=requirement, data=data, effective_from=effective_from, fields=REQUIREMENT_FIELDS
+    )
+
+
+def requirement_end(*, actor, requirement: MeetingRequirement, on: dt.date) -> MeetingRequirement:
+    """Stop a rule after ``on`` (the last day it applies)."""
+    return rules.rule_end(actor=actor, rule=requirement, on=on)
