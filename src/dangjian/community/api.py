@@ -29,6 +29,7 @@ from dangjian.core.api import (
     field_error,
     paginate,
 )
+from dangjian.core.apischema import Page, related
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.api import subtree_root
 from dangjian.organizations.models import Organization, Sector
@@ -43,18 +44,14 @@ ActivityState = Literal["planned", "held"]
 # --- Schemas ------------------------------------------------------------------------------------
 class CommunityServiceOut(Schema):
     member_id: int
-    member_name: str
+    member_name: str = related("member.name")
     hours: Decimal
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.member.name
 
 
 class CommunityActivityOut(Schema):
     id: int
     org_id: int
-    org_name: str
+    org_name: str = related("org.name")
     held_on: dt.date
     title: str
     kind: ServiceKind
@@ -63,10 +60,6 @@ class CommunityActivityOut(Schema):
     note: str
     cancel_reason: str
     version: int
-
-    @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
 
 
 class CommunityActivityDetailOut(CommunityActivityOut):
@@ -80,13 +73,6 @@ class CommunityActivityDetailOut(CommunityActivityOut):
 class CommunityActivityListOut(CommunityActivityOut):
     people: int
     hours_total: Decimal
-
-
-class CommunityActivityPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[CommunityActivityListOut]
 
 
 class CommunityActivityFilters(PageParams):
@@ -159,39 +145,16 @@ class CommunityCancelIn(InputSchema):
 class CommunityCheckInOut(Schema):
     id: int
     member_id: int
-    member_name: str
-    member_org_id: int
-    member_org_name: str
+    member_name: str = related("member.name")
+    member_org_id: int = related("member.org_id")
+    member_org_name: str = related("member.org.name")
     org_id: int = Field(..., description="The community checked in to.")
-    org_name: str
+    org_name: str = related("org.name")
     checked_in_on: dt.date
     ended_on: dt.date | None = Field(..., description="The first day no longer checked in; null while in force.")
     offers: ServiceKind
     note: str
     version: int
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.member.name
-
-    @staticmethod
-    def resolve_member_org_id(obj) -> int:
-        return obj.member.org_id
-
-    @staticmethod
-    def resolve_member_org_name(obj) -> str:
-        return obj.member.org.name
-
-    @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
-
-
-class CommunityCheckInPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[CommunityCheckInOut]
 
 
 class CommunityCheckInFilters(PageParams):
@@ -248,31 +211,12 @@ class CommunityTableParams(Schema):
 
 class CommunityServiceRowOut(Schema):
     activity_id: int
-    activity_title: str
-    activity_org_name: str
+    activity_title: str = related("activity.title")
+    activity_org_name: str = related("activity.org.name")
     held_on: dt.date
     member_id: int
-    member_name: str
+    member_name: str = related("member.name")
     hours: Decimal
-
-    @staticmethod
-    def resolve_activity_title(obj) -> str:
-        return obj.activity.title
-
-    @staticmethod
-    def resolve_activity_org_name(obj) -> str:
-        return obj.activity.org.name
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.member.name
-
-
-class CommunityServicePage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[CommunityServiceRowOut]
 
 
 class CommunityServiceFilters(PageParams):
@@ -329,7 +273,9 @@ def _checkin(request, pk: int) -> MemberCheckIn:
 
 # --- Activities ---------------------------------------------------------------------------------
 @router.get(
-    "/activities", response={200: CommunityActivityPage, **error_responses(404, 422)}, summary="List activities"
+    "/activities",
+    response={200: Page[CommunityActivityListOut], **error_responses(404, 422)},
+    summary="List activities",
 )
 def activity_list(request, filters: Query[CommunityActivityFilters]):
     org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
@@ -427,7 +373,9 @@ def activity_delete(request, id: PathId, version: int | None = None):
 
 
 # --- Service rows and figures ----------------------------------------------------------------------
-@router.get("/service", response={200: CommunityServicePage, **error_responses(404, 422)}, summary="Service hours")
+@router.get(
+    "/service", response={200: Page[CommunityServiceRowOut], **error_responses(404, 422)}, summary="Service hours"
+)
 def service_list(request, filters: Query[CommunityServiceFilters]):
     """Rows of service visible to you: those at your activities and those served by your members anywhere."""
     from dangjian.members.models import Member
@@ -467,7 +415,9 @@ def figures(request, params: Query[CommunityTableParams]):
 
 
 # --- Check-ins ------------------------------------------------------------------------------------
-@router.get("/checkins", response={200: CommunityCheckInPage, **error_responses(404, 422)}, summary="List check-ins")
+@router.get(
+    "/checkins", response={200: Page[CommunityCheckInOut], **error_responses(404, 422)}, summary="List check-ins"
+)
 def checkin_list(request, filters: Query[CommunityCheckInFilters]):
     org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
     qs = queries.checkin_list(
