@@ -13,12 +13,12 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangjian.community import queries, services
 from dangjian.community.forms import (
@@ -32,16 +32,14 @@ from dangjian.community.forms import (
     ServiceFilterForm,
 )
 from dangjian.community.models import MemberCheckIn, ServiceHours, VolunteerActivity
-from dangjian.core.forms import CancelForm
+from dangjian.core.generic_views import CancelView
 from dangjian.core.models import AuditEvent
-from dangjian.core.pages import day_param, default_root, org_param, require_business, year_param
+from dangjian.core.pages import day_param, default_root, org_param, paged, require_business, year_param
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization, Sector
 from dangjian.organizations.queries import ancestors_of
-
-PAGE_SIZE = 50
 
 
 def _orgs(request):
@@ -51,13 +49,6 @@ def _orgs(request):
 def _recording_orgs(request):
     """Organizations whose activities and check-ins the user records (organizers and secretaries)."""
     return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
-
-
-def _page(request, qs):
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return page, params.urlencode()
 
 
 # --- The figures -----------------------------------------------------------------------------------------
@@ -105,7 +96,7 @@ def activity_list(request):
         state=filters.get("state") or "",
         kind=filters.get("kind") or "",
     )
-    page, query = _page(request, qs)
+    page, query = paged(request, qs)
     return render(
         request,
         "community/activity_list.html",
@@ -233,25 +224,16 @@ def activity_edit(request, pk: int):
     )
 
 
-@login_required
-def activity_cancel(request, pk: int):
-    activity = get_visible_or_404(
-        VolunteerActivity.objects.writable_by(request.user).exclude(state=VolunteerActivity.State.CANCELLED), pk=pk
-    )
-    form = CancelForm(request.POST or None, initial={"version": activity.version})
-    if form.submitted(
-        request,
-        lambda d: services.activity_cancel(
-            actor=request.user, activity=activity, reason=d["reason"], expected_version=d.get("version")
-        ),
-    ):
-        messages.success(request, _("The activity is cancelled."))
-        return redirect("community-activity", pk=activity.pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Cancel the activity"), "back": reverse("community-activity", args=[pk])},
-    )
+activity_cancel = CancelView.as_view(
+    queryset=lambda request: VolunteerActivity.objects.writable_by(request.user).exclude(
+        state=VolunteerActivity.State.CANCELLED
+    ),
+    cancel=services.activity_cancel,
+    record_arg="activity",
+    success_url="community-activity",
+    title=gettext_lazy("Cancel the activity"),
+    success_message=gettext_lazy("The activity is cancelled."),
+)
 
 
 @login_required
@@ -293,7 +275,7 @@ def service_list(request):
         side=side,
         span=queries.Span.year(year) if year else None,
     )
-    page, query = _page(request, qs)
+    page, query = paged(request, qs)
     shown = VolunteerActivity.objects.visible_to(request.user).filter(pk__in={r.activity_id for r in page})
     visible_activities = set(shown.values_list("pk", flat=True))
     return render(
@@ -317,7 +299,7 @@ def serving(request):
     org = org_param(request, _orgs(request)) or default_root(request)
     missing = request.GET.get("missing") == "1"
     qs = queries.serving_list(Member.objects.visible_to(request.user), org=org, missing=missing)
-    page, query = _page(request, qs)
+    page, query = paged(request, qs)
     return render(request, "community/serving.html", {"page_obj": page, "query": query, "org": org, "missing": missing})
 
 
@@ -336,7 +318,7 @@ def checkin_list(request):
         state=filters.get("state") or "",
         q=filters.get("q") or "",
     )
-    page, query = _page(request, qs)
+    page, query = paged(request, qs)
     writable = set(
         MemberCheckIn.objects.writable_by(request.user).filter(pk__in=[c.pk for c in page]).values_list("pk", flat=True)
     )

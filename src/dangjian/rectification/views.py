@@ -11,15 +11,16 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangjian.core.forms import StyledForm
-from dangjian.core.pages import default_root, org_param, require_business, year_param
+from dangjian.core.generic_views import RecordFormView
+from dangjian.core.pages import default_root, org_param, paged, require_business, year_param
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.models import Organization
 from dangjian.organizations.queries import ancestors_of
@@ -40,18 +41,9 @@ from dangjian.rectification.forms import (
 )
 from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark, WorkTeamMember
 
-PAGE_SIZE = 50
-
 
 def _orgs(request):
     return Organization.objects.visible_to(request.user)
-
-
-def _page(request, qs):
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return page, params.urlencode()
 
 
 def _allow(allowed: bool) -> None:
@@ -107,7 +99,7 @@ def screening_list(request):
     rows = Screening.objects.visible_to(request.user).select_related("org")
     if org is not None:
         rows = rows.in_subtree(org.path)
-    page, query = _page(request, rows.order_by("-year", "org_path"))
+    page, query = paged(request, rows.order_by("-year", "org_path"))
     return render(
         request,
         "rectification/screening_list.html",
@@ -264,7 +256,7 @@ def case_list(request):
         state=filters.get("state") or "",
         classification=filters.get("classification") or "",
     )
-    page, query = _page(request, rows)
+    page, query = paged(request, rows)
     return render(
         request,
         "rectification/case_list.html",
@@ -287,7 +279,7 @@ def problem_list(request):
         status=filters.get("status") or "",
         on=today,
     )
-    page, query = _page(request, rows)
+    page, query = paged(request, rows)
     lead = queries.reminder_days(today)
     for problem in page:
         problem.status = queries.due_status(problem, today, lead)
@@ -357,99 +349,76 @@ def case_edit(request, pk: int):
     )
 
 
-def _step_page(request, pk: int, allowed, make_form, call, title: str):
-    require_business(request)
-    case = _case(request, pk)
-    _allow(allowed(case))
-    form = make_form()
-    if form.submitted(request, lambda d: call(case, d)):
-        messages.success(request, _("Saved."))
-        return redirect("rectification-case", pk=case.pk)
-    return _form_page(request, form, f"{title} · {case.org.name}", reverse("rectification-case", args=[pk]))
+def _organizes_above(request, record) -> bool:
+    return services.organizes_above(request.user, record.org_path)
 
 
-@login_required
-def case_start(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: services.organizes_above(request.user, c.org_path),
-        lambda: StyledForm(request.POST or None),
-        lambda c, d: services.case_start(actor=request.user, case=c),
-        _("Start the rectification"),
+def _department(request, case) -> bool:
+    return services.organizes(request.user, case.mark.screening_path)
+
+
+def _today(field: str):
+    return lambda record: {field: timezone.localdate()}
+
+
+def _case_step(title, form_class, service, allowed=None, initial=None):
+    """A step on a case the user sees (organizers and secretaries), back to the case when done."""
+    return RecordFormView.as_view(
+        business_only=True,
+        queryset=lambda request: Rectification.objects.visible_to(request.user).select_related("org", "mark"),
+        allowed=allowed,
+        form_class=form_class,
+        initial=initial,
+        service=service,
+        success_url="rectification-case",
+        title=lambda case: f"{title} · {case.org.name}",
     )
 
 
-@login_required
-def case_accept(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: services.organizes_above(request.user, c.org_path),
-        lambda: DayForm(request.POST or None, initial={"day": timezone.localdate()}),
-        lambda c, d: services.case_accept(actor=request.user, case=c, accepted_on=d["day"]),
-        _("Accept the rectification"),
-    )
-
-
-@login_required
-def case_close(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: services.organizes(request.user, c.mark.screening_path),
-        lambda: DayForm(request.POST or None, initial={"day": timezone.localdate()}),
-        lambda c, d: services.case_close(actor=request.user, case=c, closed_on=d["day"]),
-        _("Close the rectification"),
-    )
-
-
-@login_required
-def case_reopen(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: services.organizes(request.user, c.mark.screening_path),
-        lambda: ReasonForm(request.POST or None),
-        lambda c, d: services.case_reopen(actor=request.user, case=c, reason=d["reason"]),
-        _("Reopen the rectification"),
-    )
-
-
-@login_required
-def team_add(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: services.organizes_above(request.user, c.org_path),
-        lambda: TeamMemberForm(request.POST or None),
-        lambda c, d: services.team_member_add(actor=request.user, case=c, **d),
-        _("Add to the work team"),
-    )
-
-
-@login_required
-def problem_add(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: services.organizes_above(request.user, c.org_path),
-        lambda: ProblemForm(request.POST or None),
-        lambda c, d: services.problem_add(actor=request.user, case=c, data=d),
-        _("Add a problem and its countermeasure"),
-    )
-
-
-@login_required
-def progress_add(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: True,
-        lambda: ProgressForm(request.POST or None, initial={"written_on": timezone.localdate()}),
-        lambda c, d: services.progress_add(actor=request.user, case=c, **d),
-        _("Record progress"),
-    )
+case_start = _case_step(
+    gettext_lazy("Start the rectification"),
+    StyledForm,
+    lambda request, case, d: services.case_start(actor=request.user, case=case),
+    allowed=_organizes_above,
+)
+case_accept = _case_step(
+    gettext_lazy("Accept the rectification"),
+    DayForm,
+    lambda request, case, d: services.case_accept(actor=request.user, case=case, accepted_on=d["day"]),
+    allowed=_organizes_above,
+    initial=_today("day"),
+)
+case_close = _case_step(
+    gettext_lazy("Close the rectification"),
+    DayForm,
+    lambda request, case, d: services.case_close(actor=request.user, case=case, closed_on=d["day"]),
+    allowed=_department,
+    initial=_today("day"),
+)
+case_reopen = _case_step(
+    gettext_lazy("Reopen the rectification"),
+    ReasonForm,
+    lambda request, case, d: services.case_reopen(actor=request.user, case=case, reason=d["reason"]),
+    allowed=_department,
+)
+team_add = _case_step(
+    gettext_lazy("Add to the work team"),
+    TeamMemberForm,
+    lambda request, case, d: services.team_member_add(actor=request.user, case=case, **d),
+    allowed=_organizes_above,
+)
+problem_add = _case_step(
+    gettext_lazy("Add a problem and its countermeasure"),
+    ProblemForm,
+    lambda request, case, d: services.problem_add(actor=request.user, case=case, data=d),
+    allowed=_organizes_above,
+)
+progress_add = _case_step(
+    gettext_lazy("Record progress"),
+    ProgressForm,
+    lambda request, case, d: services.progress_add(actor=request.user, case=case, **d),
+    initial=_today("written_on"),
+)
 
 
 @login_required
