@@ -29,7 +29,7 @@ from dangjian.core.api import (
     field_error,
     paginate,
 )
-from dangjian.core.apischema import Page, related
+from dangjian.core.apischema import CancelIn, Page, related, required_after_record
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.api import subtree_root
 from dangjian.organizations.models import Organization, Sector
@@ -113,32 +113,10 @@ class CommunityActivityUpdateIn(InputSchema):
     version: int | None = Field(None, description="The version you read; 409 if someone saved in between.")
 
 
-def _required(*names: str):
-    """Mark fields required in the schema while checking them after the record (a record outside the
-    user's subtree answers 404 whatever the body says)."""
-
-    def extra(schema: dict) -> None:
-        schema["required"] = list(names)
-        for name in names:
-            schema["properties"][name].pop("default", None)
-
-    return extra
-
-
-_reason_required = _required("reason")
-
-
 class CommunitySheetIn(InputSchema):
-    model_config = ConfigDict(json_schema_extra=_required("service"))
+    model_config = ConfigDict(json_schema_extra=required_after_record("service"))
 
     service: list[CommunityServiceIn] = Field(None, max_length=2000, description="Replaces the whole sheet.")
-    version: int | None = None
-
-
-class CommunityCancelIn(InputSchema):
-    model_config = ConfigDict(json_schema_extra=_reason_required)
-
-    reason: RequiredText = Field(None, max_length=200)
     version: int | None = None
 
 
@@ -175,7 +153,7 @@ class CommunityCheckInCreateIn(InputSchema):
 
 
 class CommunityCheckInEndIn(InputSchema):
-    model_config = ConfigDict(json_schema_extra=_required("ended_on"))
+    model_config = ConfigDict(json_schema_extra=required_after_record("ended_on"))
 
     ended_on: ApiDate = Field(None, description="The first day no longer checked in.")
     version: int | None = None
@@ -355,7 +333,7 @@ def service_put(request, id: PathId, payload: CommunitySheetIn):
     response={200: CommunityActivityDetailOut, **error_responses(400, 404, 409, 422)},
     summary="Cancel an activity (it stays on record; its hours no longer count)",
 )
-def activity_cancel(request, id: PathId, payload: CommunityCancelIn):
+def activity_cancel(request, id: PathId, payload: CancelIn):
     activity = get_visible_or_404(VolunteerActivity.objects.writable_by(request.auth), pk=id)
     if not payload.reason:
         raise field_error("reason", _("Say why the activity is cancelled."))

@@ -1,4 +1,5 @@
-"""Output schemas every API router shares: one generic page, and reading a related record's field.
+"""Schemas every API router shares: one generic page, reading a related record's field, and bodies
+whose required fields are checked after the record.
 
 A list route answers one page of its items::
 
@@ -20,6 +21,11 @@ OpenAPI document keep the field's own name (``org_name``), since responses are w
 documented by field name, not by alias. Use it on schemas built from model instances only: a dict
 would have to hold the key ``"org.name"``. :func:`choice_label` reads a choice field's label
 (``get_kind_display``) the same way.
+
+A route on a record checks its body after finding the record, so that a record outside the user's
+subtree answers 404 whatever the body says: the body's fields default to None and
+:func:`required_after_record` marks them required in the documentation only. :class:`CancelIn` is
+the body of every ``…/cancel`` route.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from dangjian.core.api import InputSchema, RequiredText
 
 
 class Page[T](Schema):
@@ -46,3 +55,23 @@ def related(path: str, **kwargs: Any) -> Any:
 def choice_label(name: str, **kwargs: Any) -> Any:
     """The label of a choice field (``kind_label: str = choice_label("kind")``), in the request's language."""
     return Field(..., alias=f"get_{name}_display", **kwargs)
+
+
+def required_after_record(*names: str):
+    """``json_schema_extra`` documenting ``names`` as required; the route checks them after finding its record."""
+
+    def extra(schema: dict) -> None:
+        schema["required"] = list(names)
+        for name in names:
+            schema["properties"][name].pop("default", None)
+
+    return extra
+
+
+class CancelIn(InputSchema):
+    # Why the record is cancelled, and the version read (409 if someone saved in between). No
+    # docstring: it would become the schema's description in the OpenAPI document.
+    model_config = ConfigDict(json_schema_extra=required_after_record("reason"))
+
+    reason: RequiredText = Field(None, max_length=200)
+    version: int | None = None

@@ -29,7 +29,7 @@ from dangjian.core.api import (
     field_error,
     paginate,
 )
-from dangjian.core.apischema import Page, choice_label, related
+from dangjian.core.apischema import CancelIn, Page, choice_label, related, required_after_record
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.api import subtree_root
 from dangjian.organizations.models import Organization
@@ -156,27 +156,11 @@ class TrainingSessionUpdateIn(InputSchema):
     version: int | None = None
 
 
-def _required(name: str):
-    def mark(schema: dict) -> None:
-        schema["required"] = [name]
-        schema["properties"][name].pop("default", None)
-
-    return mark
-
-
 class TrainingSheetIn(InputSchema):
     # Required, but checked after the session itself, so that outside the subtree answers 404.
-    model_config = ConfigDict(json_schema_extra=_required("attendance"))
+    model_config = ConfigDict(json_schema_extra=required_after_record("attendance"))
 
     attendance: list[TrainingAttendanceIn] = Field(None, max_length=20000)
-    version: int | None = None
-
-
-class TrainingCancelIn(InputSchema):
-    # Required, but checked after the session itself, so that outside the subtree answers 404.
-    model_config = ConfigDict(json_schema_extra=_required("reason"))
-
-    reason: RequiredText = Field(None, max_length=200)
     version: int | None = None
 
 
@@ -387,7 +371,7 @@ def session_attendance_put(request, id: PathId, payload: Annotated[TrainingSheet
     response={200: TrainingSessionDetailOut, **error_responses(400, 404, 409, 422)},
     summary="Cancel a session (it stays on record and no longer counts)",
 )
-def session_cancel(request, id: PathId, payload: TrainingCancelIn):
+def session_cancel(request, id: PathId, payload: CancelIn):
     session = get_visible_or_404(Session.objects.writable_by(request.auth), pk=id)
     services.session_cancel(
         actor=request.auth, session=session, reason=payload.reason, expected_version=payload.version
