@@ -32,7 +32,7 @@ from dangjian.community.forms import (
     ServiceFilterForm,
 )
 from dangjian.community.models import MemberCheckIn, ServiceHours, VolunteerActivity
-from dangjian.core.generic_views import CancelView
+from dangjian.core.generic_views import CancelView, RecordFormView
 from dangjian.core.models import AuditEvent
 from dangjian.core.pages import day_param, default_root, org_param, paged, require_business, year_param
 from dangjian.core.roles import Role
@@ -236,27 +236,19 @@ activity_cancel = CancelView.as_view(
 )
 
 
-@login_required
-def activity_delete(request, pk: int):
-    activity = get_visible_or_404(VolunteerActivity.objects.writable_by(request.user).select_related("org"), pk=pk)
-    form = DeleteForm(request.POST or None, initial={"version": activity.version})
-    org_pk = activity.org_id
-    if form.submitted(
-        request,
-        lambda d: services.activity_delete(actor=request.user, activity=activity, expected_version=d.get("version")),
-    ):
-        messages.success(request, _("The activity is deleted."))
-        return redirect(f"{reverse('community-activities')}?org={org_pk}")
-    return render(
-        request,
-        "core/simple_form.html",
-        {
-            "form": form,
-            "title": _("Delete the activity %(title)s") % {"title": activity},
-            "back": reverse("community-activity", args=[pk]),
-            "danger": True,
-        },
-    )
+activity_delete = RecordFormView.as_view(
+    queryset=lambda request: VolunteerActivity.objects.writable_by(request.user).select_related("org"),
+    form_class=DeleteForm,
+    initial=lambda activity: {"version": activity.version},
+    service=lambda request, activity, d: services.activity_delete(
+        actor=request.user, activity=activity, expected_version=d.get("version")
+    ),
+    success_url=lambda activity: f"{reverse('community-activities')}?org={activity.org_id}",
+    back_url="community-activity",
+    title=lambda activity: _("Delete the activity %(title)s") % {"title": activity},
+    success_message=gettext_lazy("The activity is deleted."),
+    danger=True,
+)
 
 
 # --- Service rows (the drill-down of the figures) -----------------------------------------------------------
@@ -374,57 +366,41 @@ def checkin_create(request):
     )
 
 
-@login_required
-def checkin_edit(request, pk: int):
-    """Change what a checked-in member offers, or the note (the community side)."""
-    checkin = get_visible_or_404(MemberCheckIn.objects.writable_by(request.user).select_related("member"), pk=pk)
-    initial = {"offers": checkin.offers, "note": checkin.note, "version": checkin.version}
-    form = CheckInEditForm(request.POST or None, initial=initial)
-    if form.submitted(
-        request,
-        lambda d: services.checkin_update(
-            actor=request.user,
-            checkin=checkin,
-            data={"offers": d["offers"], "note": d["note"]},
-            expected_version=d.get("version"),
-        ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect(f"{reverse('community-checkins')}?org={checkin.org_id}")
-    return render(
-        request,
-        "core/simple_form.html",
-        {
-            "form": form,
-            "title": _("Change the check-in of %(name)s") % {"name": checkin.member.name},
-            "back": reverse("community-checkins"),
-        },
-    )
+def _checkins_of(checkin) -> str:
+    return f"{reverse('community-checkins')}?org={checkin.org_id}"
 
 
-@login_required
-def checkin_end(request, pk: int):
-    checkin = get_visible_or_404(
-        MemberCheckIn.objects.writable_by(request.user).filter(ended_on__isnull=True).select_related("member"), pk=pk
-    )
-    form = CheckInEndForm(request.POST or None, initial={"ended_on": timezone.localdate(), "version": checkin.version})
-    if form.submitted(
-        request,
-        lambda d: services.checkin_end(
-            actor=request.user, checkin=checkin, ended_on=d["ended_on"], expected_version=d.get("version")
-        ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect(f"{reverse('community-checkins')}?org={checkin.org_id}")
-    return render(
-        request,
-        "core/simple_form.html",
-        {
-            "form": form,
-            "title": _("End the check-in of %(name)s") % {"name": checkin.member.name},
-            "back": reverse("community-checkins"),
-        },
-    )
+def _checkin_list(checkin) -> str:
+    return reverse("community-checkins")
+
+
+checkin_edit = RecordFormView.as_view(  # what a checked-in member offers, or the note (the community side)
+    queryset=lambda request: MemberCheckIn.objects.writable_by(request.user).select_related("member"),
+    form_class=CheckInEditForm,
+    initial=lambda checkin: {"offers": checkin.offers, "note": checkin.note, "version": checkin.version},
+    service=lambda request, checkin, d: services.checkin_update(
+        actor=request.user,
+        checkin=checkin,
+        data={"offers": d["offers"], "note": d["note"]},
+        expected_version=d.get("version"),
+    ),
+    success_url=_checkins_of,
+    back_url=_checkin_list,
+    title=lambda checkin: _("Change the check-in of %(name)s") % {"name": checkin.member.name},
+)
+checkin_end = RecordFormView.as_view(
+    queryset=lambda request: (
+        MemberCheckIn.objects.writable_by(request.user).filter(ended_on__isnull=True).select_related("member")
+    ),
+    form_class=CheckInEndForm,
+    initial=lambda checkin: {"ended_on": timezone.localdate(), "version": checkin.version},
+    service=lambda request, checkin, d: services.checkin_end(
+        actor=request.user, checkin=checkin, ended_on=d["ended_on"], expected_version=d.get("version")
+    ),
+    success_url=_checkins_of,
+    back_url=_checkin_list,
+    title=lambda checkin: _("End the check-in of %(name)s") % {"name": checkin.member.name},
+)
 
 
 # --- A member's own record --------------------------------------------------------------------------------------

@@ -47,7 +47,8 @@ class RecordFormView(LoginRequiredMixin, View):
     - ``queryset(request)``: where the record is looked for (``writable_by(request.user)`` …);
     - ``allowed(request, record)``: False answers 404 (a page the user may not use on a record they see);
     - ``business_only``: organizers and secretaries only (``core.pages.require_business``), checked first;
-    - ``form_class`` and ``initial(record)``: the form and its initial values;
+    - ``form_class``, ``initial(record)`` and ``form_kwargs(record)``: the form, its initial values and
+      its other arguments;
     - ``service(request, record, cleaned_data)``: the write;
     - ``success_url``, ``back_url``: a URL name reversed with the record's pk, or a function of the record
       (``back_url`` defaults to ``success_url``);
@@ -55,12 +56,13 @@ class RecordFormView(LoginRequiredMixin, View):
       ``context_name`` (the record's name in the template, besides ``record``), ``danger``.
     """
 
-    http_method_names = ["get", "post"]
+    http_method_names = ["get", "head", "post"]
     queryset: Callable[[Any], Any] | None = None
     allowed: Callable[[Any, Any], bool] | None = None
     business_only = False
     form_class: type[StyledForm] = StyledForm
     initial: Callable[[Any], dict] | None = None
+    form_kwargs: Callable[[Any], dict] | None = None
     service: Callable[[Any, Any, dict], Any] | None = None
     success_url: str | Callable[[Any], str] = ""
     back_url: str | Callable[[Any], str] | None = None
@@ -82,7 +84,8 @@ class RecordFormView(LoginRequiredMixin, View):
         return self.initial(record) if self.initial is not None else {}
 
     def get_form(self, record):
-        return self.form_class(self.request.POST or None, initial=self.get_initial(record))
+        kwargs = self.form_kwargs(record) if self.form_kwargs is not None else {}
+        return self.form_class(self.request.POST or None, initial=self.get_initial(record), **kwargs)
 
     def perform(self, record, form, data: dict) -> Any:
         return self.service(self.request, record, data)

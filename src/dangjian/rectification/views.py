@@ -170,58 +170,58 @@ def mark_create(request, pk: int):
     return _form_page(request, form, title, reverse("rectification-screening", args=[screening.pk]))
 
 
+def _organizes_above(request, record) -> bool:
+    return services.organizes_above(request.user, record.org_path)
+
+
+def _department(request, case) -> bool:
+    return services.organizes(request.user, case.mark.screening_path)
+
+
+def _marks(request):
+    return ScreeningMark.objects.visible_to(request.user).select_related("org", "screening")
+
+
 def _mark(request, pk: int) -> ScreeningMark:
-    mark = get_visible_or_404(ScreeningMark.objects.visible_to(request.user).select_related("org", "screening"), pk=pk)
-    _allow(services.organizes_above(request.user, mark.org_path))
+    mark = get_visible_or_404(_marks(request), pk=pk)
+    _allow(_organizes_above(request, mark))
     return mark
 
 
-@login_required
-def mark_edit(request, pk: int):
-    require_business(request)
-    mark = _mark(request, pk)
-    criteria = services.criteria_on(dt.date(mark.year, 12, 31))
-    initial = {
+def _screening_of(mark) -> str:
+    return reverse("rectification-screening", args=[mark.screening_id])
+
+
+def _mark_page(**kwargs):
+    """A page on a mark, for an organizer of a committee above its organization; back to the screening."""
+    return RecordFormView.as_view(
+        business_only=True, queryset=_marks, allowed=_organizes_above, success_url=_screening_of, **kwargs
+    )
+
+
+mark_edit = _mark_page(
+    form_class=MarkForm,
+    form_kwargs=lambda mark: {"criteria": services.criteria_on(dt.date(mark.year, 12, 31))},
+    initial=lambda mark: {
         "classification": mark.classification,
         "criteria": [c.pk for c in mark.criteria.all()],
         "note": mark.note,
-    }
-    form = MarkForm(request.POST or None, criteria=criteria, initial=initial)
-    if form.submitted(
-        request,
-        lambda d: services.mark_update(
-            actor=request.user,
-            mark=mark,
-            classification=d["classification"],
-            criteria=[int(c) for c in d["criteria"]],
-            note=d["note"],
-        ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("rectification-screening", pk=mark.screening_id)
-    title = _("Classify %(name)s (%(year)s)") % {"name": mark.org.name, "year": mark.year}
-    return _form_page(request, form, title, reverse("rectification-screening", args=[mark.screening_id]))
-
-
-@login_required
-def mark_delete(request, pk: int):
-    require_business(request)
-    mark = _mark(request, pk)
-    form = StyledForm(request.POST or None)  # a plain confirmation
-    if form.submitted(request, lambda d: services.mark_delete(actor=request.user, mark=mark)):
-        messages.success(request, _("The mark was withdrawn."))
-        return redirect("rectification-screening", pk=mark.screening_id)
-    title = _("Withdraw the mark of %(name)s") % {"name": mark.org.name}
-    return render(
-        request,
-        "core/simple_form.html",
-        {
-            "form": form,
-            "title": title,
-            "danger": True,
-            "back": reverse("rectification-screening", args=[mark.screening_id]),
-        },
-    )
+    },
+    service=lambda request, mark, d: services.mark_update(
+        actor=request.user,
+        mark=mark,
+        classification=d["classification"],
+        criteria=[int(c) for c in d["criteria"]],
+        note=d["note"],
+    ),
+    title=lambda mark: _("Classify %(name)s (%(year)s)") % {"name": mark.org.name, "year": mark.year},
+)
+mark_delete = _mark_page(  # a plain confirmation
+    service=lambda request, mark, d: services.mark_delete(actor=request.user, mark=mark),
+    title=lambda mark: _("Withdraw the mark of %(name)s") % {"name": mark.org.name},
+    success_message=gettext_lazy("The mark was withdrawn."),
+    danger=True,
+)
 
 
 @login_required
@@ -290,8 +290,8 @@ def problem_list(request):
     )
 
 
-def _case(request, pk: int) -> Rectification:
-    return get_visible_or_404(Rectification.objects.visible_to(request.user).select_related("org", "mark"), pk=pk)
+def _cases(request):
+    return Rectification.objects.visible_to(request.user).select_related("org", "mark")
 
 
 @login_required
@@ -328,50 +328,39 @@ def case_detail(request, pk: int):
     )
 
 
-@login_required
-def case_edit(request, pk: int):
-    require_business(request)
-    case = _case(request, pk)
-    _allow(services.organizes_above(request.user, case.org_path))
-    form = CaseForm(
-        request.POST or None, initial={**{n: getattr(case, n) for n in CaseForm.FIELDS}, "version": case.version}
-    )
-    if form.submitted(
-        request,
-        lambda d: services.case_update(
-            actor=request.user, case=case, data=form.data_for(CaseForm.FIELDS), expected_version=d.get("version")
-        ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("rectification-case", pk=case.pk)
-    return _form_page(
-        request, form, _("Plan of %(name)s") % {"name": case.org.name}, reverse("rectification-case", args=[pk])
-    )
+def _fields(names):
+    return lambda d: {name: d[name] for name in names if name in d}
 
 
-def _organizes_above(request, record) -> bool:
-    return services.organizes_above(request.user, record.org_path)
-
-
-def _department(request, case) -> bool:
-    return services.organizes(request.user, case.mark.screening_path)
+case_edit = RecordFormView.as_view(
+    business_only=True,
+    queryset=_cases,
+    allowed=_organizes_above,
+    form_class=CaseForm,
+    initial=lambda case: {**{n: getattr(case, n) for n in CaseForm.FIELDS}, "version": case.version},
+    service=lambda request, case, d: services.case_update(
+        actor=request.user, case=case, data=_fields(CaseForm.FIELDS)(d), expected_version=d.get("version")
+    ),
+    success_url="rectification-case",
+    title=lambda case: _("Plan of %(name)s") % {"name": case.org.name},
+)
 
 
 def _today(field: str):
     return lambda record: {field: timezone.localdate()}
 
 
-def _case_step(title, form_class, service, allowed=None, initial=None):
-    """A step on a case the user sees (organizers and secretaries), back to the case when done."""
+def _case_step(title, form_class, service, **kwargs):
+    """A step on a case the user sees (organizers and secretaries), back to the case when done;
+    ``allowed`` and ``initial`` as :class:`RecordFormView` takes them."""
     return RecordFormView.as_view(
         business_only=True,
-        queryset=lambda request: Rectification.objects.visible_to(request.user).select_related("org", "mark"),
-        allowed=allowed,
+        queryset=_cases,
         form_class=form_class,
-        initial=initial,
         service=service,
         success_url="rectification-case",
         title=lambda case: f"{title} · {case.org.name}",
+        **kwargs,
     )
 
 
@@ -421,51 +410,45 @@ progress_add = _case_step(
 )
 
 
-@login_required
-def team_remove(request, pk: int):
-    require_business(request)
-    member = get_visible_or_404(
-        WorkTeamMember.objects.filter(rectification__in=Rectification.objects.visible_to(request.user)).select_related(
-            "rectification"
-        ),
-        pk=pk,
+def _case_of(record) -> str:
+    return reverse("rectification-case", args=[record.rectification_id])
+
+
+team_remove = RecordFormView.as_view(
+    business_only=True,
+    queryset=lambda request: WorkTeamMember.objects.filter(
+        rectification__in=Rectification.objects.visible_to(request.user)
+    ).select_related("rectification"),
+    allowed=lambda request, member: services.organizes_above(request.user, member.rectification.org_path),
+    service=lambda request, member, d: services.team_member_remove(actor=request.user, member=member),
+    success_url=_case_of,
+    title=lambda member: _("Remove %(name)s from the work team") % {"name": member.name},
+    danger=True,
+)
+
+
+def _problem_page(**kwargs):
+    """A page on a problem the user sees; back to its case."""
+    return RecordFormView.as_view(
+        business_only=True,
+        queryset=lambda request: Problem.objects.visible_to(request.user).select_related("rectification"),
+        success_url=_case_of,
+        **kwargs,
     )
-    _allow(services.organizes_above(request.user, member.rectification.org_path))
-    form = StyledForm(request.POST or None)
-    back = reverse("rectification-case", args=[member.rectification_id])
-    if form.submitted(request, lambda d: services.team_member_remove(actor=request.user, member=member)):
-        messages.success(request, _("Saved."))
-        return redirect(back)
-    title = _("Remove %(name)s from the work team") % {"name": member.name}
-    return render(request, "core/simple_form.html", {"form": form, "title": title, "danger": True, "back": back})
 
 
-def _problem(request, pk: int) -> Problem:
-    return get_visible_or_404(Problem.objects.visible_to(request.user).select_related("rectification"), pk=pk)
-
-
-@login_required
-def problem_edit(request, pk: int):
-    require_business(request)
-    problem = _problem(request, pk)
-    _allow(services.organizes_above(request.user, problem.org_path))
-    form = ProblemForm(request.POST or None, initial={n: getattr(problem, n) for n in ProblemForm.FIELDS})
-    back = reverse("rectification-case", args=[problem.rectification_id])
-    if form.submitted(request, lambda d: services.problem_update(actor=request.user, problem=problem, data=d)):
-        messages.success(request, _("Saved."))
-        return redirect(back)
-    return _form_page(request, form, _("Change the problem"), back)
-
-
-@login_required
-def problem_done(request, pk: int):
-    require_business(request)
-    problem = _problem(request, pk)
-    form = DoneForm(request.POST or None, initial={"done_on": problem.done_on or timezone.localdate()})
-    back = reverse("rectification-case", args=[problem.rectification_id])
-    if form.submitted(
-        request, lambda d: services.countermeasure_done(actor=request.user, problem=problem, done_on=d["done_on"])
-    ):
-        messages.success(request, _("Saved."))
-        return redirect(back)
-    return _form_page(request, form, _("Countermeasure done: %(what)s") % {"what": problem.countermeasure}, back)
+problem_edit = _problem_page(
+    allowed=_organizes_above,
+    form_class=ProblemForm,
+    initial=lambda problem: {n: getattr(problem, n) for n in ProblemForm.FIELDS},
+    service=lambda request, problem, d: services.problem_update(actor=request.user, problem=problem, data=d),
+    title=gettext_lazy("Change the problem"),
+)
+problem_done = _problem_page(
+    form_class=DoneForm,
+    initial=lambda problem: {"done_on": problem.done_on or timezone.localdate()},
+    service=lambda request, problem, d: services.countermeasure_done(
+        actor=request.user, problem=problem, done_on=d["done_on"]
+    ),
+    title=lambda problem: _("Countermeasure done: %(what)s") % {"what": problem.countermeasure},
+)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
-from dangjian.core.generic_views import CancelView
+from dangjian.core.generic_views import CancelView, RecordFormView
 from dangjian.core.models import AuditEvent
 from dangjian.core.pages import day_param, default_root, org_param, page_of, require_business, year_param
 from dangjian.core.roles import Role
@@ -196,28 +196,22 @@ def programme_detail(request, pk: int):
     )
 
 
-@login_required
-def programme_edit(request, pk: int):
-    programme = get_visible_or_404(Programme.objects.writable_by(request.user).select_related("org"), pk=pk)
-    initial = {name: getattr(programme, name) for name in ProgrammeForm.FIELDS}
-    initial["version"] = programme.version
-    form = ProgrammeForm(request.POST or None, initial=initial)
-    if form.submitted(
-        request,
-        lambda d: services.programme_update(
-            actor=request.user,
-            programme=programme,
-            data=form.data_for(ProgrammeForm.FIELDS),
-            expected_version=d.get("version"),
-        ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("training-programme", pk=programme.pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Edit the programme"), "back": reverse("training-programme", args=[pk])},
-    )
+programme_edit = RecordFormView.as_view(
+    queryset=lambda request: Programme.objects.writable_by(request.user).select_related("org"),
+    form_class=ProgrammeForm,
+    initial=lambda programme: {
+        **{name: getattr(programme, name) for name in ProgrammeForm.FIELDS},
+        "version": programme.version,
+    },
+    service=lambda request, programme, d: services.programme_update(
+        actor=request.user,
+        programme=programme,
+        data={name: d[name] for name in ProgrammeForm.FIELDS if name in d},
+        expected_version=d.get("version"),
+    ),
+    success_url="training-programme",
+    title=gettext_lazy("Edit the programme"),
+)
 
 
 @login_required
