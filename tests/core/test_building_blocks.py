@@ -1,17 +1,23 @@
 """The shared building blocks: the generic API page and related fields, the Excel template's default
-permissions and organization columns, and list paging from the settings."""
+permissions and organization columns, list paging from the settings, and the revise page."""
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 
+from django import forms
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import RequestFactory
+from django.utils import timezone
 from ninja import Schema
 
 from dangjian.core.apischema import Page, choice_label, related
 from dangjian.core.excel import Row, Template
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
+from dangjian.core.forms import StyledForm
+from dangjian.core.generic_views import ReviseView
 from dangjian.core.pages import page_of, paged
 from dangjian.core.roles import Role
 from dangjian.organizations.models import Organization
@@ -80,3 +86,45 @@ def test_lists_are_paged_by_the_setting(settings):
     page, query = paged(request, list(range(5)))
     assert list(page) == [2, 3] and query == "org=5"
     assert list(page_of(RequestFactory().get("/", {"page": "x"}), list(range(5)))) == [0, 1]
+
+
+class _RuleForm(StyledForm):
+    FIELDS = ("code", "points")
+
+    code = forms.CharField()
+    points = forms.IntegerField()
+    effective_from = forms.DateField()
+
+
+class _Revise(ReviseView):
+    rule = None
+
+    def get_record(self):
+        return self.rule
+
+
+def test_a_revise_page_keeps_the_code_and_starts_the_day_after(world, rf):
+    rule = SimpleNamespace(pk=3, code="meeting", points=2, effective_from=dt.date(2020, 1, 1))
+    calls = []
+    view = _Revise.as_view(
+        rule=rule,
+        form_class=_RuleForm,
+        revise=lambda **kwargs: calls.append(kwargs),
+        record_arg="rule",
+        fixed="code",
+        success_url=lambda r: f"/rules/#{r.code}",
+    )
+    page = _Revise(rule=rule, form_class=_RuleForm, fixed="code")
+    page.request = rf.get("/")
+    form = page.get_form(rule)
+    assert form.fields["code"].disabled
+    assert form.initial == {"code": "meeting", "points": 2, "effective_from": timezone.localdate()}
+
+    request = rf.post("/", {"code": "changed", "points": "5", "effective_from": "2030-01-01"})
+    request.user = world.organizer
+    request._messages = CookieStorage(request)
+    response = view(request, pk=3)
+    assert response.status_code == 302 and response["Location"] == "/rules/#meeting"
+    assert calls == [
+        {"actor": world.organizer, "rule": rule, "data": {"points": 5}, "effective_from": dt.date(2030, 1, 1)}
+    ]
