@@ -244,4 +244,7 @@ ORGLIFE_REMINDER_CHANNEL = env_str("DANGJIAN_REMINDER_CHANNEL", "dangjian.orglif
 # Meeting attachments (photos, PDF): size limit per file and files per meeting.
 ORGLIFE_ATTACHMENT_MAX_BYTES = env_int("DANGJIAN_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
 ORGLIFE_ATTACHMENTS_PER_MEETING = env_int("DANGJIAN_ATTACHMENTS_PER_MEETING", 10)
-PAGE_SIZE = 50
+
+# --- Lists ----------------------------------------------------------------------------------------------
+# Rows per page of every list page (core.pages.page_of) and the API's default page size (at most 200).
+PAGE_SIZE = min(max(env_int("DANGJIAN_PAGE_SIZE", 50), 1), 200)

@@ -29,6 +29,7 @@ from dangjian.core.api import (
     field_error,
     paginate,
 )
+from dangjian.core.apischema import CancelIn, Page, related, required_after_record
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.api import subtree_root
 from dangjian.organizations.models import Organization, Sector
@@ -43,18 +44,14 @@ ActivityState = Literal["planned", "held"]
 # --- Schemas ------------------------------------------------------------------------------------
 class CommunityServiceOut(Schema):
     member_id: int
-    member_name: str
+    member_name: str = related("member.name")
     hours: Decimal
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.member.name
 
 
 class CommunityActivityOut(Schema):
     id: int
     org_id: int
-    org_name: str
+    org_name: str = related("org.name")
     held_on: dt.date
     title: str
     kind: ServiceKind
@@ -63,10 +60,6 @@ class CommunityActivityOut(Schema):
     note: str
     cancel_reason: str
     version: int
-
-    @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
 
 
 class CommunityActivityDetailOut(CommunityActivityOut):
@@ -80,13 +73,6 @@ class CommunityActivityDetailOut(CommunityActivityOut):
 class CommunityActivityListOut(CommunityActivityOut):
     people: int
     hours_total: Decimal
-
-
-class CommunityActivityPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[CommunityActivityListOut]
 
 
 class CommunityActivityFilters(PageParams):
@@ -127,71 +113,26 @@ class CommunityActivityUpdateIn(InputSchema):
     version: int | None = Field(None, description="The version you read; 409 if someone saved in between.")
 
 
-def _required(*names: str):
-    """Mark fields required in the schema while checking them after the record (a record outside the
-    user's subtree answers 404 whatever the body says)."""
-
-    def extra(schema: dict) -> None:
-        schema["required"] = list(names)
-        for name in names:
-            schema["properties"][name].pop("default", None)
-
-    return extra
-
-
-_reason_required = _required("reason")
-
-
 class CommunitySheetIn(InputSchema):
-    model_config = ConfigDict(json_schema_extra=_required("service"))
+    model_config = ConfigDict(json_schema_extra=required_after_record("service"))
 
     service: list[CommunityServiceIn] = Field(None, max_length=2000, description="Replaces the whole sheet.")
-    version: int | None = None
-
-
-class CommunityCancelIn(InputSchema):
-    model_config = ConfigDict(json_schema_extra=_reason_required)
-
-    reason: RequiredText = Field(None, max_length=200)
     version: int | None = None
 
 
 class CommunityCheckInOut(Schema):
     id: int
     member_id: int
-    member_name: str
-    member_org_id: int
-    member_org_name: str
+    member_name: str = related("member.name")
+    member_org_id: int = related("member.org_id")
+    member_org_name: str = related("member.org.name")
     org_id: int = Field(..., description="The community checked in to.")
-    org_name: str
+    org_name: str = related("org.name")
     checked_in_on: dt.date
     ended_on: dt.date | None = Field(..., description="The first day no longer checked in; null while in force.")
     offers: ServiceKind
     note: str
     version: int
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.member.name
-
-    @staticmethod
-    def resolve_member_org_id(obj) -> int:
-        return obj.member.org_id
-
-    @staticmethod
-    def resolve_member_org_name(obj) -> str:
-        return obj.member.org.name
-
-    @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
-
-
-class CommunityCheckInPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[CommunityCheckInOut]
 
 
 class CommunityCheckInFilters(PageParams):
@@ -212,7 +153,7 @@ class CommunityCheckInCreateIn(InputSchema):
 
 
 class CommunityCheckInEndIn(InputSchema):
-    model_config = ConfigDict(json_schema_extra=_required("ended_on"))
+    model_config = ConfigDict(json_schema_extra=required_after_record("ended_on"))
 
     ended_on: ApiDate = Field(None, description="The first day no longer checked in.")
     version: int | None = None
@@ -248,31 +189,12 @@ class CommunityTableParams(Schema):
 
 class CommunityServiceRowOut(Schema):
     activity_id: int
-    activity_title: str
-    activity_org_name: str
+    activity_title: str = related("activity.title")
+    activity_org_name: str = related("activity.org.name")
     held_on: dt.date
     member_id: int
-    member_name: str
+    member_name: str = related("member.name")
     hours: Decimal
-
-    @staticmethod
-    def resolve_activity_title(obj) -> str:
-        return obj.activity.title
-
-    @staticmethod
-    def resolve_activity_org_name(obj) -> str:
-        return obj.activity.org.name
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.member.name
-
-
-class CommunityServicePage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[CommunityServiceRowOut]
 
 
 class CommunityServiceFilters(PageParams):
@@ -329,7 +251,9 @@ def _checkin(request, pk: int) -> MemberCheckIn:
 
 # --- Activities ---------------------------------------------------------------------------------
 @router.get(
-    "/activities", response={200: CommunityActivityPage, **error_responses(404, 422)}, summary="List activities"
+    "/activities",
+    response={200: Page[CommunityActivityListOut], **error_responses(404, 422)},
+    summary="List activities",
 )
 def activity_list(request, filters: Query[CommunityActivityFilters]):
     org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
@@ -409,7 +333,7 @@ def service_put(request, id: PathId, payload: CommunitySheetIn):
     response={200: CommunityActivityDetailOut, **error_responses(400, 404, 409, 422)},
     summary="Cancel an activity (it stays on record; its hours no longer count)",
 )
-def activity_cancel(request, id: PathId, payload: CommunityCancelIn):
+def activity_cancel(request, id: PathId, payload: CancelIn):
     activity = get_visible_or_404(VolunteerActivity.objects.writable_by(request.auth), pk=id)
     if not payload.reason:
         raise field_error("reason", _("Say why the activity is cancelled."))
@@ -427,7 +351,9 @@ def activity_delete(request, id: PathId, version: int | None = None):
 
 
 # --- Service rows and figures ----------------------------------------------------------------------
-@router.get("/service", response={200: CommunityServicePage, **error_responses(404, 422)}, summary="Service hours")
+@router.get(
+    "/service", response={200: Page[CommunityServiceRowOut], **error_responses(404, 422)}, summary="Service hours"
+)
 def service_list(request, filters: Query[CommunityServiceFilters]):
     """Rows of service visible to you: those at your activities and those served by your members anywhere."""
     from dangjian.members.models import Member
@@ -467,7 +393,9 @@ def figures(request, params: Query[CommunityTableParams]):
 
 
 # --- Check-ins ------------------------------------------------------------------------------------
-@router.get("/checkins", response={200: CommunityCheckInPage, **error_responses(404, 422)}, summary="List check-ins")
+@router.get(
+    "/checkins", response={200: Page[CommunityCheckInOut], **error_responses(404, 422)}, summary="List check-ins"
+)
 def checkin_list(request, filters: Query[CommunityCheckInFilters]):
     org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
     qs = queries.checkin_list(

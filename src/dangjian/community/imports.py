@@ -30,10 +30,9 @@ from dangjian.community.models import MAX_HOURS_KEY, MemberCheckIn, ServiceHours
 from dangjian.community.services import ServiceIn
 from dangjian.core import idnumber, parameters
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
 from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.roles import Role
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
+from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members.lookup import MemberRows
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization, Sector
@@ -122,7 +121,7 @@ class _ServiceState:
 
 
 @register
-class ServiceHoursTemplate(_Members, Template):
+class ServiceHoursTemplate(_Members, OrgColumns, Template):
     name = "service_hours"
     title = "志愿服务时长"
     object_type = "community.servicehours"
@@ -136,16 +135,11 @@ class ServiceHoursTemplate(_Members, Template):
     columns = (
         Column("seq", "序号", kind="seq", width=6),
         Column("activity_id", "活动系统编号", kind="int", blank=KEEP, help="导出时由系统填写；新增活动留空", width=10),
-        Column("org_code", "组织编码", aliases=("党组织编码",), max_length=32, blank=KEEP, example="C-001", width=14),
-        Column(
-            "org_name",
-            "组织单位",
-            aliases=("党组织名称", "组织名称", "主办单位", "社区"),
-            max_length=100,
-            blank=KEEP,
-            help="举办活动的党组织；填写了组织编码时以编码为准",
-            example="示例社区党支部",
-            width=22,
+        *org_columns(
+            name_header="组织单位",
+            name_aliases=("党组织名称", "组织名称", "主办单位", "社区"),
+            name_help="举办活动的党组织；填写了组织编码时以编码为准",
+            name_example="示例社区党支部",
         ),
         Column(
             "held_on", "活动日期", kind="date", aliases=("服务日期", "日期"), required=True, example=dt.date(2026, 3, 5)
@@ -183,16 +177,10 @@ class ServiceHoursTemplate(_Members, Template):
         ),
     )
 
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return getattr(user, "is_authenticated", False)
+    export_roles = None  # every logged-in user: their members' service, and at their activities
 
     def check_headers(self, present) -> list[str]:
-        if "activity_id" not in present and "org_code" not in present and "org_name" not in present:
-            return ["缺少〈组织编码〉或〈组织单位〉列"]
-        return []
+        return [] if "activity_id" in present else super().check_headers(present)
 
     def member_candidates(self, user, by: str):
         """Members the user records for, and those checked in to the user's organizations."""
@@ -278,7 +266,7 @@ class ServiceHoursTemplate(_Members, Template):
                     continue
                 org = activity.org
             else:
-                org = state.orgs.resolve(self, row, missing="须填写组织编码或组织单位")
+                org = self.resolve_org(row, state.orgs)
                 if org is None:
                     continue
             member = self._member(row, found)
@@ -429,9 +417,6 @@ class ServiceHoursTemplate(_Members, Template):
             for row in group:
                 row.instance = activity
 
-    def org_of(self, row: Row):
-        return row.extra.get("org")
-
 
 # --- 在职党员到社区报到登记 -----------------------------------------------------------------------------------
 OFFERS = KINDS
@@ -446,7 +431,7 @@ class _CheckInState:
 
 
 @register
-class CheckInTemplate(_Members, Template):
+class CheckInTemplate(_Members, OrgColumns, Template):
     name = "checkins"
     title = "在职党员报到"
     object_type = "community.membercheckin"
@@ -460,24 +445,13 @@ class CheckInTemplate(_Members, Template):
         Column("seq", "序号", kind="seq", width=6),
         *_member_columns(),
         Column("member_org", "所在党组织", export_only=True, width=22),
-        Column(
-            "org_code",
-            "报到社区编码",
-            aliases=("社区组织编码", "组织编码"),
-            max_length=32,
-            blank=KEEP,
-            example="C-001",
-            width=14,
-        ),
-        Column(
-            "org_name",
-            "报到社区",
-            aliases=("社区", "报到社区党组织", "社区党组织"),
-            max_length=100,
-            blank=KEEP,
-            help="社区党组织名称；填写了编码时以编码为准",
-            example="示例社区党支部",
-            width=22,
+        *org_columns(
+            code_header="报到社区编码",
+            code_aliases=("社区组织编码", "组织编码"),
+            name_header="报到社区",
+            name_aliases=("社区", "报到社区党组织", "社区党组织"),
+            name_help="社区党组织名称；填写了编码时以编码为准",
+            name_example="示例社区党支部",
         ),
         Column(
             "checked_in_on", "报到日期", kind="date", aliases=("报到时间",), required=True, example=dt.date(2026, 3, 1)
@@ -496,16 +470,7 @@ class CheckInTemplate(_Members, Template):
         Column("note", "备注", max_length=200, blank=KEEP, width=20),
     )
 
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return getattr(user, "is_authenticated", False)
-
-    def check_headers(self, present) -> list[str]:
-        if "org_code" not in present and "org_name" not in present:
-            return ["缺少〈报到社区编码〉或〈报到社区〉列"]
-        return []
+    export_roles = None  # every logged-in user: the check-ins of their members and to their communities
 
     def member_candidates(self, user, by: str):
         if by == "hash":  # they bring their ID card: any current member, the name must match
@@ -559,7 +524,7 @@ class CheckInTemplate(_Members, Template):
         for row in rows:
             if row.errors:
                 continue
-            org = state.orgs.resolve(self, row, missing="须填写报到社区编码或报到社区")
+            org = self.resolve_org(row, state.orgs)
             member = self._member(row, found) if org is not None else None
             if org is None or member is None:
                 continue
@@ -635,6 +600,3 @@ class CheckInTemplate(_Members, Template):
             services.checkin_update(actor=state.user, checkin=row.instance, data=data)
         if ended_on is not None:
             services.checkin_end(actor=state.user, checkin=row.instance, ended_on=ended_on)
-
-    def org_of(self, row: Row):
-        return row.extra.get("org")

@@ -13,12 +13,12 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangjian.community import queries, services
 from dangjian.community.forms import (
@@ -32,16 +32,14 @@ from dangjian.community.forms import (
     ServiceFilterForm,
 )
 from dangjian.community.models import MemberCheckIn, ServiceHours, VolunteerActivity
-from dangjian.core.forms import CancelForm
+from dangjian.core.generic_views import CancelView, RecordFormView
 from dangjian.core.models import AuditEvent
-from dangjian.core.pages import day_param, default_root, org_param, require_business, year_param
+from dangjian.core.pages import day_param, default_root, org_param, paged, require_business, year_param
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization, Sector
 from dangjian.organizations.queries import ancestors_of
-
-PAGE_SIZE = 50
 
 
 def _orgs(request):
@@ -51,13 +49,6 @@ def _orgs(request):
 def _recording_orgs(request):
     """Organizations whose activities and check-ins the user records (organizers and secretaries)."""
     return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
-
-
-def _page(request, qs):
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return page, params.urlencode()
 
 
 # --- The figures -----------------------------------------------------------------------------------------
@@ -105,7 +96,7 @@ def activity_list(request):
         state=filters.get("state") or "",
         kind=filters.get("kind") or "",
     )
-    page, query = _page(request, qs)
+    page, query = paged(request, qs)
     return render(
         request,
         "community/activity_list.html",
@@ -233,48 +224,31 @@ def activity_edit(request, pk: int):
     )
 
 
-@login_required
-def activity_cancel(request, pk: int):
-    activity = get_visible_or_404(
-        VolunteerActivity.objects.writable_by(request.user).exclude(state=VolunteerActivity.State.CANCELLED), pk=pk
-    )
-    form = CancelForm(request.POST or None, initial={"version": activity.version})
-    if form.submitted(
-        request,
-        lambda d: services.activity_cancel(
-            actor=request.user, activity=activity, reason=d["reason"], expected_version=d.get("version")
-        ),
-    ):
-        messages.success(request, _("The activity is cancelled."))
-        return redirect("community-activity", pk=activity.pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Cancel the activity"), "back": reverse("community-activity", args=[pk])},
-    )
+activity_cancel = CancelView.as_view(
+    queryset=lambda request: VolunteerActivity.objects.writable_by(request.user).exclude(
+        state=VolunteerActivity.State.CANCELLED
+    ),
+    cancel=services.activity_cancel,
+    record_arg="activity",
+    success_url="community-activity",
+    title=gettext_lazy("Cancel the activity"),
+    success_message=gettext_lazy("The activity is cancelled."),
+)
 
 
-@login_required
-def activity_delete(request, pk: int):
-    activity = get_visible_or_404(VolunteerActivity.objects.writable_by(request.user).select_related("org"), pk=pk)
-    form = DeleteForm(request.POST or None, initial={"version": activity.version})
-    org_pk = activity.org_id
-    if form.submitted(
-        request,
-        lambda d: services.activity_delete(actor=request.user, activity=activity, expected_version=d.get("version")),
-    ):
-        messages.success(request, _("The activity is deleted."))
-        return redirect(f"{reverse('community-activities')}?org={org_pk}")
-    return render(
-        request,
-        "core/simple_form.html",
-        {
-            "form": form,
-            "title": _("Delete the activity %(title)s") % {"title": activity},
-            "back": reverse("community-activity", args=[pk]),
-            "danger": True,
-        },
-    )
+activity_delete = RecordFormView.as_view(
+    queryset=lambda request: VolunteerActivity.objects.writable_by(request.user).select_related("org"),
+    form_class=DeleteForm,
+    initial=lambda activity: {"version": activity.version},
+    service=lambda request, activity, d: services.activity_delete(
+        actor=request.user, activity=activity, expected_version=d.get("version")
+    ),
+    success_url=lambda activity: f"{reverse('community-activities')}?org={activity.org_id}",
+    back_url="community-activity",
+    title=lambda activity: _("Delete the activity %(title)s") % {"title": activity},
+    success_message=gettext_lazy("The activity is deleted."),
+    danger=True,
+)
 
 
 # --- Service rows (the drill-down of the figures) -----------------------------------------------------------
@@ -293,7 +267,7 @@ def service_list(request):
         side=side,
         span=queries.Span.year(year) if year else None,
     )
-    page, query = _page(request, qs)
+    page, query = paged(request, qs)
     shown = VolunteerActivity.objects.visible_to(request.user).filter(pk__in={r.activity_id for r in page})
     visible_activities = set(shown.values_list("pk", flat=True))
     return render(
@@ -317,7 +291,7 @@ def serving(request):
     org = org_param(request, _orgs(request)) or default_root(request)
     missing = request.GET.get("missing") == "1"
     qs = queries.serving_list(Member.objects.visible_to(request.user), org=org, missing=missing)
-    page, query = _page(request, qs)
+    page, query = paged(request, qs)
     return render(request, "community/serving.html", {"page_obj": page, "query": query, "org": org, "missing": missing})
 
 
@@ -336,7 +310,7 @@ def checkin_list(request):
         state=filters.get("state") or "",
         q=filters.get("q") or "",
     )
-    page, query = _page(request, qs)
+    page, query = paged(request, qs)
     writable = set(
         MemberCheckIn.objects.writable_by(request.user).filter(pk__in=[c.pk for c in page]).values_list("pk", flat=True)
     )
@@ -392,57 +366,41 @@ def checkin_create(request):
     )
 
 
-@login_required
-def checkin_edit(request, pk: int):
-    """Change what a checked-in member offers, or the note (the community side)."""
-    checkin = get_visible_or_404(MemberCheckIn.objects.writable_by(request.user).select_related("member"), pk=pk)
-    initial = {"offers": checkin.offers, "note": checkin.note, "version": checkin.version}
-    form = CheckInEditForm(request.POST or None, initial=initial)
-    if form.submitted(
-        request,
-        lambda d: services.checkin_update(
-            actor=request.user,
-            checkin=checkin,
-            data={"offers": d["offers"], "note": d["note"]},
-            expected_version=d.get("version"),
-        ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect(f"{reverse('community-checkins')}?org={checkin.org_id}")
-    return render(
-        request,
-        "core/simple_form.html",
-        {
-            "form": form,
-            "title": _("Change the check-in of %(name)s") % {"name": checkin.member.name},
-            "back": reverse("community-checkins"),
-        },
-    )
+def _checkins_of(checkin) -> str:
+    return f"{reverse('community-checkins')}?org={checkin.org_id}"
 
 
-@login_required
-def checkin_end(request, pk: int):
-    checkin = get_visible_or_404(
-        MemberCheckIn.objects.writable_by(request.user).filter(ended_on__isnull=True).select_related("member"), pk=pk
-    )
-    form = CheckInEndForm(request.POST or None, initial={"ended_on": timezone.localdate(), "version": checkin.version})
-    if form.submitted(
-        request,
-        lambda d: services.checkin_end(
-            actor=request.user, checkin=checkin, ended_on=d["ended_on"], expected_version=d.get("version")
-        ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect(f"{reverse('community-checkins')}?org={checkin.org_id}")
-    return render(
-        request,
-        "core/simple_form.html",
-        {
-            "form": form,
-            "title": _("End the check-in of %(name)s") % {"name": checkin.member.name},
-            "back": reverse("community-checkins"),
-        },
-    )
+def _checkin_list(checkin) -> str:
+    return reverse("community-checkins")
+
+
+checkin_edit = RecordFormView.as_view(  # what a checked-in member offers, or the note (the community side)
+    queryset=lambda request: MemberCheckIn.objects.writable_by(request.user).select_related("member"),
+    form_class=CheckInEditForm,
+    initial=lambda checkin: {"offers": checkin.offers, "note": checkin.note, "version": checkin.version},
+    service=lambda request, checkin, d: services.checkin_update(
+        actor=request.user,
+        checkin=checkin,
+        data={"offers": d["offers"], "note": d["note"]},
+        expected_version=d.get("version"),
+    ),
+    success_url=_checkins_of,
+    back_url=_checkin_list,
+    title=lambda checkin: _("Change the check-in of %(name)s") % {"name": checkin.member.name},
+)
+checkin_end = RecordFormView.as_view(
+    queryset=lambda request: (
+        MemberCheckIn.objects.writable_by(request.user).filter(ended_on__isnull=True).select_related("member")
+    ),
+    form_class=CheckInEndForm,
+    initial=lambda checkin: {"ended_on": timezone.localdate(), "version": checkin.version},
+    service=lambda request, checkin, d: services.checkin_end(
+        actor=request.user, checkin=checkin, ended_on=d["ended_on"], expected_version=d.get("version")
+    ),
+    success_url=_checkins_of,
+    back_url=_checkin_list,
+    title=lambda checkin: _("End the check-in of %(name)s") % {"name": checkin.member.name},
+)
 
 
 # --- A member's own record --------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.utils import timezone
 
@@ -33,6 +35,19 @@ def day_param(value: str | None, default: dt.date) -> dt.date:
         return dt.date.fromisoformat(value) if value else default
     except (TypeError, ValueError):
         return default
+
+
+def page_of(request, rows) -> Page:
+    """The page of ``rows`` that ``?page=`` asks for, ``settings.PAGE_SIZE`` rows long (the last page
+    when the number is too large, the first when it is not a number)."""
+    return Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def paged(request, rows) -> tuple[Page, str]:
+    """:func:`page_of`, and the query string without ``page`` for the pager's links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return page_of(request, rows), params.urlencode()
 
 
 def org_param(request, visible, name: str = "org"):

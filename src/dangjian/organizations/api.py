@@ -30,6 +30,7 @@ from dangjian.core.api import (
     field_error,
     paginate,
 )
+from dangjian.core.apischema import Page, choice_label, related
 from dangjian.core.roles import WRITE_ROLES
 from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.members.models import Member
@@ -69,9 +70,9 @@ class OrganizationOut(Schema):
     code: str
     name: str
     level: Level
-    level_label: str
+    level_label: str = choice_label("level")
     sector: Sector
-    sector_label: str
+    sector_label: str = choice_label("sector")
     parent_id: int | None = Field(
         None, description="null for the top of the tree, and when the parent is outside your subtree."
     )
@@ -89,14 +90,6 @@ class OrganizationOut(Schema):
     child_count: int | None = Field(None, description="Active children (only in the children list).")
 
     @staticmethod
-    def resolve_level_label(obj) -> str:
-        return str(obj.get_level_display())
-
-    @staticmethod
-    def resolve_sector_label(obj) -> str:
-        return str(obj.get_sector_display())
-
-    @staticmethod
     def resolve_parent_id(obj, context) -> int | None:
         """The parent's id only when the user may see the parent (computed from their grants, no query)."""
         if obj.parent_id is None:
@@ -106,13 +99,6 @@ class OrganizationOut(Schema):
         if any(parent_path.startswith(p) for p in paths_for(user, WRITE_ROLES)):
             return obj.parent_id
         return None
-
-
-class OrganizationPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[OrganizationOut]
 
 
 class SubtreeFilters(PageParams):
@@ -182,21 +168,13 @@ class CommitteeSeatOut(Schema):
     id: int
     org_id: int
     member_id: int
-    member_name: str
+    member_name: str = related("member.name")
     post: CommitteePost
-    post_label: str
+    post_label: str = choice_label("post")
     started_on: dt.date = Field(..., description="The first day on the committee.")
     ended_on: dt.date | None = Field(None, description="The first day off the committee; null while sitting.")
     note: str
     version: int
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.member.name
-
-    @staticmethod
-    def resolve_post_label(obj) -> str:
-        return str(obj.get_post_display())
 
 
 class CommitteeFilters(Schema):
@@ -269,7 +247,7 @@ def _writable_parent(request, pk: int) -> Organization:
 # --- Reads -------------------------------------------------------------------------
 
 
-@router.get("", response={200: OrganizationPage, **error_responses(404, 422)}, summary="List organizations")
+@router.get("", response={200: Page[OrganizationOut], **error_responses(404, 422)}, summary="List organizations")
 def organization_list(request, filters: Query[OrganizationFilters]):
     """Every organization the user may see, filtered and paginated (two queries per page)."""
     visible = _visible(request)
@@ -285,7 +263,9 @@ def organization_detail(request, id: PathId):
     return get_visible_or_404(_visible(request), pk=id)
 
 
-@router.get("/{id}/children", response={200: OrganizationPage, **error_responses(404, 422)}, summary="Direct children")
+@router.get(
+    "/{id}/children", response={200: Page[OrganizationOut], **error_responses(404, 422)}, summary="Direct children"
+)
 def organization_children(request, id: PathId, filters: Query[SubtreeFilters]):
     visible = _visible(request)
     org = get_visible_or_404(visible, pk=id)
@@ -294,7 +274,7 @@ def organization_children(request, id: PathId, filters: Query[SubtreeFilters]):
 
 @router.get(
     "/{id}/subtree",
-    response={200: OrganizationPage, **error_responses(404, 422)},
+    response={200: Page[OrganizationOut], **error_responses(404, 422)},
     summary="The organization and everything below it",
 )
 def organization_subtree(request, id: PathId, filters: Query[SubtreeFilters]):

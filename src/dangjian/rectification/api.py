@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 
 from dangjian.core.api import ApiDate, Id, InputSchema, PageParams, PathId, Text, error_responses, field_error, paginate
+from dangjian.core.apischema import Page, related
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.api import subtree_root
 from dangjian.organizations.models import Organization
@@ -36,20 +37,9 @@ ProblemStatus = Literal["done", "open", "due_soon", "overdue"]
 class RectificationScreeningOut(Schema):
     id: int
     org_id: int
-    org_name: str
+    org_name: str = related("org.name")
     year: int
     note: str
-
-    @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
-
-
-class RectificationScreeningPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[RectificationScreeningOut]
 
 
 class RectificationScreeningFilters(PageParams):
@@ -67,16 +57,12 @@ class RectificationMarkOut(Schema):
     id: int
     screening_id: int
     org_id: int
-    org_name: str
+    org_name: str = related("org.name")
     year: int
     classification: ClassificationCode
     criteria: list[str]
     note: str
     case_id: int | None
-
-    @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
 
     @staticmethod
     def resolve_criteria(obj) -> list[str]:
@@ -131,23 +117,12 @@ class RectificationTeamMemberOut(Schema):
 
 class RectificationProblemOut(Schema):
     id: int
-    case_id: int
+    case_id: int = related("rectification_id")
     description: str
     countermeasure: str
     responsible: str
     deadline: dt.date
     done_on: dt.date | None
-
-    @staticmethod
-    def resolve_case_id(obj) -> int:
-        return obj.rectification_id
-
-
-class RectificationProblemPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[RectificationProblemOut]
 
 
 class RectificationProblemFilters(PageParams):
@@ -164,7 +139,7 @@ class RectificationNoteOut(Schema):
 class RectificationCaseOut(Schema):
     id: int
     org_id: int
-    org_name: str
+    org_name: str = related("org.name")
     mark_id: int
     year: int
     classification: ClassificationCode
@@ -175,10 +150,6 @@ class RectificationCaseOut(Schema):
     accepted_on: dt.date | None
     closed_on: dt.date | None
     version: int
-
-    @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
 
 
 class RectificationCaseDetailOut(RectificationCaseOut):
@@ -198,13 +169,6 @@ class RectificationCaseDetailOut(RectificationCaseOut):
     @staticmethod
     def resolve_notes(obj) -> list:
         return list(obj.notes.all())
-
-
-class RectificationCasePage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[RectificationCaseOut]
 
 
 class RectificationCaseFilters(PageParams):
@@ -343,7 +307,9 @@ def criteria(request):
 
 
 @router.get(
-    "/screenings", response={200: RectificationScreeningPage, **error_responses(404, 422)}, summary="List screenings"
+    "/screenings",
+    response={200: Page[RectificationScreeningOut], **error_responses(404, 422)},
+    summary="List screenings",
 )
 def screening_list(request, filters: Query[RectificationScreeningFilters]):
     org = _org_filter(request, filters.org)
@@ -461,7 +427,7 @@ def case_open(request, id: PathId, payload: Annotated[RectificationCaseOpenIn | 
 
 
 # --- Cases -------------------------------------------------------------------------------------
-@router.get("/cases", response={200: RectificationCasePage, **error_responses(404, 422)}, summary="List cases")
+@router.get("/cases", response={200: Page[RectificationCaseOut], **error_responses(404, 422)}, summary="List cases")
 def case_list(request, filters: Query[RectificationCaseFilters]):
     org = _org_filter(request, filters.org)
     qs = queries.case_list(
@@ -553,7 +519,9 @@ def progress_add(request, id: PathId, payload: Annotated[RectificationProgressIn
 
 
 # --- Problems ----------------------------------------------------------------------------------
-@router.get("/problems", response={200: RectificationProblemPage, **error_responses(404, 422)}, summary="List problems")
+@router.get(
+    "/problems", response={200: Page[RectificationProblemOut], **error_responses(404, 422)}, summary="List problems"
+)
 def problem_list(request, filters: Query[RectificationProblemFilters]):
     org = _org_filter(request, filters.org)
     qs = queries.problem_list(

@@ -16,10 +16,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from dangjian.core.excel import KEEP, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
 from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.roles import Role
-from dangjian.core.scoping import has_role
 from dangjian.organizations.models import Organization
 from dangjian.rectification import queries, services
 from dangjian.rectification.forms import ProblemFilterForm
@@ -38,7 +36,7 @@ class _State:
 
 
 @register
-class RectificationRegister(Template):
+class RectificationRegister(OrgColumns, Template):
     name = "rectification_register"
     title = "整顿台账"
     object_type = "rectification.problem"
@@ -51,17 +49,7 @@ class RectificationRegister(Template):
     columns = (
         Column("seq", "序号", kind="seq", width=6),
         Column("record_id", "系统编号", kind="int", blank=KEEP, help="导出时由系统填写；新增问题留空", width=10),
-        Column("org_code", "组织编码", aliases=("党组织编码",), max_length=32, blank=KEEP, example="C-001", width=14),
-        Column(
-            "org_name",
-            "党组织名称",
-            aliases=("组织名称", "党支部"),
-            max_length=100,
-            blank=KEEP,
-            help="填写了组织编码时以编码为准",
-            example="示例村党支部",
-            width=22,
-        ),
+        *org_columns(name_aliases=("组织名称", "党支部")),
         Column("year", "年度", kind="int", required=True, example=2025, width=8),
         Column("classification", "类别", export_only=True, help="软弱涣散或后进（导出时填写）", width=10),
         Column("criteria", "认定情形", export_only=True, help="导出时填写", width=30),
@@ -87,18 +75,6 @@ class RectificationRegister(Template):
         Column("deadline", "完成时限", kind="date", aliases=("时限",), required=True, example="2026-03-31", width=12),
         Column("done_on", "完成日期", kind="date", blank=KEEP, help="未完成留空", width=12),
     )
-
-    # --- Permissions -------------------------------------------------------------------
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def check_headers(self, present) -> list[str]:
-        if "org_code" not in present and "org_name" not in present:
-            return ["缺少〈组织编码〉或〈党组织名称〉列"]
-        return []
 
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
@@ -165,7 +141,7 @@ class RectificationRegister(Template):
         for row in rows:
             if row.errors:
                 continue
-            org = state.orgs.resolve(self, row, missing="须填写组织编码或党组织名称")
+            org = self.resolve_org(row, state.orgs)
             if org is None:
                 continue
             case = self._case(row, org, row.values["year"], state)
@@ -215,6 +191,3 @@ class RectificationRegister(Template):
             services.problem_update(actor=state.user, problem=row.instance, data=dict(row.data))
         if row.extra["done_changed"]:
             services.countermeasure_done(actor=state.user, problem=row.instance, done_on=row.extra["done_on"])
-
-    def org_of(self, row: Row):
-        return row.extra.get("org")

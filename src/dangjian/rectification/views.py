@@ -11,15 +11,16 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangjian.core.forms import StyledForm
-from dangjian.core.pages import default_root, org_param, require_business, year_param
+from dangjian.core.generic_views import RecordFormView
+from dangjian.core.pages import default_root, org_param, paged, require_business, year_param
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.models import Organization
 from dangjian.organizations.queries import ancestors_of
@@ -40,18 +41,9 @@ from dangjian.rectification.forms import (
 )
 from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark, WorkTeamMember
 
-PAGE_SIZE = 50
-
 
 def _orgs(request):
     return Organization.objects.visible_to(request.user)
-
-
-def _page(request, qs):
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return page, params.urlencode()
 
 
 def _allow(allowed: bool) -> None:
@@ -107,7 +99,7 @@ def screening_list(request):
     rows = Screening.objects.visible_to(request.user).select_related("org")
     if org is not None:
         rows = rows.in_subtree(org.path)
-    page, query = _page(request, rows.order_by("-year", "org_path"))
+    page, query = paged(request, rows.order_by("-year", "org_path"))
     return render(
         request,
         "rectification/screening_list.html",
@@ -178,58 +170,58 @@ def mark_create(request, pk: int):
     return _form_page(request, form, title, reverse("rectification-screening", args=[screening.pk]))
 
 
+def _organizes_above(request, record) -> bool:
+    return services.organizes_above(request.user, record.org_path)
+
+
+def _department(request, case) -> bool:
+    return services.organizes(request.user, case.mark.screening_path)
+
+
+def _marks(request):
+    return ScreeningMark.objects.visible_to(request.user).select_related("org", "screening")
+
+
 def _mark(request, pk: int) -> ScreeningMark:
-    mark = get_visible_or_404(ScreeningMark.objects.visible_to(request.user).select_related("org", "screening"), pk=pk)
-    _allow(services.organizes_above(request.user, mark.org_path))
+    mark = get_visible_or_404(_marks(request), pk=pk)
+    _allow(_organizes_above(request, mark))
     return mark
 
 
-@login_required
-def mark_edit(request, pk: int):
-    require_business(request)
-    mark = _mark(request, pk)
-    criteria = services.criteria_on(dt.date(mark.year, 12, 31))
-    initial = {
+def _screening_of(mark) -> str:
+    return reverse("rectification-screening", args=[mark.screening_id])
+
+
+def _mark_page(**kwargs):
+    """A page on a mark, for an organizer of a committee above its organization; back to the screening."""
+    return RecordFormView.as_view(
+        business_only=True, queryset=_marks, allowed=_organizes_above, success_url=_screening_of, **kwargs
+    )
+
+
+mark_edit = _mark_page(
+    form_class=MarkForm,
+    form_kwargs=lambda mark: {"criteria": services.criteria_on(dt.date(mark.year, 12, 31))},
+    initial=lambda mark: {
         "classification": mark.classification,
         "criteria": [c.pk for c in mark.criteria.all()],
         "note": mark.note,
-    }
-    form = MarkForm(request.POST or None, criteria=criteria, initial=initial)
-    if form.submitted(
-        request,
-        lambda d: services.mark_update(
-            actor=request.user,
-            mark=mark,
-            classification=d["classification"],
-            criteria=[int(c) for c in d["criteria"]],
-            note=d["note"],
-        ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("rectification-screening", pk=mark.screening_id)
-    title = _("Classify %(name)s (%(year)s)") % {"name": mark.org.name, "year": mark.year}
-    return _form_page(request, form, title, reverse("rectification-screening", args=[mark.screening_id]))
-
-
-@login_required
-def mark_delete(request, pk: int):
-    require_business(request)
-    mark = _mark(request, pk)
-    form = StyledForm(request.POST or None)  # a plain confirmation
-    if form.submitted(request, lambda d: services.mark_delete(actor=request.user, mark=mark)):
-        messages.success(request, _("The mark was withdrawn."))
-        return redirect("rectification-screening", pk=mark.screening_id)
-    title = _("Withdraw the mark of %(name)s") % {"name": mark.org.name}
-    return render(
-        request,
-        "core/simple_form.html",
-        {
-            "form": form,
-            "title": title,
-            "danger": True,
-            "back": reverse("rectification-screening", args=[mark.screening_id]),
-        },
-    )
+    },
+    service=lambda request, mark, d: services.mark_update(
+        actor=request.user,
+        mark=mark,
+        classification=d["classification"],
+        criteria=[int(c) for c in d["criteria"]],
+        note=d["note"],
+    ),
+    title=lambda mark: _("Classify %(name)s (%(year)s)") % {"name": mark.org.name, "year": mark.year},
+)
+mark_delete = _mark_page(  # a plain confirmation
+    service=lambda request, mark, d: services.mark_delete(actor=request.user, mark=mark),
+    title=lambda mark: _("Withdraw the mark of %(name)s") % {"name": mark.org.name},
+    success_message=gettext_lazy("The mark was withdrawn."),
+    danger=True,
+)
 
 
 @login_required
@@ -264,7 +256,7 @@ def case_list(request):
         state=filters.get("state") or "",
         classification=filters.get("classification") or "",
     )
-    page, query = _page(request, rows)
+    page, query = paged(request, rows)
     return render(
         request,
         "rectification/case_list.html",
@@ -287,7 +279,7 @@ def problem_list(request):
         status=filters.get("status") or "",
         on=today,
     )
-    page, query = _page(request, rows)
+    page, query = paged(request, rows)
     lead = queries.reminder_days(today)
     for problem in page:
         problem.status = queries.due_status(problem, today, lead)
@@ -298,8 +290,8 @@ def problem_list(request):
     )
 
 
-def _case(request, pk: int) -> Rectification:
-    return get_visible_or_404(Rectification.objects.visible_to(request.user).select_related("org", "mark"), pk=pk)
+def _cases(request):
+    return Rectification.objects.visible_to(request.user).select_related("org", "mark")
 
 
 @login_required
@@ -336,167 +328,127 @@ def case_detail(request, pk: int):
     )
 
 
-@login_required
-def case_edit(request, pk: int):
-    require_business(request)
-    case = _case(request, pk)
-    _allow(services.organizes_above(request.user, case.org_path))
-    form = CaseForm(
-        request.POST or None, initial={**{n: getattr(case, n) for n in CaseForm.FIELDS}, "version": case.version}
-    )
-    if form.submitted(
-        request,
-        lambda d: services.case_update(
-            actor=request.user, case=case, data=form.data_for(CaseForm.FIELDS), expected_version=d.get("version")
-        ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("rectification-case", pk=case.pk)
-    return _form_page(
-        request, form, _("Plan of %(name)s") % {"name": case.org.name}, reverse("rectification-case", args=[pk])
-    )
+def _fields(names):
+    return lambda d: {name: d[name] for name in names if name in d}
 
 
-def _step_page(request, pk: int, allowed, make_form, call, title: str):
-    require_business(request)
-    case = _case(request, pk)
-    _allow(allowed(case))
-    form = make_form()
-    if form.submitted(request, lambda d: call(case, d)):
-        messages.success(request, _("Saved."))
-        return redirect("rectification-case", pk=case.pk)
-    return _form_page(request, form, f"{title} · {case.org.name}", reverse("rectification-case", args=[pk]))
+case_edit = RecordFormView.as_view(
+    business_only=True,
+    queryset=_cases,
+    allowed=_organizes_above,
+    form_class=CaseForm,
+    initial=lambda case: {**{n: getattr(case, n) for n in CaseForm.FIELDS}, "version": case.version},
+    service=lambda request, case, d: services.case_update(
+        actor=request.user, case=case, data=_fields(CaseForm.FIELDS)(d), expected_version=d.get("version")
+    ),
+    success_url="rectification-case",
+    title=lambda case: _("Plan of %(name)s") % {"name": case.org.name},
+)
 
 
-@login_required
-def case_start(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: services.organizes_above(request.user, c.org_path),
-        lambda: StyledForm(request.POST or None),
-        lambda c, d: services.case_start(actor=request.user, case=c),
-        _("Start the rectification"),
+def _today(field: str):
+    return lambda record: {field: timezone.localdate()}
+
+
+def _case_step(title, form_class, service, **kwargs):
+    """A step on a case the user sees (organizers and secretaries), back to the case when done;
+    ``allowed`` and ``initial`` as :class:`RecordFormView` takes them."""
+    return RecordFormView.as_view(
+        business_only=True,
+        queryset=_cases,
+        form_class=form_class,
+        service=service,
+        success_url="rectification-case",
+        title=lambda case: f"{title} · {case.org.name}",
+        **kwargs,
     )
 
 
-@login_required
-def case_accept(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: services.organizes_above(request.user, c.org_path),
-        lambda: DayForm(request.POST or None, initial={"day": timezone.localdate()}),
-        lambda c, d: services.case_accept(actor=request.user, case=c, accepted_on=d["day"]),
-        _("Accept the rectification"),
+case_start = _case_step(
+    gettext_lazy("Start the rectification"),
+    StyledForm,
+    lambda request, case, d: services.case_start(actor=request.user, case=case),
+    allowed=_organizes_above,
+)
+case_accept = _case_step(
+    gettext_lazy("Accept the rectification"),
+    DayForm,
+    lambda request, case, d: services.case_accept(actor=request.user, case=case, accepted_on=d["day"]),
+    allowed=_organizes_above,
+    initial=_today("day"),
+)
+case_close = _case_step(
+    gettext_lazy("Close the rectification"),
+    DayForm,
+    lambda request, case, d: services.case_close(actor=request.user, case=case, closed_on=d["day"]),
+    allowed=_department,
+    initial=_today("day"),
+)
+case_reopen = _case_step(
+    gettext_lazy("Reopen the rectification"),
+    ReasonForm,
+    lambda request, case, d: services.case_reopen(actor=request.user, case=case, reason=d["reason"]),
+    allowed=_department,
+)
+team_add = _case_step(
+    gettext_lazy("Add to the work team"),
+    TeamMemberForm,
+    lambda request, case, d: services.team_member_add(actor=request.user, case=case, **d),
+    allowed=_organizes_above,
+)
+problem_add = _case_step(
+    gettext_lazy("Add a problem and its countermeasure"),
+    ProblemForm,
+    lambda request, case, d: services.problem_add(actor=request.user, case=case, data=d),
+    allowed=_organizes_above,
+)
+progress_add = _case_step(
+    gettext_lazy("Record progress"),
+    ProgressForm,
+    lambda request, case, d: services.progress_add(actor=request.user, case=case, **d),
+    initial=_today("written_on"),
+)
+
+
+def _case_of(record) -> str:
+    return reverse("rectification-case", args=[record.rectification_id])
+
+
+team_remove = RecordFormView.as_view(
+    business_only=True,
+    queryset=lambda request: WorkTeamMember.objects.filter(
+        rectification__in=Rectification.objects.visible_to(request.user)
+    ).select_related("rectification"),
+    allowed=lambda request, member: services.organizes_above(request.user, member.rectification.org_path),
+    service=lambda request, member, d: services.team_member_remove(actor=request.user, member=member),
+    success_url=_case_of,
+    title=lambda member: _("Remove %(name)s from the work team") % {"name": member.name},
+    danger=True,
+)
+
+
+def _problem_page(**kwargs):
+    """A page on a problem the user sees; back to its case."""
+    return RecordFormView.as_view(
+        business_only=True,
+        queryset=lambda request: Problem.objects.visible_to(request.user).select_related("rectification"),
+        success_url=_case_of,
+        **kwargs,
     )
 
 
-@login_required
-def case_close(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: services.organizes(request.user, c.mark.screening_path),
-        lambda: DayForm(request.POST or None, initial={"day": timezone.localdate()}),
-        lambda c, d: services.case_close(actor=request.user, case=c, closed_on=d["day"]),
-        _("Close the rectification"),
-    )
-
-
-@login_required
-def case_reopen(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: services.organizes(request.user, c.mark.screening_path),
-        lambda: ReasonForm(request.POST or None),
-        lambda c, d: services.case_reopen(actor=request.user, case=c, reason=d["reason"]),
-        _("Reopen the rectification"),
-    )
-
-
-@login_required
-def team_add(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: services.organizes_above(request.user, c.org_path),
-        lambda: TeamMemberForm(request.POST or None),
-        lambda c, d: services.team_member_add(actor=request.user, case=c, **d),
-        _("Add to the work team"),
-    )
-
-
-@login_required
-def problem_add(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: services.organizes_above(request.user, c.org_path),
-        lambda: ProblemForm(request.POST or None),
-        lambda c, d: services.problem_add(actor=request.user, case=c, data=d),
-        _("Add a problem and its countermeasure"),
-    )
-
-
-@login_required
-def progress_add(request, pk: int):
-    return _step_page(
-        request,
-        pk,
-        lambda c: True,
-        lambda: ProgressForm(request.POST or None, initial={"written_on": timezone.localdate()}),
-        lambda c, d: services.progress_add(actor=request.user, case=c, **d),
-        _("Record progress"),
-    )
-
-
-@login_required
-def team_remove(request, pk: int):
-    require_business(request)
-    member = get_visible_or_404(
-        WorkTeamMember.objects.filter(rectification__in=Rectification.objects.visible_to(request.user)).select_related(
-            "rectification"
-        ),
-        pk=pk,
-    )
-    _allow(services.organizes_above(request.user, member.rectification.org_path))
-    form = StyledForm(request.POST or None)
-    back = reverse("rectification-case", args=[member.rectification_id])
-    if form.submitted(request, lambda d: services.team_member_remove(actor=request.user, member=member)):
-        messages.success(request, _("Saved."))
-        return redirect(back)
-    title = _("Remove %(name)s from the work team") % {"name": member.name}
-    return render(request, "core/simple_form.html", {"form": form, "title": title, "danger": True, "back": back})
-
-
-def _problem(request, pk: int) -> Problem:
-    return get_visible_or_404(Problem.objects.visible_to(request.user).select_related("rectification"), pk=pk)
-
-
-@login_required
-def problem_edit(request, pk: int):
-    require_business(request)
-    problem = _problem(request, pk)
-    _allow(services.organizes_above(request.user, problem.org_path))
-    form = ProblemForm(request.POST or None, initial={n: getattr(problem, n) for n in ProblemForm.FIELDS})
-    back = reverse("rectification-case", args=[problem.rectification_id])
-    if form.submitted(request, lambda d: services.problem_update(actor=request.user, problem=problem, data=d)):
-        messages.success(request, _("Saved."))
-        return redirect(back)
-    return _form_page(request, form, _("Change the problem"), back)
-
-
-@login_required
-def problem_done(request, pk: int):
-    require_business(request)
-    problem = _problem(request, pk)
-    form = DoneForm(request.POST or None, initial={"done_on": problem.done_on or timezone.localdate()})
-    back = reverse("rectification-case", args=[problem.rectification_id])
-    if form.submitted(
-        request, lambda d: services.countermeasure_done(actor=request.user, problem=problem, done_on=d["done_on"])
-    ):
-        messages.success(request, _("Saved."))
-        return redirect(back)
-    return _form_page(request, form, _("Countermeasure done: %(what)s") % {"what": problem.countermeasure}, back)
+problem_edit = _problem_page(
+    allowed=_organizes_above,
+    form_class=ProblemForm,
+    initial=lambda problem: {n: getattr(problem, n) for n in ProblemForm.FIELDS},
+    service=lambda request, problem, d: services.problem_update(actor=request.user, problem=problem, data=d),
+    title=gettext_lazy("Change the problem"),
+)
+problem_done = _problem_page(
+    form_class=DoneForm,
+    initial=lambda problem: {"done_on": problem.done_on or timezone.localdate()},
+    service=lambda request, problem, d: services.countermeasure_done(
+        actor=request.user, problem=problem, done_on=d["done_on"]
+    ),
+    title=lambda problem: _("Countermeasure done: %(what)s") % {"what": problem.countermeasure},
+)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
+from dangjian.core import tree
 from dangjian.core.api import (
     ApiDate,
     Id,
@@ -28,6 +29,7 @@ from dangjian.core.api import (
     field_error,
     paginate,
 )
+from dangjian.core.apischema import CancelIn, Page, choice_label, related, required_after_record
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.api import subtree_root
 from dangjian.organizations.models import Organization
@@ -46,30 +48,15 @@ Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=3, decimal_places=1)]
 class TrainingProgrammeOut(Schema):
     id: int
     org_id: int
-    org_name: str
+    org_name: str = related("org.name")
     name: str
     kind: ProgrammeKind
-    kind_label: str
+    kind_label: str = choice_label("kind")
     starts_on: dt.date
     ends_on: dt.date | None
     audience: str
     note: str
     version: int
-
-    @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
-
-    @staticmethod
-    def resolve_kind_label(obj) -> str:
-        return str(obj.get_kind_display())
-
-
-class TrainingProgrammePage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[TrainingProgrammeOut]
 
 
 class TrainingProgrammeFilters(PageParams):
@@ -102,13 +89,9 @@ class TrainingProgrammeUpdateIn(InputSchema):
 
 class TrainingAttendanceOut(Schema):
     member_id: int
-    member_name: str
+    member_name: str = related("member.name")
     status: AttendanceStatus
     reason: str
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.member.name
 
 
 class TrainingSessionOut(Schema):
@@ -134,13 +117,6 @@ class TrainingSessionDetailOut(TrainingSessionOut):
     @staticmethod
     def resolve_attendance(obj) -> list:
         return list(queries.sheet_of(obj))
-
-
-class TrainingSessionPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[TrainingSessionOut]
 
 
 class TrainingSessionFilters(PageParams):
@@ -180,27 +156,11 @@ class TrainingSessionUpdateIn(InputSchema):
     version: int | None = None
 
 
-def _required(name: str):
-    def mark(schema: dict) -> None:
-        schema["required"] = [name]
-        schema["properties"][name].pop("default", None)
-
-    return mark
-
-
 class TrainingSheetIn(InputSchema):
     # Required, but checked after the session itself, so that outside the subtree answers 404.
-    model_config = ConfigDict(json_schema_extra=_required("attendance"))
+    model_config = ConfigDict(json_schema_extra=required_after_record("attendance"))
 
     attendance: list[TrainingAttendanceIn] = Field(None, max_length=20000)
-    version: int | None = None
-
-
-class TrainingCancelIn(InputSchema):
-    # Required, but checked after the session itself, so that outside the subtree answers 404.
-    model_config = ConfigDict(json_schema_extra=_required("reason"))
-
-    reason: RequiredText = Field(None, max_length=200)
     version: int | None = None
 
 
@@ -266,7 +226,7 @@ def _none_to_blank(data: dict, names) -> dict:
 
 # --- Programmes ------------------------------------------------------------------------------------
 @router.get(
-    "/programmes", response={200: TrainingProgrammePage, **error_responses(404, 422)}, summary="List programmes"
+    "/programmes", response={200: Page[TrainingProgrammeOut], **error_responses(404, 422)}, summary="List programmes"
 )
 def programme_list(request, filters: Query[TrainingProgrammeFilters]):
     org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
@@ -330,10 +290,8 @@ def programme_delete(request, id: PathId):
 
 
 # --- Sessions ----------------------------------------------------------------------------------------
-@router.get("/sessions", response={200: TrainingSessionPage, **error_responses(404, 422)}, summary="List sessions")
+@router.get("/sessions", response={200: Page[TrainingSessionOut], **error_responses(404, 422)}, summary="List sessions")
 def session_list(request, filters: Query[TrainingSessionFilters]):
-    from dangjian.core import tree
-
     qs = Session.objects.visible_to(request.auth)
     if filters.programme is not None:
         qs = qs.filter(programme=_programme(request, filters.programme))
@@ -413,7 +371,7 @@ def session_attendance_put(request, id: PathId, payload: Annotated[TrainingSheet
     response={200: TrainingSessionDetailOut, **error_responses(400, 404, 409, 422)},
     summary="Cancel a session (it stays on record and no longer counts)",
 )
-def session_cancel(request, id: PathId, payload: TrainingCancelIn):
+def session_cancel(request, id: PathId, payload: CancelIn):
     session = get_visible_or_404(Session.objects.writable_by(request.auth), pk=id)
     services.session_cancel(
         actor=request.auth, session=session, reason=payload.reason, expected_version=payload.version

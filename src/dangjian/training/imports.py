@@ -22,10 +22,9 @@ from django.db.models import Q
 
 from dangjian.core import idnumber, tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
 from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.roles import Role
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
+from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.core.services import BatchValidationError
 from dangjian.members.lookup import MemberRows
 from dangjian.members.queries import members_within_on
@@ -62,7 +61,7 @@ def _hours(value) -> Decimal | None:
 
 
 @register
-class TrainingAttendanceTemplate(MemberRows, Template):
+class TrainingAttendanceTemplate(MemberRows, OrgColumns, Template):
     name = "training_attendance"
     title = "培训签到表"
     object_type = "training.session"
@@ -75,16 +74,13 @@ class TrainingAttendanceTemplate(MemberRows, Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column("org_code", "主办组织编码", aliases=("组织编码",), max_length=32, blank=KEEP, example="C-001", width=14),
-        Column(
-            "org_name",
-            "主办党组织",
-            aliases=("主办单位", "党组织名称", "主办组织"),
-            max_length=100,
-            blank=KEEP,
-            help="填写了组织编码时以编码为准",
-            example="示例镇党委",
-            width=20,
+        *org_columns(
+            code_header="主办组织编码",
+            code_aliases=("组织编码",),
+            name_header="主办党组织",
+            name_aliases=("主办单位", "党组织名称", "主办组织"),
+            name_example="示例镇党委",
+            name_width=20,
         ),
         Column(
             "programme",
@@ -155,18 +151,6 @@ class TrainingAttendanceTemplate(MemberRows, Template):
         ),
         Column("reason", "请假事由", aliases=("请假原因", "原因"), max_length=100, help="请假必填", width=16),
     )
-
-    # --- Permissions -------------------------------------------------------------------
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def check_headers(self, present) -> list[str]:
-        if "org_code" not in present and "org_name" not in present:
-            return ["缺少〈主办组织编码〉或〈主办党组织〉列"]
-        return []
 
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
@@ -262,7 +246,7 @@ class TrainingAttendanceTemplate(MemberRows, Template):
         for row in rows:
             if row.errors:
                 continue
-            org = state.orgs.resolve(self, row, missing="须填写主办组织编码或主办党组织")
+            org = self.resolve_org(row, state.orgs)
             member = self._member(row, members) if org is not None else None
             if org is not None and member is not None:
                 row.extra["org"], row.extra["member"] = org, member
@@ -393,6 +377,3 @@ class TrainingAttendanceTemplate(MemberRows, Template):
                     )
             except ValidationError as exc:
                 raise BatchValidationError({indexes[0]: exc}) from None
-
-    def org_of(self, row: Row):
-        return row.extra.get("org")

@@ -13,19 +13,19 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
-from dangjian.core.forms import CancelForm
+from dangjian.core.generic_views import CancelView, RecordFormView
 from dangjian.core.models import AuditEvent
-from dangjian.core.pages import day_param, default_root, org_param, require_business, year_param
+from dangjian.core.pages import day_param, default_root, org_param, page_of, require_business, year_param
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role
 from dangjian.members.models import Member
@@ -36,7 +36,6 @@ from dangjian.training import queries, services
 from dangjian.training.forms import NOT_ON_SHEET, ProgrammeForm, SessionForm
 from dangjian.training.models import Programme, ProgrammeKind, Session, SessionAttendance
 
-PAGE_SIZE = 50
 WHOLE_SUBTREE_LIMIT = 300  # a sheet lists the whole subtree up to this many members
 
 
@@ -46,10 +45,6 @@ def _orgs(request):
 
 def _period(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
-
-
-def _page(request, rows):
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 # --- Person-times -----------------------------------------------------------------------------------
@@ -100,7 +95,7 @@ def figure_sessions(request):
     return render(
         request,
         "training/figure_sessions.html",
-        {"org": org, "year": year, "own": own, "page": _page(request, rows), "query": query},
+        {"org": org, "year": year, "own": own, "page": page_of(request, rows), "query": query},
     )
 
 
@@ -116,7 +111,7 @@ def figure_attendance(request):
     return render(
         request,
         "training/figure_attendance.html",
-        {"org": org, "year": year, "own": own, "page": _page(request, rows), "query": query},
+        {"org": org, "year": year, "own": own, "page": page_of(request, rows), "query": query},
     )
 
 
@@ -128,7 +123,7 @@ def figure_persons(request):
     return render(
         request,
         "training/figure_persons.html",
-        {"org": org, "year": year, "own": own, "page": _page(request, rows), "query": query},
+        {"org": org, "year": year, "own": own, "page": page_of(request, rows), "query": query},
     )
 
 
@@ -150,7 +145,7 @@ def programme_list(request):
         request,
         "training/programme_list.html",
         {
-            "page": _page(request, rows),
+            "page": page_of(request, rows),
             "org": org,
             "kind": kind,
             "year": year,
@@ -201,28 +196,22 @@ def programme_detail(request, pk: int):
     )
 
 
-@login_required
-def programme_edit(request, pk: int):
-    programme = get_visible_or_404(Programme.objects.writable_by(request.user).select_related("org"), pk=pk)
-    initial = {name: getattr(programme, name) for name in ProgrammeForm.FIELDS}
-    initial["version"] = programme.version
-    form = ProgrammeForm(request.POST or None, initial=initial)
-    if form.submitted(
-        request,
-        lambda d: services.programme_update(
-            actor=request.user,
-            programme=programme,
-            data=form.data_for(ProgrammeForm.FIELDS),
-            expected_version=d.get("version"),
-        ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("training-programme", pk=programme.pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Edit the programme"), "back": reverse("training-programme", args=[pk])},
-    )
+programme_edit = RecordFormView.as_view(
+    queryset=lambda request: Programme.objects.writable_by(request.user).select_related("org"),
+    form_class=ProgrammeForm,
+    initial=lambda programme: {
+        **{name: getattr(programme, name) for name in ProgrammeForm.FIELDS},
+        "version": programme.version,
+    },
+    service=lambda request, programme, d: services.programme_update(
+        actor=request.user,
+        programme=programme,
+        data={name: d[name] for name in ProgrammeForm.FIELDS if name in d},
+        expected_version=d.get("version"),
+    ),
+    success_url="training-programme",
+    title=gettext_lazy("Edit the programme"),
+)
 
 
 @login_required
@@ -376,25 +365,14 @@ def session_edit(request, pk: int):
     )
 
 
-@login_required
-def session_cancel(request, pk: int):
-    session = get_visible_or_404(
-        Session.objects.writable_by(request.user).exclude(state=Session.State.CANCELLED), pk=pk
-    )
-    form = CancelForm(request.POST or None, initial={"version": session.version})
-    if form.submitted(
-        request,
-        lambda d: services.session_cancel(
-            actor=request.user, session=session, reason=d["reason"], expected_version=d.get("version")
-        ),
-    ):
-        messages.success(request, _("The session is cancelled; it no longer counts."))
-        return redirect("training-session", pk=session.pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Cancel the session"), "back": reverse("training-session", args=[pk])},
-    )
+session_cancel = CancelView.as_view(
+    queryset=lambda request: Session.objects.writable_by(request.user).exclude(state=Session.State.CANCELLED),
+    cancel=services.session_cancel,
+    record_arg="session",
+    success_url="training-session",
+    title=gettext_lazy("Cancel the session"),
+    success_message=gettext_lazy("The session is cancelled; it no longer counts."),
+)
 
 
 @login_required

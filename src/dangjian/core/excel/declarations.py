@@ -22,6 +22,8 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 
 from dangjian.core import idnumber
+from dangjian.core.roles import Role
+from dangjian.core.scoping import has_role
 
 KINDS = ("text", "date", "int", "bool", "choice", "idnumber", "phone", "seq")
 
@@ -314,7 +316,9 @@ class Template:
     """A register's spreadsheet: its columns, and how its rows are exported, matched and written.
 
     Subclasses declare ``name``, ``title``, ``object_type`` and ``columns``, and implement
-    ``export_queryset``/``export_records`` and ``begin``/``plan``/``apply``.
+    ``export_queryset``/``export_records`` and ``begin``/``plan``/``apply``. Organizers and
+    secretaries may import and export; a register says otherwise with ``import_roles`` and
+    ``export_roles`` (what each row may write, and what an export holds, is scoped further down).
     """
 
     name: ClassVar[str]
@@ -326,6 +330,10 @@ class Template:
     # Rows planned and written together (None: the pipeline's CHUNK). Larger for a register whose rows
     # form groups written by one service call (point_awards: rows of one award are one award_bulk).
     chunk_rows: ClassVar[int | None] = None
+    # Who may import and export: users holding one of these roles somewhere. ``export_roles = None``:
+    # every logged-in user (the export holds only what they may see).
+    import_roles: ClassVar[tuple[str, ...]] = (Role.ORGANIZER, Role.SECRETARY)
+    export_roles: ClassVar[tuple[str, ...] | None] = (Role.ORGANIZER, Role.SECRETARY)
 
     # --- Declarations ------------------------------------------------------------------
     def column(self, key: str) -> Column:
@@ -363,10 +371,12 @@ class Template:
 
     # --- Permissions -------------------------------------------------------------------
     def can_import(self, user) -> bool:
-        raise NotImplementedError
+        return has_role(user, *self.import_roles)
 
     def can_export(self, user) -> bool:
-        raise NotImplementedError
+        if self.export_roles is None:
+            return bool(getattr(user, "is_authenticated", False))
+        return has_role(user, *self.export_roles)
 
     # --- Export --------------------------------------------------------------------------
     def export_queryset(self, user, params):

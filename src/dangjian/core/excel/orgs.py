@@ -3,6 +3,12 @@
 Shared by every register whose rows belong to an organization (members, meetings, …): one query
 per batch of rows, and the same messages everywhere. The queryset passed in decides what the
 importing user may write to; anything outside it reads as "does not exist".
+
+A register declares the two columns with :func:`org_columns` (its own headers where they differ)
+and mixes in :class:`OrgColumns` for the header check, the lookup and ``org_of``::
+
+    class MeetingTemplate(OrgColumns, Template):
+        columns = (Column("seq", …), *org_columns(name_aliases=("所属党组织",)), …)
 """
 
 from __future__ import annotations
@@ -10,7 +16,70 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dangjian.core.excel.declarations import KEEP, Column
+
 NO_PERMISSION = "组织不存在或无权限"
+BY_CODE_HELP = "填写了组织编码时以编码为准"
+
+
+def org_columns(
+    *,
+    code_header: str = "组织编码",
+    code_aliases: tuple[str, ...] = ("党组织编码",),
+    code_help: str = "",
+    code_width: int = 14,
+    name_header: str = "党组织名称",
+    name_aliases: tuple[str, ...] = (),
+    name_help: str = BY_CODE_HELP,
+    name_example: str = "示例村党支部",
+    name_width: int = 22,
+) -> tuple[Column, Column]:
+    """The ``org_code`` and ``org_name`` columns: either names the row's organization, the code first."""
+    return (
+        Column(
+            "org_code",
+            code_header,
+            aliases=code_aliases,
+            max_length=32,
+            blank=KEEP,
+            help=code_help,
+            example="C-001",
+            width=code_width,
+        ),
+        Column(
+            "org_name",
+            name_header,
+            aliases=name_aliases,
+            max_length=100,
+            blank=KEEP,
+            help=name_help,
+            example=name_example,
+            width=name_width,
+        ),
+    )
+
+
+class OrgColumns:
+    """A template whose rows name their organization in the :func:`org_columns` columns.
+
+    The file must have one of the two columns; a row's organization is looked up with
+    :meth:`resolve_org` and kept in ``row.extra["org"]``, which :meth:`org_of` reports.
+    """
+
+    def _org_headers(self) -> tuple[str, str]:
+        return self.column("org_code").header, self.column("org_name").header
+
+    def check_headers(self, present) -> list[str]:
+        if "org_code" not in present and "org_name" not in present:
+            return ["缺少〈{}〉或〈{}〉列".format(*self._org_headers())]
+        return []
+
+    def resolve_org(self, row, orgs: OrgLookup):
+        """The organization the row names in ``orgs``, or None with the reason on the row."""
+        return orgs.resolve(self, row, missing="须填写{}或{}".format(*self._org_headers()))
+
+    def org_of(self, row):
+        return row.extra.get("org")
 
 
 @dataclass
