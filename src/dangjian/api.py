@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from dangjian.cadres.api import router as reserve_router
 from dangjian.community.api import router as community_router
 from dangjian.core import api as core_api
 from dangjian.members.api import router as members_router
-from dangjian.members.post_api import router as posts_router
-from dangjian.members.reserve_api import router as reserve_router
 from dangjian.organizations.api import router as organizations_router
 from dangjian.orglife.api import router as orglife_router
 from dangjian.points.api import router as points_router
+from dangjian.posts.api import router as posts_router
 from dangjian.rectification.api import router as rectification_router
 from dangjian.training.api import router as training_router
 

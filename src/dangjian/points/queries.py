@@ -222,7 +222,7 @@ def member_points_for_post(assignment_id: int, start, end) -> Decimal | None:
 def decidable_entries(user):
     """Entries ``user`` may open to decide: those of their subtree, and those of the members of the
     party groups they lead (a group leader's grant, if any, is not over the branch the entries are in)."""
-    from dangjian.members.queries import members_led_by
     from dangjian.points.models import PointEntry
+    from dangjian.posts.queries import members_led_by
 
     return PointEntry.objects.visible_to(user) | PointEntry.objects.filter(member__in=members_led_by(user))

@@ -141,7 +141,7 @@ def _led(actor) -> set[int]:
     """Ids of the members of the party groups the actor leads today (cached on the user, like the grants)."""
     cached = getattr(actor, "_points_led", None)
     if cached is None:
-        from dangjian.members.queries import members_led_by
+        from dangjian.posts.queries import members_led_by
 
         cached = actor._points_led = set(members_led_by(actor).values_list("pk", flat=True))
     return cached
@@ -1114,7 +1114,7 @@ def post_tie(member, rule: PointRule, day: dt.date, assignment, errors: dict, du
     there is none. Errors go into ``errors["assignment"]``. ``duty``: the member's assignments that
     reached duty (``members.queries.duty_assignments``), when the caller loaded them for a batch.
     """
-    from dangjian.members.queries import duty_assignments, on_duty
+    from dangjian.posts.queries import duty_assignments, on_duty
 
     if assignment is not None:
         if assignment.member_id != member.pk:
@@ -1372,7 +1372,7 @@ def award_bulk(
 
     ``assignments`` name the posts (一编三定) the award was for, at most one per member (each the
     member's own, on duty that day); members without one are tied as a claim is (:func:`post_tie`)."""
-    from dangjian.members.queries import duty_assignments
+    from dangjian.posts.queries import duty_assignments
 
     book = RuleBook()
     rule = book.rules.get(rule.pk, rule)
