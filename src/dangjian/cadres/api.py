@@ -1,7 +1,7 @@
 """REST API of reserve cadres: ``/api/v1/reserve-cadres``.
 
 Read from ``visible_to(user)``, written from ``writable_by(user)`` through the services of
-``members/reserve.py`` (the same checks and audit as the pages). A non-member's ID number and
+``cadres.services`` (the same checks and audit as the pages). A non-member's ID number and
 phone are shown masked; the full ID number is ``POST /{id}/reveal-id`` (audited). A member cadre's
 personal data are the member's (``/api/v1/members/{member_id}``).
 """

@@ -1,4 +1,4 @@
-"""Forms of the reserve cadre pages; the checks are the services' (``members/reserve.py``)."""
+"""Forms of the reserve cadre pages; the checks are the services' (``cadres.services``)."""
 
 from __future__ import annotations
 

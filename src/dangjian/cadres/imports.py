@@ -64,7 +64,7 @@ class _State:
 class ReserveCadreTemplate(Template):
     name = "reserve_cadres"
     title = "后备干部花名册"
-    object_type = "members.reservecadre"
+    object_type = ReserveCadre.audit_type
     field_columns = {"org": "org_code", "member": "id_number", "education": "education"}
     key_help = (
         "每行一名后备干部。已有记录按〈系统编号〉识别（导出打码时须核对打码的身份证号），或按完整的〈身份证号〉识别。"

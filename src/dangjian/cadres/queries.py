@@ -215,5 +215,5 @@ def history_of(cadre):
     from dangjian.core.audit import action_label
     from dangjian.core.models import AuditEvent
 
-    events = AuditEvent.objects.filter(object_type="members.reservecadre", object_id=str(cadre.pk)).order_by("-id")
+    events = AuditEvent.objects.filter(object_type=ReserveCadre.audit_type, object_id=str(cadre.pk)).order_by("-id")
     return [(e, action_label(e.action)) for e in events[:50]]

@@ -1,6 +1,6 @@
 """REST API of 一编三定: ``/api/v1/posts`` — the post catalogue (read, add, change, hide or offer),
 party groups and their members, post assignments and their stages, evaluations (定评). The same
-scoping, permissions and services as the pages (``members.posts``, ``members.post_queries``)."""
+scoping, permissions and services as the pages (``posts.services``, ``posts.queries``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The default catalogue of 一编三定: four areas of posts for members without a formal post, ten
 posts with their default duties. Loaded by migration ``0007``; the department and each
-organization change the catalogue as data afterwards (``members.posts``).
+organization change the catalogue as data afterwards (``posts.services``).
 
 The names and duties are data shown as they are written (Chinese), like organization names.
 """

@@ -2,7 +2,7 @@
 
 Every service validates, writes in one transaction and records exactly one audit event. The stages
 of an assignment (declared → approved → publicised → on duty → ended) are each a service that
-checks the stage it starts from. See ``members/POSTS.md``.
+checks the stage it starts from. See the app's README.
 """
 
 from __future__ import annotations

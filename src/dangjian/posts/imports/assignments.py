@@ -66,7 +66,7 @@ class PostAssignmentTemplate(MemberRows, Template):
 
     name = "post_assignments"
     title = "一编三定岗位"
-    object_type = "members.postassignment"
+    object_type = PostAssignment.audit_type
     field_columns = {"member": "id_number"}
     key_help = (
         "已有岗位按〈系统编号〉识别（导出时由系统填写），新增岗位留空。党员按〈身份证号〉识别，导出打码时按〈党员系统编号〉核对。"

@@ -62,7 +62,7 @@ class PostCatalogueTemplate(Template):
 
     name = "posts"
     title = "一编三定岗位目录"
-    object_type = "members.post"
+    object_type = Post.audit_type
     field_columns = {"org": "org_name"}
     key_help = (
         "每行是一个岗位。已有岗位按〈系统编号〉识别（导出时由系统填写）；新增岗位留空〈系统编号〉，"

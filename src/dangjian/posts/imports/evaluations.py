@@ -51,7 +51,7 @@ class PostEvaluationTemplate(MemberRows, Template):
 
     name = "post_evaluations"
     title = "一编三定定评"
-    object_type = "members.postevaluation"
+    object_type = PostEvaluation.audit_type
     field_columns = {"member": "id_number", "assignment": "assignment_id"}
     key_help = (
         "每行是一名党员的一个岗位在一个年度的评定：按〈岗位系统编号〉（即“一编三定岗位”表的〈系统编号〉）和〈年度〉识别；"

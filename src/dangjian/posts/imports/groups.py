@@ -46,7 +46,7 @@ class GroupMembershipTemplate(MemberRows, Template):
 
     name = "group_memberships"
     title = "党小组成员"
-    object_type = "members.groupmembership"
+    object_type = GroupMembership.audit_type
     field_columns = {"group": "group_name", "member": "id_number"}
     key_help = (
         "每行是党员在一个党小组的一段时间：按〈党小组编码〉（或党小组名称）、〈身份证号〉（导出打码时按〈党员系统编号〉核对）"
