@@ -16,8 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.cadres.models import ReserveCadre, ReserveState
 from dangjian.core import parameters, tree
+from dangjian.core.audit import action_label
+from dangjian.core.models import AuditEvent
 from dangjian.members.models import Education, years_before
 from dangjian.organizations.models import Organization, Unit
+from dangjian.training import queries as training_queries  # a sibling app (cadres' training): for the layer contract
 
 RULE_KEYS = ["reserve.min_per_village", "reserve.max_age", "reserve.min_education"]
 EDUCATION_RANK = {
@@ -203,8 +206,6 @@ def assessments_of(cadre):
 
 def training_of(cadre, start: dt.date | None = None):
     """The sessions a member cadre attended (since selection by default); none for a non-member."""
-    from dangjian.training import queries as training_queries
-
     if not cadre.member_id:
         return []
     return list(training_queries.member_training(cadre.member, start or cadre.selected_on)[:100])
@@ -212,8 +213,5 @@ def training_of(cadre, start: dt.date | None = None):
 
 def history_of(cadre):
     """The audit events of ``cadre``, newest first: its history."""
-    from dangjian.core.audit import action_label
-    from dangjian.core.models import AuditEvent
-
     events = AuditEvent.objects.filter(object_type=ReserveCadre.audit_type, object_id=str(cadre.pk)).order_by("-id")
     return [(e, action_label(e.action)) for e in events[:50]]

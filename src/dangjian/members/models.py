@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core import crypto, tree
+from dangjian.core import crypto, parameters, pinyin, tree
 from dangjian.core.models import EncryptedIdentity, OrgScoped, TimeStamped
 from dangjian.core.roles import WRITE_ROLES, Role
 from dangjian.core.scoping import ScopedQuerySet, has_role, paths_for
@@ -72,8 +72,6 @@ class MemberQuerySet(ScopedQuerySet):
         return self.filter(name__contains=text)
 
     def senior(self, on: dt.date | None = None, flag: bool = True):
-        from dangjian.core import parameters
-
         on = on or timezone.localdate()
         rule = parameters.get_many(["member.senior_min_age", "member.senior_min_standing"], on)
         query = Q(birth_date__lte=years_before(on, rule["member.senior_min_age"])) | Q(
@@ -136,8 +134,6 @@ class Member(OrgScoped, EncryptedIdentity):
         return max(0, years_between(self.full_member_on, on or timezone.localdate()))
 
     def is_senior(self, on: dt.date | None = None) -> bool:
-        from dangjian.core import parameters
-
         on = on or timezone.localdate()
         rule = parameters.get_many(["member.senior_min_age", "member.senior_min_standing"], on)
         return self.age(on) >= rule["member.senior_min_age"] or (
@@ -146,8 +142,6 @@ class Member(OrgScoped, EncryptedIdentity):
 
     def prepare_names(self) -> None:
         """Fill the pinyin search columns from the name (``save`` does; call it before ``bulk_create``)."""
-        from dangjian.core import pinyin
-
         self.name_pinyin = pinyin.full(self.name)
         self.name_initials = pinyin.initials(self.name)
 

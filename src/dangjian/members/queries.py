@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.core import tree
-from dangjian.members.models import Education, Gender, Member, Status, years_before
+from dangjian.core.models import AuditEvent
+from dangjian.members.models import Education, Gender, Member, StandingChange, Status, years_before
+from dangjian.organizations.models import Level
 
 AGE_BANDS: list[tuple[str, int | None]] = [
     ("≤30", 30),
@@ -154,8 +156,6 @@ def branch_counts(paths: list[str]) -> dict[int, dict[str, int]]:
 
 def change_log(member: Member):
     """The audited changes of one member record, newest first (shown on the member's page)."""
-    from dangjian.core.models import AuditEvent
-
     return (
         AuditEvent.objects.filter(object_type="members.member", object_id=str(member.pk))
         .exclude(action="view_sensitive")
@@ -184,10 +184,6 @@ def members_within_on(path: str, day: dt.date):
 
 def on_records(members, day: dt.date):
     """``members`` narrowed to those on the records on ``day`` (see :func:`members_on`)."""
-    from django.db.models import Exists, OuterRef
-
-    from dangjian.members.models import StandingChange
-
     transfers = StandingChange.objects.filter(
         member=OuterRef("pk"), kind=StandingChange.Kind.TRANSFERRED_OUT, on__gt=day
     )
@@ -201,8 +197,6 @@ def on_records(members, day: dt.date):
 
 def roster(org, on: dt.date | None = None) -> list[Member]:
     """The members an organization's meetings expect on a day, by name: a party group's are its branch's."""
-    from dangjian.organizations.models import Level
-
     on = on or timezone.localdate()
     owner = org.parent if org.level == Level.PARTY_GROUP and org.parent_id else org
     return list(members_on(owner, on).order_by("name_pinyin", "id"))
