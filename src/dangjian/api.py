@@ -20,7 +20,22 @@ from dangjian.posts.api import router as posts_router
 from dangjian.rectification.api import router as rectification_router
 from dangjian.training.api import router as training_router
 
-api = NinjaAPI(
+
+class API(NinjaAPI):
+    """Operation ids are made from the view's module and name; a module that moved to another app
+    keeps the ids it gave (clients generated from the schema name their methods after them)."""
+
+    MOVED_MODULES = {
+        "dangjian.posts.api": "dangjian.members.post_api",
+        "dangjian.cadres.api": "dangjian.members.reserve_api",
+    }
+
+    def get_openapi_operation_id(self, operation) -> str:
+        module = self.MOVED_MODULES.get(operation.view_func.__module__, operation.view_func.__module__)
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = API(
     title="Dangjian API",
     version="1",
     description=(

@@ -226,9 +226,9 @@ class CorrectionRequest(TimeStamped):
         self.__dict__["proposed_value"] = value
 
 
+# The rating of a year's evaluation (定评, 年度考察): posts' evaluations and cadres' assessments use it.
+# (A comment, not a docstring: the API schema shows an enum's docstring as its description.)
 class EvaluationRating(models.TextChoices):
-    """The rating of a year's evaluation (定评, 年度考察): posts' evaluations and cadres' assessments use it."""
-
     EXCELLENT = "excellent", _("Excellent")
     COMPETENT = "competent", _("Competent")
     BASICALLY_COMPETENT = "basically_competent", _("Basically competent")
