@@ -38,7 +38,7 @@ OBJECT_FOR_ROUTE = [
     # role over them, so whatever id is filled in must answer 404 (tests/core/test_separation.py
     # checks the administrators themselves).
     # 一编三定: every id (assignment, membership, post) is filled with the org's;
-    # tests/members/test_post_scoping.py walks them again with real objects of the other subtree.
+    # tests/posts/test_post_scoping.py walks them again with real objects of the other subtree.
     ("posts/", "org"),
     ("api/v1/posts/", "org"),
     # Training: programme and session ids are filled with the org's; tests/training/test_scoping.py
@@ -55,7 +55,7 @@ OBJECT_FOR_ROUTE = [
     ("community/", "org"),
     ("api/v1/community/members/", "member"),
     ("api/v1/community/", "org"),
-    # Reserve cadres: a cadre's id is filled with the org's; tests/members/test_reserve_pages.py
+    # Reserve cadres: a cadre's id is filled with the org's; tests/cadres/test_reserve_pages.py
     # walks them again with real cadres of the other subtree.
     ("reserve/", "org"),
     ("api/v1/reserve-cadres/", "org"),

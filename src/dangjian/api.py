@@ -9,18 +9,33 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from dangjian.cadres.api import router as reserve_router
 from dangjian.community.api import router as community_router
 from dangjian.core import api as core_api
 from dangjian.members.api import router as members_router
-from dangjian.members.post_api import router as posts_router
-from dangjian.members.reserve_api import router as reserve_router
 from dangjian.organizations.api import router as organizations_router
 from dangjian.orglife.api import router as orglife_router
 from dangjian.points.api import router as points_router
+from dangjian.posts.api import router as posts_router
 from dangjian.rectification.api import router as rectification_router
 from dangjian.training.api import router as training_router
 
-api = NinjaAPI(
+
+class API(NinjaAPI):
+    """Operation ids are made from the view's module and name; a module that moved to another app
+    keeps the ids it gave (clients generated from the schema name their methods after them)."""
+
+    MOVED_MODULES = {
+        "dangjian.posts.api": "dangjian.members.post_api",
+        "dangjian.cadres.api": "dangjian.members.reserve_api",
+    }
+
+    def get_openapi_operation_id(self, operation) -> str:
+        module = self.MOVED_MODULES.get(operation.view_func.__module__, operation.view_func.__module__)
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = API(
     title="Dangjian API",
     version="1",
     description=(

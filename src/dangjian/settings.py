@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "dangjian.core",
     "dangjian.organizations",
     "dangjian.members",
+    "dangjian.posts",
+    "dangjian.cadres",
     "dangjian.orglife",
     "dangjian.training",
     "dangjian.rectification",

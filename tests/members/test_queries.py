@@ -65,7 +65,7 @@ def test_breakdown_also_counts_each_childs_subtree_and_the_organizations_own(wor
 def test_a_post_that_ends_on_new_years_day_was_not_held_that_year():
     from types import SimpleNamespace
 
-    from dangjian.members.queries import on_duty_in
+    from dangjian.posts.queries import on_duty_in
 
     def held(start, end):
         return SimpleNamespace(on_duty_from=start, ended_on=end)

@@ -26,7 +26,7 @@ def two_posts(world, rules):
 @pytest.fixture
 def zhao(world):
     """A third member of branch A1, on duty in 环境卫生岗 since 2025-03-08."""
-    from tests.members.posts_world import add_groups, assignment_in
+    from tests.posts.posts_world import add_groups, assignment_in
 
     if not hasattr(world, "sanitation"):
         add_groups(world)

@@ -9,11 +9,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from dangjian.core.roles import Role
-from dangjian.members import posts
 from dangjian.points import services
 from dangjian.points.models import PointEntry
+from dangjian.posts import services as posts
 from tests import factories
-from tests.members.posts_world import add_groups
+from tests.posts.posts_world import add_groups
 
 ON = dt.date(2025, 1, 1)
 

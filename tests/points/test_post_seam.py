@@ -6,16 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from dangjian.members import posts
-from dangjian.members import queries as member_queries
 from dangjian.points import queries, services
-from tests.members.posts_world import add_groups, assignment_in
+from dangjian.posts import queries as post_queries
+from dangjian.posts import services as posts
+from tests.posts.posts_world import add_groups, assignment_in
 
 
 def test_approved_points_of_post_duties_reach_the_evaluation(world, rules):
     add_groups(world)
     a = assignment_in(world, "on_duty")
-    assert member_queries.post_points(a, 2026) is None  # nothing recorded yet
+    assert post_queries.post_points(a, 2026) is None  # nothing recorded yet
     for day, rule in ((dt.date(2026, 3, 2), "task"), (dt.date(2026, 4, 6), "task"), (dt.date(2026, 4, 7), "good-deed")):
         services.claim_propose(
             actor=world.secretary,
@@ -35,8 +35,8 @@ def test_approved_points_of_post_duties_reach_the_evaluation(world, rules):
         event="政策宣传入户",
     )
     assert pending.status == "proposed"
-    assert member_queries.post_points(a, 2026) == Decimal("4")
-    assert member_queries.post_points(a, 2025) is None
+    assert post_queries.post_points(a, 2026) == Decimal("4")
+    assert post_queries.post_points(a, 2025) is None
     assert queries.member_points_for_post(a.pk, dt.date(2026, 4, 1), dt.date(2026, 4, 30)) == 2
     evaluation = posts.post_evaluation_record(actor=None, assignment=a, year=2026, rating="excellent")
     assert evaluation.points == 4

@@ -10,11 +10,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from dangjian.core.models import AuditEvent
-from dangjian.members import posts
-from dangjian.members import queries as member_queries
 from dangjian.points import queries, services
 from dangjian.points.models import PointClaim, PointEntry
-from tests.members.posts_world import add_groups, assignment_in
+from dangjian.posts import queries as post_queries
+from dangjian.posts import services as posts
+from tests.posts.posts_world import add_groups, assignment_in
 
 # Post A (政策宣传岗) is on duty from 2025-03-08 and ends on 2025-03-31; post B (环境卫生岗) from 2025-04-08 on.
 IN_A = dt.date(2025, 3, 20)
@@ -114,29 +114,29 @@ def test_points_for_post_a_do_not_count_for_post_b(world, rules, two_posts):
     propose(world, rules, day=IN_A)
     propose(world, rules, day=IN_B)
     propose(world, rules, day=dt.date(2025, 6, 4))
-    assert member_queries.post_points(a, 2025) == Decimal("2")
-    assert member_queries.post_points(b, 2025) == Decimal("4")
+    assert post_queries.post_points(a, 2025) == Decimal("2")
+    assert post_queries.post_points(b, 2025) == Decimal("4")
     assert queries.member_points_for_post(b.pk, dt.date(2025, 6, 4), dt.date(2025, 12, 31)) == 2
-    assert member_queries.post_points(b, 2026) is None
+    assert post_queries.post_points(b, 2026) is None
 
 
 def test_a_rejected_claim_does_not_count(world, rules, two_posts):
     _a, b = two_posts
     entry = propose(world, rules, day=IN_B, actor=world.member_user)  # the member's own claim waits
     assert entry.status == "proposed" and entry.claim.assignment_id == b.pk
-    assert member_queries.post_points(b, 2025) is None
+    assert post_queries.post_points(b, 2025) is None
     services.entry_reject(actor=world.secretary, entry=entry, reason="未见记录")
-    assert member_queries.post_points(b, 2025) is None
+    assert post_queries.post_points(b, 2025) is None
     approved = propose(world, rules, day=dt.date(2025, 6, 10), actor=world.member_user)
     services.entry_approve(actor=world.secretary, entry=approved)
-    assert member_queries.post_points(b, 2025) == Decimal("2")
+    assert post_queries.post_points(b, 2025) == Decimal("2")
 
 
 def test_a_tasks_claim_naming_no_post_does_not_count_for_the_post(world, rules, two_posts):
     """Points of the same category but for no post (e.g. a task of the branch before the badge)."""
     a, _b = two_posts
     propose(world, rules, day=dt.date(2025, 3, 2))  # before A's badge: no post on duty
-    assert member_queries.post_points(a, 2025) is None
+    assert post_queries.post_points(a, 2025) is None
 
 
 def test_the_evaluation_stores_the_points_of_its_own_post(world, rules, two_posts):
@@ -237,7 +237,7 @@ def test_an_award_ties_each_member_to_their_own_post(world, rules, two_posts):
     )
     ties = {e.member_id: e.claim.assignment_id for e in entries}
     assert ties == {world.zhang.pk: b.pk, other.pk: theirs.pk, world.li.pk: None}
-    assert member_queries.post_points(b, 2025) == 2 and member_queries.post_points(theirs, 2025) == 2
+    assert post_queries.post_points(b, 2025) == 2 and post_queries.post_points(theirs, 2025) == 2
     event = AuditEvent.objects.filter(object_type="points.batch").latest("id")
     assert event.changes["assignments"][1] == {str(world.zhang.pk): b.pk, str(other.pk): theirs.pk}
 

@@ -139,7 +139,8 @@ def event_values(
         "actor_id": user.pk if user else None,
         "actor_name": (user.get_username() if user else str(actor or _("system")))[:150],
         "action": action,
-        "object_type": object_type or (obj._meta.label_lower if obj is not None else ""),
+        # A model moved to another app keeps its events' type in ``audit_type`` (events cannot be relabelled).
+        "object_type": object_type or (getattr(obj, "audit_type", obj._meta.label_lower) if obj is not None else ""),
         "object_id": str(obj.pk) if obj is not None and obj.pk is not None else "",
         "object_repr": (object_repr or (str(obj) if obj is not None else ""))[:200],
         "org_id": org.pk if org is not None else None,

@@ -11,8 +11,10 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, router, transaction
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core import crypto, idnumber
 from dangjian.core.roles import Role
 from dangjian.core.scoping import ScopedQuerySet
 
@@ -449,3 +451,48 @@ class Parameter(RuleVersion):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value} ({self.effective_from})"
+
+
+class EncryptedIdentity(models.Model):
+    """A person's ID number and phone, stored encrypted (SM4-GCM, ``core.crypto``) and shown masked.
+
+    ``id_number_hash`` is the blind index (HMAC-SM3) that finds a record by its ID number without
+    decrypting. Read ``id_number`` / ``phone`` (decrypted once per instance), write with
+    ``set_id_number`` / ``set_phone``; a page shows ``id_number_masked`` / ``phone_masked`` unless
+    the role may see the full value (the reveal is a service, audited by the app). The ID number is
+    required here; a model whose people may have none overrides the two ID fields as optional.
+    """
+
+    id_number_enc = models.TextField(_("ID number"), editable=False)
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    phone_enc = models.TextField(_("phone"), blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @cached_property
+    def id_number(self) -> str:
+        return crypto.decrypt(self.id_number_enc) if self.id_number_enc else ""
+
+    def set_id_number(self, number: str) -> None:
+        number = idnumber.normalize(number)
+        self.id_number_enc = crypto.encrypt(number)
+        self.id_number_hash = crypto.blind_index(number)
+        self.__dict__["id_number"] = number
+
+    @property
+    def id_number_masked(self) -> str:
+        return idnumber.mask(self.id_number)
+
+    @cached_property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_enc) if self.phone_enc else ""
+
+    def set_phone(self, phone: str) -> None:
+        phone = (phone or "").strip()
+        self.phone_enc = crypto.encrypt(phone) if phone else ""
+        self.__dict__["phone"] = phone
+
+    @property
+    def phone_masked(self) -> str:
+        return idnumber.mask_phone(self.phone)

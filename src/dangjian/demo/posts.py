@@ -13,8 +13,9 @@ import random
 from typing import Any
 
 from dangjian.core import pinyin, tree
-from dangjian.members.models import GroupMembership, Member, Post, PostAssignment, PostEvaluation
+from dangjian.members.models import Member
 from dangjian.organizations.models import Level, Organization, OrganizationChange
+from dangjian.posts.models import GroupMembership, Post, PostAssignment, PostEvaluation
 
 MIN_MEMBERS = 30  # branches with at least this many current members get groups (two to four)
 PER_GROUP = 12

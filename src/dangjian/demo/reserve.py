@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from dangjian.cadres.models import ReserveAssessment, ReserveCadre
 from dangjian.core import tree
 from dangjian.demo.names import CITY_PREFIX
 from dangjian.demo.people import PersonFactory
 from dangjian.demo.plan import Plan
 from dangjian.members.models import Member, years_before
-from dangjian.members.reserve_models import ReserveAssessment, ReserveCadre
 
 # A region code no district of the demo uses: non-members' ID numbers never meet a member's.
 REGION = CITY_PREFIX + "90"

@@ -1,5 +1,4 @@
 """The member register's spreadsheet: columns, export of a filtered member list, import through the services.
-The two 一编三定 registers are in ``post_imports.py`` (imported at the end of this module).
 
 A row finds its member by the ID number's blind index, or — when the export masked the ID
 numbers — by 系统编号 (the record id), and then the masked value must match the record.
@@ -384,8 +383,3 @@ class MemberTemplate(Template):
 
     def org_of(self, row: Row):
         return row.extra.get("org") or (row.instance.org if row.instance is not None else None)
-
-
-# The 一编三定 registers (party group members, post assignments) live in post_imports.py, the reserve
-# cadre register in reserve_imports.py; importing them here, where the register discovery looks, registers them.
-from dangjian.members import post_imports, reserve_imports  # noqa: E402, F401

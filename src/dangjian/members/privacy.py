@@ -27,9 +27,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.core import audit, idnumber, parameters, tree
+from dangjian.core.audit import describe_changes
 from dangjian.core.models import AuditEvent
 from dangjian.core.roles import Role
-from dangjian.core.scoping import paths_for
+from dangjian.core.scoping import can_see_full_id, paths_for
+from dangjian.core.services import check_version
 from dangjian.members.forms import MemberForm
 from dangjian.members.models import CorrectionRequest, Member
 from dangjian.members.services import member_update, validate_member_data
@@ -94,8 +96,6 @@ def reportable_members(user):
 
 
 def may_unmask(user, member: Member) -> bool:
-    from dangjian.core.scoping import can_see_full_id
-
     return member.user_id == getattr(user, "pk", None) or can_see_full_id(user)
 
 
@@ -179,8 +179,6 @@ def correction_submit(*, actor, member: Member, field: str, proposed: str, reaso
 
 
 def _lock_pending(request: CorrectionRequest, actor) -> CorrectionRequest:
-    from dangjian.core.services import check_version
-
     fresh = CorrectionRequest.objects.select_for_update().get(pk=request.pk)
     if fresh.state != CorrectionRequest.State.PENDING:
         raise ValidationError(_("This request has already been answered."), code="stale")
@@ -281,8 +279,6 @@ def _date(value) -> str:
 
 def member_report(member: Member, *, unmasked: bool = False, login_limit: int = 50) -> Report:
     """Everything held about ``member``: the record, history, change trail, reveals, requests, logins."""
-    from dangjian.core.audit import describe_changes
-
     m = member
     erased = is_erased(m)
     id_text = _("erased") if erased else (m.id_number if unmasked else m.id_number_masked)

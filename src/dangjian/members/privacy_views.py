@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from dangjian.core.excel.writer import write_sheets
 from dangjian.core.forms import StyledForm
 from dangjian.core.roles import WRITE_ROLES
 from dangjian.core.scoping import get_visible_or_404, has_role
@@ -87,8 +88,6 @@ def member_privacy(request, pk: int):
 @login_required
 def member_privacy_xlsx(request, pk: int):
     """The same report as an .xlsx copy (PIPL art. 45): unmasked for the member and for full-ID roles."""
-    from dangjian.core.excel.writer import write_sheets
-
     member = get_visible_or_404(privacy.reportable_members(request.user).select_related("org", "user"), pk=pk)
     unmasked = privacy.may_unmask(request.user, member)
     report = privacy.member_report(member, unmasked=unmasked)

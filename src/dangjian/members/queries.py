@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.core import tree
-from dangjian.members.models import Education, Gender, Member, Status, years_before
+from dangjian.core.models import AuditEvent
+from dangjian.members.models import Education, Gender, Member, StandingChange, Status, years_before
+from dangjian.organizations.models import Level
 
 AGE_BANDS: list[tuple[str, int | None]] = [
     ("≤30", 30),
@@ -155,8 +156,6 @@ def branch_counts(paths: list[str]) -> dict[int, dict[str, int]]:
 
 def change_log(member: Member):
     """The audited changes of one member record, newest first (shown on the member's page)."""
-    from dangjian.core.models import AuditEvent
-
     return (
         AuditEvent.objects.filter(object_type="members.member", object_id=str(member.pk))
         .exclude(action="view_sensitive")
@@ -185,10 +184,6 @@ def members_within_on(path: str, day: dt.date):
 
 def on_records(members, day: dt.date):
     """``members`` narrowed to those on the records on ``day`` (see :func:`members_on`)."""
-    from django.db.models import Exists, OuterRef
-
-    from dangjian.members.models import StandingChange
-
     transfers = StandingChange.objects.filter(
         member=OuterRef("pk"), kind=StandingChange.Kind.TRANSFERRED_OUT, on__gt=day
     )
@@ -202,8 +197,6 @@ def on_records(members, day: dt.date):
 
 def roster(org, on: dt.date | None = None) -> list[Member]:
     """The members an organization's meetings expect on a day, by name: a party group's are its branch's."""
-    from dangjian.organizations.models import Level
-
     on = on or timezone.localdate()
     owner = org.parent if org.level == Level.PARTY_GROUP and org.parent_id else org
     return list(members_on(owner, on).order_by("name_pinyin", "id"))
@@ -212,165 +205,3 @@ def roster(org, on: dt.date | None = None) -> list[Member]:
 def has_voting_rights(member: Member, on: dt.date) -> bool:
     """Full members vote; probationary members do not (they have no voting rights yet)."""
     return member.full_member_on is not None and member.full_member_on <= on
-
-
-# --- 一编三定: groups, the post catalogue, assignments ---------------------------------------------------
-def _on(on: dt.date | None) -> dt.date:
-    return on or timezone.localdate()
-
-
-def memberships_on(on: dt.date | None = None):
-    """Group memberships in force on a day (``ended_on`` is the first day no longer in the group)."""
-    from dangjian.members.models import GroupMembership
-
-    day = _on(on)
-    return GroupMembership.objects.filter(started_on__lte=day).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
-
-
-def group_of(member: Member, on: dt.date | None = None):
-    """The party group ``member`` is in on a day, or None."""
-    row = memberships_on(on).filter(member=member).select_related("org").first()
-    return row.org if row else None
-
-
-def group_leader_of(member: Member, on: dt.date | None = None) -> Member | None:
-    """The leader of the group ``member`` is in on a day (the member themself if they lead it), or None."""
-    groups = memberships_on(on).filter(member=member).values("org_id")
-    row = memberships_on(on).filter(org_id__in=groups, is_leader=True).select_related("member").first()
-    return row.member if row else None
-
-
-def members_led_by(who, on: dt.date | None = None):
-    """Members of the groups that ``who`` (a member, or a user with a member record) leads on a day.
-
-    The leader is included. For the points app: "the group leader proposes" for these members.
-    """
-    member = who if isinstance(who, Member) else Member.objects.filter(user=who).first()
-    if member is None:
-        return Member.objects.none()
-    led = memberships_on(on).filter(member=member, is_leader=True).values("org_id")
-    return Member.objects.filter(pk__in=memberships_on(on).filter(org_id__in=led).values("member_id"))
-
-
-def branch_groups(branch, on: dt.date | None = None) -> list[tuple]:
-    """``[(group, [membership…])]`` of a branch's active party groups on a day, leaders first: two queries."""
-    from dangjian.organizations.models import Level, Organization
-
-    groups = list(
-        Organization.objects.filter(parent=branch, level=Level.PARTY_GROUP, dissolved_on__isnull=True).order_by("path")
-    )
-    rows = (
-        memberships_on(on)
-        .filter(org__in=groups)
-        .select_related("member")
-        .order_by("org_id", "-is_leader", "member__name_pinyin", "id")
-    )
-    by_group: dict[int, list] = {g.pk: [] for g in groups}
-    for row in rows:
-        by_group[row.org_id].append(row)
-    return [(g, by_group[g.pk]) for g in groups]
-
-
-def posts_offered(org, *, include_hidden: bool = False) -> list:
-    """The posts offered in ``org``: the district's defaults and the posts of its ancestors and itself,
-    active, and not hidden by the nearest :class:`PostSetting` up the tree. Two queries.
-
-    With ``include_hidden`` every active post that applies is returned, each with ``hidden`` and
-    ``hidden_at`` (the organization whose setting decided) set, for the catalogue page.
-    """
-    from dangjian.members.models import Post, PostSetting
-
-    paths = [*tree.ancestors(org.path), org.path]
-    posts = list(
-        Post.objects.filter(Q(org__isnull=True) | Q(org_path__in=paths), is_active=True)
-        .select_related("area", "org")
-        .order_by("area__order", "org_path", "order", "id")
-    )
-    settings = (
-        PostSetting.objects.filter(org__path__in=paths, post__in=posts)
-        .select_related("org")
-        .order_by("org__path")  # the nearest (deepest) setting is read last and wins
-    )
-    decided: dict[int, tuple[bool, object]] = {}
-    for setting in settings:
-        decided[setting.post_id] = (setting.hidden, setting.org)
-    result = []
-    for post in posts:
-        post.hidden, post.hidden_at = decided.get(post.pk, (False, None))
-        if include_hidden or not post.hidden:
-            result.append(post)
-    return result
-
-
-def post_assignment_list(visible, *, org=None, state: str = "", q: str = ""):
-    """Assignments of a subtree (or of the whole visible set), filtered by state and member name."""
-    qs = visible.select_related("member", "post", "post__area", "group", "org")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
-    if state == "open":
-        from dangjian.members.models import OPEN_STATES
-
-        qs = qs.filter(state__in=OPEN_STATES)
-    elif state:
-        qs = qs.filter(state=state)
-    if q:
-        qs = qs.filter(member__in=Member.objects.search(q))
-    return qs.order_by("org_path", "state", "member__name_pinyin", "id")
-
-
-def current_assignment(member: Member):
-    """The member's open post assignment (with post, area and group), or None."""
-    from dangjian.members.models import OPEN_STATES, PostAssignment
-
-    return (
-        PostAssignment.objects.filter(member=member, state__in=OPEN_STATES)
-        .select_related("post", "post__area", "group")
-        .first()
-    )
-
-
-def duty_assignments(member_ids) -> dict[int, list]:
-    """``{member id: [assignment…]}``: each member's post assignments that reached 挂牌 (on duty), newest
-    first, with their post. One query. For points: a claim or award names the post it was done for."""
-    from dangjian.members.models import PostAssignment
-
-    found: dict[int, list] = {}
-    rows = (
-        PostAssignment.objects.filter(member_id__in=list(member_ids), on_duty_from__isnull=False)
-        .select_related("post")
-        .order_by("-on_duty_from", "-id")
-    )
-    for assignment in rows:
-        found.setdefault(assignment.member_id, []).append(assignment)
-    return found
-
-
-def on_duty_in(assignment, year: int) -> bool:
-    """Whether the member was on duty in ``assignment`` on some day of ``year`` (see :func:`on_duty`:
-    an assignment that ends on 1 January was off duty all that year)."""
-    return (
-        assignment.on_duty_from is not None
-        and assignment.on_duty_from.year <= year
-        and (assignment.ended_on is None or assignment.ended_on > dt.date(year, 1, 1))
-    )
-
-
-def on_duty(assignment, day: dt.date) -> bool:
-    """Whether the member was on duty in ``assignment`` on ``day``: from 挂牌 (``on_duty_from``) until
-    the day before ``ended_on`` (the day an assignment ends is its first day off duty)."""
-    return (
-        assignment.on_duty_from is not None
-        and assignment.on_duty_from <= day
-        and (assignment.ended_on is None or day < assignment.ended_on)
-    )
-
-
-def post_points(assignment, year: int) -> Decimal | None:
-    """The points ``assignment``'s member earned for its post in ``year``: the approved claims and awards
-    that name this assignment. An input to the evaluation (定评), shown beside it, never deciding it.
-    Asked of the points app through its query function ``member_points_for_post``; None when the
-    ledger holds none.
-    """
-    from dangjian.points.queries import member_points_for_post as answer
-
-    return answer(assignment.pk, dt.date(year, 1, 1), dt.date(year, 12, 31))

@@ -83,20 +83,8 @@ def member_detail(request, pk: int):
             "changes": [(e, describe_changes(Member, e.changes)) for e in queries.change_log(member)[:20]],
             "can_edit": _writable_members(request.user).filter(pk=pk).exists(),
             "can_reveal": can_see_full_id(request.user) or member.user_id == request.user.pk,
-            "post": _post_card(member),
         },
     )
-
-
-def _post_card(member: Member) -> dict:
-    """一编三定 on the member's page: their group and its leader, their post with its duties, evaluations."""
-    assignment = queries.current_assignment(member)
-    return {
-        "group": queries.group_of(member),
-        "leader": queries.group_leader_of(member),
-        "assignment": assignment,
-        "evaluations": list(assignment.evaluations.order_by("-year")[:3]) if assignment else [],
-    }
 
 
 @login_required

@@ -23,7 +23,7 @@ from dangjian.core import tree
 from dangjian.core.api import ApiError, Id, PathId, error_responses, field_error, paginate
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
-from dangjian.members.models import Member, PostAssignment
+from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 from dangjian.points import queries, services
 from dangjian.points.models import PointEntry, PointRule, PointScheme, Step
@@ -47,6 +47,7 @@ from dangjian.points.schemas import (
     SchemeOut,
     Year,
 )
+from dangjian.posts.models import PostAssignment
 
 router = Router(tags=["points"])
 
@@ -272,7 +273,7 @@ def claim_propose(request, payload: ClaimIn):
     """A member for themselves, or a group leader, secretary or committee above for their members.
     Steps of the chain that you hold are taken at once; your own claim always needs someone else."""
     user = request.auth
-    from dangjian.members.queries import members_led_by
+    from dangjian.posts.queries import members_led_by
 
     candidates = Member.objects.visible_to(user) | members_led_by(user)
     member = candidates.current().filter(pk=payload.member).select_related("org").first()

@@ -304,7 +304,7 @@ class PointClaim(models.Model):
     # The post (一编三定) the work was done for: the member's own assignment, on duty that day. The
     # post's evaluation (定评) sums the approved entries whose claim names it.
     assignment = models.ForeignKey(
-        "members.PostAssignment",
+        "posts.PostAssignment",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -195,7 +195,7 @@ def schemes_for(user, member=None) -> list:
     ]
 
 
-# --- The seam to 一编三定 (members.queries.post_points) ----------------------------------------------------
+# --- The seam to 一编三定 (posts.queries.post_points) ----------------------------------------------------
 def member_points_for_post(assignment_id: int, start, end) -> Decimal | None:
     """The approved points of the claims and awards that name the post assignment ``assignment_id``
     (一编三定) and happened from ``start`` to ``end`` (inclusive): the points of that post's duties, an
@@ -222,7 +222,7 @@ def member_points_for_post(assignment_id: int, start, end) -> Decimal | None:
 def decidable_entries(user):
     """Entries ``user`` may open to decide: those of their subtree, and those of the members of the
     party groups they lead (a group leader's grant, if any, is not over the branch the entries are in)."""
-    from dangjian.members.queries import members_led_by
     from dangjian.points.models import PointEntry
+    from dangjian.posts.queries import members_led_by
 
     return PointEntry.objects.visible_to(user) | PointEntry.objects.filter(member__in=members_led_by(user))

@@ -78,7 +78,7 @@ def me(request):
     if member is None:
         raise Http404
     year = year_param(request)
-    from dangjian.members.queries import current_assignment, group_leader_of, group_of
+    from dangjian.posts.queries import current_assignment, group_leader_of, group_of
 
     return render(
         request,
@@ -112,7 +112,7 @@ def claim_create(request):
         if member is None:
             raise Http404
     rules = _claim_rules(member)
-    from dangjian.members.queries import duty_assignments
+    from dangjian.posts.queries import duty_assignments
 
     posts = duty_assignments([member.pk]).get(member.pk, [])
     form = ClaimForm(request.POST or None, rules=rules, posts=posts)

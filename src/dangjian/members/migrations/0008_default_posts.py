@@ -10,7 +10,7 @@ KEYS = ("member.post_notice_min_days",)
 
 def load(apps, schema_editor):
     from dangjian.core.parameters import DEFAULTS
-    from dangjian.members.post_defaults import DEFAULT_AREAS, DEFAULT_POSTS
+    from dangjian.posts.defaults import DEFAULT_AREAS, DEFAULT_POSTS
 
     db = schema_editor.connection.alias
     Parameter = apps.get_model("core", "Parameter")

@@ -234,7 +234,7 @@ class EntryTemplate(Template):
     def _named_post(self, row: Row, member, day: dt.date, duty: dict):
         """The assignment the row's 岗位 names: the member's post of that name (the one on duty that
         day, if the member held it twice). None when blank; an error when the member has no such post."""
-        from dangjian.members.queries import on_duty
+        from dangjian.posts.queries import on_duty
 
         name = row.get("post", "")
         if not name:
@@ -246,7 +246,7 @@ class EntryTemplate(Template):
         return next((a for a in held if on_duty(a, day)), held[0])
 
     def plan(self, rows: list[Row], state: _EntryState) -> None:
-        from dangjian.members.queries import duty_assignments
+        from dangjian.posts.queries import duty_assignments
 
         state.orgs.load(rows)
         by_id, by_name = self._members(rows, state)

@@ -31,6 +31,7 @@ from dangjian.points.services.balances import refresh_balances
 from dangjian.points.services.book import BULK_KEY, RuleBook, cap_window, window_bounds
 from dangjian.points.services.permissions import _grants, can_propose_for, holds_step
 from dangjian.points.services.schemes import _actor_or_none, _check_points
+from dangjian.posts.queries import duty_assignments, on_duty
 
 
 def rules_for(member, day: dt.date, book: RuleBook | None = None) -> list[PointRule]:
@@ -131,10 +132,8 @@ def post_tie(member, rule: PointRule, day: dt.date, assignment, errors: dict, du
     it ended). None named: a rule of the category 岗位职责和任务 or fed by a post's duties takes the
     member's one assignment on duty that day; a rule fed by a post's duties refuses the entry when
     there is none. Errors go into ``errors["assignment"]``. ``duty``: the member's assignments that
-    reached duty (``members.queries.duty_assignments``), when the caller loaded them for a batch.
+    reached duty (``posts.queries.duty_assignments``), when the caller loaded them for a batch.
     """
-    from dangjian.members.queries import duty_assignments, on_duty
-
     if assignment is not None:
         if assignment.member_id != member.pk:
             errors["assignment"] = _("%(member)s has no such post assignment.") % {"member": member.name}
@@ -391,8 +390,6 @@ def award_bulk(
 
     ``assignments`` name the posts (一编三定) the award was for, at most one per member (each the
     member's own, on duty that day); members without one are tied as a claim is (:func:`post_tie`)."""
-    from dangjian.members.queries import duty_assignments
-
     book = RuleBook()
     rule = book.rules.get(rule.pk, rule)
     errors: dict[str, list[str]] = defaultdict(list)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from dangjian.core.roles import Role
 from dangjian.core.scoping import scopes
-from dangjian.points.models import (
-    Step,
-)
+from dangjian.organizations.models import Organization
+from dangjian.points.models import Step
+from dangjian.posts.queries import members_led_by
 
 
 def _grants(actor) -> list[tuple[str, str, str]]:
     """``[(role, path, level)]`` of the actor's business grants (cached on the user)."""
     cached = getattr(actor, "_points_grants", None)
     if cached is None:
-        from dangjian.organizations.models import Organization
-
         business = [s for s in scopes(actor) if s.role in (Role.ORGANIZER, Role.SECRETARY)]
         levels = dict(Organization.objects.filter(pk__in=[s.org_id for s in business]).values_list("pk", "level"))
         cached = [(s.role, s.path, levels.get(s.org_id, "")) for s in business]
@@ -26,8 +24,6 @@ def _led(actor) -> set[int]:
     """Ids of the members of the party groups the actor leads today (cached on the user, like the grants)."""
     cached = getattr(actor, "_points_led", None)
     if cached is None:
-        from dangjian.members.queries import members_led_by
-
         cached = actor._points_led = set(members_led_by(actor).values_list("pk", flat=True))
     return cached
 
