@@ -32,6 +32,7 @@ from dangjian.core.models import (
     chain_hash,
 )
 from dangjian.core.roles import Role
+from dangjian.core.scoping import paths_for
 
 SENSITIVE_MARK = "••••"
 
@@ -198,8 +199,6 @@ def describe_changes(model: type[models.Model], changes: dict) -> list[tuple[str
 # --- The auditor's reads -----------------------------------------------------------------------------
 def events_visible_to(user) -> models.QuerySet[AuditEvent]:
     """Events of the auditor's subtrees; an auditor at a root also reads events tied to no organization."""
-    from dangjian.core.scoping import paths_for
-
     paths = paths_for(user, {Role.AUDITOR})
     query = tree.subtrees_q("org_path", paths)
     if query is None:
@@ -248,6 +247,7 @@ EXPORT_COLUMNS = (
 
 def write_events_xlsx(events: models.QuerySet[AuditEvent], fh: IO[bytes]) -> int:
     """Stream events into an .xlsx, every text cell formula-safe; return the row count."""
+    # A cycle: core.excel's declarations import core.services, which imports this module.
     from dangjian.core.excel.writer import write_sheets
 
     outcomes = dict(AuditEvent.Outcome.choices)

@@ -8,6 +8,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.models import Parameter
+
 # The defaults the data migration loads. Code reads rows, never this dict, except as a
 # last resort for a key whose rows were all deleted.
 DEFAULTS: dict[str, tuple[Any, str]] = {
@@ -57,8 +59,6 @@ MINIMUMS: dict[str, int] = {"audit.retention_days": 180}
 
 
 def get(key: str, on: dt.date | None = None) -> Any:
-    from dangjian.core.models import Parameter
-
     on = on or timezone.localdate()
     row = Parameter.objects.filter(key=key, effective_from__lte=on).order_by("-effective_from", "-id").first()
     if row is not None:
@@ -67,8 +67,6 @@ def get(key: str, on: dt.date | None = None) -> Any:
 
 
 def get_many(keys: list[str], on: dt.date | None = None) -> dict[str, Any]:
-    from dangjian.core.models import Parameter
-
     on = on or timezone.localdate()
     found: dict[str, Any] = {}
     for row in Parameter.objects.filter(key__in=keys, effective_from__lte=on).order_by("key", "-effective_from", "-id"):

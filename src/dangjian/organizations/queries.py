@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.core import parameters, tree
+from dangjian.core.roles import WRITE_ROLES
+from dangjian.core.scoping import paths_for
 from dangjian.organizations.models import CommitteeMember, CommitteePost, Level, Organization, Sector
 
 
@@ -47,11 +49,13 @@ def children_of(org: Organization | None, visible):
     return qs.annotate(child_count=Count("children", filter=Q(children__dissolved_on__isnull=True))).order_by("path")
 
 
+def visible_organizations(user):
+    """Every organization the user sees (the subtrees of their grants)."""
+    return Organization.objects.visible_to(user)
+
+
 def visible_roots(user):
     """The topmost organizations a user sees: the organizations of their grants."""
-    from dangjian.core.roles import WRITE_ROLES
-    from dangjian.core.scoping import paths_for
-
     return Organization.objects.filter(path__in=paths_for(user, WRITE_ROLES)).order_by("path")
 
 

@@ -20,8 +20,10 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.utils.module_loading import autodiscover_modules
 
 from dangjian.core import idnumber
+from dangjian.core.services import BatchValidationError
 
 KINDS = ("text", "date", "int", "bool", "choice", "idnumber", "phone", "seq")
 
@@ -401,8 +403,6 @@ class Template:
         """Write a chunk of planned rows. By default one by one with :meth:`apply`; a register with
         a batched service overrides this. Raises ``BatchValidationError`` keyed by position in ``rows``.
         """
-        from dangjian.core.services import BatchValidationError
-
         for i, row in enumerate(rows):
             try:
                 self.apply(row, state)
@@ -427,8 +427,6 @@ def register(template_class: type[Template]) -> type[Template]:
 def _discover() -> None:
     global _discovered
     if not _discovered:
-        from django.utils.module_loading import autodiscover_modules
-
         autodiscover_modules("imports")
         _discovered = True
 
