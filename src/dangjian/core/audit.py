@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import context, tree
+from dangjian.core.excel.writer import write_sheets
 from dangjian.core.models import (
     GENESIS_HASH,
     HASHED_FIELDS,
@@ -247,9 +248,6 @@ EXPORT_COLUMNS = (
 
 def write_events_xlsx(events: models.QuerySet[AuditEvent], fh: IO[bytes]) -> int:
     """Stream events into an .xlsx, every text cell formula-safe; return the row count."""
-    # A cycle: core.excel's declarations import core.services, which imports this module.
-    from dangjian.core.excel.writer import write_sheets
-
     outcomes = dict(AuditEvent.Outcome.choices)
     names = [name for name, _label in EXPORT_COLUMNS]
 

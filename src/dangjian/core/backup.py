@@ -58,6 +58,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
@@ -134,15 +136,9 @@ class _References:
     def _load(self) -> None:
         self._to_key = {"contenttype": {}, "permission": {}}
         if apps.is_installed("django.contrib.contenttypes"):
-            # Only when installed: importing an app's models otherwise raises.
-            from django.contrib.contenttypes.models import ContentType
-
             for pk, app_label, model in ContentType.objects.using(self.alias).values_list("pk", "app_label", "model"):
                 self._to_key["contenttype"][pk] = [app_label, model]
         if apps.is_installed("django.contrib.auth"):
-            # Only when installed: importing an app's models otherwise raises.
-            from django.contrib.auth.models import Permission
-
             rows = Permission.objects.using(self.alias).values_list(
                 "pk", "codename", "content_type__app_label", "content_type__model"
             )

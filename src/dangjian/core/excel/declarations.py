@@ -23,7 +23,6 @@ from django.core.exceptions import ValidationError
 from django.utils.module_loading import autodiscover_modules
 
 from dangjian.core import idnumber
-from dangjian.core.services import BatchValidationError
 
 KINDS = ("text", "date", "int", "bool", "choice", "idnumber", "phone", "seq")
 
@@ -403,6 +402,10 @@ class Template:
         """Write a chunk of planned rows. By default one by one with :meth:`apply`; a register with
         a batched service overrides this. Raises ``BatchValidationError`` keyed by position in ``rows``.
         """
+        # Imported here, not at the top: the reader's parsing process (``python -m dangjian.core.excel.reader``)
+        # imports this module without Django's apps, and core.services needs core's models.
+        from dangjian.core.services import BatchValidationError
+
         for i, row in enumerate(rows):
             try:
                 self.apply(row, state)
