@@ -56,6 +56,7 @@ run: install
 
 lint: install-dev
 	$(BIN)/ruff check src tests
+	$(BIN)/lint-imports
 	$(BIN)/dangjian check --fail-level WARNING
 	$(BIN)/dangjian makemigrations --check --dry-run -v 0
 

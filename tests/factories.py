@@ -6,10 +6,10 @@ import datetime as dt
 import itertools
 from types import SimpleNamespace
 
+from dangjian.accounts.services import role_grant
 from dangjian.core import idnumber
 from dangjian.core.models import User
 from dangjian.core.roles import Role
-from dangjian.core.services import role_grant
 from dangjian.members.services import member_create
 from dangjian.organizations.services import organization_create
 

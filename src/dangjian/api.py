@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from dangjian.accounts.api import router as accounts_router
 from dangjian.cadres.api import router as reserve_router
 from dangjian.community.api import router as community_router
 from dangjian.core import api as core_api
@@ -54,7 +55,7 @@ api = API(
 core_api.install_error_handlers(api)
 api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs-asset")(core_api.docs_asset)
 
-api.add_router("/auth", core_api.router)
+api.add_router("/auth", accounts_router)
 api.add_router("/organizations", organizations_router)
 api.add_router("/members", members_router)
 api.add_router("/posts", posts_router)

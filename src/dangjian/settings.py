@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "dangjian.accounts",
+    "dangjian.dashboard",
+    "dangjian.demo",
 ]
 
 MIDDLEWARE = [

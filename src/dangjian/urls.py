@@ -3,7 +3,9 @@ from django.urls import include, path
 from dangjian.api import api
 
 urlpatterns = [
+    path("", include("dangjian.dashboard.urls")),
     path("", include("dangjian.core.urls")),
+    path("", include("dangjian.accounts.urls")),  # login, logout, account/, system/users/, security/roles/
     path("orgs/", include("dangjian.organizations.urls")),
     path("members/", include("dangjian.members.urls")),
     path("posts/", include("dangjian.posts.urls")),
@@ -15,6 +17,5 @@ urlpatterns = [
     path("community/", include("dangjian.community.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("io/", include("dangjian.core.io_urls")),
-    path("account/", include("dangjian.accounts.urls")),
     path("api/v1/", api.urls),
 ]

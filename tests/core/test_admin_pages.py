@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.html import escape
 from openpyxl import load_workbook
 
-from dangjian.core import audit, services
+from dangjian.accounts import services
+from dangjian.core import audit
 from dangjian.core.api import api_token_issue, token_user
 from dangjian.core.models import AuditEvent, RoleAssignment, User
 from dangjian.core.roles import Role

@@ -18,6 +18,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from dangjian.accounts import services as accounts_services
 from dangjian.core import audit, services
 from dangjian.core.crypto import sm3_hex
 from dangjian.core.models import (
@@ -267,7 +268,7 @@ def test_when_the_audit_write_fails_the_business_change_rolls_back(world, breaka
     assert AuditEvent.objects.count() == count
     newcomer = factories.user("newcomer")
     with breakage(), pytest.raises((DatabaseError, RuntimeError)):
-        services.role_grant(actor=None, user=newcomer, role=Role.MEMBER, org=world.branch_a1)
+        accounts_services.role_grant(actor=None, user=newcomer, role=Role.MEMBER, org=world.branch_a1)
     assert not RoleAssignment.objects.filter(user=newcomer).exists()
     assert verify().startswith("OK: ")
 

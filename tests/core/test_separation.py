@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.urls import reverse
 
-from dangjian.core import services
+from dangjian.accounts import services
 from dangjian.core.models import AuditEvent, RoleAssignment, User
 from dangjian.core.roles import ADMIN_ROLES, Role
 from tests import factories

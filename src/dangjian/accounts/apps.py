@@ -9,6 +9,7 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here, not at the top: apps.py is imported before the models are ready.
         from dangjian.accounts import checks, signals  # noqa: F401 - registers the check and the receivers
         from dangjian.core import audit
 

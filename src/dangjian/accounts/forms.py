@@ -1,10 +1,18 @@
-"""Forms: the password change (Django's, with Bootstrap classes) and a one-time code."""
+"""Forms: the password change (Django's, with Bootstrap classes), a one-time code, and the
+administrators' account and role forms."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.forms import StyledForm
+from dangjian.core.models import User
+from dangjian.core.roles import Role
+
+INDENT = "\u3000"  # an ideographic space: nests organization names in a drop-down
 
 
 def style(form: forms.BaseForm) -> None:
@@ -53,3 +61,49 @@ class LoginForm(auth_forms.AuthenticationForm):
         if username and len(username) > self.fields["username"].max_length:
             raise self.get_invalid_login_error()
         return super().clean()
+
+
+class UserCreateForm(StyledForm):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=64, required=False)
+
+
+class UserEditForm(StyledForm):
+    full_name = forms.CharField(label=_("Full name"), max_length=64, required=False)
+
+
+class OrganizationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{INDENT * (obj.depth - 1)}{obj.name}（{obj.code}）"
+
+
+class RoleGrantForm(StyledForm):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    org = OrganizationChoiceField(label=_("Organization"), queryset=None, required=False)
+    org_code = forms.CharField(label=_("or organization code"), max_length=32, required=False)
+
+    def __init__(self, *args, orgs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.orgs = orgs
+        self.fields["org"].queryset = orgs
+
+    def clean(self):
+        data = super().clean()
+        username = (data.get("username") or "").strip()
+        if username:
+            data["user"] = User.objects.filter(username=username).first()
+            if data["user"] is None:
+                self.add_error("username", gettext("There is no account with this user name."))
+        code = (data.get("org_code") or "").strip()
+        if code:
+            by_code = self.orgs.filter(code=code).first()
+            if by_code is None:
+                self.add_error("org_code", gettext("There is no organization with this code in your subtree."))
+            elif data.get("org") and data["org"] != by_code:
+                self.add_error("org_code", gettext("The code names another organization than the one selected."))
+            else:
+                data["org"] = by_code
+        elif not data.get("org") and "org" not in self.errors:
+            self.add_error("org", gettext("Choose an organization or enter its code."))
+        return data

@@ -1,15 +1,21 @@
-"""Reads: when a password was set and expires, whether a user needs a second factor."""
+"""Reads: when a password was set and expires, whether a user needs a second factor, and which
+accounts, roles and organizations the system and security administrators work on."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangjian.accounts.conf import setting
 from dangjian.accounts.models import PasswordHistory
 from dangjian.core import tree
-from dangjian.core.scoping import scopes
+from dangjian.core.models import RoleAssignment, User, organization_model
+from dangjian.core.roles import ADMIN_ROLES, Role
+from dangjian.core.scoping import paths_for, scopes
 
 
 def password_changed_at(user) -> dt.datetime:
@@ -56,9 +62,6 @@ def token_refusal(user, otp: str | None) -> tuple[int, str] | None:
     A token must not be a way around the web login's other steps: a password that must be
     changed, or a second factor that is required or set up.
     """
-    from django.utils import timezone
-    from django.utils.translation import gettext as _
-
     expires = password_expires_at(user)
     if user.must_change_password or (expires is not None and expires <= timezone.now()):
         return 403, _("Change your password in the web interface before asking for an API token.")
@@ -72,3 +75,50 @@ def token_refusal(user, otp: str | None) -> tuple[int, str] | None:
     if not device.verify_token(otp):
         return 401, _("The two-factor code is wrong or has already been used.")
     return None
+
+
+# --- 三员分立: who administers what ----------------------------------------------------------------
+# The system administrator manages accounts, the security administrator grants roles, the audit
+# administrator reads the audit log (core's audit pages).
+
+
+def secadmin_paths(actor) -> list[str]:
+    return paths_for(actor, {Role.SECADMIN})
+
+
+def sysadmin_paths(actor) -> list[str]:
+    return paths_for(actor, {Role.SYSADMIN})
+
+
+def users_visible_to_sysadmin(actor) -> models.QuerySet[User]:
+    """Accounts whose every role lies inside the system administrator's subtrees (or who have none)."""
+    paths = sysadmin_paths(actor)
+    if not paths:
+        return User.objects.none()
+    outside = RoleAssignment.objects.exclude(tree.subtrees_q("org__path", paths)).values("user_id")
+    return User.objects.exclude(pk__in=outside)
+
+
+def users_manageable_by(actor) -> models.QuerySet[User]:
+    """Visible accounts the system administrator may change: never an administrator (nor themselves).
+
+    An administrator's account is changed only after the security administrator has revoked
+    the role, so that no single administrator can take over another one's account.
+    """
+    admins = RoleAssignment.objects.filter(role__in=ADMIN_ROLES).values("user_id")
+    return users_visible_to_sysadmin(actor).exclude(pk__in=admins).exclude(is_superuser=True).exclude(pk=actor.pk)
+
+
+def role_assignments_for_secadmin(actor) -> models.QuerySet[RoleAssignment]:
+    paths = secadmin_paths(actor)
+    query = tree.subtrees_q("org__path", paths)
+    return RoleAssignment.objects.none() if query is None else RoleAssignment.objects.filter(query)
+
+
+def organizations_for_secadmin(actor):
+    """Organizations (not dissolved) over which the security administrator grants roles."""
+    Organization = organization_model()
+    query = tree.subtrees_q("path", secadmin_paths(actor))
+    if query is None:
+        return Organization.objects.none()
+    return Organization.objects.filter(query, dissolved_on__isnull=True).order_by("path")

@@ -1,13 +1,25 @@
-"""Writes: password changes and history, two-factor devices. Each audited in its transaction."""
+"""Writes: password changes and history, two-factor devices, and the administrators' work on
+accounts and roles (三员分立). Each audited in its transaction."""
 
 from __future__ import annotations
 
+import secrets
+import string
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangjian.accounts.models import PasswordHistory
+from dangjian.accounts.queries import secadmin_paths, sysadmin_paths, users_manageable_by
 from dangjian.core import audit
-from dangjian.core.models import AuditEvent
+from dangjian.core.models import ApiToken, AuditEvent, RoleAssignment, User
+from dangjian.core.roles import ADMIN_ROLES, WRITE_ROLES, Role
+from dangjian.core.scoping import forget_scopes
+from dangjian.core.services import object_update
 
 DEVICE_NAME = "TOTP"
 
@@ -84,3 +96,182 @@ def otp_remove(*, user, device: TOTPDevice, token: str) -> bool:
     audit.record(actor=user, action="otp_remove", obj=device, object_repr=user.get_username())
     TOTPDevice.objects.filter(user=user).delete()
     return True
+
+
+# --- 三员分立: roles (the security administrator's work) and accounts (the system administrator's) ----
+# ``actor=None`` is the system itself (migrations, the demo loader, test factories); every person
+# acting goes through the checks below.
+
+
+def _require_secadmin_over(actor, org, user) -> None:
+    if actor is None:
+        return
+    if not any(org.path.startswith(p) for p in secadmin_paths(actor)):
+        raise PermissionDenied
+    if actor.pk == user.pk:
+        raise ValidationError(_("You cannot grant or revoke roles for your own account."), code="own_account")
+
+
+def _require_sysadmin_over(actor, user) -> None:
+    if actor is None:
+        return
+    if not users_manageable_by(actor).filter(pk=user.pk).exists():
+        raise PermissionDenied
+
+
+def _lock_user(user) -> User:
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+@transaction.atomic
+def role_grant(*, actor, user, role: str, org) -> RoleAssignment:
+    """Grant ``role`` over ``org``'s subtree. A security administrator grants; never to themselves.
+
+    Separation of duties: an account holds at most one of the administrator roles, and an
+    administrator role does not mix with a role that reads business records. The user's row
+    is locked first, so two concurrent grants are checked one after the other (the database
+    triggers of migration 0008 refuse a second administrator role whatever writes it).
+    """
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    _require_secadmin_over(actor, org, user)
+    user = _lock_user(user)
+    if not user.is_active:
+        raise ValidationError({"user": _("This account is deactivated.")})
+    if org.dissolved_on is not None:
+        raise ValidationError({"org": _("This organization is dissolved.")})
+    held = set(RoleAssignment.objects.filter(user=user).exclude(role=role).values_list("role", flat=True))
+    if role in ADMIN_ROLES and held & ADMIN_ROLES:
+        raise ValidationError(
+            _(
+                "An account can hold only one of the system, security and audit administrator roles "
+                "(separation of duties)."
+            ),
+            code="separation_of_duties",
+        )
+    if (role in ADMIN_ROLES and held & WRITE_ROLES) or (role in WRITE_ROLES and held & ADMIN_ROLES):
+        raise ValidationError(
+            _("An administrator account cannot also work on party records: use a separate account."),
+            code="separation_of_duties",
+        )
+    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, org=org)
+    if created:
+        audit.record(
+            actor=actor,
+            action="role_grant",
+            obj=assignment,
+            org=org,
+            changes={"user": [None, user.username], "role": [None, role]},
+        )
+    forget_scopes(user)
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, actor, assignment: RoleAssignment) -> None:
+    """Take a role away; it stops working on the user's next request."""
+    assignment = RoleAssignment.objects.select_related("user", "org").get(pk=assignment.pk)
+    _require_secadmin_over(actor, assignment.org, assignment.user)
+    _lock_user(assignment.user)
+    audit.record(
+        actor=actor,
+        action="role_revoke",
+        obj=assignment,
+        org=assignment.org,
+        changes={"user": [assignment.user.username, None], "role": [assignment.role, None]},
+    )
+    assignment.delete()
+    forget_scopes(assignment.user)
+
+
+# --- Accounts (the system administrator's work) ----------------------------------------------------
+TEMPORARY_PASSWORD_LENGTH = 16
+_PASSWORD_CLASSES = ("ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "!#$%*?@_")
+
+
+def temporary_password(length: int = TEMPORARY_PASSWORD_LENGTH) -> str:
+    """A random password with every character class, no look-alike characters, never starting with a symbol."""
+    rng = secrets.SystemRandom()
+    chars = [rng.choice(cls) for cls in _PASSWORD_CLASSES]
+    pool = "".join(_PASSWORD_CLASSES)
+    chars += [rng.choice(pool) for _i in range(length - len(chars))]
+    rng.shuffle(chars)
+    if chars[0] not in string.ascii_letters:
+        first = next(i for i, c in enumerate(chars) if c in string.ascii_letters)
+        chars[0], chars[first] = chars[first], chars[0]
+    return "".join(chars)
+
+
+@transaction.atomic
+def user_create(*, actor, username: str, full_name: str = "") -> tuple[User, str]:
+    """Open an account with a temporary password that must be changed at the first login.
+
+    Returns the user and the temporary password, which is shown once and stored nowhere.
+    """
+    if actor is not None and not sysadmin_paths(actor):
+        raise PermissionDenied
+    user = User(username=username.strip(), full_name=full_name.strip(), must_change_password=True)
+    password = temporary_password()
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    audit.record(
+        actor=actor,
+        action="user_create",
+        obj=user,
+        changes={"username": [None, user.username], "full_name": [None, user.full_name]},
+    )
+    return user, password
+
+
+@transaction.atomic
+def user_update(*, actor, user: User, full_name: str) -> dict[str, list[Any]]:
+    """Change the name shown for an account."""
+    _require_sysadmin_over(actor, user)
+    user = _lock_user(user)
+    return object_update(actor=actor, instance=user, data={"full_name": full_name.strip()}, action="user_update")
+
+
+@transaction.atomic
+def user_deactivate(*, actor, user: User) -> User:
+    """Stop an account: no login, its sessions and API tokens stop working at their next request."""
+    _require_sysadmin_over(actor, user)
+    user = _lock_user(user)
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit.record(
+        actor=actor, action="user_deactivate", obj=user, changes={"is_active": [True, False], "api_tokens": revoked}
+    )
+    return user
+
+
+@transaction.atomic
+def user_activate(*, actor, user: User) -> User:
+    _require_sysadmin_over(actor, user)
+    user = _lock_user(user)
+    if user.is_active:
+        return user
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit.record(actor=actor, action="user_activate", obj=user, changes={"is_active": [False, True]})
+    return user
+
+
+@transaction.atomic
+def user_reset_password(*, actor, user: User) -> str:
+    """Give the account a new temporary password that must be changed at the next login.
+
+    Changing the password also ends the account's sessions (Django checks the password hash
+    stored in each session). Returns the temporary password; it is never logged.
+    """
+    _require_sysadmin_over(actor, user)
+    user = _lock_user(user)
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(actor=actor, action="user_password_reset", obj=user, changes={"must_change_password": [None, True]})
+    return password

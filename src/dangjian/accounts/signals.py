@@ -1,10 +1,11 @@
-"""Receivers: stamp a new session at login; audit a lockout when it happens."""
+"""Receivers: audit logins, failed logins and logouts; stamp a new session at login; audit a lockout
+when it happens."""
 
 from __future__ import annotations
 
 from axes.signals import user_locked_out
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,29 @@ ACTION_LABELS = {
 
 def one_line(text: str) -> str:
     return str(text or "")[:150].replace("\r", "\\r").replace("\n", "\\n")
+
+
+@receiver(user_logged_in)
+def audit_login(sender, request, user, **kwargs):
+    audit.record(actor=user, action="login", object_type="core.user", object_repr=user.get_username())
+
+
+@receiver(user_logged_out)
+def audit_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit.record(actor=user, action="logout", object_type="core.user", object_repr=user.get_username())
+
+
+@receiver(user_login_failed)
+def audit_login_failed(sender, credentials, request=None, **kwargs):
+    username = one_line(credentials.get("username", ""))
+    audit.record(
+        actor=username or "anonymous",
+        action="login_failed",
+        object_type="core.user",
+        object_repr=username,
+        outcome=AuditEvent.Outcome.FAILURE,
+    )
 
 
 @receiver(user_logged_in)

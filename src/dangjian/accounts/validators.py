@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dangjian.accounts.conf import setting
+from dangjian.accounts.models import PasswordHistory
+from dangjian.accounts.services import password_history_record
 
 
 def character_classes(password: str) -> int:
@@ -99,8 +101,6 @@ class PasswordHistoryValidator:
     def validate(self, password: str, user=None) -> None:
         if user is None or user.pk is None or self.count <= 0:
             return
-        from dangjian.accounts.models import PasswordHistory
-
         history = PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[: self.count]
         hashes = [user.password, *history]
         if any(check_password(password, encoded) for encoded in hashes if encoded):
@@ -116,8 +116,6 @@ class PasswordHistoryValidator:
 
     def password_changed(self, password: str, user=None) -> None:
         if user is not None and user.pk is not None:
-            from dangjian.accounts.services import password_history_record
-
             password_history_record(user=user, keep=self.count)
 
     def get_help_text(self) -> str:

@@ -1,5 +1,7 @@
 """Account pages: login, the account's security page, password change, two-factor enrolment,
-verification and removal."""
+verification and removal; and the system and security administrators' pages (三员分立): the system
+administrator manages accounts (``system/users/``), the security administrator grants and revokes
+roles (``security/roles/``). Each of those is a 404 for everyone else."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -22,8 +27,19 @@ from django.views.decorators.http import require_POST
 from dangjian.accounts import queries, services
 from dangjian.accounts import session as keys
 from dangjian.accounts.conf import setting
-from dangjian.accounts.forms import LoginForm, PasswordChangeForm, TokenForm
+from dangjian.accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    RoleGrantForm,
+    TokenForm,
+    UserCreateForm,
+    UserEditForm,
+)
 from dangjian.accounts.middleware import password_expired
+from dangjian.core.models import RoleAssignment, User
+from dangjian.core.pages import require_role
+from dangjian.core.roles import ADMIN_ROLES, Role
+from dangjian.core.scoping import get_visible_or_404
 
 
 class LoginView(auth_views.LoginView):
@@ -177,3 +193,136 @@ def otp_remove(request):
             return redirect("account")
     messages.error(request, _("The code is wrong or has already been used. Wait for a new code."))
     return redirect("account")
+
+
+# --- 三员分立, the system administrator: accounts ------------------------------------------------------------------
+def _manageable_user_or_404(request, pk: int) -> User:
+    require_role(request.user, Role.SYSADMIN)
+    return get_visible_or_404(queries.users_manageable_by(request.user), pk=pk)
+
+
+@login_required
+def user_list(request):
+    """Accounts whose roles all lie in the system administrator's subtree; administrators are read-only."""
+    require_role(request.user, Role.SYSADMIN)
+    users = queries.users_visible_to_sysadmin(request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
+    grants = RoleAssignment.objects.select_related("org").order_by("role", "org__path")
+    users = users.order_by("username").prefetch_related(Prefetch("role_assignments", queryset=grants))
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    for account in page:
+        roles = account.role_assignments.all()
+        account.is_administrator = account.is_superuser or any(r.role in ADMIN_ROLES for r in roles)
+        account.manageable = not account.is_administrator and account.pk != request.user.pk
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "accounts/users.html", {"page_obj": page, "q": q, "query": params.urlencode()})
+
+
+@login_required
+def user_create(request):
+    require_role(request.user, Role.SYSADMIN)
+    form = UserCreateForm(request.POST or None)
+    if form.submitted(request, lambda d: services.user_create(actor=request.user, **d)):
+        account, password = form.result
+        # Shown once in this response and kept nowhere (not in a message: those live in cookies).
+        return render(request, "accounts/user_password.html", {"account": account, "password": password})
+    return render(request, "accounts/user_form.html", {"form": form, "account": None})
+
+
+@login_required
+def user_edit(request, pk: int):
+    account = _manageable_user_or_404(request, pk)
+    form = UserEditForm(request.POST or None, initial={"full_name": account.full_name})
+    if form.submitted(
+        request, lambda d: services.user_update(actor=request.user, user=account, full_name=d["full_name"])
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("user-list")
+    return render(request, "accounts/user_form.html", {"form": form, "account": account})
+
+
+@require_POST
+@login_required
+def user_deactivate(request, pk: int):
+    account = _manageable_user_or_404(request, pk)
+    services.user_deactivate(actor=request.user, user=account)
+    messages.success(request, _("The account %(name)s was deactivated.") % {"name": account.get_username()})
+    return redirect("user-list")
+
+
+@require_POST
+@login_required
+def user_activate(request, pk: int):
+    account = _manageable_user_or_404(request, pk)
+    services.user_activate(actor=request.user, user=account)
+    messages.success(request, _("The account %(name)s was reactivated.") % {"name": account.get_username()})
+    return redirect("user-list")
+
+
+@require_POST
+@login_required
+def user_reset_password(request, pk: int):
+    account = _manageable_user_or_404(request, pk)
+    password = services.user_reset_password(actor=request.user, user=account)
+    return render(request, "accounts/user_password.html", {"account": account, "password": password, "reset": True})
+
+
+# --- 三员分立, the security administrator: roles ---------------------------------------------------------------------
+@login_required
+def role_list(request):
+    """Role assignments over the security administrator's subtree; grant a role here."""
+    require_role(request.user, Role.SECADMIN)
+    orgs = queries.organizations_for_secadmin(request.user)
+    form = RoleGrantForm(request.POST or None, orgs=orgs)
+    if form.submitted(
+        request, lambda d: services.role_grant(actor=request.user, user=d["user"], role=d["role"], org=d["org"])
+    ):
+        data = form.cleaned_data
+        messages.success(
+            request,
+            _("%(user)s now holds the role %(role)s over %(org)s.")
+            % {"user": data["user"].get_username(), "role": Role(data["role"]).label, "org": data["org"].name},
+        )
+        return redirect("role-list")
+    assignments = queries.role_assignments_for_secadmin(request.user).select_related("user", "org")
+    q = request.GET.get("q", "").strip()
+    if q:
+        assignments = assignments.filter(Q(user__username__icontains=q) | Q(user__full_name__icontains=q))
+    role = request.GET.get("role", "")
+    if role in Role.values:
+        assignments = assignments.filter(role=role)
+    page = Paginator(assignments.order_by("org__path", "role", "user__username"), 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "accounts/roles.html",
+        {"form": form, "page_obj": page, "q": q, "role": role, "roles": Role.choices, "query": params.urlencode()},
+    )
+
+
+@require_POST
+@login_required
+def role_revoke(request, pk: int):
+    require_role(request.user, Role.SECADMIN)
+    assignment = get_visible_or_404(
+        queries.role_assignments_for_secadmin(request.user).select_related("user", "org"), pk=pk
+    )
+    try:
+        services.role_revoke(actor=request.user, assignment=assignment)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(user)s no longer holds the role %(role)s over %(org)s.")
+            % {
+                "user": assignment.user.get_username(),
+                "role": assignment.get_role_display(),
+                "org": assignment.org.name,
+            },
+        )
+    return redirect("role-list")

@@ -19,8 +19,7 @@ from typing import Annotated, Any
 
 import ninja
 from django.conf import settings
-from django.contrib.auth import get_backends
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -30,8 +29,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.debug import sensitive_variables
-from ninja import Field, Path, Router, Schema
+from ninja import Field, Path, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import DocsBase
@@ -41,11 +39,8 @@ from ninja.throttling import AuthRateThrottle
 from ninja.utils import check_csrf
 from pydantic import AfterValidator, ConfigDict
 
-from dangjian.accounts.lockout import api_login_failed as lockout_count_failure
-from dangjian.accounts.queries import token_refusal
 from dangjian.core import audit, crypto
-from dangjian.core.models import ApiToken, AuditEvent, RoleAssignment, User
-from dangjian.core.scoping import can_see_full_id
+from dangjian.core.models import ApiToken
 from dangjian.core.services import ConcurrentEditError
 
 logger = logging.getLogger("dangjian.api")
@@ -346,17 +341,6 @@ def api_token_revoke(*, actor, token: ApiToken) -> None:
     audit.record(actor=actor, action="api_logout", obj=token, object_repr=f"{actor.get_username()} {token.prefix}…")
 
 
-def api_login_failed(*, username: str) -> None:
-    username = username[:150].replace("\r", "\\r").replace("\n", "\\n")  # one line per attempt in the log
-    audit.record(
-        actor=username or "anonymous",
-        action="api_login",
-        outcome=AuditEvent.Outcome.FAILURE,
-        object_type="core.user",
-        object_repr=username,
-    )
-
-
 def token_user(secret: str):
     """The active user a usable token belongs to, or None; notes when the token was last used."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 128:
@@ -409,123 +393,6 @@ class SessionAuth(APIKeyCookie):
 
 def api_auth() -> list:
     return [TokenAuth(), SessionAuth()]
-
-
-# --- /auth routes ----------------------------------------------------------------
-
-router = Router(tags=["auth"])
-
-
-class LoginIn(InputSchema):
-    username: Text = Field(..., min_length=1, max_length=150)
-    password: str = Field(..., min_length=1, max_length=4096)
-    name: Text = Field("", max_length=64, description="A label for the token, e.g. the script that uses it.")
-    otp: str | None = Field(
-        None,
-        pattern=r"^[0-9]{6,8}$",
-        description="The current two-factor (TOTP) code: required when the account has a device.",
-    )
-
-
-class TokenOut(Schema):
-    token: str = Field(..., description="Send as `Authorization: Bearer <token>`. Shown only once.")
-    token_type: str = "Bearer"  # noqa: S105 - the scheme name
-    expires_at: dt.datetime
-
-
-class RoleOut(Schema):
-    role: str
-    role_label: str
-    org_id: int
-    org_name: str
-
-
-class MeOut(Schema):
-    id: int
-    username: str
-    full_name: str
-    roles: list[RoleOut]
-    can_see_full_id: bool
-    auth: str = Field(..., description="`token` or `session`.")
-
-
-@sensitive_variables("password")
-def _check_credentials(request, username: str, password: str):
-    """The user these credentials belong to, asking each authentication backend in turn.
-
-    Like ``django.contrib.auth.authenticate`` but without its ``user_login_failed`` signal, whose
-    receiver audits web logins: a failed token request is audited once, as ``api_login``.
-    """
-    for backend in get_backends():
-        try:
-            user = backend.authenticate(request, username=username, password=password)
-        except PermissionDenied:
-            return None
-        if user is not None:
-            return user
-    return None
-
-
-@router.post(
-    "/token", auth=None, response={200: TokenOut, **error_responses(400, 422, 429)}, summary="Issue an API token"
-)
-def token_issue(request, payload: LoginIn):
-    """Exchange a username and password for a bearer token (valid ``API_TOKEN_DAYS`` days, default 30).
-
-    Failures count towards the same lockout as web logins (per account and per address): while
-    locked, even the right password is refused with 429.
-    """
-    user = _check_credentials(request, payload.username, payload.password)
-    if user is None or not user.is_active:
-        api_login_failed(username=payload.username)
-        lockout = lockout_count_failure(request, payload.username)
-        if lockout is not None:
-            raise ApiError(429, lockout.message())
-        label = User._meta.get_field(User.USERNAME_FIELD).verbose_name
-        raise ApiError(
-            401,
-            _("Please enter a correct %(username)s and password. Note that both fields may be case-sensitive.")
-            % {"username": label},
-        )
-    refusal = token_refusal(user, payload.otp)
-    if refusal is not None:
-        status, message = refusal
-        api_login_failed(username=payload.username)
-        if status == 401:
-            lockout = lockout_count_failure(request, payload.username)
-            if lockout is not None:
-                raise ApiError(429, lockout.message())
-        raise ApiError(status, message)
-    token, secret = api_token_issue(user=user, name=payload.name)
-    return {"token": secret, "token_type": "Bearer", "expires_at": token.expires_at}
-
-
-@router.delete("/token", auth=[TokenAuth()], response={204: None, **error_responses()}, summary="Revoke this token")
-def token_revoke(request):
-    """Revoke the bearer token this request was made with."""
-    api_token_revoke(actor=request.auth, token=request.api_token)
-    return ninja.Status(204, None)
-
-
-@router.get("/me", response={200: MeOut, **error_responses()}, summary="The current user and their roles")
-def me(request):
-    user = request.auth
-    assignments = (
-        RoleAssignment.objects.filter(user=user, org__dissolved_on__isnull=True)
-        .select_related("org")
-        .order_by("org__path", "role")
-    )
-    return {
-        "id": user.pk,
-        "username": user.get_username(),
-        "full_name": user.full_name,
-        "roles": [
-            {"role": a.role, "role_label": a.get_role_display(), "org_id": a.org_id, "org_name": a.org.name}
-            for a in assignments
-        ],
-        "can_see_full_id": can_see_full_id(user),
-        "auth": "token" if getattr(request, "api_token", None) else "session",
-    }
 
 
 # --- Docs without the internet -------------------------------------------------------

@@ -7,4 +7,5 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from dangjian.core import signals  # noqa: F401 - connects the audit receivers
+        # Imported here, not at the top: apps.py is imported before the models are ready.
+        from dangjian.core import checks  # noqa: F401 - registers the crypto self-test and production checks

@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import context, tree
+from dangjian.core.excel.writer import write_sheets
 from dangjian.core.models import (
     GENESIS_HASH,
     HASHED_FIELDS,
@@ -32,6 +33,7 @@ from dangjian.core.models import (
     chain_hash,
 )
 from dangjian.core.roles import Role
+from dangjian.core.scoping import paths_for
 
 SENSITIVE_MARK = "••••"
 
@@ -199,8 +201,6 @@ def describe_changes(model: type[models.Model], changes: dict) -> list[tuple[str
 # --- The auditor's reads -----------------------------------------------------------------------------
 def events_visible_to(user) -> models.QuerySet[AuditEvent]:
     """Events of the auditor's subtrees; an auditor at a root also reads events tied to no organization."""
-    from dangjian.core.scoping import paths_for
-
     paths = paths_for(user, {Role.AUDITOR})
     query = tree.subtrees_q("org_path", paths)
     if query is None:
@@ -249,8 +249,6 @@ EXPORT_COLUMNS = (
 
 def write_events_xlsx(events: models.QuerySet[AuditEvent], fh: IO[bytes]) -> int:
     """Stream events into an .xlsx, every text cell formula-safe; return the row count."""
-    from dangjian.core.excel.writer import write_sheets
-
     outcomes = dict(AuditEvent.Outcome.choices)
     names = [name for name, _label in EXPORT_COLUMNS]
 

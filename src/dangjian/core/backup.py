@@ -58,6 +58,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
@@ -65,7 +67,9 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.utils import load_backend
 from django.utils import timezone
 
+from dangjian.core import audit as audit_module
 from dangjian.core import crypto
+from dangjian.core import models as core_models
 
 MAGIC = b"DANGJIAN-BACKUP 1\n"
 FORMAT = "dangjian-backup"
@@ -132,13 +136,9 @@ class _References:
     def _load(self) -> None:
         self._to_key = {"contenttype": {}, "permission": {}}
         if apps.is_installed("django.contrib.contenttypes"):
-            from django.contrib.contenttypes.models import ContentType
-
             for pk, app_label, model in ContentType.objects.using(self.alias).values_list("pk", "app_label", "model"):
                 self._to_key["contenttype"][pk] = [app_label, model]
         if apps.is_installed("django.contrib.auth"):
-            from django.contrib.auth.models import Permission
-
             rows = Permission.objects.using(self.alias).values_list(
                 "pk", "codename", "content_type__app_label", "content_type__model"
             )
@@ -216,8 +216,7 @@ def _applied_migrations(alias: str) -> list[str]:
 
 
 def _audit_head(alias: str) -> dict | None:
-    from dangjian.core.models import AuditEvent
-
+    AuditEvent = core_models.AuditEvent
     if not any(f.name == "hash" for f in AuditEvent._meta.concrete_fields):
         return None
     last = AuditEvent._base_manager.using(alias).order_by("-id").values("id", "hash").first()
@@ -516,9 +515,6 @@ def audit_chain_problem(alias: str, head: dict | None) -> str | None:
     because the command records an audit event of its own) or, where that does not exist,
     walks the chain with ``core.models.chain_hash``.
     """
-    from dangjian.core import audit as audit_module
-    from dangjian.core import models as core_models
-
     verify_chain = getattr(audit_module, "verify_chain", None)  # the function behind `dangjian audit verify`
     if callable(verify_chain) and alias == DEFAULT_DB_ALIAS:
         report = verify_chain()

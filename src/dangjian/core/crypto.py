@@ -25,8 +25,11 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models, transaction
+from django.db.models import Q
 
 PREFIX = "sm4gcm"
 INDEX_KEY_ID = "index"  # the blind-index key; never rotated (rotating it means re-indexing)
@@ -219,9 +222,6 @@ def register_encrypted_field(model_label: str, field_name: str) -> None:
 
 def encrypted_fields() -> list[tuple[type, str]]:
     """``[(model, field name)]`` of every column that holds SM4-GCM tokens."""
-    from django.apps import apps
-    from django.db import models
-
     found = []
     for model in apps.get_models():
         if model._meta.proxy or not model._meta.managed:
@@ -235,8 +235,6 @@ def encrypted_fields() -> list[tuple[type, str]]:
 
 
 def _stale_q(field: str, current: str):
-    from django.db.models import Q
-
     return Q(**{f"{field}__startswith": f"{PREFIX}:"}) & ~Q(**{f"{field}__startswith": f"{PREFIX}:{current}:"})
 
 
@@ -257,9 +255,6 @@ def key_usage() -> dict[str, dict[str, int]]:
 
 def unregistered_columns() -> list[str]:
     """Text columns that hold ``sm4gcm:`` values but are not known as encrypted (a full scan)."""
-    from django.apps import apps
-    from django.db import models
-
     known = {(m, f) for m, f in encrypted_fields()}
     found = []
     for model in apps.get_models():
@@ -281,8 +276,6 @@ def rotate(*, batch_size: int = 500, progress=None) -> dict[str, int]:
     and change times are not touched (the stored value does not change). Safe to stop and
     run again: it continues where it stopped, and a second run finds nothing to do.
     """
-    from django.db import transaction
-
     current = current_key_id()
     done: dict[str, int] = {}
     for model, field in encrypted_fields():

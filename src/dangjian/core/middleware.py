@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
+from django.utils import translation
+
 from dangjian.core import context
 
 
@@ -32,9 +35,6 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.utils import translation
-
         supported = dict(settings.LANGUAGES)
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if language not in supported:

@@ -15,6 +15,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import crypto, idnumber
+from dangjian.core.bulk import RawInserter, allocate_ids
+from dangjian.core.crypto import sm3_hex
 from dangjian.core.roles import Role
 from dangjian.core.scoping import ScopedQuerySet
 
@@ -88,6 +90,16 @@ class RoleAssignment(models.Model):
         return f"{self.user} {self.get_role_display()} @ {self.org}"
 
 
+def organization_model() -> type[models.Model]:
+    """The organization model, reached through the relation core declares (``RoleAssignment.org``).
+
+    core sits below organizations and never imports it (the layers in ``.importlinter``), as Django's
+    auth reaches the user model through ``get_user_model()``: a role, a scoped record and an import's
+    summary event point at an organization without core importing the app that defines it.
+    """
+    return RoleAssignment._meta.get_field("org").related_model
+
+
 # --- The audit log: an append-only hash chain ----------------------------------------------------
 GENESIS_HASH = "0" * 64  # the prev_hash of the first event of the chain
 # The fields an event's hash covers, in the order they are listed; the JSON keys are sorted anyway.
@@ -135,8 +147,6 @@ def canonical_content(values: dict[str, Any], *, normalized: bool = False) -> st
 
 def chain_hash(values: dict[str, Any], prev_hash: str, *, normalized: bool = False) -> str:
     """``SM3(canonical JSON of the content ‖ prev_hash)`` in lower-case hex."""
-    from dangjian.core.crypto import sm3_hex
-
     return sm3_hex((canonical_content(values, normalized=normalized) + prev_hash).encode())
 
 
@@ -241,8 +251,6 @@ class AuditEvent(models.Model):
         inserted together and the head moves once. No model instance is built: for 40,000 events
         that was a fifth of a county import. The queryset's ``bulk_create`` still refuses.
         """
-        from dangjian.core.bulk import RawInserter, allocate_ids
-
         if not rows:
             return []
         using = using or router.db_for_write(cls)
@@ -278,7 +286,7 @@ class AuditEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        from dangjian.core.audit import action_label
+        from dangjian.core.audit import action_label  # a cycle: core.audit imports these models
 
         return action_label(self.action)
 

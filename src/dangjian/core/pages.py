@@ -9,8 +9,15 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.utils import timezone
 
-from dangjian.core.roles import Role
-from dangjian.core.scoping import get_visible_or_404, has_role
+from dangjian.core.models import organization_model
+from dangjian.core.roles import WRITE_ROLES, Role
+from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
+
+
+def require_role(user, *roles: str) -> None:
+    """Pages outside the user's roles do not exist for them (a 404)."""
+    if not has_role(user, *roles):
+        raise Http404
 
 
 def require_business(request) -> None:
@@ -60,9 +67,8 @@ def org_param(request, visible, name: str = "org"):
 
 def default_root(request):
     """The user's topmost organization, where a page without ``?org=`` starts; a 404 for a user with none."""
-    from dangjian.organizations.queries import visible_roots  # core sits below organizations
-
-    roots = list(visible_roots(request.user)[:1])
+    paths = paths_for(request.user, WRITE_ROLES)
+    roots = list(organization_model().objects.filter(path__in=paths).order_by("path")[:1])
     if not roots:
         raise Http404
     return roots[0]

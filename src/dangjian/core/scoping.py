@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
 from django.http import Http404
 
@@ -28,7 +29,7 @@ def scopes(user) -> list[Scope]:
         return []
     cached = getattr(user, "_dangjian_scopes", None)
     if cached is None:
-        from dangjian.core.models import RoleAssignment
+        from dangjian.core.models import RoleAssignment  # a cycle: core.models builds on ScopedQuerySet
 
         cached = [
             Scope(role, org_id, path)
@@ -53,8 +54,6 @@ def has_role(user, *roles: str) -> bool:
 
 
 def can_see_full_id(user) -> bool:
-    from django.conf import settings
-
     return has_role(user, *settings.FULL_ID_ROLES)
 
 

@@ -1,23 +1,9 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dangjian.accounts.views import LoginView
 from dangjian.core import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", LoginView.as_view(), name="login"),  # Django's, and a locked account is told so
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", views.audit_log, name="audit-log"),
     path("audit/export/", views.audit_export, name="audit-export"),
     path("rules/", views.parameter_list, name="parameters"),
-    # 三员分立: the system administrator's and the security administrator's pages.
-    path("system/users/", views.user_list, name="user-list"),
-    path("system/users/new/", views.user_create, name="user-create"),
-    path("system/users/<int:pk>/", views.user_edit, name="user-edit"),
-    path("system/users/<int:pk>/deactivate/", views.user_deactivate, name="user-deactivate"),
-    path("system/users/<int:pk>/activate/", views.user_activate, name="user-activate"),
-    path("system/users/<int:pk>/reset-password/", views.user_reset_password, name="user-reset-password"),
-    path("security/roles/", views.role_list, name="role-list"),
-    path("security/roles/<int:pk>/revoke/", views.role_revoke, name="role-revoke"),
 ]

@@ -22,11 +22,11 @@ from django.db import connection, reset_queries, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from dangjian.accounts.services import role_grant
 from dangjian.core import audit, pinyin, tree
 from dangjian.core.bulk import RawInserter
 from dangjian.core.models import RoleAssignment, User
 from dangjian.core.roles import Role
-from dangjian.core.services import role_grant
 from dangjian.demo import committees, names, orglife
 from dangjian.demo import community as demo_community
 from dangjian.demo import points as demo_points

@@ -10,3 +10,6 @@ class Config(AppConfig):
         # The crypto self-test and production checks (they belong in core's ready(); registering
         # twice is harmless, so moving the import there later needs no change here).
         from dangjian.core import checks  # noqa: F401
+        from dangjian.members import contributions
+
+        contributions.register()  # member counts and the members' cards for the organization pages

@@ -33,6 +33,8 @@ from dangjian.core.api import (
 from dangjian.core.apischema import Page, choice_label, related
 from dangjian.core.roles import WRITE_ROLES
 from dangjian.core.scoping import get_visible_or_404, paths_for
+
+# An exception to the layers (see .importlinter): the secretary and the committee's seats are members.
 from dangjian.members.models import Member
 from dangjian.members.queries import member_list
 from dangjian.organizations import queries, services

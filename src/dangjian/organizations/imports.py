@@ -22,6 +22,8 @@ from dangjian.core.excel.orgs import NO_PERMISSION, OrgLookup
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.roles import TREE_ROLES, Role
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
+
+# An exception to the layers (see .importlinter): the committee register's rows name members.
 from dangjian.members.lookup import MemberRows
 from dangjian.organizations import services
 from dangjian.organizations.models import CommitteeMember, Organization

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -114,8 +115,6 @@ class Organization(TimeStamped):
         return self.level == Level.BRANCH
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         errors = {}
         if self.term_starts_on and self.term_ends_on and self.term_ends_on <= self.term_starts_on:
             errors["term_ends_on"] = _("The term must end after it starts.")

@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.core import parameters, tree
+from dangjian.core.roles import WRITE_ROLES
+from dangjian.core.scoping import paths_for
+from dangjian.organizations.contributions import member_counts
 from dangjian.organizations.models import CommitteeMember, CommitteePost, Level, Organization, Sector
 
 
@@ -47,11 +50,13 @@ def children_of(org: Organization | None, visible):
     return qs.annotate(child_count=Count("children", filter=Q(children__dissolved_on__isnull=True))).order_by("path")
 
 
+def visible_organizations(user):
+    """Every organization the user sees (the subtrees of their grants)."""
+    return Organization.objects.visible_to(user)
+
+
 def visible_roots(user):
     """The topmost organizations a user sees: the organizations of their grants."""
-    from dangjian.core.roles import WRITE_ROLES
-    from dangjian.core.scoping import paths_for
-
     return Organization.objects.filter(path__in=paths_for(user, WRITE_ROLES)).order_by("path")
 
 
@@ -142,14 +147,12 @@ def warnings_for(orgs, counts: dict[int, dict[str, int]], on: dt.date | None = N
 
 def subtree_warnings(visible, path: str | None = None, on: dt.date | None = None) -> list[Warning]:
     """Warnings for every active organization in ``visible`` (optionally within ``path``): three queries."""
-    from dangjian.members.queries import branch_counts
-
     qs = visible.filter(dissolved_on__isnull=True)
     if path:
         qs = qs.filter(tree.subtree_q("path", path))
     orgs = list(qs.annotate(unit_count=Count("units")).order_by("path"))
     paths = tree.collapse(o.path for o in orgs)
-    return warnings_for(orgs, branch_counts(paths), on)
+    return warnings_for(orgs, member_counts().under(paths), on)
 
 
 # --- The committee ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Q, Value
@@ -13,7 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, pinyin, tree
+from dangjian.core.models import OrgScoped
 from dangjian.core.services import check_version, object_update
+
+# An exception to the layers (see .importlinter): a secretary and the committee's seats are held by
+# members, so their checks read the member register.
+from dangjian.members.models import Member
+from dangjian.members.queries import has_voting_rights, members_on
+from dangjian.organizations.contributions import member_counts
 from dangjian.organizations.models import CommitteeMember, CommitteePost, Level, Organization, OrganizationChange
 
 EDITABLE_FIELDS = (
@@ -95,8 +103,6 @@ def organization_update(*, actor, org: Organization, data: dict[str, Any], expec
     old_name = org.name
     secretary = data.get("secretary")
     if secretary is not None:
-        from dangjian.members.models import Member
-
         in_subtree = Member.objects.current().in_subtree(org.path).filter(pk=secretary.pk).exists()
         if not in_subtree:
             raise ValidationError({"secretary": _("The secretary must be a current member of this organization.")})
@@ -160,10 +166,6 @@ def _rewrite_scoped_paths(old_path: str, new_path: str) -> None:
     """Every table that copies the organization path follows the move: ``org_path`` of the
     ``OrgScoped`` models, and the fields a model lists in ``copied_paths`` (a training attendance row
     copies both the member's and the session's organization path)."""
-    from django.apps import apps
-
-    from dangjian.core.models import OrgScoped
-
     cut = len(old_path) + 1
     for model in apps.get_models():
         fields = getattr(model, "copied_paths", ("org_path",) if issubclass(model, OrgScoped) else ())
@@ -176,14 +178,12 @@ def _rewrite_scoped_paths(old_path: str, new_path: str) -> None:
 @transaction.atomic
 def organization_dissolve(*, actor, org: Organization, on: dt.date, note: str = "") -> Organization:
     """Dissolve an organization. It must have no active children and no current members."""
-    from dangjian.members.queries import current_member_count
-
     org = Organization.objects.select_for_update().get(pk=org.pk)
     if org.dissolved_on:
         raise ValidationError({"dissolved_on": _("This organization is already dissolved.")})
     if org.children.filter(dissolved_on__isnull=True).exists():
         raise ValidationError({"dissolved_on": _("Dissolve or move its child organizations first.")})
-    if current_member_count(org) > 0:
+    if member_counts().of(org)["total"] > 0:
         raise ValidationError({"dissolved_on": _("Transfer its members to another organization first.")})
     if org.established_on and on < org.established_on:
         raise ValidationError({"dissolved_on": _("An organization cannot be dissolved before it was established.")})
@@ -208,8 +208,6 @@ def validate_committee_seat(*, org: Organization, member, post: str, started_on,
     """Raise every reason a new seat of ``member`` on ``org``'s committee is refused, by field.
 
     ``ended_on`` records a seat of the past (history) in one go."""
-    from dangjian.members.queries import has_voting_rights, members_on
-
     errors: dict[str, list[str]] = {}
 
     def error(name: str, message: str) -> None:

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import tree
 from dangjian.core.scoping import get_visible_or_404
+
+# An exception to the layers (see .importlinter): the committee's seats are given to members.
 from dangjian.members.models import Member
-from dangjian.members.queries import subtree_breakdown
-from dangjian.organizations import queries, services
+from dangjian.organizations import contributions, queries, services
 from dangjian.organizations.forms import (
     CommitteeEndForm,
     CommitteeSeatForm,
@@ -64,13 +65,9 @@ def detail(request, pk: int):
     visible = _visible(request)
     org = get_visible_or_404(visible.select_related("parent", "secretary"), pk=pk)
     kids = list(queries.children_of(org, visible).filter(dissolved_on__isnull=True)[:200])
-    members = subtree_breakdown(org.path)  # also counts each child's subtree and the organization's own
-    for kid in kids:
-        kid.member_total = members["children"].get(kid.path, 0)
+    panels = contributions.render_panels(request, org, kids)  # the members' figures, from the apps above
     own = visible.filter(pk=org.pk).annotate(unit_count=Count("units"))
-    counts = members["direct"]
-    direct_members = Member.objects.current().filter(org=org).order_by("name_pinyin")[:20]
-    own_warnings = queries.warnings_for(own, {org.pk: counts})
+    own_warnings = queries.warnings_for(own, {org.pk: contributions.member_counts().of(org)})
     return render(
         request,
         "organizations/detail.html",
@@ -78,11 +75,9 @@ def detail(request, pk: int):
             "org": org,
             "ancestors": queries.ancestors_of(org).filter(pk__in=visible.values("pk")),
             "children": kids,
-            "direct_members": direct_members,
-            "direct_count": counts["total"],
             "warnings": own_warnings,
             "orgs": queries.subtree_org_breakdown(org.path),
-            "members": members,
+            "panels": panels,
             "history": org.changes.select_related("old_parent", "new_parent")[:20],
             "units": org.units.all(),
             "committee": queries.committee_seats(org).filter(ended_on__isnull=True),

@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.utils.module_loading import autodiscover_modules
 
 from dangjian.core import idnumber
 from dangjian.core.roles import Role
@@ -411,6 +412,8 @@ class Template:
         """Write a chunk of planned rows. By default one by one with :meth:`apply`; a register with
         a batched service overrides this. Raises ``BatchValidationError`` keyed by position in ``rows``.
         """
+        # Imported here, not at the top: the reader's parsing process (``python -m dangjian.core.excel.reader``)
+        # imports this module without Django's apps, and core.services needs core's models.
         from dangjian.core.services import BatchValidationError
 
         for i, row in enumerate(rows):
@@ -437,8 +440,6 @@ def register(template_class: type[Template]) -> type[Template]:
 def _discover() -> None:
     global _discovered
     if not _discovered:
-        from django.utils.module_loading import autodiscover_modules
-
         autodiscover_modules("imports")
         _discovered = True
 

@@ -23,17 +23,22 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
+from cryptography.hazmat.primitives import hashes
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from dangjian.core import audit, tree
 from dangjian.core.excel import reader, writer
 from dangjian.core.excel.declarations import CellError, Row, Template
+from dangjian.core.models import organization_model
+from dangjian.core.scoping import can_see_full_id
+from dangjian.core.services import BatchValidationError
 
 logger = logging.getLogger("dangjian.excel")
 
@@ -136,8 +141,6 @@ def validation_errors(template: Template, exc: ValidationError) -> list[tuple[st
 
 def _write(template: Template, rows: list[Row], state) -> None:
     """Write a chunk's planned rows in a savepoint; their errors go onto the rows."""
-    from dangjian.core.services import BatchValidationError
-
     try:
         with transaction.atomic():
             template.apply_many(rows, state)
@@ -182,8 +185,6 @@ def _process(template: Template, rows: Iterable[tuple[int, dict]], user, outcome
 
 def _common_org(paths: list[str]):
     """The lowest organization above every written row (for the summary audit event)."""
-    from dangjian.organizations.models import Organization
-
     if not paths:
         return None
     low, high = min(paths), max(paths)  # the common prefix of the extremes is common to all
@@ -192,7 +193,7 @@ def _common_org(paths: list[str]):
         if low[:end] != high[:end]:
             break
         prefix = low[:end]
-    return Organization.objects.filter(path=prefix).first() if prefix else None
+    return organization_model().objects.filter(path=prefix).first() if prefix else None
 
 
 def _run(
@@ -269,8 +270,6 @@ def _counted(records: Iterable, progress) -> Iterator:
 
 def file_digest(path: str | os.PathLike) -> str:
     """SM3 of the uploaded file, recorded in the audit event (which file was imported)."""
-    from cryptography.hazmat.primitives import hashes
-
     digest = hashes.Hash(hashes.SM3())
     with open(path, "rb") as fh:
         while block := fh.read(1 << 20):
@@ -304,8 +303,6 @@ def commit(template: Template, path, *, user, filename: str = "") -> Outcome:
 
 def run_values(template: Template, rows: Iterable[tuple], *, user, commit: bool = False) -> Outcome:
     """The same pipeline over rows already in memory (header row first): for tests and other sources."""
-    from contextlib import nullcontext
-
     numbered = ((i, tuple(values)) for i, values in enumerate(rows, start=1))
     return _run(template, lambda: nullcontext(numbered), user=user, commit=commit, filename="(内存)")
 
@@ -322,8 +319,6 @@ class Export:
 
 def export(template: Template, *, user, params) -> Export:
     """Write the user's filtered records to a temporary .xlsx (deleted when closed) and audit it."""
-    from dangjian.core.scoping import can_see_full_id
-
     queryset, filters, org = template.export_queryset(user, params)
     fh = tempfile.TemporaryFile()  # closed by the response that sends it
     try:

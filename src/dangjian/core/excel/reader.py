@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from defusedxml import DefusedXmlException
 from django.conf import settings
+from openpyxl import DEFUSEDXML, load_workbook
 from openpyxl.utils.escape import unescape
 
 from dangjian.core.excel.declarations import EXAMPLE_MARK, Column, Template, normalize_header
@@ -57,8 +58,6 @@ class FileRejected(Exception):
 
 def defused() -> bool:
     """True when openpyxl parses with defusedxml (entity declarations refused)."""
-    from openpyxl import DEFUSEDXML
-
     return bool(DEFUSEDXML)
 
 
@@ -144,8 +143,6 @@ CHILD_BATCH = 500  # rows per batch from the parsing process
 @contextmanager
 def _sheet_rows(path: str, title: str) -> Iterator[Iterator[tuple]]:
     """The data sheet's rows as value tuples, parsed by openpyxl in read-only (streaming) mode."""
-    from openpyxl import load_workbook
-
     try:
         workbook = load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # any parse failure of a hostile or broken file is the file's fault

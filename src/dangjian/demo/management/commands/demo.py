@@ -20,7 +20,10 @@ import unicodedata
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from tqdm import tqdm
 
+from dangjian.demo import build
 from dangjian.demo.plan import SCALES
 from dangjian.organizations.models import Organization
 
@@ -45,8 +48,6 @@ class Command(BaseCommand):
         parser.add_argument("--logins", action="store_true", help="only print the demo logins")
 
     def handle(self, *args, **options):
-        from dangjian.demo import build
-
         if options["logins"]:
             self.print_logins(build.logins())
             return
@@ -61,8 +62,6 @@ class Command(BaseCommand):
         interactive = self.stdout.isatty()
 
         def progress(desc: str, total: int):
-            from tqdm import tqdm
-
             return tqdm(total=total, desc=desc, unit=" rows", disable=not interactive, leave=False, dynamic_ncols=True)
 
         result = build.build(scale=options["scale"], seed=options["seed"], progress=progress)
@@ -89,8 +88,6 @@ class Command(BaseCommand):
 def refresh_statistics() -> None:
     """Bulk-loaded tables need fresh planner statistics (and, on PostgreSQL, a visibility map for
     index-only counts) before the first page is served; autovacuum would get there only later."""
-    from django.db import connection
-
     vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block  # VACUUM needs autocommit
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")

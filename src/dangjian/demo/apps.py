@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class Config(AppConfig):
+    """The demo district builder, an app for its ``dangjian demo`` command and its accounts' names.
+
+    It sits above every module (it builds their data) and nothing but the project imports it.
+    """
+
+    name = "dangjian.demo"
+    label = "demo"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Imported here, not at the top: apps.py is imported before the models are ready.
+        from dangjian.accounts.checks import register_default_usernames
+        from dangjian.demo.build import DEMO_USERS
+
+        # Demo accounts have published passwords: the production check refuses them while active.
+        register_default_usernames(u.username for u in DEMO_USERS)
