@@ -9,10 +9,9 @@ declare what object it takes in OBJECT_FOR_ROUTE.
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.support.routes import PARAM, all_routes, fill
 
 # route prefix (as the resolver spells it) → which object of the target subtree fills its parameter
 OBJECT_FOR_ROUTE = [
@@ -139,31 +138,6 @@ SKIP_PREFIXES = ("static/", "api/v1/docs", "api/v1/openapi.json")
 # prove who may use them); the walk proves that administrators see no business data elsewhere.
 OWN_ROUTES = {"sysadmin": ("system/",), "secadmin": ("security/",)}
 ALLOWED_PAGES = {("auditor", "audit/"), ("auditor", "audit/export/")}
-
-
-def all_routes():
-    """``[(route, name)]`` for every URL pattern, with prefixes joined."""
-    found = []
-
-    def walk(patterns, prefix):
-        for p in patterns:
-            route = prefix + str(p.pattern)
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, route)
-            elif isinstance(p, URLPattern):
-                found.append((route.lstrip("^").rstrip("$"), p.name))
-
-    walk(get_resolver().url_patterns, "")
-    return found
-
-
-PARAM = re.compile(r"<(?:(\w+):)?(\w+)>|\{(\w+)\}")
-
-
-def fill(route: str, value: int) -> str | None:
-    if not PARAM.search(route):
-        return None
-    return "/" + PARAM.sub(str(value), route)
 
 
 def object_kind(route: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dangjian.community.models import MemberCheckIn, ServiceHours, VolunteerActivity
-from tests.community.conftest import activity
+from tests.factories import activity
 from tests.test_subtree_walk import PARAM, all_routes
 
 KINDS = [

@@ -15,7 +15,7 @@ from dangjian.community.services import ServiceIn
 from dangjian.core.models import AuditEvent
 from dangjian.core.services import ConcurrentEditError, parameter_set
 from tests import factories
-from tests.community.conftest import activity
+from tests.factories import activity
 
 D = dt.date
 

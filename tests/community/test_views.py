@@ -12,7 +12,7 @@ from dangjian.community import services
 from dangjian.community.models import MemberCheckIn, ServiceHours, VolunteerActivity
 from dangjian.core.models import AuditEvent
 from tests import factories
-from tests.community.conftest import activity
+from tests.factories import activity
 
 D = dt.date
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from dangjian.core.models import AuditEvent
 from dangjian.orglife.models import Meeting
 from tests import factories
-from tests.api.conftest import field_errors
+from tests.support.api import field_errors
 
 D = dt.date
 

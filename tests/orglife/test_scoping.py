@@ -13,7 +13,7 @@ from dangjian.core.services import parameter_set
 from dangjian.orglife import attachments, channels, services
 from dangjian.orglife.models import Meeting, MeetingAttachment, MeetingRequirement, Reminder
 from tests import factories
-from tests.orglife.conftest import travel
+from tests.support.clock import travel
 from tests.test_subtree_walk import PARAM, all_routes
 
 D = dt.date

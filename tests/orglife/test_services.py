@@ -22,7 +22,7 @@ from dangjian.orglife.models import (
 )
 from dangjian.orglife.services import AttendanceIn
 from tests import factories
-from tests.orglife.conftest import travel
+from tests.support.clock import travel
 
 D = dt.date
 

@@ -14,6 +14,7 @@ from dangjian.core.models import AuditEvent
 from dangjian.orglife import channels, services
 from dangjian.orglife.models import Appraisal, Meeting, MeetingRequirement, Reminder
 from tests import factories
+from tests.support.clock import travel
 
 D = dt.date
 
@@ -105,7 +106,6 @@ def test_a_bad_attachment_stops_the_whole_record(world, branch, client_for):
 
 
 def test_a_planned_meeting_is_recorded_as_held_later(world, branch, client_for, time_machine):
-    from tests.orglife.conftest import travel
 
     client = client_for(world.secretary)
     client.post(
@@ -189,7 +189,6 @@ def test_only_organizers_at_the_root_change_the_requirements(world, client_for, 
 
 
 def test_the_inbox_shows_the_secretarys_reminders_only(world, branch, client_for, time_machine):
-    from tests.orglife.conftest import travel
 
     travel(time_machine, D(2026, 6, 27))
     services.reminders_send(channel=channels.MemoryChannel())

@@ -12,7 +12,7 @@ from dangjian.core.models import AuditEvent
 from dangjian.points import services
 from dangjian.points.models import PointEntry, PointRule
 from tests import factories
-from tests.api.conftest import field_errors
+from tests.support.api import field_errors
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import pytest
 
 from dangjian.core.models import AuditEvent
 from dangjian.rectification.models import Rectification, ScreeningMark
-from tests.api.conftest import field_errors
-from tests.rectification.conftest import criteria
+from tests.factories import criteria
+from tests.support.api import field_errors
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ import datetime as dt
 import pytest
 
 from dangjian.rectification import services
-from tests.rectification.conftest import OPENED, criteria
+from tests.factories import CASE_OPENED as OPENED
+from tests.factories import criteria
 from tests.test_subtree_walk import PARAM, all_routes
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from dangjian.core.models import AuditEvent
 from dangjian.rectification import services
 from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark
-from tests.rectification.conftest import OPENED, YEAR, criteria
+from tests.factories import CASE_OPENED as OPENED
+from tests.factories import SCREENING_YEAR as YEAR
+from tests.factories import criteria
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ import pytest
 from dangjian.core.models import AuditEvent
 from dangjian.rectification import services
 from dangjian.rectification.models import Problem, Rectification, ScreeningMark
-from tests.rectification.conftest import OPENED, criteria
+from tests.factories import CASE_OPENED as OPENED
+from tests.factories import criteria
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,9 @@ import pytest
 
 from dangjian.core.models import AuditEvent
 from dangjian.training.models import Programme, Session, SessionAttendance
-from tests.api.conftest import field_errors
-from tests.training.conftest import DAY
+from tests.factories import SESSION_DAY as DAY
+from tests.factories import session
+from tests.support.api import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,6 @@ def test_sibling_subtree_is_404_on_every_route(world, lecture, api_as):
 
 
 def test_lists_cost_a_constant_number_of_queries(world, lecture, api_as, django_assert_max_num_queries):
-    from tests.training.conftest import session
 
     prog, _sess = lecture
     for day in range(1, 6):
