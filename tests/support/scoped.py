@@ -89,6 +89,11 @@ class ScopedResource:
     def update_data(self, w, obj) -> dict:
         raise NotImplementedError("declare update_data(self, w, obj) with update")
 
+    def more(self, w, org):
+        """One more row for the query-count test (``make`` by default; override when ``make`` cannot
+        be repeated in the same organization)."""
+        return self.make(w, org)
+
     def ids(self, obj) -> dict:
         """What fills a route's braces: ``{pk}`` by default."""
         return {"pk": obj.pk}
@@ -173,7 +178,9 @@ class ScopedResource:
                 assert response.status_code in expected, f"{persona} {method.upper()} {url} → {response.status_code}"
         for _method, path in map(parse, self.list_routes):
             response = client.get(path)
-            assert response.status_code == 200, path
+            assert response.status_code in (200, 403, 404), f"{persona} GET {path} → {response.status_code}"
+            if response.status_code != 200:
+                continue  # a persona without the module's lists: nothing shown either
             if is_api(path):
                 assert obj.pk not in listed_ids(response), f"{persona} finds #{obj.pk} in {path}"
             else:
@@ -244,11 +251,11 @@ class ScopedResource:
             return len(queries)
 
         for _ in range(2):
-            self.make(w, org)
+            self.more(w, org)
         count()  # the first request warms caches and records a token's use
         rows = count()
         for _ in range(2):
-            self.make(w, org)
+            self.more(w, org)
         assert count() == rows, f"{list_route}: the query count grows with the rows"
 
     # --- parametrization from the declaration -------------------------------------------------------------
