@@ -46,6 +46,11 @@ def is_api(path: str) -> bool:
     return path.startswith("/api/")
 
 
+def said(response) -> str:
+    """A refused write's status and the start of its answer, for a failure message."""
+    return f"{response.status_code}: {response.content.decode(errors='replace')[:300]}"
+
+
 def listed_ids(response) -> set[int]:
     """The ids of an API list's items (a page ``{"items": [...]}`` or a bare list)."""
     data = response.json()
@@ -215,7 +220,7 @@ class ScopedResource:
         before = self.rows()
         with assert_one_audit_event(self.create_action, object_type=self.audit_type):
             response = getattr(api, method)(url, data) if api else self.call(client, method, url, data)
-            assert response.status_code in (200, 201, 302), f"{method.upper()} {url} → {response.status_code}"
+            assert response.status_code in (200, 201, 302), f"{method.upper()} {url} → {said(response)}"
         if before is not None:
             assert self.rows() == before + 1
 
@@ -233,7 +238,7 @@ class ScopedResource:
         data = self.update_data(w, obj)
         with assert_one_audit_event(self.update_action, object_type=self.audit_type):
             response = getattr(api, method)(url, data) if api else self.call(client, method, url, data)
-            assert response.status_code in (200, 201, 302), f"{method.upper()} {url} → {response.status_code}"
+            assert response.status_code in (200, 201, 302), f"{method.upper()} {url} → {said(response)}"
 
     def test_lists_cost_the_same_queries_with_twice_the_rows(self, w, client, list_route):
         org = getattr(w, self.owner_org)
