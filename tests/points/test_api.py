@@ -207,24 +207,12 @@ PERSONAS = [("sibling_secretary", "zhang"), ("secretary", "wang"), ("town_organi
 
 
 @pytest.mark.parametrize(("persona", "member_attr"), PERSONAS)
-def test_every_points_route_answers_404_for_a_real_entry_of_the_other_subtree(
+def test_entries_and_claims_naming_a_member_of_the_other_subtree_are_refused(
     world, api_as, rules, persona, member_attr
 ):
-    """tests/test_subtree_walk.py fills the ids with an organization's; here they are real records."""
+    """The entry's and the balance's own routes: tests/points/test_scoping.py."""
     member = getattr(world, member_attr)
-    entry = services.claim_propose(
-        actor=world.organizer,
-        member=member,
-        rule=rules["honour"],
-        occurred_on=dt.date(2026, 5, 1),
-        event="获县级优秀党员",
-        evidence="县委组织部文件",
-    )
     client = api_as(getattr(world, persona))
-    assert client.get(f"/points/entries/{entry.pk}").status_code == 404
-    assert client.post(f"/points/entries/{entry.pk}/approve", {}).status_code == 404
-    assert client.post(f"/points/entries/{entry.pk}/reject", {"reason": "x"}).status_code == 404
-    assert client.get(f"/points/members/{member.pk}/balance").status_code == 404
     assert client.get("/points/entries", {"member": member.pk}).status_code == 404
     claimed = client.post(
         "/points/claims",
