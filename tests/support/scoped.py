@@ -113,8 +113,12 @@ class ScopedResource:
         return world
 
     # --- machinery --------------------------------------------------------------------------------------
-    def url(self, path: str, obj) -> str:
-        return path.format(**self.ids(obj))
+    def url(self, path: str, obj=None, org=None) -> str:
+        """``path`` with ``{pk}`` (and whatever ``ids`` adds) of ``obj`` and ``{org}``, the organization's id."""
+        values = self.ids(obj) if obj is not None else {}
+        if org is not None:
+            values["org"] = org.pk
+        return path.format(**values)
 
     def call(self, client, method: str, url: str, data=None):
         """A page gets form data; an API route gets JSON (``{}`` when there is none)."""
@@ -134,7 +138,7 @@ class ScopedResource:
         found = [(m, self.url(p, obj), None) for m, p in map(parse, self.routes) if m != "get"]
         if self.create:
             method, path = parse(self.create)
-            found.append((method, path, self.create_data(w, org)))
+            found.append((method, self.url(path, org=org), self.create_data(w, org)))
         if self.update:
             method, path = parse(self.update)
             found.append((method, self.url(path, obj), self.update_data(w, obj)))
@@ -142,9 +146,10 @@ class ScopedResource:
 
     # --- the tests every declaration inherits ---------------------------------------------------------
     def test_anonymous_is_sent_to_log_in_or_gets_401(self, w, client):
-        obj = self.make(w, getattr(w, self.owner_org))
+        org = getattr(w, self.owner_org)
+        obj = self.make(w, org)
         for method, path in map(parse, (*self.routes, *self.list_routes)):
-            url = self.url(path, obj)
+            url = self.url(path, obj, org)
             response = self.call(client, method, url)
             if is_api(url):
                 assert response.status_code == 401, f"anonymous {method.upper()} {url} → {response.status_code}"
@@ -154,7 +159,8 @@ class ScopedResource:
                     assert "/login/" in response["Location"], url
 
     def test_the_owner_reads_it_and_lists_show_it(self, w, client):
-        obj = self.make(w, getattr(w, self.owner_org))
+        org = getattr(w, self.owner_org)
+        obj = self.make(w, org)
         client.force_login(getattr(w, self.owner))
         for method, path in map(parse, self.routes):
             if method == "get":
@@ -162,6 +168,7 @@ class ScopedResource:
                 response = client.get(url)
                 assert response.status_code == 200, f"{self.owner} GET {url} → {response.status_code}"
         for _method, path in map(parse, self.list_routes):
+            path = self.url(path, org=org)
             response = client.get(path)
             assert response.status_code == 200, path
             if is_api(path):
@@ -171,9 +178,13 @@ class ScopedResource:
 
     def test_outsiders_get_404_on_every_route_and_lists_omit_it(self, w, client, outsider):
         persona, org = outsider
-        obj = self.make(w, getattr(w, org))
+        target = getattr(w, org)
+        obj = self.make(w, target)
         client.force_login(getattr(w, persona))
-        creates = [(*parse(self.create), self.create_data(w, getattr(w, org)))] if self.create else []
+        creates = []
+        if self.create:
+            method, path = parse(self.create)
+            creates.append((method, self.url(path, org=target), self.create_data(w, target)))
         before, events = self.rows(), AuditEvent.objects.count()
         for declared, path in map(parse, self.routes):
             url = self.url(path, obj)
@@ -182,6 +193,7 @@ class ScopedResource:
                 expected = (404,) if method == declared else (404, 405)
                 assert response.status_code in expected, f"{persona} {method.upper()} {url} → {response.status_code}"
         for _method, path in map(parse, self.list_routes):
+            path = self.url(path, org=target)
             response = client.get(path)
             assert response.status_code in (200, 403, 404), f"{persona} GET {path} → {response.status_code}"
             if response.status_code != 200:
@@ -211,6 +223,7 @@ class ScopedResource:
             pytest.skip("the resource declares no create")
         org = getattr(w, self.owner_org)
         method, url = parse(self.create)
+        url = self.url(url, org=org)
         data = self.create_data(w, org)
         api = api_client_for(getattr(w, self.owner)) if is_api(url) else None
         if api is None:
@@ -243,6 +256,7 @@ class ScopedResource:
     def test_lists_cost_the_same_queries_with_twice_the_rows(self, w, client, list_route):
         org = getattr(w, self.owner_org)
         user = getattr(w, self.owner)
+        list_route = self.url(list_route, org=org)
         if is_api(list_route):
             api = api_client_for(user)
             get = api.get
