@@ -134,8 +134,10 @@ class ScopedResource:
         return self.model.objects.count() if self.model is not None else None
 
     def writes(self, w, obj, org) -> list[tuple[str, str, dict | None]]:
-        """Every write the declaration knows: ``(method, url, data)``."""
+        """Every write the declaration knows, ``(method, url, data)``: its writing routes, a POST to each
+        page it reads (an edit page takes its form there), its create and its update."""
         found = [(m, self.url(p, obj), None) for m, p in map(parse, self.routes) if m != "get"]
+        found += [("post", self.url(p, obj), None) for m, p in map(parse, self.routes) if m == "get" and not is_api(p)]
         if self.create:
             method, path = parse(self.create)
             found.append((method, self.url(path, org=org), self.create_data(w, org)))
