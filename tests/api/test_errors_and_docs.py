@@ -11,7 +11,7 @@ from django.db import IntegrityError
 
 from dangjian.core.api import ApiError, pydantic_field
 from dangjian.organizations.models import Organization
-from tests.api.conftest import field_errors, has_chinese, zh
+from tests.support.api import field_errors, has_chinese, zh
 
 
 def test_errors_are_in_chinese_by_default_and_english_on_request(world, api_as):
