@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 from types import SimpleNamespace
 
+from django.utils import timezone
+
 from dangjian.accounts.services import role_grant
+from dangjian.community.services import ServiceIn, activity_create
 from dangjian.core import idnumber
 from dangjian.core.models import User
 from dangjian.core.roles import Role
+from dangjian.members.queries import roster
 from dangjian.members.services import member_create
 from dangjian.organizations.services import organization_create
+from dangjian.orglife.services import AttendanceIn, meeting_create
+from dangjian.rectification.models import ScreeningCriterion
+from dangjian.training.services import AttendanceIn as SessionAttendanceIn
+from dangjian.training.services import programme_create, session_create
 
 _seq = itertools.count(1)
 
@@ -83,10 +92,6 @@ def build_world():
 def meeting(org, kinds=("theme_day",), held_on=None, *, present=None, on_leave=(), absent=(), actor=None, **extra):
     """Record a held meeting through the service. ``present`` defaults to the whole roster (less
     ``on_leave``/``absent``); ``on_leave`` holds members or ``(member, reason)`` pairs."""
-    from django.utils import timezone
-
-    from dangjian.members.queries import roster
-    from dangjian.orglife.services import AttendanceIn, meeting_create
 
     held_on = held_on or timezone.localdate()
     state = extra.pop("state", "held")
@@ -103,3 +108,45 @@ def meeting(org, kinds=("theme_day",), held_on=None, *, present=None, on_leave=(
         data["lecturer"] = extra.pop("lecturer", "张强")
     data.update(extra)
     return meeting_create(actor=actor, org=org, data=data, attendance=sheet)
+
+
+# --- Training ---------------------------------------------------------------------------------------
+SESSION_DAY = dt.date(2026, 3, 10)
+
+
+def programme(org, name="区委大讲堂", kind="lecture_series", starts_on=dt.date(2026, 1, 1), **extra):
+    return programme_create(actor=None, org=org, data={"name": name, "kind": kind, "starts_on": starts_on, **extra})
+
+
+def session(prog, held_on=SESSION_DAY, *, present=(), on_leave=(), absent=(), hours="2", **extra):
+    """A held session of ``prog``: ``present`` / ``on_leave`` (外出务工) / ``absent`` members."""
+    sheet = [SessionAttendanceIn(m.pk, "present") for m in present]
+    sheet += [SessionAttendanceIn(m.pk, "on_leave", "外出务工") for m in on_leave]
+    sheet += [SessionAttendanceIn(m.pk, "absent") for m in absent]
+    data = {"held_on": held_on, "title": extra.pop("title", "学习贯彻全会精神"), "hours": Decimal(hours), **extra}
+    return session_create(actor=None, programme=prog, data=data, attendance=sheet)
+
+
+# --- Community --------------------------------------------------------------------------------------
+def activity(w, held_on=dt.date(2026, 6, 6), sheet=(), **data):
+    """A held volunteer activity of the community (``tests/community/conftest.py``'s ``place``) by its
+    secretary; ``sheet`` holds ``(member, hours)`` pairs."""
+    org = data.pop("org", None) or w.community
+    fields = {"held_on": held_on, "title": "敬老院志愿服务", "kind": "care", "place": "东街敬老院"}
+    fields.update(data)
+    return activity_create(
+        actor=w.community_secretary,
+        org=org,
+        data=fields,
+        service=[ServiceIn(m.pk, h) for m, h in sheet],
+    )
+
+
+# --- Rectification ----------------------------------------------------------------------------------
+SCREENING_YEAR = 2025
+CASE_OPENED = dt.date(2025, 12, 1)
+
+
+def criteria(*codes):
+    """The ids of screening criteria by code (C01 when none is named)."""
+    return list(ScreeningCriterion.objects.filter(code__in=codes or ("C01",)).values_list("pk", flat=True))

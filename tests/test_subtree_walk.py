@@ -5,14 +5,17 @@ persona whose subtree does not contain the object; the answer must be 404 (405 w
 method does not exist) — never 200, 403 or 500. Routes without an object must not show
 the other subtree's data. A new URL with a parameter this test does not know fails it:
 declare what object it takes in OBJECT_FOR_ROUTE.
+
+This is the whole-app guard: every route, whatever app it belongs to. Each app's resources are
+declared again with real objects in tests/<app>/test_scoping.py (tests/support/scoped.py), whose
+guard test fails when one of the app's routes is not declared there.
 """
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.support.routes import PARAM, all_routes, fill
 
 # route prefix (as the resolver spells it) → which object of the target subtree fills its parameter
 OBJECT_FOR_ROUTE = [
@@ -24,11 +27,11 @@ OBJECT_FOR_ROUTE = [
     ("api/v1/organizations/", "org"),
     ("api/v1/members/", "member"),
     # Organizational life: every id (meeting, file, appraisal, requirement…) is filled with the org's;
-    # tests/orglife/test_scoping.py walks them again with real objects of the other subtree.
+    # tests/orglife/test_scoping.py declares each object as a scoped resource (tests/support/scoped.py)
+    # and walks its routes again with real objects of the other subtree. So do the apps below.
     ("orglife/", "org"),
     ("api/v1/orglife/", "org"),
-    # Points: entries, rules and schemes are filled with the org's id; tests/points/test_views.py
-    # walks them again with real entries of the other subtree.
+    # Points: entries, rules and schemes are filled with the org's id; tests/points/test_scoping.py.
     ("points/", "org"),
     # A member's balance takes a member: filled with an org id it could name the persona's own member
     # (ids of different tables meet by chance on PostgreSQL, whose sequences survive rollbacks).
@@ -41,14 +44,13 @@ OBJECT_FOR_ROUTE = [
     # tests/posts/test_post_scoping.py walks them again with real objects of the other subtree.
     ("posts/", "org"),
     ("api/v1/posts/", "org"),
-    # Training: programme and session ids are filled with the org's; tests/training/test_scoping.py
-    # walks them again with real programmes and sessions of the other subtree.
+    # Training: programme and session ids are filled with the org's; tests/training/test_scoping.py.
     ("training/", "org"),
     ("api/v1/training/", "org"),
     # Community: activity and check-in ids are filled with the org's, a member's record with the member's;
-    # tests/community/test_scoping.py walks them again with real objects of the other subtree.
+    # tests/community/test_scoping.py.
     # Rectification: screening, mark, case, problem and team ids are filled with the org's;
-    # tests/rectification/test_scoping.py walks them again with real objects of the other subtree.
+    # tests/rectification/test_scoping.py.
     ("rectification/", "org"),
     ("api/v1/rectification/", "org"),
     ("community/members/", "member"),
@@ -139,31 +141,6 @@ SKIP_PREFIXES = ("static/", "api/v1/docs", "api/v1/openapi.json")
 # prove who may use them); the walk proves that administrators see no business data elsewhere.
 OWN_ROUTES = {"sysadmin": ("system/",), "secadmin": ("security/",)}
 ALLOWED_PAGES = {("auditor", "audit/"), ("auditor", "audit/export/")}
-
-
-def all_routes():
-    """``[(route, name)]`` for every URL pattern, with prefixes joined."""
-    found = []
-
-    def walk(patterns, prefix):
-        for p in patterns:
-            route = prefix + str(p.pattern)
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, route)
-            elif isinstance(p, URLPattern):
-                found.append((route.lstrip("^").rstrip("$"), p.name))
-
-    walk(get_resolver().url_patterns, "")
-    return found
-
-
-PARAM = re.compile(r"<(?:(\w+):)?(\w+)>|\{(\w+)\}")
-
-
-def fill(route: str, value: int) -> str | None:
-    if not PARAM.search(route):
-        return None
-    return "/" + PARAM.sub(str(value), route)
 
 
 def object_kind(route: str) -> str:

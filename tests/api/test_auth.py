@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dangjian.core.api import token_hash
 from dangjian.core.models import ApiToken, AuditEvent
-from tests.api.conftest import ApiClient, has_chinese
+from tests.support.api import ApiClient, has_chinese
 
 PASSWORD = "Test-pass-123"
 

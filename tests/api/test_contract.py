@@ -1,4 +1,8 @@
-"""The API against its own OpenAPI schema (schemathesis, in-process WSGI, no network).
+"""The API against its own OpenAPI schema: the schema against its checked-in snapshot
+(tests/api/openapi.json, see tests/api/openapi_snapshot.py), and every operation against the schema
+(schemathesis, in-process WSGI, no network).
+
+Refresh the snapshot after a deliberate change of the API: ``UPDATE_SNAPSHOT=1 pytest tests/api/test_contract.py``.
 
 Every operation is fuzzed with valid and with invalid input as the department organizer over
 the ``world`` fixture, with a fixed seed and a bounded number of examples. Whatever comes in,
@@ -6,6 +10,9 @@ no answer may be a 500, and every answer must have a documented status, content 
 """
 
 from __future__ import annotations
+
+import json
+import os
 
 import pytest
 import schemathesis
@@ -24,6 +31,7 @@ from dangjian.core.api import api_token_issue
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 from dangjian.wsgi import application
+from tests.api import openapi_snapshot
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 25
@@ -39,6 +47,49 @@ def in_process_wsgi():
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+
+
+UPDATE = os.environ.get("UPDATE_SNAPSHOT", "") not in ("", "0")
+
+
+@pytest.fixture
+def live(client):
+    """The live document, as the snapshot keeps it (written over the snapshot under ``UPDATE_SNAPSHOT=1``)."""
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    current = openapi_snapshot.contract(document)
+    if UPDATE:
+        openapi_snapshot.save(current)
+    return current
+
+
+def test_the_operations_are_those_of_the_snapshot(live):
+    """Methods, paths, operationIds, parameters, security and the shape of every body and answer
+    (schema names left out: they may change)."""
+    old, new = openapi_snapshot.nameless(openapi_snapshot.load()), openapi_snapshot.nameless(live)
+    removed, added = sorted(set(old) - set(new)), sorted(set(new) - set(old))
+    changed = sorted(k for k in set(old) & set(new) if old[k] != new[k])
+    assert (removed, added, changed) == ([], [], []), (
+        f"the API changed — removed {removed}, added {added}, changed {changed}; "
+        "if deliberate: UPDATE_SNAPSHOT=1 pytest tests/api/test_contract.py"
+    )
+
+
+def test_the_schema_names_are_those_of_the_snapshot(live):
+    renamed, removed, added = openapi_snapshot.renames(openapi_snapshot.load(), live)
+    assert (renamed, removed, added) == ([], [], []), (
+        f"schema names changed — renamed {renamed}, removed {removed}, added {added}; "
+        "if deliberate: UPDATE_SNAPSHOT=1 pytest tests/api/test_contract.py"
+    )
+
+
+def test_a_renamed_schema_shows_only_as_a_renamed_schema(live):
+    renamed = json.loads(json.dumps(live).replace('"#/components/schemas/ErrorOut"', '"#/components/schemas/Problem"'))
+    renamed["schemas"]["Problem"] = renamed["schemas"].pop("ErrorOut")
+    assert openapi_snapshot.nameless(renamed) == openapi_snapshot.nameless(live)
+    assert openapi_snapshot.renames(live, renamed) == (["ErrorOut → Problem"], [], [])
 
 
 def _with_real_ids(case, org_id: int):
@@ -104,7 +155,5 @@ def test_every_operation_conforms_to_the_schema(world, in_process_wsgi, mode):
             run()
         except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failures, then report them all
             failures.append(f"{operation.label}: {exc}")
-    # 17 + 10 of orglife + 3 of the committee + 13 of posts (一编三定) + 14 of points + 13 of training
-    # + 14 of community + 9 of reserve cadres + 23 of rectification
-    assert operations == 116
+    assert operations == len(openapi_snapshot.load()["operations"])  # every operation of the snapshot was fuzzed
     assert not failures, "\n\n".join(failures)

@@ -12,7 +12,7 @@ from dangjian.core import idnumber
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import Member
 from tests import factories
-from tests.api.conftest import field_errors, has_chinese, zh
+from tests.support.api import field_errors, has_chinese, zh
 
 PERSONAS = ["organizer", "town_organizer", "secretary", "sibling_secretary", "member_user", "auditor"]
 SECRET_KEYS = {"id_number", "id_number_enc", "id_number_hash", "phone", "phone_enc"}

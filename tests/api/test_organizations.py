@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from dangjian.core.models import AuditEvent
 from dangjian.organizations.models import Organization
 from tests import factories
-from tests.api.conftest import field_errors, has_chinese, zh
+from tests.support.api import field_errors, has_chinese, zh
 
 PERSONAS = ["organizer", "town_organizer", "secretary", "sibling_secretary", "member_user", "auditor"]
 

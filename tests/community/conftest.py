@@ -1,4 +1,4 @@
-"""Community fixtures: a frozen "today", a community with a member of its own, and a serving member
+"""Community fixtures (on the frozen ``today``): a community with a member of its own, and a serving member
 of a government agency in another township who checks in to it.
 
 Tree (beside the shared world)::
@@ -12,22 +12,12 @@ Tree (beside the shared world)::
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from dangjian.community.services import checkin_create
 from dangjian.core.roles import Role
 from tests import factories
-from tests.api.conftest import api_as  # noqa: F401 - the API client fixture, shared with tests/api
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-TODAY = dt.date(2026, 6, 20)
-
-
-@pytest.fixture
-def today(time_machine):
-    time_machine.move_to(dt.datetime(2026, 6, 20, 10, tzinfo=SHANGHAI), tick=False)
-    return TODAY
 
 
 @pytest.fixture
@@ -45,8 +35,6 @@ def place(world, today):
 @pytest.fixture
 def checked_in(place):
     """赵敏 checked in to the community on 1 March."""
-    from dangjian.community.services import checkin_create
-
     place.checkin = checkin_create(
         actor=place.community_secretary,
         member=place.zhao,
@@ -54,17 +42,3 @@ def checked_in(place):
         data={"checked_in_on": dt.date(2026, 3, 1), "offers": "care"},
     )
     return place
-
-
-def activity(w, held_on=dt.date(2026, 6, 6), sheet=(), **data):
-    from dangjian.community.services import ServiceIn, activity_create
-
-    org = data.pop("org", None) or w.community
-    fields = {"held_on": held_on, "title": "敬老院志愿服务", "kind": "care", "place": "东街敬老院"}
-    fields.update(data)
-    return activity_create(
-        actor=w.community_secretary,
-        org=org,
-        data=fields,
-        service=[ServiceIn(m.pk, h) for m, h in sheet],
-    )

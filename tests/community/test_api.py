@@ -6,8 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 from dangjian.community.models import MemberCheckIn, ServiceHours, VolunteerActivity
-from tests.api.conftest import field_errors
-from tests.community.conftest import activity
+from tests.factories import activity
+from tests.support.api import field_errors
 
 
 def test_record_an_activity_put_its_sheet_and_read_the_figures(checked_in, api_as):

@@ -14,13 +14,13 @@ from dangjian.community.models import SERVING_SECTORS, MemberCheckIn, ServiceHou
 from dangjian.demo.build import build
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
+from tests.support.clock import travel
 
 TODAY = dt.date(2026, 11, 26)
 
 
 @pytest.fixture
 def demo(db, time_machine):
-    from tests.orglife.conftest import travel
 
     travel(time_machine, TODAY)
     return build(scale="small", seed=1, today=TODAY)

@@ -9,7 +9,7 @@ import pytest
 
 from dangjian.community import queries, services
 from dangjian.community.signals import service_changed
-from tests.community.conftest import activity
+from tests.factories import activity
 
 
 @pytest.fixture

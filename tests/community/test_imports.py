@@ -14,7 +14,8 @@ from dangjian.core import excel
 from dangjian.core.excel import pipeline
 from dangjian.core.models import AuditEvent
 from tests import factories
-from tests.community.conftest import activity
+from tests.factories import activity
+from tests.support.excel import read_xlsx
 
 D = dt.date
 HOURS_HEADER = ("组织编码", "活动日期", "活动名称", "活动类型", "姓名", "身份证号", "服务时长（小时）")
@@ -111,7 +112,6 @@ def test_rows_add_to_an_existing_sheet_and_reimporting_changes_nothing(checked_i
 
 
 def test_the_service_export_reimports_with_no_change(checked_in, hours_template, tmp_path):
-    from tests.io.conftest import read_xlsx
 
     w = checked_in
     activity(w, sheet=[(w.sun, "2"), (w.zhao, "1.5")])
@@ -174,7 +174,6 @@ def test_a_checkin_row_may_end_it(checked_in, checkin_template):
 
 @pytest.mark.parametrize("register", ["service_hours", "checkins"])
 def test_the_register_pages_and_blank_templates(place, client_for, register, tmp_path):
-    from tests.io.conftest import read_xlsx
 
     client = client_for(place.community_secretary)
     assert client.get(f"/io/{register}/").status_code == 200

@@ -11,7 +11,7 @@ from dangjian.community import queries, services
 from dangjian.community.models import MemberCheckIn, ServiceHours, VolunteerActivity
 from dangjian.organizations.models import Organization
 from tests import factories
-from tests.community.conftest import activity
+from tests.factories import activity
 
 D = dt.date
 YEAR = queries.Span.year(2026)

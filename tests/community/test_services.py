@@ -15,7 +15,8 @@ from dangjian.community.services import ServiceIn
 from dangjian.core.models import AuditEvent
 from dangjian.core.services import ConcurrentEditError, parameter_set
 from tests import factories
-from tests.community.conftest import activity
+from tests.factories import activity
+from tests.support.audit import assert_no_audit_event, assert_one_audit_event
 
 D = dt.date
 
@@ -36,12 +37,10 @@ def checkin(w, member=None, org=None, **data):
 
 # --- Check-ins ------------------------------------------------------------------------------------------
 def test_a_checkin_is_recorded_with_one_audit_event(place):
-    events = AuditEvent.objects.count()
-    c = checkin(place)()
+    with assert_one_audit_event("create", object_type="community.membercheckin") as audited:
+        c = checkin(place)()
     assert c.org_path == place.community.path and c.is_open
-    assert AuditEvent.objects.count() == events + 1
-    event = AuditEvent.objects.first()
-    assert event.action == "create" and event.object_type == "community.membercheckin"
+    event = audited.event
     assert event.changes["member"] == [None, place.zhao.pk]
 
 
@@ -55,10 +54,10 @@ def test_a_checkin_is_recorded_with_one_audit_event(place):
     ],
 )
 def test_bad_checkin_fields_are_refused_and_named(place, data, field, words):
-    events = AuditEvent.objects.count()
-    message = refused(checkin(place, **data), field)
+    with assert_no_audit_event():
+        message = refused(checkin(place, **data), field)
     assert words in message
-    assert not MemberCheckIn.objects.exists() and AuditEvent.objects.count() == events
+    assert not MemberCheckIn.objects.exists()
 
 
 def test_a_member_checks_in_to_a_community_only(place):
@@ -90,11 +89,10 @@ def test_a_checkin_ends_after_it_started_and_not_in_the_future(checked_in):
     assert refused(
         lambda: services.checkin_end(actor=w.community_secretary, checkin=c, ended_on=D(2026, 7, 1)), "ended_on"
     )
-    events = AuditEvent.objects.count()
-    services.checkin_end(actor=w.community_secretary, checkin=c, ended_on=D(2026, 6, 1))
+    with assert_one_audit_event():
+        services.checkin_end(actor=w.community_secretary, checkin=c, ended_on=D(2026, 6, 1))
     c.refresh_from_db()
     assert c.ended_on == D(2026, 6, 1) and not c.is_open and c.version == 2
-    assert AuditEvent.objects.count() == events + 1
     # ended: a new check-in elsewhere may start on or after that day, not before
     assert "2026-06-01" in refused(checkin(w, checked_in_on=D(2026, 5, 20)), "checked_in_on")
     checkin(w, checked_in_on=D(2026, 6, 1))()
@@ -124,10 +122,9 @@ def test_checkin_update_changes_the_offer_with_its_version(checked_in):
 # --- Activities and service sheets ------------------------------------------------------------------------
 def test_an_activity_with_its_sheet_is_one_audit_event_and_copies_paths_and_day(checked_in):
     w = checked_in
-    events = AuditEvent.objects.count()
-    a = activity(w, sheet=[(w.sun, "2"), (w.zhao, Decimal("1.5"))])
-    assert AuditEvent.objects.count() == events + 1
-    assert AuditEvent.objects.first().changes["service"] == [None, {"people": 2, "hours": "3.5"}]
+    with assert_one_audit_event("create") as audited:
+        a = activity(w, sheet=[(w.sun, "2"), (w.zhao, Decimal("1.5"))])
+    assert audited.event.changes["service"] == [None, {"people": 2, "hours": "3.5"}]
     rows = {r.member_id: r for r in ServiceHours.objects.filter(activity=a)}
     assert rows[w.zhao.pk].org_path == w.agency.path and rows[w.zhao.pk].activity_path == w.community.path
     assert rows[w.sun.pk].org_path == w.community.path and rows[w.sun.pk].held_on == D(2026, 6, 6)
@@ -144,10 +141,10 @@ def test_an_activity_with_its_sheet_is_one_audit_event_and_copies_paths_and_day(
     ],
 )
 def test_bad_activity_fields_are_refused_and_named(place, data, field, words):
-    events = AuditEvent.objects.count()
-    message = refused(lambda: activity(place, **data), field)
+    with assert_no_audit_event():
+        message = refused(lambda: activity(place, **data), field)
     assert words in message
-    assert not VolunteerActivity.objects.exists() and AuditEvent.objects.count() == events
+    assert not VolunteerActivity.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -196,21 +193,20 @@ def test_service_record_replaces_the_sheet_with_one_audit_event_naming_the_chang
     w = checked_in
     a = activity(w, sheet=[(w.sun, "2"), (w.zhao, "1")])
     zhou = factories.member(w.community, "周杰", birth=D(1981, 1, 1))
-    events = AuditEvent.objects.count()
-    diff = services.service_record(
-        actor=w.community_secretary, activity=a, service=[ServiceIn(w.sun.pk, "2"), ServiceIn(zhou.pk, "3")]
-    )
+    with assert_one_audit_event():
+        diff = services.service_record(
+            actor=w.community_secretary, activity=a, service=[ServiceIn(w.sun.pk, "2"), ServiceIn(zhou.pk, "3")]
+        )
     assert diff["service_changes"] == [[w.zhao.pk, "1.0", None], [zhou.pk, None, "3.0"]]
     assert diff["service"] == [{"people": 2, "hours": "3.0"}, {"people": 2, "hours": "5.0"}]
-    assert AuditEvent.objects.count() == events + 1
     assert dict(ServiceHours.objects.filter(activity=a).values_list("member_id", "hours")) == {
         w.sun.pk: Decimal("2.0"),
         zhou.pk: Decimal("3.0"),
     }
     # the same sheet again changes nothing and writes no event
     again = [ServiceIn(w.sun.pk, "2.0"), ServiceIn(zhou.pk, 3)]
-    assert services.service_record(actor=w.community_secretary, activity=a, service=again) == {}
-    assert AuditEvent.objects.count() == events + 1
+    with assert_no_audit_event():
+        assert services.service_record(actor=w.community_secretary, activity=a, service=again) == {}
 
 
 def test_moving_an_activity_checks_its_sheet_again_and_moves_the_copies(checked_in):
@@ -232,10 +228,9 @@ def test_a_held_activity_with_hours_cannot_become_planned(place):
 def test_cancel_and_delete_are_audited_and_refuse_twice(place):
     a = activity(place, sheet=[(place.sun, "2")])
     assert refused(lambda: services.activity_cancel(actor=None, activity=a, reason=" "), "cancel_reason")
-    events = AuditEvent.objects.count()
-    services.activity_cancel(actor=None, activity=a, reason="下雨取消")
-    assert AuditEvent.objects.count() == events + 1
-    cancelled = AuditEvent.objects.first().changes
+    with assert_one_audit_event() as audited:
+        services.activity_cancel(actor=None, activity=a, reason="下雨取消")
+    cancelled = audited.event.changes
     assert cancelled["service"] == [{"people": 1, "hours": "2.0"}, {"people": 0, "hours": "0.0"}]
     assert not ServiceHours.objects.exists()  # a cancelled activity keeps no hours; the event keeps the sheet
     assert refused(lambda: services.activity_cancel(actor=None, activity=a, reason="again"), "state")

@@ -18,7 +18,7 @@ TODAY = dt.date(2026, 11, 26)
 
 @pytest.fixture
 def demo(db, time_machine):
-    from tests.orglife.conftest import travel
+    from tests.support.clock import travel
 
     travel(time_machine, TODAY)
     return build(scale="small", seed=1, today=TODAY)

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from dangjian.core import idnumber
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import Member
-from tests.io.conftest import read_xlsx
+from tests.support.excel import read_xlsx
 
 HEADER = ("姓名", "身份证号", "所属组织编码", "人员类别", "入党日期")
 

@@ -9,7 +9,7 @@ import pytest
 from dangjian.core.excel import pipeline, writer
 from dangjian.members.models import Member
 from dangjian.members.services import member_update
-from tests.io.conftest import body, read_xlsx
+from tests.support.excel import body, read_xlsx
 
 PREFIXES = ["=", "+", "-", "@", "\t", "\r", "\0"]
 

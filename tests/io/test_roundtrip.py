@@ -11,7 +11,7 @@ from dangjian.core.excel import pipeline
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
-from tests.io.conftest import read_xlsx
+from tests.support.excel import read_xlsx
 
 
 def export_to(tmp_path, template, user, params=None, name="export.xlsx"):

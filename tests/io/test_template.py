@@ -9,7 +9,7 @@ from django.urls import reverse
 from dangjian.core import excel
 from dangjian.core.excel import pipeline
 from dangjian.members.models import Member
-from tests.io.conftest import body
+from tests.support.excel import body
 
 
 def _workbook(data: bytes, tmp_path):

@@ -1,33 +1,21 @@
-"""Organizational-life fixtures: a frozen "today" (periods matter) and a branch with a committee."""
+"""Organizational-life fixtures: a branch with a committee (the frozen ``today`` comes from tests/support)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests import factories
-from tests.api.conftest import api_as  # noqa: F401 - the API client fixture, shared with tests/api
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-TODAY = dt.date(2026, 6, 20)  # a Saturday, ten days before the end of the second quarter
-
-
-def travel(time_machine, day: dt.date, hour: int = 10) -> None:
-    time_machine.move_to(dt.datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI), tick=False)
+# The clock lives in tests/support/clock.py; still importable from here for the tests that do.
+from tests.support.clock import TODAY, travel  # noqa: F401 - re-exported
 
 
 @pytest.fixture(autouse=True)
 def _attachments_in_tmp(settings, tmp_path):
     """Stored attachments go to the test's own directory."""
     settings.VAR_DIR = tmp_path
-
-
-@pytest.fixture
-def today(time_machine):
-    travel(time_machine, TODAY)
-    return TODAY
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dangjian.core.models import AuditEvent
 from dangjian.orglife.models import Meeting
 from tests import factories
-from tests.api.conftest import field_errors
+from tests.support.api import field_errors
+from tests.support.audit import assert_one_audit_event
 
 D = dt.date
 
@@ -32,14 +32,14 @@ def body(world, **extra):
 
 
 def test_a_script_records_a_meeting_with_its_attendance(world, branch, api_as):
-    events = AuditEvent.objects.filter(action="create").count()
-    response = api_as(world.secretary).post("/orglife/meetings", body(world))
+    api = api_as(world.secretary)
+    with assert_one_audit_event("create", object_type="orglife.meeting", alone=False):
+        response = api.post("/orglife/meetings", body(world))
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["kinds"] == ["general_meeting", "theme_day"]
     assert (data["expected"], data["present"], data["on_leave"], data["quorate"]) == (5, 4, 1, True)
     assert {a["member_name"] for a in data["attendance"]} == {"张强", "李娜", "王芳", "刘洋", "陈静"}
-    assert AuditEvent.objects.filter(action="create").count() == events + 1
 
 
 @pytest.mark.parametrize(

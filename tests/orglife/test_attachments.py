@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from dangjian.core.models import AuditEvent
 from dangjian.orglife import attachments
 from dangjian.orglife.models import MeetingAttachment
 from tests import factories
+from tests.support.audit import assert_one_audit_event
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 100
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
@@ -34,12 +34,12 @@ def upload(name, content, content_type):
     [("合影.jpg", JPEG, "image/jpeg"), ("签到表.PNG", PNG, "image/png"), ("会议记录.pdf", PDF, "application/pdf")],
 )
 def test_photos_and_pdf_are_kept_under_a_random_name(meeting, name, content, content_type):
-    attachment = attachments.attachment_add(actor=None, meeting=meeting, upload=upload(name, content, content_type))
+    with assert_one_audit_event("create", object_type="orglife.meetingattachment"):
+        attachment = attachments.attachment_add(actor=None, meeting=meeting, upload=upload(name, content, content_type))
     path = attachments.path_of(attachment)
     assert path.read_bytes() == content
     assert name not in str(path) and len(attachment.stored_name) == 32
     assert attachment.content_type == content_type and attachment.original_name == name
-    assert AuditEvent.objects.filter(object_type="orglife.meetingattachment", action="create").count() == 1
 
 
 @pytest.mark.parametrize(

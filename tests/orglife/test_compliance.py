@@ -16,7 +16,7 @@ from dangjian.organizations.services import organization_dissolve
 from dangjian.orglife import queries, services
 from dangjian.orglife.models import MeetingRequirement
 from tests import factories
-from tests.orglife.conftest import travel
+from tests.support.clock import travel
 
 D = dt.date
 

@@ -14,13 +14,13 @@ from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 from dangjian.orglife import queries, services
 from dangjian.orglife.models import Appraisal, Attendance, LifeMeetingFollowUp, Meeting, MeetingKindEntry, Reminder
+from tests.support.clock import travel
 
 TODAY = dt.date(2026, 11, 26)
 
 
 @pytest.fixture
 def demo(db, time_machine):
-    from tests.orglife.conftest import travel
 
     travel(time_machine, TODAY)
     return build(scale="small", seed=1, today=TODAY)
@@ -76,7 +76,6 @@ def test_the_demo_secretary_has_something_due_and_a_meeting_planned(demo):
 
 
 def test_the_same_seed_and_day_give_the_same_meetings(db, time_machine):
-    from tests.orglife.conftest import travel
 
     travel(time_machine, TODAY)
 

@@ -11,6 +11,7 @@ from dangjian.core import excel
 from dangjian.core.excel import pipeline
 from dangjian.core.models import AuditEvent
 from dangjian.orglife.models import Attendance, Meeting
+from tests.support.excel import read_xlsx
 
 HEADER = (
     "组织编码",
@@ -104,7 +105,6 @@ def test_every_bad_row_is_reported_and_nothing_is_written(world, branch, templat
 
 def test_the_export_reads_back_as_the_same_meetings(world, branch, template, tmp_path):
     from tests import factories
-    from tests.io.conftest import read_xlsx
 
     factories.meeting(branch, ["theme_day", "general_meeting"], dt.date(2026, 5, 9), on_leave=[(world.li, "外出务工")])
     result = pipeline.export(template, user=world.secretary, params={})

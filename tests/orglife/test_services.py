@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from dangjian.core.models import AuditEvent
 from dangjian.core.services import ConcurrentEditError, parameter_set
 from dangjian.orglife import channels, services
 from dangjian.orglife.models import (
@@ -22,7 +21,8 @@ from dangjian.orglife.models import (
 )
 from dangjian.orglife.services import AttendanceIn
 from tests import factories
-from tests.orglife.conftest import travel
+from tests.support.audit import assert_no_audit_event, assert_one_audit_event
+from tests.support.clock import travel
 
 D = dt.date
 
@@ -53,10 +53,10 @@ def create(org, **data):
 
 
 def test_a_held_meeting_cannot_be_dated_after_today(branch, world, today):
-    events = AuditEvent.objects.count()
-    message = refused(create(branch, held_on=D(2026, 6, 21), attendance=everyone(world)), "held_on")
+    with assert_no_audit_event():
+        message = refused(create(branch, held_on=D(2026, 6, 21), attendance=everyone(world)), "held_on")
     assert "2026-06-20" in message
-    assert nothing_written() and AuditEvent.objects.count() == events
+    assert nothing_written()
 
 
 def test_a_planned_meeting_may_be_in_the_future_but_not_in_the_past(branch, today):
@@ -118,14 +118,14 @@ def test_a_meeting_before_the_branch_was_founded_is_refused(branch, world, today
 
 
 def test_recording_a_meeting_derives_its_counts_and_writes_one_audit_event(branch, world, today):
-    events = AuditEvent.objects.count()
-    meeting = factories.meeting(
-        branch,
-        ["theme_day", "general_meeting"],
-        D(2026, 6, 5),
-        on_leave=[(world.extra[0], "外出务工")],
-        absent=[world.li],
-    )
+    with assert_one_audit_event("create", object_type="orglife.meeting") as audited:
+        meeting = factories.meeting(
+            branch,
+            ["theme_day", "general_meeting"],
+            D(2026, 6, 5),
+            on_leave=[(world.extra[0], "外出务工")],
+            absent=[world.li],
+        )
     assert (meeting.expected, meeting.present, meeting.on_leave, meeting.absent) == (5, 3, 1, 1)
     assert (meeting.voting_expected, meeting.voting_present) == (4, 3)
     assert meeting.full_quorum and meeting.quorate
@@ -134,9 +134,8 @@ def test_recording_a_meeting_derives_its_counts_and_writes_one_audit_event(branc
         "theme_day",
         "general_meeting",
     }
-    assert AuditEvent.objects.count() == events + 1
-    event = AuditEvent.objects.latest("id")
-    assert (event.action, event.object_type, event.org_path) == ("create", "orglife.meeting", branch.path)
+    event = audited.event
+    assert event.org_path == branch.path
     assert event.changes["attendance"][1] == {"expected": 5, "present": 3, "on_leave": 1, "absent": 1}
 
 
@@ -148,16 +147,15 @@ def test_a_member_left_off_the_sheet_of_a_general_meeting_counts_as_absent(branc
 
 def test_a_changed_sheet_is_audited_once_with_who_changed(branch, world, today):
     meeting = factories.meeting(branch, ["theme_day"], D(2026, 6, 5))
-    events = AuditEvent.objects.count()
     sheet = [*everyone(world)[:-1], AttendanceIn(world.extra[-1].pk, "on_leave", "生病住院")]
-    diff = services.meeting_update(actor=None, meeting=meeting, data={"place": "村委会"}, attendance=sheet)
+    with assert_one_audit_event():
+        diff = services.meeting_update(actor=None, meeting=meeting, data={"place": "村委会"}, attendance=sheet)
     assert diff["place"] == ["", "村委会"]
     assert diff["attendance_changes"] == [[world.extra[-1].pk, "present", "on_leave"]]
-    assert AuditEvent.objects.count() == events + 1
     meeting.refresh_from_db()
     assert (meeting.present, meeting.on_leave, meeting.version) == (4, 1, 2)
-    assert services.meeting_update(actor=None, meeting=meeting, data={"place": "村委会"}) == {}
-    assert AuditEvent.objects.count() == events + 1
+    with assert_no_audit_event():
+        assert services.meeting_update(actor=None, meeting=meeting, data={"place": "村委会"}) == {}
 
 
 def test_a_stale_edit_is_refused(branch, world, today):
@@ -264,21 +262,20 @@ def open_appraisal(branch, world, voters=5):
 
 def test_tallies_may_not_exceed_the_members_present_at_the_vote(branch, world, today):
     appraisal = open_appraisal(branch, world, voters=4)
-    events = AuditEvent.objects.count()
-    message = refused(
-        lambda: services.appraisal_update(
-            actor=None,
-            appraisal=appraisal,
-            entries={
-                world.zhang.pk: {"votes_excellent": 3, "votes_qualified": 2},
-                world.li.pk: {"rating": "qualified"},
-            },
-        ),
-        "entries",
-    )
+    with assert_no_audit_event():
+        message = refused(
+            lambda: services.appraisal_update(
+                actor=None,
+                appraisal=appraisal,
+                entries={
+                    world.zhang.pk: {"votes_excellent": 3, "votes_qualified": 2},
+                    world.li.pk: {"rating": "qualified"},
+                },
+            ),
+            "entries",
+        )
     assert "张强" in message and "5" in message and "4" in message
     assert not appraisal.entries.exclude(rating="").exists()  # nothing written, not even the valid row
-    assert AuditEvent.objects.count() == events
 
 
 def test_the_vote_at_a_general_meeting_gives_the_number_of_voters(branch, world, today):
@@ -323,9 +320,8 @@ def test_an_unqualified_member_gets_a_follow_up_and_a_decided_appraisal_is_locke
     ratings = {m.pk: {"rating": "qualified"} for m in members}
     ratings[world.extra[2].pk] = {"rating": "unqualified", "votes_unqualified": 3, "votes_qualified": 2}
     services.appraisal_update(actor=None, appraisal=appraisal, entries=ratings)
-    events = AuditEvent.objects.count()
-    services.appraisal_decide(actor=None, appraisal=appraisal)
-    assert AuditEvent.objects.count() == events + 1
+    with assert_one_audit_event():
+        services.appraisal_decide(actor=None, appraisal=appraisal)
     follow_up = AppraisalFollowUp.objects.get()
     assert follow_up.entry.member == world.extra[2] and follow_up.status == "open"
     assert refused(lambda: services.follow_up_update(actor=None, follow_up=follow_up, data={"status": "closed"}))

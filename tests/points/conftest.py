@@ -1,4 +1,4 @@
-"""Points fixtures: a frozen "today" (periods and caps matter) and a small scheme of the branch's own."""
+"""Points fixtures: the default rules and a small scheme of the township's own (on the frozen ``today``)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-
-from tests.api.conftest import api_as  # noqa: F401 - the API client fixture, shared with tests/api
-from tests.orglife.conftest import TODAY, travel
-
-
-@pytest.fixture
-def today(time_machine):
-    travel(time_machine, TODAY)
-    return TODAY
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from dangjian.core.models import AuditEvent
 from dangjian.points import services
 from dangjian.points.models import PointClaim, PointEntry
 from tests import factories
-from tests.api.conftest import field_errors
 from tests.points.test_imports import export_file, records
 from tests.points.test_post_tie import IN_A, IN_B, make_two_posts
+from tests.support.api import field_errors
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from dangjian.core.excel import pipeline
 from dangjian.points import services
 from dangjian.points.models import PointEntry, PointRule
 from tests import factories
-from tests.io.conftest import read_xlsx
+from tests.support.excel import read_xlsx
 
 
 def export_file(template, user, tmp_path, params=None):

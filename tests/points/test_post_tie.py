@@ -15,6 +15,7 @@ from dangjian.points.models import PointClaim, PointEntry
 from dangjian.posts import queries as post_queries
 from dangjian.posts import services as posts
 from tests.posts.posts_world import add_groups, assignment_in
+from tests.support.audit import assert_no_audit_event
 
 # Post A (政策宣传岗) is on duty from 2025-03-08 and ends on 2025-03-31; post B (环境卫生岗) from 2025-04-08 on.
 IN_A = dt.date(2025, 3, 20)
@@ -55,11 +56,11 @@ def propose(world, rules, code="task", day=IN_B, **extra):
 
 
 def refused(field, call):
-    entries, events = PointEntry.objects.count(), AuditEvent.objects.count()
-    with pytest.raises(ValidationError) as exc:
+    entries = PointEntry.objects.count()
+    with assert_no_audit_event(), pytest.raises(ValidationError) as exc:
         call()
     assert field in exc.value.message_dict, exc.value.message_dict
-    assert (PointEntry.objects.count(), AuditEvent.objects.count()) == (entries, events)
+    assert PointEntry.objects.count() == entries
     return exc.value.message_dict[field][0]
 
 

@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from dangjian.core.models import AuditEvent
 from dangjian.points import services
 from dangjian.points.models import PointBalance, PointClaim, PointEntry, PointStep
 from tests import factories
+from tests.support.audit import assert_no_audit_event, assert_one_audit_event
 
 
 def ledger(member):
@@ -29,11 +29,11 @@ def written():
 
 
 def refused(field, call):
-    before, events = written(), AuditEvent.objects.count()
-    with pytest.raises(ValidationError) as exc:
+    before = written()
+    with assert_no_audit_event(), pytest.raises(ValidationError) as exc:
         call()
     assert field in exc.value.message_dict, exc.value.message_dict
-    assert written() == before and AuditEvent.objects.count() == events
+    assert written() == before
     return exc.value.message_dict[field]
 
 
@@ -56,9 +56,8 @@ def test_a_member_not_on_the_sheet_gets_nothing_and_the_sibling_branch_is_untouc
 
 
 def test_recording_a_meeting_writes_only_the_meetings_audit_event(world, rules):
-    events = AuditEvent.objects.count()
-    factories.meeting(world.branch_a1, ("theme_day",), dt.date(2026, 3, 10))
-    assert AuditEvent.objects.count() == events + 1
+    with assert_one_audit_event("create", object_type="orglife.meeting"):
+        factories.meeting(world.branch_a1, ("theme_day",), dt.date(2026, 3, 10))
     assert PointEntry.objects.count() == 2
 
 
@@ -199,14 +198,14 @@ def claim(world, rules, **extra):
 
 
 def test_a_member_claims_and_the_secretary_approves(world, rules):
-    events = AuditEvent.objects.count()
-    entry = claim(world, rules)
-    assert entry.status == "proposed" and AuditEvent.objects.count() == events + 1
+    with assert_one_audit_event():
+        entry = claim(world, rules)
+    assert entry.status == "proposed"
     assert balance(world.zhang) == 0
-    services.entry_approve(actor=world.secretary, entry=entry)
+    with assert_one_audit_event():
+        services.entry_approve(actor=world.secretary, entry=entry)
     entry.refresh_from_db()
     assert entry.status == "approved" and entry.points == 2
-    assert AuditEvent.objects.count() == events + 2
     assert balance(world.zhang) == 2
     assert [s.action for s in entry.claim.steps.all()] == ["propose", "approve"]
 
@@ -311,15 +310,14 @@ def test_a_bulk_award_above_the_threshold_needs_the_township(world, rules):
     from dangjian.core.services import parameter_set
 
     parameter_set(actor=world.organizer, key=services.BULK_KEY, value=1, effective_from=dt.date(2026, 1, 1))
-    events = AuditEvent.objects.count()
-    entries = services.award_bulk(
-        actor=world.secretary,
-        members=[world.zhang, world.li],
-        rule=rules["task"],
-        occurred_on=dt.date(2026, 6, 2),
-        event="防汛值守",
-    )
-    assert AuditEvent.objects.count() == events + 1
+    with assert_one_audit_event():
+        entries = services.award_bulk(
+            actor=world.secretary,
+            members=[world.zhang, world.li],
+            rule=rules["task"],
+            occurred_on=dt.date(2026, 6, 2),
+            event="防汛值守",
+        )
     assert {e.status for e in entries} == {"proposed"}
     assert {tuple(e.claim.chain) for e in entries} == {("secretary", "township")}
     for entry in entries:

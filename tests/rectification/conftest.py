@@ -1,17 +1,13 @@
+"""Rectification fixtures: the district's screening of 2025, a weak branch and its case."""
+
 import datetime as dt
 
 import pytest
 
 from dangjian.rectification import services
-from dangjian.rectification.models import ScreeningCriterion
-from tests.api.conftest import api_as  # noqa: F401 - the API client fixture, shared with tests/api
-
-YEAR = 2025
-OPENED = dt.date(2025, 12, 1)
-
-
-def criteria(*codes):
-    return list(ScreeningCriterion.objects.filter(code__in=codes or ("C01",)).values_list("pk", flat=True))
+from tests.factories import CASE_OPENED as OPENED
+from tests.factories import SCREENING_YEAR as YEAR
+from tests.factories import criteria
 
 
 @pytest.fixture

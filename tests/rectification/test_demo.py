@@ -9,13 +9,13 @@ from dangjian.demo.build import build
 from dangjian.organizations.models import Organization
 from dangjian.rectification import queries
 from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark
+from tests.support.clock import travel
 
 TODAY = dt.date(2026, 11, 26)
 
 
 @pytest.fixture
 def demo(db, time_machine):
-    from tests.orglife.conftest import travel
 
     travel(time_machine, TODAY)
     return build(scale="small", seed=1, today=TODAY)
@@ -60,8 +60,6 @@ def test_the_figures_add_up_to_the_records(demo):
 
 def test_the_demo_is_deterministic(db, time_machine):
     from django.db import transaction
-
-    from tests.orglife.conftest import travel
 
     travel(time_machine, TODAY)
     seen = []

@@ -7,6 +7,7 @@ from dangjian.core import excel
 from dangjian.core.excel import pipeline
 from dangjian.core.models import AuditEvent
 from dangjian.rectification.models import Problem
+from tests.support.excel import read_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,6 @@ def test_the_branch_fills_only_the_done_dates(world, case, template):
 
 
 def test_the_export_reimports_with_no_change(world, case, template, tmp_path):
-    from tests.io.conftest import read_xlsx
 
     for user in (world.town_organizer, world.organizer, world.secretary):
         result = pipeline.export(template, user=user, params={})

@@ -7,7 +7,8 @@ import pytest
 from dangjian.organizations.models import Organization
 from dangjian.rectification import queries, services
 from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark
-from tests.rectification.conftest import OPENED, criteria
+from tests.factories import CASE_OPENED as OPENED
+from tests.factories import criteria
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 3, 1)

@@ -6,24 +6,24 @@ from django.core.exceptions import ValidationError
 from dangjian.core.models import AuditEvent
 from dangjian.rectification import services
 from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark
-from tests.rectification.conftest import OPENED, YEAR, criteria
+from tests.factories import CASE_OPENED as OPENED
+from tests.factories import SCREENING_YEAR as YEAR
+from tests.factories import criteria
+from tests.support.audit import assert_no_audit_event, assert_one_audit_event
 
 pytestmark = pytest.mark.django_db
 
 
 def refused(field, call):
-    events = AuditEvent.objects.count()
-    with pytest.raises(ValidationError) as caught:
+    with assert_no_audit_event(), pytest.raises(ValidationError) as caught:
         call()
     assert field in caught.value.message_dict, caught.value.message_dict
-    assert AuditEvent.objects.count() == events
     return caught.value.message_dict[field][0]
 
 
 def one_event(call):
-    before = AuditEvent.objects.count()
-    result = call()
-    assert AuditEvent.objects.count() == before + 1
+    with assert_one_audit_event():
+        result = call()
     return result
 
 

@@ -2,10 +2,11 @@ import datetime as dt
 
 import pytest
 
-from dangjian.core.models import AuditEvent
 from dangjian.rectification import services
 from dangjian.rectification.models import Problem, Rectification, ScreeningMark
-from tests.rectification.conftest import OPENED, criteria
+from tests.factories import CASE_OPENED as OPENED
+from tests.factories import criteria
+from tests.support.audit import assert_one_audit_event
 
 pytestmark = pytest.mark.django_db
 
@@ -80,12 +81,12 @@ def test_the_steps_through_the_pages(world, client_for, case):
 
 def test_opening_a_case_from_the_screening(world, client_for, mark):
     client = client_for(world.town_organizer)
-    response = client.post(
-        f"/rectification/marks/{mark.pk}/open/", {"opened_on": OPENED.isoformat(), "lead_official": "王副书记"}
-    )
+    with assert_one_audit_event("create", object_type="rectification.rectification", alone=False):
+        response = client.post(
+            f"/rectification/marks/{mark.pk}/open/", {"opened_on": OPENED.isoformat(), "lead_official": "王副书记"}
+        )
     assert response.status_code == 302
     assert Rectification.objects.get().lead_official == "王副书记"
-    assert AuditEvent.objects.filter(action="create", object_type="rectification.rectification").count() == 1
 
 
 def test_list_queries_do_not_grow_with_rows(world, client_for, case, django_assert_max_num_queries, screening):

@@ -14,7 +14,7 @@ from dangjian.core import crypto
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import CorrectionRequest, Member
 from tests import factories
-from tests.security.conftest import ring_string
+from tests.security.scratch import ring_string
 
 VERIFY_SCRIPT = """
 import json

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from dangjian.core import idnumber
 from dangjian.members.models import Member
-from tests.security.conftest import DANGJIAN, REPO
+from tests.security.scratch import DANGJIAN, REPO
 
 ROWS = 4000  # batched writes are fast: the write phase must outlast KILL_AFTER
 KILL_AFTER = 0.3  # seconds after the import began writing

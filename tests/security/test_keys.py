@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from dangjian.core import checks, crypto
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import CorrectionRequest, Member
-from tests.security.conftest import ring_string
+from tests.security.scratch import ring_string
 
 NEW_KEY = "2:000102030405060708090a0b0c0d0e0f"
 

@@ -15,7 +15,7 @@ from django.conf import settings as django_settings
 from django.urls import path
 
 from dangjian.core import checks
-from tests.security.conftest import DANGJIAN, REPO, ring_string
+from tests.security.scratch import DANGJIAN, REPO, ring_string
 
 TEMPLATES = Path(django_settings.BASE_DIR)
 

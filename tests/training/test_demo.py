@@ -10,13 +10,13 @@ from dangjian.organizations.models import Organization
 from dangjian.training.models import Programme, Session, SessionAttendance
 from dangjian.training.queries import person_times_table
 from dangjian.training.services import AttendanceIn, check_sheet
+from tests.support.clock import travel
 
 TODAY = dt.date(2026, 11, 26)
 
 
 @pytest.fixture
 def demo(db, time_machine):
-    from tests.orglife.conftest import travel
 
     travel(time_machine, TODAY)
     return build(scale="small", seed=1, today=TODAY)

@@ -9,7 +9,8 @@ from dangjian.core import excel
 from dangjian.core.excel import pipeline
 from dangjian.core.models import AuditEvent
 from dangjian.training.models import Session, SessionAttendance
-from tests.training.conftest import programme
+from tests.factories import programme
+from tests.support.excel import read_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +122,6 @@ def test_rows_add_to_a_sheet_and_change_lines_but_never_remove(world, course, te
 
 
 def test_the_export_reimports_with_no_change(world, course, template, tmp_path):
-    from tests.io.conftest import read_xlsx
 
     assert run(template, world.town_organizer, [line(world.zhang), line(world.li, "请假", "外出务工")]).ok
     for user in (world.town_organizer, world.organizer):

@@ -15,7 +15,8 @@ from dangjian.training.services import (
     session_update,
 )
 from dangjian.training.signals import session_changed
-from tests.training.conftest import DAY, programme, session
+from tests.factories import SESSION_DAY as DAY
+from tests.factories import programme, session
 
 pytestmark = pytest.mark.django_db
 

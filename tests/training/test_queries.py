@@ -8,7 +8,8 @@ import pytest
 from dangjian.training.queries import Figures, member_summary, person_times_table
 from dangjian.training.services import session_cancel
 from tests import factories
-from tests.training.conftest import DAY, programme, session
+from tests.factories import SESSION_DAY as DAY
+from tests.factories import programme, session
 
 pytestmark = pytest.mark.django_db
 YEAR = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))

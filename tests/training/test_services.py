@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from dangjian.core.models import AuditEvent
 from dangjian.training.models import Programme, Session, SessionAttendance
 from dangjian.training.services import (
     AttendanceIn,
@@ -19,29 +18,29 @@ from dangjian.training.services import (
     session_update,
 )
 from tests import factories
-from tests.training.conftest import DAY, programme, session
+from tests.factories import SESSION_DAY as DAY
+from tests.factories import programme, session
+from tests.support.audit import assert_no_audit_event, assert_one_audit_event
 
 pytestmark = pytest.mark.django_db
 
 
 def refused(field, call, *args, **kwargs):
     """Run ``call``; it must raise a ValidationError naming ``field``, and write nothing at all."""
-    counts = (AuditEvent.objects.count(), Programme.objects.count(), Session.objects.count())
+    counts = (Programme.objects.count(), Session.objects.count())
     sheet = list(SessionAttendance.objects.values_list("session_id", "member_id", "status", "reason").order_by("id"))
-    with pytest.raises(ValidationError) as info:
+    with assert_no_audit_event(), pytest.raises(ValidationError) as info:
         call(*args, **kwargs)
     assert field in info.value.message_dict, info.value.message_dict
-    assert counts == (AuditEvent.objects.count(), Programme.objects.count(), Session.objects.count())
+    assert counts == (Programme.objects.count(), Session.objects.count())
     after = list(SessionAttendance.objects.values_list("session_id", "member_id", "status", "reason").order_by("id"))
     assert sheet == after
     return info.value.message_dict[field]
 
 
 def one_event(call, *args, **kwargs):
-    before = AuditEvent.objects.count()
-    result = call(*args, **kwargs)
-    assert AuditEvent.objects.count() == before + 1
-    return result
+    with assert_one_audit_event():
+        return call(*args, **kwargs)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from dangjian.training.models import Session, SessionAttendance
-from tests.training.conftest import DAY, programme, session
+from tests.factories import SESSION_DAY as DAY
+from tests.factories import programme, session
 
 pytestmark = pytest.mark.django_db
 

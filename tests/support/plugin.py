@@ -1,0 +1,73 @@
+"""The suite's fixtures, loaded by tests/conftest.py (``pytest_plugins``).
+
+Personas (Healthchecks' Alice, Bob and Charlie) live on ``world`` (built by ``tests.factories.build_world``)::
+
+    world.organizer          the department organizer (区委组织部, over the root)
+    world.town_organizer     a township organizer (城关镇党委, township A)
+    world.secretary          the secretary of 东街村党支部 (branch A1)
+    world.member_user        张强, a member of branch A1
+    world.sibling_secretary  the secretary of 河口村党支部 (branch B1, under township B)
+    world.auditor            the audit administrator (三员), who reads the audit log and no business data
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests import factories
+from tests.support.api import ApiClient, api_client_for
+from tests.support.clock import TODAY, travel
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_second_factor(settings):
+    """The personas include a root organizer and an auditor, whom production requires to use a
+    second factor; the general suite logs them in without one. tests/accounts turns it back on."""
+    settings.OTP_ENFORCED = False
+
+
+@pytest.fixture(autouse=True)
+def _no_api_rate_limit(settings):
+    """The contract test sends hundreds of requests a second; tests/api/test_rate_limit.py turns the limit on."""
+    settings.API_RATE_LIMIT = None
+
+
+@pytest.fixture
+def world(db):
+    """The small tree and its personas (see the module's docstring and tests/conftest.py)."""
+    return factories.build_world()
+
+
+@pytest.fixture
+def client_for(client):
+    """Log a persona in: ``client_for(world.secretary)``."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def api_as():
+    """``api_as(world.secretary)``: an API client sending that persona's bearer token."""
+    return api_client_for
+
+
+@pytest.fixture
+def anonymous_api():
+    return ApiClient(Client())
+
+
+@pytest.fixture
+def today(time_machine):
+    """The clock frozen on ``TODAY`` (20 June 2026, 10:00 in Shanghai); returns the date."""
+    travel(time_machine, TODAY)
+    return TODAY
