@@ -18,10 +18,10 @@ from dangjian.members.queries import roster
 from dangjian.orglife import attachments, channels, services
 from dangjian.orglife.models import (
     Appraisal,
+    LifeMeetingFollowUp,
     Meeting,
     MeetingAttachment,
     MeetingRequirement,
-    LifeMeetingFollowUp,
     Reminder,
 )
 from tests import factories

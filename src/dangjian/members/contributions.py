@@ -16,8 +16,10 @@ DIRECT_SHOWN = 20  # members listed on an organization's page; a link leads to t
 
 def direct_counts(org) -> dict[str, int]:
     """``{"total": n, "full": n}`` of the current members directly in ``org``: one query."""
-    return Member.objects.current().filter(org=org).aggregate(
-        total=Count("id"), full=Count("id", filter=Q(status=Status.FULL))
+    return (
+        Member.objects.current()
+        .filter(org=org)
+        .aggregate(total=Count("id"), full=Count("id", filter=Q(status=Status.FULL)))
     )
 
 
@@ -47,6 +49,4 @@ def register() -> None:
             child_url="member-list",
         )
     )
-    register_panel(
-        Panel(name="members.direct", template="members/_org_members.html", context=direct_members, order=10)
-    )
+    register_panel(Panel(name="members.direct", template="members/_org_members.html", context=direct_members, order=10))

@@ -12,7 +12,12 @@ class Config(AppConfig):
         from dangjian.community.signals import service_changed
         from dangjian.orglife.signals import meeting_changed
         from dangjian.points import receivers
+        from dangjian.points.queries import member_points_for_post
+        from dangjian.posts.contributions import provide_post_points
         from dangjian.training.signals import session_changed
+
+        # A post's evaluation (定评, in posts, the layer below) shows the points its duties earned.
+        provide_post_points(member_points_for_post)
 
         meeting_changed.connect(receivers.on_meeting_changed, dispatch_uid="points.meeting_changed")
         session_changed.connect(receivers.on_session_changed, dispatch_uid="points.session_changed")

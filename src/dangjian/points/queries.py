@@ -195,7 +195,7 @@ def schemes_for(user, member=None) -> list:
     ]
 
 
-# --- The seam to 一编三定 (posts.queries.post_points) ----------------------------------------------------
+# --- The seam to 一编三定: supplied to posts (posts.contributions) from AppConfig.ready -----------------
 def member_points_for_post(assignment_id: int, start, end) -> Decimal | None:
     """The approved points of the claims and awards that name the post assignment ``assignment_id``
     (一编三定) and happened from ``start`` to ``end`` (inclusive): the points of that post's duties, an

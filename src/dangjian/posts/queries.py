@@ -16,6 +16,7 @@ from dangjian.core.roles import WRITE_ROLES, Role
 from dangjian.core.scoping import paths_for
 from dangjian.members.models import Member
 from dangjian.organizations.models import Level, Organization
+from dangjian.posts.contributions import post_points_provider
 from dangjian.posts.models import OPEN_STATES, GroupMembership, Post, PostAssignment, PostSetting
 
 
@@ -224,11 +225,7 @@ def on_duty(assignment, day: dt.date) -> bool:
 def post_points(assignment, year: int) -> Decimal | None:
     """The points ``assignment``'s member earned for its post in ``year``: the approved claims and awards
     that name this assignment. An input to the evaluation (定评), shown beside it, never deciding it.
-    Asked of the points app through its query function ``member_points_for_post``; None when the
-    ledger holds none.
+    Supplied by the points app (``points.queries.member_points_for_post``, registered in
+    :mod:`dangjian.posts.contributions`); None when the ledger holds none.
     """
-    # Imported here: points is the layer above (it imports this module for group leaders and posts
-    # on duty); this one upward read is the seam, kept out of the module's import graph.
-    from dangjian.points.queries import member_points_for_post as answer
-
-    return answer(assignment.pk, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    return post_points_provider()(assignment.pk, dt.date(year, 1, 1), dt.date(year, 12, 31))
