@@ -290,9 +290,10 @@ def test_a_year_without_duty_cannot_be_evaluated(world):
 def test_the_evaluation_keeps_the_points_the_ledger_gives_with_their_fraction(world, monkeypatch):
     from decimal import Decimal
 
-    from dangjian.points import queries as points_queries
+    from dangjian.posts import contributions
 
-    monkeypatch.setattr(points_queries, "member_points_for_post", lambda assignment_id, start, end: Decimal("2.5"))
+    # What points supplies through the hook it fills in its AppConfig.ready (posts.contributions).
+    monkeypatch.setattr(contributions, "_post_points", lambda assignment_id, start, end: Decimal("2.5"))
     a = assignment_in(world, "on_duty")
     assert queries.post_points(a, 2026) == Decimal("2.5")
     evaluation = posts.post_evaluation_record(actor=None, assignment=a, year=2026, rating="competent")
