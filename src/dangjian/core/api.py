@@ -39,7 +39,7 @@ from ninja.throttling import AuthRateThrottle
 from ninja.utils import check_csrf
 from pydantic import AfterValidator, ConfigDict
 
-from dangjian.core import audit, crypto
+from dangjian.core import audit, crypto, tree
 from dangjian.core.models import ApiToken
 from dangjian.core.services import ConcurrentEditError
 
@@ -120,6 +120,19 @@ def paginate(queryset, params: PageParams) -> dict[str, Any]:
         "page_size": params.page_size,
         "items": list(queryset[start : start + params.page_size]),
     }
+
+
+def in_subtree(queryset, org, field: str = "org_path"):
+    """``queryset`` narrowed to the subtree of ``org`` (a list filter), or unchanged when it is None."""
+    return queryset if org is None else queryset.filter(tree.subtree_q(field, org.path))
+
+
+def none_to_blank(data: dict, names) -> dict:
+    """A partial update's values as the service expects them: null for a text column means blank."""
+    for name in names:
+        if name in data and data[name] is None:
+            data[name] = ""
+    return data
 
 
 def error_responses(*codes: int) -> dict[int, type[ErrorOut]]:
