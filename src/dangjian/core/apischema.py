@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from dangjian.core.api import InputSchema, RequiredText, field_error
+from dangjian.core.api import ApiError, InputSchema, RequiredText
 
 
 class Page[T](Schema):
@@ -71,10 +71,14 @@ def required_after_record(*names: str):
 
 
 def check_required(payload, *names: str) -> None:
-    """Answer 422 naming the first of ``names`` the body left out (the route has found its record)."""
-    for name in names:
-        if payload is None or getattr(payload, name) is None:
-            raise field_error(name, _("This field is required."))
+    """Answer 422 naming every one of ``names`` the body left out (the route has found its record)."""
+    missing = [name for name in names if payload is None or getattr(payload, name) is None]
+    if missing:
+        raise ApiError(
+            422,
+            _("The submitted data is not valid."),
+            [{"field": name, "message": _("This field is required.")} for name in missing],
+        )
 
 
 class CancelIn(InputSchema):
