@@ -25,9 +25,9 @@ from dangjian.core.api import (
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
     field_error,
-    none_to_blank,
     paginate,
 )
 from dangjian.core.apischema import Page, related
@@ -258,15 +258,9 @@ def cadre_create(request, payload: ReserveCadreCreateIn):
 )
 def cadre_update(request, id: PathId, payload: Annotated[ReserveCadreUpdateIn | None, Body()] = None):
     cadre = _writable(request, id)
-    data = payload.model_dump(exclude_unset=True, exclude={"version"}) if payload else {}
-    none_to_blank(data, ("phone", "mentor", "note"))
-    for name in ("source", "planned_post", "education"):
-        if data.get(name) is not None:
-            data[name] = str(data[name])
+    data, version = changes(payload, blank=("phone", "mentor", "note"), choices=("source", "planned_post", "education"))
     if data:
-        services.reserve_update(
-            actor=request.auth, cadre=cadre, data=data, expected_version=payload.version if payload else None
-        )
+        services.reserve_update(actor=request.auth, cadre=cadre, data=data, expected_version=version)
     return _cadre(request, id)
 
 

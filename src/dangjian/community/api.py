@@ -25,9 +25,9 @@ from dangjian.core.api import (
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
     field_error,
-    none_to_blank,
     paginate,
 )
 from dangjian.core.apischema import CancelIn, Page, check_required, related, required_after_record
@@ -292,14 +292,9 @@ def activity_create(request, payload: CommunityActivityCreateIn):
 )
 def activity_update(request, id: PathId, payload: Annotated[CommunityActivityUpdateIn | None, Body()] = None):
     activity = _writable_activity(request, id)
-    data = payload.model_dump(exclude_unset=True, exclude={"version"}) if payload else {}
-    none_to_blank(data, ("place", "note"))
-    if "kind" in data and data["kind"] is not None:
-        data["kind"] = str(data["kind"])
+    data, version = changes(payload, blank=("place", "note"), choices=("kind",))
     if data:
-        services.activity_update(
-            actor=request.auth, activity=activity, data=data, expected_version=payload.version if payload else None
-        )
+        services.activity_update(actor=request.auth, activity=activity, data=data, expected_version=version)
     return _activity(request, id)
 
 

@@ -135,6 +135,22 @@ def none_to_blank(data: dict, names) -> dict:
     return data
 
 
+def changes(payload, *, blank=(), choices=(), exclude=()) -> tuple[dict[str, Any], int | None]:
+    """The fields a partial update (PATCH) sent, as the service reads them, and the version the client read.
+
+    ``blank``: text fields whose null means blank; ``choices``: choice fields, passed on as plain
+    strings; ``exclude``: fields the route reads itself (an attendance sheet). No body: no change.
+    """
+    if payload is None:
+        return {}, None
+    data = payload.model_dump(exclude_unset=True, exclude={"version", *exclude})
+    none_to_blank(data, blank)
+    for name in choices:
+        if data.get(name) is not None:
+            data[name] = str(data[name])
+    return data, payload.version
+
+
 def error_responses(*codes: int) -> dict[int, type[ErrorOut]]:
     """The documented error answers of an operation (every route may answer 401)."""
     return dict.fromkeys(sorted({401, *codes}), ErrorOut)

@@ -22,7 +22,9 @@ from dangjian.core.api import (
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
+    none_to_blank,
     paginate,
 )
 from dangjian.core.apischema import Page, choice_label, related
@@ -136,13 +138,8 @@ class RevealOut(Schema):
     id_number: str
 
 
-def _model_data(data: dict) -> dict:
-    """Input values as the service expects them: no null for text columns."""
-    if "education" in data and data["education"] is None:
-        data["education"] = ""
-    if "phone" in data and data["phone"] is None:
-        data["phone"] = ""
-    return data
+# Text columns a null input clears.
+BLANK = ("education", "phone")
 
 
 # --- Routes ------------------------------------------------------------------------
@@ -174,7 +171,7 @@ def member_detail(request, id: PathId):
 
 @router.post("", response={201: MemberOut, **error_responses(400, 409, 422)}, summary="Register a member")
 def member_create(request, payload: MemberCreateIn):
-    data = _model_data(payload.model_dump(exclude={"org"}))
+    data = none_to_blank(payload.model_dump(exclude={"org"}), BLANK)
     for name in ("gender", "birth_date"):  # filled from the ID number when left out
         if data[name] is None:
             del data[name]
@@ -189,8 +186,7 @@ def member_create(request, payload: MemberCreateIn):
 )
 def member_update(request, id: PathId, payload: Annotated[MemberUpdateIn | None, Body()] = None):
     member = get_visible_or_404(Member.objects.writable_by(request.auth).select_related("org"), pk=id)
-    data = _model_data(payload.model_dump(exclude_unset=True) if payload else {})
-    version = data.pop("version", None)
+    data, version = changes(payload, blank=BLANK)
     if data:
         services.member_update(actor=request.auth, member=member, data=data, expected_version=version)
     return Member.objects.select_related("org").get(pk=member.pk)

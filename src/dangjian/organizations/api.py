@@ -26,6 +26,7 @@ from dangjian.core.api import (
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
     field_error,
     paginate,
@@ -324,8 +325,7 @@ def organization_create(request, payload: OrganizationCreateIn):
 )
 def organization_update(request, id: PathId, payload: Annotated[OrganizationUpdateIn | None, Body()] = None):
     org = get_visible_or_404(_writable(request), pk=id)
-    data = payload.model_dump(exclude_unset=True) if payload else {}
-    version = data.pop("version", None)
+    data, version = changes(payload)
     if data.get("secretary") is not None:
         data["secretary"] = _secretary(request, org, data["secretary"])
     services.organization_update(actor=request.auth, org=org, data=data, expected_version=version)

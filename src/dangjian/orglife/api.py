@@ -23,9 +23,9 @@ from dangjian.core.api import (
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
     in_subtree,
-    none_to_blank,
     paginate,
 )
 from dangjian.core.apischema import CancelIn, Page, choice_label, related
@@ -336,8 +336,9 @@ def meeting_update(request, id: PathId, payload: Annotated[MeetingUpdateIn | Non
     meeting = get_visible_or_404(
         Meeting.objects.writable_by(request.auth).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=id
     )
-    data = payload.model_dump(exclude_unset=True, exclude={"attendance", "version"}) if payload else {}
-    none_to_blank(data, ("place", "host", "recorder", "lecturer", "participants", "minutes"))
+    data, version = changes(
+        payload, blank=("place", "host", "recorder", "lecturer", "participants", "minutes"), exclude=("attendance",)
+    )
     if "kinds" in data:
         data["kinds"] = [str(k) for k in data["kinds"] or []]
     sheet = _sheet(payload.attendance) if payload and payload.attendance is not None else None
@@ -347,7 +348,7 @@ def meeting_update(request, id: PathId, payload: Annotated[MeetingUpdateIn | Non
             meeting=meeting,
             data=data,
             attendance=sheet,
-            expected_version=payload.version if payload else None,
+            expected_version=version,
         )
     return _meeting(request, meeting.pk)
 

@@ -20,6 +20,7 @@ from dangjian.core.api import (
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
     field_error,
     paginate,
@@ -312,8 +313,7 @@ def post_update(request, id: PathId, payload: Annotated[PostUpdateIn | None, Bod
     never deleted: ``is_active=false`` stops offering one."""
     _require_business(request)
     post = get_visible_or_404(editable_posts(request.auth), pk=id)
-    data = payload.model_dump(exclude_unset=True) if payload else {}
-    version = data.pop("version", None)
+    data, version = changes(payload)
     if "area" in data:
         data["area"] = _area(data["area"])
     services.post_update(actor=request.auth, post=post, data=data, expected_version=version)

@@ -17,7 +17,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 
-from dangjian.core.api import ApiDate, Id, InputSchema, PageParams, PathId, Text, error_responses, field_error, paginate
+from dangjian.core.api import (
+    ApiDate,
+    Id,
+    InputSchema,
+    PageParams,
+    PathId,
+    Text,
+    changes,
+    error_responses,
+    field_error,
+    paginate,
+)
 from dangjian.core.apischema import Page, check_required, related
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.api import org_filter, subtree_root, visible_orgs
@@ -439,12 +450,10 @@ def case_detail(request, id: PathId):
 @router.patch("/cases/{id}", response=CASE, summary="Change the officials or the plan")
 def case_update(request, id: PathId, payload: Annotated[RectificationCaseUpdateIn | None, Body()] = None):
     case = _steerable(request, id)
-    data = payload.model_dump(exclude_unset=True, exclude={"version"}) if payload else {}
+    data, version = changes(payload)
     data = {k: v or "" for k, v in data.items()}
     if data:
-        services.case_update(
-            actor=request.auth, case=case, data=data, expected_version=payload.version if payload else None
-        )
+        services.case_update(actor=request.auth, case=case, data=data, expected_version=version)
     return _case(request, id)
 
 

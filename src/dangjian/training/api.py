@@ -24,10 +24,10 @@ from dangjian.core.api import (
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
     field_error,
     in_subtree,
-    none_to_blank,
     paginate,
 )
 from dangjian.core.apischema import CancelIn, Page, check_required, choice_label, related, required_after_record
@@ -250,14 +250,9 @@ def programme_create(request, payload: TrainingProgrammeCreateIn):
 )
 def programme_update(request, id: PathId, payload: Annotated[TrainingProgrammeUpdateIn | None, Body()] = None):
     programme = get_visible_or_404(Programme.objects.writable_by(request.auth), pk=id)
-    data = payload.model_dump(exclude_unset=True, exclude={"version"}) if payload else {}
-    none_to_blank(data, ("name", "audience", "note"))
-    if "kind" in data and data["kind"] is not None:
-        data["kind"] = str(data["kind"])
+    data, version = changes(payload, blank=("name", "audience", "note"), choices=("kind",))
     if data:
-        services.programme_update(
-            actor=request.auth, programme=programme, data=data, expected_version=payload.version if payload else None
-        )
+        services.programme_update(actor=request.auth, programme=programme, data=data, expected_version=version)
     return _programme(request, id)
 
 
@@ -316,16 +311,11 @@ def session_update(request, id: PathId, payload: Annotated[TrainingSessionUpdate
     session = get_visible_or_404(
         Session.objects.writable_by(request.auth).exclude(state=Session.State.CANCELLED), pk=id
     )
-    data = payload.model_dump(exclude_unset=True, exclude={"attendance", "version"}) if payload else {}
-    none_to_blank(data, ("title", "speaker", "venue"))
+    data, version = changes(payload, blank=("title", "speaker", "venue"), exclude=("attendance",))
     sheet = _sheet(payload.attendance) if payload and payload.attendance is not None else None
     if data or sheet is not None:
         services.session_update(
-            actor=request.auth,
-            session=session,
-            data=data,
-            attendance=sheet,
-            expected_version=payload.version if payload else None,
+            actor=request.auth, session=session, data=data, attendance=sheet, expected_version=version
         )
     return _session(request, id)
 
