@@ -25,14 +25,15 @@ from dangjian.core.api import (
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
     field_error,
     paginate,
 )
+from dangjian.core.apischema import Page, related
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members.models import Education, EvaluationRating, Member
-from dangjian.organizations.api import subtree_root
-from dangjian.organizations.models import Organization
+from dangjian.organizations.api import org_filter, recording_org, subtree_root
 
 router = Router(tags=["reserve cadres"])
 
@@ -50,11 +51,11 @@ class ReserveAssessmentOut(Schema):
 class ReserveCadreOut(Schema):
     id: int
     org_id: int
-    org_name: str
+    org_name: str = related("org.name")
     member_id: int | None = Field(..., description="Set when the cadre is a party member.")
-    name: str
-    gender: str
-    birth_date: dt.date | None
+    name: str = related("person_name")
+    gender: str = related("person_gender")
+    birth_date: dt.date | None = related("person_birth_date")
     age: int | None
     education: str
     id_number_masked: str
@@ -72,22 +73,6 @@ class ReserveCadreOut(Schema):
     version: int
 
     @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
-
-    @staticmethod
-    def resolve_name(obj) -> str:
-        return obj.person_name
-
-    @staticmethod
-    def resolve_gender(obj) -> str:
-        return obj.person_gender
-
-    @staticmethod
-    def resolve_birth_date(obj):
-        return obj.person_birth_date
-
-    @staticmethod
     def resolve_age(obj):
         return obj.age()
 
@@ -98,13 +83,6 @@ class ReserveCadreDetailOut(ReserveCadreOut):
     @staticmethod
     def resolve_assessments(obj) -> list:
         return list(queries.assessments_of(obj))
-
-
-class ReserveCadrePage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[ReserveCadreOut]
 
 
 class ReserveCadreFilters(PageParams):
@@ -207,10 +185,15 @@ def _writable(request, pk: int) -> ReserveCadre:
     return get_visible_or_404(ReserveCadre.objects.writable_by(request.auth).select_related("org", "member"), pk=pk)
 
 
-@router.get("", response={200: ReserveCadrePage, **error_responses(404, 422)}, summary="List reserve cadres")
+def _change(request, pk: int, service, **kwargs) -> ReserveCadre:
+    """Run a service on a cadre the user may change (404 otherwise) and answer the cadre as it is now."""
+    service(actor=request.auth, cadre=_writable(request, pk), **kwargs)
+    return _cadre(request, pk)
+
+
+@router.get("", response={200: Page[ReserveCadreOut], **error_responses(404, 422)}, summary="List reserve cadres")
 def cadre_list(request, filters: Query[ReserveCadreFilters]):
-    orgs = Organization.objects.visible_to(request.auth)
-    org = get_visible_or_404(orgs, pk=filters.org) if filters.org is not None else None
+    org = org_filter(request, filters.org)
     qs = queries.filter_list(
         ReserveCadre.objects.visible_to(request.auth),
         org=org,
@@ -251,13 +234,7 @@ def cadre_detail(request, id: PathId):
 
 @router.post("", response={201: ReserveCadreDetailOut, **error_responses(400, 409, 422)}, summary="Add a reserve cadre")
 def cadre_create(request, payload: ReserveCadreCreateIn):
-    org = (
-        Organization.objects.accepting_members_from(request.auth)
-        .filter(pk=payload.org, dissolved_on__isnull=True)
-        .first()
-    )
-    if org is None:
-        raise field_error("org", _("The organization does not exist."))
+    org = recording_org(request, payload.org)
     data = payload.model_dump(exclude={"org", "member"})
     if payload.member is not None:
         member = Member.objects.visible_to(request.auth).filter(pk=payload.member).first()
@@ -281,17 +258,9 @@ def cadre_create(request, payload: ReserveCadreCreateIn):
 )
 def cadre_update(request, id: PathId, payload: Annotated[ReserveCadreUpdateIn | None, Body()] = None):
     cadre = _writable(request, id)
-    data = payload.model_dump(exclude_unset=True, exclude={"version"}) if payload else {}
-    for name in ("phone", "mentor", "note"):
-        if name in data and data[name] is None:
-            data[name] = ""
-    for name in ("source", "planned_post", "education"):
-        if data.get(name) is not None:
-            data[name] = str(data[name])
+    data, version = changes(payload, blank=("phone", "mentor", "note"), choices=("source", "planned_post", "education"))
     if data:
-        services.reserve_update(
-            actor=request.auth, cadre=cadre, data=data, expected_version=payload.version if payload else None
-        )
+        services.reserve_update(actor=request.auth, cadre=cadre, data=data, expected_version=version)
     return _cadre(request, id)
 
 
@@ -301,16 +270,15 @@ def cadre_update(request, id: PathId, payload: Annotated[ReserveCadreUpdateIn | 
     summary="Appoint a cadre to a post",
 )
 def cadre_appoint(request, id: PathId, payload: Annotated[ReserveAppointIn | None, Body()] = None):
-    cadre = _writable(request, id)
     payload = payload or ReserveAppointIn()
-    services.reserve_appoint(
-        actor=request.auth,
-        cadre=cadre,
+    return _change(
+        request,
+        id,
+        services.reserve_appoint,
         on=payload.appointed_on,
         post=payload.appointed_to,
         expected_version=payload.version,
     )
-    return _cadre(request, id)
 
 
 @router.post(
@@ -319,16 +287,15 @@ def cadre_appoint(request, id: PathId, payload: Annotated[ReserveAppointIn | Non
     summary="Drop a cadre from the pool",
 )
 def cadre_drop(request, id: PathId, payload: Annotated[ReserveDropIn | None, Body()] = None):
-    cadre = _writable(request, id)
     payload = payload or ReserveDropIn()
-    services.reserve_drop(
-        actor=request.auth,
-        cadre=cadre,
+    return _change(
+        request,
+        id,
+        services.reserve_drop,
         on=payload.dropped_on,
         reason=payload.drop_reason,
         expected_version=payload.version,
     )
-    return _cadre(request, id)
 
 
 @router.post(
@@ -337,12 +304,10 @@ def cadre_drop(request, id: PathId, payload: Annotated[ReserveDropIn | None, Bod
     summary="Record the yearly assessment",
 )
 def cadre_assess(request, id: PathId, payload: Annotated[ReserveAssessIn | None, Body()] = None):
-    cadre = _writable(request, id)
     payload = payload or ReserveAssessIn()
-    services.reserve_assess(
-        actor=request.auth, cadre=cadre, year=payload.year, rating=str(payload.rating), note=payload.note
+    return _change(
+        request, id, services.reserve_assess, year=payload.year, rating=str(payload.rating), note=payload.note
     )
-    return _cadre(request, id)
 
 
 @router.post(

@@ -25,13 +25,15 @@ from dangjian.core.api import (
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
     field_error,
     paginate,
 )
-from dangjian.core.apischema import CancelIn, Page, related, required_after_record
+from dangjian.core.apischema import CancelIn, Page, check_required, related, required_after_record
 from dangjian.core.scoping import get_visible_or_404
-from dangjian.organizations.api import subtree_root
+from dangjian.members.models import Member
+from dangjian.organizations.api import org_filter, recording_org, subtree_root, visible_orgs
 from dangjian.organizations.models import Organization, Sector
 
 router = Router(tags=["community"])
@@ -205,10 +207,6 @@ class CommunityServiceFilters(PageParams):
 
 
 # --- Helpers ------------------------------------------------------------------------------------
-def _orgs(request):
-    return Organization.objects.visible_to(request.auth)
-
-
 def _activity(request, pk: int) -> VolunteerActivity:
     return get_visible_or_404(VolunteerActivity.objects.visible_to(request.auth).select_related("org"), pk=pk)
 
@@ -256,7 +254,7 @@ def _checkin(request, pk: int) -> MemberCheckIn:
     summary="List activities",
 )
 def activity_list(request, filters: Query[CommunityActivityFilters]):
-    org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
+    org = org_filter(request, filters.org)
     qs = queries.activity_list(
         VolunteerActivity.objects.visible_to(request.auth),
         org=org,
@@ -280,13 +278,7 @@ def activity_detail(request, id: PathId):
     summary="Record an activity",
 )
 def activity_create(request, payload: CommunityActivityCreateIn):
-    org = (
-        Organization.objects.accepting_members_from(request.auth)
-        .filter(pk=payload.org, dissolved_on__isnull=True)
-        .first()
-    )
-    if org is None:
-        raise field_error("org", _("The organization does not exist."))
+    org = recording_org(request, payload.org)
     data = payload.model_dump(exclude={"org", "service"})
     data["kind"] = str(data["kind"])
     activity = services.activity_create(actor=request.auth, org=org, data=data, service=_sheet(payload.service))
@@ -300,16 +292,9 @@ def activity_create(request, payload: CommunityActivityCreateIn):
 )
 def activity_update(request, id: PathId, payload: Annotated[CommunityActivityUpdateIn | None, Body()] = None):
     activity = _writable_activity(request, id)
-    data = payload.model_dump(exclude_unset=True, exclude={"version"}) if payload else {}
-    for name in ("place", "note"):
-        if name in data and data[name] is None:
-            data[name] = ""
-    if "kind" in data and data["kind"] is not None:
-        data["kind"] = str(data["kind"])
+    data, version = changes(payload, blank=("place", "note"), choices=("kind",))
     if data:
-        services.activity_update(
-            actor=request.auth, activity=activity, data=data, expected_version=payload.version if payload else None
-        )
+        services.activity_update(actor=request.auth, activity=activity, data=data, expected_version=version)
     return _activity(request, id)
 
 
@@ -320,8 +305,7 @@ def activity_update(request, id: PathId, payload: Annotated[CommunityActivityUpd
 )
 def service_put(request, id: PathId, payload: CommunitySheetIn):
     activity = _writable_activity(request, id)
-    if payload.service is None:
-        raise field_error("service", _("This field is required."))
+    check_required(payload, "service")
     services.service_record(
         actor=request.auth, activity=activity, service=_sheet(payload.service), expected_version=payload.version
     )
@@ -356,9 +340,7 @@ def activity_delete(request, id: PathId, version: int | None = None):
 )
 def service_list(request, filters: Query[CommunityServiceFilters]):
     """Rows of service visible to you: those at your activities and those served by your members anywhere."""
-    from dangjian.members.models import Member
-
-    org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
+    org = org_filter(request, filters.org)
     member = (
         get_visible_or_404(Member.objects.visible_to(request.auth), pk=filters.member)
         if filters.member is not None
@@ -382,7 +364,7 @@ def service_list(request, filters: Query[CommunityServiceFilters]):
 def figures(request, params: Query[CommunityTableParams]):
     root = subtree_root(request, params.org)
     year = params.year or timezone.localdate().year
-    table = queries.volunteer_table(_orgs(request), root, queries.Span.year(year))
+    table = queries.volunteer_table(visible_orgs(request), root, queries.Span.year(year))
     return {
         "org_id": root.pk,
         "year": year,
@@ -397,7 +379,7 @@ def figures(request, params: Query[CommunityTableParams]):
     "/checkins", response={200: Page[CommunityCheckInOut], **error_responses(404, 422)}, summary="List check-ins"
 )
 def checkin_list(request, filters: Query[CommunityCheckInFilters]):
-    org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
+    org = org_filter(request, filters.org)
     qs = queries.checkin_list(
         MemberCheckIn.objects.visible_to(request.auth), org=org, side=filters.side or "", state=filters.state or ""
     )
@@ -441,8 +423,7 @@ def checkin_create(request, payload: CommunityCheckInCreateIn):
 )
 def checkin_end(request, id: PathId, payload: CommunityCheckInEndIn):
     checkin = get_visible_or_404(MemberCheckIn.objects.writable_by(request.auth), pk=id)
-    if payload.ended_on is None:
-        raise field_error("ended_on", _("This field is required."))
+    check_required(payload, "ended_on")
     services.checkin_end(
         actor=request.auth, checkin=checkin, ended_on=payload.ended_on, expected_version=payload.version
     )
@@ -455,8 +436,6 @@ def checkin_end(request, id: PathId, payload: CommunityCheckInEndIn):
     summary="A member's volunteer service in a year",
 )
 def member_service(request, id: PathId, year: Year | None = None):
-    from dangjian.members.models import Member
-
     member = get_visible_or_404(Member.objects.visible_to(request.auth), pk=id)
     span = queries.Span.year(year or timezone.localdate().year)
     return list(queries.service_list(ServiceHours.objects.visible_to(request.auth), member=member, span=span))

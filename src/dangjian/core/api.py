@@ -39,7 +39,7 @@ from ninja.throttling import AuthRateThrottle
 from ninja.utils import check_csrf
 from pydantic import AfterValidator, ConfigDict
 
-from dangjian.core import audit, crypto
+from dangjian.core import audit, crypto, tree
 from dangjian.core.models import ApiToken
 from dangjian.core.services import ConcurrentEditError
 
@@ -120,6 +120,35 @@ def paginate(queryset, params: PageParams) -> dict[str, Any]:
         "page_size": params.page_size,
         "items": list(queryset[start : start + params.page_size]),
     }
+
+
+def in_subtree(queryset, org, field: str = "org_path"):
+    """``queryset`` narrowed to the subtree of ``org`` (a list filter), or unchanged when it is None."""
+    return queryset if org is None else queryset.filter(tree.subtree_q(field, org.path))
+
+
+def none_to_blank(data: dict, names) -> dict:
+    """A partial update's values as the service expects them: null for a text column means blank."""
+    for name in names:
+        if name in data and data[name] is None:
+            data[name] = ""
+    return data
+
+
+def changes(payload, *, blank=(), choices=(), exclude=()) -> tuple[dict[str, Any], int | None]:
+    """The fields a partial update (PATCH) sent, as the service reads them, and the version the client read.
+
+    ``blank``: text fields whose null means blank; ``choices``: choice fields, passed on as plain
+    strings; ``exclude``: fields the route reads itself (an attendance sheet). No body: no change.
+    """
+    if payload is None:
+        return {}, None
+    data = payload.model_dump(exclude_unset=True, exclude={"version", *exclude})
+    none_to_blank(data, blank)
+    for name in choices:
+        if data.get(name) is not None:
+            data[name] = str(data[name])
+    return data, payload.version
 
 
 def error_responses(*codes: int) -> dict[int, type[ErrorOut]]:

@@ -24,7 +24,8 @@ would have to hold the key ``"org.name"``. :func:`choice_label` reads a choice f
 
 A route on a record checks its body after finding the record, so that a record outside the user's
 subtree answers 404 whatever the body says: the body's fields default to None and
-:func:`required_after_record` marks them required in the documentation only. :class:`CancelIn` is
+:func:`required_after_record` marks them required in the documentation only, and
+:func:`check_required` answers 422 when one is missing. :class:`CancelIn` is
 the body of every ``…/cancel`` route.
 """
 
@@ -32,10 +33,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from dangjian.core.api import InputSchema, RequiredText
+from dangjian.core.api import ApiError, InputSchema, RequiredText
 
 
 class Page[T](Schema):
@@ -66,6 +68,17 @@ def required_after_record(*names: str):
             schema["properties"][name].pop("default", None)
 
     return extra
+
+
+def check_required(payload, *names: str) -> None:
+    """Answer 422 naming every one of ``names`` the body left out (the route has found its record)."""
+    missing = [name for name in names if payload is None or getattr(payload, name) is None]
+    if missing:
+        raise ApiError(
+            422,
+            _("The submitted data is not valid."),
+            [{"field": name, "message": _("This field is required.")} for name in missing],
+        )
 
 
 class CancelIn(InputSchema):

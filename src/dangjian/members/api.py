@@ -12,7 +12,6 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from django.http import Http404
-from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 
 from dangjian.core.api import (
@@ -23,15 +22,17 @@ from dangjian.core.api import (
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
-    field_error,
+    none_to_blank,
     paginate,
 )
+from dangjian.core.apischema import Page, choice_label, related
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members import queries, services
 from dangjian.members.models import Education, Gender, Member
 from dangjian.members.models import Status as MemberStatus
-from dangjian.organizations.models import Organization
+from dangjian.organizations.api import org_filter, recording_org
 
 router = Router(tags=["members"])
 
@@ -46,10 +47,10 @@ Sort = Literal["org", "-org", "name", "-name", "birth_date", "-birth_date", "joi
 class MemberOut(Schema):
     id: int
     org_id: int
-    org_name: str
+    org_name: str = related("org.name")
     name: str
     gender: Gender
-    gender_label: str
+    gender_label: str = choice_label("gender")
     ethnicity: str
     birth_date: dt.date
     age: int
@@ -61,7 +62,7 @@ class MemberOut(Schema):
     joined_on: dt.date
     full_member_on: dt.date | None
     status: MemberStatus
-    status_label: str
+    status_label: str = choice_label("status")
     party_standing: int = Field(..., description="Years as a full member.")
     mobile: bool
     mobile_destination: str
@@ -73,31 +74,12 @@ class MemberOut(Schema):
     updated_at: dt.datetime
 
     @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
-
-    @staticmethod
-    def resolve_gender_label(obj) -> str:
-        return str(obj.get_gender_display())
-
-    @staticmethod
     def resolve_education(obj) -> str | None:
         return obj.education or None
 
     @staticmethod
     def resolve_education_label(obj) -> str:
         return str(obj.get_education_display()) if obj.education else ""
-
-    @staticmethod
-    def resolve_status_label(obj) -> str:
-        return str(obj.get_status_display())
-
-
-class MemberPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[MemberOut]
 
 
 class MemberFilters(PageParams):
@@ -156,28 +138,20 @@ class RevealOut(Schema):
     id_number: str
 
 
-def _model_data(data: dict) -> dict:
-    """Input values as the service expects them: no null for text columns."""
-    if "education" in data and data["education"] is None:
-        data["education"] = ""
-    if "phone" in data and data["phone"] is None:
-        data["phone"] = ""
-    return data
+# Text columns a null input clears.
+BLANK = ("education", "phone")
 
 
 # --- Routes ------------------------------------------------------------------------
 
 
-@router.get("", response={200: MemberPage, **error_responses(404, 422)}, summary="List members")
+@router.get("", response={200: Page[MemberOut], **error_responses(404, 422)}, summary="List members")
 def member_list(request, filters: Query[MemberFilters]):
     """Current members the user may see, filtered like the member list page (two queries per page)."""
     user = request.auth
-    org = None
-    if filters.org is not None:
-        org = get_visible_or_404(Organization.objects.visible_to(user), pk=filters.org)
     qs = queries.member_list(
         Member.objects.visible_to(user),
-        org=org,
+        org=org_filter(request, filters.org),
         direct=filters.direct,
         q=filters.q or "",
         status=filters.status or "",
@@ -197,14 +171,12 @@ def member_detail(request, id: PathId):
 
 @router.post("", response={201: MemberOut, **error_responses(400, 409, 422)}, summary="Register a member")
 def member_create(request, payload: MemberCreateIn):
-    data = _model_data(payload.model_dump(exclude={"org"}))
+    data = none_to_blank(payload.model_dump(exclude={"org"}), BLANK)
     for name in ("gender", "birth_date"):  # filled from the ID number when left out
         if data[name] is None:
             del data[name]
     # Members are business records: whoever writes members in a subtree registers them there.
-    org = Organization.objects.accepting_members_from(request.auth).filter(pk=payload.org).first()
-    if org is None:
-        raise field_error("org", _("The organization does not exist."))
+    org = recording_org(request, payload.org, open_only=False)
     member = services.member_create(actor=request.auth, org=org, data=data)
     return Status(201, member)
 
@@ -214,8 +186,7 @@ def member_create(request, payload: MemberCreateIn):
 )
 def member_update(request, id: PathId, payload: Annotated[MemberUpdateIn | None, Body()] = None):
     member = get_visible_or_404(Member.objects.writable_by(request.auth).select_related("org"), pk=id)
-    data = _model_data(payload.model_dump(exclude_unset=True) if payload else {})
-    version = data.pop("version", None)
+    data, version = changes(payload, blank=BLANK)
     if data:
         services.member_update(actor=request.auth, member=member, data=data, expected_version=version)
     return Member.objects.select_related("org").get(pk=member.pk)

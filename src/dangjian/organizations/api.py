@@ -26,11 +26,12 @@ from dangjian.core.api import (
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
     field_error,
     paginate,
 )
-from dangjian.core.apischema import Page, choice_label, related
+from dangjian.core.apischema import Page, check_required, choice_label, related, required_after_record
 from dangjian.core.roles import WRITE_ROLES
 from dangjian.core.scoping import get_visible_or_404, paths_for
 
@@ -43,11 +44,31 @@ from dangjian.organizations.models import CommitteeMember, CommitteePost, Level,
 router = Router(tags=["organizations"])
 
 
+def visible_orgs(request):
+    """The organizations the API user may see."""
+    return Organization.objects.visible_to(request.auth)
+
+
+def org_filter(request, pk: int | None) -> Organization | None:
+    """The organization a list is filtered by (404 outside the user's subtrees), or None."""
+    return None if pk is None else get_visible_or_404(visible_orgs(request), pk=pk)
+
+
+def recording_org(request, pk: int, *, open_only: bool = True) -> Organization:
+    """The organization a new record is filed under: one the user records for (422 naming
+    ``org`` otherwise), not dissolved unless ``open_only`` is False."""
+    qs = Organization.objects.accepting_members_from(request.auth).filter(pk=pk)
+    org = qs.filter(dissolved_on__isnull=True).first() if open_only else qs.first()
+    if org is None:
+        raise field_error("org", _("The organization does not exist."))
+    return org
+
+
 def subtree_root(request, pk: int | None) -> Organization:
     """The organization a subtree table is asked for: the one named (404 outside the user's
     subtrees), or else the user's first visible root (422 naming ``org`` when they have none)."""
     if pk is not None:
-        return get_visible_or_404(Organization.objects.visible_to(request.auth), pk=pk)
+        return get_visible_or_404(visible_orgs(request), pk=pk)
     root = queries.visible_roots(request.auth).first()
     if root is None:
         raise field_error("org", _("The organization does not exist."))
@@ -146,15 +167,10 @@ class OrganizationUpdateIn(InputSchema):
     version: int | None = Field(None, description="The version you read; 409 if someone saved in between.")
 
 
-def _parent_required(schema: dict) -> None:
-    schema["required"] = ["parent"]
-    schema["properties"]["parent"].pop("default", None)
-
-
 class MoveIn(InputSchema):
     # ``parent`` is required, but checked after the organization itself, so that an organization
     # outside the user's subtree answers 404 whatever the body says.
-    model_config = ConfigDict(json_schema_extra=_parent_required)
+    model_config = ConfigDict(json_schema_extra=required_after_record("parent"))
 
     parent: Id = Field(None, description="The new parent organization.")
     on: ApiDate | None = Field(None, description="Date of the move (default: today).")
@@ -184,16 +200,10 @@ class CommitteeFilters(Schema):
     current: bool | None = Field(None, description="true: open seats only; false: ended seats only.")
 
 
-def _seat_required(schema: dict) -> None:
-    schema["required"] = ["member", "post", "started_on"]
-    for name in schema["required"]:
-        schema["properties"][name].pop("default", None)
-
-
 class CommitteeSeatIn(InputSchema):
     # Required, but checked after the organization, so that one outside the user's subtree
     # answers 404 whatever the body says.
-    model_config = ConfigDict(json_schema_extra=_seat_required)
+    model_config = ConfigDict(json_schema_extra=required_after_record("member", "post", "started_on"))
 
     member: Id = Field(None, description="A full member of the organization (or of its subtree, above a branch).")
     post: CommitteePost = None
@@ -209,10 +219,6 @@ class CommitteeEndIn(InputSchema):
 
 
 # --- Helpers -----------------------------------------------------------------------
-
-
-def _visible(request):
-    return Organization.objects.visible_to(request.auth)
 
 
 def _writable(request):
@@ -239,6 +245,11 @@ def _filter(qs, filters: SubtreeFilters):
     return qs.order_by(*ORDERINGS[filters.ordering])
 
 
+def _movable(request, pk: int) -> Organization:
+    """An organization the user may move or dissolve: any but the top of the tree."""
+    return get_visible_or_404(_writable(request).exclude(parent__isnull=True), pk=pk)
+
+
 def _writable_parent(request, pk: int) -> Organization:
     parent = _writable(request).filter(pk=pk).first()
     if parent is None:
@@ -252,7 +263,7 @@ def _writable_parent(request, pk: int) -> Organization:
 @router.get("", response={200: Page[OrganizationOut], **error_responses(404, 422)}, summary="List organizations")
 def organization_list(request, filters: Query[OrganizationFilters]):
     """Every organization the user may see, filtered and paginated (two queries per page)."""
-    visible = _visible(request)
+    visible = visible_orgs(request)
     qs = visible
     if filters.parent is not None:
         parent = get_visible_or_404(visible, pk=filters.parent)
@@ -262,14 +273,14 @@ def organization_list(request, filters: Query[OrganizationFilters]):
 
 @router.get("/{id}", response={200: OrganizationOut, **error_responses(404, 422)}, summary="One organization")
 def organization_detail(request, id: PathId):
-    return get_visible_or_404(_visible(request), pk=id)
+    return get_visible_or_404(visible_orgs(request), pk=id)
 
 
 @router.get(
     "/{id}/children", response={200: Page[OrganizationOut], **error_responses(404, 422)}, summary="Direct children"
 )
 def organization_children(request, id: PathId, filters: Query[SubtreeFilters]):
-    visible = _visible(request)
+    visible = visible_orgs(request)
     org = get_visible_or_404(visible, pk=id)
     return paginate(_filter(queries.children_of(org, visible), filters), filters)
 
@@ -280,7 +291,7 @@ def organization_children(request, id: PathId, filters: Query[SubtreeFilters]):
     summary="The organization and everything below it",
 )
 def organization_subtree(request, id: PathId, filters: Query[SubtreeFilters]):
-    visible = _visible(request)
+    visible = visible_orgs(request)
     org = get_visible_or_404(visible, pk=id)
     return paginate(_filter(visible.in_subtree(org.path), filters), filters)
 
@@ -291,7 +302,7 @@ def organization_subtree(request, id: PathId, filters: Query[SubtreeFilters]):
     summary="The organizations above, top first (only those you may see)",
 )
 def organization_ancestors(request, id: PathId):
-    visible = _visible(request)
+    visible = visible_orgs(request)
     org = get_visible_or_404(visible, pk=id)
     return list(queries.ancestors_of(org).filter(pk__in=visible.values("pk")))
 
@@ -314,12 +325,11 @@ def organization_create(request, payload: OrganizationCreateIn):
 )
 def organization_update(request, id: PathId, payload: Annotated[OrganizationUpdateIn | None, Body()] = None):
     org = get_visible_or_404(_writable(request), pk=id)
-    data = payload.model_dump(exclude_unset=True) if payload else {}
-    version = data.pop("version", None)
+    data, version = changes(payload)
     if data.get("secretary") is not None:
         data["secretary"] = _secretary(request, org, data["secretary"])
     services.organization_update(actor=request.auth, org=org, data=data, expected_version=version)
-    return get_visible_or_404(_visible(request), pk=org.pk)
+    return get_visible_or_404(visible_orgs(request), pk=org.pk)
 
 
 def _secretary(request, org: Organization, pk: int):
@@ -335,9 +345,8 @@ def _secretary(request, org: Organization, pk: int):
     summary="Move an organization and its subtree under another parent",
 )
 def organization_move(request, id: PathId, payload: MoveIn):
-    org = get_visible_or_404(_writable(request).exclude(parent__isnull=True), pk=id)
-    if payload.parent is None:
-        raise field_error("parent", _("This field is required."))
+    org = _movable(request, id)
+    check_required(payload, "parent")
     new_parent = _writable_parent(request, payload.parent)
     return services.organization_move(
         actor=request.auth, org=org, new_parent=new_parent, on=payload.on, note=payload.note
@@ -350,7 +359,7 @@ def organization_move(request, id: PathId, payload: MoveIn):
     summary="Dissolve an organization",
 )
 def organization_dissolve(request, id: PathId, payload: DissolveIn):
-    org = get_visible_or_404(_writable(request).exclude(parent__isnull=True), pk=id)
+    org = _movable(request, id)
     return services.organization_dissolve(
         actor=request.auth, org=org, on=payload.on or timezone.localdate(), note=payload.note
     )
@@ -366,7 +375,7 @@ def organization_dissolve(request, id: PathId, payload: DissolveIn):
 )
 def committee_list(request, id: PathId, filters: Query[CommitteeFilters]):
     """Every seat of the organization's committee (two queries), or those of a day (``on``)."""
-    org = get_visible_or_404(_visible(request), pk=id)
+    org = get_visible_or_404(visible_orgs(request), pk=id)
     seats = queries.committee_seats(org)
     if filters.on is not None:
         seats = seats.filter(queries.sitting_q(filters.on))
@@ -382,9 +391,7 @@ def committee_list(request, id: PathId, filters: Query[CommitteeFilters]):
 )
 def committee_add(request, id: PathId, payload: CommitteeSeatIn):
     org = get_visible_or_404(Organization.objects.accepting_members_from(request.auth), pk=id)
-    for name in ("member", "post", "started_on"):
-        if getattr(payload, name) is None:
-            raise field_error(name, _("This field is required."))
+    check_required(payload, "member", "post", "started_on")
     member = (
         Member.objects.writable_by(request.auth)
         .current()

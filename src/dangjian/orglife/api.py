@@ -11,10 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
+from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
 
 from dangjian.core.api import (
     ApiDate,
@@ -24,17 +23,18 @@ from dangjian.core.api import (
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
-    field_error,
+    in_subtree,
     paginate,
 )
+from dangjian.core.apischema import CancelIn, Page, choice_label, related
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.members.models import Member
 from dangjian.members.queries import has_voting_rights, roster
-from dangjian.organizations.api import subtree_root
-from dangjian.organizations.models import Organization
+from dangjian.organizations.api import org_filter, recording_org, subtree_root, visible_orgs
 from dangjian.orglife import queries, services
-from dangjian.orglife.models import Appraisal, Meeting, MeetingKind, MeetingRequirement, RequirementKind
+from dangjian.orglife.models import Appraisal, Meeting, MeetingKind, MeetingRequirement, Rating, RequirementKind
 
 router = Router(tags=["orglife"])
 
@@ -46,21 +46,17 @@ Year = Annotated[int, Field(ge=2000, le=2100)]
 # --- Schemas ---------------------------------------------------------------------------------
 class AttendanceOut(Schema):
     member_id: int
-    member_name: str
+    member_name: str = related("member.name")
     status: AttendanceStatus
     reason: str
     dual_life: bool
     full_member: bool = Field(..., description="Had a vote (a full member) on the meeting's date.")
 
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.member.name
-
 
 class MeetingOut(Schema):
     id: int
     org_id: int
-    org_name: str
+    org_name: str = related("org.name")
     kinds: list[MeetingKind]
     kind_labels: list[str]
     state: Literal["planned", "held", "cancelled"]
@@ -90,10 +86,6 @@ class MeetingOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
 
-    @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
-
 
 class MeetingDetailOut(MeetingOut):
     attendance: list[AttendanceOut]
@@ -101,13 +93,6 @@ class MeetingDetailOut(MeetingOut):
     @staticmethod
     def resolve_attendance(obj) -> list:
         return list(queries.attendance_of(obj))
-
-
-class MeetingPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[MeetingOut]
 
 
 class MeetingFilters(PageParams):
@@ -163,20 +148,6 @@ class MeetingUpdateIn(InputSchema):
     minutes: Text = Field(None, max_length=20000)
     attendance: list[AttendanceIn] | None = Field(None, max_length=2000)
     version: int | None = Field(None, description="The version you read; 409 if someone saved in between.")
-
-
-def _reason_required(schema: dict) -> None:
-    schema["required"] = ["reason"]
-    schema["properties"]["reason"].pop("default", None)
-
-
-class CancelIn(InputSchema):
-    # ``reason`` is required, but checked after the meeting itself, so that a meeting outside the
-    # user's subtree answers 404 whatever the body says.
-    model_config = ConfigDict(json_schema_extra=_reason_required)
-
-    reason: RequiredText = Field(None, max_length=200)
-    version: int | None = None
 
 
 class RosterOut(Schema):
@@ -245,7 +216,7 @@ class ComplianceParams(Schema):
 class RequirementOut(Schema):
     id: int
     kind: RequirementKind
-    kind_label: str
+    kind_label: str = choice_label("kind")
     levels: list[str]
     sectors: list[str]
     committee_only: bool
@@ -257,34 +228,19 @@ class RequirementOut(Schema):
     replaces_id: int | None
     note: str
 
-    @staticmethod
-    def resolve_kind_label(obj) -> str:
-        return str(obj.get_kind_display())
-
 
 class AppraisalOut(Schema):
     id: int
     org_id: int
-    org_name: str
+    org_name: str = related("org.name")
     year: int
     state: Literal["open", "decided"]
     decided_on: dt.date | None
     ratings: dict[str, int] = Field(..., description="Members per rating.")
 
     @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
-
-    @staticmethod
     def resolve_ratings(obj) -> dict[str, int]:
         return getattr(obj, "rating_counts", {})
-
-
-class AppraisalPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[AppraisalOut]
 
 
 class AppraisalFilters(PageParams):
@@ -293,10 +249,6 @@ class AppraisalFilters(PageParams):
 
 
 # --- Helpers -----------------------------------------------------------------------------------
-def _orgs(request):
-    return Organization.objects.visible_to(request.auth)
-
-
 def _sheet(rows) -> list[services.AttendanceIn]:
     return [services.AttendanceIn(r.member, r.status, r.reason, r.dual_life) for r in rows]
 
@@ -344,10 +296,10 @@ def _obligation(cell: queries.Cell) -> dict:
 
 
 # --- Meetings ------------------------------------------------------------------------------------
-@router.get("/meetings", response={200: MeetingPage, **error_responses(404, 422)}, summary="List meetings")
+@router.get("/meetings", response={200: Page[MeetingOut], **error_responses(404, 422)}, summary="List meetings")
 def meeting_list(request, filters: Query[MeetingFilters]):
     """Meetings of the subtree, newest first (two queries per page)."""
-    org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
+    org = org_filter(request, filters.org)
     qs = queries.meeting_list(
         Meeting.objects.visible_to(request.auth),
         org=org,
@@ -368,13 +320,7 @@ def meeting_detail(request, id: PathId):
     "/meetings", response={201: MeetingDetailOut, **error_responses(400, 409, 422)}, summary="Record a meeting"
 )
 def meeting_create(request, payload: MeetingCreateIn):
-    org = (
-        Organization.objects.accepting_members_from(request.auth)
-        .filter(pk=payload.org, dissolved_on__isnull=True)
-        .first()
-    )
-    if org is None:
-        raise field_error("org", _("The organization does not exist."))
+    org = recording_org(request, payload.org)
     data = payload.model_dump(exclude={"org", "attendance"})
     data["kinds"] = [str(k) for k in data["kinds"]]
     meeting = services.meeting_create(actor=request.auth, org=org, data=data, attendance=_sheet(payload.attendance))
@@ -390,10 +336,9 @@ def meeting_update(request, id: PathId, payload: Annotated[MeetingUpdateIn | Non
     meeting = get_visible_or_404(
         Meeting.objects.writable_by(request.auth).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=id
     )
-    data = payload.model_dump(exclude_unset=True, exclude={"attendance", "version"}) if payload else {}
-    for name in ("place", "host", "recorder", "lecturer", "participants", "minutes"):
-        if name in data and data[name] is None:
-            data[name] = ""
+    data, version = changes(
+        payload, blank=("place", "host", "recorder", "lecturer", "participants", "minutes"), exclude=("attendance",)
+    )
     if "kinds" in data:
         data["kinds"] = [str(k) for k in data["kinds"] or []]
     sheet = _sheet(payload.attendance) if payload and payload.attendance is not None else None
@@ -403,7 +348,7 @@ def meeting_update(request, id: PathId, payload: Annotated[MeetingUpdateIn | Non
             meeting=meeting,
             data=data,
             attendance=sheet,
-            expected_version=payload.version if payload else None,
+            expected_version=version,
         )
     return _meeting(request, meeting.pk)
 
@@ -428,7 +373,7 @@ def meeting_cancel(request, id: PathId, payload: CancelIn):
     summary="Who a meeting of this organization expects on a day",
 )
 def organization_roster(request, id: PathId, on: ApiDate | None = None):
-    org = get_visible_or_404(_orgs(request), pk=id)
+    org = get_visible_or_404(visible_orgs(request), pk=id)
     day = on or timezone.localdate()
     members = roster(org, day)
     visible = set(
@@ -453,7 +398,7 @@ def organization_roster(request, id: PathId, on: ApiDate | None = None):
     summary="An organization's year: obligations with their status, and meetings",
 )
 def organization_calendar(request, id: PathId, year: Year | None = None):
-    org = get_visible_or_404(_orgs(request), pk=id)
+    org = get_visible_or_404(visible_orgs(request), pk=id)
     year = year or timezone.localdate().year
     on = queries.as_of(year)
     months, cells = queries.branch_calendar(org, year, on)
@@ -475,7 +420,7 @@ def compliance(request, params: Query[ComplianceParams]):
     """Rates are done ÷ due over the periods that have ended; computed from the meetings on request."""
     root = subtree_root(request, params.org)
     year = params.year or timezone.localdate().year
-    table = queries.compliance_table(_orgs(request), root, year)
+    table = queries.compliance_table(visible_orgs(request), root, year)
     return {
         "org_id": root.pk,
         "year": year,
@@ -502,17 +447,12 @@ def requirement_list(request, current: bool = False):
     return rows
 
 
-@router.get("/appraisals", response={200: AppraisalPage, **error_responses(404, 422)}, summary="Appraisals of members")
+@router.get(
+    "/appraisals", response={200: Page[AppraisalOut], **error_responses(404, 422)}, summary="Appraisals of members"
+)
 def appraisal_list(request, filters: Query[AppraisalFilters]):
-    from django.db.models import Count, Q
-
-    from dangjian.core import tree
-    from dangjian.orglife.models import Rating
-
     qs = Appraisal.objects.visible_to(request.auth).select_related("org")
-    if filters.org is not None:
-        org = get_visible_or_404(_orgs(request), pk=filters.org)
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    qs = in_subtree(qs, org_filter(request, filters.org))
     if filters.year:
         qs = qs.filter(year=filters.year)
     qs = qs.annotate(**{f"n_{r}": Count("entries", filter=Q(entries__rating=r)) for r in Rating.values}).order_by(

@@ -20,11 +20,14 @@ from django.utils.translation import gettext as _
 from ninja import Body, Query, Router, Status
 
 from dangjian.core import tree
-from dangjian.core.api import ApiError, Id, PathId, error_responses, field_error, paginate
+from dangjian.core.api import Id, PathId, error_responses, field_error, paginate
+from dangjian.core.apischema import Page, check_required
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
 from dangjian.members.models import Member
+from dangjian.organizations.api import org_filter
 from dangjian.organizations.models import Organization
+from dangjian.organizations.queries import visible_roots
 from dangjian.points import queries, services
 from dangjian.points.models import PointEntry, PointRule, PointScheme, Step
 from dangjian.points.schemas import (
@@ -37,7 +40,7 @@ from dangjian.points.schemas import (
     ClaimIn,
     EntryDetailOut,
     EntryFilters,
-    EntryPage,
+    EntryOut,
     RejectIn,
     RuleEndIn,
     RuleIn,
@@ -48,6 +51,7 @@ from dangjian.points.schemas import (
     Year,
 )
 from dangjian.posts.models import PostAssignment
+from dangjian.posts.queries import members_led_by
 
 router = Router(tags=["points"])
 
@@ -101,15 +105,9 @@ def _editable_rule(user, pk: int) -> PointRule:
 
 
 def _body(payload):
-    """Check the required fields of a body after the record it is about, so that a record outside the
-    user's subtree answers 404 whatever the body says."""
-    missing = [n for n in type(payload).REQUIRED if getattr(payload, n) is None]
-    if missing:
-        raise ApiError(
-            422,
-            _("The submitted data is not valid."),
-            [{"field": n, "message": _("This field is required.")} for n in missing],
-        )
+    """The body, once the fields its schema lists as ``REQUIRED`` are all there (checked after the
+    record it is about, so that a record outside the user's subtree answers 404 whatever the body says)."""
+    check_required(payload, *type(payload).REQUIRED)
     return payload
 
 
@@ -241,13 +239,12 @@ def rule_end(request, id: PathId, payload: RuleEndIn):
 
 
 # --- Entries and claims --------------------------------------------------------------------------------
-@router.get("/entries", response={200: EntryPage, **error_responses(404, 422)}, summary="List point entries")
+@router.get("/entries", response={200: Page[EntryOut], **error_responses(404, 422)}, summary="List point entries")
 def entry_list(request, filters: Query[EntryFilters]):
     """Entries of your subtree (a member: their own), newest first. Two queries per page."""
     user = request.auth
-    org = member = None
-    if filters.org is not None:
-        org = get_visible_or_404(Organization.objects.visible_to(user), pk=filters.org)
+    org = org_filter(request, filters.org)
+    member = None
     if filters.member is not None:
         member = get_visible_or_404(Member.objects.visible_to(user), pk=filters.member)
     qs = queries.entry_list(
@@ -273,8 +270,6 @@ def claim_propose(request, payload: ClaimIn):
     """A member for themselves, or a group leader, secretary or committee above for their members.
     Steps of the chain that you hold are taken at once; your own claim always needs someone else."""
     user = request.auth
-    from dangjian.posts.queries import members_led_by
-
     candidates = Member.objects.visible_to(user) | members_led_by(user)
     member = candidates.current().filter(pk=payload.member).select_related("org").first()
     if member is None:
@@ -430,8 +425,6 @@ def balances(request, filters: Query[BalanceFilters]):
     if filters.org is not None:
         org = get_visible_or_404(visible, pk=filters.org)
     else:
-        from dangjian.organizations.queries import visible_roots
-
         org = visible_roots(user).first()
         if org is None:
             raise Http404

@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from dangjian.core.api import ApiDate, Id, InputSchema, PageParams, RequiredText, Text
+from dangjian.core.apischema import related, required_after_record
 from dangjian.points.models import Category, PointClaim
 
 Year = Annotated[int, Field(ge=2000, le=2100)]
@@ -26,17 +27,6 @@ def _claim_of(entry) -> PointClaim | None:
         return entry.claim
     except PointClaim.DoesNotExist:
         return None
-
-
-def _required(*names: str):
-    """The schema says these fields are required; the route checks them after finding its record."""
-
-    def extra(schema: dict) -> None:
-        schema["required"] = list(names)
-        for name in names:
-            schema["properties"][name].pop("default", None)
-
-    return extra
 
 
 class RuleOut(Schema):
@@ -99,7 +89,7 @@ class SchemeIn(InputSchema):
 class RuleIn(InputSchema):
     # Required fields are checked after the scheme (a scheme outside your subtree answers 404).
     REQUIRED: ClassVar[tuple[str, ...]] = ("code", "name", "category", "direction", "points", "effective_from")
-    model_config = ConfigDict(json_schema_extra=_required(*REQUIRED))
+    model_config = ConfigDict(json_schema_extra=required_after_record(*REQUIRED))
 
     code: RequiredText = Field(None, max_length=40, description="Letters, digits and hyphens; stable across versions.")
     name: RequiredText = Field(None, max_length=100)
@@ -125,7 +115,7 @@ class RuleReviseIn(InputSchema):
     """Only the fields sent change; the new version starts on ``effective_from``."""
 
     REQUIRED: ClassVar[tuple[str, ...]] = ("effective_from",)
-    model_config = ConfigDict(json_schema_extra=_required(*REQUIRED))
+    model_config = ConfigDict(json_schema_extra=required_after_record(*REQUIRED))
 
     name: RequiredText = Field(None, max_length=100)
     category: CategoryCode = None
@@ -143,7 +133,7 @@ class RuleReviseIn(InputSchema):
 
 class RuleEndIn(InputSchema):
     REQUIRED: ClassVar[tuple[str, ...]] = ("on",)
-    model_config = ConfigDict(json_schema_extra=_required(*REQUIRED))
+    model_config = ConfigDict(json_schema_extra=required_after_record(*REQUIRED))
 
     on: ApiDate = Field(None, description="The last day the rule is in force.")
 
@@ -159,13 +149,13 @@ class StepOut(Schema):
 class EntryOut(Schema):
     id: int
     member_id: int
-    member_name: str
+    member_name: str = related("member.name")
     org_id: int
-    org_name: str
+    org_name: str = related("org.name")
     rule_id: int
-    rule_code: str
-    rule_name: str
-    category: CategoryCode
+    rule_code: str = related("rule.code")
+    rule_name: str = related("rule.name")
+    category: CategoryCode = related("rule.category")
     points: float = Field(..., description="What counts once approved (signed, after the cap).")
     requested: float
     occurred_on: dt.date
@@ -179,26 +169,6 @@ class EntryOut(Schema):
         ..., description="The post assignment (一编三定) the entry was for; its evaluation counts the points."
     )
     post_name: str = Field(..., description="The name of that post; empty when none.")
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.member.name
-
-    @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
-
-    @staticmethod
-    def resolve_rule_code(obj) -> str:
-        return obj.rule.code
-
-    @staticmethod
-    def resolve_rule_name(obj) -> str:
-        return obj.rule.name
-
-    @staticmethod
-    def resolve_category(obj) -> str:
-        return obj.rule.category
 
     @staticmethod
     def resolve_points(obj) -> float:
@@ -261,13 +231,6 @@ class EntryDetailOut(EntryOut):
         ]
 
 
-class EntryPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[EntryOut]
-
-
 class EntryFilters(PageParams):
     org: Id | None = Field(None, description="Entries of this organization and below.")
     member: Id | None = None
@@ -328,7 +291,7 @@ class ApproveIn(InputSchema):
 
 class RejectIn(InputSchema):
     REQUIRED: ClassVar[tuple[str, ...]] = ("reason",)
-    model_config = ConfigDict(json_schema_extra=_required(*REQUIRED))
+    model_config = ConfigDict(json_schema_extra=required_after_record(*REQUIRED))
 
     reason: RequiredText = Field(None, max_length=300)
 

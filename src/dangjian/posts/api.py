@@ -14,17 +14,18 @@ from pydantic import ConfigDict
 
 from dangjian.core.api import (
     ApiDate,
-    ApiError,
     Id,
     InputSchema,
     PageParams,
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
     field_error,
     paginate,
 )
+from dangjian.core.apischema import Page, check_required, choice_label, related, required_after_record
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role
 from dangjian.members.models import EvaluationRating, Member
@@ -54,30 +55,6 @@ def _org(request, pk: int) -> Organization:
     return get_visible_or_404(Organization.objects.visible_to(request.auth), pk=pk)
 
 
-def _required(*names: str):
-    """The schema says these fields are required; the route checks them after finding its record."""
-
-    def extra(schema: dict) -> None:
-        schema["required"] = list(names)
-        for name in names:
-            schema["properties"][name].pop("default", None)
-
-    return extra
-
-
-def _body(payload, *names: str):
-    """The required fields of a body, checked after the record it is about (so that a record outside
-    the user's subtree answers 404 whatever the body says): every missing one named."""
-    missing = [n for n in names if getattr(payload, n) is None]
-    if missing:
-        raise ApiError(
-            422,
-            _("The submitted data is not valid."),
-            [{"field": n, "message": _("This field is required.")} for n in missing],
-        )
-    return payload
-
-
 # --- Schemas -------------------------------------------------------------------------------------
 class AreaOut(Schema):
     code: str
@@ -86,29 +63,19 @@ class AreaOut(Schema):
 
 class PostOut(Schema):
     id: int
-    area: str
-    area_code: str
+    area: str = related("area.name")
+    area_code: str = related("area.code")
     name: str
     duties: str
     order: int
     is_active: bool = Field(..., description="false: no longer offered anywhere (assignments keep it).")
-    defined_by: int | None = Field(..., description="The organization that defined it; null: a district default.")
+    defined_by: int | None = related(
+        "org_id", description="The organization that defined it; null: a district default."
+    )
     defined_by_name: str | None
     hidden: bool = Field(False, description="Hidden in this organization by the nearest setting up the tree.")
     hidden_by: int | None = Field(None, description="The organization whose setting hides it, or null.")
     version: int
-
-    @staticmethod
-    def resolve_area(obj) -> str:
-        return obj.area.name
-
-    @staticmethod
-    def resolve_area_code(obj) -> str:
-        return obj.area.code
-
-    @staticmethod
-    def resolve_defined_by(obj) -> int | None:
-        return obj.org_id
 
     @staticmethod
     def resolve_defined_by_name(obj) -> str | None:
@@ -127,7 +94,7 @@ class PostOut(Schema):
 class PostIn(InputSchema):
     # Required, but checked after the organization, so that one outside the user's subtree
     # answers 404 whatever the body says.
-    model_config = ConfigDict(json_schema_extra=_required("org", "area", "name", "duties"))
+    model_config = ConfigDict(json_schema_extra=required_after_record("org", "area", "name", "duties"))
 
     org: Id = Field(None, description="The organization that defines it: offered in its subtree.")
     area: Text = Field(None, max_length=32, description="An area code (``GET /posts/areas``).")
@@ -149,7 +116,7 @@ class PostUpdateIn(InputSchema):
 
 
 class PostSettingIn(InputSchema):
-    model_config = ConfigDict(json_schema_extra=_required("org", "post", "hidden"))
+    model_config = ConfigDict(json_schema_extra=required_after_record("org", "post", "hidden"))
 
     org: Id = Field(None, description="Hide or offer the post in this organization and below.")
     post: Id = Field(None, description="A post that applies there (``GET /posts/catalogue?include_hidden=true``).")
@@ -159,14 +126,10 @@ class PostSettingIn(InputSchema):
 class MembershipOut(Schema):
     id: int
     member_id: int
-    member_name: str
+    member_name: str = related("member.name")
     is_leader: bool
     started_on: dt.date
     ended_on: dt.date | None
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.member.name
 
 
 class GroupOut(Schema):
@@ -185,15 +148,15 @@ class AssignmentOut(Schema):
     id: int
     org_id: int
     member_id: int
-    member_name: str
+    member_name: str = related("member.name")
     post_id: int
-    post_name: str
+    post_name: str = related("post.name")
     group_id: int | None
     duties: str
     origin: AssignmentOrigin
     recommended_by: str
     state: AssignmentState
-    state_label: str
+    state_label: str = choice_label("state")
     declared_on: dt.date
     approved_on: dt.date | None
     notice_starts_on: dt.date | None
@@ -204,25 +167,6 @@ class AssignmentOut(Schema):
     end_reason: str
     note: str
     version: int
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.member.name
-
-    @staticmethod
-    def resolve_post_name(obj) -> str:
-        return obj.post.name
-
-    @staticmethod
-    def resolve_state_label(obj) -> str:
-        return str(obj.get_state_display())
-
-
-class AssignmentPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[AssignmentOut]
 
 
 class AssignmentFilters(PageParams):
@@ -260,14 +204,14 @@ class StepIn(InputSchema):
 class EvaluationOut(Schema):
     id: int
     assignment_id: int
-    org_id: int = Field(..., description="The member's branch (the assignment's organization).")
-    member_id: int
-    member_name: str
-    post_id: int
-    post_name: str
+    org_id: int = related("assignment.org_id", description="The member's branch (the assignment's organization).")
+    member_id: int = related("assignment.member_id")
+    member_name: str = related("assignment.member.name")
+    post_id: int = related("assignment.post_id")
+    post_name: str = related("assignment.post.name")
     year: int
     rating: EvaluationRating
-    rating_label: str
+    rating_label: str = choice_label("rating")
     note: str
     points: float | None = Field(
         ..., description="The points of the post's duties as shown when rated (an input); null: none recorded."
@@ -276,39 +220,8 @@ class EvaluationOut(Schema):
     version: int
 
     @staticmethod
-    def resolve_org_id(obj) -> int:
-        return obj.assignment.org_id
-
-    @staticmethod
-    def resolve_member_id(obj) -> int:
-        return obj.assignment.member_id
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.assignment.member.name
-
-    @staticmethod
-    def resolve_post_id(obj) -> int:
-        return obj.assignment.post_id
-
-    @staticmethod
-    def resolve_post_name(obj) -> str:
-        return obj.assignment.post.name
-
-    @staticmethod
-    def resolve_rating_label(obj) -> str:
-        return str(obj.get_rating_display())
-
-    @staticmethod
     def resolve_points(obj) -> float | None:
         return None if obj.points is None else float(obj.points)
-
-
-class EvaluationPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[EvaluationOut]
 
 
 class EvaluationFilters(PageParams):
@@ -378,7 +291,7 @@ def post_create(request, payload: PostIn):
     """As on the catalogue page: the organization's own post, offered in its subtree."""
     _require_business(request)
     org = _writable_org(request, payload.org) if payload.org is not None else None
-    _body(payload, "org", "area", "name", "duties")
+    check_required(payload, "org", "area", "name", "duties")
     data = {
         "area": _area(payload.area),
         "name": payload.name,
@@ -400,8 +313,7 @@ def post_update(request, id: PathId, payload: Annotated[PostUpdateIn | None, Bod
     never deleted: ``is_active=false`` stops offering one."""
     _require_business(request)
     post = get_visible_or_404(editable_posts(request.auth), pk=id)
-    data = payload.model_dump(exclude_unset=True) if payload else {}
-    version = data.pop("version", None)
+    data, version = changes(payload)
     if "area" in data:
         data["area"] = _area(data["area"])
     services.post_update(actor=request.auth, post=post, data=data, expected_version=version)
@@ -418,7 +330,7 @@ def post_setting(request, payload: PostSettingIn):
     stands in that organization."""
     _require_business(request)
     org = _writable_org(request, payload.org) if payload.org is not None else None
-    _body(payload, "org", "post", "hidden")
+    check_required(payload, "org", "post", "hidden")
     offered = {p.pk: p for p in queries.posts_offered(org, include_hidden=True)}
     post = offered.get(payload.post)
     if post is None:
@@ -446,8 +358,7 @@ def group_member_add(request, id: PathId, payload: Annotated[MembershipIn | None
     group = get_visible_or_404(
         Organization.objects.accepting_members_from(request.auth).filter(level=Level.PARTY_GROUP), pk=id
     )
-    if payload is None or payload.member is None:
-        raise field_error("member", _("This field is required."))
+    check_required(payload, "member")
     member = Member.objects.writable_by(request.auth).filter(pk=payload.member).first()
     if member is None:
         raise field_error("member", _("The member does not exist."))
@@ -461,7 +372,7 @@ def _assignments(request):
     return PostAssignment.objects.visible_to(request.auth).select_related("member", "post")
 
 
-@router.get("/assignments", response={200: AssignmentPage, **error_responses(404, 422)}, summary="Assignments")
+@router.get("/assignments", response={200: Page[AssignmentOut], **error_responses(404, 422)}, summary="Assignments")
 def assignment_list(request, filters: Query[AssignmentFilters]):
     _require_business(request)
     org = _org(request, filters.org) if filters.org is not None else None
@@ -568,7 +479,7 @@ def _evaluations(request):
     return PostEvaluation.objects.visible_to(request.auth)
 
 
-@router.get("/evaluations", response={200: EvaluationPage, **error_responses(404, 422)}, summary="Evaluations")
+@router.get("/evaluations", response={200: Page[EvaluationOut], **error_responses(404, 422)}, summary="Evaluations")
 def evaluation_list_route(request, filters: Query[EvaluationFilters]):
     """The evaluations of a subtree, newest year first; filters by year, rating, assignment, member."""
     _require_business(request)

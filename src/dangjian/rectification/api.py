@@ -17,10 +17,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 
-from dangjian.core.api import ApiDate, Id, InputSchema, PageParams, PathId, Text, error_responses, field_error, paginate
-from dangjian.core.apischema import Page, related
+from dangjian.core.api import (
+    ApiDate,
+    Id,
+    InputSchema,
+    PageParams,
+    PathId,
+    Text,
+    changes,
+    error_responses,
+    field_error,
+    paginate,
+)
+from dangjian.core.apischema import Page, check_required, related
 from dangjian.core.scoping import get_visible_or_404
-from dangjian.organizations.api import subtree_root
+from dangjian.organizations.api import org_filter, subtree_root, visible_orgs
 from dangjian.organizations.models import Organization
 from dangjian.rectification import queries, services
 from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark, WorkTeamMember
@@ -251,14 +262,6 @@ class RectificationFiguresParams(Schema):
 
 
 # --- Helpers -----------------------------------------------------------------------------------
-def _orgs(request):
-    return Organization.objects.visible_to(request.auth)
-
-
-def _org_filter(request, pk):
-    return get_visible_or_404(_orgs(request), pk=pk) if pk is not None else None
-
-
 def _allow(allowed: bool) -> None:
     if not allowed:
         raise Http404
@@ -312,7 +315,7 @@ def criteria(request):
     summary="List screenings",
 )
 def screening_list(request, filters: Query[RectificationScreeningFilters]):
-    org = _org_filter(request, filters.org)
+    org = org_filter(request, filters.org)
     qs = Screening.objects.visible_to(request.auth).select_related("org").order_by("-year", "org_path")
     if org is not None:
         qs = qs.in_subtree(org.path)
@@ -340,7 +343,7 @@ def screening_create(request, payload: RectificationScreeningIn):
 )
 def screening_detail(request, id: PathId):
     screening = get_visible_or_404(Screening.objects.visible_to(request.auth).select_related("org"), pk=id)
-    rows, quota = queries.screening_rows(_orgs(request), screening)
+    rows, quota = queries.screening_rows(visible_orgs(request), screening)
     return {
         "id": screening.pk,
         "org_id": screening.org_id,
@@ -373,9 +376,8 @@ def mark_create(request, id: PathId, payload: Annotated[RectificationMarkIn | No
     screening = get_visible_or_404(Screening.objects.visible_to(request.auth).select_related("org"), pk=id)
     _allow(services.organizes(request.auth, screening.org_path))
     payload = payload or RectificationMarkIn()
-    if payload.org is None:
-        raise field_error("org", _("This field is required."))
-    org = get_visible_or_404(_orgs(request), pk=payload.org)
+    check_required(payload, "org")
+    org = get_visible_or_404(visible_orgs(request), pk=payload.org)
     mark = services.mark_create(
         actor=request.auth,
         screening=screening,
@@ -429,7 +431,7 @@ def case_open(request, id: PathId, payload: Annotated[RectificationCaseOpenIn | 
 # --- Cases -------------------------------------------------------------------------------------
 @router.get("/cases", response={200: Page[RectificationCaseOut], **error_responses(404, 422)}, summary="List cases")
 def case_list(request, filters: Query[RectificationCaseFilters]):
-    org = _org_filter(request, filters.org)
+    org = org_filter(request, filters.org)
     qs = queries.case_list(
         Rectification.objects.visible_to(request.auth),
         org=org,
@@ -448,12 +450,10 @@ def case_detail(request, id: PathId):
 @router.patch("/cases/{id}", response=CASE, summary="Change the officials or the plan")
 def case_update(request, id: PathId, payload: Annotated[RectificationCaseUpdateIn | None, Body()] = None):
     case = _steerable(request, id)
-    data = payload.model_dump(exclude_unset=True, exclude={"version"}) if payload else {}
+    data, version = changes(payload)
     data = {k: v or "" for k, v in data.items()}
     if data:
-        services.case_update(
-            actor=request.auth, case=case, data=data, expected_version=payload.version if payload else None
-        )
+        services.case_update(actor=request.auth, case=case, data=data, expected_version=version)
     return _case(request, id)
 
 
@@ -523,7 +523,7 @@ def progress_add(request, id: PathId, payload: Annotated[RectificationProgressIn
     "/problems", response={200: Page[RectificationProblemOut], **error_responses(404, 422)}, summary="List problems"
 )
 def problem_list(request, filters: Query[RectificationProblemFilters]):
-    org = _org_filter(request, filters.org)
+    org = org_filter(request, filters.org)
     qs = queries.problem_list(
         Problem.objects.visible_to(request.auth), org=org, year=filters.year, status=filters.status or ""
     )
@@ -574,7 +574,7 @@ def figures(request, params: Query[RectificationFiguresParams]):
     year = params.year or timezone.localdate().year
     user = request.auth
     table = queries.figures(
-        _orgs(request),
+        visible_orgs(request),
         Screening.objects.visible_to(user),
         ScreeningMark.objects.visible_to(user),
         Rectification.objects.visible_to(user),

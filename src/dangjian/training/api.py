@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from dangjian.core import tree
 from dangjian.core.api import (
     ApiDate,
     Id,
@@ -25,14 +24,15 @@ from dangjian.core.api import (
     PathId,
     RequiredText,
     Text,
+    changes,
     error_responses,
     field_error,
+    in_subtree,
     paginate,
 )
-from dangjian.core.apischema import CancelIn, Page, choice_label, related, required_after_record
+from dangjian.core.apischema import CancelIn, Page, check_required, choice_label, related, required_after_record
 from dangjian.core.scoping import get_visible_or_404
-from dangjian.organizations.api import subtree_root
-from dangjian.organizations.models import Organization
+from dangjian.organizations.api import org_filter, recording_org, subtree_root
 from dangjian.training import queries, services
 from dangjian.training.models import Programme, ProgrammeKind, Session
 
@@ -192,10 +192,6 @@ class TrainingPersonTimesParams(Schema):
 
 
 # --- Helpers -----------------------------------------------------------------------------------
-def _orgs(request):
-    return Organization.objects.visible_to(request.auth)
-
-
 def _sheet(rows) -> list[services.AttendanceIn]:
     return [services.AttendanceIn(r.member, r.status, r.reason) for r in rows]
 
@@ -217,19 +213,12 @@ def _figures(f: queries.Figures) -> dict:
     }
 
 
-def _none_to_blank(data: dict, names) -> dict:
-    for name in names:
-        if name in data and data[name] is None:
-            data[name] = ""
-    return data
-
-
 # --- Programmes ------------------------------------------------------------------------------------
 @router.get(
     "/programmes", response={200: Page[TrainingProgrammeOut], **error_responses(404, 422)}, summary="List programmes"
 )
 def programme_list(request, filters: Query[TrainingProgrammeFilters]):
-    org = get_visible_or_404(_orgs(request), pk=filters.org) if filters.org is not None else None
+    org = org_filter(request, filters.org)
     qs = queries.programme_list(
         Programme.objects.visible_to(request.auth), org=org, kind=filters.kind or "", year=filters.year
     )
@@ -247,13 +236,7 @@ def programme_detail(request, id: PathId):
     "/programmes", response={201: TrainingProgrammeOut, **error_responses(400, 409, 422)}, summary="Create a programme"
 )
 def programme_create(request, payload: TrainingProgrammeCreateIn):
-    org = (
-        Organization.objects.accepting_members_from(request.auth)
-        .filter(pk=payload.org, dissolved_on__isnull=True)
-        .first()
-    )
-    if org is None:
-        raise field_error("org", _("The organization does not exist."))
+    org = recording_org(request, payload.org)
     data = payload.model_dump(exclude={"org"})
     data["kind"] = str(data["kind"])
     programme = services.programme_create(actor=request.auth, org=org, data=data)
@@ -267,14 +250,9 @@ def programme_create(request, payload: TrainingProgrammeCreateIn):
 )
 def programme_update(request, id: PathId, payload: Annotated[TrainingProgrammeUpdateIn | None, Body()] = None):
     programme = get_visible_or_404(Programme.objects.writable_by(request.auth), pk=id)
-    data = payload.model_dump(exclude_unset=True, exclude={"version"}) if payload else {}
-    _none_to_blank(data, ("name", "audience", "note"))
-    if "kind" in data and data["kind"] is not None:
-        data["kind"] = str(data["kind"])
+    data, version = changes(payload, blank=("name", "audience", "note"), choices=("kind",))
     if data:
-        services.programme_update(
-            actor=request.auth, programme=programme, data=data, expected_version=payload.version if payload else None
-        )
+        services.programme_update(actor=request.auth, programme=programme, data=data, expected_version=version)
     return _programme(request, id)
 
 
@@ -295,9 +273,7 @@ def session_list(request, filters: Query[TrainingSessionFilters]):
     qs = Session.objects.visible_to(request.auth)
     if filters.programme is not None:
         qs = qs.filter(programme=_programme(request, filters.programme))
-    if filters.org is not None:
-        org = get_visible_or_404(_orgs(request), pk=filters.org)
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    qs = in_subtree(qs, org_filter(request, filters.org))
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.year:
@@ -335,16 +311,11 @@ def session_update(request, id: PathId, payload: Annotated[TrainingSessionUpdate
     session = get_visible_or_404(
         Session.objects.writable_by(request.auth).exclude(state=Session.State.CANCELLED), pk=id
     )
-    data = payload.model_dump(exclude_unset=True, exclude={"attendance", "version"}) if payload else {}
-    _none_to_blank(data, ("title", "speaker", "venue"))
+    data, version = changes(payload, blank=("title", "speaker", "venue"), exclude=("attendance",))
     sheet = _sheet(payload.attendance) if payload and payload.attendance is not None else None
     if data or sheet is not None:
         services.session_update(
-            actor=request.auth,
-            session=session,
-            data=data,
-            attendance=sheet,
-            expected_version=payload.version if payload else None,
+            actor=request.auth, session=session, data=data, attendance=sheet, expected_version=version
         )
     return _session(request, id)
 
@@ -358,8 +329,7 @@ def session_attendance_put(request, id: PathId, payload: Annotated[TrainingSheet
     session = get_visible_or_404(
         Session.objects.writable_by(request.auth).exclude(state=Session.State.CANCELLED), pk=id
     )
-    if payload is None or payload.attendance is None:
-        raise field_error("attendance", _("This field is required."))
+    check_required(payload, "attendance")
     services.session_record_attendance(
         actor=request.auth, session=session, attendance=_sheet(payload.attendance), expected_version=payload.version
     )
