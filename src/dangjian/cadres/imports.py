@@ -23,10 +23,9 @@ from dangjian.cadres.forms import ReserveFilterForm
 from dangjian.cadres.models import ReserveCadre, ReserveState
 from dangjian.core import crypto, idnumber
 from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup
+from dangjian.core.excel.orgs import OrgLookup, org_columns
 from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.roles import Role
-from dangjian.core.scoping import can_see_full_id, has_role
+from dangjian.core.scoping import can_see_full_id
 from dangjian.members.imports import EDUCATIONS, GENDERS
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -74,16 +73,11 @@ class ReserveCadreTemplate(Template):
     columns = (
         Column("seq", "序号", kind="seq", width=6),
         Column("record_id", "系统编号", kind="int", blank=KEEP, help="导出时由系统填写；新增留空", width=10),
-        Column("org_code", "组织编码", aliases=("所属组织编码",), max_length=32, blank=KEEP, example="C-001"),
-        Column(
-            "org_name",
-            "村（社区）党组织",
-            aliases=("所属党组织", "党组织名称"),
-            max_length=100,
-            blank=KEEP,
-            help="填写了组织编码时以编码为准",
-            example="示例村党支部",
-            width=20,
+        *org_columns(
+            code_aliases=("所属组织编码",),
+            name_header="村（社区）党组织",
+            name_aliases=("所属党组织", "党组织名称"),
+            name_width=20,
         ),
         Column("name", "姓名", required=True, max_length=64, example="赵磊", width=10),
         Column(
@@ -140,12 +134,6 @@ class ReserveCadreTemplate(Template):
         Column("dropped_on", "出库时间", kind="date", export_only=True),
         Column("drop_reason", "出库原因", export_only=True),
     )
-
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
 
     # --- Export ----------------------------------------------------------------------------------
     def export_queryset(self, user, params):

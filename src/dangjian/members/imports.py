@@ -17,10 +17,9 @@ from django.http import Http404
 
 from dangjian.core import crypto, idnumber
 from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
 from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.roles import Role
-from dangjian.core.scoping import can_see_full_id, has_role
+from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members import queries, services
 from dangjian.members.forms import MemberFilterForm
@@ -51,11 +50,12 @@ class _State:
 
 
 @register
-class MemberTemplate(Template):
+class MemberTemplate(OrgColumns, Template):
     name = "members"
     title = "党员信息"
     object_type = "members.member"
     field_columns = {"org": "org_code"}
+    export_roles = None  # every logged-in user: the members they see
     key_help = (
         "已有党员按〈身份证号〉识别；导出文件中身份证号已打码时，按〈系统编号〉识别并核对打码部分。"
         "新增党员须填写完整的身份证号和所属组织。转移组织关系请使用组织关系转接，不能通过导入完成。"
@@ -105,25 +105,14 @@ class MemberTemplate(Template):
         ),
         Column("education", "学历", kind="choice", choices=EDUCATIONS, aliases=("文化程度",), example="bachelor"),
         Column("occupation", "职业", aliases=("工作岗位", "岗位"), max_length=64, example="农民"),
-        Column(
-            "org_code",
-            "所属组织编码",
-            aliases=("组织编码", "党组织编码"),
-            max_length=32,
-            blank=KEEP,
-            help="新增党员必填（或填写所属党组织的全称）",
-            example="C-001",
-            width=16,
-        ),
-        Column(
-            "org_name",
-            "所属党组织",
-            aliases=("所在党支部", "所属组织", "所在党组织", "党组织名称"),
-            max_length=100,
-            blank=KEEP,
-            help="填写了组织编码时以编码为准",
-            example="示例村党支部",
-            width=24,
+        *org_columns(
+            code_header="所属组织编码",
+            code_aliases=("组织编码", "党组织编码"),
+            code_help="新增党员必填（或填写所属党组织的全称）",
+            code_width=16,
+            name_header="所属党组织",
+            name_aliases=("所在党支部", "所属组织", "所在党组织", "党组织名称"),
+            name_width=24,
         ),
         Column(
             "status",
@@ -156,18 +145,6 @@ class MemberTemplate(Template):
         Column("in_hardship", "是否困难党员", kind="bool", aliases=("困难党员",), example=False, width=8),
         Column("holds_post", "是否有职党员", kind="bool", aliases=("有职党员",), example=False, width=8),
     )
-
-    # --- Permissions -------------------------------------------------------------------
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return getattr(user, "is_authenticated", False)
-
-    def check_headers(self, present) -> list[str]:
-        if "org_code" not in present and "org_name" not in present:
-            return ["缺少〈所属组织编码〉或〈所属党组织〉列"]
-        return []
 
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
@@ -212,7 +189,7 @@ class MemberTemplate(Template):
         return _State(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
     def _target_org(self, row: Row, state: _State) -> Organization | None:
-        org = state.orgs.resolve(self, row, missing="新增党员须填写所属组织编码或所属党组织")
+        org = self.resolve_org(row, state.orgs, missing="新增党员须填写所属组织编码或所属党组织")
         if org is None:
             return None
         if not org.is_active:

@@ -18,10 +18,10 @@ from django.db.models import F, Q
 
 from dangjian.core import idnumber, tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.excel.orgs import NO_PERMISSION, OrgLookup
+from dangjian.core.excel.orgs import NO_PERMISSION, OrgColumns, OrgLookup, org_columns
 from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.roles import TREE_ROLES, Role
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
+from dangjian.core.roles import TREE_ROLES
+from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 
 # An exception to the layers (see .importlinter): the committee register's rows name members.
 from dangjian.members.lookup import MemberRows
@@ -67,6 +67,8 @@ class OrganizationTemplate(Template):
     title = "党组织信息"
     object_type = "organizations.organization"
     field_columns = {"parent": "parent_code"}
+    import_roles = tuple(TREE_ROLES)
+    export_roles = None  # every logged-in user: the organizations they see
     key_help = (
         "已有组织按〈组织编码〉识别。新增组织须填写〈上级组织编码〉：上级可以是已有组织，"
         "也可以是本表中排在前面的新组织。调整隶属关系请使用“调整隶属”功能，不能通过导入完成。"
@@ -141,13 +143,6 @@ class OrganizationTemplate(Template):
             "established_on", "成立日期", kind="date", aliases=("建立日期", "成立时间"), example=dt.date(2000, 7, 1)
         ),
     )
-
-    # --- Permissions -------------------------------------------------------------------
-    def can_import(self, user) -> bool:
-        return has_role(user, *TREE_ROLES)
-
-    def can_export(self, user) -> bool:
-        return getattr(user, "is_authenticated", False)
 
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
@@ -322,7 +317,7 @@ class _CommitteeState:
 
 
 @register
-class CommitteeTemplate(MemberRows, Template):
+class CommitteeTemplate(MemberRows, OrgColumns, Template):
     name = "committee"
     title = "组织委员会成员"
     object_type = "organizations.committeemember"
@@ -333,17 +328,7 @@ class CommitteeTemplate(MemberRows, Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column("org_code", "组织编码", aliases=("党组织编码",), max_length=32, blank=KEEP, example="C-001", width=14),
-        Column(
-            "org_name",
-            "党组织名称",
-            aliases=("所在党组织", "党组织", "组织名称"),
-            max_length=100,
-            blank=KEEP,
-            help="填写了组织编码时以编码为准",
-            example="示例村党支部",
-            width=24,
-        ),
+        *org_columns(name_aliases=("所在党组织", "党组织", "组织名称"), name_width=24),
         Column(
             "member_id",
             "党员系统编号",
@@ -393,16 +378,7 @@ class CommitteeTemplate(MemberRows, Template):
         Column("note", "备注", max_length=200, blank=KEEP, width=20),
     )
 
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return getattr(user, "is_authenticated", False)
-
-    def check_headers(self, present) -> list[str]:
-        if "org_code" not in present and "org_name" not in present:
-            return ["缺少〈组织编码〉或〈党组织名称〉列"]
-        return []
+    export_roles = None  # every logged-in user: the seats of the subtrees they see
 
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
@@ -446,7 +422,7 @@ class CommitteeTemplate(MemberRows, Template):
         for row in rows:
             if row.errors:
                 continue
-            org = state.orgs.resolve(self, row, missing="须填写组织编码或党组织名称")
+            org = self.resolve_org(row, state.orgs)
             member = self._member(row, found) if org is not None else None
             if org is None or member is None:
                 continue
@@ -515,6 +491,3 @@ class CommitteeTemplate(MemberRows, Template):
             services.committee_member_end(
                 actor=state.user, seat=row.instance, expected_version=row.instance.version, **row.data
             )
-
-    def org_of(self, row: Row):
-        return row.extra.get("org")

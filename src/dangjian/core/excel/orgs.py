@@ -74,9 +74,10 @@ class OrgColumns:
             return ["缺少〈{}〉或〈{}〉列".format(*self._org_headers())]
         return []
 
-    def resolve_org(self, row, orgs: OrgLookup):
-        """The organization the row names in ``orgs``, or None with the reason on the row."""
-        return orgs.resolve(self, row, missing="须填写{}或{}".format(*self._org_headers()))
+    def resolve_org(self, row, orgs: OrgLookup, *, missing: str = ""):
+        """The organization the row names in ``orgs``, or None with the reason on the row (``missing``
+        when it names none: by default, that one of the two columns must be filled in)."""
+        return orgs.resolve(self, row, missing=missing or "须填写{}或{}".format(*self._org_headers()))
 
     def org_of(self, row):
         return row.extra.get("org")

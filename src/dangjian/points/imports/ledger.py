@@ -10,16 +10,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from dangjian.core.excel import KEEP, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup
+from dangjian.core.excel.orgs import OrgLookup, org_columns
 from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.roles import Role
-from dangjian.core.scoping import get_visible_or_404, has_role
+from dangjian.core.scoping import get_visible_or_404
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 from dangjian.points import queries, services
 from dangjian.points.imports.common import AUTOMATIC_REFUSED, CATEGORIES, SOURCES, STATUSES, _number
 from dangjian.points.models import PointEntry, PointRule, Step
 
+ORG_COLUMNS = org_columns(code_width=12, name_aliases=("所属党组织", "党支部"), name_help="", name_width=20)
 POST_COLUMN = Column(
     "post",
     "岗位",
@@ -91,16 +91,7 @@ class EntryTemplate(Template):
         Column("record_id", "条目编号", kind="int", blank=KEEP, help="导出时由系统填写；新增留空", width=10),
         Column("member_id", "党员编号", kind="int", blank=KEEP, help="党员的系统编号；可留空", width=10),
         Column("member_name", "姓名", aliases=("党员姓名",), required=True, max_length=64, example="刘建国", width=10),
-        Column("org_code", "组织编码", aliases=("党组织编码",), max_length=32, blank=KEEP, example="C-001", width=12),
-        Column(
-            "org_name",
-            "党组织名称",
-            aliases=("所属党组织", "党支部"),
-            max_length=100,
-            blank=KEEP,
-            example="示例村党支部",
-            width=20,
-        ),
+        *ORG_COLUMNS,
         Column("rule_code", "规则编码", aliases=("编码",), required=True, max_length=40, example="good-deed", width=14),
         Column("rule_name", "规则名称", export_only=True, width=20),
         Column("category", "类别", kind="choice", choices=CATEGORIES, export_only=True, width=12),
@@ -129,12 +120,6 @@ class EntryTemplate(Template):
         Column("status", "状态", kind="choice", choices=STATUSES, export_only=True, width=10),
         Column("counted", "计入分值", export_only=True, width=10),
     )
-
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
 
     # --- Export --------------------------------------------------------------------------------------
     def export_queryset(self, user, params):
@@ -405,16 +390,7 @@ class AwardTemplate(EntryTemplate):
         Column("batch", "奖扣批次", export_only=True, width=12),
         Column("member_id", "党员编号", kind="int", blank=KEEP, help="党员的系统编号；可留空", width=10),
         Column("member_name", "姓名", aliases=("党员姓名",), required=True, max_length=64, example="刘建国", width=10),
-        Column("org_code", "组织编码", aliases=("党组织编码",), max_length=32, blank=KEEP, example="C-001", width=12),
-        Column(
-            "org_name",
-            "党组织名称",
-            aliases=("所属党组织", "党支部"),
-            max_length=100,
-            blank=KEEP,
-            example="示例村党支部",
-            width=20,
-        ),
+        *ORG_COLUMNS,
         Column("rule_code", "规则编码", aliases=("编码",), required=True, max_length=40, example="task", width=14),
         Column("rule_name", "规则名称", export_only=True, width=20),
         Column("occurred_on", "日期", kind="date", aliases=("发生日期",), required=True, example=dt.date(2026, 5, 1)),

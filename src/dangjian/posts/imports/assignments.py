@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from dangjian.core import parameters
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.roles import Role
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
+from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.core.services import BatchValidationError
 from dangjian.members.lookup import MemberRows
 from dangjian.members.models import Member
@@ -173,12 +172,6 @@ class PostAssignmentTemplate(MemberRows, Template):
         ),
         Column("note", "备注", max_length=200, blank=KEEP, width=16),
     )
-
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
 
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):

@@ -12,9 +12,9 @@ from django.db.models import Q
 from dangjian.core import tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
 from dangjian.core.excel.orgs import NO_PERMISSION as NO_ORG
-from dangjian.core.excel.orgs import OrgLookup
+from dangjian.core.excel.orgs import OrgLookup, org_columns
 from dangjian.core.roles import WRITE_ROLES, Role
-from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
+from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.core.services import BatchValidationError
 from dangjian.organizations.models import Level, Organization
 from dangjian.posts import queries, services
@@ -81,25 +81,15 @@ class PostCatalogueTemplate(Template):
             help="导出时由系统填写，用于识别已有岗位；新增岗位留空",
             width=10,
         ),
-        Column(
-            "org_code",
-            "设岗组织编码",
-            aliases=("组织编码",),
-            max_length=32,
-            blank=KEEP,
-            help=f"填写了编码时以编码为准；{DEFAULTS_NAME}岗位留空",
-            example="C-001",
-            width=14,
-        ),
-        Column(
-            "org_name",
-            "设岗组织",
-            aliases=("设立组织", "设岗单位", "组织名称", "所属组织"),
-            max_length=100,
-            blank=KEEP,
-            help=f"岗位在该组织及下级组织提供；区委组织部设定的默认岗位为“{DEFAULTS_NAME}”",
-            example="幸福村党支部",
-            width=20,
+        *org_columns(
+            code_header="设岗组织编码",
+            code_aliases=("组织编码",),
+            code_help=f"填写了编码时以编码为准；{DEFAULTS_NAME}岗位留空",
+            name_header="设岗组织",
+            name_aliases=("设立组织", "设岗单位", "组织名称", "所属组织"),
+            name_help=f"岗位在该组织及下级组织提供；区委组织部设定的默认岗位为“{DEFAULTS_NAME}”",
+            name_example="幸福村党支部",
+            name_width=20,
         ),
         Column(
             "area",
@@ -158,12 +148,6 @@ class PostCatalogueTemplate(Template):
             width=10,
         ),
     )
-
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
 
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):

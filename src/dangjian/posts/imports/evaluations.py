@@ -10,8 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.roles import Role
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
+from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members.lookup import MemberRows
 from dangjian.members.models import EvaluationRating
 from dangjian.organizations.models import Organization
@@ -120,12 +119,6 @@ class PostEvaluationTemplate(MemberRows, Template):
             example=dt.date(2026, 1, 10),
         ),
     )
-
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
 
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):

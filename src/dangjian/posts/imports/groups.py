@@ -14,8 +14,7 @@ from django.db.models import Q
 from dangjian.core import tree
 from dangjian.core.excel import KEEP, Column, Row, Template, register
 from dangjian.core.excel.orgs import OrgLookup
-from dangjian.core.roles import Role
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
+from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.core.services import BatchValidationError
 from dangjian.members.lookup import MemberRows
 from dangjian.members.models import Member
@@ -106,12 +105,6 @@ class GroupMembershipTemplate(MemberRows, Template):
             help="仍在该小组留空；填写不再在该小组的第一天",
         ),
     )
-
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
 
     def check_headers(self, present) -> list[str]:
         if "group_code" not in present and "group_name" not in present:
