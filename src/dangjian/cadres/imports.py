@@ -27,6 +27,7 @@ from dangjian.core.excel.orgs import OrgLookup, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import can_see_full_id
 from dangjian.members.imports import EDUCATIONS, GENDERS
+from dangjian.members.lookup import id_number_column, name_column
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
@@ -79,17 +80,8 @@ class ReserveCadreTemplate(Template):
             name_aliases=("所属党组织", "党组织名称"),
             name_width=20,
         ),
-        Column("name", "姓名", required=True, max_length=64, example="赵磊", width=10),
-        Column(
-            "id_number",
-            "身份证号",
-            kind="idnumber",
-            aliases=("公民身份号码", "身份证号码"),
-            masked=True,
-            blank=KEEP,
-            example="410103199806010017",
-            width=22,
-        ),
+        name_column(example="赵磊"),
+        id_number_column(required=False, blank=KEEP, example="410103199806010017"),
         Column("is_member", "是否党员", kind="bool", export_only=True, width=8),
         Column("gender", "性别", kind="choice", choices=GENDERS, export_only=True, width=6),
         Column("birth_date", "出生日期", kind="date", export_only=True),

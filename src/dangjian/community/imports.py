@@ -28,12 +28,12 @@ from django.db.models import Q, Sum
 from dangjian.community import services
 from dangjian.community.models import MAX_HOURS_KEY, MemberCheckIn, ServiceHours, ServiceKind, VolunteerActivity
 from dangjian.community.services import ServiceIn
-from dangjian.core import idnumber, parameters
+from dangjian.core import parameters
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
-from dangjian.members.lookup import MemberRows
+from dangjian.members.lookup import MemberRows, member_columns
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization, Sector
 
@@ -46,40 +46,9 @@ KINDS = (
     Choice("other", "其他", ()),
 )
 TENTH = Decimal("0.1")
-EXAMPLE_ID = idnumber.make("410102", dt.date(1985, 6, 1), 1, "male")
 
 
-def _member_columns(required_name: bool = True) -> tuple[Column, ...]:
-    return (
-        Column(
-            "member_id",
-            "党员系统编号",
-            kind="int",
-            aliases=("系统编号",),
-            blank=KEEP,
-            help="导出时由系统填写；身份证号打码时用于识别",
-            width=10,
-        ),
-        Column(
-            "name",
-            "姓名",
-            aliases=("党员姓名", "志愿者姓名"),
-            required=required_name,
-            max_length=64,
-            example="张三",
-            width=10,
-        ),
-        Column(
-            "id_number",
-            "身份证号",
-            kind="idnumber",
-            aliases=("公民身份号码", "身份证号码"),
-            required=True,
-            masked=True,
-            example=EXAMPLE_ID,
-            width=22,
-        ),
-    )
+MEMBER_COLUMNS = member_columns(name_aliases=("党员姓名", "志愿者姓名"))
 
 
 class _Members(MemberRows):
@@ -165,7 +134,7 @@ class ServiceHoursTemplate(_Members, OrgColumns, Template):
             width=10,
         ),
         Column("place", "活动地点", aliases=("地点",), max_length=100, blank=KEEP, example="社区敬老院", width=16),
-        *_member_columns(),
+        *MEMBER_COLUMNS,
         Column(
             "hours",
             "服务时长（小时）",
@@ -443,7 +412,7 @@ class CheckInTemplate(_Members, OrgColumns, Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        *_member_columns(),
+        *MEMBER_COLUMNS,
         Column("member_org", "所在党组织", export_only=True, width=22),
         *org_columns(
             code_header="报到社区编码",

@@ -23,6 +23,7 @@ from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members import queries, services
 from dangjian.members.forms import MemberFilterForm
+from dangjian.members.lookup import ID_NUMBER_ALIASES, id_number_column, member_id_column, name_column
 from dangjian.members.models import Member
 from dangjian.members.services import EDITABLE_FIELDS
 from dangjian.organizations.models import Level, Organization
@@ -62,26 +63,14 @@ class MemberTemplate(OrgColumns, Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column(
-            "record_id",
-            "系统编号",
-            kind="int",
+        member_id_column(
+            key="record_id",
+            header="系统编号",
             aliases=("记录编号",),
-            blank=KEEP,
             help="导出时由系统填写，用于识别已有记录；新增党员留空",
-            width=10,
         ),
-        Column("name", "姓名", aliases=("党员姓名",), required=True, max_length=64, example="张三", width=10),
-        Column(
-            "id_number",
-            "身份证号",
-            kind="idnumber",
-            aliases=("公民身份号码", "身份证号码", "公民身份证号码", "身份证"),
-            required=True,
-            masked=True,
-            example=idnumber.make("410102", dt.date(1985, 6, 1), 1, "male"),
-            width=22,
-        ),
+        name_column(aliases=("党员姓名",)),
+        id_number_column(aliases=(*ID_NUMBER_ALIASES, "公民身份证号码", "身份证")),
         Column(
             "gender",
             "性别",

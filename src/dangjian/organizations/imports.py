@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 
-from dangjian.core import idnumber, tree
+from dangjian.core import tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
 from dangjian.core.excel.orgs import NO_PERMISSION, OrgColumns, OrgLookup, org_columns
 from dangjian.core.excel.pipeline import validation_errors
@@ -24,7 +24,7 @@ from dangjian.core.roles import TREE_ROLES
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 
 # An exception to the layers (see .importlinter): the committee register's rows name members.
-from dangjian.members.lookup import MemberRows
+from dangjian.members.lookup import MemberRows, member_columns
 from dangjian.organizations import services
 from dangjian.organizations.models import CommitteeMember, Organization
 
@@ -329,26 +329,7 @@ class CommitteeTemplate(MemberRows, OrgColumns, Template):
     columns = (
         Column("seq", "序号", kind="seq", width=6),
         *org_columns(name_aliases=("所在党组织", "党组织", "组织名称"), name_width=24),
-        Column(
-            "member_id",
-            "党员系统编号",
-            kind="int",
-            aliases=("系统编号",),
-            blank=KEEP,
-            help="导出时由系统填写；身份证号打码时用于识别",
-            width=10,
-        ),
-        Column("name", "姓名", aliases=("委员姓名",), required=True, max_length=64, example="张三", width=10),
-        Column(
-            "id_number",
-            "身份证号",
-            kind="idnumber",
-            aliases=("公民身份号码", "身份证号码"),
-            required=True,
-            masked=True,
-            example=idnumber.make("410102", dt.date(1985, 6, 1), 1, "male"),
-            width=22,
-        ),
+        *member_columns(name_aliases=("委员姓名",)),
         Column(
             "post",
             "职务",

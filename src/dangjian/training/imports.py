@@ -20,13 +20,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from dangjian.core import idnumber, tree
+from dangjian.core import tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.core.services import BatchValidationError
-from dangjian.members.lookup import MemberRows
+from dangjian.members.lookup import MemberRows, member_columns
 from dangjian.members.queries import members_within_on
 from dangjian.organizations.models import Organization
 from dangjian.training import services
@@ -119,26 +119,7 @@ class TrainingAttendanceTemplate(MemberRows, OrgColumns, Template):
         ),
         Column("speaker", "主讲人", aliases=("授课人",), max_length=64, blank=KEEP, example="刘建国", width=10),
         Column("venue", "地点", aliases=("培训地点",), max_length=100, blank=KEEP, example="镇党校", width=14),
-        Column(
-            "member_id",
-            "党员系统编号",
-            kind="int",
-            aliases=("系统编号",),
-            blank=KEEP,
-            help="导出时由系统填写；身份证号打码时用于识别",
-            width=10,
-        ),
-        Column("name", "姓名", required=True, max_length=64, example="张三", width=10),
-        Column(
-            "id_number",
-            "身份证号",
-            kind="idnumber",
-            aliases=("公民身份号码", "身份证号码"),
-            required=True,
-            masked=True,
-            example=idnumber.make("410102", dt.date(1985, 6, 1), 1, "male"),
-            width=22,
-        ),
+        *member_columns(),
         Column(
             "status",
             "参训情况",

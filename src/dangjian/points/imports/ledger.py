@@ -13,12 +13,17 @@ from dangjian.core.excel import KEEP, Column, Row, Template, register
 from dangjian.core.excel.orgs import OrgLookup, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import get_visible_or_404
+from dangjian.members.lookup import member_id_column, name_column
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 from dangjian.points import queries, services
 from dangjian.points.imports.common import AUTOMATIC_REFUSED, CATEGORIES, SOURCES, STATUSES, _number
 from dangjian.points.models import PointEntry, PointRule, Step
 
+MEMBER_COLUMNS = (
+    member_id_column(header="党员编号", aliases=(), help="党员的系统编号；可留空"),
+    name_column(key="member_name", aliases=("党员姓名",), example="刘建国"),
+)
 ORG_COLUMNS = org_columns(code_width=12, name_aliases=("所属党组织", "党支部"), name_help="", name_width=20)
 POST_COLUMN = Column(
     "post",
@@ -89,8 +94,7 @@ class EntryTemplate(Template):
     columns = (
         Column("seq", "序号", kind="seq", width=6),
         Column("record_id", "条目编号", kind="int", blank=KEEP, help="导出时由系统填写；新增留空", width=10),
-        Column("member_id", "党员编号", kind="int", blank=KEEP, help="党员的系统编号；可留空", width=10),
-        Column("member_name", "姓名", aliases=("党员姓名",), required=True, max_length=64, example="刘建国", width=10),
+        *MEMBER_COLUMNS,
         *ORG_COLUMNS,
         Column("rule_code", "规则编码", aliases=("编码",), required=True, max_length=40, example="good-deed", width=14),
         Column("rule_name", "规则名称", export_only=True, width=20),
@@ -388,8 +392,7 @@ class AwardTemplate(EntryTemplate):
         Column("seq", "序号", kind="seq", width=6),
         Column("record_id", "条目编号", kind="int", blank=KEEP, help="导出时由系统填写；新增留空", width=10),
         Column("batch", "奖扣批次", export_only=True, width=12),
-        Column("member_id", "党员编号", kind="int", blank=KEEP, help="党员的系统编号；可留空", width=10),
-        Column("member_name", "姓名", aliases=("党员姓名",), required=True, max_length=64, example="刘建国", width=10),
+        *MEMBER_COLUMNS,
         *ORG_COLUMNS,
         Column("rule_code", "规则编码", aliases=("编码",), required=True, max_length=40, example="task", width=14),
         Column("rule_name", "规则名称", export_only=True, width=20),

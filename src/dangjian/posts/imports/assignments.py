@@ -22,9 +22,7 @@ from dangjian.posts import queries, services
 from dangjian.posts.imports.columns import (
     NO_RECORD,
     day_errors,
-    id_number_column,
-    member_id_column,
-    name_column,
+    post_member_columns,
 )
 from dangjian.posts.models import (
     OPEN_STATES,
@@ -86,9 +84,7 @@ class PostAssignmentTemplate(MemberRows, Template):
             width=10,
         ),
         Column("branch_name", "所属党支部", aliases=("党支部", "所在党支部"), export_only=True, width=22),
-        member_id_column(),
-        name_column(),
-        id_number_column(),
+        *post_member_columns(),
         Column(
             "group",
             "党小组",

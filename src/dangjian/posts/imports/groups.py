@@ -22,9 +22,7 @@ from dangjian.organizations.models import Level, Organization
 from dangjian.posts import services
 from dangjian.posts.imports.columns import (
     day_errors,
-    id_number_column,
-    member_id_column,
-    name_column,
+    post_member_columns,
 )
 from dangjian.posts.models import (
     GroupMembership,
@@ -75,9 +73,7 @@ class GroupMembershipTemplate(MemberRows, Template):
             width=18,
         ),
         Column("branch_name", "所属党支部", aliases=("党支部", "所在党支部"), export_only=True, width=22),
-        member_id_column("系统编号"),
-        name_column(),
-        id_number_column(),
+        *post_member_columns("系统编号"),
         Column(
             "is_leader",
             "是否组长",
