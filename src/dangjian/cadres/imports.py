@@ -12,7 +12,6 @@ dropping are done on the cadre's page, not by import. Re-importing an export cha
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,7 +22,7 @@ from dangjian.cadres.forms import ReserveFilterForm
 from dangjian.cadres.models import ReserveCadre, ReserveState
 from dangjian.core import crypto, idnumber
 from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup, org_columns
+from dangjian.core.excel.orgs import OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import can_see_full_id
 from dangjian.members.imports import EDUCATIONS, GENDERS
@@ -50,14 +49,6 @@ STATES = (
 )
 PERSON = ("name", "education", "phone")
 CADRE = ("selected_on", "source", "planned_post", "mentor", "note")
-
-
-@dataclass
-class _State:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    seen: dict[tuple, int] = field(default_factory=dict)
 
 
 @register
@@ -168,11 +159,11 @@ class ReserveCadreTemplate(Template):
             }
 
     # --- Import ----------------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> _State:
-        return _State(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
+    def begin(self, user, *, commit: bool) -> OrgRowsState:
+        return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
     def _find(
-        self, rows: list[Row], state: _State
+        self, rows: list[Row], state: OrgRowsState
     ) -> tuple[dict[int, ReserveCadre], dict[str, Member], dict[str, int]]:
         """The chunk's cadres (by record id, by the member's or their own blind index) in three queries."""
         hashes = set()
@@ -258,7 +249,7 @@ class ReserveCadreTemplate(Template):
             data[key] = value
         return data
 
-    def plan(self, rows: list[Row], state: _State) -> None:
+    def plan(self, rows: list[Row], state: OrgRowsState) -> None:
         cadres, members, by_hash = self._find(rows, state)
         state.orgs.load(rows)
         for row in rows:
@@ -306,7 +297,7 @@ class ReserveCadreTemplate(Template):
                 continue
             row.action, row.data = "update", changed
 
-    def apply(self, row: Row, state: _State) -> None:
+    def apply(self, row: Row, state: OrgRowsState) -> None:
         if row.action == "create":
             row.instance = services.reserve_create(actor=state.user, org=row.extra["org"], data=dict(row.data))
         else:

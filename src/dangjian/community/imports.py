@@ -30,7 +30,7 @@ from dangjian.community.models import MAX_HOURS_KEY, MemberCheckIn, ServiceHours
 from dangjian.community.services import ServiceIn
 from dangjian.core import parameters
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members.lookup import MemberRows, member_columns
@@ -78,12 +78,8 @@ def _hours(text) -> Decimal | None:
 
 # --- 志愿服务时长登记 ------------------------------------------------------------------------------------------
 @dataclass
-class _ServiceState:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
+class _ServiceState(OrgRowsState):
     max_hours: dict[dt.date, Decimal] = field(default_factory=dict)
-    seen: dict[tuple, int] = field(default_factory=dict)
     new: dict[tuple, VolunteerActivity | None] = field(default_factory=dict)  # activities this file creates
     touched: set[int] = field(default_factory=set)  # activities the file names
     day_hours: dict[tuple[int, dt.date], Decimal] = field(default_factory=dict)  # in the file, by member and day
@@ -391,14 +387,6 @@ class ServiceHoursTemplate(_Members, OrgColumns, Template):
 OFFERS = KINDS
 
 
-@dataclass
-class _CheckInState:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    seen: dict[tuple, int] = field(default_factory=dict)
-
-
 @register
 class CheckInTemplate(_Members, OrgColumns, Template):
     name = "checkins"
@@ -482,11 +470,11 @@ class CheckInTemplate(_Members, OrgColumns, Template):
             }
 
     # --- Import ------------------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> _CheckInState:
+    def begin(self, user, *, commit: bool) -> OrgRowsState:
         communities = Organization.objects.accepting_members_from(user).filter(sector=Sector.COMMUNITY)
-        return _CheckInState(user=user, commit=commit, orgs=OrgLookup(communities))
+        return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(communities))
 
-    def plan(self, rows: list[Row], state: _CheckInState) -> None:
+    def plan(self, rows: list[Row], state: OrgRowsState) -> None:
         state.orgs.load(rows)
         found = self._members(rows, state.user)
         keys = []
@@ -558,7 +546,7 @@ class CheckInTemplate(_Members, OrgColumns, Template):
             return
         row.action, row.data = "update", data
 
-    def apply(self, row: Row, state: _CheckInState) -> None:
+    def apply(self, row: Row, state: OrgRowsState) -> None:
         data = dict(row.data)
         ended_on = data.pop("ended_on", None)
         if row.action == "create":

@@ -9,7 +9,6 @@ same validation and audit as the forms. Transfers between organizations are not 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,7 +16,7 @@ from django.http import Http404
 
 from dangjian.core import crypto, idnumber
 from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, register
-from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
@@ -40,14 +39,6 @@ EDUCATIONS = (
     Choice("master", "硕士研究生", ("硕士", "研究生")),
     Choice("doctor", "博士研究生", ("博士",)),
 )
-
-
-@dataclass
-class _State:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    seen: dict[tuple, int] = field(default_factory=dict)
 
 
 @register
@@ -173,11 +164,11 @@ class MemberTemplate(OrgColumns, Template):
             }
 
     # --- Import ----------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> _State:
+    def begin(self, user, *, commit: bool) -> OrgRowsState:
         # Rows name their organization by code or full name; only those the user may write to exist.
-        return _State(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
+        return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
-    def _target_org(self, row: Row, state: _State) -> Organization | None:
+    def _target_org(self, row: Row, state: OrgRowsState) -> Organization | None:
         org = self.resolve_org(row, state.orgs, missing="新增党员须填写所属组织编码或所属党组织")
         if org is None:
             return None
@@ -189,7 +180,7 @@ class MemberTemplate(OrgColumns, Template):
             return None
         return org
 
-    def _find(self, rows: list[Row], state: _State) -> dict[int, Member]:
+    def _find(self, rows: list[Row], state: OrgRowsState) -> dict[int, Member]:
         """Existing members of the chunk, by blind index and by record id, in one pair of queries."""
         hashes = {}
         for row in rows:
@@ -272,7 +263,7 @@ class MemberTemplate(OrgColumns, Template):
             data[key] = value
         return data
 
-    def plan(self, rows: list[Row], state: _State) -> None:
+    def plan(self, rows: list[Row], state: OrgRowsState) -> None:
         members = self._find(rows, state)
         state.orgs.load(rows)
         for row in rows:
@@ -322,7 +313,7 @@ class MemberTemplate(OrgColumns, Template):
                 continue
             row.action, row.data = "update", changed
 
-    def apply(self, row: Row, state: _State) -> None:
+    def apply(self, row: Row, state: OrgRowsState) -> None:
         if row.action == "create":
             row.instance = services.member_create(actor=state.user, org=row.extra["org"], data=dict(row.data))
         else:
@@ -330,7 +321,7 @@ class MemberTemplate(OrgColumns, Template):
                 actor=state.user, member=row.instance, data=dict(row.data), expected_version=row.instance.version
             )
 
-    def apply_many(self, rows: list[Row], state: _State) -> None:
+    def apply_many(self, rows: list[Row], state: OrgRowsState) -> None:
         """New members in one batch (``member_create_many``); changes one by one."""
         creates = [i for i, row in enumerate(rows) if row.action == "create"]
         updates = [i for i, row in enumerate(rows) if row.action == "update"]

@@ -18,7 +18,7 @@ from django.db.models import F, Q
 
 from dangjian.core import tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.excel.orgs import NO_PERMISSION, OrgColumns, OrgLookup, org_columns
+from dangjian.core.excel.orgs import NO_PERMISSION, OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.roles import TREE_ROLES
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
@@ -308,14 +308,6 @@ POSTS = (
 )
 
 
-@dataclass
-class _CommitteeState:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    seen: dict[tuple, int] = field(default_factory=dict)
-
-
 @register
 class CommitteeTemplate(MemberRows, OrgColumns, Template):
     name = "committee"
@@ -391,12 +383,10 @@ class CommitteeTemplate(MemberRows, OrgColumns, Template):
             }
 
     # --- Import ----------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> _CommitteeState:
-        return _CommitteeState(
-            user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user))
-        )
+    def begin(self, user, *, commit: bool) -> OrgRowsState:
+        return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
-    def plan(self, rows: list[Row], state: _CommitteeState) -> None:
+    def plan(self, rows: list[Row], state: OrgRowsState) -> None:
         state.orgs.load(rows)
         found = self._members(rows, state.user)
         keys = []
@@ -463,7 +453,7 @@ class CommitteeTemplate(MemberRows, OrgColumns, Template):
             return
         row.action, row.data = "update", {"ended_on": ended_on, "note": row.values.get("note") or ""}
 
-    def apply(self, row: Row, state: _CommitteeState) -> None:
+    def apply(self, row: Row, state: OrgRowsState) -> None:
         if row.action == "create":
             row.instance = services.committee_member_add(
                 actor=state.user, org=row.extra["org"], member=row.extra["member"], **row.data

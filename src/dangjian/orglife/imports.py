@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.members.queries import roster
 from dangjian.organizations.models import Organization
@@ -68,14 +67,6 @@ def parse_time(text: str | None) -> dt.time | None:
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         raise ValueError(text)
     return dt.time(int(match.group(1)), int(match.group(2)))
-
-
-@dataclass
-class _State:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    seen: dict[tuple, int] = field(default_factory=dict)
 
 
 @register
@@ -194,9 +185,9 @@ class MeetingTemplate(OrgColumns, Template):
             }
 
     # --- Import ----------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> _State:
+    def begin(self, user, *, commit: bool) -> OrgRowsState:
         # Rows name their organization by code or full name; only those the user may write to exist.
-        return _State(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
+        return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
     def _kinds(self, row: Row) -> list[str]:
         kinds = []
@@ -290,7 +281,7 @@ class MeetingTemplate(OrgColumns, Template):
                     row.errors.append((self.header_of(key), "应为 时:分，如 09:00"))
         return data
 
-    def plan(self, rows: list[Row], state: _State) -> None:
+    def plan(self, rows: list[Row], state: OrgRowsState) -> None:
         state.orgs.load(rows)
         record_ids = {r.values["record_id"] for r in rows if r.values.get("record_id")}
         writable = Meeting.objects.writable_by(state.user).exclude(state=Meeting.State.CANCELLED)
@@ -345,7 +336,7 @@ class MeetingTemplate(OrgColumns, Template):
                 row.extra["sheet_changed"] = True
             row.action, row.data = "update", changed
 
-    def apply(self, row: Row, state: _State) -> None:
+    def apply(self, row: Row, state: OrgRowsState) -> None:
         if row.action == "create":
             row.instance = services.meeting_create(
                 actor=state.user, org=row.extra["org"], data=dict(row.data), attendance=row.extra["sheet"]

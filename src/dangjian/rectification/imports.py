@@ -10,13 +10,12 @@ above (``problem_add`` / ``problem_update``); the organization itself may fill å
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from dangjian.core.excel import KEEP, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.organizations.models import Organization
 from dangjian.rectification import queries, services
@@ -27,12 +26,8 @@ CONTENT = ("description", "countermeasure", "responsible", "deadline")
 
 
 @dataclass
-class _State:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
+class _State(OrgRowsState):
     cases: dict[tuple[int, int], Rectification | None] = field(default_factory=dict)
-    seen: dict[tuple, int] = field(default_factory=dict)
 
 
 @register

@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from dangjian.core import tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.core.services import BatchValidationError
@@ -42,11 +42,7 @@ SESSION_COLUMNS = ("hours", "speaker", "venue")
 
 
 @dataclass
-class _State:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    seen: dict[tuple, int] = field(default_factory=dict)
+class _State(OrgRowsState):
     # Sessions planned for creation in this run (a dry run cannot find them in the database):
     # key → the hours, speaker and venue of the first row that named it.
     new_sessions: dict[tuple, dict[str, Any]] = field(default_factory=dict)

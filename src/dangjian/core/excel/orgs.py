@@ -119,3 +119,15 @@ class OrgLookup:
             return None
         row.errors.append((template.header_of(code_key), missing))
         return None
+
+
+@dataclass
+class OrgRowsState:
+    """An import of rows that name organizations, from ``begin`` to its last chunk: who imports, whether
+    it writes, the organizations found so far, and the first row of each record key (a later row with
+    the same key is refused). A register keeping more subclasses it, with defaults."""
+
+    user: Any
+    commit: bool
+    orgs: OrgLookup
+    seen: dict[Any, int] = field(default_factory=dict)

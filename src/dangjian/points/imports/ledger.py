@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from dangjian.core.excel import KEEP, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup, org_columns
+from dangjian.core.excel.orgs import OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.members.lookup import member_id_column, name_column
@@ -37,12 +37,8 @@ POST_COLUMN = Column(
 
 
 @dataclass
-class _EntryState:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    book: services.RuleBook
-    seen: dict[tuple, int] = field(default_factory=dict)
+class _EntryState(OrgRowsState):
+    book: services.RuleBook = field(default_factory=services.RuleBook)
 
 
 def entry_filters(user, params) -> tuple[dict[str, Any], dict[str, Any], Any]:
@@ -162,12 +158,7 @@ class EntryTemplate(Template):
 
     # --- Import --------------------------------------------------------------------------------------
     def begin(self, user, *, commit: bool) -> _EntryState:
-        return _EntryState(
-            user=user,
-            commit=commit,
-            orgs=OrgLookup(Organization.objects.accepting_members_from(user)),
-            book=services.RuleBook(),
-        )
+        return _EntryState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
     def _members(self, rows: list[Row], state: _EntryState) -> tuple[dict, dict]:
         """The members the chunk names, by id and by (organization, name): two queries."""
@@ -424,12 +415,7 @@ class AwardTemplate(EntryTemplate):
 
     # --- Import --------------------------------------------------------------------------------------
     def begin(self, user, *, commit: bool) -> _AwardState:
-        return _AwardState(
-            user=user,
-            commit=commit,
-            orgs=OrgLookup(Organization.objects.accepting_members_from(user)),
-            book=services.RuleBook(),
-        )
+        return _AwardState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
     def _grouped(self, row: Row, state: _AwardState, rule: PointRule, day: dt.date) -> tuple | None:
         """The award the row belongs to; an error when it disagrees with the award's first row."""
