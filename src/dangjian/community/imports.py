@@ -27,12 +27,14 @@ from django.db.models import Q, Sum
 
 from dangjian.community import services
 from dangjian.community.models import MAX_HOURS_KEY, MemberCheckIn, ServiceHours, ServiceKind, VolunteerActivity
+from dangjian.community.queries import Span, checkin_list, service_list
 from dangjian.community.services import ServiceIn
 from dangjian.core import parameters
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
+from dangjian.core.services import BatchValidationError
 from dangjian.members.lookup import MemberRows, member_columns
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization, Sector
@@ -155,8 +157,6 @@ class ServiceHoursTemplate(_Members, OrgColumns, Template):
     # --- Export ------------------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """Service rows visible to the user, of a subtree (``org``; ``side`` activity or member) and year."""
-        from dangjian.community.queries import Span, service_list
-
         org = None
         if params.get("org"):
             org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
@@ -344,8 +344,6 @@ class ServiceHoursTemplate(_Members, OrgColumns, Template):
 
     def apply_many(self, rows: list[Row], state: _ServiceState) -> None:
         """One service call per activity: a new one with its sheet, or the stored sheet with these rows."""
-        from dangjian.core.services import BatchValidationError
-
         groups: dict[Any, list[int]] = defaultdict(list)
         for i, row in enumerate(rows):
             activity = row.extra["activity"]
@@ -437,8 +435,6 @@ class CheckInTemplate(_Members, OrgColumns, Template):
 
     # --- Export ------------------------------------------------------------------------------------
     def export_queryset(self, user, params):
-        from dangjian.community.queries import checkin_list
-
         org = None
         if params.get("org"):
             org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])

@@ -13,12 +13,14 @@ from dangjian.core.excel import KEEP, Column, Row, Template, register
 from dangjian.core.excel.orgs import OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import get_visible_or_404
+from dangjian.core.services import BatchValidationError
 from dangjian.members.lookup import member_id_column, name_column
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 from dangjian.points import queries, services
 from dangjian.points.imports.common import AUTOMATIC_REFUSED, CATEGORIES, SOURCES, STATUSES, _number
 from dangjian.points.models import PointEntry, PointRule, Step
+from dangjian.posts.queries import duty_assignments, on_duty
 
 MEMBER_COLUMNS = (
     member_id_column(header="党员编号", aliases=(), help="党员的系统编号；可留空"),
@@ -214,8 +216,6 @@ class EntryTemplate(Template):
     def _named_post(self, row: Row, member, day: dt.date, duty: dict):
         """The assignment the row's 岗位 names: the member's post of that name (the one on duty that
         day, if the member held it twice). None when blank; an error when the member has no such post."""
-        from dangjian.posts.queries import on_duty
-
         name = row.get("post", "")
         if not name:
             return None
@@ -226,8 +226,6 @@ class EntryTemplate(Template):
         return next((a for a in held if on_duty(a, day)), held[0])
 
     def plan(self, rows: list[Row], state: _EntryState) -> None:
-        from dangjian.posts.queries import duty_assignments
-
         state.orgs.load(rows)
         by_id, by_name = self._members(rows, state)
         duty = duty_assignments({m.pk for m in by_id.values()} | {m.pk for ms in by_name.values() for m in ms})
@@ -475,8 +473,6 @@ class AwardTemplate(EntryTemplate):
     def apply_many(self, rows: list[Row], state: _AwardState) -> None:
         """One ``award_bulk`` per award, its rows in file order; an award refused by the service is
         reported on its first row."""
-        from dangjian.core.services import BatchValidationError
-
         awards: dict[tuple, list[int]] = {}
         for i, row in enumerate(rows):
             awards.setdefault(row.extra["award"], []).append(i)
