@@ -21,7 +21,7 @@ from dangjian.cadres import queries, services
 from dangjian.cadres.forms import ReserveFilterForm
 from dangjian.cadres.models import ReserveCadre, ReserveState
 from dangjian.core import crypto, idnumber
-from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, register
+from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, record_id_column, register
 from dangjian.core.excel.orgs import OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import can_see_full_id
@@ -64,7 +64,7 @@ class ReserveCadreTemplate(Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column("record_id", "系统编号", kind="int", blank=KEEP, help="导出时由系统填写；新增留空", width=10),
+        record_id_column(),
         *org_columns(
             code_aliases=("所属组织编码",),
             name_header="村（社区）党组织",

@@ -15,14 +15,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from dangjian.core import crypto, idnumber
-from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, register
+from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, record_id_column, register
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members import queries, services
 from dangjian.members.forms import MemberFilterForm
-from dangjian.members.lookup import ID_NUMBER_ALIASES, id_number_column, member_id_column, name_column
+from dangjian.members.lookup import ID_NUMBER_ALIASES, id_number_column, name_column
 from dangjian.members.models import Member
 from dangjian.members.services import EDITABLE_FIELDS
 from dangjian.organizations.models import Level, Organization
@@ -54,12 +54,7 @@ class MemberTemplate(OrgColumns, Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        member_id_column(
-            key="record_id",
-            header="系统编号",
-            aliases=("记录编号",),
-            help="导出时由系统填写，用于识别已有记录；新增党员留空",
-        ),
+        record_id_column(aliases=("记录编号",), help="导出时由系统填写，用于识别已有记录；新增党员留空"),
         name_column(aliases=("党员姓名",)),
         id_number_column(aliases=(*ID_NUMBER_ALIASES, "公民身份证号码", "身份证")),
         Column(

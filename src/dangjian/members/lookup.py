@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dangjian.core import crypto, idnumber
-from dangjian.core.excel import CLEAR, KEEP, Column, Masked, Row
+from dangjian.core.excel import CLEAR, Column, Masked, Row, record_id_column
 from dangjian.members.models import Member
 
 EXAMPLE_ID_NUMBER = idnumber.make("410102", dt.date(1985, 6, 1), 1, "male")
@@ -23,15 +23,11 @@ MASKED_HELP = "导出时由系统填写；身份证号打码时用于识别"
 
 
 def member_id_column(
-    *,
-    key: str = "member_id",
-    header: str = "党员系统编号",
-    aliases: tuple[str, ...] = ("系统编号",),
-    help: str = MASKED_HELP,
+    *, header: str = "党员系统编号", aliases: tuple[str, ...] = ("系统编号",), help: str = MASKED_HELP
 ) -> Column:
     """The member's system number (the record id): written by an export, it identifies a member whose
     ID number the export masked."""
-    return Column(key, header, kind="int", aliases=aliases, blank=KEEP, help=help, width=10)
+    return record_id_column(key="member_id", header=header, aliases=aliases, help=help)
 
 
 def name_column(

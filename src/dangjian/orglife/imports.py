@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.members.queries import roster
@@ -83,7 +83,7 @@ class MeetingTemplate(OrgColumns, Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column("record_id", "系统编号", kind="int", blank=KEEP, help="导出时由系统填写；新增会议留空", width=10),
+        record_id_column(help="导出时由系统填写；新增会议留空"),
         *org_columns(name_aliases=("所属党组织", "党支部", "组织名称")),
         Column(
             "kinds",

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from dangjian.core.excel import KEEP, Column, Row, Template, register
+from dangjian.core.excel import KEEP, Column, Row, Template, record_id_column, register
 from dangjian.core.excel.orgs import OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import get_visible_or_404
@@ -91,7 +91,7 @@ class EntryTemplate(Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column("record_id", "条目编号", kind="int", blank=KEEP, help="导出时由系统填写；新增留空", width=10),
+        record_id_column(header="条目编号"),
         *MEMBER_COLUMNS,
         *ORG_COLUMNS,
         Column("rule_code", "规则编码", aliases=("编码",), required=True, max_length=40, example="good-deed", width=14),
@@ -379,7 +379,7 @@ class AwardTemplate(EntryTemplate):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column("record_id", "条目编号", kind="int", blank=KEEP, help="导出时由系统填写；新增留空", width=10),
+        record_id_column(header="条目编号"),
         Column("batch", "奖扣批次", export_only=True, width=12),
         *MEMBER_COLUMNS,
         *ORG_COLUMNS,

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dangjian.core import parameters
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.core.services import BatchValidationError
 from dangjian.members.lookup import MemberRows
@@ -21,6 +21,7 @@ from dangjian.organizations.models import Level, Organization
 from dangjian.posts import queries, services
 from dangjian.posts.imports.columns import (
     NO_RECORD,
+    RECORD_ID_HELP,
     day_errors,
     post_member_columns,
 )
@@ -74,15 +75,7 @@ class PostAssignmentTemplate(MemberRows, Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column(
-            "record_id",
-            "系统编号",
-            kind="int",
-            aliases=("记录编号", "岗位编号"),
-            blank=KEEP,
-            help="导出时由系统填写，用于识别已有岗位；新增岗位留空",
-            width=10,
-        ),
+        record_id_column(aliases=("记录编号", "岗位编号"), help=RECORD_ID_HELP),
         Column("branch_name", "所属党支部", aliases=("党支部", "所在党支部"), export_only=True, width=22),
         *post_member_columns(),
         Column(

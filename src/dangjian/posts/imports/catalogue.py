@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from dangjian.core import tree
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
 from dangjian.core.excel.orgs import NO_PERMISSION as NO_ORG
 from dangjian.core.excel.orgs import OrgLookup, org_columns
 from dangjian.core.roles import WRITE_ROLES, Role
@@ -21,6 +21,7 @@ from dangjian.posts import queries, services
 from dangjian.posts.defaults import DEFAULT_AREAS
 from dangjian.posts.imports.columns import (
     NO_RECORD,
+    RECORD_ID_HELP,
 )
 from dangjian.posts.models import (
     Post,
@@ -72,15 +73,7 @@ class PostCatalogueTemplate(Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column(
-            "record_id",
-            "系统编号",
-            kind="int",
-            aliases=("岗位编号", "岗位系统编号"),
-            blank=KEEP,
-            help="导出时由系统填写，用于识别已有岗位；新增岗位留空",
-            width=10,
-        ),
+        record_id_column(aliases=("岗位编号", "岗位系统编号"), help=RECORD_ID_HELP),
         *org_columns(
             code_header="设岗组织编码",
             code_aliases=("组织编码",),

@@ -15,6 +15,7 @@ from dangjian.posts import services
 NO_RECORD = "记录不存在或无权限"
 FUTURE = "不能是将来的日期"
 TOO_EARLY = "日期过早"
+RECORD_ID_HELP = "导出时由系统填写，用于识别已有岗位；新增岗位留空"
 
 
 def post_member_columns(*id_aliases: str) -> tuple[Column, Column, Column]:
