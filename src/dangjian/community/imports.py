@@ -31,6 +31,7 @@ from dangjian.community.queries import Span, checkin_list, service_list
 from dangjian.community.services import ServiceIn
 from dangjian.core import parameters
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel.keys import find_by_keys
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
@@ -250,15 +251,11 @@ class ServiceHoursTemplate(_Members, OrgColumns, Template):
             keyed.append((row, key))
         # Activities named without an id: found by organization, date and title (one query).
         wanted = {k for _row, k in keyed if k[0] == "new" and k not in state.new}
-        if wanted:
-            query = Q()
-            for _n, org_id, day, title in wanted:
-                query |= Q(org_id=org_id, held_on=day, title=title)
-            existing = {}
-            for a in VolunteerActivity.objects.writable_by(state.user).filter(query).select_related("org"):
-                existing.setdefault((a.org_id, a.held_on, a.title), a)
-        else:
-            existing = {}
+        existing = find_by_keys(
+            VolunteerActivity.objects.writable_by(state.user).select_related("org"),
+            ("org_id", "held_on", "title"),
+            (k[1:] for k in wanted),
+        )
         stored_pairs = self._stored(keyed, existing, state)
         groups: dict[tuple, list[Row]] = defaultdict(list)
         for row, key in keyed:
@@ -484,12 +481,7 @@ class CheckInTemplate(_Members, OrgColumns, Template):
             row.extra.update(org=org, member=member)
             row.label = f"{member.name}（{org.name}）"
             keys.append((member.pk, org.pk, row.values["checked_in_on"]))
-        existing = {}
-        if keys:
-            query = Q()
-            for member_id, org_id, day in keys:
-                query |= Q(member_id=member_id, org_id=org_id, checked_in_on=day)
-            existing = {(c.member_id, c.org_id, c.checked_in_on): c for c in MemberCheckIn.objects.filter(query)}
+        existing = find_by_keys(MemberCheckIn.objects.all(), ("member_id", "org_id", "checked_in_on"), keys)
         for row in rows:
             if row.errors or "org" not in row.extra:
                 continue

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import F
 
 from dangjian.core import tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel.keys import find_by_keys
 from dangjian.core.excel.orgs import NO_PERMISSION, OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.roles import TREE_ROLES
@@ -400,12 +401,7 @@ class CommitteeTemplate(MemberRows, OrgColumns, Template):
             row.extra["org"], row.extra["member"] = org, member
             row.label = f"{member.name}（{org.name}）"
             keys.append((org.pk, member.pk, row.values["started_on"]))
-        existing = {}
-        if keys:
-            query = Q()
-            for org_id, member_id, started_on in keys:
-                query |= Q(org_id=org_id, member_id=member_id, started_on=started_on)
-            existing = {(s.org_id, s.member_id, s.started_on): s for s in CommitteeMember.objects.filter(query)}
+        existing = find_by_keys(CommitteeMember.objects.all(), ("org_id", "member_id", "started_on"), keys)
         for row in rows:
             if row.errors or "org" not in row.extra:
                 continue

@@ -18,10 +18,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
 from dangjian.core import tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel.keys import find_by_keys
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
@@ -179,29 +179,15 @@ class TrainingAttendanceTemplate(MemberRows, OrgColumns, Template):
 
     def _programmes(self, rows: list[Row], state: _State) -> dict[tuple[int, str], Programme]:
         wanted = {(r.extra["org"].pk, r.values["programme"]) for r in rows if "org" in r.extra}
-        if not wanted:
-            return {}
-        query = Q()
-        for org_id, name in wanted:
-            query |= Q(org_id=org_id, name=name)
-        found: dict[tuple[int, str], Programme] = {}
-        for p in Programme.objects.writable_by(state.user).filter(query).select_related("org").order_by("id"):
-            found.setdefault((p.org_id, p.name), p)
-        return found
+        programmes = Programme.objects.writable_by(state.user).select_related("org").order_by("id")
+        return find_by_keys(programmes, ("org_id", "name"), wanted)
 
     def _sessions(self, rows: list[Row]) -> dict[tuple[int, dt.date, str], Session]:
         wanted = {
             (r.extra["programme"].pk, r.values["held_on"], r.values["title"]) for r in rows if "programme" in r.extra
         }
-        if not wanted:
-            return {}
-        query = Q()
-        for programme_id, held_on, title in wanted:
-            query |= Q(programme_id=programme_id, held_on=held_on, title=title)
-        found: dict[tuple[int, dt.date, str], Session] = {}
-        for s in Session.objects.filter(query).exclude(state=Session.State.CANCELLED).select_related("programme__org"):
-            found.setdefault((s.programme_id, s.held_on, s.title), s)
-        return found
+        sessions = Session.objects.exclude(state=Session.State.CANCELLED).select_related("programme__org")
+        return find_by_keys(sessions, ("programme_id", "held_on", "title"), wanted)
 
     def _eligible(self, rows: list[Row]) -> set[tuple[int, dt.date, int]]:
         """(programme, day, member) of the rows whose member is on the records in the programme's
