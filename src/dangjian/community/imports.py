@@ -468,19 +468,7 @@ class CheckInTemplate(_Members, OrgColumns, Template):
         return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(communities))
 
     def plan(self, rows: list[Row], state: OrgRowsState) -> None:
-        state.orgs.load(rows)
-        found = self._members(rows, state.user)
-        keys = []
-        for row in rows:
-            if row.errors:
-                continue
-            org = self.resolve_org(row, state.orgs)
-            member = self._member(row, found) if org is not None else None
-            if org is None or member is None:
-                continue
-            row.extra.update(org=org, member=member)
-            row.label = f"{member.name}（{org.name}）"
-            keys.append((member.pk, org.pk, row.values["checked_in_on"]))
+        keys = [(m.pk, org.pk, row.values["checked_in_on"]) for row, org, m in self.org_member_rows(rows, state)]
         existing = find_by_keys(MemberCheckIn.objects.all(), ("member_id", "org_id", "checked_in_on"), keys)
         for row in rows:
             if row.errors or "org" not in row.extra:

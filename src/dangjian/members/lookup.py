@@ -12,6 +12,8 @@ to find a batch of rows' members::
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
 from dangjian.core import crypto, idnumber
 from dangjian.core.excel import CLEAR, Column, Masked, Row, record_id_column
@@ -108,6 +110,23 @@ class MemberRows:
             else {}
         )
         return {"hash": by_hash, "id": by_id}
+
+    def org_member_rows(self, rows: list[Row], state) -> Iterator[tuple[Row, Any, Member]]:
+        """For a template that also mixes in ``OrgColumns``: ``(row, org, member)`` for each row without
+        errors whose organization (in ``state.orgs``) and member are both found; both are kept in
+        ``row.extra`` and name the row ("姓名（组织）")."""
+        state.orgs.load(rows)
+        found = self._members(rows, state.user)
+        for row in rows:
+            if row.errors:
+                continue
+            org = self.resolve_org(row, state.orgs)
+            member = self._member(row, found) if org is not None else None
+            if org is None or member is None:
+                continue
+            row.extra.update(org=org, member=member)
+            row.label = f"{member.name}（{org.name}）"
+            yield row, org, member
 
     def _member(self, row: Row, found: dict) -> Member | None:
         number, member_id = row.values.get("id_number"), row.values.get("member_id")

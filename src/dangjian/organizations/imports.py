@@ -388,19 +388,7 @@ class CommitteeTemplate(MemberRows, OrgColumns, Template):
         return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
     def plan(self, rows: list[Row], state: OrgRowsState) -> None:
-        state.orgs.load(rows)
-        found = self._members(rows, state.user)
-        keys = []
-        for row in rows:
-            if row.errors:
-                continue
-            org = self.resolve_org(row, state.orgs)
-            member = self._member(row, found) if org is not None else None
-            if org is None or member is None:
-                continue
-            row.extra["org"], row.extra["member"] = org, member
-            row.label = f"{member.name}（{org.name}）"
-            keys.append((org.pk, member.pk, row.values["started_on"]))
+        keys = [(org.pk, m.pk, row.values["started_on"]) for row, org, m in self.org_member_rows(rows, state)]
         existing = find_by_keys(CommitteeMember.objects.all(), ("org_id", "member_id", "started_on"), keys)
         for row in rows:
             if row.errors or "org" not in row.extra:
