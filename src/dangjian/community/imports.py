@@ -32,9 +32,9 @@ from dangjian.community.services import ServiceIn
 from dangjian.core import parameters
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
 from dangjian.core.excel.keys import find_by_keys
-from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, chosen_org, org_columns
 from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404
+from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members.lookup import MemberRows, member_columns
 from dangjian.members.models import Member
@@ -158,9 +158,7 @@ class ServiceHoursTemplate(_Members, OrgColumns, Template):
     # --- Export ------------------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """Service rows visible to the user, of a subtree (``org``; ``side`` activity or member) and year."""
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         year = params.get("year")
         span = Span.year(int(year)) if year and str(year).isdigit() else None
         side = "activity" if params.get("side") == "activity" else "member"
@@ -432,9 +430,7 @@ class CheckInTemplate(_Members, OrgColumns, Template):
 
     # --- Export ------------------------------------------------------------------------------------
     def export_queryset(self, user, params):
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         side = params.get("side") if params.get("side") in ("member", "community") else ""
         state = params.get("state") if params.get("state") in ("open", "ended") else ""
         queryset = checkin_list(MemberCheckIn.objects.visible_to(user), org=org, side=side, state=state)

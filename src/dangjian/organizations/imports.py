@@ -19,7 +19,7 @@ from django.db.models import F
 from dangjian.core import tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
 from dangjian.core.excel.keys import find_by_keys
-from dangjian.core.excel.orgs import NO_PERMISSION, OrgColumns, OrgLookup, OrgRowsState, org_columns
+from dangjian.core.excel.orgs import NO_PERMISSION, OrgColumns, OrgLookup, OrgRowsState, chosen_org, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.roles import TREE_ROLES
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
@@ -357,9 +357,7 @@ class CommitteeTemplate(MemberRows, OrgColumns, Template):
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """The seats (current and past) of a subtree (``org``), or of every subtree the user sees."""
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         queryset = CommitteeMember.objects.visible_to(user).select_related("org", "member")
         if org is not None:
             queryset = queryset.filter(tree.subtree_q("org_path", org.path))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dangjian.core.excel.declarations import KEEP, Column
+from dangjian.core.scoping import get_visible_or_404
 
 NO_PERMISSION = "组织不存在或无权限"
 BY_CODE_HELP = "填写了组织编码时以编码为准"
@@ -57,6 +58,11 @@ def org_columns(
             width=name_width,
         ),
     )
+
+
+def chosen_org(params, organizations):
+    """The organization an export's ``?org=`` names among ``organizations`` (a 404 outside them), or None."""
+    return get_visible_or_404(organizations, pk=params["org"]) if params.get("org") else None
 
 
 class OrgColumns:

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from dangjian.core.excel import KEEP, Column, Row, Template, record_id_column, register
-from dangjian.core.excel.orgs import OrgLookup, OrgRowsState, org_columns
+from dangjian.core.excel.orgs import OrgLookup, OrgRowsState, chosen_org, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.core.services import BatchValidationError
@@ -48,9 +48,8 @@ def entry_filters(user, params) -> tuple[dict[str, Any], dict[str, Any], Any]:
     ``status``, ``rule``, ``source``. An organization or member outside the subtree is a 404."""
     filters: dict[str, Any] = {}
     described: dict[str, Any] = {}
-    org = None
-    if params.get("org"):
-        org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+    org = chosen_org(params, Organization.objects.visible_to(user))
+    if org is not None:
         filters["org"], described["org"] = org, org.pk
     if params.get("member"):
         member = get_visible_or_404(Member.objects.visible_to(user), pk=params["member"])

@@ -11,9 +11,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core.excel import KEEP, Column, Row, Template, register
+from dangjian.core.excel.orgs import chosen_org
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.roles import Role
-from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.models import Organization
 from dangjian.points import queries, services
 from dangjian.points.imports.common import CATEGORIES, DIRECTIONS, PERIODS, _can_edit, _number, chain_of, chain_text
@@ -96,9 +96,8 @@ class RuleTemplate(Template):
         that apply in that organization, ``?scheme=`` one scheme."""
         schemes = queries.schemes_for(user)
         described: dict[str, Any] = {}
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
+        if org is not None:
             schemes = [s for s in schemes if org.path.startswith(s.org_path) and not s.template]
             described["org"] = org.pk
         if params.get("scheme"):

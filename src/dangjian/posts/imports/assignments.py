@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from dangjian.core import parameters
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404
+from dangjian.core.excel.orgs import chosen_org
+from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members.lookup import MemberRows
 from dangjian.members.models import Member
@@ -165,9 +166,7 @@ class PostAssignmentTemplate(MemberRows, Template):
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """Exactly the 一编三定 page's list: a subtree (``org``), a ``state`` (or ``open``), a name (``q``)."""
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         state = params.get("state") or ""
         if state not in {"open", *AssignmentState.values}:
             state = ""

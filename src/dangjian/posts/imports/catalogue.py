@@ -12,9 +12,9 @@ from django.db.models import Q
 from dangjian.core import tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
 from dangjian.core.excel.orgs import NO_PERMISSION as NO_ORG
-from dangjian.core.excel.orgs import OrgLookup, org_columns
+from dangjian.core.excel.orgs import OrgLookup, chosen_org, org_columns
 from dangjian.core.roles import WRITE_ROLES, Role
-from dangjian.core.scoping import get_visible_or_404, paths_for
+from dangjian.core.scoping import paths_for
 from dangjian.core.services import BatchValidationError
 from dangjian.organizations.models import Level, Organization
 from dangjian.posts import queries, services
@@ -145,9 +145,7 @@ class PostCatalogueTemplate(Template):
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """The catalogue register of an organization (``org``), or every post the user reads."""
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         return _Catalogue(catalogue_of(user, org), org), {"org": org.pk if org else None}, org
 
     def export_records(self, catalogue: _Catalogue, user):

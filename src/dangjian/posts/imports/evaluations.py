@@ -10,7 +10,8 @@ from typing import Any
 from django.utils import timezone
 
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404
+from dangjian.core.excel.orgs import chosen_org
+from dangjian.core.scoping import can_see_full_id
 from dangjian.members.lookup import MemberRows
 from dangjian.members.models import EvaluationRating
 from dangjian.organizations.models import Organization
@@ -119,9 +120,7 @@ class PostEvaluationTemplate(MemberRows, Template):
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """The evaluations of a subtree (``org``), a ``year``, a ``rating``, a member's name (``q``)."""
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         year = params.get("year") or ""
         year = int(year) if str(year).isdigit() and 2000 <= int(year) <= 2100 else None
         rating = params.get("rating") or ""

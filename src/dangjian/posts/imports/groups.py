@@ -13,8 +13,8 @@ from django.db.models import Q
 
 from dangjian.core import tree
 from dangjian.core.excel import KEEP, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404
+from dangjian.core.excel.orgs import OrgLookup, chosen_org
+from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members.lookup import MemberRows
 from dangjian.members.models import Member
@@ -110,9 +110,7 @@ class GroupMembershipTemplate(MemberRows, Template):
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """The memberships of a subtree (``org``; ``current=1``: only those in force), or of all the user sees."""
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         queryset = GroupMembership.objects.visible_to(user).select_related("org", "org__parent", "member")
         if org is not None:
             queryset = queryset.filter(tree.subtree_q("org_path", org.path))
