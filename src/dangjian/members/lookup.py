@@ -12,7 +12,6 @@ to find a batch of rows' members::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 from dangjian.core import crypto, idnumber
@@ -111,12 +110,13 @@ class MemberRows:
         )
         return {"hash": by_hash, "id": by_id}
 
-    def org_member_rows(self, rows: list[Row], state) -> Iterator[tuple[Row, Any, Member]]:
+    def org_member_rows(self, rows: list[Row], state) -> list[tuple[Row, Any, Member]]:
         """For a template that also mixes in ``OrgColumns``: ``(row, org, member)`` for each row without
         errors whose organization (in ``state.orgs``) and member are both found; both are kept in
         ``row.extra`` and name the row ("姓名（组织）")."""
         state.orgs.load(rows)
         found = self._members(rows, state.user)
+        named = []
         for row in rows:
             if row.errors:
                 continue
@@ -126,7 +126,8 @@ class MemberRows:
                 continue
             row.extra.update(org=org, member=member)
             row.label = f"{member.name}（{org.name}）"
-            yield row, org, member
+            named.append((row, org, member))
+        return named
 
     def _member(self, row: Row, found: dict) -> Member | None:
         number, member_id = row.values.get("id_number"), row.values.get("member_id")

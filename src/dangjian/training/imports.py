@@ -204,15 +204,7 @@ class TrainingAttendanceTemplate(MemberRows, OrgColumns, Template):
         return found
 
     def plan(self, rows: list[Row], state: _State) -> None:
-        state.orgs.load(rows)
-        members = self._members(rows, state.user)
-        for row in rows:
-            if row.errors:
-                continue
-            org = self.resolve_org(row, state.orgs)
-            member = self._member(row, members) if org is not None else None
-            if org is not None and member is not None:
-                row.extra["org"], row.extra["member"] = org, member
+        self.org_member_rows(rows, state)  # the rows found keep their organization and member
         programmes = self._programmes(rows, state)
         for row in rows:
             if row.errors or "org" not in row.extra:
