@@ -23,7 +23,7 @@ from dangjian.cadres.models import ReserveCadre, ReserveState
 from dangjian.core import crypto, idnumber
 from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, record_id_column, register
 from dangjian.core.excel.orgs import OrgLookup, OrgRowsState, org_columns
-from dangjian.core.excel.pipeline import validation_errors
+from dangjian.core.excel.pipeline import plan_update, validation_errors
 from dangjian.core.scoping import can_see_full_id
 from dangjian.members.imports import EDUCATIONS, GENDERS
 from dangjian.members.lookup import id_number_column, name_column
@@ -284,18 +284,8 @@ class ReserveCadreTemplate(Template):
                 )
                 continue
             changed = self._changes(row, cadre)
-            if row.errors:
-                continue
-            row.instance = cadre
-            if not changed:
-                row.action = "unchanged"
-                continue
-            try:
-                services.validate(cadre.org, changed, cadre)
-            except ValidationError as exc:
-                row.errors.extend(validation_errors(self, exc))
-                continue
-            row.action, row.data = "update", changed
+            if not row.errors:
+                plan_update(self, row, cadre, changed, services.validate, cadre.org, changed, cadre)
 
     def apply(self, row: Row, state: OrgRowsState) -> None:
         if row.action == "create":

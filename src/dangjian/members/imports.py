@@ -17,7 +17,7 @@ from django.http import Http404
 from dangjian.core import crypto, idnumber
 from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, record_id_column, register
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
-from dangjian.core.excel.pipeline import validation_errors
+from dangjian.core.excel.pipeline import plan_update, validation_errors
 from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members import queries, services
@@ -295,18 +295,8 @@ class MemberTemplate(OrgColumns, Template):
                 )
                 continue
             changed = self._changes(row, member)
-            if row.errors:
-                continue
-            row.instance = member
-            if not changed:
-                row.action = "unchanged"
-                continue
-            try:
-                services.validate_member_data(changed, instance=member)
-            except ValidationError as exc:
-                row.errors.extend(validation_errors(self, exc))
-                continue
-            row.action, row.data = "update", changed
+            if not row.errors:
+                plan_update(self, row, member, changed, services.validate_member_data, changed, instance=member)
 
     def apply(self, row: Row, state: OrgRowsState) -> None:
         if row.action == "create":

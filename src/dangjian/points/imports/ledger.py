@@ -27,6 +27,26 @@ MEMBER_COLUMNS = (
     name_column(key="member_name", aliases=("党员姓名",), example="刘建国"),
 )
 ORG_COLUMNS = org_columns(code_width=12, name_aliases=("所属党组织", "党支部"), name_help="", name_width=20)
+# The columns the ledger and the branch's awards share (their examples and help differ).
+RULE_NAME_COLUMN = Column("rule_name", "规则名称", export_only=True, width=20)
+DAY_AND_POINTS_COLUMNS = (
+    Column("occurred_on", "日期", kind="date", aliases=("发生日期",), required=True, example=dt.date(2026, 5, 1)),
+    Column("points", "分值", max_length=12, blank=KEEP, help="留空为规则的分值；扣分也填正数", example="2"),
+)
+
+
+def rule_code_column(example: str) -> Column:
+    return Column("rule_code", "规则编码", aliases=("编码",), required=True, max_length=40, example=example, width=14)
+
+
+def event_column(help: str, example: str) -> Column:
+    return Column("event", "事由", aliases=("具体事项",), max_length=200, help=help, example=example, width=24)
+
+
+def evidence_column(example: str, *, help: str = "") -> Column:
+    return Column("evidence", "证明人或依据", aliases=("证明",), max_length=500, help=help, example=example, width=18)
+
+
 POST_COLUMN = Column(
     "post",
     "岗位",
@@ -93,29 +113,12 @@ class EntryTemplate(Template):
         record_id_column(header="条目编号"),
         *MEMBER_COLUMNS,
         *ORG_COLUMNS,
-        Column("rule_code", "规则编码", aliases=("编码",), required=True, max_length=40, example="good-deed", width=14),
-        Column("rule_name", "规则名称", export_only=True, width=20),
+        rule_code_column("good-deed"),
+        RULE_NAME_COLUMN,
         Column("category", "类别", kind="choice", choices=CATEGORIES, export_only=True, width=12),
-        Column("occurred_on", "日期", kind="date", aliases=("发生日期",), required=True, example=dt.date(2026, 5, 1)),
-        Column("points", "分值", max_length=12, blank=KEEP, help="留空为规则的分值；扣分也填正数", example="2"),
-        Column(
-            "event",
-            "事由",
-            aliases=("具体事项",),
-            max_length=200,
-            help="新增必填",
-            example="帮助邻居抢收小麦",
-            width=24,
-        ),
-        Column(
-            "evidence",
-            "证明人或依据",
-            aliases=("证明",),
-            max_length=500,
-            help="谁能证明，无需截图",
-            example="村民李大爷",
-            width=18,
-        ),
+        *DAY_AND_POINTS_COLUMNS,
+        event_column("新增必填", "帮助邻居抢收小麦"),
+        evidence_column("村民李大爷", help="谁能证明，无需截图"),
         POST_COLUMN,
         Column("source", "来源", kind="choice", choices=SOURCES, export_only=True, width=10),
         Column("status", "状态", kind="choice", choices=STATUSES, export_only=True, width=10),
@@ -382,20 +385,11 @@ class AwardTemplate(EntryTemplate):
         Column("batch", "奖扣批次", export_only=True, width=12),
         *MEMBER_COLUMNS,
         *ORG_COLUMNS,
-        Column("rule_code", "规则编码", aliases=("编码",), required=True, max_length=40, example="task", width=14),
-        Column("rule_name", "规则名称", export_only=True, width=20),
-        Column("occurred_on", "日期", kind="date", aliases=("发生日期",), required=True, example=dt.date(2026, 5, 1)),
-        Column("points", "分值", max_length=12, blank=KEEP, help="留空为规则的分值；扣分也填正数", example="2"),
-        Column(
-            "event",
-            "事由",
-            aliases=("具体事项",),
-            max_length=200,
-            help="新增必填；规则、日期和事由相同的行是同一次奖扣",
-            example="参加防汛值守",
-            width=24,
-        ),
-        Column("evidence", "证明人或依据", aliases=("证明",), max_length=500, example="村委会值班记录", width=18),
+        rule_code_column("task"),
+        RULE_NAME_COLUMN,
+        *DAY_AND_POINTS_COLUMNS,
+        event_column("新增必填；规则、日期和事由相同的行是同一次奖扣", "参加防汛值守"),
+        evidence_column("村委会值班记录"),
         POST_COLUMN,
         Column("status", "状态", kind="choice", choices=STATUSES, export_only=True, width=10),
         Column("counted", "计入分值", export_only=True, width=10),
