@@ -12,7 +12,6 @@ dropping are done on the cadre's page, not by import. Re-importing an export cha
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,12 +21,12 @@ from dangjian.cadres import queries, services
 from dangjian.cadres.forms import ReserveFilterForm
 from dangjian.cadres.models import ReserveCadre, ReserveState
 from dangjian.core import crypto, idnumber
-from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup
-from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.roles import Role
-from dangjian.core.scoping import can_see_full_id, has_role
+from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, record_id_column, register
+from dangjian.core.excel.orgs import OrgLookup, OrgRowsState, org_columns
+from dangjian.core.excel.pipeline import plan_update, validation_errors
+from dangjian.core.scoping import can_see_full_id
 from dangjian.members.imports import EDUCATIONS, GENDERS
+from dangjian.members.lookup import id_number_column, name_column
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
@@ -52,14 +51,6 @@ PERSON = ("name", "education", "phone")
 CADRE = ("selected_on", "source", "planned_post", "mentor", "note")
 
 
-@dataclass
-class _State:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    seen: dict[tuple, int] = field(default_factory=dict)
-
-
 @register
 class ReserveCadreTemplate(Template):
     name = "reserve_cadres"
@@ -73,29 +64,15 @@ class ReserveCadreTemplate(Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column("record_id", "系统编号", kind="int", blank=KEEP, help="导出时由系统填写；新增留空", width=10),
-        Column("org_code", "组织编码", aliases=("所属组织编码",), max_length=32, blank=KEEP, example="C-001"),
-        Column(
-            "org_name",
-            "村（社区）党组织",
-            aliases=("所属党组织", "党组织名称"),
-            max_length=100,
-            blank=KEEP,
-            help="填写了组织编码时以编码为准",
-            example="示例村党支部",
-            width=20,
+        record_id_column(),
+        *org_columns(
+            code_aliases=("所属组织编码",),
+            name_header="村（社区）党组织",
+            name_aliases=("所属党组织", "党组织名称"),
+            name_width=20,
         ),
-        Column("name", "姓名", required=True, max_length=64, example="赵磊", width=10),
-        Column(
-            "id_number",
-            "身份证号",
-            kind="idnumber",
-            aliases=("公民身份号码", "身份证号码"),
-            masked=True,
-            blank=KEEP,
-            example="410103199806010017",
-            width=22,
-        ),
+        name_column(example="赵磊"),
+        id_number_column(required=False, blank=KEEP, example="410103199806010017"),
         Column("is_member", "是否党员", kind="bool", export_only=True, width=8),
         Column("gender", "性别", kind="choice", choices=GENDERS, export_only=True, width=6),
         Column("birth_date", "出生日期", kind="date", export_only=True),
@@ -141,12 +118,6 @@ class ReserveCadreTemplate(Template):
         Column("drop_reason", "出库原因", export_only=True),
     )
 
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
     # --- Export ----------------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """The list page's filters, over ``ReserveCadre.objects.visible_to(user)``."""
@@ -188,11 +159,11 @@ class ReserveCadreTemplate(Template):
             }
 
     # --- Import ----------------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> _State:
-        return _State(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
+    def begin(self, user, *, commit: bool) -> OrgRowsState:
+        return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
     def _find(
-        self, rows: list[Row], state: _State
+        self, rows: list[Row], state: OrgRowsState
     ) -> tuple[dict[int, ReserveCadre], dict[str, Member], dict[str, int]]:
         """The chunk's cadres (by record id, by the member's or their own blind index) in three queries."""
         hashes = set()
@@ -278,7 +249,7 @@ class ReserveCadreTemplate(Template):
             data[key] = value
         return data
 
-    def plan(self, rows: list[Row], state: _State) -> None:
+    def plan(self, rows: list[Row], state: OrgRowsState) -> None:
         cadres, members, by_hash = self._find(rows, state)
         state.orgs.load(rows)
         for row in rows:
@@ -313,20 +284,10 @@ class ReserveCadreTemplate(Template):
                 )
                 continue
             changed = self._changes(row, cadre)
-            if row.errors:
-                continue
-            row.instance = cadre
-            if not changed:
-                row.action = "unchanged"
-                continue
-            try:
-                services.validate(cadre.org, changed, cadre)
-            except ValidationError as exc:
-                row.errors.extend(validation_errors(self, exc))
-                continue
-            row.action, row.data = "update", changed
+            if not row.errors:
+                plan_update(self, row, cadre, changed, services.validate, cadre.org, changed, cadre)
 
-    def apply(self, row: Row, state: _State) -> None:
+    def apply(self, row: Row, state: OrgRowsState) -> None:
         if row.action == "create":
             row.instance = services.reserve_create(actor=state.user, org=row.extra["org"], data=dict(row.data))
         else:

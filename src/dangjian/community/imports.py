@@ -27,13 +27,16 @@ from django.db.models import Q, Sum
 
 from dangjian.community import services
 from dangjian.community.models import MAX_HOURS_KEY, MemberCheckIn, ServiceHours, ServiceKind, VolunteerActivity
+from dangjian.community.queries import Span, checkin_list, service_list
 from dangjian.community.services import ServiceIn
-from dangjian.core import idnumber, parameters
+from dangjian.core import parameters
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
+from dangjian.core.excel.keys import find_by_keys
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, chosen_org, org_columns
 from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404
-from dangjian.members.lookup import MemberRows
+from dangjian.core.scoping import can_see_full_id
+from dangjian.core.services import BatchValidationError
+from dangjian.members.lookup import MemberRows, member_columns
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization, Sector
 
@@ -46,40 +49,9 @@ KINDS = (
     Choice("other", "其他", ()),
 )
 TENTH = Decimal("0.1")
-EXAMPLE_ID = idnumber.make("410102", dt.date(1985, 6, 1), 1, "male")
 
 
-def _member_columns(required_name: bool = True) -> tuple[Column, ...]:
-    return (
-        Column(
-            "member_id",
-            "党员系统编号",
-            kind="int",
-            aliases=("系统编号",),
-            blank=KEEP,
-            help="导出时由系统填写；身份证号打码时用于识别",
-            width=10,
-        ),
-        Column(
-            "name",
-            "姓名",
-            aliases=("党员姓名", "志愿者姓名"),
-            required=required_name,
-            max_length=64,
-            example="张三",
-            width=10,
-        ),
-        Column(
-            "id_number",
-            "身份证号",
-            kind="idnumber",
-            aliases=("公民身份号码", "身份证号码"),
-            required=True,
-            masked=True,
-            example=EXAMPLE_ID,
-            width=22,
-        ),
-    )
+MEMBER_COLUMNS = member_columns(name_aliases=("党员姓名", "志愿者姓名"))
 
 
 class _Members(MemberRows):
@@ -109,12 +81,8 @@ def _hours(text) -> Decimal | None:
 
 # --- 志愿服务时长登记 ------------------------------------------------------------------------------------------
 @dataclass
-class _ServiceState:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
+class _ServiceState(OrgRowsState):
     max_hours: dict[dt.date, Decimal] = field(default_factory=dict)
-    seen: dict[tuple, int] = field(default_factory=dict)
     new: dict[tuple, VolunteerActivity | None] = field(default_factory=dict)  # activities this file creates
     touched: set[int] = field(default_factory=set)  # activities the file names
     day_hours: dict[tuple[int, dt.date], Decimal] = field(default_factory=dict)  # in the file, by member and day
@@ -165,7 +133,7 @@ class ServiceHoursTemplate(_Members, OrgColumns, Template):
             width=10,
         ),
         Column("place", "活动地点", aliases=("地点",), max_length=100, blank=KEEP, example="社区敬老院", width=16),
-        *_member_columns(),
+        *MEMBER_COLUMNS,
         Column(
             "hours",
             "服务时长（小时）",
@@ -190,11 +158,7 @@ class ServiceHoursTemplate(_Members, OrgColumns, Template):
     # --- Export ------------------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """Service rows visible to the user, of a subtree (``org``; ``side`` activity or member) and year."""
-        from dangjian.community.queries import Span, service_list
-
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         year = params.get("year")
         span = Span.year(int(year)) if year and str(year).isdigit() else None
         side = "activity" if params.get("side") == "activity" else "member"
@@ -285,15 +249,11 @@ class ServiceHoursTemplate(_Members, OrgColumns, Template):
             keyed.append((row, key))
         # Activities named without an id: found by organization, date and title (one query).
         wanted = {k for _row, k in keyed if k[0] == "new" and k not in state.new}
-        if wanted:
-            query = Q()
-            for _n, org_id, day, title in wanted:
-                query |= Q(org_id=org_id, held_on=day, title=title)
-            existing = {}
-            for a in VolunteerActivity.objects.writable_by(state.user).filter(query).select_related("org"):
-                existing.setdefault((a.org_id, a.held_on, a.title), a)
-        else:
-            existing = {}
+        existing = find_by_keys(
+            VolunteerActivity.objects.writable_by(state.user).select_related("org"),
+            ("org_id", "held_on", "title"),
+            (k[1:] for k in wanted),
+        )
         stored_pairs = self._stored(keyed, existing, state)
         groups: dict[tuple, list[Row]] = defaultdict(list)
         for row, key in keyed:
@@ -379,8 +339,6 @@ class ServiceHoursTemplate(_Members, OrgColumns, Template):
 
     def apply_many(self, rows: list[Row], state: _ServiceState) -> None:
         """One service call per activity: a new one with its sheet, or the stored sheet with these rows."""
-        from dangjian.core.services import BatchValidationError
-
         groups: dict[Any, list[int]] = defaultdict(list)
         for i, row in enumerate(rows):
             activity = row.extra["activity"]
@@ -422,14 +380,6 @@ class ServiceHoursTemplate(_Members, OrgColumns, Template):
 OFFERS = KINDS
 
 
-@dataclass
-class _CheckInState:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    seen: dict[tuple, int] = field(default_factory=dict)
-
-
 @register
 class CheckInTemplate(_Members, OrgColumns, Template):
     name = "checkins"
@@ -443,7 +393,7 @@ class CheckInTemplate(_Members, OrgColumns, Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        *_member_columns(),
+        *MEMBER_COLUMNS,
         Column("member_org", "所在党组织", export_only=True, width=22),
         *org_columns(
             code_header="报到社区编码",
@@ -480,11 +430,7 @@ class CheckInTemplate(_Members, OrgColumns, Template):
 
     # --- Export ------------------------------------------------------------------------------------
     def export_queryset(self, user, params):
-        from dangjian.community.queries import checkin_list
-
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         side = params.get("side") if params.get("side") in ("member", "community") else ""
         state = params.get("state") if params.get("state") in ("open", "ended") else ""
         queryset = checkin_list(MemberCheckIn.objects.visible_to(user), org=org, side=side, state=state)
@@ -513,30 +459,13 @@ class CheckInTemplate(_Members, OrgColumns, Template):
             }
 
     # --- Import ------------------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> _CheckInState:
+    def begin(self, user, *, commit: bool) -> OrgRowsState:
         communities = Organization.objects.accepting_members_from(user).filter(sector=Sector.COMMUNITY)
-        return _CheckInState(user=user, commit=commit, orgs=OrgLookup(communities))
+        return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(communities))
 
-    def plan(self, rows: list[Row], state: _CheckInState) -> None:
-        state.orgs.load(rows)
-        found = self._members(rows, state.user)
-        keys = []
-        for row in rows:
-            if row.errors:
-                continue
-            org = self.resolve_org(row, state.orgs)
-            member = self._member(row, found) if org is not None else None
-            if org is None or member is None:
-                continue
-            row.extra.update(org=org, member=member)
-            row.label = f"{member.name}（{org.name}）"
-            keys.append((member.pk, org.pk, row.values["checked_in_on"]))
-        existing = {}
-        if keys:
-            query = Q()
-            for member_id, org_id, day in keys:
-                query |= Q(member_id=member_id, org_id=org_id, checked_in_on=day)
-            existing = {(c.member_id, c.org_id, c.checked_in_on): c for c in MemberCheckIn.objects.filter(query)}
+    def plan(self, rows: list[Row], state: OrgRowsState) -> None:
+        keys = [(m.pk, org.pk, row.values["checked_in_on"]) for row, org, m in self.org_member_rows(rows, state)]
+        existing = find_by_keys(MemberCheckIn.objects.all(), ("member_id", "org_id", "checked_in_on"), keys)
         for row in rows:
             if row.errors or "org" not in row.extra:
                 continue
@@ -589,7 +518,7 @@ class CheckInTemplate(_Members, OrgColumns, Template):
             return
         row.action, row.data = "update", data
 
-    def apply(self, row: Row, state: _CheckInState) -> None:
+    def apply(self, row: Row, state: OrgRowsState) -> None:
         data = dict(row.data)
         ended_on = data.pop("ended_on", None)
         if row.action == "create":

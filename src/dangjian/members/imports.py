@@ -9,21 +9,20 @@ same validation and audit as the forms. Transfers between organizations are not 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from dangjian.core import crypto, idnumber
-from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup
-from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.roles import Role
-from dangjian.core.scoping import can_see_full_id, has_role
+from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, record_id_column, register
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
+from dangjian.core.excel.pipeline import plan_update, validation_errors
+from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members import queries, services
 from dangjian.members.forms import MemberFilterForm
+from dangjian.members.lookup import ID_NUMBER_ALIASES, id_number_column, name_column
 from dangjian.members.models import Member
 from dangjian.members.services import EDITABLE_FIELDS
 from dangjian.organizations.models import Level, Organization
@@ -42,46 +41,22 @@ EDUCATIONS = (
 )
 
 
-@dataclass
-class _State:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    seen: dict[tuple, int] = field(default_factory=dict)
-
-
 @register
-class MemberTemplate(Template):
+class MemberTemplate(OrgColumns, Template):
     name = "members"
     title = "党员信息"
     object_type = "members.member"
     field_columns = {"org": "org_code"}
+    export_roles = None  # every logged-in user: the members they see
     key_help = (
         "已有党员按〈身份证号〉识别；导出文件中身份证号已打码时，按〈系统编号〉识别并核对打码部分。"
         "新增党员须填写完整的身份证号和所属组织。转移组织关系请使用组织关系转接，不能通过导入完成。"
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column(
-            "record_id",
-            "系统编号",
-            kind="int",
-            aliases=("记录编号",),
-            blank=KEEP,
-            help="导出时由系统填写，用于识别已有记录；新增党员留空",
-            width=10,
-        ),
-        Column("name", "姓名", aliases=("党员姓名",), required=True, max_length=64, example="张三", width=10),
-        Column(
-            "id_number",
-            "身份证号",
-            kind="idnumber",
-            aliases=("公民身份号码", "身份证号码", "公民身份证号码", "身份证"),
-            required=True,
-            masked=True,
-            example=idnumber.make("410102", dt.date(1985, 6, 1), 1, "male"),
-            width=22,
-        ),
+        record_id_column(aliases=("记录编号",), help="导出时由系统填写，用于识别已有记录；新增党员留空"),
+        name_column(aliases=("党员姓名",)),
+        id_number_column(aliases=(*ID_NUMBER_ALIASES, "公民身份证号码", "身份证")),
         Column(
             "gender",
             "性别",
@@ -105,25 +80,14 @@ class MemberTemplate(Template):
         ),
         Column("education", "学历", kind="choice", choices=EDUCATIONS, aliases=("文化程度",), example="bachelor"),
         Column("occupation", "职业", aliases=("工作岗位", "岗位"), max_length=64, example="农民"),
-        Column(
-            "org_code",
-            "所属组织编码",
-            aliases=("组织编码", "党组织编码"),
-            max_length=32,
-            blank=KEEP,
-            help="新增党员必填（或填写所属党组织的全称）",
-            example="C-001",
-            width=16,
-        ),
-        Column(
-            "org_name",
-            "所属党组织",
-            aliases=("所在党支部", "所属组织", "所在党组织", "党组织名称"),
-            max_length=100,
-            blank=KEEP,
-            help="填写了组织编码时以编码为准",
-            example="示例村党支部",
-            width=24,
+        *org_columns(
+            code_header="所属组织编码",
+            code_aliases=("组织编码", "党组织编码"),
+            code_help="新增党员必填（或填写所属党组织的全称）",
+            code_width=16,
+            name_header="所属党组织",
+            name_aliases=("所在党支部", "所属组织", "所在党组织", "党组织名称"),
+            name_width=24,
         ),
         Column(
             "status",
@@ -156,18 +120,6 @@ class MemberTemplate(Template):
         Column("in_hardship", "是否困难党员", kind="bool", aliases=("困难党员",), example=False, width=8),
         Column("holds_post", "是否有职党员", kind="bool", aliases=("有职党员",), example=False, width=8),
     )
-
-    # --- Permissions -------------------------------------------------------------------
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return getattr(user, "is_authenticated", False)
-
-    def check_headers(self, present) -> list[str]:
-        if "org_code" not in present and "org_name" not in present:
-            return ["缺少〈所属组织编码〉或〈所属党组织〉列"]
-        return []
 
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
@@ -207,12 +159,12 @@ class MemberTemplate(Template):
             }
 
     # --- Import ----------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> _State:
+    def begin(self, user, *, commit: bool) -> OrgRowsState:
         # Rows name their organization by code or full name; only those the user may write to exist.
-        return _State(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
+        return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
-    def _target_org(self, row: Row, state: _State) -> Organization | None:
-        org = state.orgs.resolve(self, row, missing="新增党员须填写所属组织编码或所属党组织")
+    def _target_org(self, row: Row, state: OrgRowsState) -> Organization | None:
+        org = self.resolve_org(row, state.orgs, missing="新增党员须填写所属组织编码或所属党组织")
         if org is None:
             return None
         if not org.is_active:
@@ -223,7 +175,7 @@ class MemberTemplate(Template):
             return None
         return org
 
-    def _find(self, rows: list[Row], state: _State) -> dict[int, Member]:
+    def _find(self, rows: list[Row], state: OrgRowsState) -> dict[int, Member]:
         """Existing members of the chunk, by blind index and by record id, in one pair of queries."""
         hashes = {}
         for row in rows:
@@ -306,7 +258,7 @@ class MemberTemplate(Template):
             data[key] = value
         return data
 
-    def plan(self, rows: list[Row], state: _State) -> None:
+    def plan(self, rows: list[Row], state: OrgRowsState) -> None:
         members = self._find(rows, state)
         state.orgs.load(rows)
         for row in rows:
@@ -343,20 +295,10 @@ class MemberTemplate(Template):
                 )
                 continue
             changed = self._changes(row, member)
-            if row.errors:
-                continue
-            row.instance = member
-            if not changed:
-                row.action = "unchanged"
-                continue
-            try:
-                services.validate_member_data(changed, instance=member)
-            except ValidationError as exc:
-                row.errors.extend(validation_errors(self, exc))
-                continue
-            row.action, row.data = "update", changed
+            if not row.errors:
+                plan_update(self, row, member, changed, services.validate_member_data, changed, instance=member)
 
-    def apply(self, row: Row, state: _State) -> None:
+    def apply(self, row: Row, state: OrgRowsState) -> None:
         if row.action == "create":
             row.instance = services.member_create(actor=state.user, org=row.extra["org"], data=dict(row.data))
         else:
@@ -364,7 +306,7 @@ class MemberTemplate(Template):
                 actor=state.user, member=row.instance, data=dict(row.data), expected_version=row.instance.version
             )
 
-    def apply_many(self, rows: list[Row], state: _State) -> None:
+    def apply_many(self, rows: list[Row], state: OrgRowsState) -> None:
         """New members in one batch (``member_create_many``); changes one by one."""
         creates = [i for i, row in enumerate(rows) if row.action == "create"]
         updates = [i for i, row in enumerate(rows) if row.action == "update"]

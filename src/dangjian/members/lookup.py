@@ -1,10 +1,76 @@
-"""Finding the members that spreadsheet rows name (shared by the registers of other modules)."""
+"""The member columns of a spreadsheet and finding the members its rows name (shared by the registers
+of other modules).
+
+A register declares its member columns with :func:`member_columns` (党员系统编号, 姓名, 身份证号; its own
+aliases where they differ, or the single columns where it has fewer) and mixes in :class:`MemberRows`
+to find a batch of rows' members::
+
+    class TrainingAttendanceTemplate(MemberRows, OrgColumns, Template):
+        columns = (Column("seq", …), *member_columns(), …)
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from dangjian.core import crypto, idnumber
-from dangjian.core.excel import Masked, Row
+from dangjian.core.excel import CLEAR, Column, Masked, Row, record_id_column
 from dangjian.members.models import Member
+
+EXAMPLE_ID_NUMBER = idnumber.make("410102", dt.date(1985, 6, 1), 1, "male")
+ID_NUMBER_ALIASES = ("公民身份号码", "身份证号码")
+MASKED_HELP = "导出时由系统填写；身份证号打码时用于识别"
+
+
+def member_id_column(
+    *, header: str = "党员系统编号", aliases: tuple[str, ...] = ("系统编号",), help: str = MASKED_HELP
+) -> Column:
+    """The member's system number (the record id): written by an export, it identifies a member whose
+    ID number the export masked."""
+    return record_id_column(key="member_id", header=header, aliases=aliases, help=help)
+
+
+def name_column(
+    *, key: str = "name", aliases: tuple[str, ...] = (), required: bool = True, example: str = "张三"
+) -> Column:
+    return Column(key, "姓名", aliases=aliases, required=required, max_length=64, example=example, width=10)
+
+
+def id_number_column(
+    *,
+    aliases: tuple[str, ...] = ID_NUMBER_ALIASES,
+    required: bool = True,
+    blank: str = CLEAR,
+    example: str = EXAMPLE_ID_NUMBER,
+) -> Column:
+    return Column(
+        "id_number",
+        "身份证号",
+        kind="idnumber",
+        aliases=aliases,
+        required=required,
+        masked=True,
+        blank=blank,
+        example=example,
+        width=22,
+    )
+
+
+def member_columns(
+    *,
+    id_aliases: tuple[str, ...] = ("系统编号",),
+    id_help: str = MASKED_HELP,
+    name_aliases: tuple[str, ...] = (),
+    name_required: bool = True,
+    number_aliases: tuple[str, ...] = ID_NUMBER_ALIASES,
+) -> tuple[Column, Column, Column]:
+    """The ``member_id``, ``name`` and ``id_number`` columns :class:`MemberRows` reads."""
+    return (
+        member_id_column(aliases=id_aliases, help=id_help),
+        name_column(aliases=name_aliases, required=name_required),
+        id_number_column(aliases=number_aliases),
+    )
 
 
 class MemberRows:
@@ -43,6 +109,25 @@ class MemberRows:
             else {}
         )
         return {"hash": by_hash, "id": by_id}
+
+    def org_member_rows(self, rows: list[Row], state) -> list[tuple[Row, Any, Member]]:
+        """For a template that also mixes in ``OrgColumns``: ``(row, org, member)`` for each row without
+        errors whose organization (in ``state.orgs``) and member are both found; both are kept in
+        ``row.extra`` and name the row ("姓名（组织）")."""
+        state.orgs.load(rows)
+        found = self._members(rows, state.user)
+        named = []
+        for row in rows:
+            if row.errors:
+                continue
+            org = self.resolve_org(row, state.orgs)
+            member = self._member(row, found) if org is not None else None
+            if org is None or member is None:
+                continue
+            row.extra.update(org=org, member=member)
+            row.label = f"{member.name}（{org.name}）"
+            named.append((row, org, member))
+        return named
 
     def _member(self, row: Row, found: dict) -> Member | None:
         number, member_id = row.values.get("id_number"), row.values.get("member_id")

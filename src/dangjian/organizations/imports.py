@@ -14,17 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import F
 
-from dangjian.core import idnumber, tree
+from dangjian.core import tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.excel.orgs import NO_PERMISSION, OrgLookup
+from dangjian.core.excel.keys import find_by_keys
+from dangjian.core.excel.orgs import NO_PERMISSION, OrgColumns, OrgLookup, OrgRowsState, chosen_org, org_columns
 from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.roles import TREE_ROLES, Role
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
+from dangjian.core.roles import TREE_ROLES
+from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 
 # An exception to the layers (see .importlinter): the committee register's rows name members.
-from dangjian.members.lookup import MemberRows
+from dangjian.members.lookup import MemberRows, member_columns
 from dangjian.organizations import services
 from dangjian.organizations.models import CommitteeMember, Organization
 
@@ -67,6 +68,8 @@ class OrganizationTemplate(Template):
     title = "党组织信息"
     object_type = "organizations.organization"
     field_columns = {"parent": "parent_code"}
+    import_roles = tuple(TREE_ROLES)
+    export_roles = None  # every logged-in user: the organizations they see
     key_help = (
         "已有组织按〈组织编码〉识别。新增组织须填写〈上级组织编码〉：上级可以是已有组织，"
         "也可以是本表中排在前面的新组织。调整隶属关系请使用“调整隶属”功能，不能通过导入完成。"
@@ -141,13 +144,6 @@ class OrganizationTemplate(Template):
             "established_on", "成立日期", kind="date", aliases=("建立日期", "成立时间"), example=dt.date(2000, 7, 1)
         ),
     )
-
-    # --- Permissions -------------------------------------------------------------------
-    def can_import(self, user) -> bool:
-        return has_role(user, *TREE_ROLES)
-
-    def can_export(self, user) -> bool:
-        return getattr(user, "is_authenticated", False)
 
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
@@ -313,16 +309,8 @@ POSTS = (
 )
 
 
-@dataclass
-class _CommitteeState:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    seen: dict[tuple, int] = field(default_factory=dict)
-
-
 @register
-class CommitteeTemplate(MemberRows, Template):
+class CommitteeTemplate(MemberRows, OrgColumns, Template):
     name = "committee"
     title = "组织委员会成员"
     object_type = "organizations.committeemember"
@@ -333,37 +321,8 @@ class CommitteeTemplate(MemberRows, Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column("org_code", "组织编码", aliases=("党组织编码",), max_length=32, blank=KEEP, example="C-001", width=14),
-        Column(
-            "org_name",
-            "党组织名称",
-            aliases=("所在党组织", "党组织", "组织名称"),
-            max_length=100,
-            blank=KEEP,
-            help="填写了组织编码时以编码为准",
-            example="示例村党支部",
-            width=24,
-        ),
-        Column(
-            "member_id",
-            "党员系统编号",
-            kind="int",
-            aliases=("系统编号",),
-            blank=KEEP,
-            help="导出时由系统填写；身份证号打码时用于识别",
-            width=10,
-        ),
-        Column("name", "姓名", aliases=("委员姓名",), required=True, max_length=64, example="张三", width=10),
-        Column(
-            "id_number",
-            "身份证号",
-            kind="idnumber",
-            aliases=("公民身份号码", "身份证号码"),
-            required=True,
-            masked=True,
-            example=idnumber.make("410102", dt.date(1985, 6, 1), 1, "male"),
-            width=22,
-        ),
+        *org_columns(name_aliases=("所在党组织", "党组织", "组织名称"), name_width=24),
+        *member_columns(name_aliases=("委员姓名",)),
         Column(
             "post",
             "职务",
@@ -393,23 +352,12 @@ class CommitteeTemplate(MemberRows, Template):
         Column("note", "备注", max_length=200, blank=KEEP, width=20),
     )
 
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return getattr(user, "is_authenticated", False)
-
-    def check_headers(self, present) -> list[str]:
-        if "org_code" not in present and "org_name" not in present:
-            return ["缺少〈组织编码〉或〈党组织名称〉列"]
-        return []
+    export_roles = None  # every logged-in user: the seats of the subtrees they see
 
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """The seats (current and past) of a subtree (``org``), or of every subtree the user sees."""
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         queryset = CommitteeMember.objects.visible_to(user).select_related("org", "member")
         if org is not None:
             queryset = queryset.filter(tree.subtree_q("org_path", org.path))
@@ -434,31 +382,12 @@ class CommitteeTemplate(MemberRows, Template):
             }
 
     # --- Import ----------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> _CommitteeState:
-        return _CommitteeState(
-            user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user))
-        )
+    def begin(self, user, *, commit: bool) -> OrgRowsState:
+        return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
-    def plan(self, rows: list[Row], state: _CommitteeState) -> None:
-        state.orgs.load(rows)
-        found = self._members(rows, state.user)
-        keys = []
-        for row in rows:
-            if row.errors:
-                continue
-            org = state.orgs.resolve(self, row, missing="须填写组织编码或党组织名称")
-            member = self._member(row, found) if org is not None else None
-            if org is None or member is None:
-                continue
-            row.extra["org"], row.extra["member"] = org, member
-            row.label = f"{member.name}（{org.name}）"
-            keys.append((org.pk, member.pk, row.values["started_on"]))
-        existing = {}
-        if keys:
-            query = Q()
-            for org_id, member_id, started_on in keys:
-                query |= Q(org_id=org_id, member_id=member_id, started_on=started_on)
-            existing = {(s.org_id, s.member_id, s.started_on): s for s in CommitteeMember.objects.filter(query)}
+    def plan(self, rows: list[Row], state: OrgRowsState) -> None:
+        keys = [(org.pk, m.pk, row.values["started_on"]) for row, org, m in self.org_member_rows(rows, state)]
+        existing = find_by_keys(CommitteeMember.objects.all(), ("org_id", "member_id", "started_on"), keys)
         for row in rows:
             if row.errors or "org" not in row.extra:
                 continue
@@ -506,7 +435,7 @@ class CommitteeTemplate(MemberRows, Template):
             return
         row.action, row.data = "update", {"ended_on": ended_on, "note": row.values.get("note") or ""}
 
-    def apply(self, row: Row, state: _CommitteeState) -> None:
+    def apply(self, row: Row, state: OrgRowsState) -> None:
         if row.action == "create":
             row.instance = services.committee_member_add(
                 actor=state.user, org=row.extra["org"], member=row.extra["member"], **row.data
@@ -515,6 +444,3 @@ class CommitteeTemplate(MemberRows, Template):
             services.committee_member_end(
                 actor=state.user, seat=row.instance, expected_version=row.instance.version, **row.data
             )
-
-    def org_of(self, row: Row):
-        return row.extra.get("org")

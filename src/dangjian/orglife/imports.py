@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.roles import Role
-from dangjian.core.scoping import has_role
 from dangjian.members.queries import roster
 from dangjian.organizations.models import Organization
 from dangjian.orglife import queries, services
@@ -72,16 +69,8 @@ def parse_time(text: str | None) -> dt.time | None:
     return dt.time(int(match.group(1)), int(match.group(2)))
 
 
-@dataclass
-class _State:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    seen: dict[tuple, int] = field(default_factory=dict)
-
-
 @register
-class MeetingTemplate(Template):
+class MeetingTemplate(OrgColumns, Template):
     name = "meetings"
     title = "会议记录"
     object_type = "orglife.meeting"
@@ -94,18 +83,8 @@ class MeetingTemplate(Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column("record_id", "系统编号", kind="int", blank=KEEP, help="导出时由系统填写；新增会议留空", width=10),
-        Column("org_code", "组织编码", aliases=("党组织编码",), max_length=32, blank=KEEP, example="C-001", width=14),
-        Column(
-            "org_name",
-            "党组织名称",
-            aliases=("所属党组织", "党支部", "组织名称"),
-            max_length=100,
-            blank=KEEP,
-            help="填写了组织编码时以编码为准",
-            example="示例村党支部",
-            width=22,
-        ),
+        record_id_column(help="导出时由系统填写；新增会议留空"),
+        *org_columns(name_aliases=("所属党组织", "党支部", "组织名称")),
         Column(
             "kinds",
             "会议类型",
@@ -158,18 +137,6 @@ class MeetingTemplate(Template):
         Column("minutes", "会议纪要", aliases=("会议记录", "纪要"), width=40),
     )
 
-    # --- Permissions -------------------------------------------------------------------
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def check_headers(self, present) -> list[str]:
-        if "org_code" not in present and "org_name" not in present:
-            return ["缺少〈组织编码〉或〈党组织名称〉列"]
-        return []
-
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """Exactly the meeting list page's filters, over ``Meeting.objects.visible_to(user)``."""
@@ -218,12 +185,9 @@ class MeetingTemplate(Template):
             }
 
     # --- Import ----------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> _State:
+    def begin(self, user, *, commit: bool) -> OrgRowsState:
         # Rows name their organization by code or full name; only those the user may write to exist.
-        return _State(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
-
-    def _org(self, row: Row, state: _State) -> Organization | None:
-        return state.orgs.resolve(self, row, missing="须填写组织编码或党组织名称")
+        return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
     def _kinds(self, row: Row) -> list[str]:
         kinds = []
@@ -317,7 +281,7 @@ class MeetingTemplate(Template):
                     row.errors.append((self.header_of(key), "应为 时:分，如 09:00"))
         return data
 
-    def plan(self, rows: list[Row], state: _State) -> None:
+    def plan(self, rows: list[Row], state: OrgRowsState) -> None:
         state.orgs.load(rows)
         record_ids = {r.values["record_id"] for r in rows if r.values.get("record_id")}
         writable = Meeting.objects.writable_by(state.user).exclude(state=Meeting.State.CANCELLED)
@@ -325,7 +289,7 @@ class MeetingTemplate(Template):
         for row in rows:
             if row.errors:
                 continue
-            org = self._org(row, state)
+            org = self.resolve_org(row, state.orgs)
             kinds = self._kinds(row)
             if org is None or row.errors:
                 continue
@@ -372,7 +336,7 @@ class MeetingTemplate(Template):
                 row.extra["sheet_changed"] = True
             row.action, row.data = "update", changed
 
-    def apply(self, row: Row, state: _State) -> None:
+    def apply(self, row: Row, state: OrgRowsState) -> None:
         if row.action == "create":
             row.instance = services.meeting_create(
                 actor=state.user, org=row.extra["org"], data=dict(row.data), attendance=row.extra["sheet"]
@@ -387,6 +351,3 @@ class MeetingTemplate(Template):
                 else None,
                 expected_version=row.instance.version,
             )
-
-    def org_of(self, row: Row):
-        return row.extra.get("org")

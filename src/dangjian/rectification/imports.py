@@ -10,13 +10,12 @@ above (``problem_add`` / ``problem_update``); the organization itself may fill �
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from dangjian.core.excel import KEEP, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
+from dangjian.core.excel import KEEP, Column, Row, Template, record_id_column, register
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.organizations.models import Organization
 from dangjian.rectification import queries, services
@@ -27,12 +26,8 @@ CONTENT = ("description", "countermeasure", "responsible", "deadline")
 
 
 @dataclass
-class _State:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
+class _State(OrgRowsState):
     cases: dict[tuple[int, int], Rectification | None] = field(default_factory=dict)
-    seen: dict[tuple, int] = field(default_factory=dict)
 
 
 @register
@@ -48,7 +43,7 @@ class RectificationRegister(OrgColumns, Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column("record_id", "系统编号", kind="int", blank=KEEP, help="导出时由系统填写；新增问题留空", width=10),
+        record_id_column(help="导出时由系统填写；新增问题留空"),
         *org_columns(name_aliases=("组织名称", "党支部")),
         Column("year", "年度", kind="int", required=True, example=2025, width=8),
         Column("classification", "类别", export_only=True, help="软弱涣散或后进（导出时填写）", width=10),

@@ -18,15 +18,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
-from dangjian.core import idnumber, tree
+from dangjian.core import tree
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgColumns, OrgLookup, org_columns
+from dangjian.core.excel.keys import find_by_keys
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.core.services import BatchValidationError
-from dangjian.members.lookup import MemberRows
+from dangjian.members.lookup import MemberRows, member_columns
 from dangjian.members.queries import members_within_on
 from dangjian.organizations.models import Organization
 from dangjian.training import services
@@ -42,11 +42,7 @@ SESSION_COLUMNS = ("hours", "speaker", "venue")
 
 
 @dataclass
-class _State:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    seen: dict[tuple, int] = field(default_factory=dict)
+class _State(OrgRowsState):
     # Sessions planned for creation in this run (a dry run cannot find them in the database):
     # key → the hours, speaker and venue of the first row that named it.
     new_sessions: dict[tuple, dict[str, Any]] = field(default_factory=dict)
@@ -119,26 +115,7 @@ class TrainingAttendanceTemplate(MemberRows, OrgColumns, Template):
         ),
         Column("speaker", "主讲人", aliases=("授课人",), max_length=64, blank=KEEP, example="刘建国", width=10),
         Column("venue", "地点", aliases=("培训地点",), max_length=100, blank=KEEP, example="镇党校", width=14),
-        Column(
-            "member_id",
-            "党员系统编号",
-            kind="int",
-            aliases=("系统编号",),
-            blank=KEEP,
-            help="导出时由系统填写；身份证号打码时用于识别",
-            width=10,
-        ),
-        Column("name", "姓名", required=True, max_length=64, example="张三", width=10),
-        Column(
-            "id_number",
-            "身份证号",
-            kind="idnumber",
-            aliases=("公民身份号码", "身份证号码"),
-            required=True,
-            masked=True,
-            example=idnumber.make("410102", dt.date(1985, 6, 1), 1, "male"),
-            width=22,
-        ),
+        *member_columns(),
         Column(
             "status",
             "参训情况",
@@ -202,29 +179,15 @@ class TrainingAttendanceTemplate(MemberRows, OrgColumns, Template):
 
     def _programmes(self, rows: list[Row], state: _State) -> dict[tuple[int, str], Programme]:
         wanted = {(r.extra["org"].pk, r.values["programme"]) for r in rows if "org" in r.extra}
-        if not wanted:
-            return {}
-        query = Q()
-        for org_id, name in wanted:
-            query |= Q(org_id=org_id, name=name)
-        found: dict[tuple[int, str], Programme] = {}
-        for p in Programme.objects.writable_by(state.user).filter(query).select_related("org").order_by("id"):
-            found.setdefault((p.org_id, p.name), p)
-        return found
+        programmes = Programme.objects.writable_by(state.user).select_related("org").order_by("id")
+        return find_by_keys(programmes, ("org_id", "name"), wanted)
 
     def _sessions(self, rows: list[Row]) -> dict[tuple[int, dt.date, str], Session]:
         wanted = {
             (r.extra["programme"].pk, r.values["held_on"], r.values["title"]) for r in rows if "programme" in r.extra
         }
-        if not wanted:
-            return {}
-        query = Q()
-        for programme_id, held_on, title in wanted:
-            query |= Q(programme_id=programme_id, held_on=held_on, title=title)
-        found: dict[tuple[int, dt.date, str], Session] = {}
-        for s in Session.objects.filter(query).exclude(state=Session.State.CANCELLED).select_related("programme__org"):
-            found.setdefault((s.programme_id, s.held_on, s.title), s)
-        return found
+        sessions = Session.objects.exclude(state=Session.State.CANCELLED).select_related("programme__org")
+        return find_by_keys(sessions, ("programme_id", "held_on", "title"), wanted)
 
     def _eligible(self, rows: list[Row]) -> set[tuple[int, dt.date, int]]:
         """(programme, day, member) of the rows whose member is on the records in the programme's
@@ -241,15 +204,7 @@ class TrainingAttendanceTemplate(MemberRows, OrgColumns, Template):
         return found
 
     def plan(self, rows: list[Row], state: _State) -> None:
-        state.orgs.load(rows)
-        members = self._members(rows, state.user)
-        for row in rows:
-            if row.errors:
-                continue
-            org = self.resolve_org(row, state.orgs)
-            member = self._member(row, members) if org is not None else None
-            if org is not None and member is not None:
-                row.extra["org"], row.extra["member"] = org, member
+        self.org_member_rows(rows, state)  # the rows found keep their organization and member
         programmes = self._programmes(rows, state)
         for row in rows:
             if row.errors or "org" not in row.extra:

@@ -16,6 +16,7 @@ from dangjian.core.excel.declarations import (
     Template,
     all_templates,
     get,
+    record_id_column,
     register,
 )
 
@@ -30,5 +31,6 @@ __all__ = [
     "Template",
     "all_templates",
     "get",
+    "record_id_column",
     "register",
 ]

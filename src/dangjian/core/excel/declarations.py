@@ -292,6 +292,17 @@ class Column:
         }[self.kind]
 
 
+def record_id_column(
+    *,
+    key: str = "record_id",
+    header: str = "系统编号",
+    aliases: tuple[str, ...] = (),
+    help: str = "导出时由系统填写；新增留空",
+) -> Column:
+    """The id an export writes beside each record, by which a re-import finds the record again."""
+    return Column(key, header, kind="int", aliases=aliases, blank=KEEP, help=help, width=10)
+
+
 @dataclass
 class Row:
     """One data row of an upload: parsed values, what the register plans to do with it, and its errors."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dangjian.core.excel.declarations import KEEP, Column
+from dangjian.core.scoping import get_visible_or_404
 
 NO_PERMISSION = "组织不存在或无权限"
 BY_CODE_HELP = "填写了组织编码时以编码为准"
@@ -59,6 +60,11 @@ def org_columns(
     )
 
 
+def chosen_org(params, organizations):
+    """The organization an export's ``?org=`` names among ``organizations`` (a 404 outside them), or None."""
+    return get_visible_or_404(organizations, pk=params["org"]) if params.get("org") else None
+
+
 class OrgColumns:
     """A template whose rows name their organization in the :func:`org_columns` columns.
 
@@ -74,9 +80,10 @@ class OrgColumns:
             return ["缺少〈{}〉或〈{}〉列".format(*self._org_headers())]
         return []
 
-    def resolve_org(self, row, orgs: OrgLookup):
-        """The organization the row names in ``orgs``, or None with the reason on the row."""
-        return orgs.resolve(self, row, missing="须填写{}或{}".format(*self._org_headers()))
+    def resolve_org(self, row, orgs: OrgLookup, *, missing: str = ""):
+        """The organization the row names in ``orgs``, or None with the reason on the row (``missing``
+        when it names none: by default, that one of the two columns must be filled in)."""
+        return orgs.resolve(self, row, missing=missing or "须填写{}或{}".format(*self._org_headers()))
 
     def org_of(self, row):
         return row.extra.get("org")
@@ -118,3 +125,15 @@ class OrgLookup:
             return None
         row.errors.append((template.header_of(code_key), missing))
         return None
+
+
+@dataclass
+class OrgRowsState:
+    """An import of rows that name organizations, from ``begin`` to its last chunk: who imports, whether
+    it writes, the organizations found so far, and the first row of each record key (a later row with
+    the same key is refused). A register keeping more subclasses it, with defaults."""
+
+    user: Any
+    commit: bool
+    orgs: OrgLookup
+    seen: dict[Any, int] = field(default_factory=dict)

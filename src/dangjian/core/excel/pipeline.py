@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
@@ -137,6 +137,23 @@ def validation_errors(template: Template, exc: ValidationError) -> list[tuple[st
     else:
         found.extend(("", m) for m in exc.messages)
     return found
+
+
+def plan_update(
+    template: Template, row: Row, instance, changed: dict[str, Any], validate: Callable[..., None], /, *args, **kwargs
+) -> None:
+    """Plan ``row`` as an update of ``instance`` with ``changed`` ("unchanged" when it is empty) once
+    ``validate(*args, **kwargs)`` (the service's own check) passes; its ValidationError becomes the row's errors."""
+    row.instance = instance
+    if not changed:
+        row.action = "unchanged"
+        return
+    try:
+        validate(*args, **kwargs)
+    except ValidationError as exc:
+        row.errors.extend(validation_errors(template, exc))
+        return
+    row.action, row.data = "update", changed
 
 
 def _write(template: Template, rows: list[Row], state) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from dangjian.core import tree
 from dangjian.core.excel import Choice
 from dangjian.core.roles import Role
 from dangjian.core.scoping import paths_for
@@ -95,8 +96,6 @@ def _number(value: Decimal | None) -> str | None:
 
 
 def _can_edit(user, scheme) -> bool:
-    from dangjian.core import tree
-
     paths = paths_for(user, {Role.ORGANIZER})
     if scheme.org_id is None:
         return any(tree.depth(p) == 1 for p in paths)

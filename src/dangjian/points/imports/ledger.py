@@ -9,16 +9,43 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from dangjian.core.excel import KEEP, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup
+from dangjian.core.excel import KEEP, Column, Row, Template, record_id_column, register
+from dangjian.core.excel.orgs import OrgLookup, OrgRowsState, chosen_org, org_columns
 from dangjian.core.excel.pipeline import validation_errors
-from dangjian.core.roles import Role
-from dangjian.core.scoping import get_visible_or_404, has_role
+from dangjian.core.scoping import get_visible_or_404
+from dangjian.core.services import BatchValidationError
+from dangjian.members.lookup import member_id_column, name_column
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 from dangjian.points import queries, services
 from dangjian.points.imports.common import AUTOMATIC_REFUSED, CATEGORIES, SOURCES, STATUSES, _number
 from dangjian.points.models import PointEntry, PointRule, Step
+from dangjian.posts.queries import duty_assignments, on_duty
+
+MEMBER_COLUMNS = (
+    member_id_column(header="党员编号", aliases=(), help="党员的系统编号；可留空"),
+    name_column(key="member_name", aliases=("党员姓名",), example="刘建国"),
+)
+ORG_COLUMNS = org_columns(code_width=12, name_aliases=("所属党组织", "党支部"), name_help="", name_width=20)
+# The columns the ledger and the branch's awards share (their examples and help differ).
+RULE_NAME_COLUMN = Column("rule_name", "规则名称", export_only=True, width=20)
+DAY_AND_POINTS_COLUMNS = (
+    Column("occurred_on", "日期", kind="date", aliases=("发生日期",), required=True, example=dt.date(2026, 5, 1)),
+    Column("points", "分值", max_length=12, blank=KEEP, help="留空为规则的分值；扣分也填正数", example="2"),
+)
+
+
+def rule_code_column(example: str) -> Column:
+    return Column("rule_code", "规则编码", aliases=("编码",), required=True, max_length=40, example=example, width=14)
+
+
+def event_column(help: str, example: str) -> Column:
+    return Column("event", "事由", aliases=("具体事项",), max_length=200, help=help, example=example, width=24)
+
+
+def evidence_column(example: str, *, help: str = "") -> Column:
+    return Column("evidence", "证明人或依据", aliases=("证明",), max_length=500, help=help, example=example, width=18)
+
 
 POST_COLUMN = Column(
     "post",
@@ -32,12 +59,8 @@ POST_COLUMN = Column(
 
 
 @dataclass
-class _EntryState:
-    user: Any
-    commit: bool
-    orgs: OrgLookup
-    book: services.RuleBook
-    seen: dict[tuple, int] = field(default_factory=dict)
+class _EntryState(OrgRowsState):
+    book: services.RuleBook = field(default_factory=services.RuleBook)
 
 
 def entry_filters(user, params) -> tuple[dict[str, Any], dict[str, Any], Any]:
@@ -45,9 +68,8 @@ def entry_filters(user, params) -> tuple[dict[str, Any], dict[str, Any], Any]:
     ``status``, ``rule``, ``source``. An organization or member outside the subtree is a 404."""
     filters: dict[str, Any] = {}
     described: dict[str, Any] = {}
-    org = None
-    if params.get("org"):
-        org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+    org = chosen_org(params, Organization.objects.visible_to(user))
+    if org is not None:
         filters["org"], described["org"] = org, org.pk
     if params.get("member"):
         member = get_visible_or_404(Member.objects.visible_to(user), pk=params["member"])
@@ -88,53 +110,20 @@ class EntryTemplate(Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column("record_id", "条目编号", kind="int", blank=KEEP, help="导出时由系统填写；新增留空", width=10),
-        Column("member_id", "党员编号", kind="int", blank=KEEP, help="党员的系统编号；可留空", width=10),
-        Column("member_name", "姓名", aliases=("党员姓名",), required=True, max_length=64, example="刘建国", width=10),
-        Column("org_code", "组织编码", aliases=("党组织编码",), max_length=32, blank=KEEP, example="C-001", width=12),
-        Column(
-            "org_name",
-            "党组织名称",
-            aliases=("所属党组织", "党支部"),
-            max_length=100,
-            blank=KEEP,
-            example="示例村党支部",
-            width=20,
-        ),
-        Column("rule_code", "规则编码", aliases=("编码",), required=True, max_length=40, example="good-deed", width=14),
-        Column("rule_name", "规则名称", export_only=True, width=20),
+        record_id_column(header="条目编号"),
+        *MEMBER_COLUMNS,
+        *ORG_COLUMNS,
+        rule_code_column("good-deed"),
+        RULE_NAME_COLUMN,
         Column("category", "类别", kind="choice", choices=CATEGORIES, export_only=True, width=12),
-        Column("occurred_on", "日期", kind="date", aliases=("发生日期",), required=True, example=dt.date(2026, 5, 1)),
-        Column("points", "分值", max_length=12, blank=KEEP, help="留空为规则的分值；扣分也填正数", example="2"),
-        Column(
-            "event",
-            "事由",
-            aliases=("具体事项",),
-            max_length=200,
-            help="新增必填",
-            example="帮助邻居抢收小麦",
-            width=24,
-        ),
-        Column(
-            "evidence",
-            "证明人或依据",
-            aliases=("证明",),
-            max_length=500,
-            help="谁能证明，无需截图",
-            example="村民李大爷",
-            width=18,
-        ),
+        *DAY_AND_POINTS_COLUMNS,
+        event_column("新增必填", "帮助邻居抢收小麦"),
+        evidence_column("村民李大爷", help="谁能证明，无需截图"),
         POST_COLUMN,
         Column("source", "来源", kind="choice", choices=SOURCES, export_only=True, width=10),
         Column("status", "状态", kind="choice", choices=STATUSES, export_only=True, width=10),
         Column("counted", "计入分值", export_only=True, width=10),
     )
-
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
 
     # --- Export --------------------------------------------------------------------------------------
     def export_queryset(self, user, params):
@@ -173,12 +162,7 @@ class EntryTemplate(Template):
 
     # --- Import --------------------------------------------------------------------------------------
     def begin(self, user, *, commit: bool) -> _EntryState:
-        return _EntryState(
-            user=user,
-            commit=commit,
-            orgs=OrgLookup(Organization.objects.accepting_members_from(user)),
-            book=services.RuleBook(),
-        )
+        return _EntryState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
     def _members(self, rows: list[Row], state: _EntryState) -> tuple[dict, dict]:
         """The members the chunk names, by id and by (organization, name): two queries."""
@@ -234,8 +218,6 @@ class EntryTemplate(Template):
     def _named_post(self, row: Row, member, day: dt.date, duty: dict):
         """The assignment the row's 岗位 names: the member's post of that name (the one on duty that
         day, if the member held it twice). None when blank; an error when the member has no such post."""
-        from dangjian.posts.queries import on_duty
-
         name = row.get("post", "")
         if not name:
             return None
@@ -246,8 +228,6 @@ class EntryTemplate(Template):
         return next((a for a in held if on_duty(a, day)), held[0])
 
     def plan(self, rows: list[Row], state: _EntryState) -> None:
-        from dangjian.posts.queries import duty_assignments
-
         state.orgs.load(rows)
         by_id, by_name = self._members(rows, state)
         duty = duty_assignments({m.pk for m in by_id.values()} | {m.pk for ms in by_name.values() for m in ms})
@@ -401,34 +381,15 @@ class AwardTemplate(EntryTemplate):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column("record_id", "条目编号", kind="int", blank=KEEP, help="导出时由系统填写；新增留空", width=10),
+        record_id_column(header="条目编号"),
         Column("batch", "奖扣批次", export_only=True, width=12),
-        Column("member_id", "党员编号", kind="int", blank=KEEP, help="党员的系统编号；可留空", width=10),
-        Column("member_name", "姓名", aliases=("党员姓名",), required=True, max_length=64, example="刘建国", width=10),
-        Column("org_code", "组织编码", aliases=("党组织编码",), max_length=32, blank=KEEP, example="C-001", width=12),
-        Column(
-            "org_name",
-            "党组织名称",
-            aliases=("所属党组织", "党支部"),
-            max_length=100,
-            blank=KEEP,
-            example="示例村党支部",
-            width=20,
-        ),
-        Column("rule_code", "规则编码", aliases=("编码",), required=True, max_length=40, example="task", width=14),
-        Column("rule_name", "规则名称", export_only=True, width=20),
-        Column("occurred_on", "日期", kind="date", aliases=("发生日期",), required=True, example=dt.date(2026, 5, 1)),
-        Column("points", "分值", max_length=12, blank=KEEP, help="留空为规则的分值；扣分也填正数", example="2"),
-        Column(
-            "event",
-            "事由",
-            aliases=("具体事项",),
-            max_length=200,
-            help="新增必填；规则、日期和事由相同的行是同一次奖扣",
-            example="参加防汛值守",
-            width=24,
-        ),
-        Column("evidence", "证明人或依据", aliases=("证明",), max_length=500, example="村委会值班记录", width=18),
+        *MEMBER_COLUMNS,
+        *ORG_COLUMNS,
+        rule_code_column("task"),
+        RULE_NAME_COLUMN,
+        *DAY_AND_POINTS_COLUMNS,
+        event_column("新增必填；规则、日期和事由相同的行是同一次奖扣", "参加防汛值守"),
+        evidence_column("村委会值班记录"),
         POST_COLUMN,
         Column("status", "状态", kind="choice", choices=STATUSES, export_only=True, width=10),
         Column("counted", "计入分值", export_only=True, width=10),
@@ -445,12 +406,7 @@ class AwardTemplate(EntryTemplate):
 
     # --- Import --------------------------------------------------------------------------------------
     def begin(self, user, *, commit: bool) -> _AwardState:
-        return _AwardState(
-            user=user,
-            commit=commit,
-            orgs=OrgLookup(Organization.objects.accepting_members_from(user)),
-            book=services.RuleBook(),
-        )
+        return _AwardState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
 
     def _grouped(self, row: Row, state: _AwardState, rule: PointRule, day: dt.date) -> tuple | None:
         """The award the row belongs to; an error when it disagrees with the award's first row."""
@@ -510,8 +466,6 @@ class AwardTemplate(EntryTemplate):
     def apply_many(self, rows: list[Row], state: _AwardState) -> None:
         """One ``award_bulk`` per award, its rows in file order; an award refused by the service is
         reported on its first row."""
-        from dangjian.core.services import BatchValidationError
-
         awards: dict[tuple, list[int]] = {}
         for i, row in enumerate(rows):
             awards.setdefault(row.extra["award"], []).append(i)

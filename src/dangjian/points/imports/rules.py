@@ -11,9 +11,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core.excel import KEEP, Column, Row, Template, register
+from dangjian.core.excel.orgs import chosen_org
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.roles import Role
-from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
 from dangjian.organizations.models import Organization
 from dangjian.points import queries, services
 from dangjian.points.imports.common import CATEGORIES, DIRECTIONS, PERIODS, _can_edit, _number, chain_of, chain_text
@@ -39,6 +39,7 @@ class RuleTemplate(Template):
     title = "积分规则"
     object_type = "points.pointrule"
     field_columns = {"scheme": "scheme_id", "effective_to": "effective_from", "replaces": "effective_from"}
+    import_roles = (Role.ORGANIZER,)
     key_help = (
         "每行一条规则（其最新版本），按〈方案编号〉（或〈积分方案〉名称）和〈规则编码〉识别。新的编码新增规则；"
         "内容有改动的行自〈生效日期〉起生效，原规则在前一天截止，已记的积分仍按原规则，不会被改写；"
@@ -84,12 +85,6 @@ class RuleTemplate(Template):
         Column("note", "备注", max_length=300, width=20),
     )
 
-    def can_import(self, user) -> bool:
-        return bool(paths_for(user, {Role.ORGANIZER}))
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
     def check_headers(self, present) -> list[str]:
         if "scheme_id" not in present and "scheme" not in present:
             return ["缺少〈方案编号〉或〈积分方案〉列"]
@@ -101,9 +96,8 @@ class RuleTemplate(Template):
         that apply in that organization, ``?scheme=`` one scheme."""
         schemes = queries.schemes_for(user)
         described: dict[str, Any] = {}
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
+        if org is not None:
             schemes = [s for s in schemes if org.path.startswith(s.org_path) and not s.template]
             described["org"] = org.pk
         if params.get("scheme"):

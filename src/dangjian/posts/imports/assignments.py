@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dangjian.core import parameters
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.roles import Role
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
+from dangjian.core.excel.orgs import chosen_org
+from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members.lookup import MemberRows
 from dangjian.members.models import Member
@@ -22,10 +22,9 @@ from dangjian.organizations.models import Level, Organization
 from dangjian.posts import queries, services
 from dangjian.posts.imports.columns import (
     NO_RECORD,
+    RECORD_ID_HELP,
     day_errors,
-    id_number_column,
-    member_id_column,
-    name_column,
+    post_member_columns,
 )
 from dangjian.posts.models import (
     OPEN_STATES,
@@ -77,19 +76,9 @@ class PostAssignmentTemplate(MemberRows, Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column(
-            "record_id",
-            "系统编号",
-            kind="int",
-            aliases=("记录编号", "岗位编号"),
-            blank=KEEP,
-            help="导出时由系统填写，用于识别已有岗位；新增岗位留空",
-            width=10,
-        ),
+        record_id_column(aliases=("记录编号", "岗位编号"), help=RECORD_ID_HELP),
         Column("branch_name", "所属党支部", aliases=("党支部", "所在党支部"), export_only=True, width=22),
-        member_id_column(),
-        name_column(),
-        id_number_column(),
+        *post_member_columns(),
         Column(
             "group",
             "党小组",
@@ -174,18 +163,10 @@ class PostAssignmentTemplate(MemberRows, Template):
         Column("note", "备注", max_length=200, blank=KEEP, width=16),
     )
 
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """Exactly the 一编三定 page's list: a subtree (``org``), a ``state`` (or ``open``), a name (``q``)."""
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         state = params.get("state") or ""
         if state not in {"open", *AssignmentState.values}:
             state = ""

@@ -10,17 +10,18 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from dangjian.core import tree
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
 from dangjian.core.excel.orgs import NO_PERMISSION as NO_ORG
-from dangjian.core.excel.orgs import OrgLookup
+from dangjian.core.excel.orgs import OrgLookup, chosen_org, org_columns
 from dangjian.core.roles import WRITE_ROLES, Role
-from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
+from dangjian.core.scoping import paths_for
 from dangjian.core.services import BatchValidationError
 from dangjian.organizations.models import Level, Organization
 from dangjian.posts import queries, services
 from dangjian.posts.defaults import DEFAULT_AREAS
 from dangjian.posts.imports.columns import (
     NO_RECORD,
+    RECORD_ID_HELP,
 )
 from dangjian.posts.models import (
     Post,
@@ -72,34 +73,16 @@ class PostCatalogueTemplate(Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        Column(
-            "record_id",
-            "系统编号",
-            kind="int",
-            aliases=("岗位编号", "岗位系统编号"),
-            blank=KEEP,
-            help="导出时由系统填写，用于识别已有岗位；新增岗位留空",
-            width=10,
-        ),
-        Column(
-            "org_code",
-            "设岗组织编码",
-            aliases=("组织编码",),
-            max_length=32,
-            blank=KEEP,
-            help=f"填写了编码时以编码为准；{DEFAULTS_NAME}岗位留空",
-            example="C-001",
-            width=14,
-        ),
-        Column(
-            "org_name",
-            "设岗组织",
-            aliases=("设立组织", "设岗单位", "组织名称", "所属组织"),
-            max_length=100,
-            blank=KEEP,
-            help=f"岗位在该组织及下级组织提供；区委组织部设定的默认岗位为“{DEFAULTS_NAME}”",
-            example="幸福村党支部",
-            width=20,
+        record_id_column(aliases=("岗位编号", "岗位系统编号"), help=RECORD_ID_HELP),
+        *org_columns(
+            code_header="设岗组织编码",
+            code_aliases=("组织编码",),
+            code_help=f"填写了编码时以编码为准；{DEFAULTS_NAME}岗位留空",
+            name_header="设岗组织",
+            name_aliases=("设立组织", "设岗单位", "组织名称", "所属组织"),
+            name_help=f"岗位在该组织及下级组织提供；区委组织部设定的默认岗位为“{DEFAULTS_NAME}”",
+            name_example="幸福村党支部",
+            name_width=20,
         ),
         Column(
             "area",
@@ -159,18 +142,10 @@ class PostCatalogueTemplate(Template):
         ),
     )
 
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """The catalogue register of an organization (``org``), or every post the user reads."""
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         return _Catalogue(catalogue_of(user, org), org), {"org": org.pk if org else None}, org
 
     def export_records(self, catalogue: _Catalogue, user):

@@ -1,5 +1,6 @@
 """Columns and checks the four 一编三定 registers share: the member's ID number, system number and
-name, and the bounds of a date (the services' own)."""
+name (``members.lookup``'s, with the aliases these registers accept), and the bounds of a date (the
+services' own)."""
 
 from __future__ import annotations
 
@@ -7,42 +8,24 @@ import datetime as dt
 
 from django.utils import timezone
 
-from dangjian.core import idnumber
-from dangjian.core.excel import KEEP, Column, Row, Template
+from dangjian.core.excel import Column, Row, Template
+from dangjian.members.lookup import ID_NUMBER_ALIASES, member_columns
 from dangjian.posts import services
 
 NO_RECORD = "记录不存在或无权限"
 FUTURE = "不能是将来的日期"
 TOO_EARLY = "日期过早"
+RECORD_ID_HELP = "导出时由系统填写，用于识别已有岗位；新增岗位留空"
 
 
-def id_number_column() -> Column:
-    return Column(
-        "id_number",
-        "身份证号",
-        kind="idnumber",
-        aliases=("公民身份号码", "身份证号码", "身份证"),
-        required=True,
-        masked=True,
-        example=idnumber.make("410102", dt.date(1985, 6, 1), 1, "male"),
-        width=22,
+def post_member_columns(*id_aliases: str) -> tuple[Column, Column, Column]:
+    """The member columns of the 一编三定 registers (党员系统编号 also read as 党员编号)."""
+    return member_columns(
+        id_aliases=("党员编号", *id_aliases),
+        id_help="导出时由系统填写；身份证号打码时用于识别党员",
+        name_aliases=("党员姓名",),
+        number_aliases=(*ID_NUMBER_ALIASES, "身份证"),
     )
-
-
-def member_id_column(*aliases: str) -> Column:
-    return Column(
-        "member_id",
-        "党员系统编号",
-        kind="int",
-        aliases=("党员编号", *aliases),
-        blank=KEEP,
-        help="导出时由系统填写；身份证号打码时用于识别党员",
-        width=10,
-    )
-
-
-def name_column() -> Column:
-    return Column("name", "姓名", aliases=("党员姓名",), required=True, max_length=64, example="张三", width=10)
 
 
 def day_errors(template: Template, row: Row, key: str, day: dt.date | None, *, future_ok: bool = False) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 from django.utils import timezone
 
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
-from dangjian.core.roles import Role
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
+from dangjian.core.excel.orgs import chosen_org
+from dangjian.core.scoping import can_see_full_id
 from dangjian.members.lookup import MemberRows
 from dangjian.members.models import EvaluationRating
 from dangjian.organizations.models import Organization
@@ -19,9 +19,7 @@ from dangjian.posts import queries, services
 from dangjian.posts.imports.columns import (
     NO_RECORD,
     day_errors,
-    id_number_column,
-    member_id_column,
-    name_column,
+    post_member_columns,
 )
 from dangjian.posts.models import (
     PostAssignment,
@@ -70,9 +68,7 @@ class PostEvaluationTemplate(MemberRows, Template):
             width=10,
         ),
         Column("branch_name", "所属党支部", aliases=("党支部", "所在党支部"), export_only=True, width=22),
-        member_id_column(),
-        name_column(),
-        id_number_column(),
+        *post_member_columns(),
         Column(
             "post",
             "岗位名称",
@@ -121,18 +117,10 @@ class PostEvaluationTemplate(MemberRows, Template):
         ),
     )
 
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """The evaluations of a subtree (``org``), a ``year``, a ``rating``, a member's name (``q``)."""
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         year = params.get("year") or ""
         year = int(year) if str(year).isdigit() and 2000 <= int(year) <= 2100 else None
         rating = params.get("rating") or ""

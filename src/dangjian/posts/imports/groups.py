@@ -13,9 +13,8 @@ from django.db.models import Q
 
 from dangjian.core import tree
 from dangjian.core.excel import KEEP, Column, Row, Template, register
-from dangjian.core.excel.orgs import OrgLookup
-from dangjian.core.roles import Role
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404, has_role
+from dangjian.core.excel.orgs import OrgLookup, chosen_org
+from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members.lookup import MemberRows
 from dangjian.members.models import Member
@@ -23,9 +22,7 @@ from dangjian.organizations.models import Level, Organization
 from dangjian.posts import services
 from dangjian.posts.imports.columns import (
     day_errors,
-    id_number_column,
-    member_id_column,
-    name_column,
+    post_member_columns,
 )
 from dangjian.posts.models import (
     GroupMembership,
@@ -76,9 +73,7 @@ class GroupMembershipTemplate(MemberRows, Template):
             width=18,
         ),
         Column("branch_name", "所属党支部", aliases=("党支部", "所在党支部"), export_only=True, width=22),
-        member_id_column("系统编号"),
-        name_column(),
-        id_number_column(),
+        *post_member_columns("系统编号"),
         Column(
             "is_leader",
             "是否组长",
@@ -107,12 +102,6 @@ class GroupMembershipTemplate(MemberRows, Template):
         ),
     )
 
-    def can_import(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
-    def can_export(self, user) -> bool:
-        return has_role(user, Role.ORGANIZER, Role.SECRETARY)
-
     def check_headers(self, present) -> list[str]:
         if "group_code" not in present and "group_name" not in present:
             return ["缺少〈党小组编码〉或〈党小组〉列"]
@@ -121,9 +110,7 @@ class GroupMembershipTemplate(MemberRows, Template):
     # --- Export ----------------------------------------------------------------------------
     def export_queryset(self, user, params):
         """The memberships of a subtree (``org``; ``current=1``: only those in force), or of all the user sees."""
-        org = None
-        if params.get("org"):
-            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        org = chosen_org(params, Organization.objects.visible_to(user))
         queryset = GroupMembership.objects.visible_to(user).select_related("org", "org__parent", "member")
         if org is not None:
             queryset = queryset.filter(tree.subtree_q("org_path", org.path))
