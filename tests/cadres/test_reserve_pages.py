@@ -15,8 +15,9 @@ from dangjian.cadres.models import ReserveCadre
 from dangjian.core import idnumber
 from dangjian.core.models import AuditEvent
 from tests import factories
-from tests.api.conftest import api_as, field_errors  # noqa: F401 - the API client fixture
 from tests.cadres.reserve_world import make_villages, of_member, outsider
+from tests.factories import programme, session
+from tests.support.api import field_errors
 from tests.test_subtree_walk import PARAM, all_routes
 
 pytestmark = pytest.mark.django_db
@@ -127,8 +128,6 @@ def test_the_cadre_page_masks_and_the_reveal_is_logged(pool, client_for):
 
 
 def test_a_member_cadre_shows_the_training_attended(pool, client_for):
-    from tests.training.conftest import programme, session
-
     prog = programme(pool.root, "后备干部培训班", kind="course")
     session(prog, held_on=dt.date(2026, 3, 10), present=[pool.zhang], title="乡村振兴")
     page = client_for(pool.secretary).get(reverse("reserve-detail", args=[pool.zhang_cadre.pk])).content.decode()
@@ -195,7 +194,7 @@ def test_every_reserve_route_answers_404_for_a_cadre_of_another_subtree(pool, cl
     assert ReserveCadre.objects.get(pk=pool.zhao.pk).version == 1
 
 
-def test_the_api_creates_appoints_and_reports(pool, api_as):  # noqa: F811
+def test_the_api_creates_appoints_and_reports(pool, api_as):
     api = api_as(pool.organizer)
     number = idnumber.make("410103", dt.date(1995, 1, 1), 1, "male")
     response = api.post(
@@ -245,7 +244,7 @@ def test_the_api_creates_appoints_and_reports(pool, api_as):  # noqa: F811
     assert sibling.get("/reserve-cadres", {"org": pool.branch_a1.pk}).status_code == 404
 
 
-def test_the_api_list_runs_a_constant_number_of_queries(pool, api_as, django_assert_max_num_queries):  # noqa: F811
+def test_the_api_list_runs_a_constant_number_of_queries(pool, api_as, django_assert_max_num_queries):
     api = api_as(pool.organizer)
     api.get("/reserve-cadres")
     with django_assert_max_num_queries(14) as few:
