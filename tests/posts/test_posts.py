@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -292,3 +293,14 @@ def test_member_of_another_branch_is_refused_as_group_member(world):
     member = factories.member(world.branch_a2, "孙丽", gender="female", birth=dt.date(1980, 1, 1))
     with pytest.raises(ValidationError):
         posts.group_member_assign(actor=None, member=member, group=world.group_a)
+
+
+def test_a_post_that_ends_on_new_years_day_was_not_held_that_year():
+    def held(start, end):
+        return SimpleNamespace(on_duty_from=start, ended_on=end)
+
+    assert queries.on_duty_in(held(dt.date(2024, 3, 8), dt.date(2025, 1, 2)), 2025)  # on duty on 1 January
+    assert not queries.on_duty_in(held(dt.date(2024, 3, 8), dt.date(2025, 1, 1)), 2025)  # 1 January is the first day off
+    assert queries.on_duty_in(held(dt.date(2025, 12, 31), None), 2025)
+    assert not queries.on_duty_in(held(dt.date(2026, 1, 1), None), 2025)
+    assert not queries.on_duty_in(held(None, None), 2025)  # never put on duty
