@@ -300,7 +300,7 @@ def test_a_post_that_ends_on_new_years_day_was_not_held_that_year():
         return SimpleNamespace(on_duty_from=start, ended_on=end)
 
     assert queries.on_duty_in(held(dt.date(2024, 3, 8), dt.date(2025, 1, 2)), 2025)  # on duty on 1 January
-    assert not queries.on_duty_in(held(dt.date(2024, 3, 8), dt.date(2025, 1, 1)), 2025)  # 1 January is the first day off
+    assert not queries.on_duty_in(held(dt.date(2024, 3, 8), dt.date(2025, 1, 1)), 2025)  # 1 January: the first day off
     assert queries.on_duty_in(held(dt.date(2025, 12, 31), None), 2025)
     assert not queries.on_duty_in(held(dt.date(2026, 1, 1), None), 2025)
     assert not queries.on_duty_in(held(None, None), 2025)  # never put on duty
