@@ -10,10 +10,11 @@ import itertools
 import pytest
 
 from dangjian.core import idnumber
-from dangjian.members.models import Member
+from dangjian.members.models import CorrectionRequest, Member
 from tests import factories
 from tests.support.routes import routes_with_an_object
 from tests.support.scoped import ScopedResource, declared_shapes
+from tests.test_subtree_walk import correction_for
 
 pytestmark = pytest.mark.django_db
 SEQ = itertools.count(1)
@@ -73,7 +74,24 @@ class TestMemberPrivacyReport(TestMember):
     create = update = None
 
 
+class TestCorrectionRequest(ScopedResource):
+    """A member's request to correct their record, decided by the secretary over them."""
+
+    model = CorrectionRequest
+    routes = ("/members/corrections/{pk}/",)
+    list_routes = ("/members/corrections/",)
+
+    def make(self, w, org):
+        return correction_for(TestMember.make(self, w, org))
+
+    def shown(self, obj):
+        return obj.member.name
+
+    @pytest.mark.xfail(strict=True, reason="members' correction list queries each row's member: to fix in src")
+    def test_lists_cost_the_same_queries_with_twice_the_rows(self, w, client, list_route):
+        super().test_lists_cost_the_same_queries_with_twice_the_rows(w, client, list_route)
+
+
 def test_every_member_route_with_an_object_is_declared():
-    corrections = {"/members/corrections/{}/"}  # see tests/support/README.md: not a declaration
-    declared = declared_shapes(TestMember, TestMemberPrivacyReport) | corrections
+    declared = declared_shapes(TestMember, TestMemberPrivacyReport, TestCorrectionRequest)
     assert routes_with_an_object("members/", "api/v1/members/") <= declared
