@@ -8,11 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dangjian.core.models import AuditEvent
 from dangjian.posts.models import PostAssignment
 from tests import factories
 from tests.posts.posts_world import add_groups, assignment_in
 from tests.support.api import field_errors
+from tests.support.audit import assert_one_audit_event
 
 
 @pytest.fixture
@@ -39,10 +39,9 @@ def test_a_script_takes_an_assignment_through_its_stages(world, api_as):
         ("end", {"reason": "外出务工", "on": "2025-12-31"}),
     ]
     for step, payload in steps:
-        before = AuditEvent.objects.count()
-        r = api.post(f"/posts/assignments/{a['id']}/{step}", payload)
+        with assert_one_audit_event():
+            r = api.post(f"/posts/assignments/{a['id']}/{step}", payload)
         assert r.status_code == 200, (step, r.content)
-        assert AuditEvent.objects.count() == before + 1
     assert r.json()["state"] == "ended"
     groups = api.get("/posts/groups", {"org": world.branch_a1.pk}).json()
     assert groups[0]["members"][0]["member_name"] == "张强"

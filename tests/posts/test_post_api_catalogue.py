@@ -17,6 +17,7 @@ from dangjian.posts.models import Post, PostArea, PostAssignment, PostEvaluation
 from tests import factories
 from tests.posts.posts_world import add_groups, assignment_in
 from tests.support.api import field_errors, zh
+from tests.support.audit import assert_one_audit_event
 
 SORTING = {"area": "public_affairs", "name": "垃圾分类督导岗", "duties": "每周督导一次垃圾分类。"}
 
@@ -206,10 +207,9 @@ def test_the_whole_flow_runs_through_the_api_alone(world, api_as, monkeypatch):
     api = api_as(world.secretary)
 
     def call(method, path, body=None, status=200):
-        before = AuditEvent.objects.count()
-        r = getattr(api, method)(path, body)
+        with assert_one_audit_event():
+            r = getattr(api, method)(path, body)
         assert r.status_code == status, (path, r.content)
-        assert AuditEvent.objects.count() == before + 1, path
         return r.json()
 
     post = call("post", "/posts/catalogue", {"org": world.branch_a1.pk, **SORTING}, status=201)
