@@ -41,7 +41,7 @@ OBJECT_FOR_ROUTE = [
     # role over them, so whatever id is filled in must answer 404 (tests/core/test_separation.py
     # checks the administrators themselves).
     # 一编三定: every id (assignment, membership, post) is filled with the org's;
-    # tests/posts/test_post_scoping.py walks them again with real objects of the other subtree.
+    # tests/posts/test_scoping.py declares them with real objects of the other subtree.
     ("posts/", "org"),
     ("api/v1/posts/", "org"),
     # Training: programme and session ids are filled with the org's; tests/training/test_scoping.py.
