@@ -20,4 +20,4 @@ os.environ.setdefault("DANGJIAN_FIELD_KEY", "1:00112233445566778899aabbccddeeff,
 os.environ.setdefault("DANGJIAN_VAR", tempfile.mkdtemp(prefix="dangjian-test-"))
 
 # The fixtures (personas, API client, a frozen "today") and the helpers live in tests/support.
-pytest_plugins = ["tests.support.plugin"]
+pytest_plugins = ["tests.support.plugin", "tests.support.browser"]

@@ -13,8 +13,16 @@ guard test fails when one of the app's routes is not declared there.
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
+import io
 
+import pytest
+from openpyxl import load_workbook
+
+from dangjian.core.roles import Role
+from dangjian.members.models import CorrectionRequest
+from dangjian.organizations.services import committee_member_add
+from tests import factories
 from tests.support.routes import PARAM, all_routes, fill
 
 # route prefix (as the resolver spells it) → which object of the target subtree fills its parameter
@@ -41,7 +49,7 @@ OBJECT_FOR_ROUTE = [
     # role over them, so whatever id is filled in must answer 404 (tests/core/test_separation.py
     # checks the administrators themselves).
     # 一编三定: every id (assignment, membership, post) is filled with the org's;
-    # tests/posts/test_post_scoping.py walks them again with real objects of the other subtree.
+    # tests/posts/test_scoping.py declares them with real objects of the other subtree.
     ("posts/", "org"),
     ("api/v1/posts/", "org"),
     # Training: programme and session ids are filled with the org's; tests/training/test_scoping.py.
@@ -154,10 +162,6 @@ def response_text(response) -> str:
     """The text a person would read in a response: HTML, JSON, or every cell of an .xlsx."""
     raw = b"".join(response.streaming_content) if response.streaming else response.content
     if raw[:2] == b"PK":  # an .xlsx download
-        import io
-
-        from openpyxl import load_workbook
-
         book = load_workbook(io.BytesIO(raw), read_only=True)
         return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v)
     return raw.decode(errors="ignore")
@@ -165,8 +169,6 @@ def response_text(response) -> str:
 
 def correction_for(member):
     """A pending correction request on ``member`` (so the walk asks for a real object)."""
-    from dangjian.members.models import CorrectionRequest
-
     request = CorrectionRequest(member=member, field="occupation", reason="walk")
     request.set_proposed_value("教师")
     request.save()
@@ -175,10 +177,6 @@ def correction_for(member):
 
 def seat_for(org, member):
     """An open seat of ``member`` on ``org``'s committee."""
-    import datetime as dt
-
-    from dangjian.organizations.services import committee_member_add
-
     return committee_member_add(actor=None, org=org, member=member, post="member", started_on=dt.date(2020, 1, 1))
 
 
@@ -198,9 +196,6 @@ PERSONAS = [
 @pytest.fixture
 def world(world):
     """The shared personas plus a system and a security administrator over the root."""
-    from dangjian.core.roles import Role
-    from tests import factories
-
     world.sysadmin = factories.user("sysadmin", Role.SYSADMIN, world.root)
     world.secadmin = factories.user("secadmin", Role.SECADMIN, world.root)
     return world

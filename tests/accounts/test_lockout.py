@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from dangjian.core.models import AuditEvent
-from tests.accounts.conftest import PASSWORD, log_in, zh
+from tests.support.auth import PASSWORD, log_in, zh
 
 ACCOUNT_LOCKED = "Too many failed logins for this account: it is locked until %(until)s."
 ADDRESS_LOCKED = "Too many failed logins from your network address: it is locked until %(until)s."

@@ -15,7 +15,8 @@ from dangjian.accounts.queries import otp_required
 from dangjian.core.models import AuditEvent
 from dangjian.core.roles import Role
 from tests import factories
-from tests.accounts.conftest import code_for, confirmed_device, has_chinese, zh
+from tests.support.api import has_chinese
+from tests.support.auth import code_for, confirmed_device, zh
 
 ENROL = reverse("account-otp-enrol")
 VERIFY = reverse("account-otp-verify")

@@ -17,7 +17,8 @@ from dangjian.accounts import services
 from dangjian.accounts.models import PasswordHistory
 from dangjian.core.models import AuditEvent, User
 from tests import factories
-from tests.accounts.conftest import PASSWORD, has_chinese, zh
+from tests.support.api import has_chinese
+from tests.support.auth import PASSWORD, zh
 
 NEW = "Qz7#mK2$vLp"
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dangjian.core.roles import Role
 from tests import factories
-from tests.accounts.conftest import log_in, zh
+from tests.support.auth import log_in, zh
 
 
 def sent_to_login(response) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dangjian.core.models import ApiToken
-from tests.accounts.conftest import code_for, confirmed_device
+from tests.support.auth import code_for, confirmed_device
 
 
 def ask(client, username="sec_a1", **extra):

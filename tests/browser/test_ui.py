@@ -2,59 +2,18 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 from django.urls import reverse
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import Member
 from tests import factories
-from tests.browser.conftest import WINDOW, full_page_screenshot, screenshot_dir
+from tests.support.browser import full_page_screenshot, log_in, next_page, open_menu_link, screenshot_dir, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
-PASSWORD = "Browser-pass-2468"
-TIMEOUT = 10
 DATES = ("birth_date", "joined_on", "full_member_on")
-
-
-def wait(driver):
-    return WebDriverWait(driver, TIMEOUT)
-
-
-@contextmanager
-def next_page(driver):
-    """Wait until the action in the block has replaced the current document."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    yield
-    wait(driver).until(EC.staleness_of(old))
-    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
-
-
-def log_in(driver, live_server, user):
-    user.set_password(PASSWORD)
-    user.save(update_fields=["password"])
-    driver.get(live_server.url + reverse("login"))
-    assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-hans"
-    assert driver.execute_script("return window.innerWidth") == WINDOW[0]
-    driver.find_element(By.ID, "id_username").send_keys(user.username)
-    driver.find_element(By.ID, "id_password").send_keys(PASSWORD)
-    with next_page(driver):
-        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    assert not driver.find_elements(By.ID, "id_password"), "still on the login page"
-
-
-def open_menu_link(driver, url_name):
-    """On a phone the navigation is collapsed behind the menu button."""
-    link = (By.CSS_SELECTOR, f'#nav a[href="{reverse(url_name)}"]')
-    assert not driver.find_element(*link).is_displayed()
-    driver.find_element(By.CSS_SELECTOR, ".navbar-toggler").click()
-    with next_page(driver):
-        wait(driver).until(EC.element_to_be_clickable(link)).click()
 
 
 def test_secretary_finds_and_edits_a_member_on_a_phone(live_server, browser, tmp_path):

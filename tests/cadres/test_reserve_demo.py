@@ -14,14 +14,13 @@ from dangjian.core import idnumber
 from dangjian.demo.build import build
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
+from tests.support.clock import travel
 
 TODAY = dt.date(2026, 11, 26)
 
 
 @pytest.fixture
 def demo(db, time_machine):
-    from tests.orglife.conftest import travel
-
     travel(time_machine, TODAY)
     return build(scale="small", seed=1, today=TODAY)
 
@@ -59,8 +58,6 @@ def test_what_the_services_would_write(demo):
 
 def test_the_same_seed_gives_the_same_cadres(db, time_machine):
     from django.db import transaction
-
-    from tests.orglife.conftest import travel
 
     travel(time_machine, TODAY)
     seen = []

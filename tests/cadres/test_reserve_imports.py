@@ -13,6 +13,7 @@ from dangjian.core import excel, idnumber
 from dangjian.core.excel import pipeline
 from tests import factories
 from tests.cadres.reserve_world import make_villages, of_member, outsider
+from tests.support.excel import read_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -89,8 +90,6 @@ def test_every_bad_row_is_reported_and_nothing_is_written(villages, template):
 
 
 def test_the_export_masks_and_reimports_with_no_change(villages, template, tmp_path):
-    from tests.io.conftest import read_xlsx
-
     of_member(villages.branch_a1, villages.zhang, mentor="王书记")
     zhao = outsider(villages.branch_a1)
     for user, masked in ((villages.secretary, True), (villages.organizer, False)):

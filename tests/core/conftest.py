@@ -1,11 +1,10 @@
-"""The three administrators (三员) beside the usual personas, and helpers for the audit chain."""
+"""The three administrators (三员) beside the usual personas (the audit chain's helpers: tests/support/audit.py)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
 
 from dangjian.core.roles import Role
 from tests import factories
@@ -22,16 +21,3 @@ def admins(world):
         auditor=world.auditor,
         newcomer=factories.user("newcomer"),
     )
-
-
-APPEND_ONLY_TRIGGERS = {
-    "postgresql": ["DROP TRIGGER core_auditevent_append_only ON core_auditevent"],
-    "sqlite": ["DROP TRIGGER core_auditevent_no_update"],
-}
-
-
-def drop_append_only_trigger() -> None:
-    """What an attacker with DDL rights does first. Inside the test's transaction: rolled back after."""
-    with connection.cursor() as cursor:
-        for sql in APPEND_ONLY_TRIGGERS[connection.vendor]:
-            cursor.execute(sql)

@@ -34,7 +34,7 @@ from dangjian.core.roles import Role
 from dangjian.members.models import Member
 from dangjian.members.services import member_update
 from tests import factories
-from tests.core.conftest import drop_append_only_trigger
+from tests.support.audit import drop_append_only_trigger
 
 
 def verify() -> str:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dangjian.core import excel
-
-# The workbook helpers live in tests/support/excel.py; still importable from here for the tests that do.
-from tests.support.excel import body, make_xlsx, read_xlsx  # noqa: F401 - re-exported
+from tests.support.excel import make_xlsx
 
 
 @pytest.fixture

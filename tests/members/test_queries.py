@@ -60,18 +60,3 @@ def test_breakdown_also_counts_each_childs_subtree_and_the_organizations_own(wor
     root = subtree_breakdown(world.root.path, on=dt.date(2026, 11, 1))
     assert root["total"] == 3 and root["direct"] == {"total": 0, "full": 0}
     assert sum(root["children"].values()) == 3
-
-
-def test_a_post_that_ends_on_new_years_day_was_not_held_that_year():
-    from types import SimpleNamespace
-
-    from dangjian.posts.queries import on_duty_in
-
-    def held(start, end):
-        return SimpleNamespace(on_duty_from=start, ended_on=end)
-
-    assert on_duty_in(held(dt.date(2024, 3, 8), dt.date(2025, 1, 2)), 2025)  # on duty on 1 January
-    assert not on_duty_in(held(dt.date(2024, 3, 8), dt.date(2025, 1, 1)), 2025)  # 1 January is the first day off
-    assert on_duty_in(held(dt.date(2025, 12, 31), None), 2025)
-    assert not on_duty_in(held(dt.date(2026, 1, 1), None), 2025)
-    assert not on_duty_in(held(None, None), 2025)  # never put on duty

@@ -10,6 +10,7 @@ from dangjian.core.models import AuditEvent
 from dangjian.members.models import Member, StandingChange
 from dangjian.members.services import member_create, member_update, reveal_id_number
 from tests import factories
+from tests.support.audit import assert_no_audit_event, assert_one_audit_event
 
 
 def base_data(**overrides):
@@ -62,11 +63,11 @@ def test_the_id_number_is_encrypted_at_rest_and_found_by_its_blind_index(world):
     ],
 )
 def test_bad_values_name_the_field_in_chinese_and_write_nothing(world, overrides, field):
-    before = (Member.objects.count(), AuditEvent.objects.count())
-    with translation.override("zh-hans"), pytest.raises(ValidationError) as exc:
+    before = Member.objects.count()
+    with assert_no_audit_event(), translation.override("zh-hans"), pytest.raises(ValidationError) as exc:
         member_create(actor=world.secretary, org=world.branch_a1, data=base_data(**overrides))
     assert field in exc.value.message_dict
-    assert (Member.objects.count(), AuditEvent.objects.count()) == before
+    assert Member.objects.count() == before
 
 
 def test_the_same_id_number_cannot_be_registered_twice(world):
@@ -81,9 +82,11 @@ def test_the_same_id_number_cannot_be_registered_twice(world):
 
 def test_update_audits_the_changed_fields_and_hides_secrets(world):
     member = Member.objects.get(pk=world.zhang.pk)
-    diff = member_update(actor=world.secretary, member=member, data={"occupation": "农民", "phone": "13900001111"})
+    with assert_one_audit_event("update") as audited:
+        diff = member_update(actor=world.secretary, member=member, data={"occupation": "农民", "phone": "13900001111"})
     assert set(diff) == {"occupation", "phone_enc"}
-    event = AuditEvent.objects.filter(action="update", object_id=str(member.pk)).get()
+    event = audited.event
+    assert event.object_id == str(member.pk)
     assert event.changes["occupation"] == ["", "农民"]
     assert "13900001111" not in str(event.changes)
     assert event.actor == world.secretary
@@ -92,8 +95,8 @@ def test_update_audits_the_changed_fields_and_hides_secrets(world):
 
 def test_an_unchanged_save_writes_no_event(world):
     member = Member.objects.get(pk=world.zhang.pk)
-    assert member_update(actor=world.secretary, member=member, data={"name": "张强"}) == {}
-    assert not AuditEvent.objects.filter(action="update").exists()
+    with assert_no_audit_event():
+        assert member_update(actor=world.secretary, member=member, data={"name": "张强"}) == {}
 
 
 def test_the_second_of_two_concurrent_edits_is_refused(world):

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from dangjian.core.models import AuditEvent
 from dangjian.organizations.models import CommitteeMember
 from tests import factories
-from tests.api.conftest import field_errors
+from tests.support.api import field_errors
 
 DAY = "2024-03-01"
 

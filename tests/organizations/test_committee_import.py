@@ -12,7 +12,7 @@ from dangjian.core.models import AuditEvent
 from dangjian.organizations.models import CommitteeMember
 from dangjian.organizations.services import committee_member_add, committee_member_end
 from tests import factories
-from tests.io.conftest import make_xlsx
+from tests.support.excel import make_xlsx
 
 HEADERS = ["组织编码", "姓名", "身份证号", "职务", "任职日期", "离任日期"]
 

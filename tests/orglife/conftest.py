@@ -8,9 +8,6 @@ import pytest
 
 from tests import factories
 
-# The clock lives in tests/support/clock.py; still importable from here for the tests that do.
-from tests.support.clock import TODAY, travel  # noqa: F401 - re-exported
-
 
 @pytest.fixture(autouse=True)
 def _attachments_in_tmp(settings, tmp_path):

@@ -16,18 +16,12 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from dangjian.orglife.models import Attendance, Meeting
 from tests import factories
-from tests.browser.conftest import (  # noqa: F401 - the fixtures, used by name
-    _chromium,
-    browser,
-    full_page_screenshot,
-    screenshot_dir,
-)
-from tests.browser.test_ui import log_in, next_page, open_menu_link, wait
+from tests.support.browser import full_page_screenshot, log_in, next_page, open_menu_link, screenshot_dir, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 
-def test_a_secretary_records_a_theme_day_in_eleven_taps(live_server, browser, tmp_path):  # noqa: F811
+def test_a_secretary_records_a_theme_day_in_eleven_taps(live_server, browser, tmp_path):
     world = factories.build_world()
     branch = world.branch_a1
     people = [

@@ -8,11 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dangjian.core.models import AuditEvent
 from dangjian.posts.models import PostAssignment
 from tests import factories
-from tests.api.conftest import api_as, field_errors  # noqa: F401 - the API client fixture
 from tests.posts.posts_world import add_groups, assignment_in
+from tests.support.api import field_errors
+from tests.support.audit import assert_one_audit_event
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def world(world):
     return add_groups(world)
 
 
-def test_a_script_takes_an_assignment_through_its_stages(world, api_as):  # noqa: F811
+def test_a_script_takes_an_assignment_through_its_stages(world, api_as):
     api = api_as(world.secretary)
     r = api.post(f"/posts/groups/{world.group_a.pk}/members", {"member": world.zhang.pk, "is_leader": True})
     assert r.status_code == 201, r.content
@@ -39,16 +39,15 @@ def test_a_script_takes_an_assignment_through_its_stages(world, api_as):  # noqa
         ("end", {"reason": "外出务工", "on": "2025-12-31"}),
     ]
     for step, payload in steps:
-        before = AuditEvent.objects.count()
-        r = api.post(f"/posts/assignments/{a['id']}/{step}", payload)
+        with assert_one_audit_event():
+            r = api.post(f"/posts/assignments/{a['id']}/{step}", payload)
         assert r.status_code == 200, (step, r.content)
-        assert AuditEvent.objects.count() == before + 1
     assert r.json()["state"] == "ended"
     groups = api.get("/posts/groups", {"org": world.branch_a1.pk}).json()
     assert groups[0]["members"][0]["member_name"] == "张强"
 
 
-def test_an_assignment_for_a_member_who_holds_a_post_is_refused_by_field(world, api_as):  # noqa: F811
+def test_an_assignment_for_a_member_who_holds_a_post_is_refused_by_field(world, api_as):
     world.zhang.holds_post = True
     world.zhang.save()
     r = api_as(world.secretary).post(
@@ -59,13 +58,13 @@ def test_an_assignment_for_a_member_who_holds_a_post_is_refused_by_field(world, 
     assert not PostAssignment.objects.exists()
 
 
-def test_a_stage_out_of_order_is_refused(world, api_as):  # noqa: F811
+def test_a_stage_out_of_order_is_refused(world, api_as):
     a = assignment_in(world, "declared")
     r = api_as(world.secretary).post(f"/posts/assignments/{a.pk}/badge", {})
     assert r.status_code == 422 and "state" in field_errors(r)
 
 
-def test_the_sibling_secretary_sees_nothing(world, api_as):  # noqa: F811
+def test_the_sibling_secretary_sees_nothing(world, api_as):
     a = assignment_in(world, "on_duty")
     api = api_as(world.sibling_secretary)
     assert api.get(f"/posts/assignments/{a.pk}").status_code == 404
@@ -73,7 +72,7 @@ def test_the_sibling_secretary_sees_nothing(world, api_as):  # noqa: F811
     assert api.get("/posts/catalogue", {"org": world.branch_a1.pk}).status_code == 404
 
 
-def test_the_catalogue_and_the_list_cost_the_same_with_more_rows(world, api_as):  # noqa: F811
+def test_the_catalogue_and_the_list_cost_the_same_with_more_rows(world, api_as):
     api = api_as(world.secretary)
     assignment_in(world, "on_duty")
     api.get("/posts/assignments", {"org": world.branch_a1.pk})  # the token's first use is recorded once

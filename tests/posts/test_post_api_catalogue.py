@@ -15,8 +15,9 @@ from dangjian.posts import queries as post_queries
 from dangjian.posts import services as posts
 from dangjian.posts.models import Post, PostArea, PostAssignment, PostEvaluation, PostSetting
 from tests import factories
-from tests.api.conftest import api_as, field_errors, zh  # noqa: F401 - the API client fixture
 from tests.posts.posts_world import add_groups, assignment_in
+from tests.support.api import field_errors, zh
+from tests.support.audit import assert_one_audit_event
 
 SORTING = {"area": "public_affairs", "name": "垃圾分类督导岗", "duties": "每周督导一次垃圾分类。"}
 
@@ -34,7 +35,7 @@ def _own_post(world, org=None, name="河道巡查岗"):
 
 
 # --- The catalogue -----------------------------------------------------------------------------------
-def test_a_secretary_adds_a_post_for_the_branch_and_changes_it_with_the_version(world, api_as):  # noqa: F811
+def test_a_secretary_adds_a_post_for_the_branch_and_changes_it_with_the_version(world, api_as):
     api = api_as(world.secretary)
     before = AuditEvent.objects.count()
     r = api.post("/posts/catalogue", {"org": world.branch_a1.pk, **SORTING})
@@ -65,7 +66,7 @@ def test_a_secretary_adds_a_post_for_the_branch_and_changes_it_with_the_version(
     assert Post.objects.filter(pk=created["id"]).exists()
 
 
-def test_the_district_defaults_are_changed_only_by_an_organizer_at_the_root(world, api_as):  # noqa: F811
+def test_the_district_defaults_are_changed_only_by_an_organizer_at_the_root(world, api_as):
     url = f"/posts/catalogue/{world.post.pk}"
     for persona in ("secretary", "town_organizer"):
         assert api_as(getattr(world, persona)).patch(url, {"duties": "改"}).status_code == 404
@@ -78,7 +79,7 @@ def test_the_district_defaults_are_changed_only_by_an_organizer_at_the_root(worl
     assert world.post.duties == "宣传党的政策。"
 
 
-def test_a_post_is_hidden_in_a_subtree_and_the_nearest_setting_wins(world, api_as):  # noqa: F811
+def test_a_post_is_hidden_in_a_subtree_and_the_nearest_setting_wins(world, api_as):
     secretary, town = api_as(world.secretary), api_as(world.town_organizer)
     body = {"org": world.branch_a1.pk, "post": world.post.pk, "hidden": True}
     r = secretary.post("/posts/settings", body)
@@ -104,7 +105,7 @@ def test_a_post_is_hidden_in_a_subtree_and_the_nearest_setting_wins(world, api_a
     assert PostSetting.objects.count() == 3
 
 
-def test_catalogue_writes_outside_the_subtree_answer_404_and_bad_input_is_named(world, api_as):  # noqa: F811
+def test_catalogue_writes_outside_the_subtree_answer_404_and_bad_input_is_named(world, api_as):
     own = _own_post(world)
     sibling = api_as(world.sibling_secretary)
     assert sibling.post("/posts/catalogue", {"org": world.branch_a1.pk, **SORTING}).status_code == 404
@@ -138,7 +139,7 @@ def test_catalogue_writes_outside_the_subtree_answer_404_and_bad_input_is_named(
 
 
 # --- Evaluations -------------------------------------------------------------------------------------
-def test_an_evaluation_is_recorded_listed_and_rated_again(world, api_as, monkeypatch):  # noqa: F811
+def test_an_evaluation_is_recorded_listed_and_rated_again(world, api_as, monkeypatch):
     monkeypatch.setattr(post_queries, "post_points", lambda assignment, year: Decimal("6.5"))
     a = assignment_in(world, "on_duty")
     api = api_as(world.secretary)
@@ -162,7 +163,7 @@ def test_an_evaluation_is_recorded_listed_and_rated_again(world, api_as, monkeyp
     assert api_as(world.sibling_secretary).get("/posts/evaluations", {"org": world.branch_a1.pk}).status_code == 404
 
 
-def test_a_year_off_duty_or_another_branch_is_refused_by_field(world, api_as):  # noqa: F811
+def test_a_year_off_duty_or_another_branch_is_refused_by_field(world, api_as):
     a = assignment_in(world, "on_duty")
     api = api_as(world.secretary)
     r = api.post("/posts/evaluations", {"assignment": a.pk, "year": 2024, "rating": "competent"})
@@ -181,7 +182,7 @@ def test_a_year_off_duty_or_another_branch_is_refused_by_field(world, api_as):  
     assert not PostEvaluation.objects.exists()
 
 
-def test_the_evaluation_list_costs_the_same_with_more_rows(world, api_as):  # noqa: F811
+def test_the_evaluation_list_costs_the_same_with_more_rows(world, api_as):
     api = api_as(world.secretary)
     a = assignment_in(world, "on_duty")
     posts.post_evaluation_record(actor=None, assignment=a, year=2025, rating="competent")
@@ -199,17 +200,16 @@ def test_the_evaluation_list_costs_the_same_with_more_rows(world, api_as):  # no
 
 
 # --- The whole flow ----------------------------------------------------------------------------------
-def test_the_whole_flow_runs_through_the_api_alone(world, api_as, monkeypatch):  # noqa: F811
+def test_the_whole_flow_runs_through_the_api_alone(world, api_as, monkeypatch):
     """Catalogue → group → declare → approve → publicise → objections → badge → evaluate → end, each
     one audit event, each visible in the lists a script reads."""
     monkeypatch.setattr(post_queries, "post_points", lambda assignment, year: Decimal("12.5"))
     api = api_as(world.secretary)
 
     def call(method, path, body=None, status=200):
-        before = AuditEvent.objects.count()
-        r = getattr(api, method)(path, body)
+        with assert_one_audit_event():
+            r = getattr(api, method)(path, body)
         assert r.status_code == status, (path, r.content)
-        assert AuditEvent.objects.count() == before + 1, path
         return r.json()
 
     post = call("post", "/posts/catalogue", {"org": world.branch_a1.pk, **SORTING}, status=201)

@@ -16,9 +16,9 @@ from dangjian.posts import queries as post_queries
 from dangjian.posts import services as posts
 from dangjian.posts.models import Post, PostArea, PostAssignment, PostEvaluation
 from tests import factories
-from tests.io.conftest import make_xlsx
 from tests.posts.posts_world import DAY, add_groups, assignment_in
 from tests.posts.test_posts_import import _by_services, _events, _export, _last_event, _messages
+from tests.support.excel import make_xlsx
 
 CATALOGUE_HEADERS = ["系统编号", "设岗组织编码", "设岗组织", "岗位类别", "岗位名称", "岗位职责", "排序", "是否启用"]
 EVALUATION_HEADERS = ["岗位系统编号", "姓名", "身份证号", "岗位名称", "年度", "评定等次", "评语", "评定日期"]

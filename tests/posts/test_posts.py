@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from dangjian.core.models import AuditEvent
-from dangjian.posts import queries
+from dangjian.posts import contributions, queries
 from dangjian.posts import services as posts
 from dangjian.posts.models import GroupMembership, Post, PostArea, PostAssignment, PostEvaluation
 from tests import factories
 from tests.posts.posts_world import DAY, add_groups, assignment_in
+from tests.support.audit import assert_no_audit_event, assert_one_audit_event
 
 
 @pytest.fixture
@@ -34,11 +37,9 @@ def test_the_default_catalogue_has_four_areas_and_ten_posts_with_duties(db):
 
 def test_a_township_adds_a_post_for_its_subtree_only(world):
     area = PostArea.objects.get(code="public_affairs")
-    before = audit_count()
-    post = posts.post_create(
-        actor=world.town_organizer, org=world.town_a, data={"area": area, "name": "矛盾调解岗", "duties": "调解纠纷"}
-    )
-    assert audit_count() == before + 1
+    with assert_one_audit_event("create"):
+        data = {"area": area, "name": "矛盾调解岗", "duties": "调解纠纷"}
+        post = posts.post_create(actor=world.town_organizer, org=world.town_a, data=data)
     assert post in queries.posts_offered(world.branch_a1)
     assert post not in queries.posts_offered(world.branch_b1)
 
@@ -73,9 +74,8 @@ def test_a_post_in_use_is_deactivated_not_deleted_and_keeps_its_assignments(worl
 # --- Groups ------------------------------------------------------------------------------------------
 def test_placing_a_member_in_a_group_keeps_the_history(world):
     posts.group_member_assign(actor=None, member=world.zhang, group=world.group_a, on=DAY)
-    before = audit_count()
-    posts.group_member_assign(actor=None, member=world.zhang, group=world.group_b, on=DAY + dt.timedelta(days=10))
-    assert audit_count() == before + 1
+    with assert_one_audit_event():
+        posts.group_member_assign(actor=None, member=world.zhang, group=world.group_b, on=DAY + dt.timedelta(days=10))
     rows = list(GroupMembership.objects.filter(member=world.zhang).order_by("started_on"))
     assert [(r.org_id, r.ended_on) for r in rows] == [
         (world.group_a.pk, DAY + dt.timedelta(days=10)),
@@ -105,11 +105,10 @@ def test_members_led_by_accepts_the_leaders_user_account(world):
 
 @pytest.mark.parametrize("group_attr", ["group_sibling", "branch_a1"])
 def test_a_group_must_be_a_party_group_under_the_members_branch(world, group_attr):
-    before = audit_count()
-    with pytest.raises(ValidationError) as exc:
+    with assert_no_audit_event(), pytest.raises(ValidationError) as exc:
         posts.group_member_assign(actor=None, member=world.zhang, group=getattr(world, group_attr))
     assert "group" in exc.value.message_dict
-    assert audit_count() == before and not GroupMembership.objects.exists()
+    assert not GroupMembership.objects.exists()
 
 
 def test_the_branch_groups_list_their_members_leaders_first_in_two_queries(world, django_assert_num_queries):
@@ -131,11 +130,11 @@ def declare(world, **overrides):
 
 
 def refused(world, field, **overrides):
-    before = (audit_count(), PostAssignment.objects.count())
-    with pytest.raises(ValidationError) as exc:
+    before = PostAssignment.objects.count()
+    with assert_no_audit_event(), pytest.raises(ValidationError) as exc:
         declare(world, **overrides)
     assert field in exc.value.message_dict, exc.value
-    assert (audit_count(), PostAssignment.objects.count()) == before
+    assert PostAssignment.objects.count() == before
 
 
 def test_a_member_who_holds_a_post_cannot_be_given_one(world):
@@ -176,9 +175,8 @@ def test_a_post_of_another_subtree_is_not_offered(world):
 
 
 def test_a_recommended_assignment_copies_the_duties_which_may_be_changed(world):
-    before = audit_count()
-    a = declare(world, origin="recommended", recommended_by="第一党小组")
-    assert audit_count() == before + 1
+    with assert_one_audit_event():
+        a = declare(world, origin="recommended", recommended_by="第一党小组")
     assert a.duties == world.post.duties and a.org == world.branch_a1
     posts.post_assignment_update(actor=None, assignment=a, data={"duties": "每月入户宣讲两次"})
     a.refresh_from_db()
@@ -220,11 +218,9 @@ def test_stages_follow_their_order(world, state, step):
         "badge": lambda: posts.post_assignment_badge(actor=None, assignment=a),
         "end": lambda: posts.post_assignment_end(actor=None, assignment=a, reason="x"),
     }
-    before = audit_count()
-    with pytest.raises(ValidationError) as exc:
+    with assert_no_audit_event(), pytest.raises(ValidationError) as exc:
         calls[step]()
     assert "state" in exc.value.message_dict
-    assert audit_count() == before
     a.refresh_from_db()
     assert a.state == state
 
@@ -245,9 +241,8 @@ def test_the_badge_comes_after_the_public_notice(world):
 
 def test_objections_are_recorded_during_the_notice_with_one_event(world):
     a = assignment_in(world, "publicised")
-    before = audit_count()
-    posts.post_assignment_record_objections(actor=None, assignment=a, objections="群众反映其本人环境卫生较差")
-    assert audit_count() == before + 1
+    with assert_one_audit_event():
+        posts.post_assignment_record_objections(actor=None, assignment=a, objections="群众反映其本人环境卫生较差")
     a.refresh_from_db()
     assert a.objections.startswith("群众")
 
@@ -270,13 +265,12 @@ def test_the_history_of_a_member_keeps_every_assignment(world):
 # --- Evaluation ----------------------------------------------------------------------------------------
 def test_an_evaluation_shows_the_points_as_input_and_is_recorded_once_per_year(world):
     a = assignment_in(world, "on_duty")
-    before = audit_count()
-    evaluation = posts.post_evaluation_record(actor=None, assignment=a, year=2025, rating="excellent", note="积极")
-    assert audit_count() == before + 1
+    with assert_one_audit_event():
+        evaluation = posts.post_evaluation_record(actor=None, assignment=a, year=2025, rating="excellent", note="积极")
     assert evaluation.points is None  # the seam: no points app answers yet
-    posts.post_evaluation_record(actor=None, assignment=a, year=2025, rating="competent")
+    with assert_one_audit_event():
+        posts.post_evaluation_record(actor=None, assignment=a, year=2025, rating="competent")
     assert PostEvaluation.objects.get(assignment=a, year=2025).rating == "competent"
-    assert audit_count() == before + 2
 
 
 def test_a_year_without_duty_cannot_be_evaluated(world):
@@ -288,11 +282,6 @@ def test_a_year_without_duty_cannot_be_evaluated(world):
 
 
 def test_the_evaluation_keeps_the_points_the_ledger_gives_with_their_fraction(world, monkeypatch):
-    from decimal import Decimal
-
-    from dangjian.posts import contributions
-
-    # What points supplies through the hook it fills in its AppConfig.ready (posts.contributions).
     monkeypatch.setattr(contributions, "_post_points", lambda assignment_id, start, end: Decimal("2.5"))
     a = assignment_in(world, "on_duty")
     assert queries.post_points(a, 2026) == Decimal("2.5")
@@ -304,3 +293,14 @@ def test_member_of_another_branch_is_refused_as_group_member(world):
     member = factories.member(world.branch_a2, "孙丽", gender="female", birth=dt.date(1980, 1, 1))
     with pytest.raises(ValidationError):
         posts.group_member_assign(actor=None, member=member, group=world.group_a)
+
+
+def test_a_post_that_ends_on_new_years_day_was_not_held_that_year():
+    def held(start, end):
+        return SimpleNamespace(on_duty_from=start, ended_on=end)
+
+    assert queries.on_duty_in(held(dt.date(2024, 3, 8), dt.date(2025, 1, 2)), 2025)  # on duty on 1 January
+    assert not queries.on_duty_in(held(dt.date(2024, 3, 8), dt.date(2025, 1, 1)), 2025)  # 1 January: the first day off
+    assert queries.on_duty_in(held(dt.date(2025, 12, 31), None), 2025)
+    assert not queries.on_duty_in(held(dt.date(2026, 1, 1), None), 2025)
+    assert not queries.on_duty_in(held(None, None), 2025)  # never put on duty

@@ -15,8 +15,8 @@ from dangjian.core.models import AuditEvent
 from dangjian.posts import services as posts
 from dangjian.posts.models import GroupMembership, PostAssignment, PostSetting
 from tests import factories
-from tests.io.conftest import body, make_xlsx
 from tests.posts.posts_world import DAY, add_groups, assignment_in
+from tests.support.excel import body, make_xlsx
 
 GROUP_HEADERS = ["党小组编码", "姓名", "身份证号", "是否组长", "编入日期", "调出日期"]
 POST_HEADERS = [

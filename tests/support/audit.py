@@ -1,9 +1,12 @@
-"""``assert_one_audit_event``: a write is audited by exactly one event, written in its block."""
+"""``assert_one_audit_event``: a write is audited by exactly one event, written in its block; and what
+the audit chain's tests need to play the attacker."""
 
 from __future__ import annotations
 
 import contextlib
 from types import SimpleNamespace
+
+from django.db import connection
 
 from dangjian.core.models import AuditEvent
 
@@ -42,3 +45,16 @@ def assert_no_audit_event(action: str | None = None):
     yield
     new = [e for e in _new_events(last) if action is None or e.action == action]
     assert not new, f"expected no audit event, got {[(e.action, e.object_type) for e in new]}"
+
+
+APPEND_ONLY_TRIGGERS = {
+    "postgresql": ["DROP TRIGGER core_auditevent_append_only ON core_auditevent"],
+    "sqlite": ["DROP TRIGGER core_auditevent_no_update"],
+}
+
+
+def drop_append_only_trigger() -> None:
+    """What an attacker with DDL rights does first. Inside the test's transaction: rolled back after."""
+    with connection.cursor() as cursor:
+        for sql in APPEND_ONLY_TRIGGERS[connection.vendor]:
+            cursor.execute(sql)

@@ -2,8 +2,6 @@
 
 import pytest
 
-# Still importable from here for the tests that do (tests/members).
-from tests.factories import SESSION_DAY as DAY  # noqa: F401 - re-exported
 from tests.factories import programme, session
 
 

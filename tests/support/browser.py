@@ -1,4 +1,5 @@
-"""Headless Chromium from Debian's packages (``make browser-deps``), driven by Selenium.
+"""Headless Chromium from Debian's packages (``make browser-deps``), driven by Selenium: the ``browser``
+fixture (loaded as a plugin by tests/conftest.py) and the helpers every browser test uses.
 
 Without the browser the tests are skipped, so a machine without root still runs the
 rest of the suite; under CI (``CI=true``) a missing browser is a failure instead,
@@ -11,14 +12,23 @@ import base64
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 # Secretaries work on phones: a Pixel-sized screen and a Chinese browser.
 WINDOW = (412, 915)
+PASSWORD = "Browser-pass-2468"  # what log_in sets on the persona
+TIMEOUT = 10
 
 
 def _on_ci() -> bool:
@@ -68,9 +78,6 @@ def full_page_screenshot(driver, path: Path) -> None:
 
 @pytest.fixture
 def browser(_chromium, request, tmp_path, monkeypatch):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must never download a browser or driver
     profile = tempfile.mkdtemp(prefix="dangjian-chromium-")
     options = webdriver.ChromeOptions()
@@ -110,3 +117,38 @@ def browser(_chromium, request, tmp_path, monkeypatch):
         finally:
             driver.quit()
             shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait(driver):
+    return WebDriverWait(driver, TIMEOUT)
+
+
+@contextmanager
+def next_page(driver):
+    """Wait until the action in the block has replaced the current document."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    yield
+    wait(driver).until(EC.staleness_of(old))
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def log_in(driver, live_server, user):
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    driver.get(live_server.url + reverse("login"))
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-hans"
+    assert driver.execute_script("return window.innerWidth") == WINDOW[0]
+    driver.find_element(By.ID, "id_username").send_keys(user.username)
+    driver.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    with next_page(driver):
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    assert not driver.find_elements(By.ID, "id_password"), "still on the login page"
+
+
+def open_menu_link(driver, url_name):
+    """On a phone the navigation is collapsed behind the menu button."""
+    link = (By.CSS_SELECTOR, f'#nav a[href="{reverse(url_name)}"]')
+    assert not driver.find_element(*link).is_displayed()
+    driver.find_element(By.CSS_SELECTOR, ".navbar-toggler").click()
+    with next_page(driver):
+        wait(driver).until(EC.element_to_be_clickable(link)).click()
