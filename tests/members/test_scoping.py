@@ -87,10 +87,6 @@ class TestCorrectionRequest(ScopedResource):
     def shown(self, obj):
         return obj.member.name
 
-    @pytest.mark.xfail(strict=True, reason="members' correction list queries each row's member: to fix in src")
-    def test_lists_cost_the_same_queries_with_twice_the_rows(self, w, client, list_route):
-        super().test_lists_cost_the_same_queries_with_twice_the_rows(w, client, list_route)
-
 
 def test_every_member_route_with_an_object_is_declared():
     declared = declared_shapes(TestMember, TestMemberPrivacyReport, TestCorrectionRequest)

@@ -4,6 +4,7 @@ value in force on a day, and setting a new one from a day (:func:`parameter_set`
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -74,6 +75,27 @@ def get_many(keys: list[str], on: dt.date | None = None) -> dict[str, Any]:
     on = on or timezone.localdate()
     found = dict(Parameter.objects.filter(key__in=keys).in_force_on(on).values_list("key", "value"))
     return {k: found.get(k, DEFAULTS[k][0]) for k in keys}
+
+
+def on_days(key: str, days: Iterable[dt.date]) -> dict[dt.date, Any]:
+    """The value of ``key`` in force on each of ``days``, in one query (a list reading a rule per row)."""
+    days = set(days)
+    if not days:
+        return {}
+    versions = list(
+        Parameter.objects.filter(key=key, effective_from__lte=max(days))
+        .order_by("effective_from", "id")
+        .values_list("effective_from", "value")
+    )
+    found = {}
+    for day in days:
+        value = DEFAULTS[key][0]
+        for starts, version_value in versions:
+            if starts > day:
+                break
+            value = version_value
+        found[day] = value
+    return found
 
 
 def _check(key: str, value: Any) -> None:

@@ -245,8 +245,14 @@ def pending_corrections(user):
 
 
 def answer_due(request: CorrectionRequest) -> dt.date:
-    days = parameters.get("privacy.correction_answer_days", timezone.localdate(request.created_at))
-    return timezone.localdate(request.created_at) + dt.timedelta(days=days)
+    return answer_dues([request])[request.pk]
+
+
+def answer_dues(requests) -> dict[int, dt.date]:
+    """``{request id: the day it must be answered by}``, by the rule in force on the day each was made (one query)."""
+    made = {r.pk: timezone.localdate(r.created_at) for r in requests}
+    days = parameters.on_days("privacy.correction_answer_days", made.values())
+    return {pk: day + dt.timedelta(days=days[day]) for pk, day in made.items()}
 
 
 # --- The report ---------------------------------------------------------------------------------

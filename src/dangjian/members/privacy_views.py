@@ -201,9 +201,10 @@ def correction_list(request):
     if not has_role(request.user, *WRITE_ROLES):
         raise Http404
     today = timezone.localdate()
+    pending = list(privacy.pending_corrections(request.user))
+    due = privacy.answer_dues(pending)
     rows = [
-        (c, privacy.field_label(c.field), privacy.display_value(c.field, c.proposed_value), privacy.answer_due(c))
-        for c in privacy.pending_corrections(request.user)
+        (c, privacy.field_label(c.field), privacy.display_value(c.field, c.proposed_value), due[c.pk]) for c in pending
     ]
     return render(request, "members/corrections.html", {"rows": rows, "today": today})
 
