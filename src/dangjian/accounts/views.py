@@ -15,7 +15,6 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,7 +36,7 @@ from dangjian.accounts.forms import (
 )
 from dangjian.accounts.middleware import password_expired
 from dangjian.core.models import RoleAssignment, User
-from dangjian.core.pages import require_role
+from dangjian.core.pages import paged, require_role
 from dangjian.core.roles import ADMIN_ROLES, Role
 from dangjian.core.scoping import get_visible_or_404
 
@@ -211,14 +210,12 @@ def user_list(request):
         users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
     grants = RoleAssignment.objects.select_related("org").order_by("role", "org__path")
     users = users.order_by("username").prefetch_related(Prefetch("role_assignments", queryset=grants))
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    page, query = paged(request, users)
     for account in page:
         roles = account.role_assignments.all()
         account.is_administrator = account.is_superuser or any(r.role in ADMIN_ROLES for r in roles)
         account.manageable = not account.is_administrator and account.pk != request.user.pk
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(request, "accounts/users.html", {"page_obj": page, "q": q, "query": params.urlencode()})
+    return render(request, "accounts/users.html", {"page_obj": page, "q": q, "query": query})
 
 
 @login_required
@@ -294,13 +291,11 @@ def role_list(request):
     role = request.GET.get("role", "")
     if role in Role.values:
         assignments = assignments.filter(role=role)
-    page = Paginator(assignments.order_by("org__path", "role", "user__username"), 50).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page, query = paged(request, assignments.order_by("org__path", "role", "user__username"))
     return render(
         request,
         "accounts/roles.html",
-        {"form": form, "page_obj": page, "q": q, "role": role, "roles": Role.choices, "query": params.urlencode()},
+        {"form": form, "page_obj": page, "q": q, "role": role, "roles": Role.choices, "query": query},
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,13 +25,11 @@ from dangjian.cadres.forms import (
     ReserveFilterForm,
 )
 from dangjian.cadres.models import ReserveCadre
-from dangjian.core.pages import default_root, org_param, require_business, year_param
+from dangjian.core.pages import default_root, org_param, page_of, require_business, year_param
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 from dangjian.organizations.queries import ancestors_of
-
-PAGE_SIZE = 50
 
 
 def _orgs(request):
@@ -85,7 +82,7 @@ def cadre_list(request):
         {
             "form": form,
             "org": org,
-            "page_obj": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page_obj": page_of(request, rows),
             "query": query,
             "can_add": can_add,
             "max_age": queries.rules()["reserve.max_age"],

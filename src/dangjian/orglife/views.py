@@ -13,7 +13,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -21,12 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
-from dangjian.core.forms import CancelForm
+from dangjian.core.generic_views import CancelView, ReviseView
 from dangjian.core.models import AuditEvent
-from dangjian.core.pages import day_param, default_root, org_param, require_business, year_param
+from dangjian.core.pages import day_param, default_root, org_param, page_of, paged, require_business, year_param
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.members.queries import roster
@@ -60,11 +60,14 @@ from dangjian.orglife.models import (
     Reminder,
 )
 
-PAGE_SIZE = 50
-
 
 def _orgs(request):
     return Organization.objects.visible_to(request.user)
+
+
+def _open_meetings(request):
+    """Meetings the user may change: in their subtree, not cancelled."""
+    return Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED)
 
 
 def _recording_orgs(request):
@@ -121,9 +124,7 @@ def compliance_orgs(request):
     rows, periods = queries.compliance_drilldown(
         visible, org, year, kind=kind, sector=filters.get("sector") or "", status=filters.get("status") or ""
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page, query = paged(request, rows)
     kinds = [(k, label) for k, label in queries.RequirementKind.choices if not kind or k == kind]
     for row in page:
         row.calendar_url = f"{reverse('orglife-calendar', args=[row.org.id])}?year={year}"
@@ -142,7 +143,7 @@ def compliance_orgs(request):
             "kinds": kinds,
             "periods": periods,
             "page_obj": page,
-            "query": params.urlencode(),
+            "query": query,
         },
     )
 
@@ -190,13 +191,11 @@ def meeting_list(request):
         year=filters.get("year"),
         month=filters.get("month"),
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page, query = paged(request, qs)
     return render(
         request,
         "orglife/meeting_list.html",
-        {"form": form, "page_obj": page, "query": params.urlencode(), "org": filters.get("org")},
+        {"form": form, "page_obj": page, "query": query, "org": filters.get("org")},
     )
 
 
@@ -330,9 +329,7 @@ def meeting_detail(request, pk: int):
 @login_required
 def meeting_edit(request, pk: int):
     """Change a meeting; a planned one is recorded as held here (``?held=1``)."""
-    meeting = get_visible_or_404(
-        Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=pk
-    )
+    meeting = get_visible_or_404(_open_meetings(request).select_related("org"), pk=pk)
     org = meeting.org
     today = timezone.localdate()
     becoming_held = meeting.state == Meeting.State.PLANNED and request.GET.get("held") == "1"
@@ -388,33 +385,20 @@ def meeting_edit(request, pk: int):
     )
 
 
-@login_required
-def meeting_cancel(request, pk: int):
-    meeting = get_visible_or_404(
-        Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=pk
-    )
-    form = CancelForm(request.POST or None, initial={"version": meeting.version})
-    if form.submitted(
-        request,
-        lambda d: services.meeting_cancel(
-            actor=request.user, meeting=meeting, reason=d["reason"], expected_version=d.get("version")
-        ),
-    ):
-        messages.success(request, _("The meeting is cancelled; it no longer counts."))
-        return redirect("orglife-meeting", pk=meeting.pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Cancel the meeting"), "back": reverse("orglife-meeting", args=[meeting.pk])},
-    )
+meeting_cancel = CancelView.as_view(
+    queryset=lambda request: _open_meetings(request).select_related("org"),
+    cancel=services.meeting_cancel,
+    record_arg="meeting",
+    success_url="orglife-meeting",
+    title=gettext_lazy("Cancel the meeting"),
+    success_message=gettext_lazy("The meeting is cancelled; it no longer counts."),
+)
 
 
 @login_required
 @require_POST
 def attachment_upload(request, pk: int):
-    meeting = get_visible_or_404(
-        Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED), pk=pk
-    )
+    meeting = get_visible_or_404(_open_meetings(request), pk=pk)
     files = request.FILES.getlist("files")
     if not files:
         messages.error(request, _("Choose a file."))
@@ -461,9 +445,7 @@ def attachment_delete(request, pk: int):
 # --- Follow-ups of life meetings (整改事项) ----------------------------------------------------------------
 @login_required
 def life_follow_up_create(request, pk: int):
-    meeting = get_visible_or_404(
-        Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=pk
-    )
+    meeting = get_visible_or_404(_open_meetings(request).select_related("org"), pk=pk)
     if not meeting.is_life_meeting:
         raise Http404
     form = LifeFollowUpForm(request.POST or None, initial={"status": LifeMeetingFollowUp.Status.OPEN})
@@ -520,13 +502,11 @@ def life_follow_up_list(request):
     state = request.GET.get("status", "open")
     if state in LifeMeetingFollowUp.Status.values:
         qs = qs.filter(status=state)
-    page = Paginator(qs.order_by("status", "due_on", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page, query = paged(request, qs.order_by("status", "due_on", "id"))
     return render(
         request,
         "orglife/life_follow_up_list.html",
-        {"page_obj": page, "org": org, "status": state, "today": timezone.localdate(), "query": params.urlencode()},
+        {"page_obj": page, "org": org, "status": state, "today": timezone.localdate(), "query": query},
     )
 
 
@@ -569,36 +549,18 @@ def requirement_create(request):
     )
 
 
-@login_required
-def requirement_revise(request, pk: int):
-    if not _can_edit_rules(request):
-        raise Http404
-    requirement = get_visible_or_404(MeetingRequirement.objects.all(), pk=pk)
-    initial = {name: getattr(requirement, name) for name in RequirementForm.FIELDS}
-    initial["effective_from"] = max(timezone.localdate(), requirement.effective_from + dt.timedelta(days=1))
-    form = RequirementForm(request.POST or None, initial=initial)
-    form.fields["kind"].disabled = True
-    if form.submitted(
-        request,
-        lambda d: services.requirement_revise(
-            actor=request.user,
-            requirement=requirement,
-            data=form.data_for([f for f in RequirementForm.FIELDS if f != "kind"]),
-            effective_from=d["effective_from"],
-        ),
-    ):
-        messages.success(request, _("The rule was saved."))
-        return redirect("orglife-requirements")
-    return render(
-        request,
-        "orglife/requirement_form.html",
-        {
-            "form": form,
-            "requirement": requirement,
-            "title": _("Change a requirement from a date"),
-            "back": reverse("orglife-requirements"),
-        },
-    )
+requirement_revise = ReviseView.as_view(
+    queryset=lambda request: MeetingRequirement.objects.all(),
+    allowed=lambda request, requirement: _can_edit_rules(request),
+    form_class=RequirementForm,
+    revise=services.requirement_revise,
+    record_arg="requirement",
+    fixed="kind",
+    success_url=lambda requirement: reverse("orglife-requirements"),
+    title=gettext_lazy("Change a requirement from a date"),
+    template_name="orglife/requirement_form.html",
+    context_name="requirement",
+)
 
 
 @login_required
@@ -632,10 +594,8 @@ def appraisal_list(request):
     qs = Appraisal.objects.visible_to(request.user).select_related("org")
     if org is not None:
         qs = qs.filter(tree.subtree_q("org_path", org.path))
-    page = Paginator(qs.order_by("-year", "org_path"), PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(request, "orglife/appraisal_list.html", {"page_obj": page, "org": org, "query": params.urlencode()})
+    page, query = paged(request, qs.order_by("-year", "org_path"))
+    return render(request, "orglife/appraisal_list.html", {"page_obj": page, "org": org, "query": query})
 
 
 @login_required
@@ -757,7 +717,7 @@ def _inbox(request):
 def inbox(request):
     require_business(request)
     reminders = _inbox(request).select_related("org").order_by("dismissed_at", "-due_on", "-id")
-    page = Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, reminders)
     return render(request, "orglife/inbox.html", {"page_obj": page, "today": timezone.localdate(), "query": ""})
 
 
