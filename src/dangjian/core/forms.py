@@ -108,3 +108,9 @@ class CancelForm(StyledForm):
 
     reason = forms.CharField(label=_("reason for cancelling"), max_length=200)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class RuleEndForm(StyledForm):
+    """End a versioned rule: the last day it is in force."""
+
+    on = forms.DateField(label=_("last day in force"), widget=DateInput())

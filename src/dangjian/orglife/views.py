@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
-from dangjian.core.generic_views import CancelView, ReviseView
+from dangjian.core.generic_views import CancelView, EndView, ReviseView
 from dangjian.core.models import AuditEvent
 from dangjian.core.pages import day_param, default_root, org_param, page_of, paged, require_business, year_param
 from dangjian.core.roles import Role
@@ -43,7 +43,6 @@ from dangjian.orglife.forms import (
     LifeFollowUpForm,
     MeetingFilterForm,
     MeetingForm,
-    RequirementEndForm,
     RequirementForm,
 )
 from dangjian.orglife.models import (
@@ -563,22 +562,14 @@ requirement_revise = ReviseView.as_view(
 )
 
 
-@login_required
-def requirement_end(request, pk: int):
-    if not _can_edit_rules(request):
-        raise Http404
-    requirement = get_visible_or_404(MeetingRequirement.objects.all(), pk=pk)
-    form = RequirementEndForm(request.POST or None, initial={"on": timezone.localdate()})
-    if form.submitted(
-        request, lambda d: services.requirement_end(actor=request.user, requirement=requirement, on=d["on"])
-    ):
-        messages.success(request, _("The rule was saved."))
-        return redirect("orglife-requirements")
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("End a requirement"), "back": reverse("orglife-requirements")},
-    )
+requirement_end = EndView.as_view(
+    queryset=lambda request: MeetingRequirement.objects.all(),
+    allowed=lambda request, requirement: _can_edit_rules(request),
+    end=services.requirement_end,
+    record_arg="requirement",
+    success_url=lambda requirement: reverse("orglife-requirements"),
+    title=gettext_lazy("End a requirement"),
+)
 
 
 # --- Appraisal of members --------------------------------------------------------------------------------

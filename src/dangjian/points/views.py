@@ -8,8 +8,6 @@ shows members a ranking of members.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,9 +16,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
+from dangjian.core.generic_views import EndView, ReviseView
 from dangjian.core.pages import default_root, org_param, require_business, year_param
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
@@ -28,7 +28,7 @@ from dangjian.members.models import Member
 from dangjian.organizations.models import Level, Organization
 from dangjian.organizations.queries import ancestors_of
 from dangjian.points import queries, services
-from dangjian.points.forms import AwardForm, ClaimForm, DecisionForm, RejectForm, RuleEndForm, RuleForm, SchemeForm
+from dangjian.points.forms import AwardForm, ClaimForm, DecisionForm, RejectForm, RuleForm, SchemeForm
 from dangjian.points.models import PointClaim, PointEntry, PointRule, PointScheme
 
 BRANCH_LEVELS = (Level.BRANCH, Level.GENERAL_BRANCH, Level.PARTY_GROUP)
@@ -369,45 +369,32 @@ def rule_create(request, pk: int):
     )
 
 
-@login_required
-def rule_revise(request, pk: int):
-    rule = get_visible_or_404(PointRule.objects.select_related("scheme"), pk=pk)
-    if not _can_edit(request, rule.scheme):
-        raise Http404
-    initial = {name: getattr(rule, name) for name in RuleForm.FIELDS}
-    initial["effective_from"] = max(timezone.localdate(), rule.effective_from + dt.timedelta(days=1))
-    form = RuleForm(request.POST or None, initial=initial)
-    form.fields["code"].disabled = True
-    if form.submitted(
-        request,
-        lambda d: services.rule_revise(
-            actor=request.user,
-            rule=rule,
-            data=form.data_for([f for f in RuleForm.FIELDS if f != "code"]),
-            effective_from=d["effective_from"],
-        ),
-    ):
-        messages.success(request, _("The rule was saved."))
-        return redirect("points-rules")
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Change a rule from a date"), "back": reverse("points-rules")},
-    )
+def _can_edit_rule(request, rule) -> bool:
+    return _can_edit(request, rule.scheme)
 
 
-@login_required
-def rule_end(request, pk: int):
-    rule = get_visible_or_404(PointRule.objects.select_related("scheme"), pk=pk)
-    if not _can_edit(request, rule.scheme):
-        raise Http404
-    form = RuleEndForm(request.POST or None, initial={"on": timezone.localdate()})
-    if form.submitted(request, lambda d: services.rule_end(actor=request.user, rule=rule, on=d["on"])):
-        messages.success(request, _("The rule was saved."))
-        return redirect("points-rules")
-    return render(
-        request, "core/simple_form.html", {"form": form, "title": _("End a rule"), "back": reverse("points-rules")}
-    )
+def _rules_page(rule) -> str:
+    return reverse("points-rules")
+
+
+rule_revise = ReviseView.as_view(
+    queryset=lambda request: PointRule.objects.select_related("scheme"),
+    allowed=_can_edit_rule,
+    form_class=RuleForm,
+    revise=services.rule_revise,
+    record_arg="rule",
+    fixed="code",
+    success_url=_rules_page,
+    title=gettext_lazy("Change a rule from a date"),
+)
+rule_end = EndView.as_view(
+    queryset=lambda request: PointRule.objects.select_related("scheme"),
+    allowed=_can_edit_rule,
+    end=services.rule_end,
+    record_arg="rule",
+    success_url=_rules_page,
+    title=gettext_lazy("End a rule"),
+)
 
 
 @login_required
