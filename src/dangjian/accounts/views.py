@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -241,22 +242,22 @@ def user_edit(request, pk: int):
     return render(request, "accounts/user_form.html", {"form": form, "account": account})
 
 
-@require_POST
-@login_required
-def user_deactivate(request, pk: int):
-    account = _manageable_user_or_404(request, pk)
-    services.user_deactivate(actor=request.user, user=account)
-    messages.success(request, _("The account %(name)s was deactivated.") % {"name": account.get_username()})
-    return redirect("user-list")
+def _account_switch(service, message):
+    """A POST-only page that runs ``service(actor=…, user=…)`` on a manageable account, then back to the list."""
+
+    @require_POST
+    @login_required
+    def view(request, pk: int):
+        account = _manageable_user_or_404(request, pk)
+        service(actor=request.user, user=account)
+        messages.success(request, message % {"name": account.get_username()})
+        return redirect("user-list")
+
+    return view
 
 
-@require_POST
-@login_required
-def user_activate(request, pk: int):
-    account = _manageable_user_or_404(request, pk)
-    services.user_activate(actor=request.user, user=account)
-    messages.success(request, _("The account %(name)s was reactivated.") % {"name": account.get_username()})
-    return redirect("user-list")
+user_deactivate = _account_switch(services.user_deactivate, gettext_lazy("The account %(name)s was deactivated."))
+user_activate = _account_switch(services.user_activate, gettext_lazy("The account %(name)s was reactivated."))
 
 
 @require_POST

@@ -7,6 +7,9 @@ outside the user's subtrees is a 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -25,11 +28,10 @@ from dangjian.cadres.forms import (
     ReserveFilterForm,
 )
 from dangjian.cadres.models import ReserveCadre
-from dangjian.core.pages import default_root, org_param, page_of, require_business, year_param
+from dangjian.core.pages import Figures, org_param, page_of, require_business
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
-from dangjian.organizations.queries import ancestors_of
 
 
 def _orgs(request):
@@ -39,21 +41,9 @@ def _orgs(request):
 @login_required
 def figures(request):
     """The reserve cadre figures of a subtree (the user's topmost organization by default)."""
-    require_business(request)
-    visible = _orgs(request)
-    org = org_param(request, visible) or default_root(request)
-    year = year_param(request)
-    children = list(visible.filter(parent=org, dissolved_on__isnull=True).order_by("path"))
-    return render(
-        request,
-        "cadres/figures.html",
-        {
-            "fig": queries.figures(org, year, children=children),
-            "org": org,
-            "year": year,
-            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
-        },
-    )
+    scope = Figures(request)
+    children = list(scope.visible.filter(parent=scope.org, dissolved_on__isnull=True).order_by("path"))
+    return scope.render("cadres/figures.html", fig=queries.figures(scope.org, scope.year, children=children))
 
 
 @login_required
@@ -166,35 +156,36 @@ def cadre_edit(request, pk: int):
     )
 
 
+class Step(NamedTuple):
+    """One step of a cadre's record: its form, the page's title, the service and the service's
+    arguments taken from the form (argument → field); ``versioned`` steps guard against a concurrent change."""
+
+    form_class: type
+    title: str
+    service: Callable[..., Any]
+    args: dict[str, str]
+    versioned: bool = True
+
+
 STEPS = {
-    "appoint": (
+    "appoint": Step(
         ReserveAppointForm,
         _("Appoint %(name)s"),
-        lambda request, cadre, d: services.reserve_appoint(
-            actor=request.user,
-            cadre=cadre,
-            on=d["appointed_on"],
-            post=d["appointed_to"],
-            expected_version=d.get("version"),
-        ),
+        services.reserve_appoint,
+        {"on": "appointed_on", "post": "appointed_to"},
     ),
-    "drop": (
+    "drop": Step(
         ReserveDropForm,
         _("Drop %(name)s from the pool"),
-        lambda request, cadre, d: services.reserve_drop(
-            actor=request.user,
-            cadre=cadre,
-            on=d["dropped_on"],
-            reason=d["drop_reason"],
-            expected_version=d.get("version"),
-        ),
+        services.reserve_drop,
+        {"on": "dropped_on", "reason": "drop_reason"},
     ),
-    "assess": (
+    "assess": Step(
         ReserveAssessForm,
         _("Yearly assessment of %(name)s"),
-        lambda request, cadre, d: services.reserve_assess(
-            actor=request.user, cadre=cadre, year=d["year"], rating=d["rating"], note=d["note"]
-        ),
+        services.reserve_assess,
+        {"year": "year", "rating": "rating", "note": "note"},
+        versioned=False,
     ),
 }
 
@@ -205,9 +196,15 @@ def cadre_step(request, pk: int, step: str):
     if step not in STEPS:
         raise Http404
     cadre = _writable(request, pk)
-    form_class, title, call = STEPS[step]
-    form = form_class(request.POST or None, initial={"version": cadre.version} if step != "assess" else None)
-    if form.submitted(request, lambda d: call(request, cadre, d)):
+    action = STEPS[step]
+    form = action.form_class(request.POST or None, initial={"version": cadre.version} if action.versioned else None)
+
+    def run(data):
+        version = {"expected_version": data.get("version")} if action.versioned else {}
+        args = {arg: data[field] for arg, field in action.args.items()}
+        return action.service(actor=request.user, cadre=cadre, **args, **version)
+
+    if form.submitted(request, run):
         messages.success(request, _("Saved."))
         return redirect("reserve-detail", pk=pk)
     return render(
@@ -215,7 +212,7 @@ def cadre_step(request, pk: int, step: str):
         "core/simple_form.html",
         {
             "form": form,
-            "title": str(title) % {"name": cadre.person_name},
+            "title": str(action.title) % {"name": cadre.person_name},
             "back": reverse("reserve-detail", args=[pk]),
         },
     )

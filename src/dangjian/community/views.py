@@ -34,12 +34,11 @@ from dangjian.community.forms import (
 from dangjian.community.models import MemberCheckIn, ServiceHours, VolunteerActivity
 from dangjian.core.generic_views import CancelView, RecordFormView
 from dangjian.core.models import AuditEvent
-from dangjian.core.pages import day_param, default_root, org_param, paged, require_business, year_param
+from dangjian.core.pages import Figures, day_param, default_root, org_param, paged, require_business, year_param
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization, Sector
-from dangjian.organizations.queries import ancestors_of
 
 
 def _orgs(request):
@@ -61,23 +60,9 @@ def index(request):
 @login_required
 def table(request):
     """Activities, volunteers, person-times and hours, and the check-in rate, by child organization."""
-    require_business(request)
-    visible = _orgs(request)
-    org = org_param(request, visible) or default_root(request)
-    year = year_param(request)
-    data = queries.volunteer_table(visible, org, queries.Span.year(year))
-    today = timezone.localdate()
-    return render(
-        request,
-        "community/table.html",
-        {
-            "table": data,
-            "org": org,
-            "year": year,
-            "years": range(today.year, today.year - 6, -1),
-            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
-        },
-    )
+    scope = Figures(request)
+    data = queries.volunteer_table(scope.visible, scope.org, queries.Span.year(scope.year))
+    return scope.render("community/table.html", table=data)
 
 
 # --- Activities -------------------------------------------------------------------------------------------

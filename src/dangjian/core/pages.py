@@ -7,8 +7,10 @@ import datetime as dt
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404
+from django.shortcuts import render
 from django.utils import timezone
 
+from dangjian.core import tree
 from dangjian.core.models import organization_model
 from dangjian.core.roles import WRITE_ROLES, Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
@@ -72,3 +74,28 @@ def default_root(request):
     if not roots:
         raise Http404
     return roots[0]
+
+
+def recent_years() -> range:
+    """This year and the five before it, newest first (a figures page's year picker)."""
+    this = timezone.localdate().year
+    return range(this, this - 6, -1)
+
+
+class Figures:
+    """The scope of a figures page (``?org=&year=``), for organizers and secretaries only (a 404 for
+    everyone else): the organizations the user sees, the one of ``?org=`` (their topmost by default)
+    and the year of ``?year=`` (this year by default)."""
+
+    def __init__(self, request):
+        require_business(request)
+        self.request = request
+        self.visible = organization_model().objects.visible_to(request.user)
+        self.org = org_param(request, self.visible) or default_root(request)
+        self.year = year_param(request)
+
+    def render(self, template_name: str, **context):
+        """The page, with ``org``, ``year``, ``years`` and ``ancestors`` (those of ``org`` the user sees)."""
+        ancestors = self.visible.filter(path__in=tree.ancestors(self.org.path)).order_by("path")
+        scope = {"org": self.org, "year": self.year, "years": recent_years(), "ancestors": ancestors}
+        return render(self.request, template_name, {**scope, **context})

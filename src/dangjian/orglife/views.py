@@ -26,7 +26,16 @@ from django.views.decorators.http import require_POST
 from dangjian.core import tree
 from dangjian.core.generic_views import CancelView, EndView, ReviseView
 from dangjian.core.models import AuditEvent
-from dangjian.core.pages import day_param, default_root, org_param, page_of, paged, require_business, year_param
+from dangjian.core.pages import (
+    Figures,
+    day_param,
+    default_root,
+    org_param,
+    page_of,
+    paged,
+    require_business,
+    year_param,
+)
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.members.queries import roster
@@ -88,24 +97,10 @@ def index(request):
 @login_required
 def compliance(request):
     """Rates per child organization (per township at the district) and per sector, for a year."""
-    require_business(request)
-    visible = _orgs(request)
-    org = org_param(request, visible) or default_root(request)
-    year = year_param(request)
-    if org.level in (Level.BRANCH, Level.PARTY_GROUP):
-        return redirect(f"{reverse('orglife-calendar', args=[org.pk])}?year={year}")
-    table = queries.compliance_table(visible, org, year)
-    return render(
-        request,
-        "orglife/compliance.html",
-        {
-            "table": table,
-            "org": org,
-            "year": year,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
-            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
-        },
-    )
+    scope = Figures(request)
+    if scope.org.level in (Level.BRANCH, Level.PARTY_GROUP):
+        return redirect(f"{reverse('orglife-calendar', args=[scope.org.pk])}?year={scope.year}")
+    return scope.render("orglife/compliance.html", table=queries.compliance_table(scope.visible, scope.org, scope.year))
 
 
 @login_required

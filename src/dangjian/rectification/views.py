@@ -20,10 +20,9 @@ from django.utils.translation import gettext_lazy
 
 from dangjian.core.forms import StyledForm
 from dangjian.core.generic_views import RecordFormView
-from dangjian.core.pages import default_root, org_param, paged, require_business, year_param
+from dangjian.core.pages import Figures, org_param, paged, require_business
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.models import Organization
-from dangjian.organizations.queries import ancestors_of
 from dangjian.rectification import queries, services
 from dangjian.rectification.forms import (
     CaseFilterForm,
@@ -59,32 +58,18 @@ def _form_page(request, form, title: str, back: str):
 @login_required
 def figures(request):
     """Screened, weak, lagging, cases by state, problems done / due soon / overdue per child organization."""
-    require_business(request)
-    visible = _orgs(request)
-    org = org_param(request, visible) or default_root(request)
-    year = year_param(request)
+    scope = Figures(request)
     user = request.user
     table = queries.figures(
-        visible,
+        scope.visible,
         Screening.objects.visible_to(user),
         ScreeningMark.objects.visible_to(user),
         Rectification.objects.visible_to(user),
         Problem.objects.visible_to(user),
-        org,
-        year,
+        scope.org,
+        scope.year,
     )
-    today = timezone.localdate()
-    return render(
-        request,
-        "rectification/figures.html",
-        {
-            "table": table,
-            "org": org,
-            "year": year,
-            "years": range(today.year, today.year - 6, -1),
-            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
-        },
-    )
+    return scope.render("rectification/figures.html", table=table)
 
 
 # --- Screenings ---------------------------------------------------------------------------------------

@@ -25,13 +25,12 @@ from django.views.decorators.http import require_POST
 from dangjian.core import tree
 from dangjian.core.generic_views import CancelView, RecordFormView
 from dangjian.core.models import AuditEvent
-from dangjian.core.pages import day_param, default_root, org_param, page_of, require_business, year_param
+from dangjian.core.pages import Figures, day_param, default_root, org_param, page_of, require_business, year_param
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role
 from dangjian.members.models import Member
 from dangjian.members.queries import members_on, members_within_on
 from dangjian.organizations.models import Organization
-from dangjian.organizations.queries import ancestors_of
 from dangjian.training import queries, services
 from dangjian.training.forms import NOT_ON_SHEET, ProgrammeForm, SessionForm
 from dangjian.training.models import Programme, ProgrammeKind, Session, SessionAttendance
@@ -58,23 +57,9 @@ def index(request):
 @login_required
 def figures(request):
     """Sessions held, person-times, persons trained and person-hours per child organization."""
-    require_business(request)
-    visible = _orgs(request)
-    org = org_param(request, visible) or default_root(request)
-    year = year_param(request)
-    start, end = _period(year)
-    table = queries.person_times_table(org, start, end)
-    return render(
-        request,
-        "training/figures.html",
-        {
-            "table": table,
-            "org": org,
-            "year": year,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
-            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
-        },
-    )
+    scope = Figures(request)
+    start, end = _period(scope.year)
+    return scope.render("training/figures.html", table=queries.person_times_table(scope.org, start, end))
 
 
 def _drill(request):
