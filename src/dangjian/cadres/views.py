@@ -28,7 +28,7 @@ from dangjian.cadres.forms import (
     ReserveFilterForm,
 )
 from dangjian.cadres.models import ReserveCadre
-from dangjian.core.pages import Figures, org_param, page_of, require_business
+from dangjian.core.pages import Figures, org_param, page_of, recording_orgs, require_business
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -51,10 +51,7 @@ def cadre_list(request):
     """The cadres behind a figure, or the pool of one village (``?org=``)."""
     require_business(request)
     visible = _orgs(request)
-    form = ReserveFilterForm(request.GET or None, orgs=visible)
-    filters = form.cleaned_data if form.is_valid() else {}
-    if request.GET.get("org") and not filters.get("org"):
-        raise Http404
+    form, filters = ReserveFilterForm.from_query(request, visible)
     org = filters.get("org")
     rows = queries.filter_list(
         ReserveCadre.objects.visible_to(request.user),
@@ -65,7 +62,7 @@ def cadre_list(request):
         appointed_year=filters.get("appointed_year"),
     )
     query = urlencode({k: (v.pk if k == "org" else v) for k, v in filters.items() if v})
-    can_add = org is not None and services.is_village(org) and _writable_orgs(request).filter(pk=org.pk).exists()
+    can_add = org is not None and services.is_village(org) and recording_orgs(request).filter(pk=org.pk).exists()
     return render(
         request,
         "cadres/list.html",
@@ -80,15 +77,11 @@ def cadre_list(request):
     )
 
 
-def _writable_orgs(request):
-    return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
-
-
 @login_required
 def cadre_create(request):
     """Add a reserve cadre to the village or community named by ``?org=``."""
     require_business(request)
-    org = org_param(request, _writable_orgs(request))
+    org = org_param(request, recording_orgs(request))
     if org is None or not services.is_village(org):
         raise Http404
     members = Member.objects.visible_to(request.user).current().filter(org_path__startswith=org.path)

@@ -67,6 +67,24 @@ def org_param(request, visible, name: str = "org"):
     return get_visible_or_404(visible, pk=value)
 
 
+def recording_orgs(request):
+    """Organizations whose records the user keeps (an organizer's or a secretary's subtree), not dissolved."""
+    return organization_model().objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
+
+
+def recording_org(request, orgs, levels=()):
+    """The organization of ``?org=`` (a 404 outside ``orgs``), or else the user's own one when they are
+    organizer or secretary of exactly one of ``orgs`` (of one of ``levels``); None: they must choose."""
+    org = org_param(request, orgs)
+    if org is not None:
+        return org
+    grants = paths_for(request.user, {Role.ORGANIZER, Role.SECRETARY})
+    mine = list(orgs.filter(path__in=grants)[:2])
+    if len(mine) != 1 or (levels and mine[0].level not in levels):
+        return None
+    return mine[0]
+
+
 def default_root(request):
     """The user's topmost organization, where a page without ``?org=`` starts; a 404 for a user with none."""
     paths = paths_for(request.user, WRITE_ROLES)

@@ -34,10 +34,7 @@ def _writable_members(user):
 @login_required
 def member_list(request):
     visible_orgs = Organization.objects.visible_to(request.user)
-    form = MemberFilterForm(request.GET or None, orgs=visible_orgs)
-    filters = form.cleaned_data if form.is_valid() else {}
-    if request.GET.get("org") and not filters.get("org"):
-        raise Http404  # an organization outside the user's subtree does not exist for them
+    form, filters = MemberFilterForm.from_query(request, visible_orgs)
     qs = queries.member_list(
         Member.objects.visible_to(request.user), **{k: v for k, v in filters.items() if v not in (None, "", False)}
     )

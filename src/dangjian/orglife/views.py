@@ -33,6 +33,8 @@ from dangjian.core.pages import (
     org_param,
     page_of,
     paged,
+    recording_org,
+    recording_orgs,
     require_business,
     year_param,
 )
@@ -78,11 +80,6 @@ def _open_meetings(request):
     return Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED)
 
 
-def _recording_orgs(request):
-    """Organizations whose meetings the user records: organizers and secretaries, in their subtree."""
-    return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
-
-
 # --- Compliance -------------------------------------------------------------------------------------
 @login_required
 def index(request):
@@ -108,10 +105,7 @@ def compliance_orgs(request):
     """The organizations behind a rate, with their periods (one kind) or their tallies (all kinds)."""
     require_business(request)
     visible = _orgs(request)
-    form = ComplianceFilterForm(request.GET or None, orgs=visible)
-    if request.GET.get("org") and not (form.is_valid() and form.cleaned_data.get("org")):
-        raise Http404
-    filters = form.cleaned_data if form.is_valid() else {}
+    form, filters = ComplianceFilterForm.from_query(request, visible)
     org = filters.get("org") or default_root(request)
     year = filters.get("year") or timezone.localdate().year
     kind = filters.get("kind") or ""
@@ -150,7 +144,7 @@ def calendar(request, pk: int):
     year = year_param(request)
     today = timezone.localdate()
     months, cells = queries.branch_calendar(org, year, queries.as_of(year, today) if year != today.year else today)
-    can_record = org.dissolved_on is None and _recording_orgs(request).filter(pk=org.pk).exists()
+    can_record = org.dissolved_on is None and recording_orgs(request).filter(pk=org.pk).exists()
     return render(
         request,
         "orglife/calendar.html",
@@ -173,10 +167,7 @@ def calendar(request, pk: int):
 def meeting_list(request):
     require_business(request)
     visible = _orgs(request)
-    form = MeetingFilterForm(request.GET or None, orgs=visible)
-    filters = form.cleaned_data if form.is_valid() else {}
-    if request.GET.get("org") and not filters.get("org"):
-        raise Http404
+    form, filters = MeetingFilterForm.from_query(request, visible)
     qs = queries.meeting_list(
         Meeting.objects.visible_to(request.user),
         org=filters.get("org"),
@@ -244,15 +235,11 @@ def _sheet_context() -> dict:
 def meeting_create(request):
     """Record a meeting on one screen: kinds, date, place, topic, who ran it, the attendance sheet."""
     require_business(request)
-    orgs = _recording_orgs(request)
-    org = org_param(request, orgs)
+    orgs = recording_orgs(request)
+    org = recording_org(request, orgs, levels=(Level.BRANCH, Level.PARTY_GROUP, Level.GENERAL_BRANCH))
     if org is None:
-        grants = paths_for(request.user, {Role.ORGANIZER, Role.SECRETARY})
-        mine = list(orgs.filter(path__in=grants)[:2])
-        if len(mine) != 1 or mine[0].level not in (Level.BRANCH, Level.PARTY_GROUP, Level.GENERAL_BRANCH):
-            messages.info(request, _("Choose the organization whose meeting you record."))
-            return redirect("orglife-compliance")
-        org = mine[0]
+        messages.info(request, _("Choose the organization whose meeting you record."))
+        return redirect("orglife-compliance")
     today = timezone.localdate()
     on = day_param(request.POST.get("held_on") or request.GET.get("on"), today)
     members = roster(org, min(on, today))
@@ -569,7 +556,7 @@ requirement_end = EndView.as_view(
 
 # --- Appraisal of members --------------------------------------------------------------------------------
 def _appraisal_orgs(request):
-    return _recording_orgs(request).filter(level__in=[Level.BRANCH, Level.GENERAL_BRANCH])
+    return recording_orgs(request).filter(level__in=[Level.BRANCH, Level.GENERAL_BRANCH])
 
 
 @login_required

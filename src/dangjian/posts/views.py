@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
-from dangjian.core.pages import page_of, require_business
+from dangjian.core.pages import page_of, recording_orgs, require_business
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.members.models import Member
@@ -41,10 +41,6 @@ def _orgs(request):
     return Organization.objects.visible_to(request.user)
 
 
-def _writable_orgs(request):
-    return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
-
-
 def _org(request, pk: int) -> Organization:
     require_business(request)
     org = get_visible_or_404(_orgs(request).select_related("parent"), pk=pk)
@@ -54,7 +50,7 @@ def _org(request, pk: int) -> Organization:
 
 
 def _can_write(request, org) -> bool:
-    return _writable_orgs(request).filter(pk=org.pk).exists()
+    return recording_orgs(request).filter(pk=org.pk).exists()
 
 
 @login_required

@@ -230,10 +230,7 @@ def case_open(request, pk: int):
 @login_required
 def case_list(request):
     require_business(request)
-    form = CaseFilterForm(request.GET or None, orgs=_orgs(request))
-    filters = form.cleaned_data if form.is_valid() else {}
-    if request.GET.get("org") and not filters.get("org"):
-        raise Http404
+    form, filters = CaseFilterForm.from_query(request, _orgs(request))
     rows = queries.case_list(
         Rectification.objects.visible_to(request.user),
         org=filters.get("org"),
@@ -252,10 +249,7 @@ def case_list(request):
 @login_required
 def problem_list(request):
     require_business(request)
-    form = ProblemFilterForm(request.GET or None, orgs=_orgs(request))
-    filters = form.cleaned_data if form.is_valid() else {}
-    if request.GET.get("org") and not filters.get("org"):
-        raise Http404
+    form, filters = ProblemFilterForm.from_query(request, _orgs(request))
     today = timezone.localdate()
     rows = queries.problem_list(
         Problem.objects.visible_to(request.user),
