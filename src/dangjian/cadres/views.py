@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -28,7 +27,7 @@ from dangjian.cadres.forms import (
     ReserveFilterForm,
 )
 from dangjian.cadres.models import ReserveCadre
-from dangjian.core.pages import Figures, org_param, page_of, recording_orgs, require_business
+from dangjian.core.pages import Figures, form_page, org_param, page_of, recording_orgs, require_business
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -86,19 +85,13 @@ def cadre_create(request):
         raise Http404
     members = Member.objects.visible_to(request.user).current().filter(org_path__startswith=org.path)
     form = ReserveCadreForm(request.POST or None, members=members.order_by("name_pinyin", "id"))
-    if form.submitted(
-        request, lambda d: services.reserve_create(actor=request.user, org=org, data=form.service_data())
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("reserve-detail", pk=form.result.pk)
-    return render(
+    return form_page(
         request,
-        "core/simple_form.html",
-        {
-            "form": form,
-            "title": _("New reserve cadre · %(org)s") % {"org": org.name},
-            "back": reverse("reserve-list") + f"?org={org.pk}",
-        },
+        form,
+        lambda d: services.reserve_create(actor=request.user, org=org, data=form.service_data()),
+        title=_("New reserve cadre · %(org)s") % {"org": org.name},
+        back=reverse("reserve-list") + f"?org={org.pk}",
+        success_url=lambda cadre: reverse("reserve-detail", args=[cadre.pk]),
     )
 
 
@@ -134,18 +127,14 @@ def cadre_edit(request, pk: int):
         initial.update(name=cadre.name, education=cadre.education_own)
     initial["version"] = cadre.version
     form = ReserveCadreForm(request.POST or None, initial=initial, person=person)
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.reserve_update(
             actor=request.user, cadre=cadre, data=form.service_data(), expected_version=d.get("version")
         ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("reserve-detail", pk=pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Edit the reserve cadre"), "back": reverse("reserve-detail", args=[pk])},
+        title=_("Edit the reserve cadre"),
+        back=reverse("reserve-detail", args=[pk]),
     )
 
 
@@ -197,18 +186,8 @@ def cadre_step(request, pk: int, step: str):
         args = {arg: data[field] for arg, field in action.args.items()}
         return action.service(actor=request.user, cadre=cadre, **args, **version)
 
-    if form.submitted(request, run):
-        messages.success(request, _("Saved."))
-        return redirect("reserve-detail", pk=pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {
-            "form": form,
-            "title": str(action.title) % {"name": cadre.person_name},
-            "back": reverse("reserve-detail", args=[pk]),
-        },
-    )
+    title = str(action.title) % {"name": cadre.person_name}
+    return form_page(request, form, run, title=title, back=reverse("reserve-detail", args=[pk]))
 
 
 @login_required

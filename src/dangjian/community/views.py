@@ -38,6 +38,7 @@ from dangjian.core.pages import (
     Figures,
     day_param,
     default_root,
+    form_page,
     org_param,
     paged,
     recording_org,
@@ -332,13 +333,13 @@ def checkin_create(request):
             data={k: data[k] for k in ("checked_in_on", "offers", "note")},
         )
 
-    if form.submitted(request, create):
-        messages.success(request, _("Saved."))
-        return redirect(f"{reverse('community-checkins')}?org={form.cleaned_data['org'].pk}")
-    return render(
+    return form_page(
         request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Record a member's check-in"), "back": reverse("community-checkins")},
+        form,
+        create,
+        title=_("Record a member's check-in"),
+        back=reverse("community-checkins"),
+        success_url=lambda checkin: f"{reverse('community-checkins')}?org={form.cleaned_data['org'].pk}",
     )
 
 

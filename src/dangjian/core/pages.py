@@ -5,15 +5,31 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import tree
 from dangjian.core.models import organization_model
 from dangjian.core.roles import WRITE_ROLES, Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
+
+SAVED = _("Saved.")
+
+
+def form_page(request, form, call, *, title, back: str, success_url=None, message=SAVED):
+    """A form page (``core/simple_form.html``): when ``form.submitted(request, call)`` — the service ran —
+    ``message`` (none when empty) and a redirect to ``success_url`` (a URL, or a function of what the
+    service returned; ``back`` by default); otherwise the form with its ``title`` and a ``back`` link."""
+    if form.submitted(request, call):
+        if message:
+            messages.success(request, str(message))
+        target = success_url or back
+        return redirect(target(form.result) if callable(target) else target)
+    return render(request, "core/simple_form.html", {"form": form, "title": title, "back": back})
 
 
 def require_role(user, *roles: str) -> None:

@@ -30,6 +30,7 @@ from dangjian.core.pages import (
     Figures,
     day_param,
     default_root,
+    form_page,
     org_param,
     page_of,
     paged,
@@ -430,18 +431,14 @@ def life_follow_up_create(request, pk: int):
     if not meeting.is_life_meeting:
         raise Http404
     form = LifeFollowUpForm(request.POST or None, initial={"status": LifeMeetingFollowUp.Status.OPEN})
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.life_follow_up_create(
             actor=request.user, meeting=meeting, data=form.data_for(LifeFollowUpForm.FIELDS)
         ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("orglife-meeting", pk=meeting.pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Add a rectification item"), "back": reverse("orglife-meeting", args=[meeting.pk])},
+        title=_("Add a rectification item"),
+        back=reverse("orglife-meeting", args=[meeting.pk]),
     )
 
 
@@ -461,14 +458,8 @@ def life_follow_up_edit(request, pk: int):
             actor=request.user, item=item, data=data, expected_version=cleaned.get("version")
         )
 
-    if form.submitted(request, update):
-        messages.success(request, _("Saved."))
-        return redirect("orglife-meeting", pk=item.meeting_id)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Rectification item"), "back": reverse("orglife-meeting", args=[item.meeting_id])},
-    )
+    back = reverse("orglife-meeting", args=[item.meeting_id])
+    return form_page(request, form, update, title=_("Rectification item"), back=back)
 
 
 @login_required
@@ -579,12 +570,14 @@ def appraisal_create(request):
     if request.GET.get("org"):
         initial["org"] = get_visible_or_404(orgs, pk=request.GET["org"])
     form = AppraisalOpenForm(request.POST or None, orgs=orgs, initial=initial)
-    if form.submitted(request, lambda d: services.appraisal_open(actor=request.user, org=d["org"], year=d["year"])):
-        return redirect("orglife-appraisal", pk=form.result.pk)
-    return render(
+    return form_page(
         request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Start the appraisal of members"), "back": reverse("orglife-appraisals")},
+        form,
+        lambda d: services.appraisal_open(actor=request.user, org=d["org"], year=d["year"]),
+        title=_("Start the appraisal of members"),
+        back=reverse("orglife-appraisals"),
+        success_url=lambda appraisal: reverse("orglife-appraisal", args=[appraisal.pk]),
+        message="",
     )
 
 
@@ -661,19 +654,18 @@ def follow_up_edit(request, pk: int):
     initial["version"] = follow_up.version
     form = FollowUpForm(request.POST or None, initial=initial)
     back = reverse("orglife-appraisal", args=[follow_up.entry.appraisal_id])
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.follow_up_update(
             actor=request.user,
             follow_up=follow_up,
             data=form.data_for(FollowUpForm.FIELDS),
             expected_version=d.get("version"),
         ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect(back)
-    title = _("Organizational handling: %(name)s") % {"name": follow_up.entry.member.name}
-    return render(request, "core/simple_form.html", {"form": form, "title": title, "back": back})
+        title=_("Organizational handling: %(name)s") % {"name": follow_up.entry.member.name},
+        back=back,
+    )
 
 
 # --- Reminders ---------------------------------------------------------------------------------------------

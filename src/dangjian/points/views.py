@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
 from dangjian.core.generic_views import EndView, ReviseView
-from dangjian.core.pages import default_root, org_param, require_business, year_param
+from dangjian.core.pages import default_root, form_page, org_param, require_business, year_param
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
 from dangjian.members.models import Member
@@ -354,18 +354,15 @@ def _editable_scheme(request, pk: int) -> PointScheme:
 def rule_create(request, pk: int):
     scheme = _editable_scheme(request, pk)
     form = RuleForm(request.POST or None, initial={"effective_from": timezone.localdate()})
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.rule_create(
             actor=request.user, scheme=scheme, data=form.data_for(RuleForm.FIELDS), effective_from=d["effective_from"]
         ),
-    ):
-        messages.success(request, _("The rule was saved."))
-        return redirect("points-rules")
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("New rule of %(scheme)s") % {"scheme": scheme.name}, "back": reverse("points-rules")},
+        title=_("New rule of %(scheme)s") % {"scheme": scheme.name},
+        back=reverse("points-rules"),
+        message=_("The rule was saved."),
     )
 
 
@@ -410,21 +407,11 @@ def scheme_create(request):
         allow_default=allow_default,
         initial={"effective_from": timezone.localdate()},
     )
-    if form.submitted(
+    fields = ("name", "org", "effective_from", "note", "copy_from")
+    return form_page(
         request,
-        lambda d: services.scheme_create(
-            actor=request.user,
-            name=d["name"],
-            org=d["org"],
-            effective_from=d["effective_from"],
-            note=d["note"],
-            copy_from=d["copy_from"],
-        ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("points-rules")
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("New points scheme"), "back": reverse("points-rules")},
+        form,
+        lambda d: services.scheme_create(actor=request.user, **form.data_for(fields)),
+        title=_("New points scheme"),
+        back=reverse("points-rules"),
     )

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from dangjian.core.forms import StyledForm
 from dangjian.core.generic_views import RecordFormView
-from dangjian.core.pages import Figures, org_param, paged, require_business
+from dangjian.core.pages import Figures, form_page, org_param, paged, require_business
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.models import Organization
 from dangjian.rectification import queries, services
@@ -48,10 +47,6 @@ def _orgs(request):
 def _allow(allowed: bool) -> None:
     if not allowed:
         raise Http404
-
-
-def _form_page(request, form, title: str, back: str):
-    return render(request, "core/simple_form.html", {"form": form, "title": title, "back": back})
 
 
 # --- Figures ------------------------------------------------------------------------------------------
@@ -102,12 +97,14 @@ def screening_create(request):
     if chosen is not None:
         initial["org"] = chosen.pk
     form = ScreeningForm(request.POST or None, orgs=orgs, initial=initial)
-    if form.submitted(
-        request, lambda d: services.screening_create(actor=request.user, org=d["org"], year=d["year"], note=d["note"])
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("rectification-screening", pk=form.result.pk)
-    return _form_page(request, form, _("New screening"), reverse("rectification-screenings"))
+    return form_page(
+        request,
+        form,
+        lambda d: services.screening_create(actor=request.user, org=d["org"], year=d["year"], note=d["note"]),
+        title=_("New screening"),
+        back=reverse("rectification-screenings"),
+        success_url=lambda screening: reverse("rectification-screening", args=[screening.pk]),
+    )
 
 
 @login_required
@@ -138,8 +135,9 @@ def mark_create(request, pk: int):
     _allow(services.organizes(request.user, screening.org_path))
     criteria = services.criteria_on(dt.date(screening.year, 12, 31))
     form = MarkForm(request.POST or None, criteria=criteria)
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.mark_create(
             actor=request.user,
             screening=screening,
@@ -148,11 +146,9 @@ def mark_create(request, pk: int):
             criteria=[int(c) for c in d["criteria"]],
             note=d["note"],
         ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("rectification-screening", pk=screening.pk)
-    title = _("Classify %(name)s (%(year)s)") % {"name": org.name, "year": screening.year}
-    return _form_page(request, form, title, reverse("rectification-screening", args=[screening.pk]))
+        title=_("Classify %(name)s (%(year)s)") % {"name": org.name, "year": screening.year},
+        back=reverse("rectification-screening", args=[screening.pk]),
+    )
 
 
 def _organizes_above(request, record) -> bool:
@@ -214,16 +210,16 @@ def case_open(request, pk: int):
     require_business(request)
     mark = _mark(request, pk)
     form = OpenForm(request.POST or None, initial={"opened_on": timezone.localdate()})
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.case_open(
             actor=request.user, mark=mark, opened_on=d["opened_on"], data=form.data_for(CaseForm.FIELDS)
         ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("rectification-case", pk=form.result.pk)
-    title = _("Open the rectification of %(name)s") % {"name": mark.org.name}
-    return _form_page(request, form, title, reverse("rectification-screening", args=[mark.screening_id]))
+        title=_("Open the rectification of %(name)s") % {"name": mark.org.name},
+        back=reverse("rectification-screening", args=[mark.screening_id]),
+        success_url=lambda case: reverse("rectification-case", args=[case.pk]),
+    )
 
 
 # --- Cases --------------------------------------------------------------------------------------------

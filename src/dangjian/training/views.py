@@ -28,6 +28,7 @@ from dangjian.core.models import AuditEvent
 from dangjian.core.pages import (
     Figures,
     day_param,
+    form_page,
     org_param,
     page_of,
     recording_orgs,
@@ -151,16 +152,13 @@ def programme_create(request):
     if chosen is not None:
         initial["org"] = chosen.pk
     form = ProgrammeForm(request.POST or None, orgs=orgs, initial=initial)
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.programme_create(actor=request.user, org=d["org"], data=form.data_for(ProgrammeForm.FIELDS)),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("training-programme", pk=form.result.pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("New training programme"), "back": reverse("training-programmes")},
+        title=_("New training programme"),
+        back=reverse("training-programmes"),
+        success_url=lambda programme: reverse("training-programme", args=[programme.pk]),
     )
 
 
