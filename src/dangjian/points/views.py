@@ -30,6 +30,7 @@ from dangjian.organizations.queries import ancestors_of
 from dangjian.points import queries, services
 from dangjian.points.forms import AwardForm, ClaimForm, DecisionForm, RejectForm, RuleForm, SchemeForm
 from dangjian.points.models import PointClaim, PointEntry, PointRule, PointScheme
+from dangjian.posts.queries import current_assignment, duty_assignments, group_leader_of, group_of
 
 BRANCH_LEVELS = (Level.BRANCH, Level.GENERAL_BRANCH, Level.PARTY_GROUP)
 
@@ -78,8 +79,6 @@ def me(request):
     if member is None:
         raise Http404
     year = year_param(request)
-    from dangjian.posts.queries import current_assignment, group_leader_of, group_of
-
     return render(
         request,
         "points/me.html",
@@ -112,8 +111,6 @@ def claim_create(request):
         if member is None:
             raise Http404
     rules = _claim_rules(member)
-    from dangjian.posts.queries import duty_assignments
-
     posts = duty_assignments([member.pk]).get(member.pk, [])
     form = ClaimForm(request.POST or None, rules=rules, posts=posts)
     if form.submitted(
