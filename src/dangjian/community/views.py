@@ -38,6 +38,7 @@ from dangjian.core.pages import (
     Figures,
     day_param,
     default_root,
+    filtered_list,
     form_page,
     org_param,
     paged,
@@ -83,12 +84,7 @@ def activity_list(request):
         state=filters.get("state") or "",
         kind=filters.get("kind") or "",
     )
-    page, query = paged(request, qs)
-    return render(
-        request,
-        "community/activity_list.html",
-        {"form": form, "page_obj": page, "query": query, "org": filters.get("org")},
-    )
+    return filtered_list(request, "community/activity_list.html", form, filters, qs)
 
 
 def _sheet_members(org, day: dt.date, keep=()) -> tuple[list, set[int]]:

@@ -75,6 +75,13 @@ def paged(request, rows) -> tuple[Page, str]:
     return page_of(request, rows), params.urlencode()
 
 
+def filtered_list(request, template_name: str, form, filters: dict, rows, **context):
+    """A list under its filter bar (``FilterForm.from_query``): the page of ``rows`` and the pager's query."""
+    page, query = paged(request, rows)
+    scope = {"form": form, "page_obj": page, "query": query, "org": filters.get("org")}
+    return render(request, template_name, {**scope, **context})
+
+
 def org_param(request, visible, name: str = "org"):
     """The organization named by ``?org=`` (or ``name``), None without one, a 404 when not in ``visible``."""
     value = request.GET.get(name)

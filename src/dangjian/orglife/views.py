@@ -30,6 +30,7 @@ from dangjian.core.pages import (
     Figures,
     day_param,
     default_root,
+    filtered_list,
     form_page,
     org_param,
     page_of,
@@ -177,12 +178,7 @@ def meeting_list(request):
         year=filters.get("year"),
         month=filters.get("month"),
     )
-    page, query = paged(request, qs)
-    return render(
-        request,
-        "orglife/meeting_list.html",
-        {"form": form, "page_obj": page, "query": query, "org": filters.get("org")},
-    )
+    return filtered_list(request, "orglife/meeting_list.html", form, filters, qs)
 
 
 def _team_initial(org, kinds, members, committee=()) -> dict:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from dangjian.core.forms import StyledForm
 from dangjian.core.generic_views import RecordFormView
-from dangjian.core.pages import Figures, form_page, org_param, paged, require_business
+from dangjian.core.pages import Figures, filtered_list, form_page, org_param, paged, require_business
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.models import Organization
 from dangjian.rectification import queries, services
@@ -234,12 +234,7 @@ def case_list(request):
         state=filters.get("state") or "",
         classification=filters.get("classification") or "",
     )
-    page, query = paged(request, rows)
-    return render(
-        request,
-        "rectification/case_list.html",
-        {"form": form, "page_obj": page, "query": query, "org": filters.get("org")},
-    )
+    return filtered_list(request, "rectification/case_list.html", form, filters, rows)
 
 
 @login_required
