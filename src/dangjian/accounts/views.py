@@ -15,12 +15,12 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -37,7 +37,7 @@ from dangjian.accounts.forms import (
 )
 from dangjian.accounts.middleware import password_expired
 from dangjian.core.models import RoleAssignment, User
-from dangjian.core.pages import require_role
+from dangjian.core.pages import paged, require_role
 from dangjian.core.roles import ADMIN_ROLES, Role
 from dangjian.core.scoping import get_visible_or_404
 
@@ -211,14 +211,12 @@ def user_list(request):
         users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
     grants = RoleAssignment.objects.select_related("org").order_by("role", "org__path")
     users = users.order_by("username").prefetch_related(Prefetch("role_assignments", queryset=grants))
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    page, query = paged(request, users)
     for account in page:
         roles = account.role_assignments.all()
         account.is_administrator = account.is_superuser or any(r.role in ADMIN_ROLES for r in roles)
         account.manageable = not account.is_administrator and account.pk != request.user.pk
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(request, "accounts/users.html", {"page_obj": page, "q": q, "query": params.urlencode()})
+    return render(request, "accounts/users.html", {"page_obj": page, "q": q, "query": query})
 
 
 @login_required
@@ -244,22 +242,22 @@ def user_edit(request, pk: int):
     return render(request, "accounts/user_form.html", {"form": form, "account": account})
 
 
-@require_POST
-@login_required
-def user_deactivate(request, pk: int):
-    account = _manageable_user_or_404(request, pk)
-    services.user_deactivate(actor=request.user, user=account)
-    messages.success(request, _("The account %(name)s was deactivated.") % {"name": account.get_username()})
-    return redirect("user-list")
+def _account_switch(service, message):
+    """A POST-only page that runs ``service(actor=…, user=…)`` on a manageable account, then back to the list."""
+
+    @require_POST
+    @login_required
+    def view(request, pk: int):
+        account = _manageable_user_or_404(request, pk)
+        service(actor=request.user, user=account)
+        messages.success(request, message % {"name": account.get_username()})
+        return redirect("user-list")
+
+    return view
 
 
-@require_POST
-@login_required
-def user_activate(request, pk: int):
-    account = _manageable_user_or_404(request, pk)
-    services.user_activate(actor=request.user, user=account)
-    messages.success(request, _("The account %(name)s was reactivated.") % {"name": account.get_username()})
-    return redirect("user-list")
+user_deactivate = _account_switch(services.user_deactivate, gettext_lazy("The account %(name)s was deactivated."))
+user_activate = _account_switch(services.user_activate, gettext_lazy("The account %(name)s was reactivated."))
 
 
 @require_POST
@@ -294,13 +292,11 @@ def role_list(request):
     role = request.GET.get("role", "")
     if role in Role.values:
         assignments = assignments.filter(role=role)
-    page = Paginator(assignments.order_by("org__path", "role", "user__username"), 50).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page, query = paged(request, assignments.order_by("org__path", "role", "user__username"))
     return render(
         request,
         "accounts/roles.html",
-        {"form": form, "page_obj": page, "q": q, "role": role, "roles": Role.choices, "query": params.urlencode()},
+        {"form": form, "page_obj": page, "q": q, "role": role, "roles": Role.choices, "query": query},
     )
 
 

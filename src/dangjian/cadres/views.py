@@ -7,11 +7,12 @@ outside the user's subtrees is a 404.
 
 from __future__ import annotations
 
-from django.contrib import messages
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -26,13 +27,10 @@ from dangjian.cadres.forms import (
     ReserveFilterForm,
 )
 from dangjian.cadres.models import ReserveCadre
-from dangjian.core.pages import default_root, org_param, require_business, year_param
+from dangjian.core.pages import Figures, form_page, org_param, page_of, recording_orgs, require_business
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
-from dangjian.organizations.queries import ancestors_of
-
-PAGE_SIZE = 50
 
 
 def _orgs(request):
@@ -42,21 +40,9 @@ def _orgs(request):
 @login_required
 def figures(request):
     """The reserve cadre figures of a subtree (the user's topmost organization by default)."""
-    require_business(request)
-    visible = _orgs(request)
-    org = org_param(request, visible) or default_root(request)
-    year = year_param(request)
-    children = list(visible.filter(parent=org, dissolved_on__isnull=True).order_by("path"))
-    return render(
-        request,
-        "cadres/figures.html",
-        {
-            "fig": queries.figures(org, year, children=children),
-            "org": org,
-            "year": year,
-            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
-        },
-    )
+    scope = Figures(request)
+    children = list(scope.visible.filter(parent=scope.org, dissolved_on__isnull=True).order_by("path"))
+    return scope.render("cadres/figures.html", fig=queries.figures(scope.org, scope.year, children=children))
 
 
 @login_required
@@ -64,10 +50,7 @@ def cadre_list(request):
     """The cadres behind a figure, or the pool of one village (``?org=``)."""
     require_business(request)
     visible = _orgs(request)
-    form = ReserveFilterForm(request.GET or None, orgs=visible)
-    filters = form.cleaned_data if form.is_valid() else {}
-    if request.GET.get("org") and not filters.get("org"):
-        raise Http404
+    form, filters = ReserveFilterForm.from_query(request, visible)
     org = filters.get("org")
     rows = queries.filter_list(
         ReserveCadre.objects.visible_to(request.user),
@@ -78,14 +61,14 @@ def cadre_list(request):
         appointed_year=filters.get("appointed_year"),
     )
     query = urlencode({k: (v.pk if k == "org" else v) for k, v in filters.items() if v})
-    can_add = org is not None and services.is_village(org) and _writable_orgs(request).filter(pk=org.pk).exists()
+    can_add = org is not None and services.is_village(org) and recording_orgs(request).filter(pk=org.pk).exists()
     return render(
         request,
         "cadres/list.html",
         {
             "form": form,
             "org": org,
-            "page_obj": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page_obj": page_of(request, rows),
             "query": query,
             "can_add": can_add,
             "max_age": queries.rules()["reserve.max_age"],
@@ -93,32 +76,22 @@ def cadre_list(request):
     )
 
 
-def _writable_orgs(request):
-    return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
-
-
 @login_required
 def cadre_create(request):
     """Add a reserve cadre to the village or community named by ``?org=``."""
     require_business(request)
-    org = org_param(request, _writable_orgs(request))
+    org = org_param(request, recording_orgs(request))
     if org is None or not services.is_village(org):
         raise Http404
     members = Member.objects.visible_to(request.user).current().filter(org_path__startswith=org.path)
     form = ReserveCadreForm(request.POST or None, members=members.order_by("name_pinyin", "id"))
-    if form.submitted(
-        request, lambda d: services.reserve_create(actor=request.user, org=org, data=form.service_data())
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("reserve-detail", pk=form.result.pk)
-    return render(
+    return form_page(
         request,
-        "core/simple_form.html",
-        {
-            "form": form,
-            "title": _("New reserve cadre · %(org)s") % {"org": org.name},
-            "back": reverse("reserve-list") + f"?org={org.pk}",
-        },
+        form,
+        lambda d: services.reserve_create(actor=request.user, org=org, data=form.service_data()),
+        title=_("New reserve cadre · %(org)s") % {"org": org.name},
+        back=reverse("reserve-list") + f"?org={org.pk}",
+        success_url=lambda cadre: reverse("reserve-detail", args=[cadre.pk]),
     )
 
 
@@ -154,50 +127,47 @@ def cadre_edit(request, pk: int):
         initial.update(name=cadre.name, education=cadre.education_own)
     initial["version"] = cadre.version
     form = ReserveCadreForm(request.POST or None, initial=initial, person=person)
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.reserve_update(
             actor=request.user, cadre=cadre, data=form.service_data(), expected_version=d.get("version")
         ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("reserve-detail", pk=pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Edit the reserve cadre"), "back": reverse("reserve-detail", args=[pk])},
+        title=_("Edit the reserve cadre"),
+        back=reverse("reserve-detail", args=[pk]),
     )
 
 
+class Step(NamedTuple):
+    """One step of a cadre's record: its form, the page's title, the service and the service's
+    arguments taken from the form (argument → field); ``versioned`` steps guard against a concurrent change."""
+
+    form_class: type
+    title: str
+    service: Callable[..., Any]
+    args: dict[str, str]
+    versioned: bool = True
+
+
 STEPS = {
-    "appoint": (
+    "appoint": Step(
         ReserveAppointForm,
         _("Appoint %(name)s"),
-        lambda request, cadre, d: services.reserve_appoint(
-            actor=request.user,
-            cadre=cadre,
-            on=d["appointed_on"],
-            post=d["appointed_to"],
-            expected_version=d.get("version"),
-        ),
+        services.reserve_appoint,
+        {"on": "appointed_on", "post": "appointed_to"},
     ),
-    "drop": (
+    "drop": Step(
         ReserveDropForm,
         _("Drop %(name)s from the pool"),
-        lambda request, cadre, d: services.reserve_drop(
-            actor=request.user,
-            cadre=cadre,
-            on=d["dropped_on"],
-            reason=d["drop_reason"],
-            expected_version=d.get("version"),
-        ),
+        services.reserve_drop,
+        {"on": "dropped_on", "reason": "drop_reason"},
     ),
-    "assess": (
+    "assess": Step(
         ReserveAssessForm,
         _("Yearly assessment of %(name)s"),
-        lambda request, cadre, d: services.reserve_assess(
-            actor=request.user, cadre=cadre, year=d["year"], rating=d["rating"], note=d["note"]
-        ),
+        services.reserve_assess,
+        {"year": "year", "rating": "rating", "note": "note"},
+        versioned=False,
     ),
 }
 
@@ -208,20 +178,16 @@ def cadre_step(request, pk: int, step: str):
     if step not in STEPS:
         raise Http404
     cadre = _writable(request, pk)
-    form_class, title, call = STEPS[step]
-    form = form_class(request.POST or None, initial={"version": cadre.version} if step != "assess" else None)
-    if form.submitted(request, lambda d: call(request, cadre, d)):
-        messages.success(request, _("Saved."))
-        return redirect("reserve-detail", pk=pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {
-            "form": form,
-            "title": str(title) % {"name": cadre.person_name},
-            "back": reverse("reserve-detail", args=[pk]),
-        },
-    )
+    action = STEPS[step]
+    form = action.form_class(request.POST or None, initial={"version": cadre.version} if action.versioned else None)
+
+    def run(data):
+        version = {"expected_version": data.get("version")} if action.versioned else {}
+        args = {arg: data[field] for arg, field in action.args.items()}
+        return action.service(actor=request.user, cadre=cadre, **args, **version)
+
+    title = str(action.title) % {"name": cadre.person_name}
+    return form_page(request, form, run, title=title, back=reverse("reserve-detail", args=[pk]))
 
 
 @login_required

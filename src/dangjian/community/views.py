@@ -34,21 +34,26 @@ from dangjian.community.forms import (
 from dangjian.community.models import MemberCheckIn, ServiceHours, VolunteerActivity
 from dangjian.core.generic_views import CancelView, RecordFormView
 from dangjian.core.models import AuditEvent
-from dangjian.core.pages import day_param, default_root, org_param, paged, require_business, year_param
-from dangjian.core.roles import Role
-from dangjian.core.scoping import get_visible_or_404, paths_for
+from dangjian.core.pages import (
+    Figures,
+    day_param,
+    default_root,
+    filtered_list,
+    form_page,
+    org_param,
+    paged,
+    recording_org,
+    recording_orgs,
+    require_business,
+    year_param,
+)
+from dangjian.core.scoping import get_visible_or_404
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization, Sector
-from dangjian.organizations.queries import ancestors_of
 
 
 def _orgs(request):
     return Organization.objects.visible_to(request.user)
-
-
-def _recording_orgs(request):
-    """Organizations whose activities and check-ins the user records (organizers and secretaries)."""
-    return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
 
 
 # --- The figures -----------------------------------------------------------------------------------------
@@ -61,33 +66,16 @@ def index(request):
 @login_required
 def table(request):
     """Activities, volunteers, person-times and hours, and the check-in rate, by child organization."""
-    require_business(request)
-    visible = _orgs(request)
-    org = org_param(request, visible) or default_root(request)
-    year = year_param(request)
-    data = queries.volunteer_table(visible, org, queries.Span.year(year))
-    today = timezone.localdate()
-    return render(
-        request,
-        "community/table.html",
-        {
-            "table": data,
-            "org": org,
-            "year": year,
-            "years": range(today.year, today.year - 6, -1),
-            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
-        },
-    )
+    scope = Figures(request)
+    data = queries.volunteer_table(scope.visible, scope.org, queries.Span.year(scope.year))
+    return scope.render("community/table.html", table=data)
 
 
 # --- Activities -------------------------------------------------------------------------------------------
 @login_required
 def activity_list(request):
     require_business(request)
-    form = ActivityFilterForm(request.GET or None, orgs=_orgs(request))
-    filters = form.cleaned_data if form.is_valid() else {}
-    if request.GET.get("org") and not filters.get("org"):
-        raise Http404
+    form, filters = ActivityFilterForm.from_query(request, _orgs(request))
     year = filters.get("year")
     qs = queries.activity_list(
         VolunteerActivity.objects.visible_to(request.user),
@@ -96,12 +84,7 @@ def activity_list(request):
         state=filters.get("state") or "",
         kind=filters.get("kind") or "",
     )
-    page, query = paged(request, qs)
-    return render(
-        request,
-        "community/activity_list.html",
-        {"form": form, "page_obj": page, "query": query, "org": filters.get("org")},
-    )
+    return filtered_list(request, "community/activity_list.html", form, filters, qs)
 
 
 def _sheet_members(org, day: dt.date, keep=()) -> tuple[list, set[int]]:
@@ -125,15 +108,11 @@ def _sheet_context(form) -> dict:
 @login_required
 def activity_create(request):
     require_business(request)
-    orgs = _recording_orgs(request)
-    org = org_param(request, orgs)
+    orgs = recording_orgs(request)
+    org = recording_org(request, orgs)
     if org is None:
-        grants = paths_for(request.user, {Role.ORGANIZER, Role.SECRETARY})
-        mine = list(orgs.filter(path__in=grants)[:2])
-        if len(mine) != 1:
-            messages.info(request, _("Choose the organization whose activity you record."))
-            return redirect("community-table")
-        org = mine[0]
+        messages.info(request, _("Choose the organization whose activity you record."))
+        return redirect("community-table")
     today = timezone.localdate()
     on = min(day_param(request.POST.get("held_on") or request.GET.get("on"), today), today)
     members, outside = _sheet_members(org, on)
@@ -255,10 +234,7 @@ activity_delete = RecordFormView.as_view(
 @login_required
 def service_list(request):
     require_business(request)
-    form = ServiceFilterForm(request.GET or None, orgs=_orgs(request))
-    filters = form.cleaned_data if form.is_valid() else {}
-    if request.GET.get("org") and not filters.get("org"):
-        raise Http404
+    form, filters = ServiceFilterForm.from_query(request, _orgs(request))
     year = filters.get("year")
     side = filters.get("side") or "member"
     qs = queries.service_list(
@@ -299,10 +275,7 @@ def serving(request):
 @login_required
 def checkin_list(request):
     require_business(request)
-    form = CheckInFilterForm(request.GET or None, orgs=_orgs(request))
-    filters = form.cleaned_data if form.is_valid() else {}
-    if request.GET.get("org") and not filters.get("org"):
-        raise Http404
+    form, filters = CheckInFilterForm.from_query(request, _orgs(request))
     qs = queries.checkin_list(
         MemberCheckIn.objects.visible_to(request.user),
         org=filters.get("org"),
@@ -329,7 +302,7 @@ def checkin_list(request):
 
 
 def _communities(request):
-    return _recording_orgs(request).filter(sector=Sector.COMMUNITY)
+    return recording_orgs(request).filter(sector=Sector.COMMUNITY)
 
 
 @login_required
@@ -356,13 +329,13 @@ def checkin_create(request):
             data={k: data[k] for k in ("checked_in_on", "offers", "note")},
         )
 
-    if form.submitted(request, create):
-        messages.success(request, _("Saved."))
-        return redirect(f"{reverse('community-checkins')}?org={form.cleaned_data['org'].pk}")
-    return render(
+    return form_page(
         request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Record a member's check-in"), "back": reverse("community-checkins")},
+        form,
+        create,
+        title=_("Record a member's check-in"),
+        back=reverse("community-checkins"),
+        success_url=lambda checkin: f"{reverse('community-checkins')}?org={form.cleaned_data['org'].pk}",
     )
 
 

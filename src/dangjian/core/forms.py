@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +82,16 @@ class FilterForm(forms.Form):
     On a phone the labels are hidden, so the empty choice of a drop-down names its filter ("状态：全部").
     """
 
+    @classmethod
+    def from_query(cls, request, orgs) -> tuple[FilterForm, dict]:
+        """The form bound to the query string and its values (none when it is not valid); an ``?org=``
+        outside ``orgs`` is an organization that does not exist for the user: a 404."""
+        form = cls(request.GET or None, orgs=orgs)
+        filters = form.cleaned_data if form.is_valid() else {}
+        if request.GET.get("org") and not filters.get("org"):
+            raise Http404
+        return form, filters
+
     def __init__(self, *args, orgs=None, **kwargs):
         super().__init__(*args, **kwargs)
         if orgs is not None and "org" in self.fields:
@@ -108,3 +119,9 @@ class CancelForm(StyledForm):
 
     reason = forms.CharField(label=_("reason for cancelling"), max_length=200)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class RuleEndForm(StyledForm):
+    """End a versioned rule: the last day it is in force."""
+
+    on = forms.DateField(label=_("last day in force"), widget=DateInput())

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from dangjian.core.forms import CancelForm, StyledForm
+from dangjian.core.forms import CancelForm, RuleEndForm, StyledForm
 from dangjian.core.pages import require_business
 from dangjian.core.scoping import get_visible_or_404
 
@@ -166,3 +166,18 @@ class ReviseView(RecordFormView):
             data=form.data_for([name for name in self.form_class.FIELDS if name != self.fixed]),
             effective_from=data["effective_from"],
         )
+
+
+class EndView(RecordFormView):
+    """End a versioned rule after a day (today by default): ``end(actor=…, <record_arg>=record, on=…)``."""
+
+    form_class = RuleEndForm
+    end: Callable[..., Any] | None = None
+    record_arg = ""
+    success_message = _("The rule was saved.")
+
+    def get_initial(self, record) -> dict:
+        return {"on": timezone.localdate()}
+
+    def perform(self, record, form, data: dict) -> Any:
+        return self.end(actor=self.request.user, **{self.record_arg: record}, on=data["on"])

@@ -5,13 +5,31 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from dangjian.core import tree
 from dangjian.core.models import organization_model
 from dangjian.core.roles import WRITE_ROLES, Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
+
+SAVED = _("Saved.")
+
+
+def form_page(request, form, call, *, title, back: str, success_url=None, message=SAVED):
+    """A form page (``core/simple_form.html``): when ``form.submitted(request, call)`` — the service ran —
+    ``message`` (none when empty) and a redirect to ``success_url`` (a URL, or a function of what the
+    service returned; ``back`` by default); otherwise the form with its ``title`` and a ``back`` link."""
+    if form.submitted(request, call):
+        if message:
+            messages.success(request, str(message))
+        target = success_url or back
+        return redirect(target(form.result) if callable(target) else target)
+    return render(request, "core/simple_form.html", {"form": form, "title": title, "back": back})
 
 
 def require_role(user, *roles: str) -> None:
@@ -57,12 +75,37 @@ def paged(request, rows) -> tuple[Page, str]:
     return page_of(request, rows), params.urlencode()
 
 
+def filtered_list(request, template_name: str, form, filters: dict, rows, **context):
+    """A list under its filter bar (``FilterForm.from_query``): the page of ``rows`` and the pager's query."""
+    page, query = paged(request, rows)
+    scope = {"form": form, "page_obj": page, "query": query, "org": filters.get("org")}
+    return render(request, template_name, {**scope, **context})
+
+
 def org_param(request, visible, name: str = "org"):
     """The organization named by ``?org=`` (or ``name``), None without one, a 404 when not in ``visible``."""
     value = request.GET.get(name)
     if not value:
         return None
     return get_visible_or_404(visible, pk=value)
+
+
+def recording_orgs(request):
+    """Organizations whose records the user keeps (an organizer's or a secretary's subtree), not dissolved."""
+    return organization_model().objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
+
+
+def recording_org(request, orgs, levels=()):
+    """The organization of ``?org=`` (a 404 outside ``orgs``), or else the user's own one when they are
+    organizer or secretary of exactly one of ``orgs`` (of one of ``levels``); None: they must choose."""
+    org = org_param(request, orgs)
+    if org is not None:
+        return org
+    grants = paths_for(request.user, {Role.ORGANIZER, Role.SECRETARY})
+    mine = list(orgs.filter(path__in=grants)[:2])
+    if len(mine) != 1 or (levels and mine[0].level not in levels):
+        return None
+    return mine[0]
 
 
 def default_root(request):
@@ -72,3 +115,28 @@ def default_root(request):
     if not roots:
         raise Http404
     return roots[0]
+
+
+def recent_years() -> range:
+    """This year and the five before it, newest first (a figures page's year picker)."""
+    this = timezone.localdate().year
+    return range(this, this - 6, -1)
+
+
+class Figures:
+    """The scope of a figures page (``?org=&year=``), for organizers and secretaries only (a 404 for
+    everyone else): the organizations the user sees, the one of ``?org=`` (their topmost by default)
+    and the year of ``?year=`` (this year by default)."""
+
+    def __init__(self, request):
+        require_business(request)
+        self.request = request
+        self.visible = organization_model().objects.visible_to(request.user)
+        self.org = org_param(request, self.visible) or default_root(request)
+        self.year = year_param(request)
+
+    def render(self, template_name: str, **context):
+        """The page, with ``org``, ``year``, ``years`` and ``ancestors`` (those of ``org`` the user sees)."""
+        ancestors = self.visible.filter(path__in=tree.ancestors(self.org.path)).order_by("path")
+        scope = {"org": self.org, "year": self.year, "years": recent_years(), "ancestors": ancestors}
+        return render(self.request, template_name, {**scope, **context})

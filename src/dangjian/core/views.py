@@ -11,7 +11,6 @@ import tempfile
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from dangjian.core import audit, parameters, services, tree
 from dangjian.core.forms import DateInput, StyledForm
 from dangjian.core.models import Parameter
-from dangjian.core.pages import require_role
+from dangjian.core.pages import paged, require_role
 from dangjian.core.roles import Role
 from dangjian.core.scoping import paths_for
 
@@ -52,10 +51,8 @@ def audit_log(request):
     """Auditors read and filter the audit events of their subtree (and the system events at the root)."""
     require_role(request.user, Role.AUDITOR)
     events, form = _audit_events(request)
-    page = Paginator(events.order_by("-id"), 50).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(request, "core/audit_log.html", {"form": form, "page_obj": page, "query": params.urlencode()})
+    page, query = paged(request, events.order_by("-id"))
+    return render(request, "core/audit_log.html", {"form": form, "page_obj": page, "query": query})
 
 
 @login_required

@@ -52,6 +52,16 @@ def _own_member(user) -> Member:
     return member
 
 
+def _privacy_page(request, member, *, own: bool, can_unmask: bool, form, status: int = 200):
+    """The privacy report of a member, with their correction requests and (to the member) the request form."""
+    report = privacy.member_report(member)
+    corrections = [
+        (c, privacy.field_label(c.field), privacy.display_value(c.field, c.proposed_value)) for c in report.corrections
+    ]
+    context = {"report": report, "member": member, "own": own, "corrections": corrections}
+    return render(request, "members/privacy.html", {**context, "can_unmask": can_unmask, "form": form}, status=status)
+
+
 @login_required
 def my_data(request):
     """The member's own page: redirect to their report."""
@@ -66,21 +76,13 @@ def member_privacy(request, pk: int):
     own = member.user_id == request.user.pk
     if not own:
         privacy.record_report(actor=request.user, member=member, kind="page", unmasked=False)
-    report = privacy.member_report(member)
-    corrections = [
-        (c, privacy.field_label(c.field), privacy.display_value(c.field, c.proposed_value)) for c in report.corrections
-    ]
-    return render(
+    erased = privacy.is_erased(member)
+    return _privacy_page(
         request,
-        "members/privacy.html",
-        {
-            "report": report,
-            "member": member,
-            "own": own,
-            "corrections": corrections,
-            "can_unmask": privacy.may_unmask(request.user, member) and not privacy.is_erased(member),
-            "form": CorrectionForm() if own and not privacy.is_erased(member) else None,
-        },
+        member,
+        own=own,
+        can_unmask=privacy.may_unmask(request.user, member) and not erased,
+        form=CorrectionForm() if own and not erased else None,
     )
 
 
@@ -182,16 +184,7 @@ def correction_create(request):
     ):
         messages.success(request, _("Your request was sent to your branch."))
         return redirect("member-privacy", pk=member.pk)
-    report = privacy.member_report(member)
-    corrections = [
-        (c, privacy.field_label(c.field), privacy.display_value(c.field, c.proposed_value)) for c in report.corrections
-    ]
-    return render(
-        request,
-        "members/privacy.html",
-        {"report": report, "member": member, "own": True, "corrections": corrections, "can_unmask": True, "form": form},
-        status=400,
-    )
+    return _privacy_page(request, member, own=True, can_unmask=True, form=form, status=400)
 
 
 @never_cache

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.core.audit import describe_changes
+from dangjian.core.pages import paged
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members import queries, services
 from dangjian.members.forms import MemberFilterForm, MemberForm
 from dangjian.members.models import Member
 from dangjian.organizations.models import Level, Organization
-
-PAGE_SIZE = 50
 
 
 def _member_orgs(user):
@@ -36,17 +34,12 @@ def _writable_members(user):
 @login_required
 def member_list(request):
     visible_orgs = Organization.objects.visible_to(request.user)
-    form = MemberFilterForm(request.GET or None, orgs=visible_orgs)
-    filters = form.cleaned_data if form.is_valid() else {}
-    if request.GET.get("org") and not filters.get("org"):
-        raise Http404  # an organization outside the user's subtree does not exist for them
+    form, filters = MemberFilterForm.from_query(request, visible_orgs)
     qs = queries.member_list(
         Member.objects.visible_to(request.user), **{k: v for k, v in filters.items() if v not in (None, "", False)}
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    sort_params = params.copy()
+    page, query = paged(request, qs)
+    sort_params = QueryDict(query, mutable=True)
     sort_params.pop("sort", None)
     return render(
         request,
@@ -54,7 +47,7 @@ def member_list(request):
         {
             "form": form,
             "page_obj": page,
-            "query": params.urlencode(),
+            "query": query,
             "sort_query": sort_params.urlencode(),
             "sort": filters.get("sort") or "org",
             "org": filters.get("org"),

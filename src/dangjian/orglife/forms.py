@@ -18,7 +18,7 @@ from dangjian.orglife.models import (
     RequirementKind,
 )
 from dangjian.orglife.periods import PeriodKind
-from dangjian.orglife.services import AttendanceIn
+from dangjian.orglife.services import MEETING_FIELDS, AttendanceIn
 
 NOT_EXPECTED = "none"
 # Quick choices for the reason of a leave (the field stays free text).
@@ -78,20 +78,7 @@ class MeetingForm(StyledForm):
     minutes = forms.CharField(label=_("minutes"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    FIELDS = (
-        "kinds",
-        "state",
-        "held_on",
-        "starts_at",
-        "ends_at",
-        "place",
-        "topic",
-        "host",
-        "recorder",
-        "lecturer",
-        "participants",
-        "minutes",
-    )
+    FIELDS = MEETING_FIELDS
 
     def __init__(self, *args, orgs=None, level: str | None = None, members=None, sheet_initial=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -190,22 +177,17 @@ class LifeFollowUpForm(StyledForm):
     FIELDS = ("issue", "measure", "responsible", "due_on", "status", "completed_on", "note")
 
 
+def _any_of(label, choices, help_text) -> forms.MultipleChoiceField:
+    """Check boxes where none checked means every one."""
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple, help_text=help_text
+    )
+
+
 class RequirementForm(StyledForm):
     kind = forms.ChoiceField(label=_("kind"), choices=RequirementKind.choices)
-    levels = forms.MultipleChoiceField(
-        label=_("levels"),
-        choices=Level.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("None chosen: every level."),
-    )
-    sectors = forms.MultipleChoiceField(
-        label=_("sectors"),
-        choices=Sector.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("None chosen: every sector."),
-    )
+    levels = _any_of(_("levels"), Level.choices, _("None chosen: every level."))
+    sectors = _any_of(_("sectors"), Sector.choices, _("None chosen: every sector."))
     committee_only = forms.BooleanField(label=_("only organizations with a committee"), required=False)
     period = forms.ChoiceField(label=_("period"), choices=PeriodKind.choices)
     minimum = forms.IntegerField(label=_("minimum count"), min_value=1, max_value=31, initial=1)
@@ -219,10 +201,6 @@ class RequirementForm(StyledForm):
         super().__init__(*args, **kwargs)
         for name in ("levels", "sectors"):
             self.fields[name].widget.attrs["class"] = "form-check-input"
-
-
-class RequirementEndForm(StyledForm):
-    on = forms.DateField(label=_("last day in force"), widget=DateInput())
 
 
 class AppraisalOpenForm(StyledForm):

@@ -13,7 +13,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -21,12 +20,26 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
-from dangjian.core.forms import CancelForm
+from dangjian.core.generic_views import CancelView, EndView, ReviseView
 from dangjian.core.models import AuditEvent
-from dangjian.core.pages import day_param, default_root, org_param, require_business, year_param
+from dangjian.core.pages import (
+    Figures,
+    day_param,
+    default_root,
+    filtered_list,
+    form_page,
+    org_param,
+    page_of,
+    paged,
+    recording_org,
+    recording_orgs,
+    require_business,
+    year_param,
+)
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.members.queries import roster
@@ -43,7 +56,6 @@ from dangjian.orglife.forms import (
     LifeFollowUpForm,
     MeetingFilterForm,
     MeetingForm,
-    RequirementEndForm,
     RequirementForm,
 )
 from dangjian.orglife.models import (
@@ -60,16 +72,14 @@ from dangjian.orglife.models import (
     Reminder,
 )
 
-PAGE_SIZE = 50
-
 
 def _orgs(request):
     return Organization.objects.visible_to(request.user)
 
 
-def _recording_orgs(request):
-    """Organizations whose meetings the user records: organizers and secretaries, in their subtree."""
-    return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
+def _open_meetings(request):
+    """Meetings the user may change: in their subtree, not cancelled."""
+    return Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED)
 
 
 # --- Compliance -------------------------------------------------------------------------------------
@@ -86,24 +96,10 @@ def index(request):
 @login_required
 def compliance(request):
     """Rates per child organization (per township at the district) and per sector, for a year."""
-    require_business(request)
-    visible = _orgs(request)
-    org = org_param(request, visible) or default_root(request)
-    year = year_param(request)
-    if org.level in (Level.BRANCH, Level.PARTY_GROUP):
-        return redirect(f"{reverse('orglife-calendar', args=[org.pk])}?year={year}")
-    table = queries.compliance_table(visible, org, year)
-    return render(
-        request,
-        "orglife/compliance.html",
-        {
-            "table": table,
-            "org": org,
-            "year": year,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
-            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
-        },
-    )
+    scope = Figures(request)
+    if scope.org.level in (Level.BRANCH, Level.PARTY_GROUP):
+        return redirect(f"{reverse('orglife-calendar', args=[scope.org.pk])}?year={scope.year}")
+    return scope.render("orglife/compliance.html", table=queries.compliance_table(scope.visible, scope.org, scope.year))
 
 
 @login_required
@@ -111,19 +107,14 @@ def compliance_orgs(request):
     """The organizations behind a rate, with their periods (one kind) or their tallies (all kinds)."""
     require_business(request)
     visible = _orgs(request)
-    form = ComplianceFilterForm(request.GET or None, orgs=visible)
-    if request.GET.get("org") and not (form.is_valid() and form.cleaned_data.get("org")):
-        raise Http404
-    filters = form.cleaned_data if form.is_valid() else {}
+    form, filters = ComplianceFilterForm.from_query(request, visible)
     org = filters.get("org") or default_root(request)
     year = filters.get("year") or timezone.localdate().year
     kind = filters.get("kind") or ""
     rows, periods = queries.compliance_drilldown(
         visible, org, year, kind=kind, sector=filters.get("sector") or "", status=filters.get("status") or ""
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page, query = paged(request, rows)
     kinds = [(k, label) for k, label in queries.RequirementKind.choices if not kind or k == kind]
     for row in page:
         row.calendar_url = f"{reverse('orglife-calendar', args=[row.org.id])}?year={year}"
@@ -142,7 +133,7 @@ def compliance_orgs(request):
             "kinds": kinds,
             "periods": periods,
             "page_obj": page,
-            "query": params.urlencode(),
+            "query": query,
         },
     )
 
@@ -155,7 +146,7 @@ def calendar(request, pk: int):
     year = year_param(request)
     today = timezone.localdate()
     months, cells = queries.branch_calendar(org, year, queries.as_of(year, today) if year != today.year else today)
-    can_record = org.dissolved_on is None and _recording_orgs(request).filter(pk=org.pk).exists()
+    can_record = org.dissolved_on is None and recording_orgs(request).filter(pk=org.pk).exists()
     return render(
         request,
         "orglife/calendar.html",
@@ -178,10 +169,7 @@ def calendar(request, pk: int):
 def meeting_list(request):
     require_business(request)
     visible = _orgs(request)
-    form = MeetingFilterForm(request.GET or None, orgs=visible)
-    filters = form.cleaned_data if form.is_valid() else {}
-    if request.GET.get("org") and not filters.get("org"):
-        raise Http404
+    form, filters = MeetingFilterForm.from_query(request, visible)
     qs = queries.meeting_list(
         Meeting.objects.visible_to(request.user),
         org=filters.get("org"),
@@ -190,14 +178,7 @@ def meeting_list(request):
         year=filters.get("year"),
         month=filters.get("month"),
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "orglife/meeting_list.html",
-        {"form": form, "page_obj": page, "query": params.urlencode(), "org": filters.get("org")},
-    )
+    return filtered_list(request, "orglife/meeting_list.html", form, filters, qs)
 
 
 def _team_initial(org, kinds, members, committee=()) -> dict:
@@ -251,15 +232,11 @@ def _sheet_context() -> dict:
 def meeting_create(request):
     """Record a meeting on one screen: kinds, date, place, topic, who ran it, the attendance sheet."""
     require_business(request)
-    orgs = _recording_orgs(request)
-    org = org_param(request, orgs)
+    orgs = recording_orgs(request)
+    org = recording_org(request, orgs, levels=(Level.BRANCH, Level.PARTY_GROUP, Level.GENERAL_BRANCH))
     if org is None:
-        grants = paths_for(request.user, {Role.ORGANIZER, Role.SECRETARY})
-        mine = list(orgs.filter(path__in=grants)[:2])
-        if len(mine) != 1 or mine[0].level not in (Level.BRANCH, Level.PARTY_GROUP, Level.GENERAL_BRANCH):
-            messages.info(request, _("Choose the organization whose meeting you record."))
-            return redirect("orglife-compliance")
-        org = mine[0]
+        messages.info(request, _("Choose the organization whose meeting you record."))
+        return redirect("orglife-compliance")
     today = timezone.localdate()
     on = day_param(request.POST.get("held_on") or request.GET.get("on"), today)
     members = roster(org, min(on, today))
@@ -330,9 +307,7 @@ def meeting_detail(request, pk: int):
 @login_required
 def meeting_edit(request, pk: int):
     """Change a meeting; a planned one is recorded as held here (``?held=1``)."""
-    meeting = get_visible_or_404(
-        Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=pk
-    )
+    meeting = get_visible_or_404(_open_meetings(request).select_related("org"), pk=pk)
     org = meeting.org
     today = timezone.localdate()
     becoming_held = meeting.state == Meeting.State.PLANNED and request.GET.get("held") == "1"
@@ -388,33 +363,20 @@ def meeting_edit(request, pk: int):
     )
 
 
-@login_required
-def meeting_cancel(request, pk: int):
-    meeting = get_visible_or_404(
-        Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=pk
-    )
-    form = CancelForm(request.POST or None, initial={"version": meeting.version})
-    if form.submitted(
-        request,
-        lambda d: services.meeting_cancel(
-            actor=request.user, meeting=meeting, reason=d["reason"], expected_version=d.get("version")
-        ),
-    ):
-        messages.success(request, _("The meeting is cancelled; it no longer counts."))
-        return redirect("orglife-meeting", pk=meeting.pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Cancel the meeting"), "back": reverse("orglife-meeting", args=[meeting.pk])},
-    )
+meeting_cancel = CancelView.as_view(
+    queryset=lambda request: _open_meetings(request).select_related("org"),
+    cancel=services.meeting_cancel,
+    record_arg="meeting",
+    success_url="orglife-meeting",
+    title=gettext_lazy("Cancel the meeting"),
+    success_message=gettext_lazy("The meeting is cancelled; it no longer counts."),
+)
 
 
 @login_required
 @require_POST
 def attachment_upload(request, pk: int):
-    meeting = get_visible_or_404(
-        Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED), pk=pk
-    )
+    meeting = get_visible_or_404(_open_meetings(request), pk=pk)
     files = request.FILES.getlist("files")
     if not files:
         messages.error(request, _("Choose a file."))
@@ -461,24 +423,18 @@ def attachment_delete(request, pk: int):
 # --- Follow-ups of life meetings (整改事项) ----------------------------------------------------------------
 @login_required
 def life_follow_up_create(request, pk: int):
-    meeting = get_visible_or_404(
-        Meeting.objects.writable_by(request.user).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=pk
-    )
+    meeting = get_visible_or_404(_open_meetings(request).select_related("org"), pk=pk)
     if not meeting.is_life_meeting:
         raise Http404
     form = LifeFollowUpForm(request.POST or None, initial={"status": LifeMeetingFollowUp.Status.OPEN})
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.life_follow_up_create(
             actor=request.user, meeting=meeting, data=form.data_for(LifeFollowUpForm.FIELDS)
         ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("orglife-meeting", pk=meeting.pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Add a rectification item"), "back": reverse("orglife-meeting", args=[meeting.pk])},
+        title=_("Add a rectification item"),
+        back=reverse("orglife-meeting", args=[meeting.pk]),
     )
 
 
@@ -498,14 +454,8 @@ def life_follow_up_edit(request, pk: int):
             actor=request.user, item=item, data=data, expected_version=cleaned.get("version")
         )
 
-    if form.submitted(request, update):
-        messages.success(request, _("Saved."))
-        return redirect("orglife-meeting", pk=item.meeting_id)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Rectification item"), "back": reverse("orglife-meeting", args=[item.meeting_id])},
-    )
+    back = reverse("orglife-meeting", args=[item.meeting_id])
+    return form_page(request, form, update, title=_("Rectification item"), back=back)
 
 
 @login_required
@@ -520,13 +470,11 @@ def life_follow_up_list(request):
     state = request.GET.get("status", "open")
     if state in LifeMeetingFollowUp.Status.values:
         qs = qs.filter(status=state)
-    page = Paginator(qs.order_by("status", "due_on", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page, query = paged(request, qs.order_by("status", "due_on", "id"))
     return render(
         request,
         "orglife/life_follow_up_list.html",
-        {"page_obj": page, "org": org, "status": state, "today": timezone.localdate(), "query": params.urlencode()},
+        {"page_obj": page, "org": org, "status": state, "today": timezone.localdate(), "query": query},
     )
 
 
@@ -569,59 +517,33 @@ def requirement_create(request):
     )
 
 
-@login_required
-def requirement_revise(request, pk: int):
-    if not _can_edit_rules(request):
-        raise Http404
-    requirement = get_visible_or_404(MeetingRequirement.objects.all(), pk=pk)
-    initial = {name: getattr(requirement, name) for name in RequirementForm.FIELDS}
-    initial["effective_from"] = max(timezone.localdate(), requirement.effective_from + dt.timedelta(days=1))
-    form = RequirementForm(request.POST or None, initial=initial)
-    form.fields["kind"].disabled = True
-    if form.submitted(
-        request,
-        lambda d: services.requirement_revise(
-            actor=request.user,
-            requirement=requirement,
-            data=form.data_for([f for f in RequirementForm.FIELDS if f != "kind"]),
-            effective_from=d["effective_from"],
-        ),
-    ):
-        messages.success(request, _("The rule was saved."))
-        return redirect("orglife-requirements")
-    return render(
-        request,
-        "orglife/requirement_form.html",
-        {
-            "form": form,
-            "requirement": requirement,
-            "title": _("Change a requirement from a date"),
-            "back": reverse("orglife-requirements"),
-        },
-    )
+requirement_revise = ReviseView.as_view(
+    queryset=lambda request: MeetingRequirement.objects.all(),
+    allowed=lambda request, requirement: _can_edit_rules(request),
+    form_class=RequirementForm,
+    revise=services.requirement_revise,
+    record_arg="requirement",
+    fixed="kind",
+    success_url=lambda requirement: reverse("orglife-requirements"),
+    title=gettext_lazy("Change a requirement from a date"),
+    template_name="orglife/requirement_form.html",
+    context_name="requirement",
+)
 
 
-@login_required
-def requirement_end(request, pk: int):
-    if not _can_edit_rules(request):
-        raise Http404
-    requirement = get_visible_or_404(MeetingRequirement.objects.all(), pk=pk)
-    form = RequirementEndForm(request.POST or None, initial={"on": timezone.localdate()})
-    if form.submitted(
-        request, lambda d: services.requirement_end(actor=request.user, requirement=requirement, on=d["on"])
-    ):
-        messages.success(request, _("The rule was saved."))
-        return redirect("orglife-requirements")
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("End a requirement"), "back": reverse("orglife-requirements")},
-    )
+requirement_end = EndView.as_view(
+    queryset=lambda request: MeetingRequirement.objects.all(),
+    allowed=lambda request, requirement: _can_edit_rules(request),
+    end=services.requirement_end,
+    record_arg="requirement",
+    success_url=lambda requirement: reverse("orglife-requirements"),
+    title=gettext_lazy("End a requirement"),
+)
 
 
 # --- Appraisal of members --------------------------------------------------------------------------------
 def _appraisal_orgs(request):
-    return _recording_orgs(request).filter(level__in=[Level.BRANCH, Level.GENERAL_BRANCH])
+    return recording_orgs(request).filter(level__in=[Level.BRANCH, Level.GENERAL_BRANCH])
 
 
 @login_required
@@ -632,10 +554,8 @@ def appraisal_list(request):
     qs = Appraisal.objects.visible_to(request.user).select_related("org")
     if org is not None:
         qs = qs.filter(tree.subtree_q("org_path", org.path))
-    page = Paginator(qs.order_by("-year", "org_path"), PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(request, "orglife/appraisal_list.html", {"page_obj": page, "org": org, "query": params.urlencode()})
+    page, query = paged(request, qs.order_by("-year", "org_path"))
+    return render(request, "orglife/appraisal_list.html", {"page_obj": page, "org": org, "query": query})
 
 
 @login_required
@@ -646,12 +566,14 @@ def appraisal_create(request):
     if request.GET.get("org"):
         initial["org"] = get_visible_or_404(orgs, pk=request.GET["org"])
     form = AppraisalOpenForm(request.POST or None, orgs=orgs, initial=initial)
-    if form.submitted(request, lambda d: services.appraisal_open(actor=request.user, org=d["org"], year=d["year"])):
-        return redirect("orglife-appraisal", pk=form.result.pk)
-    return render(
+    return form_page(
         request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Start the appraisal of members"), "back": reverse("orglife-appraisals")},
+        form,
+        lambda d: services.appraisal_open(actor=request.user, org=d["org"], year=d["year"]),
+        title=_("Start the appraisal of members"),
+        back=reverse("orglife-appraisals"),
+        success_url=lambda appraisal: reverse("orglife-appraisal", args=[appraisal.pk]),
+        message="",
     )
 
 
@@ -728,19 +650,18 @@ def follow_up_edit(request, pk: int):
     initial["version"] = follow_up.version
     form = FollowUpForm(request.POST or None, initial=initial)
     back = reverse("orglife-appraisal", args=[follow_up.entry.appraisal_id])
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.follow_up_update(
             actor=request.user,
             follow_up=follow_up,
             data=form.data_for(FollowUpForm.FIELDS),
             expected_version=d.get("version"),
         ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect(back)
-    title = _("Organizational handling: %(name)s") % {"name": follow_up.entry.member.name}
-    return render(request, "core/simple_form.html", {"form": form, "title": title, "back": back})
+        title=_("Organizational handling: %(name)s") % {"name": follow_up.entry.member.name},
+        back=back,
+    )
 
 
 # --- Reminders ---------------------------------------------------------------------------------------------
@@ -757,7 +678,7 @@ def _inbox(request):
 def inbox(request):
     require_business(request)
     reminders = _inbox(request).select_related("org").order_by("dismissed_at", "-due_on", "-id")
-    page = Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, reminders)
     return render(request, "orglife/inbox.html", {"page_obj": page, "today": timezone.localdate(), "query": ""})
 
 

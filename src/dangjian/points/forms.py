@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import DateInput, StyledForm
 from dangjian.points.models import CapPeriod, Category, Direction, Step, source_kind_choices
+from dangjian.points.services import RULE_FIELDS
 
 
 class ClaimForm(StyledForm):
@@ -80,20 +81,7 @@ class RejectForm(StyledForm):
 
 
 class RuleForm(StyledForm):
-    FIELDS = (
-        "code",
-        "name",
-        "category",
-        "direction",
-        "points",
-        "allow_fraction",
-        "cap",
-        "cap_period",
-        "source_kind",
-        "evidence_required",
-        "chain",
-        "note",
-    )
+    FIELDS = RULE_FIELDS
     code = forms.CharField(label=_("code"), max_length=40)
     name = forms.CharField(label=_("name"), max_length=100)
     category = forms.ChoiceField(label=_("category"), choices=Category.choices)
@@ -114,10 +102,6 @@ class RuleForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["source_kind"].choices = source_kind_choices()
         self.fields["chain"].widget.attrs["class"] = "list-unstyled"
-
-
-class RuleEndForm(StyledForm):
-    on = forms.DateField(label=_("last day in force"), widget=DateInput())
 
 
 class SchemeForm(StyledForm):

@@ -8,8 +8,6 @@ shows members a ranking of members.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,18 +16,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
-from dangjian.core.pages import default_root, org_param, require_business, year_param
+from dangjian.core.generic_views import EndView, ReviseView
+from dangjian.core.pages import default_root, form_page, org_param, require_business, year_param
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
 from dangjian.members.models import Member
 from dangjian.organizations.models import Level, Organization
 from dangjian.organizations.queries import ancestors_of
 from dangjian.points import queries, services
-from dangjian.points.forms import AwardForm, ClaimForm, DecisionForm, RejectForm, RuleEndForm, RuleForm, SchemeForm
+from dangjian.points.forms import AwardForm, ClaimForm, DecisionForm, RejectForm, RuleForm, SchemeForm
 from dangjian.points.models import PointClaim, PointEntry, PointRule, PointScheme
+from dangjian.posts.queries import current_assignment, duty_assignments, group_leader_of, group_of
 
 BRANCH_LEVELS = (Level.BRANCH, Level.GENERAL_BRANCH, Level.PARTY_GROUP)
 
@@ -78,8 +79,6 @@ def me(request):
     if member is None:
         raise Http404
     year = year_param(request)
-    from dangjian.posts.queries import current_assignment, group_leader_of, group_of
-
     return render(
         request,
         "points/me.html",
@@ -112,8 +111,6 @@ def claim_create(request):
         if member is None:
             raise Http404
     rules = _claim_rules(member)
-    from dangjian.posts.queries import duty_assignments
-
     posts = duty_assignments([member.pk]).get(member.pk, [])
     form = ClaimForm(request.POST or None, rules=rules, posts=posts)
     if form.submitted(
@@ -354,60 +351,44 @@ def _editable_scheme(request, pk: int) -> PointScheme:
 def rule_create(request, pk: int):
     scheme = _editable_scheme(request, pk)
     form = RuleForm(request.POST or None, initial={"effective_from": timezone.localdate()})
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.rule_create(
             actor=request.user, scheme=scheme, data=form.data_for(RuleForm.FIELDS), effective_from=d["effective_from"]
         ),
-    ):
-        messages.success(request, _("The rule was saved."))
-        return redirect("points-rules")
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("New rule of %(scheme)s") % {"scheme": scheme.name}, "back": reverse("points-rules")},
+        title=_("New rule of %(scheme)s") % {"scheme": scheme.name},
+        back=reverse("points-rules"),
+        message=_("The rule was saved."),
     )
 
 
-@login_required
-def rule_revise(request, pk: int):
-    rule = get_visible_or_404(PointRule.objects.select_related("scheme"), pk=pk)
-    if not _can_edit(request, rule.scheme):
-        raise Http404
-    initial = {name: getattr(rule, name) for name in RuleForm.FIELDS}
-    initial["effective_from"] = max(timezone.localdate(), rule.effective_from + dt.timedelta(days=1))
-    form = RuleForm(request.POST or None, initial=initial)
-    form.fields["code"].disabled = True
-    if form.submitted(
-        request,
-        lambda d: services.rule_revise(
-            actor=request.user,
-            rule=rule,
-            data=form.data_for([f for f in RuleForm.FIELDS if f != "code"]),
-            effective_from=d["effective_from"],
-        ),
-    ):
-        messages.success(request, _("The rule was saved."))
-        return redirect("points-rules")
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("Change a rule from a date"), "back": reverse("points-rules")},
-    )
+def _can_edit_rule(request, rule) -> bool:
+    return _can_edit(request, rule.scheme)
 
 
-@login_required
-def rule_end(request, pk: int):
-    rule = get_visible_or_404(PointRule.objects.select_related("scheme"), pk=pk)
-    if not _can_edit(request, rule.scheme):
-        raise Http404
-    form = RuleEndForm(request.POST or None, initial={"on": timezone.localdate()})
-    if form.submitted(request, lambda d: services.rule_end(actor=request.user, rule=rule, on=d["on"])):
-        messages.success(request, _("The rule was saved."))
-        return redirect("points-rules")
-    return render(
-        request, "core/simple_form.html", {"form": form, "title": _("End a rule"), "back": reverse("points-rules")}
-    )
+def _rules_page(rule) -> str:
+    return reverse("points-rules")
+
+
+rule_revise = ReviseView.as_view(
+    queryset=lambda request: PointRule.objects.select_related("scheme"),
+    allowed=_can_edit_rule,
+    form_class=RuleForm,
+    revise=services.rule_revise,
+    record_arg="rule",
+    fixed="code",
+    success_url=_rules_page,
+    title=gettext_lazy("Change a rule from a date"),
+)
+rule_end = EndView.as_view(
+    queryset=lambda request: PointRule.objects.select_related("scheme"),
+    allowed=_can_edit_rule,
+    end=services.rule_end,
+    record_arg="rule",
+    success_url=_rules_page,
+    title=gettext_lazy("End a rule"),
+)
 
 
 @login_required
@@ -423,21 +404,11 @@ def scheme_create(request):
         allow_default=allow_default,
         initial={"effective_from": timezone.localdate()},
     )
-    if form.submitted(
+    fields = ("name", "org", "effective_from", "note", "copy_from")
+    return form_page(
         request,
-        lambda d: services.scheme_create(
-            actor=request.user,
-            name=d["name"],
-            org=d["org"],
-            effective_from=d["effective_from"],
-            note=d["note"],
-            copy_from=d["copy_from"],
-        ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("points-rules")
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("New points scheme"), "back": reverse("points-rules")},
+        form,
+        lambda d: services.scheme_create(actor=request.user, **form.data_for(fields)),
+        title=_("New points scheme"),
+        back=reverse("points-rules"),
     )

@@ -8,7 +8,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.core import tree
-from dangjian.core.pages import require_business
+from dangjian.core.pages import page_of, recording_orgs, require_business
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, paths_for
 from dangjian.members.models import Member
@@ -37,15 +36,9 @@ from dangjian.posts.forms import (
 from dangjian.posts.models import OPEN_STATES, AssignmentState, GroupMembership, Post, PostAssignment
 from dangjian.posts.queries import editable_posts
 
-PAGE_SIZE = 50
-
 
 def _orgs(request):
     return Organization.objects.visible_to(request.user)
-
-
-def _writable_orgs(request):
-    return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
 
 
 def _org(request, pk: int) -> Organization:
@@ -57,7 +50,7 @@ def _org(request, pk: int) -> Organization:
 
 
 def _can_write(request, org) -> bool:
-    return _writable_orgs(request).filter(pk=org.pk).exists()
+    return recording_orgs(request).filter(pk=org.pk).exists()
 
 
 @login_required
@@ -84,9 +77,7 @@ def org_posts(request, pk: int):
     state = request.GET.get("state") or "open"
     if state not in {"open", *AssignmentState.values}:
         state = "open"
-    page = Paginator(queries.post_assignment_list(visible, org=org, state=state), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, queries.post_assignment_list(visible, org=org, state=state))
     context = {
         "org": org,
         "can_write": can_write,

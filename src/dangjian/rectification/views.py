@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,10 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from dangjian.core.forms import StyledForm
 from dangjian.core.generic_views import RecordFormView
-from dangjian.core.pages import default_root, org_param, paged, require_business, year_param
+from dangjian.core.pages import Figures, filtered_list, form_page, org_param, paged, require_business
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.models import Organization
-from dangjian.organizations.queries import ancestors_of
 from dangjian.rectification import queries, services
 from dangjian.rectification.forms import (
     CaseFilterForm,
@@ -51,40 +49,22 @@ def _allow(allowed: bool) -> None:
         raise Http404
 
 
-def _form_page(request, form, title: str, back: str):
-    return render(request, "core/simple_form.html", {"form": form, "title": title, "back": back})
-
-
 # --- Figures ------------------------------------------------------------------------------------------
 @login_required
 def figures(request):
     """Screened, weak, lagging, cases by state, problems done / due soon / overdue per child organization."""
-    require_business(request)
-    visible = _orgs(request)
-    org = org_param(request, visible) or default_root(request)
-    year = year_param(request)
+    scope = Figures(request)
     user = request.user
     table = queries.figures(
-        visible,
+        scope.visible,
         Screening.objects.visible_to(user),
         ScreeningMark.objects.visible_to(user),
         Rectification.objects.visible_to(user),
         Problem.objects.visible_to(user),
-        org,
-        year,
+        scope.org,
+        scope.year,
     )
-    today = timezone.localdate()
-    return render(
-        request,
-        "rectification/figures.html",
-        {
-            "table": table,
-            "org": org,
-            "year": year,
-            "years": range(today.year, today.year - 6, -1),
-            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
-        },
-    )
+    return scope.render("rectification/figures.html", table=table)
 
 
 # --- Screenings ---------------------------------------------------------------------------------------
@@ -117,12 +97,14 @@ def screening_create(request):
     if chosen is not None:
         initial["org"] = chosen.pk
     form = ScreeningForm(request.POST or None, orgs=orgs, initial=initial)
-    if form.submitted(
-        request, lambda d: services.screening_create(actor=request.user, org=d["org"], year=d["year"], note=d["note"])
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("rectification-screening", pk=form.result.pk)
-    return _form_page(request, form, _("New screening"), reverse("rectification-screenings"))
+    return form_page(
+        request,
+        form,
+        lambda d: services.screening_create(actor=request.user, org=d["org"], year=d["year"], note=d["note"]),
+        title=_("New screening"),
+        back=reverse("rectification-screenings"),
+        success_url=lambda screening: reverse("rectification-screening", args=[screening.pk]),
+    )
 
 
 @login_required
@@ -153,8 +135,9 @@ def mark_create(request, pk: int):
     _allow(services.organizes(request.user, screening.org_path))
     criteria = services.criteria_on(dt.date(screening.year, 12, 31))
     form = MarkForm(request.POST or None, criteria=criteria)
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.mark_create(
             actor=request.user,
             screening=screening,
@@ -163,11 +146,9 @@ def mark_create(request, pk: int):
             criteria=[int(c) for c in d["criteria"]],
             note=d["note"],
         ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("rectification-screening", pk=screening.pk)
-    title = _("Classify %(name)s (%(year)s)") % {"name": org.name, "year": screening.year}
-    return _form_page(request, form, title, reverse("rectification-screening", args=[screening.pk]))
+        title=_("Classify %(name)s (%(year)s)") % {"name": org.name, "year": screening.year},
+        back=reverse("rectification-screening", args=[screening.pk]),
+    )
 
 
 def _organizes_above(request, record) -> bool:
@@ -229,26 +210,23 @@ def case_open(request, pk: int):
     require_business(request)
     mark = _mark(request, pk)
     form = OpenForm(request.POST or None, initial={"opened_on": timezone.localdate()})
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.case_open(
             actor=request.user, mark=mark, opened_on=d["opened_on"], data=form.data_for(CaseForm.FIELDS)
         ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("rectification-case", pk=form.result.pk)
-    title = _("Open the rectification of %(name)s") % {"name": mark.org.name}
-    return _form_page(request, form, title, reverse("rectification-screening", args=[mark.screening_id]))
+        title=_("Open the rectification of %(name)s") % {"name": mark.org.name},
+        back=reverse("rectification-screening", args=[mark.screening_id]),
+        success_url=lambda case: reverse("rectification-case", args=[case.pk]),
+    )
 
 
 # --- Cases --------------------------------------------------------------------------------------------
 @login_required
 def case_list(request):
     require_business(request)
-    form = CaseFilterForm(request.GET or None, orgs=_orgs(request))
-    filters = form.cleaned_data if form.is_valid() else {}
-    if request.GET.get("org") and not filters.get("org"):
-        raise Http404
+    form, filters = CaseFilterForm.from_query(request, _orgs(request))
     rows = queries.case_list(
         Rectification.objects.visible_to(request.user),
         org=filters.get("org"),
@@ -256,21 +234,13 @@ def case_list(request):
         state=filters.get("state") or "",
         classification=filters.get("classification") or "",
     )
-    page, query = paged(request, rows)
-    return render(
-        request,
-        "rectification/case_list.html",
-        {"form": form, "page_obj": page, "query": query, "org": filters.get("org")},
-    )
+    return filtered_list(request, "rectification/case_list.html", form, filters, rows)
 
 
 @login_required
 def problem_list(request):
     require_business(request)
-    form = ProblemFilterForm(request.GET or None, orgs=_orgs(request))
-    filters = form.cleaned_data if form.is_valid() else {}
-    if request.GET.get("org") and not filters.get("org"):
-        raise Http404
+    form, filters = ProblemFilterForm.from_query(request, _orgs(request))
     today = timezone.localdate()
     rows = queries.problem_list(
         Problem.objects.visible_to(request.user),

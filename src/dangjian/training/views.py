@@ -25,13 +25,21 @@ from django.views.decorators.http import require_POST
 from dangjian.core import tree
 from dangjian.core.generic_views import CancelView, RecordFormView
 from dangjian.core.models import AuditEvent
-from dangjian.core.pages import day_param, default_root, org_param, page_of, require_business, year_param
+from dangjian.core.pages import (
+    Figures,
+    day_param,
+    form_page,
+    org_param,
+    page_of,
+    recording_orgs,
+    require_business,
+    year_param,
+)
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role
 from dangjian.members.models import Member
 from dangjian.members.queries import members_on, members_within_on
 from dangjian.organizations.models import Organization
-from dangjian.organizations.queries import ancestors_of
 from dangjian.training import queries, services
 from dangjian.training.forms import NOT_ON_SHEET, ProgrammeForm, SessionForm
 from dangjian.training.models import Programme, ProgrammeKind, Session, SessionAttendance
@@ -58,80 +66,57 @@ def index(request):
 @login_required
 def figures(request):
     """Sessions held, person-times, persons trained and person-hours per child organization."""
-    require_business(request)
-    visible = _orgs(request)
-    org = org_param(request, visible) or default_root(request)
-    year = year_param(request)
-    start, end = _period(year)
-    table = queries.person_times_table(org, start, end)
-    return render(
-        request,
-        "training/figures.html",
-        {
-            "table": table,
-            "org": org,
-            "year": year,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
-            "ancestors": ancestors_of(org).filter(pk__in=visible.values("pk")),
-        },
-    )
+    scope = Figures(request)
+    start, end = _period(scope.year)
+    return scope.render("training/figures.html", table=queries.person_times_table(scope.org, start, end))
 
 
-def _drill(request):
-    require_business(request)
-    org = org_param(request, _orgs(request)) or default_root(request)
-    year = year_param(request)
-    own = request.GET.get("own") == "1"
-    start, end = _period(year)
-    query = f"org={org.pk}&year={year}" + ("&own=1" if own else "")
-    return org, year, own, start, end, query
+class _Drill(Figures):
+    """The records behind one figure of the table: its ``?org=&year=``, and ``?own=1`` for the
+    organization's own records only (not its subtree's)."""
+
+    def __init__(self, request):
+        super().__init__(request)
+        self.own = request.GET.get("own") == "1"
+        self.start, self.end = _period(self.year)
+
+    def page(self, template_name: str, rows):
+        query = f"org={self.org.pk}&year={self.year}" + ("&own=1" if self.own else "")
+        return self.render(template_name, own=self.own, page=page_of(self.request, rows), query=query)
 
 
 @login_required
 def figure_sessions(request):
     """The sessions held behind a 'sessions' figure."""
-    org, year, own, start, end, query = _drill(request)
-    rows = queries.sessions_in(Session.objects.visible_to(request.user), org.path, start, end, own=own)
-    return render(
-        request,
-        "training/figure_sessions.html",
-        {"org": org, "year": year, "own": own, "page": page_of(request, rows), "query": query},
-    )
+    drill = _Drill(request)
+    visible = Session.objects.visible_to(request.user)
+    rows = queries.sessions_in(visible, drill.org.path, drill.start, drill.end, own=drill.own)
+    return drill.page("training/figure_sessions.html", rows)
 
 
 @login_required
 def figure_attendance(request):
     """The attendance rows behind a 'person-times' figure (present, sessions that count)."""
-    org, year, own, start, end, query = _drill(request)
+    drill = _Drill(request)
+    visible = SessionAttendance.objects.visible_to(request.user)
     rows = (
-        queries.attendance_in(org.path, start, end, own=own, rows=SessionAttendance.objects.visible_to(request.user))
+        queries.attendance_in(drill.org.path, drill.start, drill.end, own=drill.own, rows=visible)
         .select_related("member", "session", "session__programme")
         .order_by("-held_on", "member__name_pinyin", "id")
     )
-    return render(
-        request,
-        "training/figure_attendance.html",
-        {"org": org, "year": year, "own": own, "page": page_of(request, rows), "query": query},
-    )
+    return drill.page("training/figure_attendance.html", rows)
 
 
 @login_required
 def figure_persons(request):
     """The persons behind a 'persons trained' figure, with their person-times and hours."""
-    org, year, own, start, end, query = _drill(request)
-    rows = queries.persons_in(SessionAttendance.objects.visible_to(request.user), org.path, start, end, own=own)
-    return render(
-        request,
-        "training/figure_persons.html",
-        {"org": org, "year": year, "own": own, "page": page_of(request, rows), "query": query},
-    )
+    drill = _Drill(request)
+    visible = SessionAttendance.objects.visible_to(request.user)
+    rows = queries.persons_in(visible, drill.org.path, drill.start, drill.end, own=drill.own)
+    return drill.page("training/figure_persons.html", rows)
 
 
 # --- Programmes --------------------------------------------------------------------------------------
-def _organizing_orgs(request):
-    return Organization.objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)
-
-
 @login_required
 def programme_list(request):
     require_business(request)
@@ -150,7 +135,7 @@ def programme_list(request):
             "kind": kind,
             "year": year,
             "kinds": ProgrammeKind.choices,
-            "can_create": _organizing_orgs(request).exists(),
+            "can_create": recording_orgs(request).exists(),
             "query": urlencode(
                 {k: v for k, v in (("org", org.pk if org else ""), ("kind", kind), ("year", year)) if v}
             ),
@@ -161,22 +146,19 @@ def programme_list(request):
 @login_required
 def programme_create(request):
     require_business(request)
-    orgs = _organizing_orgs(request)
+    orgs = recording_orgs(request)
     initial = {"kind": ProgrammeKind.COURSE, "starts_on": timezone.localdate()}
     chosen = org_param(request, orgs)
     if chosen is not None:
         initial["org"] = chosen.pk
     form = ProgrammeForm(request.POST or None, orgs=orgs, initial=initial)
-    if form.submitted(
+    return form_page(
         request,
+        form,
         lambda d: services.programme_create(actor=request.user, org=d["org"], data=form.data_for(ProgrammeForm.FIELDS)),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("training-programme", pk=form.result.pk)
-    return render(
-        request,
-        "core/simple_form.html",
-        {"form": form, "title": _("New training programme"), "back": reverse("training-programmes")},
+        title=_("New training programme"),
+        back=reverse("training-programmes"),
+        success_url=lambda programme: reverse("training-programme", args=[programme.pk]),
     )
 
 
