@@ -18,6 +18,7 @@ from django.db.models import Max
 
 from dangjian.community.models import SERVING_SECTORS, MemberCheckIn, ServiceHours, VolunteerActivity
 from dangjian.core import bulk
+from dangjian.core.bulk import reset_sequences
 from dangjian.demo.plan import Plan
 
 CHECKED_IN_SHARE = 0.82  # of the serving members, checked in to a community
@@ -172,7 +173,5 @@ def write(plan: Plan, first: dt.date) -> dict[str, int]:
     writer.check_in()
     writer.hold()
     counts = writer.flush()
-    from dangjian.demo.build import _reset_sequences
-
-    _reset_sequences(VolunteerActivity)
+    reset_sequences(VolunteerActivity)
     return counts

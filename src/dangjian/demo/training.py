@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db.models import Max
 
 from dangjian.core import bulk
+from dangjian.core.bulk import reset_sequences
 from dangjian.demo.plan import Plan
 from dangjian.organizations.models import Level
 from dangjian.training.models import Programme, Session, SessionAttendance
@@ -255,7 +256,5 @@ def write(plan: Plan, first: dt.date) -> dict[str, int]:
     writer.courses()
     writer.trips()
     counts = writer.flush()
-    from dangjian.demo.build import _reset_sequences
-
-    _reset_sequences(Programme, Session)
+    reset_sequences(Programme, Session)
     return counts

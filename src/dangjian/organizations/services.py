@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import audit, pinyin, tree
 from dangjian.core.models import OrgScoped
-from dangjian.core.services import check_version, object_update
+from dangjian.core.services import check_version, created_changes, object_update
 
 # An exception to the layers (see .importlinter): a secretary and the committee's seats are held by
 # members, so their checks read the member register.
@@ -90,7 +90,7 @@ def organization_create(*, actor, parent: Organization | None, data: dict[str, A
         actor=actor,
         action="create",
         obj=org,
-        changes={k: [None, audit.jsonable(getattr(org, k))] for k in ("code", "name", "level", "sector")},
+        changes=created_changes(org, ("code", "name", "level", "sector"), set_only=False),
     )
     return org
 

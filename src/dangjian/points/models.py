@@ -30,6 +30,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.models import RuleVersion
 from dangjian.core.scoping import ScopedQuerySet
+from dangjian.orglife.models import MeetingKind
+from dangjian.training.models import ProgrammeKind
 
 POINTS = {"max_digits": 7, "decimal_places": 1}
 ZERO = Decimal("0.0")
@@ -88,9 +90,6 @@ def is_automatic(source_kind: str) -> bool:
 
 
 def source_kind_choices():
-    from dangjian.orglife.models import MeetingKind
-    from dangjian.training.models import ProgrammeKind
-
     kinds = [*MeetingKind.choices, (ANY_KIND, _("any meeting"))]
     programmes = [*ProgrammeKind.choices, (ANY_KIND, _("any training"))]
     choices = [

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, parameters
-from dangjian.core.services import check_version, object_update
+from dangjian.core.services import check_version, created_changes, object_update
 from dangjian.members.models import EvaluationRating, Member
 from dangjian.organizations.models import Level
 from dangjian.posts import queries
@@ -185,7 +185,7 @@ def post_create(*, actor, org, data: dict[str, Any]) -> Post:
         action="create",
         obj=post,
         org=org,
-        changes={n: [None, audit.jsonable(getattr(post, n))] for n in POST_FIELDS},
+        changes=created_changes(post, POST_FIELDS, set_only=False),
     )
     return post
 
@@ -306,7 +306,7 @@ def post_assignment_declare(
         actor=actor,
         action="create",
         obj=assignment,
-        changes={n: [None, audit.jsonable(getattr(assignment, n))] for n in names if getattr(assignment, n)},
+        changes=created_changes(assignment, names),
     )
     return assignment
 

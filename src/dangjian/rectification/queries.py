@@ -17,6 +17,9 @@ from django.utils import timezone
 
 from dangjian.core import parameters, tree
 from dangjian.organizations.models import Level
+from dangjian.organizations.queries import subtree_warnings
+from dangjian.orglife import queries as orglife
+from dangjian.orglife.queries import subtree_orgs
 from dangjian.rectification.models import Classification, Problem, Rectification, ScreeningMark
 
 BRANCH_LEVELS = (Level.BRANCH, Level.GENERAL_BRANCH)
@@ -52,9 +55,6 @@ class Quota:
 
 def screening_rows(visible_orgs, screening) -> tuple[list[ScreeningRow], Quota]:
     """Every branch of the screened subtree in the year, with what the records say and its mark."""
-    from dangjian.organizations.queries import subtree_warnings
-    from dangjian.orglife import queries as orglife
-
     root = screening.org
     year = screening.year
     infos = orglife.org_infos(
@@ -180,8 +180,6 @@ class Figures:
 def figures(visible_orgs, screenings, marks, cases, problems, root, year: int, on: dt.date | None = None) -> Figures:
     """Per child of ``root``: branches, screened, weak, lagging, cases by state, problems done, due
     soon and overdue. Six queries."""
-    from dangjian.orglife.queries import subtree_orgs
-
     on = on or timezone.localdate()
     lead = reminder_days(on)
     width = len(root.path) + tree.STEP

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 
 from dangjian.core import sheets, tree
+from dangjian.organizations.models import Organization
 from dangjian.training.models import Session, SessionAttendance
 
 PRESENT = SessionAttendance.Status.PRESENT
@@ -53,8 +54,6 @@ def person_times_table(org, start: dt.date, end: dt.date) -> PersonTimesTable:
     """Figures of ``org``'s subtree between ``start`` and ``end``, one row per child organization
     (its whole subtree) and one for ``org`` itself: four queries whatever the rows (children, sessions
     grouped by child, attendance grouped by child, distinct persons of the whole)."""
-    from dangjian.organizations.models import Organization
-
     width = len(org.path) + tree.STEP
     children = list(Organization.objects.filter(parent=org).order_by("path"))
     sessions = dict(

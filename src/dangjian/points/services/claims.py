@@ -46,7 +46,7 @@ def rules_for(member, day: dt.date, book: RuleBook | None = None) -> list[PointR
     )
 
 
-def _validate_claim(
+def validate_claim_fields(
     actor,
     member,
     rule: PointRule,
@@ -61,9 +61,10 @@ def _validate_claim(
     assignment=None,
     duty: list | None = None,
 ) -> tuple[Decimal | None, Any]:
-    """Every check of a claim or of one member of an award, errors into ``errors`` keyed by field.
-    Returns the points asked for and the post assignment the entry is for (named, or found by
-    :func:`post_tie`); ``duty`` is the member's assignments that reached duty, when already loaded."""
+    """Every check of a claim or of one member of an award, errors into ``errors`` keyed by field,
+    without writing (also an import's preview). Returns the points asked for and the post assignment
+    the entry is for (named, or found by :func:`post_tie`); ``duty`` is the member's assignments that
+    reached duty, when already loaded."""
     today = timezone.localdate()
     if not isinstance(occurred_on, dt.date):
         errors["occurred_on"] = _("Give the date of what was done.")
@@ -268,7 +269,7 @@ def claim_propose(
     self_claim = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
     if not can_propose_for(actor, member):
         errors["member"] = _("You cannot propose points for %(member)s.") % {"member": member.name}
-    amount, tie = _validate_claim(
+    amount, tie = validate_claim_fields(
         actor,
         member,
         rule,
@@ -412,7 +413,7 @@ def award_bulk(
         one: dict[str, str] = {}
         if not any(member.org_path.startswith(p) for _r, p, _l in _grants(actor)):
             one["members"] = _("You cannot award points to %(member)s.") % {"member": member.name}
-        amount, ties[member.pk] = _validate_claim(
+        amount, ties[member.pk] = validate_claim_fields(
             actor,
             member,
             rule,
@@ -566,37 +567,3 @@ def entry_reject(*, actor, entry: PointEntry, reason: str) -> PointEntry:
 
 
 MANUAL = (PointEntry.Source.CLAIM, PointEntry.Source.AWARD)
-
-
-def validate_claim_fields(
-    actor,
-    member,
-    rule: PointRule,
-    occurred_on,
-    event: str,
-    points,
-    evidence: str,
-    book: RuleBook,
-    errors: dict,
-    *,
-    self_claim: bool,
-    assignment=None,
-    duty: list | None = None,
-) -> tuple[Decimal | None, Any]:
-    """The checks :func:`claim_propose` makes, without writing: for an import's preview. Errors go
-    into ``errors`` keyed by field; returns the points the claim would ask for and the post
-    assignment it would be tied to (named, or found as :func:`post_tie` does)."""
-    return _validate_claim(
-        actor,
-        member,
-        rule,
-        occurred_on,
-        event,
-        points,
-        evidence,
-        book,
-        errors,
-        self_claim=self_claim,
-        assignment=assignment,
-        duty=duty,
-    )

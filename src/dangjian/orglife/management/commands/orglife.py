@@ -13,6 +13,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from dangjian.organizations.models import Organization
+from dangjian.orglife.attachments import sweep_orphans
+from dangjian.orglife.queries import compliance_table
+from dangjian.orglife.services import reminders_send
 
 
 def _day(value: str) -> dt.date:
@@ -39,8 +45,6 @@ class Command(BaseCommand):
         getattr(self, options["action"].replace("-", "_"))(options)
 
     def remind(self, options):
-        from dangjian.orglife.services import reminders_send
-
         reminders = reminders_send(on=options.get("on"), dry_run=options["dry_run"])
         verb = "would send" if options["dry_run"] else "sent"
         for reminder in reminders:
@@ -48,11 +52,6 @@ class Command(BaseCommand):
         self.stdout.write(f"orglife remind: {verb} {len(reminders)} reminders")
 
     def compliance(self, options):
-        from django.utils import timezone
-
-        from dangjian.organizations.models import Organization
-        from dangjian.orglife.queries import compliance_table
-
         if options.get("org"):
             root = Organization.objects.filter(code=options["org"]).first()
             if root is None:
@@ -71,6 +70,4 @@ class Command(BaseCommand):
             self.stdout.write("\t".join([row.label, *cells, row.total.percent]))
 
     def sweep_files(self, options):
-        from dangjian.orglife.attachments import sweep_orphans
-
         self.stdout.write(f"orglife sweep-files: removed {sweep_orphans()} files")

@@ -15,13 +15,13 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from dangjian.points.services import RECOMPUTE_PART, recompute_year
+
 
 class Command(BaseCommand):
     help = "Points: recompute a year's automatic entries and balances."
 
     def add_arguments(self, parser):
-        from dangjian.points.services import RECOMPUTE_PART
-
         sub = parser.add_subparsers(dest="action", required=True)
         recompute = sub.add_parser("recompute", help="recompute a year's automatic entries and balances")
         recompute.add_argument("--year", type=int, help="default: this year")
@@ -30,8 +30,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from dangjian.points.services import recompute_year
-
         year = options.get("year") or timezone.localdate().year
         part = options["part"]
         if part < 1:
