@@ -165,9 +165,7 @@ def serving_list(visible_members, *, org=None, on: dt.date | None = None, missin
     """Serving members (of the user's visible members) with the community of their check-in in force
     on ``on`` (``community_name``, None when not checked in); ``missing``: only those not checked in."""
     on = on or timezone.localdate()
-    qs = visible_members.filter(pk__in=serving_members(on).values("pk")).select_related("org")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    qs = tree.narrow(visible_members.filter(pk__in=serving_members(on).values("pk")).select_related("org"), org)
     current = MemberCheckIn.objects.open_on(on).filter(member_id=OuterRef("pk")).order_by("-checked_in_on")
     qs = qs.annotate(community_name=Subquery(current.values("org__name")[:1]))
     if missing:
@@ -177,15 +175,9 @@ def serving_list(visible_members, *, org=None, on: dt.date | None = None, missin
 
 def activity_list(visible, *, org=None, span: Span | None = None, state: str = "", kind: str = ""):
     """Activities of the subtree (of ``org`` and below), newest first, with their people and hours."""
-    qs = visible.select_related("org")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    qs = tree.narrow(visible.select_related("org"), org, state=state, kind=kind)
     if span is not None:
         qs = qs.filter(held_on__gte=span.start, held_on__lte=span.end)
-    if state:
-        qs = qs.filter(state=state)
-    if kind:
-        qs = qs.filter(kind=kind)
     people = ServiceHours.objects.filter(activity_id=OuterRef("pk"))
     return qs.annotate(
         people=_subquery_count(people),

@@ -28,7 +28,14 @@ from dangjian.community.models import (
 from dangjian.community.signals import service_changed
 from dangjian.core import audit, parameters, tree
 from dangjian.core.dates import is_future
-from dangjian.core.services import changed_fields, check_version, created_changes, record_cancel, snapshot
+from dangjian.core.services import (
+    changed_fields,
+    check_version,
+    created_changes,
+    record_cancel,
+    refuse_unknown,
+    snapshot,
+)
 from dangjian.members.models import Member
 from dangjian.organizations.models import Sector
 
@@ -143,9 +150,7 @@ def checkin_update(
     *, actor, checkin: MemberCheckIn, data: dict[str, Any], expected_version: int | None = None
 ) -> dict[str, list[Any]]:
     """Change what the member offers or the note of a check-in."""
-    unknown = set(data) - set(CHECKIN_EDITABLE)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, CHECKIN_EDITABLE)
     checkin = MemberCheckIn.objects.select_for_update().get(pk=checkin.pk)
     check_version(checkin, expected_version)
     data = dict(data)
@@ -397,9 +402,7 @@ def activity_update(
 ) -> dict[str, Any]:
     """Change an activity; ``service`` (when given) replaces its sheet. A sheet kept is checked again
     against a new date (who was a member or checked in then, the daily maximum)."""
-    unknown = set(data) - set(ACTIVITY_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, ACTIVITY_FIELDS)
     activity = VolunteerActivity.objects.select_for_update(of=("self",)).select_related("org").get(pk=activity.pk)
     check_version(activity, expected_version)
     data = validate_activity(activity.org, data, instance=activity)

@@ -59,6 +59,13 @@ def created_changes(instance: models.Model, names, *, set_only: bool = True) -> 
     return {n: [None, audit.jsonable(getattr(instance, n))] for n in names if not set_only or getattr(instance, n)}
 
 
+def refuse_unknown(data: dict[str, Any], allowed) -> None:
+    """Refuse a change that names fields outside ``allowed`` (the fields a service lets one change)."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+
+
 def check_version(instance: models.Model, expected_version: int | None) -> None:
     if expected_version is not None and int(expected_version) != instance.version:
         raise ConcurrentEditError(

@@ -167,18 +167,7 @@ def entry_list(
     """Entries of an already scoped queryset, filtered: ``org`` and below, one member, a year, a status,
     a rule code, a source; with the rule, member, organization, claim and its post joined (one query per page)."""
     qs = visible.select_related("member", "rule", "org", "claim", "claim__assignment__post")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
-    if member is not None:
-        qs = qs.filter(member=member)
-    if year:
-        qs = qs.filter(year=year)
-    if status:
-        qs = qs.filter(status=status)
-    if rule:
-        qs = qs.filter(rule__code=rule)
-    if source:
-        qs = qs.filter(source_type=source)
+    qs = tree.narrow(qs, org, member=member, year=year, status=status, rule__code=rule, source_type=source)
     return qs.order_by(*ENTRY_SORTS.get(sort, ENTRY_SORTS["-occurred_on"]))
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, parameters
-from dangjian.core.services import check_version, created_changes, object_update
+from dangjian.core.services import check_version, created_changes, object_update, refuse_unknown
 from dangjian.members.models import EvaluationRating, Member
 from dangjian.organizations.models import Level
 from dangjian.posts import queries
@@ -170,9 +170,7 @@ def _unique_name(org, name: str, instance: Post | None = None) -> None:
 @transaction.atomic
 def post_create(*, actor, org, data: dict[str, Any]) -> Post:
     """A post offered in ``org``'s subtree (``org`` None: a district-wide default)."""
-    unknown = set(data) - set(POST_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, POST_FIELDS)
     if org is not None and org.level == Level.PARTY_GROUP:
         raise ValidationError({"org": _("Posts are defined by a branch or a committee, not a party group.")})
     data = _clean_post(data)
@@ -194,9 +192,7 @@ def post_create(*, actor, org, data: dict[str, Any]) -> Post:
 def post_update(*, actor, post: Post, data: dict[str, Any], expected_version: int | None = None) -> dict:
     """Change a post's name, area, duties or order, or stop offering it (``is_active``). Posts are
     never deleted: assignments keep pointing at them, and keep the duties they were given."""
-    unknown = set(data) - set(POST_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, POST_FIELDS)
     data = _clean_post(data)
     if "name" in data:
         _unique_name(post.org, data["name"], post)
@@ -455,9 +451,7 @@ def post_assignment_update(
     *, actor, assignment: PostAssignment, data: dict[str, Any], expected_version: int | None = None
 ) -> dict:
     """Change the duties, the group, who recommended or the note of an open assignment."""
-    unknown = set(data) - set(EDITABLE_ASSIGNMENT_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, EDITABLE_ASSIGNMENT_FIELDS)
     assignment = _lock(assignment, None)
     _require_state(assignment, *OPEN_STATES)
     data = dict(data)

@@ -82,14 +82,7 @@ def case_list(cases, *, org=None, year: int | None = None, state: str = "", clas
         problem_count=Count("problems", distinct=True),
         done_count=Count("problems", filter=Q(problems__done_on__isnull=False), distinct=True),
     )
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
-    if year:
-        qs = qs.filter(year=year)
-    if state:
-        qs = qs.filter(state=state)
-    if classification:
-        qs = qs.filter(classification=classification)
+    qs = tree.narrow(qs, org, year=year, state=state, classification=classification)
     return qs.order_by("-year", "org_path")
 
 
@@ -100,11 +93,7 @@ def problem_list(problems, *, org=None, year: int | None = None, status: str = "
     """Problems of the cases, filtered by status on ``on``: done, open, due soon (within the reminder
     days) or overdue."""
     on = on or timezone.localdate()
-    qs = problems.select_related("rectification__org")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
-    if year:
-        qs = qs.filter(rectification__year=year)
+    qs = tree.narrow(problems.select_related("rectification__org"), org, rectification__year=year)
     if status == "done":
         qs = qs.filter(done_on__isnull=False)
     elif status == "open":

@@ -128,11 +128,7 @@ def persons_in(rows, path: str, start: dt.date, end: dt.date, *, own: bool = Fal
 # --- Lists ------------------------------------------------------------------------------------------
 def programme_list(visible, *, org=None, kind: str = "", year: int | None = None):
     """Programmes of the subtree (of ``org`` and below), with their sessions held and person-times."""
-    qs = visible.select_related("org")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
-    if kind:
-        qs = qs.filter(kind=kind)
+    qs = tree.narrow(visible.select_related("org"), org, kind=kind)
     if year:
         qs = qs.filter(starts_on__lte=dt.date(year, 12, 31)).filter(
             Q(ends_on__isnull=True) | Q(ends_on__gte=dt.date(year, 1, 1))

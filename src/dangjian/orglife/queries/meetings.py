@@ -96,13 +96,7 @@ def meeting_list(
     visible, *, org=None, kind: str = "", state: str = "", year: int | None = None, month: int | None = None
 ):
     """Meetings of the subtree (of ``org`` and below), newest first."""
-    qs = visible.select_related("org")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
-    if kind:
-        qs = qs.filter(kind_entries__kind=kind)
-    if state:
-        qs = qs.filter(state=state)
+    qs = tree.narrow(visible.select_related("org"), org, kind_entries__kind=kind, state=state)
     if year:
         if month:
             qs = qs.filter(month=year * 100 + month)

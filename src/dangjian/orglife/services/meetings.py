@@ -24,6 +24,7 @@ from dangjian.core.services import (
     created_changes,
     object_update,
     record_cancel,
+    refuse_unknown,
     snapshot,
 )
 from dangjian.members.queries import has_voting_rights, roster
@@ -359,9 +360,7 @@ def meeting_update(
 ) -> dict[str, Any]:
     """Change a meeting; ``attendance`` (when given) replaces the sheet. A planned meeting becomes a
     held one by ``state="held"`` with its sheet."""
-    unknown = set(data) - set(MEETING_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, MEETING_FIELDS)
     meeting = Meeting.objects.select_for_update(of=("self",)).select_related("org").get(pk=meeting.pk)
     check_version(meeting, expected_version)
     data, attendance, sheet = validate_meeting(meeting.org, data, attendance, instance=meeting)
@@ -462,8 +461,6 @@ def life_follow_up_create(*, actor, meeting: Meeting, data: dict[str, Any]) -> L
 def life_follow_up_update(
     *, actor, item: LifeMeetingFollowUp, data: dict[str, Any], expected_version: int | None = None
 ) -> dict:
-    unknown = set(data) - set(LIFE_FOLLOW_UP_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, LIFE_FOLLOW_UP_FIELDS)
     data = _check_life_follow_up(item.meeting, dict(data))
     return object_update(actor=actor, instance=item, data=data, expected_version=expected_version)
