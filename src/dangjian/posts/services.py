@@ -342,15 +342,22 @@ def _advance(actor, assignment: PostAssignment, state: str, values: dict[str, An
     return assignment
 
 
+def _at_state(assignment: PostAssignment, expected_version: int | None, state: str, on: dt.date | None, field: str):
+    """Lock the assignment, check that it is at ``state`` and take the day of the next step (``field``;
+    today by default)."""
+    assignment = _lock(assignment, expected_version)
+    _require_state(assignment, state)
+    on = on or _today()
+    _check_day(on, field)
+    return assignment, on
+
+
 @transaction.atomic
 def post_assignment_approve(
     *, actor, assignment: PostAssignment, on: dt.date | None = None, expected_version: int | None = None
 ) -> PostAssignment:
     """The branch approves a declared assignment."""
-    assignment = _lock(assignment, expected_version)
-    _require_state(assignment, AssignmentState.DECLARED)
-    on = on or _today()
-    _check_day(on, "approved_on")
+    assignment, on = _at_state(assignment, expected_version, AssignmentState.DECLARED, on, "approved_on")
     if on < assignment.declared_on:
         raise ValidationError({"approved_on": _("The approval comes after the declaration.")})
     return _advance(actor, assignment, AssignmentState.APPROVED, {"approved_on": on}, "post_approve")
@@ -404,10 +411,7 @@ def post_assignment_badge(
     *, actor, assignment: PostAssignment, on: dt.date | None = None, expected_version: int | None = None
 ) -> PostAssignment:
     """After the public notice, the member takes up the post with a badge (挂牌上岗)."""
-    assignment = _lock(assignment, expected_version)
-    _require_state(assignment, AssignmentState.PUBLICISED)
-    on = on or _today()
-    _check_day(on, "on_duty_from")
+    assignment, on = _at_state(assignment, expected_version, AssignmentState.PUBLICISED, on, "on_duty_from")
     if on <= assignment.notice_ends_on:
         raise ValidationError(
             {

@@ -298,15 +298,12 @@ def claim_propose(
     )
     _finish(entry, claim, actor, book, steps)
     _write_claims([(entry, claim)], steps)
-    if entry.status == PointEntry.Status.APPROVED:
-        refresh_balances([(member.pk, entry.year)], book)
-    audit.record(
-        actor=actor,
-        action="create",
-        obj=entry,
-        org=entry.org,
-        object_repr=f"{member.name} {rule.name}",
-        changes={
+    _audit_entry(
+        actor,
+        entry,
+        book,
+        "create",
+        {
             "member": [None, member.pk],
             "rule": [None, rule.pk],
             "points": [None, entry.points],
@@ -521,20 +518,12 @@ def entry_approve(*, actor, entry: PointEntry, note: str = "") -> PointEntry:
     claim.save(update_fields=["steps_done", "decided_by", "decided_at"])
     for s in steps:
         s.save()
-    if entry.status == PointEntry.Status.APPROVED:
-        refresh_balances([(entry.member_id, entry.year)], book)
-    audit.record(
-        actor=actor,
-        action="update",
-        obj=entry,
-        org=entry.org,
-        object_repr=f"{entry.member.name} {entry.rule.name}",
-        changes={
-            "step": [None, step],
-            "status": [PointEntry.Status.PROPOSED, entry.status],
-            "points": [None, entry.points],
-        },
-    )
+    changes = {
+        "step": [None, step],
+        "status": [PointEntry.Status.PROPOSED, entry.status],
+        "points": [None, entry.points],
+    }
+    _audit_entry(actor, entry, book, "update", changes)
     return entry
 
 
@@ -555,15 +544,24 @@ def entry_reject(*, actor, entry: PointEntry, reason: str) -> PointEntry:
     entry.save(update_fields=["status"])
     claim.save(update_fields=["reason", "decided_by", "decided_at"])
     _step_record(claim, PointStep.Action.REJECT, step, actor, reason).save()
+    changes = {"step": [None, step], "status": [PointEntry.Status.PROPOSED, entry.status], "reason": [None, reason]}
+    _audit_entry(actor, entry, None, "update", changes)
+    return entry
+
+
+def _audit_entry(actor, entry: PointEntry, book: RuleBook | None, action: str, changes: dict) -> None:
+    """Refresh the member's balance when the entry is now approved (never after a rejection: no
+    ``book``), then audit the claim or decision on the entry."""
+    if book is not None and entry.status == PointEntry.Status.APPROVED:
+        refresh_balances([(entry.member_id, entry.year)], book)
     audit.record(
         actor=actor,
-        action="update",
+        action=action,
         obj=entry,
         org=entry.org,
         object_repr=f"{entry.member.name} {entry.rule.name}",
-        changes={"step": [None, step], "status": [PointEntry.Status.PROPOSED, entry.status], "reason": [None, reason]},
+        changes=changes,
     )
-    return entry
 
 
 MANUAL = (PointEntry.Source.CLAIM, PointEntry.Source.AWARD)
