@@ -28,7 +28,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.models import RuleVersion
+from dangjian.core.models import DefaultOrOwn, RuleVersion
 from dangjian.core.scoping import ScopedQuerySet
 from dangjian.orglife.models import MeetingKind
 from dangjian.training.models import ProgrammeKind
@@ -110,7 +110,7 @@ def source_kind_choices():
     return choices
 
 
-class PointScheme(RuleVersion):
+class PointScheme(DefaultOrOwn, RuleVersion):
     """A named set of rules used by an organization's subtree (the nearest one up the tree applies)."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -139,13 +139,6 @@ class PointScheme(RuleVersion):
         verbose_name = _("points scheme")
         verbose_name_plural = _("points schemes")
         ordering = ["org_path", "-effective_from", "id"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs):
-        self.org_path = self.org.path if self.org_id else ""
-        super().save(*args, **kwargs)
 
 
 class PointRule(RuleVersion):
