@@ -29,6 +29,13 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import openpyxl
+import psycopg
+import xlsxwriter
+
+from dangjian.core import idnumber
+from dangjian.demo.accounts import DEMO_USERS
+
 ROOT = Path.cwd()
 BENCH_VAR = ROOT / "var" / "bench"
 PG_ADMIN_URL = os.environ.get("DANGJIAN_BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -72,8 +79,6 @@ def free_port() -> int:
 
 def pg_available() -> bool:
     try:
-        import psycopg
-
         with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), connect_timeout=3):
             return True
     except Exception:  # any failure means "not available here"
@@ -89,8 +94,6 @@ def prepare_database(kind: str) -> dict[str, str]:
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         env["DATABASE_URL"] = f"sqlite:///{db}"
     else:
-        import psycopg
-
         with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
             conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
@@ -208,11 +211,6 @@ def measure_import_export(env: dict[str, str]) -> str:
 def fresh_members_file(source: Path, target: Path) -> int:
     """A register of new members: the export's rows with new ID numbers and no record ids, saved
     with a shared-strings table as Excel and WPS save (not streamed). Returns the row count."""
-    import openpyxl
-    import xlsxwriter
-
-    from dangjian.core import idnumber
-
     book = openpyxl.load_workbook(source, read_only=True)
     rows = book.worksheets[0].iter_rows(values_only=True)
     header = list(next(rows))
@@ -276,12 +274,6 @@ def run_one(kind: str, args) -> tuple[list[Result], dict[str, str]]:
     facts["demo"] = f"{time.perf_counter() - started:.1f} s (migrate + demo)"
     summary = next((line for line in out.splitlines() if line.startswith("demo:")), "")
     facts["summary"] = summary
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
-    django.setup()  # only to read the demo users' constants; this process never touches the database
-    from dangjian.demo.build import DEMO_USERS
-
     password = next(u.password for u in DEMO_USERS if u.username == "dept")
     port = free_port()
     server = subprocess.Popen(  # noqa: S603

@@ -42,16 +42,22 @@ def audit_logout(sender, request, user, **kwargs):
         audit.record(actor=user, action="logout", object_type="core.user", object_repr=user.get_username())
 
 
+def _audit_refused(username: str, action: str, **changes) -> None:
+    """A failed or refused login of ``username`` (as typed, on one line; the actor when there is one)."""
+    name = one_line(username)
+    audit.record(
+        actor=name or "anonymous",
+        action=action,
+        object_type="core.user",
+        object_repr=name,
+        outcome=AuditEvent.Outcome.FAILURE,
+        changes=changes or None,
+    )
+
+
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
-    username = one_line(credentials.get("username", ""))
-    audit.record(
-        actor=username or "anonymous",
-        action="login_failed",
-        object_type="core.user",
-        object_repr=username,
-        outcome=AuditEvent.Outcome.FAILURE,
-    )
+    _audit_refused(credentials.get("username", ""), "login_failed")
 
 
 @receiver(user_logged_in)
@@ -73,14 +79,6 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
     """Audit the failure that locks an account or address (later refused attempts are failed logins)."""
     if request is None or getattr(request, "axes_failures_since_start", None) is None:
         return
-    name = one_line(username)
     lockout = lockout_for(request, username)
     locked = [] if lockout is None else [k for k in ("account", "address") if getattr(lockout, k)]
-    audit.record(
-        actor=name or "anonymous",
-        action="lockout",
-        object_type="core.user",
-        object_repr=name,
-        outcome=AuditEvent.Outcome.FAILURE,
-        changes={"locked": locked, "until": lockout.until if lockout else None},
-    )
+    _audit_refused(username, "lockout", locked=locked, until=lockout.until if lockout else None)

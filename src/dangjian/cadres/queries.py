@@ -91,9 +91,7 @@ def age_band_range(band: str, on: dt.date, ceiling: int) -> tuple[dt.date | None
 def filter_list(qs, *, org=None, state: str = "", age: str = "", edu: str = "", appointed_year: int | None = None):
     """The cadres (``qs``: already scoped) of a subtree, a state, an age band, an education band or
     appointed in a year; by village, then name."""
-    qs = with_person(qs.select_related("org", "member"))
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    qs = tree.narrow(with_person(qs.select_related("org", "member")), org)
     if state in ReserveState.values:
         qs = qs.filter(state=state)
     rule = rules()

@@ -6,12 +6,14 @@ are its history. Reads are in ``reserve_queries.py``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from dangjian.cadres.models import ReserveAssessment, ReserveCadre, ReservePost, ReserveSource, ReserveState
 from dangjian.core import audit, crypto, idnumber
@@ -225,28 +227,68 @@ def _after_selection(errors: dict[str, str], name: str, day, cadre: ReserveCadre
         }
 
 
-@transaction.atomic
-def reserve_appoint(
-    *, actor, cadre: ReserveCadre, on: dt.date | None, post: str, expected_version: int | None = None
+@dataclass(frozen=True)
+class _PoolExit:
+    """How a cadre leaves the pool: the state, the audit action, the day's field and the text's field
+    (the post taken or the reason), with their messages (translated when used)."""
+
+    state: str
+    action: str
+    day_field: str
+    day_missing: str
+    text_field: str
+    text_missing: str
+    text_max: int
+
+
+_APPOINT = _PoolExit(
+    ReserveState.APPOINTED,
+    "reserve_appoint",
+    "appointed_on",
+    gettext_noop("Give the day of the appointment."),
+    "appointed_to",
+    gettext_noop("Say which post the cadre was appointed to."),
+    100,
+)
+_DROP = _PoolExit(
+    ReserveState.DROPPED,
+    "reserve_drop",
+    "dropped_on",
+    gettext_noop("Give the day the cadre was dropped."),
+    "drop_reason",
+    gettext_noop("Give the reason for dropping the cadre."),
+    200,
+)
+
+
+def _leave_pool(
+    way: _PoolExit, *, actor, cadre: ReserveCadre, on: dt.date | None, text: str, expected_version: int | None
 ) -> ReserveCadre:
-    """The cadre took a post (e.g. 村委会委员) on ``on``: they leave the pool."""
     cadre = _lock_in_pool(cadre, expected_version)
-    post = (post or "").strip()
+    text = (text or "").strip()
     errors: dict[str, str] = {}
-    _after_selection(errors, "appointed_on", on, cadre, _("Give the day of the appointment."))
-    if not post:
-        errors["appointed_to"] = _("Say which post the cadre was appointed to.")
-    elif len(post) > 100:
-        errors["appointed_to"] = _("At most %(n)s characters.") % {"n": 100}
+    _after_selection(errors, way.day_field, on, cadre, _(way.day_missing))
+    if not text:
+        errors[way.text_field] = _(way.text_missing)
+    elif len(text) > way.text_max:
+        errors[way.text_field] = _("At most %(n)s characters.") % {"n": way.text_max}
     if errors:
         raise ValidationError(errors)
     object_update(
         actor=actor,
         instance=cadre,
-        data={"state": ReserveState.APPOINTED, "appointed_on": on, "appointed_to": post},
-        action="reserve_appoint",
+        data={"state": way.state, way.day_field: on, way.text_field: text},
+        action=way.action,
     )
     return cadre
+
+
+@transaction.atomic
+def reserve_appoint(
+    *, actor, cadre: ReserveCadre, on: dt.date | None, post: str, expected_version: int | None = None
+) -> ReserveCadre:
+    """The cadre took a post (e.g. 村委会委员) on ``on``: they leave the pool."""
+    return _leave_pool(_APPOINT, actor=actor, cadre=cadre, on=on, text=post, expected_version=expected_version)
 
 
 @transaction.atomic
@@ -254,23 +296,7 @@ def reserve_drop(
     *, actor, cadre: ReserveCadre, on: dt.date | None, reason: str, expected_version: int | None = None
 ) -> ReserveCadre:
     """The cadre leaves the pool without a post (moved away, failed the assessment, …)."""
-    cadre = _lock_in_pool(cadre, expected_version)
-    reason = (reason or "").strip()
-    errors: dict[str, str] = {}
-    _after_selection(errors, "dropped_on", on, cadre, _("Give the day the cadre was dropped."))
-    if not reason:
-        errors["drop_reason"] = _("Give the reason for dropping the cadre.")
-    elif len(reason) > 200:
-        errors["drop_reason"] = _("At most %(n)s characters.") % {"n": 200}
-    if errors:
-        raise ValidationError(errors)
-    object_update(
-        actor=actor,
-        instance=cadre,
-        data={"state": ReserveState.DROPPED, "dropped_on": on, "drop_reason": reason},
-        action="reserve_drop",
-    )
-    return cadre
+    return _leave_pool(_DROP, actor=actor, cadre=cadre, on=on, text=reason, expected_version=expected_version)
 
 
 @transaction.atomic

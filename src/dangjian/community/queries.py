@@ -10,13 +10,15 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import Substr
+from django.core.exceptions import ValidationError
+from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.community.models import SERVING_SECTORS, MemberCheckIn, ServiceHours, VolunteerActivity
-from dangjian.core import sheets, tree
+from dangjian.core import crypto, idnumber, sheets, tree
+from dangjian.members.models import Member
 
 ZERO = Decimal("0.0")
 
@@ -153,8 +155,6 @@ def volunteer_table(visible_orgs, root, span: Span) -> VolunteerTable:
 
 def serving_members(on: dt.date):
     """Members on the records on ``on`` in organizations of the serving sectors (在职党员)."""
-    from dangjian.members.models import Member
-
     return Member.objects.filter(org__sector__in=SERVING_SECTORS, joined_on__lte=on).filter(
         Q(left_on__isnull=True) | Q(left_on__gt=on)
     )
@@ -164,12 +164,8 @@ def serving_members(on: dt.date):
 def serving_list(visible_members, *, org=None, on: dt.date | None = None, missing: bool = False):
     """Serving members (of the user's visible members) with the community of their check-in in force
     on ``on`` (``community_name``, None when not checked in); ``missing``: only those not checked in."""
-    from django.db.models import Subquery
-
     on = on or timezone.localdate()
-    qs = visible_members.filter(pk__in=serving_members(on).values("pk")).select_related("org")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    qs = tree.narrow(visible_members.filter(pk__in=serving_members(on).values("pk")).select_related("org"), org)
     current = MemberCheckIn.objects.open_on(on).filter(member_id=OuterRef("pk")).order_by("-checked_in_on")
     qs = qs.annotate(community_name=Subquery(current.values("org__name")[:1]))
     if missing:
@@ -179,15 +175,9 @@ def serving_list(visible_members, *, org=None, on: dt.date | None = None, missin
 
 def activity_list(visible, *, org=None, span: Span | None = None, state: str = "", kind: str = ""):
     """Activities of the subtree (of ``org`` and below), newest first, with their people and hours."""
-    qs = visible.select_related("org")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    qs = tree.narrow(visible.select_related("org"), org, state=state, kind=kind)
     if span is not None:
         qs = qs.filter(held_on__gte=span.start, held_on__lte=span.end)
-    if state:
-        qs = qs.filter(state=state)
-    if kind:
-        qs = qs.filter(kind=kind)
     people = ServiceHours.objects.filter(activity_id=OuterRef("pk"))
     return qs.annotate(
         people=_subquery_count(people),
@@ -196,9 +186,6 @@ def activity_list(visible, *, org=None, span: Span | None = None, state: str = "
 
 
 def _subquery_count(qs):
-    from django.db.models import IntegerField, Subquery
-    from django.db.models.functions import Coalesce
-
     return Coalesce(
         Subquery(qs.order_by().values("activity_id").annotate(c=Count("id")).values("c")[:1]),
         0,
@@ -207,9 +194,6 @@ def _subquery_count(qs):
 
 
 def _subquery_sum(qs):
-    from django.db.models import DecimalField, Subquery
-    from django.db.models.functions import Coalesce
-
     return Coalesce(
         Subquery(qs.order_by().values("activity_id").annotate(s=Sum("hours")).values("s")[:1]),
         ZERO,
@@ -325,11 +309,6 @@ def member_by_id_number(number: str, name: str):
     """The current member with this ID number and exactly this name, wherever their organization is, or
     None: how a community finds a serving member who checks in with it (they bring their ID card).
     Both must match, so the look-up tells nothing to someone who does not already know both."""
-    from django.core.exceptions import ValidationError
-
-    from dangjian.core import crypto, idnumber
-    from dangjian.members.models import Member
-
     try:
         info = idnumber.parse(number or "")
     except ValidationError:

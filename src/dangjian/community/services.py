@@ -28,7 +28,14 @@ from dangjian.community.models import (
 from dangjian.community.signals import service_changed
 from dangjian.core import audit, parameters, tree
 from dangjian.core.dates import is_future
-from dangjian.core.services import changed_fields, check_version, snapshot
+from dangjian.core.services import (
+    changed_fields,
+    check_version,
+    created_changes,
+    record_cancel,
+    refuse_unknown,
+    snapshot,
+)
 from dangjian.members.models import Member
 from dangjian.organizations.models import Sector
 
@@ -132,9 +139,7 @@ def checkin_create(*, actor, member: Member, org, data: dict[str, Any]) -> Membe
     )
     checkin.full_clean()
     checkin.save()
-    changes = {
-        name: [None, audit.jsonable(getattr(checkin, name))] for name in CHECKIN_FIELDS if getattr(checkin, name)
-    }
+    changes = created_changes(checkin, CHECKIN_FIELDS)
     changes["member"] = [None, member.pk]
     audit.record(actor=actor, action="create", obj=checkin, changes=changes)
     return checkin
@@ -145,9 +150,7 @@ def checkin_update(
     *, actor, checkin: MemberCheckIn, data: dict[str, Any], expected_version: int | None = None
 ) -> dict[str, list[Any]]:
     """Change what the member offers or the note of a check-in."""
-    unknown = set(data) - set(CHECKIN_EDITABLE)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, CHECKIN_EDITABLE)
     checkin = MemberCheckIn.objects.select_for_update().get(pk=checkin.pk)
     check_version(checkin, expected_version)
     data = dict(data)
@@ -373,9 +376,7 @@ def activity_create(*, actor, org, data: dict[str, Any], service: list[ServiceIn
     activity.full_clean()
     activity.save()
     _write_sheet(activity, hours, members)
-    changes = {
-        name: [None, audit.jsonable(getattr(activity, name))] for name in ACTIVITY_FIELDS if getattr(activity, name)
-    }
+    changes = created_changes(activity, ACTIVITY_FIELDS)
     changes["service"] = [None, _totals(hours)]
     audit.record(actor=actor, action="create", obj=activity, changes=changes)
     service_changed.send(sender=VolunteerActivity, activity_id=activity.pk)
@@ -401,9 +402,7 @@ def activity_update(
 ) -> dict[str, Any]:
     """Change an activity; ``service`` (when given) replaces its sheet. A sheet kept is checked again
     against a new date (who was a member or checked in then, the daily maximum)."""
-    unknown = set(data) - set(ACTIVITY_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, ACTIVITY_FIELDS)
     activity = VolunteerActivity.objects.select_for_update(of=("self",)).select_related("org").get(pk=activity.pk)
     check_version(activity, expected_version)
     data = validate_activity(activity.org, data, instance=activity)
@@ -452,22 +451,8 @@ def activity_cancel(
 ) -> VolunteerActivity:
     """Cancel an activity, or withdraw a record made in error: it stays, its sheet is cleared (the audit
     event keeps what it was), so that every service row is of a held activity."""
-    activity = VolunteerActivity.objects.select_for_update().get(pk=activity.pk)
-    check_version(activity, expected_version)
-    reason = (reason or "").strip()
-    if activity.state == VolunteerActivity.State.CANCELLED:
-        raise ValidationError({"state": _("This activity is already cancelled.")})
-    if not reason:
-        raise ValidationError({"cancel_reason": _("Say why the activity is cancelled.")})
-    if len(reason) > 200:
-        raise ValidationError({"cancel_reason": _("At most 200 characters.")})
-    old = activity.state
-    activity.state = VolunteerActivity.State.CANCELLED
-    activity.cancel_reason = reason
-    activity.version = F("version") + 1
-    activity.save(update_fields=["state", "cancel_reason", "version", "updated_at"])
-    activity.refresh_from_db(fields=["version"])
-    changes = {"state": [old, VolunteerActivity.State.CANCELLED], "cancel_reason": [None, reason]}
+    already, missing = _("This activity is already cancelled."), _("Say why the activity is cancelled.")
+    activity, changes = record_cancel(activity, reason, expected_version, already=already, missing=missing)
     sheet = _stored_sheet(activity)
     if sheet:
         ServiceHours.objects.filter(activity=activity).delete()

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from django.core.management.color import no_style
 from django.db import connection, models
 from django.utils import timezone
 
@@ -204,3 +205,12 @@ def insert_objects(model: type[models.Model], objs: Sequence[models.Model]) -> N
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def reset_sequences(*models) -> None:
+    """After inserting explicit ids, move PostgreSQL's sequences past them (SQLite needs nothing)."""
+    statements = connection.ops.sequence_reset_sql(no_style(), list(models))
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)

@@ -60,6 +60,18 @@ class OrgScoped(TimeStamped):
         return cached is not None and cached.path != self.org_path
 
 
+class DefaultOrOwn:
+    """Mixin of a named record that is either a default (no ``org``: offered everywhere) or an
+    organization's own: ``save`` copies the organization's path into ``org_path`` ("" for a default)."""
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.org_path = self.org.path if self.org_id else ""
+        super().save(*args, **kwargs)
+
+
 class User(AbstractUser):
     """A person who logs in. Their rights come only from their role assignments."""
 

@@ -53,6 +53,19 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, l
     return diff
 
 
+def created_changes(instance: models.Model, names, *, set_only: bool = True) -> dict[str, list[Any]]:
+    """The audit changes of a new record: ``[None, value]`` for each of ``names`` (only those set, unless
+    ``set_only`` is false)."""
+    return {n: [None, audit.jsonable(getattr(instance, n))] for n in names if not set_only or getattr(instance, n)}
+
+
+def refuse_unknown(data: dict[str, Any], allowed) -> None:
+    """Refuse a change that names fields outside ``allowed`` (the fields a service lets one change)."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+
+
 def check_version(instance: models.Model, expected_version: int | None) -> None:
     if expected_version is not None and int(expected_version) != instance.version:
         raise ConcurrentEditError(
@@ -84,6 +97,33 @@ def object_update(
         instance.refresh_from_db(fields=["version"])
     audit.record(actor=actor, action=action, obj=instance, changes=diff)
     return diff
+
+
+def record_cancel(
+    instance: models.Model, reason: str, expected_version: int | None, *, already: str, missing: str
+) -> tuple[models.Model, dict[str, list[Any]]]:
+    """Lock a dated record (meeting, session, activity) and mark it cancelled with ``reason``: it stays,
+    but no longer counts. ``already`` and ``missing`` are the record's messages for a second cancel and
+    for a missing reason. Returns the locked record and the audit changes; the caller clears what
+    counted (its sheet) and writes the audit event. Call it inside the caller's transaction."""
+    model = type(instance)
+    instance = model.objects.select_for_update().get(pk=instance.pk)
+    check_version(instance, expected_version)
+    reason = (reason or "").strip()
+    cancelled = model.State.CANCELLED
+    if instance.state == cancelled:
+        raise ValidationError({"state": already})
+    if not reason:
+        raise ValidationError({"cancel_reason": missing})
+    if len(reason) > 200:
+        raise ValidationError({"cancel_reason": _("At most 200 characters.")})
+    old = instance.state
+    instance.state = cancelled
+    instance.cancel_reason = reason
+    instance.version = F("version") + 1
+    instance.save(update_fields=["state", "cancel_reason", "version", "updated_at"])
+    instance.refresh_from_db(fields=["version"])
+    return instance, {"state": [old, cancelled], "cancel_reason": [None, reason]}
 
 
 @transaction.atomic

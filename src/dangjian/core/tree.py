@@ -32,6 +32,15 @@ def subtree_q(field: str, path: str) -> Q:
     return Q(**{f"{field}__gte": path, f"{field}__lt": successor(path)})
 
 
+def narrow(qs, org=None, **given):
+    """``qs`` (of records with an ``org_path``) narrowed to the subtree of ``org`` when there is one, and
+    to each ``field=value`` of ``given`` whose value is given (an empty value filters nothing)."""
+    if org is not None:
+        qs = qs.filter(subtree_q("org_path", org.path))
+    given = {name: value for name, value in given.items() if value}
+    return qs.filter(**given) if given else qs
+
+
 def collapse(paths: Iterable[str]) -> list[str]:
     """Drop paths that lie inside another path of the set (their subtree is already covered)."""
     kept: list[str] = []

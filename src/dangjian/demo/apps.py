@@ -14,7 +14,7 @@ class Config(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: apps.py is imported before the models are ready.
         from dangjian.accounts.checks import register_default_usernames
-        from dangjian.demo.build import DEMO_USERS
+        from dangjian.demo.accounts import DEMO_USERS
 
         # Demo accounts have published passwords: the production check refuses them while active.
         register_default_usernames(u.username for u in DEMO_USERS)

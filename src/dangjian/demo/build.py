@@ -17,48 +17,28 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from django.core.management.color import no_style
-from django.db import connection, reset_queries, transaction
+from django.db import reset_queries, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from dangjian.accounts.services import role_grant
 from dangjian.core import audit, pinyin, tree
-from dangjian.core.bulk import RawInserter
+from dangjian.core.bulk import RawInserter, reset_sequences
 from dangjian.core.models import RoleAssignment, User
-from dangjian.core.roles import Role
-from dangjian.demo import committees, names, orglife
+from dangjian.demo import committees, orglife
 from dangjian.demo import community as demo_community
 from dangjian.demo import points as demo_points
 from dangjian.demo import posts as demo_posts
 from dangjian.demo import rectification as demo_rectification
 from dangjian.demo import reserve as demo_reserve
 from dangjian.demo import training as demo_training
+from dangjian.demo.accounts import DEMO_MEMBER_NAME, DEMO_USERS
 from dangjian.demo.people import PROFILES, PersonFactory
 from dangjian.demo.plan import BRANCH, OrgSpec, Plan, plan_demo
 from dangjian.members.models import Member, StandingChange, Status
 from dangjian.organizations.models import Organization, OrganizationChange, Unit
 
 BATCH = 2000  # members per flush (their standing history follows in the same flush)
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    username: str
-    role: str
-    password: str  # fixed and documented: this is demo data, never a production account
-    where: str  # "root", "township" or "branch"
-    full_name: str  # empty: the name of the member the account is linked to
-
-
-DEMO_USERS = [
-    DemoUser("dept", Role.ORGANIZER, "Anlan-Quwei-2026!", "root", names.DEPT_NAME),
-    DemoUser("town", Role.ORGANIZER, "Yongxing-Zhen-2026!", "township", names.TOWN_NAME),
-    DemoUser("secretary", Role.SECRETARY, "Baishusi-Cun-2026!", "branch", ""),
-    DemoUser("member", Role.MEMBER, "Zhang-Qiang-2026!", "branch", ""),
-    DemoUser("auditor", Role.AUDITOR, "Shenji-Anlan-2026!", "root", names.AUDITOR_NAME),
-]
-DEMO_MEMBER_NAME = "张强"  # the member account's person: ``zq`` finds him in the secretary's search
 
 
 class Progress(Protocol):
@@ -322,18 +302,9 @@ def _write_members(plan: Plan, progress) -> tuple[int, int, int]:
         if len(rows) >= BATCH:
             flush()
     flush()
-    _reset_sequences(Member)
+    reset_sequences(Member)
     bar.close()
     return totals[0], totals[1], totals[2]
-
-
-def _reset_sequences(*models) -> None:
-    """After inserting explicit ids, move PostgreSQL's sequences past them (SQLite needs nothing)."""
-    statements = connection.ops.sequence_reset_sql(no_style(), list(models))
-    if statements:
-        with connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
 
 
 def people_of(spec: OrgSpec, factory: PersonFactory):

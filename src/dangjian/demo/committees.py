@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from dangjian.core.bulk import RawInserter
 from dangjian.demo.plan import BRANCH, OrgSpec, Plan
 from dangjian.members.models import years_before
 from dangjian.organizations.models import CommitteeMember, CommitteePost
@@ -74,8 +75,6 @@ def _committee(spec: OrgSpec, people: list, today: dt.date, rng: random.Random) 
 
 def write_committees(plan: Plan, today: dt.date) -> int:
     """Record the committees of the plan's branches; fill ``spec.seats`` for the meetings. One bulk insert."""
-    from dangjian.demo.build import RawInserter
-
     rng = random.Random(f"dangjian-demo:{plan.seed}:committees")
     rows = []
     for spec in plan.orgs:

@@ -11,14 +11,14 @@ the services' rules: a member of the community on that day or checked in to it t
 from __future__ import annotations
 
 import datetime as dt
-import random
 from decimal import Decimal
 
 from django.db.models import Max
 
 from dangjian.community.models import SERVING_SECTORS, MemberCheckIn, ServiceHours, VolunteerActivity
 from dangjian.core import bulk
-from dangjian.demo.plan import Plan
+from dangjian.core.bulk import reset_sequences
+from dangjian.demo.plan import MonthlyWriter, Plan
 
 CHECKED_IN_SHARE = 0.82  # of the serving members, checked in to a community
 ENDED_SHARE = 0.05  # of those, whose check-in has ended (moved house, retired)
@@ -36,22 +36,11 @@ PLACES = ("社区党群服务中心", "小区广场", "社区敬老院", "辖区
 OFFERS = ("policy", "environment", "patrol", "care", "culture", "other")
 
 
-def _months(first: dt.date, last: dt.date):
-    n = first.year * 12 + first.month - 1
-    while True:
-        year, month = divmod(n, 12)
-        if dt.date(year, month + 1, 1) > last:
-            return
-        yield year, month + 1
-        n += 1
+class Writer(MonthlyWriter):
+    stream = "community"
 
-
-class Writer:
     def __init__(self, plan: Plan, first: dt.date):
-        self.plan = plan
-        self.rng = random.Random(f"dangjian-demo:{plan.seed}:community")
-        self.first = first
-        self.last = plan.today - dt.timedelta(days=1)
+        super().__init__(plan, first)
         self.next_activity = (VolunteerActivity.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         self.communities = [
             spec
@@ -109,7 +98,7 @@ class Writer:
                 for person in plan.people.get(org.index, ())
             ]
             visitors = self.visitors[community.index]
-            for year, month in _months(self.first, self.last):
+            for year, month in self.months():
                 days = sorted(rng.sample(range(3, 28), rng.randint(1, 3)))
                 for d in days:
                     day = dt.date(year, month, d)
@@ -172,7 +161,5 @@ def write(plan: Plan, first: dt.date) -> dict[str, int]:
     writer.check_in()
     writer.hold()
     counts = writer.flush()
-    from dangjian.demo.build import _reset_sequences
-
-    _reset_sequences(VolunteerActivity)
+    reset_sequences(VolunteerActivity)
     return counts

@@ -15,6 +15,7 @@ and a few stall for several months (the "no meeting for months" that rectificati
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import random
 from collections.abc import Callable
@@ -23,8 +24,10 @@ from typing import Any
 
 from django.db.models import Max
 
+from dangjian.core.bulk import RawInserter, reset_sequences
 from dangjian.demo.plan import BRANCH, OrgSpec, Plan
 from dangjian.organizations.models import Level
+from dangjian.orglife import channels, services
 from dangjian.orglife.models import (
     Appraisal,
     AppraisalEntry,
@@ -148,8 +151,6 @@ def _month_start(day: dt.date, back: int) -> dt.date:
 
 
 def _day_in(rng: random.Random, year: int, month: int, low: int, high: int) -> dt.date:
-    import calendar
-
     last = calendar.monthrange(year, month)[1]
     return dt.date(year, month, min(last, rng.randint(low, high)))
 
@@ -158,8 +159,6 @@ class Writer:
     BATCH = 5000  # attendance rows per flush
 
     def __init__(self, plan: Plan, people: dict[int, list[Person]], today: dt.date, progress: Callable):
-        from dangjian.demo.build import RawInserter
-
         self.plan = plan
         self.people = people
         self.today = today
@@ -572,12 +571,8 @@ def write(plan: Plan, people: dict[int, list[Person]], today: dt.date, progress:
     writer.flush()
     bar.close()
     writer.appraisals(branches)
-    from dangjian.demo.build import _reset_sequences
-
-    _reset_sequences(Meeting)
+    reset_sequences(Meeting)
     # What the daily job would have written today: the secretaries' inboxes show what is due soon.
     # (The outbound channel is not used by the demo.)
-    from dangjian.orglife import channels, services
-
     services.reminders_send(on=today, channel=channels.MemoryChannel())
     return writer.counts

@@ -437,6 +437,21 @@ class Planner:
             parent, f"{name}机关党支部", BRANCH, Sector.AGENCY, profile="agency", size=size, leaders=leaders, units=unit
         )
 
+    def agency_branch(self, org: OrgSpec, name: str, low: int, high: int, *, unit: str = "") -> OrgSpec:
+        """The branch of the organ ``name`` (机关党支部) under ``org``: six leaders, ``low`` to ``high``
+        members, and its agency unit (``unit``, or the organ's own name)."""
+        size = self.people(low, high)
+        return self.add(
+            org,
+            f"{name}机关党支部",
+            BRANCH,
+            Sector.AGENCY,
+            profile="agency",
+            size=size,
+            leaders=6,
+            units=[self.unit(unit or name, "agency", "11")],
+        )
+
     def village_names(self, count: int) -> list[str]:
         rng, chosen, seen = self.rng, [], set()
         surnames = [s for s, _w in names.SURNAMES[:60] if len(s) == 1]
@@ -472,16 +487,7 @@ class Planner:
         org = self.add(root, f"{name}党委", COMMITTEE, Sector.RURAL, special="township" if showcase else "")
         if showcase:
             self.showcase = org
-        self.add(
-            org,
-            f"{name}机关党支部",
-            BRANCH,
-            Sector.AGENCY,
-            profile="agency",
-            size=self.people(18, 42),
-            leaders=6,
-            units=[self.unit(f"{name}人民政府", "agency", "11")],
-        )
+        self.agency_branch(org, name, 18, 42, unit=f"{name}人民政府")
         self.add(
             org,
             f"{name}卫生院党支部",
@@ -576,16 +582,7 @@ class Planner:
         org = self.add(
             root, f"{name}党工委" if working else f"{name}党委", WORKING if working else COMMITTEE, Sector.COMMUNITY
         )
-        self.add(
-            org,
-            f"{name}办事处机关党支部",
-            BRANCH,
-            Sector.AGENCY,
-            profile="agency",
-            size=self.people(15, 35),
-            leaders=6,
-            units=[self.unit(f"{self.district}{name}办事处", "agency", "11")],
-        )
+        self.agency_branch(org, f"{name}办事处", 15, 35, unit=f"{self.district}{name}办事处")
         for community in communities:
             self.community(org, community)
         for village in villages:
@@ -607,16 +604,7 @@ class Planner:
     def education(self, root: OrgSpec, township_names: list[str], townships: list[OrgSpec]) -> None:
         s, rng, d = self.scale, self.rng, self.district
         org = self.add(root, f"{d}委教育工作委员会", WORKING, Sector.SCHOOL)
-        self.add(
-            org,
-            f"{d}教育局机关党支部",
-            BRANCH,
-            Sector.AGENCY,
-            profile="agency",
-            size=self.people(20, 40),
-            leaders=6,
-            units=[self.unit(f"{d}教育局", "agency", "11")],
-        )
+        self.agency_branch(org, f"{d}教育局", 20, 40)
         for i, raw in enumerate(names.HIGH_SCHOOLS[: s.high_schools]):
             school = self.local(raw)
             unit = [self.unit(school, "school", "12")]
@@ -684,16 +672,7 @@ class Planner:
     def health(self, root: OrgSpec) -> None:
         rng, d = self.rng, self.district
         org = self.add(root, f"{d}卫生健康系统党委", COMMITTEE, Sector.INSTITUTION)
-        self.add(
-            org,
-            f"{d}卫生健康委员会机关党支部",
-            BRANCH,
-            Sector.AGENCY,
-            profile="agency",
-            size=self.people(15, 30),
-            leaders=6,
-            units=[self.unit(f"{d}卫生健康委员会", "agency", "11")],
-        )
+        self.agency_branch(org, f"{d}卫生健康委员会", 15, 30)
         for raw, size_class in names.HOSPITALS[: self.scale.hospitals]:
             name = self.local(raw)
             unit = [self.unit(name, "institution", "12")]
@@ -727,16 +706,7 @@ class Planner:
     def state_enterprises(self, root: OrgSpec) -> None:
         rng, d = self.rng, self.district
         org = self.add(root, f"{d}国资系统党委", COMMITTEE, Sector.STATE_ENTERPRISE)
-        self.add(
-            org,
-            f"{d}国有资产监督管理局机关党支部",
-            BRANCH,
-            Sector.AGENCY,
-            profile="agency",
-            size=self.people(10, 20),
-            leaders=6,
-            units=[self.unit(f"{d}国有资产监督管理局", "agency", "11")],
-        )
+        self.agency_branch(org, f"{d}国有资产监督管理局", 10, 20)
         for raw, size_class in names.STATE_ENTERPRISES[: self.scale.state_enterprises]:
             name = self.local(raw)
             unit = [self.unit(name, "enterprise", "91")]
@@ -869,16 +839,7 @@ class Planner:
     def business_district(self, root: OrgSpec) -> None:
         rng, d = self.rng, self.district
         org = self.add(root, f"{d}商务中心区党工委", WORKING, Sector.BUSINESS_DISTRICT)
-        self.add(
-            org,
-            f"{d}商务中心区管理委员会机关党支部",
-            BRANCH,
-            Sector.AGENCY,
-            profile="agency",
-            size=self.people(10, 22),
-            leaders=6,
-            units=[self.unit(f"{d}商务中心区管理委员会", "agency", "11")],
-        )
+        self.agency_branch(org, f"{d}商务中心区管理委员会", 10, 22)
         n = self.scale.business
         for i in range(n):
             if i % 3 == 0:
@@ -917,16 +878,7 @@ class Planner:
     def industrial_park(self, root: OrgSpec) -> None:
         rng, d = self.rng, self.district
         org = self.add(root, f"{d}产业集聚区党工委", WORKING, Sector.INDUSTRIAL_PARK)
-        self.add(
-            org,
-            f"{d}产业集聚区管理委员会机关党支部",
-            BRANCH,
-            Sector.AGENCY,
-            profile="agency",
-            size=self.people(12, 30),
-            leaders=6,
-            units=[self.unit(f"{d}产业集聚区管理委员会", "agency", "11")],
-        )
+        self.agency_branch(org, f"{d}产业集聚区管理委员会", 12, 30)
         n = self.scale.park
         for i in range(n):
             if i % 12 == 3:
@@ -1004,6 +956,29 @@ class Planner:
                 established = min(established, org.term_starts_on)
             org.established_on = established
         return orgs
+
+
+class MonthlyWriter:
+    """A writer of the records of one module, dated month by month from ``first`` up to yesterday, with
+    its own random stream (named ``stream``) so that adding a module leaves the others' data alone."""
+
+    stream = ""
+
+    def __init__(self, plan: Plan, first: dt.date):
+        self.plan = plan
+        self.rng = random.Random(f"dangjian-demo:{plan.seed}:{self.stream}")
+        self.first = first
+        self.last = plan.today - dt.timedelta(days=1)  # records up to yesterday
+
+    def months(self):
+        """``(year, month)`` from ``first`` to ``last``."""
+        n = self.first.year * 12 + self.first.month - 1
+        while True:
+            year, month = divmod(n, 12)
+            if dt.date(year, month + 1, 1) > self.last:
+                return
+            yield year, month + 1
+            n += 1
 
 
 def plan_demo(scale: Scale | str, seed: int, today: dt.date) -> Plan:

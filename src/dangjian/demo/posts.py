@@ -12,7 +12,11 @@ import datetime as dt
 import random
 from typing import Any
 
+from django.db.models import Max
+
 from dangjian.core import pinyin, tree
+from dangjian.core.bulk import RawInserter, reset_sequences
+from dangjian.demo.plan import OrgSpec
 from dangjian.members.models import Member
 from dangjian.organizations.models import Level, Organization, OrganizationChange
 from dangjian.posts.models import GroupMembership, Post, PostAssignment, PostEvaluation
@@ -36,9 +40,6 @@ def write_groups(plan, today: dt.date) -> dict[str, int]:
     Written before the meetings: each group joins ``plan.groups`` with its members in ``plan.people``
     under its own index, so that ``demo.orglife`` records its group meetings.
     """
-    from dangjian.demo.build import RawInserter
-    from dangjian.demo.plan import OrgSpec
-
     rng = random.Random(f"dangjian-demo:{plan.seed}:groups")
     branches = [
         s
@@ -134,10 +135,6 @@ def write_groups(plan, today: dt.date) -> dict[str, int]:
 def write(plan, today: dt.date) -> dict[str, int]:
     """Post assignments for a share of the grouped members without a post, in every stage, with
     evaluations of past years for those on duty then."""
-    from django.db.models import Max
-
-    from dangjian.demo.build import RawInserter, _reset_sequences
-
     rng = random.Random(f"dangjian-demo:{plan.seed}:posts")
     posts = list(Post.objects.filter(org__isnull=True, is_active=True).order_by("order"))
     next_id = (PostAssignment.objects.aggregate(m=Max("id"))["m"] or 0) + 1
@@ -156,7 +153,7 @@ def write(plan, today: dt.date) -> dict[str, int]:
                 {"assignment_id": a["id"], "year": year, "rating": rating, "evaluated_on": dt.date(year, 12, 20)}
             )
     RawInserter(PostAssignment, with_pk=True).insert(assignments)
-    _reset_sequences(PostAssignment)
+    reset_sequences(PostAssignment)
     RawInserter(PostEvaluation, with_pk=False).insert(evaluations)
     return {"post_assignments": len(assignments), "post_evaluations": len(evaluations)}
 

@@ -18,7 +18,8 @@ from decimal import Decimal
 from django.db.models import Max
 
 from dangjian.core import bulk
-from dangjian.demo.plan import Plan
+from dangjian.core.bulk import reset_sequences
+from dangjian.demo.plan import MonthlyWriter, Plan
 from dangjian.organizations.models import Level
 from dangjian.training.models import Programme, Session, SessionAttendance
 
@@ -70,22 +71,11 @@ def _day(rng: random.Random, year: int, month: int) -> dt.date:
     return dt.date(year, month, rng.randint(5, 26))
 
 
-def _months(first: dt.date, last: dt.date):
-    n = first.year * 12 + first.month - 1
-    while True:
-        year, month = divmod(n, 12)
-        if dt.date(year, month + 1, 1) > last:
-            return
-        yield year, month + 1
-        n += 1
+class Writer(MonthlyWriter):
+    stream = "training"
 
-
-class Writer:
     def __init__(self, plan: Plan, first: dt.date):
-        self.plan = plan
-        self.rng = random.Random(f"dangjian-demo:{plan.seed}:training")
-        self.first = first
-        self.last = plan.today - dt.timedelta(days=1)  # sessions held up to yesterday
+        super().__init__(plan, first)
         self.next_programme = (Programme.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         self.next_session = (Session.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         self.programmes: list[dict] = []
@@ -163,7 +153,7 @@ class Writer:
     def lectures(self) -> None:
         root, rng = self.plan.root, self.rng
         pk = self.programme(root, "区委大讲堂", "lecture_series", self.first, "全区党员干部")
-        for n, (year, month) in enumerate(_months(self.first, self.last)):
+        for n, (year, month) in enumerate(self.months()):
             day = _day(rng, year, month)
             if day > self.last:
                 continue
@@ -255,7 +245,5 @@ def write(plan: Plan, first: dt.date) -> dict[str, int]:
     writer.courses()
     writer.trips()
     counts = writer.flush()
-    from dangjian.demo.build import _reset_sequences
-
-    _reset_sequences(Programme, Session)
+    reset_sequences(Programme, Session)
     return counts

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import audit, bulk, crypto, idnumber
 from dangjian.core.dates import is_future
-from dangjian.core.services import BatchValidationError, object_update
+from dangjian.core.services import BatchValidationError, object_update, refuse_unknown
 from dangjian.members.models import Member, StandingChange, Status, years_before
 from dangjian.organizations.models import Level
 
@@ -213,9 +213,7 @@ def member_create_many(*, actor, entries: Sequence[tuple[Any, dict[str, Any]]]) 
 @transaction.atomic
 def member_update(*, actor, member: Member, data: dict[str, Any], expected_version: int | None = None) -> dict:
     """Apply a change to a member record; status changes add to the standing history."""
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, EDITABLE_FIELDS)
     if data.get("id_number") and idnumber.normalize(data["id_number"]) == member.id_number:
         data = {k: v for k, v in data.items() if k != "id_number"}
     if "phone" in data and (data["phone"] or "") == member.phone:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import audit, pinyin, tree
 from dangjian.core.models import OrgScoped
-from dangjian.core.services import check_version, object_update
+from dangjian.core.services import check_version, created_changes, object_update, refuse_unknown
 
 # An exception to the layers (see .importlinter): a secretary and the committee's seats are held by
 # members, so their checks read the member register.
@@ -90,16 +90,14 @@ def organization_create(*, actor, parent: Organization | None, data: dict[str, A
         actor=actor,
         action="create",
         obj=org,
-        changes={k: [None, audit.jsonable(getattr(org, k))] for k in ("code", "name", "level", "sector")},
+        changes=created_changes(org, ("code", "name", "level", "sector"), set_only=False),
     )
     return org
 
 
 @transaction.atomic
 def organization_update(*, actor, org: Organization, data: dict[str, Any], expected_version: int | None = None):
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, EDITABLE_FIELDS)
     old_name = org.name
     secretary = data.get("secretary")
     if secretary is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -133,8 +134,6 @@ def attachment_add(*, actor, meeting: Meeting, upload) -> MeetingAttachment:
 
 def sweep_orphans(older_than_seconds: int = 24 * 3600) -> int:
     """Delete stored files that no attachment row names (left by a rolled-back upload)."""
-    import time
-
     known = set(MeetingAttachment.objects.values_list("stored_name", flat=True))
     cutoff = time.time() - older_than_seconds
     removed = 0

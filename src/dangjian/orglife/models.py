@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.models import OrgScoped, RuleVersion, TimeStamped
 from dangjian.core.scoping import ScopedQuerySet
+from dangjian.organizations.models import Level, Sector
 from dangjian.orglife.periods import PeriodKind
 
 
@@ -32,17 +34,14 @@ class MeetingKind(models.TextChoices):
     DEMOCRATIC_LIFE_MEETING = "democratic_life_meeting", _("Democratic life meeting")
 
 
-class RequirementKind(models.TextChoices):
-    """What a requirement counts: a kind of meeting, or the annual appraisal of members."""
-
-    GENERAL_MEETING = "general_meeting", _("Branch general meeting")
-    COMMITTEE_MEETING = "committee_meeting", _("Branch committee meeting")
-    GROUP_MEETING = "group_meeting", _("Party group meeting")
-    PARTY_LECTURE = "party_lecture", _("Party lecture")
-    THEME_DAY = "theme_day", _("Theme day")
-    LIFE_MEETING = "life_meeting", _("Organizational life meeting")
-    DEMOCRATIC_LIFE_MEETING = "democratic_life_meeting", _("Democratic life meeting")
-    APPRAISAL = "appraisal", _("Democratic appraisal of members")
+RequirementKind = models.TextChoices(
+    "RequirementKind",
+    [
+        *((kind.name, (kind.value, kind.label)) for kind in MeetingKind),
+        ("APPRAISAL", ("appraisal", _("Democratic appraisal of members"))),
+    ],
+)
+RequirementKind.__doc__ = """What a requirement counts: a kind of meeting, or the annual appraisal of members."""
 
 
 # Who a meeting of each kind expects. "whole": every member of the organization's roster (the
@@ -113,10 +112,6 @@ class MeetingRequirement(RuleVersion):
         return f"{self.get_kind_display()} {self.get_period_display()} ≥{self.minimum}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from dangjian.organizations.models import Level, Sector
-
         errors = self.version_errors()
         if not isinstance(self.levels, list) or set(self.levels) - set(Level.values):
             errors["levels"] = _("Choose levels from the list.")
@@ -127,15 +122,11 @@ class MeetingRequirement(RuleVersion):
 
     @property
     def levels_label(self) -> str:
-        from dangjian.organizations.models import Level
-
         labels = dict(Level.choices)
         return "、".join(str(labels.get(code, code)) for code in self.levels)
 
     @property
     def sectors_label(self) -> str:
-        from dangjian.organizations.models import Sector
-
         labels = dict(Sector.choices)
         return "、".join(str(labels.get(code, code)) for code in self.sectors)
 

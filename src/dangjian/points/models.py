@@ -28,8 +28,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.models import RuleVersion
+from dangjian.core.models import DefaultOrOwn, RuleVersion
 from dangjian.core.scoping import ScopedQuerySet
+from dangjian.orglife.models import MeetingKind
+from dangjian.training.models import ProgrammeKind
 
 POINTS = {"max_digits": 7, "decimal_places": 1}
 ZERO = Decimal("0.0")
@@ -88,9 +90,6 @@ def is_automatic(source_kind: str) -> bool:
 
 
 def source_kind_choices():
-    from dangjian.orglife.models import MeetingKind
-    from dangjian.training.models import ProgrammeKind
-
     kinds = [*MeetingKind.choices, (ANY_KIND, _("any meeting"))]
     programmes = [*ProgrammeKind.choices, (ANY_KIND, _("any training"))]
     choices = [
@@ -111,7 +110,7 @@ def source_kind_choices():
     return choices
 
 
-class PointScheme(RuleVersion):
+class PointScheme(DefaultOrOwn, RuleVersion):
     """A named set of rules used by an organization's subtree (the nearest one up the tree applies)."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -140,13 +139,6 @@ class PointScheme(RuleVersion):
         verbose_name = _("points scheme")
         verbose_name_plural = _("points schemes")
         ordering = ["org_path", "-effective_from", "id"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs):
-        self.org_path = self.org.path if self.org_id else ""
-        super().save(*args, **kwargs)
 
 
 class PointRule(RuleVersion):

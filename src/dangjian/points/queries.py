@@ -11,8 +11,13 @@ import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Count, Sum
+
 from dangjian.core import tree
-from dangjian.points.models import ZERO, Category, PointBalance, PointEntry
+from dangjian.core.roles import WRITE_ROLES
+from dangjian.core.scoping import paths_for
+from dangjian.points.models import ZERO, Category, PointBalance, PointEntry, PointScheme
+from dangjian.posts.queries import members_led_by
 
 CATEGORY_LABELS = dict(Category.choices)
 
@@ -162,18 +167,7 @@ def entry_list(
     """Entries of an already scoped queryset, filtered: ``org`` and below, one member, a year, a status,
     a rule code, a source; with the rule, member, organization, claim and its post joined (one query per page)."""
     qs = visible.select_related("member", "rule", "org", "claim", "claim__assignment__post")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
-    if member is not None:
-        qs = qs.filter(member=member)
-    if year:
-        qs = qs.filter(year=year)
-    if status:
-        qs = qs.filter(status=status)
-    if rule:
-        qs = qs.filter(rule__code=rule)
-    if source:
-        qs = qs.filter(source_type=source)
+    qs = tree.narrow(qs, org, member=member, year=year, status=status, rule__code=rule, source_type=source)
     return qs.order_by(*ENTRY_SORTS.get(sort, ENTRY_SORTS["-occurred_on"]))
 
 
@@ -181,10 +175,6 @@ def schemes_for(user, member=None) -> list:
     """The schemes that concern ``user``: the default and the templates, the schemes of organizations
     above their subtrees (those that apply there) and within them; for a member, those above their
     organization. Two queries (the scopes are cached on the user)."""
-    from dangjian.core.roles import WRITE_ROLES
-    from dangjian.core.scoping import paths_for
-    from dangjian.points.models import PointScheme
-
     paths = list(paths_for(user, WRITE_ROLES))
     if member is not None:
         paths.append(member.org_path)
@@ -206,8 +196,6 @@ def member_points_for_post(assignment_id: int, start, end) -> Decimal | None:
     岗位职责和任务 name the member's post on duty by themselves when there is exactly one; see
     ``services.claim_propose``.) One query.
     """
-    from django.db.models import Count, Sum
-
     row = PointEntry.objects.filter(
         claim__assignment_id=assignment_id,
         status=PointEntry.Status.APPROVED,
@@ -222,7 +210,4 @@ def member_points_for_post(assignment_id: int, start, end) -> Decimal | None:
 def decidable_entries(user):
     """Entries ``user`` may open to decide: those of their subtree, and those of the members of the
     party groups they lead (a group leader's grant, if any, is not over the branch the entries are in)."""
-    from dangjian.points.models import PointEntry
-    from dangjian.posts.queries import members_led_by
-
     return PointEntry.objects.visible_to(user) | PointEntry.objects.filter(member__in=members_led_by(user))

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.models import OrgScoped, TimeStamped
+from dangjian.core.models import DefaultOrOwn, OrgScoped, TimeStamped
 from dangjian.core.scoping import OrganizationQuerySet, ScopedQuerySet
 from dangjian.members.models import EvaluationRating, Member
 from dangjian.organizations.models import Organization
@@ -105,7 +105,7 @@ class PostArea(models.Model):
         return self.name
 
 
-class Post(TimeStamped):
+class Post(DefaultOrOwn, TimeStamped):
     """A post (岗位) for members without a formal post, with its default duties (定责).
 
     ``org`` empty: a default of the whole district (loaded by the migration). Otherwise the post
@@ -146,13 +146,6 @@ class Post(TimeStamped):
             ),
             models.UniqueConstraint(fields=["name"], condition=Q(org__isnull=True), name="uniq_default_post_name"),
         ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs):
-        self.org_path = self.org.path if self.org_id else ""
-        super().save(*args, **kwargs)
 
 
 class PostSetting(TimeStamped):

@@ -167,9 +167,7 @@ def posts_offered(org, *, include_hidden: bool = False) -> list:
 
 def post_assignment_list(visible, *, org=None, state: str = "", q: str = ""):
     """Assignments of a subtree (or of the whole visible set), filtered by state and member name."""
-    qs = visible.select_related("member", "post", "post__area", "group", "org")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    qs = tree.narrow(visible.select_related("member", "post", "post__area", "group", "org"), org)
     if state == "open":
         qs = qs.filter(state__in=OPEN_STATES)
     elif state:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, parameters
-from dangjian.core.services import check_version, object_update
+from dangjian.core.services import check_version, created_changes, object_update, refuse_unknown
 from dangjian.members.models import EvaluationRating, Member
 from dangjian.organizations.models import Level
 from dangjian.posts import queries
@@ -170,9 +170,7 @@ def _unique_name(org, name: str, instance: Post | None = None) -> None:
 @transaction.atomic
 def post_create(*, actor, org, data: dict[str, Any]) -> Post:
     """A post offered in ``org``'s subtree (``org`` None: a district-wide default)."""
-    unknown = set(data) - set(POST_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, POST_FIELDS)
     if org is not None and org.level == Level.PARTY_GROUP:
         raise ValidationError({"org": _("Posts are defined by a branch or a committee, not a party group.")})
     data = _clean_post(data)
@@ -185,7 +183,7 @@ def post_create(*, actor, org, data: dict[str, Any]) -> Post:
         action="create",
         obj=post,
         org=org,
-        changes={n: [None, audit.jsonable(getattr(post, n))] for n in POST_FIELDS},
+        changes=created_changes(post, POST_FIELDS, set_only=False),
     )
     return post
 
@@ -194,9 +192,7 @@ def post_create(*, actor, org, data: dict[str, Any]) -> Post:
 def post_update(*, actor, post: Post, data: dict[str, Any], expected_version: int | None = None) -> dict:
     """Change a post's name, area, duties or order, or stop offering it (``is_active``). Posts are
     never deleted: assignments keep pointing at them, and keep the duties they were given."""
-    unknown = set(data) - set(POST_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, POST_FIELDS)
     data = _clean_post(data)
     if "name" in data:
         _unique_name(post.org, data["name"], post)
@@ -306,7 +302,7 @@ def post_assignment_declare(
         actor=actor,
         action="create",
         obj=assignment,
-        changes={n: [None, audit.jsonable(getattr(assignment, n))] for n in names if getattr(assignment, n)},
+        changes=created_changes(assignment, names),
     )
     return assignment
 
@@ -346,15 +342,22 @@ def _advance(actor, assignment: PostAssignment, state: str, values: dict[str, An
     return assignment
 
 
+def _at_state(assignment: PostAssignment, expected_version: int | None, state: str, on: dt.date | None, field: str):
+    """Lock the assignment, check that it is at ``state`` and take the day of the next step (``field``;
+    today by default)."""
+    assignment = _lock(assignment, expected_version)
+    _require_state(assignment, state)
+    on = on or _today()
+    _check_day(on, field)
+    return assignment, on
+
+
 @transaction.atomic
 def post_assignment_approve(
     *, actor, assignment: PostAssignment, on: dt.date | None = None, expected_version: int | None = None
 ) -> PostAssignment:
     """The branch approves a declared assignment."""
-    assignment = _lock(assignment, expected_version)
-    _require_state(assignment, AssignmentState.DECLARED)
-    on = on or _today()
-    _check_day(on, "approved_on")
+    assignment, on = _at_state(assignment, expected_version, AssignmentState.DECLARED, on, "approved_on")
     if on < assignment.declared_on:
         raise ValidationError({"approved_on": _("The approval comes after the declaration.")})
     return _advance(actor, assignment, AssignmentState.APPROVED, {"approved_on": on}, "post_approve")
@@ -408,10 +411,7 @@ def post_assignment_badge(
     *, actor, assignment: PostAssignment, on: dt.date | None = None, expected_version: int | None = None
 ) -> PostAssignment:
     """After the public notice, the member takes up the post with a badge (挂牌上岗)."""
-    assignment = _lock(assignment, expected_version)
-    _require_state(assignment, AssignmentState.PUBLICISED)
-    on = on or _today()
-    _check_day(on, "on_duty_from")
+    assignment, on = _at_state(assignment, expected_version, AssignmentState.PUBLICISED, on, "on_duty_from")
     if on <= assignment.notice_ends_on:
         raise ValidationError(
             {
@@ -455,9 +455,7 @@ def post_assignment_update(
     *, actor, assignment: PostAssignment, data: dict[str, Any], expected_version: int | None = None
 ) -> dict:
     """Change the duties, the group, who recommended or the note of an open assignment."""
-    unknown = set(data) - set(EDITABLE_ASSIGNMENT_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, EDITABLE_ASSIGNMENT_FIELDS)
     assignment = _lock(assignment, None)
     _require_state(assignment, *OPEN_STATES)
     data = dict(data)

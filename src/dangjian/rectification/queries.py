@@ -17,6 +17,9 @@ from django.utils import timezone
 
 from dangjian.core import parameters, tree
 from dangjian.organizations.models import Level
+from dangjian.organizations.queries import subtree_warnings
+from dangjian.orglife import queries as orglife
+from dangjian.orglife.queries import subtree_orgs
 from dangjian.rectification.models import Classification, Problem, Rectification, ScreeningMark
 
 BRANCH_LEVELS = (Level.BRANCH, Level.GENERAL_BRANCH)
@@ -52,9 +55,6 @@ class Quota:
 
 def screening_rows(visible_orgs, screening) -> tuple[list[ScreeningRow], Quota]:
     """Every branch of the screened subtree in the year, with what the records say and its mark."""
-    from dangjian.organizations.queries import subtree_warnings
-    from dangjian.orglife import queries as orglife
-
     root = screening.org
     year = screening.year
     infos = orglife.org_infos(
@@ -82,14 +82,7 @@ def case_list(cases, *, org=None, year: int | None = None, state: str = "", clas
         problem_count=Count("problems", distinct=True),
         done_count=Count("problems", filter=Q(problems__done_on__isnull=False), distinct=True),
     )
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
-    if year:
-        qs = qs.filter(year=year)
-    if state:
-        qs = qs.filter(state=state)
-    if classification:
-        qs = qs.filter(classification=classification)
+    qs = tree.narrow(qs, org, year=year, state=state, classification=classification)
     return qs.order_by("-year", "org_path")
 
 
@@ -100,11 +93,7 @@ def problem_list(problems, *, org=None, year: int | None = None, status: str = "
     """Problems of the cases, filtered by status on ``on``: done, open, due soon (within the reminder
     days) or overdue."""
     on = on or timezone.localdate()
-    qs = problems.select_related("rectification__org")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
-    if year:
-        qs = qs.filter(rectification__year=year)
+    qs = tree.narrow(problems.select_related("rectification__org"), org, rectification__year=year)
     if status == "done":
         qs = qs.filter(done_on__isnull=False)
     elif status == "open":
@@ -180,8 +169,6 @@ class Figures:
 def figures(visible_orgs, screenings, marks, cases, problems, root, year: int, on: dt.date | None = None) -> Figures:
     """Per child of ``root``: branches, screened, weak, lagging, cases by state, problems done, due
     soon and overdue. Six queries."""
-    from dangjian.orglife.queries import subtree_orgs
-
     on = on or timezone.localdate()
     lead = reminder_days(on)
     width = len(root.path) + tree.STEP

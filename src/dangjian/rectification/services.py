@@ -87,6 +87,22 @@ def _refuse(field: str, allowed: bool, message: str) -> None:
         raise ValidationError({field: message})
 
 
+def _refuse_classifying(allowed: bool) -> None:
+    _refuse("org", allowed, _("Only an organizer of a committee above this organization may classify it."))
+
+
+def _mark_fields(errors: dict[str, str], classification: str, criteria, note: str, year: int):
+    """Check a mark's classification, criteria (of ``year``) and note, then raise every error found
+    (with those already in ``errors``). Returns the criteria chosen and the note."""
+    if classification not in Classification.values:
+        errors["classification"] = _("Choose weak and lax or lagging.")
+    chosen = _criteria(criteria, year, errors)
+    note = _text({"note": note}, errors, "note")
+    if errors:
+        raise ValidationError(errors)
+    return chosen, note
+
+
 def _text(data: dict[str, Any], errors: dict[str, str], name: str, *, required: str | None = None) -> str:
     value = (data.get(name) or "").strip()
     if required and not value:
@@ -154,11 +170,7 @@ def _criteria(ids, year: int, errors: dict[str, str]) -> list[ScreeningCriterion
 @transaction.atomic
 def mark_create(*, actor, screening: Screening, org, classification: str, criteria, note: str = "") -> ScreeningMark:
     """Name ``org`` (in the screening's subtree, below its organization) weak or lagging."""
-    _refuse(
-        "org",
-        organizes_above(actor, org.path) and organizes(actor, screening.org_path),
-        _("Only an organizer of a committee above this organization may classify it."),
-    )
+    _refuse_classifying(organizes_above(actor, org.path) and organizes(actor, screening.org_path))
     errors: dict[str, str] = {}
     if not (org.path.startswith(screening.org_path) and org.path != screening.org_path):
         errors["org"] = _("The organization is not in the screened subtree.")
@@ -166,12 +178,7 @@ def mark_create(*, actor, screening: Screening, org, classification: str, criter
         errors["org"] = _("The organization was dissolved on %(day)s.") % {"day": org.dissolved_on.isoformat()}
     elif ScreeningMark.objects.filter(screening=screening, org=org).exists():
         errors["org"] = _("This organization is already marked in this screening.")
-    if classification not in Classification.values:
-        errors["classification"] = _("Choose weak and lax or lagging.")
-    chosen = _criteria(criteria, screening.year, errors)
-    note = _text({"note": note}, errors, "note")
-    if errors:
-        raise ValidationError(errors)
+    chosen, note = _mark_fields(errors, classification, criteria, note, screening.year)
     mark = ScreeningMark(
         screening=screening,
         org=org,
@@ -200,21 +207,12 @@ def mark_update(*, actor, mark: ScreeningMark, classification: str, criteria, no
     """Change a mark's classification, criteria or note; its case (if any) follows the classification,
     until the case is closed."""
     mark = ScreeningMark.objects.select_for_update().get(pk=mark.pk)
-    _refuse(
-        "org",
-        organizes_above(actor, mark.org_path),
-        _("Only an organizer of a committee above this organization may classify it."),
-    )
+    _refuse_classifying(organizes_above(actor, mark.org_path))
     case = Rectification.objects.select_for_update().filter(mark=mark).first()
     errors: dict[str, str] = {}
     if case is not None and case.state == Rectification.State.CLOSED:
         errors["classification"] = _("This case is closed: reopen it first.")
-    if classification not in Classification.values:
-        errors["classification"] = _("Choose weak and lax or lagging.")
-    chosen = _criteria(criteria, mark.year, errors)
-    note = _text({"note": note}, errors, "note")
-    if errors:
-        raise ValidationError(errors)
+    chosen, note = _mark_fields(errors, classification, criteria, note, mark.year)
     before = {
         "classification": mark.classification,
         "criteria": sorted(c.code for c in mark.criteria.all()),

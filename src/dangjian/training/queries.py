@@ -16,6 +16,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 
 from dangjian.core import sheets, tree
+from dangjian.organizations.models import Organization
 from dangjian.training.models import Session, SessionAttendance
 
 PRESENT = SessionAttendance.Status.PRESENT
@@ -53,8 +54,6 @@ def person_times_table(org, start: dt.date, end: dt.date) -> PersonTimesTable:
     """Figures of ``org``'s subtree between ``start`` and ``end``, one row per child organization
     (its whole subtree) and one for ``org`` itself: four queries whatever the rows (children, sessions
     grouped by child, attendance grouped by child, distinct persons of the whole)."""
-    from dangjian.organizations.models import Organization
-
     width = len(org.path) + tree.STEP
     children = list(Organization.objects.filter(parent=org).order_by("path"))
     sessions = dict(
@@ -129,11 +128,7 @@ def persons_in(rows, path: str, start: dt.date, end: dt.date, *, own: bool = Fal
 # --- Lists ------------------------------------------------------------------------------------------
 def programme_list(visible, *, org=None, kind: str = "", year: int | None = None):
     """Programmes of the subtree (of ``org`` and below), with their sessions held and person-times."""
-    qs = visible.select_related("org")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
-    if kind:
-        qs = qs.filter(kind=kind)
+    qs = tree.narrow(visible.select_related("org"), org, kind=kind)
     if year:
         qs = qs.filter(starts_on__lte=dt.date(year, 12, 31)).filter(
             Q(ends_on__isnull=True) | Q(ends_on__gte=dt.date(year, 1, 1))

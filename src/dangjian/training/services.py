@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import audit
 from dangjian.core.dates import is_future
-from dangjian.core.services import changed_fields, check_version, object_update, snapshot
+from dangjian.core.services import (
+    changed_fields,
+    check_version,
+    created_changes,
+    object_update,
+    record_cancel,
+    snapshot,
+)
 from dangjian.members.queries import members_within_on
 from dangjian.training.models import Programme, ProgrammeKind, Session, SessionAttendance
 from dangjian.training.signals import session_changed
@@ -114,7 +121,7 @@ def programme_create(*, actor, org, data: dict[str, Any]) -> Programme:
     programme = Programme(org=org, **data)
     programme.full_clean()
     programme.save()
-    changes = {n: [None, audit.jsonable(getattr(programme, n))] for n in PROGRAMME_FIELDS if getattr(programme, n)}
+    changes = created_changes(programme, PROGRAMME_FIELDS)
     audit.record(actor=actor, action="create", obj=programme, changes=changes)
     return programme
 
@@ -344,7 +351,7 @@ def session_create(
     session.full_clean()
     session.save()
     SessionAttendance.objects.bulk_create(rows, batch_size=500)
-    changes = {n: [None, audit.jsonable(getattr(session, n))] for n in SESSION_FIELDS if getattr(session, n)}
+    changes = created_changes(session, SESSION_FIELDS)
     changes["attendance"] = [None, _counts(session)]
     audit.record(actor=actor, action="create", obj=session, changes=changes)
     session_changed.send(sender=Session, session_id=session.pk)
@@ -414,28 +421,10 @@ def session_record_attendance(
 def session_cancel(*, actor, session: Session, reason: str, expected_version: int | None = None) -> Session:
     """Cancel a planned session, or withdraw a record made in error: it stays with its sheet, but
     no longer counts."""
-    session = Session.objects.select_for_update().get(pk=session.pk)
-    check_version(session, expected_version)
-    reason = (reason or "").strip()
-    if session.state == Session.State.CANCELLED:
-        raise ValidationError({"state": _("This session is already cancelled.")})
-    if not reason:
-        raise ValidationError({"cancel_reason": _("Say why the session is cancelled.")})
-    if len(reason) > 200:
-        raise ValidationError({"cancel_reason": _("At most 200 characters.")})
-    old = session.state
-    session.state = Session.State.CANCELLED
-    session.cancel_reason = reason
-    session.version = F("version") + 1
-    session.save(update_fields=["state", "cancel_reason", "version", "updated_at"])
-    session.refresh_from_db(fields=["version"])
+    already, missing = _("This session is already cancelled."), _("Say why the session is cancelled.")
+    session, changes = record_cancel(session, reason, expected_version, already=already, missing=missing)
     SessionAttendance.objects.filter(session=session).update(counted=False)
-    audit.record(
-        actor=actor,
-        action="update",
-        obj=session,
-        changes={"state": [old, Session.State.CANCELLED], "cancel_reason": [None, reason]},
-    )
+    audit.record(actor=actor, action="update", obj=session, changes=changes)
     session_changed.send(sender=Session, session_id=session.pk)
     return session
 

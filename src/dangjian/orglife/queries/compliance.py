@@ -30,11 +30,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import bulk, parameters, tree
+from dangjian.organizations.models import Sector
 from dangjian.organizations.queries import committee_recorded, has_committee
 from dangjian.orglife.models import (
     Appraisal,
@@ -186,8 +188,6 @@ def meeting_counts(
     ``(org_path, month)``), counted here. A district's year is some 40,000 narrow rows; grouping them
     in the database costs more than counting them. Kinds, months and states come back as small
     integers and the ORM's per-value converters are skipped: this is the hot path of the table."""
-    from django.db import connection
-
     query = tree.subtrees_q("org_path", paths)
     found: dict[tuple[int, str], list] = {}
     if query is None:
@@ -575,8 +575,6 @@ def subtree_orgs(visible_orgs, root, year: int):
 
 def compliance_table(visible_orgs, root, year: int, on: dt.date | None = None) -> ComplianceTable:
     """Rates per child of ``root`` (per township, at the district) and per sector: five queries."""
-    from dangjian.organizations.models import Sector
-
     on = on or as_of(year)
     orgs = org_infos(subtree_orgs(visible_orgs, root, year))
     tallies, lead_days = compute_tallies(orgs, year, on, paths=[root.path])

@@ -3,16 +3,18 @@ inactive organizations, the facts of held meetings the points feed reads)."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from dangjian.core import sheets, tree
+from dangjian.organizations.models import Organization
 from dangjian.organizations.queries import committee_members_on
 from dangjian.orglife.models import (
     Attendance,
@@ -94,13 +96,7 @@ def meeting_list(
     visible, *, org=None, kind: str = "", state: str = "", year: int | None = None, month: int | None = None
 ):
     """Meetings of the subtree (of ``org`` and below), newest first."""
-    qs = visible.select_related("org")
-    if org is not None:
-        qs = qs.filter(tree.subtree_q("org_path", org.path))
-    if kind:
-        qs = qs.filter(kind_entries__kind=kind)
-    if state:
-        qs = qs.filter(state=state)
+    qs = tree.narrow(visible.select_related("org"), org, kind_entries__kind=kind, state=state)
     if year:
         if month:
             qs = qs.filter(month=year * 100 + month)
@@ -176,10 +172,6 @@ def organizations_without_meetings(
     """Branches under ``paths`` that held no meeting in the last ``months`` months (a criterion of
     the rectification screening): ``[(org_id, last meeting date or None)]``. Only organizations
     that existed for the whole window count. Three queries."""
-    from django.db.models import Max
-
-    from dangjian.organizations.models import Organization
-
     on = on or timezone.localdate()
     since = _months_before(on, months)
     query = tree.subtrees_q("path", paths)
@@ -204,15 +196,11 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     month = day.year * 12 + day.month - 1 - months
     year, month = divmod(month, 12)
     month += 1
-    import calendar
-
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def compliance_summary(root, year: int, on: dt.date | None = None) -> dict[str, Any]:
     """Figures for the reports module: ``{"due", "done", "rate", "by_kind": {kind: (due, done)}}``."""
-    from dangjian.organizations.models import Organization
-
     on = on or as_of(year)
     orgs = org_infos(subtree_orgs(Organization.objects.all(), root, year))
     tallies, _lead = compute_tallies(orgs, year, on, paths=[root.path])

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, parameters
-from dangjian.core.services import changed_fields, check_version, object_update, snapshot
+from dangjian.core.services import changed_fields, check_version, object_update, refuse_unknown, snapshot
 from dangjian.members.queries import roster
 from dangjian.organizations.models import Level
 from dangjian.orglife.models import (
@@ -244,9 +244,7 @@ FOLLOW_UP_FIELDS = ("measure", "due_on", "status", "outcome", "closed_on")
 def follow_up_update(
     *, actor, follow_up: AppraisalFollowUp, data: dict[str, Any], expected_version: int | None = None
 ) -> dict:
-    unknown = set(data) - set(FOLLOW_UP_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, FOLLOW_UP_FIELDS)
     data = dict(data)
     status = data.get("status", follow_up.status)
     errors = {}

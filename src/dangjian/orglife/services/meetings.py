@@ -18,7 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
-from dangjian.core.services import changed_fields, check_version, object_update, snapshot
+from dangjian.core.services import (
+    changed_fields,
+    check_version,
+    created_changes,
+    object_update,
+    record_cancel,
+    refuse_unknown,
+    snapshot,
+)
 from dangjian.members.queries import has_voting_rights, roster
 from dangjian.organizations.queries import committee_members_on
 from dangjian.orglife.models import (
@@ -334,9 +342,7 @@ def meeting_create(*, actor, org, data: dict[str, Any], attendance: list[Attenda
     meeting.full_clean()
     meeting.save()
     _write_children(meeting, rows)
-    changes = {
-        name: [None, audit.jsonable(getattr(meeting, name))] for name in MEETING_FIELDS if getattr(meeting, name)
-    }
+    changes = created_changes(meeting, MEETING_FIELDS)
     changes["attendance"] = [None, _counts(meeting)]
     audit.record(actor=actor, action="create", obj=meeting, changes=changes)
     meeting_changed.send(sender=Meeting, meeting_id=meeting.pk)
@@ -354,9 +360,7 @@ def meeting_update(
 ) -> dict[str, Any]:
     """Change a meeting; ``attendance`` (when given) replaces the sheet. A planned meeting becomes a
     held one by ``state="held"`` with its sheet."""
-    unknown = set(data) - set(MEETING_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, MEETING_FIELDS)
     meeting = Meeting.objects.select_for_update(of=("self",)).select_related("org").get(pk=meeting.pk)
     check_version(meeting, expected_version)
     data, attendance, sheet = validate_meeting(meeting.org, data, attendance, instance=meeting)
@@ -402,28 +406,10 @@ def _reasons_differ(meeting: Meeting, rows: list[Attendance]) -> bool:
 @transaction.atomic
 def meeting_cancel(*, actor, meeting: Meeting, reason: str, expected_version: int | None = None) -> Meeting:
     """Cancel a planned meeting, or withdraw a record made in error: it stays, but no longer counts."""
-    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    check_version(meeting, expected_version)
-    reason = (reason or "").strip()
-    if meeting.state == Meeting.State.CANCELLED:
-        raise ValidationError({"state": _("This meeting is already cancelled.")})
-    if not reason:
-        raise ValidationError({"cancel_reason": _("Say why the meeting is cancelled.")})
-    if len(reason) > 200:
-        raise ValidationError({"cancel_reason": _("At most 200 characters.")})
-    old = meeting.state
-    meeting.state = Meeting.State.CANCELLED
-    meeting.cancel_reason = reason
-    meeting.version = F("version") + 1
-    meeting.save(update_fields=["state", "cancel_reason", "version", "updated_at"])
-    meeting.refresh_from_db(fields=["version"])
+    already, missing = _("This meeting is already cancelled."), _("Say why the meeting is cancelled.")
+    meeting, changes = record_cancel(meeting, reason, expected_version, already=already, missing=missing)
     MeetingKindEntry.objects.filter(meeting=meeting).update(state=Meeting.State.CANCELLED)
-    audit.record(
-        actor=actor,
-        action="update",
-        obj=meeting,
-        changes={"state": [old, Meeting.State.CANCELLED], "cancel_reason": [None, reason]},
-    )
+    audit.record(actor=actor, action="update", obj=meeting, changes=changes)
     meeting_changed.send(sender=Meeting, meeting_id=meeting.pk)
     return meeting
 
@@ -466,7 +452,7 @@ def life_follow_up_create(*, actor, meeting: Meeting, data: dict[str, Any]) -> L
         actor=actor,
         action="create",
         obj=item,
-        changes={k: [None, audit.jsonable(getattr(item, k))] for k in LIFE_FOLLOW_UP_FIELDS if getattr(item, k)},
+        changes=created_changes(item, LIFE_FOLLOW_UP_FIELDS),
     )
     return item
 
@@ -475,8 +461,6 @@ def life_follow_up_create(*, actor, meeting: Meeting, data: dict[str, Any]) -> L
 def life_follow_up_update(
     *, actor, item: LifeMeetingFollowUp, data: dict[str, Any], expected_version: int | None = None
 ) -> dict:
-    unknown = set(data) - set(LIFE_FOLLOW_UP_FIELDS)
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    refuse_unknown(data, LIFE_FOLLOW_UP_FIELDS)
     data = _check_life_follow_up(item.meeting, dict(data))
     return object_update(actor=actor, instance=item, data=data, expected_version=expected_version)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from dangjian.core import audit, rules
+from dangjian.core.services import created_changes
 from dangjian.orglife.models import (
     MeetingRequirement,
 )
@@ -17,7 +18,7 @@ REQUIREMENT_FIELDS = ("kind", "levels", "sectors", "committee_only", "period", "
 
 def _requirement_changes(requirement: MeetingRequirement) -> dict:
     names = (*REQUIREMENT_FIELDS, "effective_from", "effective_to")
-    return {n: [None, audit.jsonable(getattr(requirement, n))] for n in names}
+    return created_changes(requirement, names, set_only=False)
 
 
 @transaction.atomic

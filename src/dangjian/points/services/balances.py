@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Count, Q, Sum
 
 from dangjian.core import bulk
+from dangjian.members.models import Member
 from dangjian.points.models import (
     ZERO,
     PointBalance,
@@ -46,8 +47,6 @@ class _Decimals(dict):
 
 def _member_places(member_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
     """``{member id: (org id, org path)}`` of current records, in chunks."""
-    from dangjian.members.models import Member
-
     ids = sorted(set(member_ids))
     found: dict[int, tuple[int, str]] = {}
     if len(ids) > 5000:
@@ -65,8 +64,6 @@ RECOMPUTE_PART = 4000  # members a part of recompute_year holds in memory at onc
 
 def _member_ranges(size: int) -> list[range]:
     """Ranges of member ids, ``size`` members each, that together cover every member."""
-    from dangjian.members.models import Member
-
     ids = list(Member.objects.order_by("pk").values_list("pk", flat=True))
     starts = ids[::size]
     return [range(a, b) for a, b in zip(starts, [*starts[1:], ids[-1] + 1], strict=True)] if ids else []

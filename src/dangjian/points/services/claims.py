@@ -46,7 +46,7 @@ def rules_for(member, day: dt.date, book: RuleBook | None = None) -> list[PointR
     )
 
 
-def _validate_claim(
+def validate_claim_fields(
     actor,
     member,
     rule: PointRule,
@@ -61,9 +61,10 @@ def _validate_claim(
     assignment=None,
     duty: list | None = None,
 ) -> tuple[Decimal | None, Any]:
-    """Every check of a claim or of one member of an award, errors into ``errors`` keyed by field.
-    Returns the points asked for and the post assignment the entry is for (named, or found by
-    :func:`post_tie`); ``duty`` is the member's assignments that reached duty, when already loaded."""
+    """Every check of a claim or of one member of an award, errors into ``errors`` keyed by field,
+    without writing (also an import's preview). Returns the points asked for and the post assignment
+    the entry is for (named, or found by :func:`post_tie`); ``duty`` is the member's assignments that
+    reached duty, when already loaded."""
     today = timezone.localdate()
     if not isinstance(occurred_on, dt.date):
         errors["occurred_on"] = _("Give the date of what was done.")
@@ -268,7 +269,7 @@ def claim_propose(
     self_claim = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
     if not can_propose_for(actor, member):
         errors["member"] = _("You cannot propose points for %(member)s.") % {"member": member.name}
-    amount, tie = _validate_claim(
+    amount, tie = validate_claim_fields(
         actor,
         member,
         rule,
@@ -297,15 +298,12 @@ def claim_propose(
     )
     _finish(entry, claim, actor, book, steps)
     _write_claims([(entry, claim)], steps)
-    if entry.status == PointEntry.Status.APPROVED:
-        refresh_balances([(member.pk, entry.year)], book)
-    audit.record(
-        actor=actor,
-        action="create",
-        obj=entry,
-        org=entry.org,
-        object_repr=f"{member.name} {rule.name}",
-        changes={
+    _audit_entry(
+        actor,
+        entry,
+        book,
+        "create",
+        {
             "member": [None, member.pk],
             "rule": [None, rule.pk],
             "points": [None, entry.points],
@@ -412,7 +410,7 @@ def award_bulk(
         one: dict[str, str] = {}
         if not any(member.org_path.startswith(p) for _r, p, _l in _grants(actor)):
             one["members"] = _("You cannot award points to %(member)s.") % {"member": member.name}
-        amount, ties[member.pk] = _validate_claim(
+        amount, ties[member.pk] = validate_claim_fields(
             actor,
             member,
             rule,
@@ -520,20 +518,12 @@ def entry_approve(*, actor, entry: PointEntry, note: str = "") -> PointEntry:
     claim.save(update_fields=["steps_done", "decided_by", "decided_at"])
     for s in steps:
         s.save()
-    if entry.status == PointEntry.Status.APPROVED:
-        refresh_balances([(entry.member_id, entry.year)], book)
-    audit.record(
-        actor=actor,
-        action="update",
-        obj=entry,
-        org=entry.org,
-        object_repr=f"{entry.member.name} {entry.rule.name}",
-        changes={
-            "step": [None, step],
-            "status": [PointEntry.Status.PROPOSED, entry.status],
-            "points": [None, entry.points],
-        },
-    )
+    changes = {
+        "step": [None, step],
+        "status": [PointEntry.Status.PROPOSED, entry.status],
+        "points": [None, entry.points],
+    }
+    _audit_entry(actor, entry, book, "update", changes)
     return entry
 
 
@@ -554,49 +544,24 @@ def entry_reject(*, actor, entry: PointEntry, reason: str) -> PointEntry:
     entry.save(update_fields=["status"])
     claim.save(update_fields=["reason", "decided_by", "decided_at"])
     _step_record(claim, PointStep.Action.REJECT, step, actor, reason).save()
-    audit.record(
-        actor=actor,
-        action="update",
-        obj=entry,
-        org=entry.org,
-        object_repr=f"{entry.member.name} {entry.rule.name}",
-        changes={"step": [None, step], "status": [PointEntry.Status.PROPOSED, entry.status], "reason": [None, reason]},
-    )
+    changes = {"step": [None, step], "status": [PointEntry.Status.PROPOSED, entry.status], "reason": [None, reason]}
+    _audit_entry(actor, entry, None, "update", changes)
     return entry
 
 
-MANUAL = (PointEntry.Source.CLAIM, PointEntry.Source.AWARD)
-
-
-def validate_claim_fields(
-    actor,
-    member,
-    rule: PointRule,
-    occurred_on,
-    event: str,
-    points,
-    evidence: str,
-    book: RuleBook,
-    errors: dict,
-    *,
-    self_claim: bool,
-    assignment=None,
-    duty: list | None = None,
-) -> tuple[Decimal | None, Any]:
-    """The checks :func:`claim_propose` makes, without writing: for an import's preview. Errors go
-    into ``errors`` keyed by field; returns the points the claim would ask for and the post
-    assignment it would be tied to (named, or found as :func:`post_tie` does)."""
-    return _validate_claim(
-        actor,
-        member,
-        rule,
-        occurred_on,
-        event,
-        points,
-        evidence,
-        book,
-        errors,
-        self_claim=self_claim,
-        assignment=assignment,
-        duty=duty,
+def _audit_entry(actor, entry: PointEntry, book: RuleBook | None, action: str, changes: dict) -> None:
+    """Refresh the member's balance when the entry is now approved (never after a rejection: no
+    ``book``), then audit the claim or decision on the entry."""
+    if book is not None and entry.status == PointEntry.Status.APPROVED:
+        refresh_balances([(entry.member_id, entry.year)], book)
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=entry,
+        org=entry.org,
+        object_repr=f"{entry.member.name} {entry.rule.name}",
+        changes=changes,
     )
+
+
+MANUAL = (PointEntry.Source.CLAIM, PointEntry.Source.AWARD)

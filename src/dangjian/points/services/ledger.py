@@ -23,7 +23,11 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dangjian.community import queries as community
 from dangjian.core import audit, bulk
+from dangjian.members.models import Member
+from dangjian.organizations.models import Organization
+from dangjian.orglife import queries as orglife
 from dangjian.points.models import (
     ANY_KIND,
     SOURCE_BASE,
@@ -46,6 +50,7 @@ from dangjian.points.services.balances import (
     refresh_balances,
 )
 from dangjian.points.services.book import AUTOMATIC, ONE_PLACE, PRESENT, RuleBook, cap_window
+from dangjian.training import queries as training
 
 
 @dataclass(slots=True)
@@ -204,10 +209,6 @@ class Feed:
 
 
 def feeds() -> dict[str, Feed]:
-    from dangjian.community import queries as community
-    from dangjian.orglife import queries as orglife
-    from dangjian.training import queries as training
-
     source = PointEntry.Source
     return {
         source.MEETING: Feed(
@@ -370,8 +371,6 @@ def _reconcile(book: RuleBook, stored: list[_Line], wanted: dict[tuple, _Line], 
 
 
 def _org_paths(org_ids: Iterable[int]) -> dict[int, str]:
-    from dangjian.organizations.models import Organization
-
     return dict(Organization.objects.filter(pk__in=set(org_ids)).values_list("pk", "path"))
 
 
@@ -432,8 +431,6 @@ def _base_lines(book: RuleBook, year: int, members: Iterable[tuple]) -> dict[tup
 def _recompute_part(book: RuleBook, year: int, members: range, org_paths: dict[int, str]) -> dict:
     """Recompute the automatic entries and balances of ``year`` for the members whose ids are in
     ``members``: caps count per member, so a part is complete on its own."""
-    from dangjian.members.models import Member
-
     part = _in_part(members)
     rows = list(
         Member.objects.filter(pk__gte=members.start, pk__lt=members.stop).values_list(

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, rules
+from dangjian.core.services import created_changes
 from dangjian.points.models import (
     SOURCE_BASE,
     SOURCE_MEETING,
@@ -149,7 +150,7 @@ def validate_rule(data: dict[str, Any]) -> dict[str, Any]:
 
 def _rule_changes(rule: PointRule) -> dict:
     names = (*RULE_FIELDS, "effective_from", "effective_to")
-    return {n: [None, audit.jsonable(getattr(rule, n))] for n in names}
+    return created_changes(rule, names, set_only=False)
 
 
 def _actor_or_none(actor):

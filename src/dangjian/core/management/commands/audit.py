@@ -13,11 +13,12 @@ import getpass
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
 from dangjian.core import audit, parameters
+from dangjian.core.management.actions import ActionsCommand, arg
 from dangjian.core.models import AuditEvent
 
 # The triggers migration 0008 creates (see there); a table rebuild on SQLite drops them.
@@ -58,24 +59,24 @@ def retention_days() -> int:
     return max(int(parameters.get(key)), parameters.MINIMUMS[key])
 
 
-class Command(BaseCommand):
+class Command(ActionsCommand):
     help = "Check the audit log's hash chain, or archive old events to a file (nothing is deleted)."
 
-    def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="subcommand", required=True)
-        verify = sub.add_parser("verify", help="walk the hash chain and report the first broken link")
-        verify.add_argument("--chunk-size", type=int, default=5000)
-        archive = sub.add_parser("archive", help="copy events older than DATE, with their hashes, to a file")
-        archive.add_argument("--before", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD (site time)")
-        archive.add_argument("--out", required=True, type=Path, help="a new .jsonl file (never overwritten)")
+    actions = {
+        "verify": (
+            "walk the hash chain and report the first broken link",
+            [arg("--chunk-size", type=int, default=5000)],
+        ),
+        "archive": (
+            "copy events older than DATE, with their hashes, to a file",
+            [
+                arg("--before", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD (site time)"),
+                arg("--out", required=True, type=Path, help="a new .jsonl file (never overwritten)"),
+            ],
+        ),
+    }
 
-    def handle(self, *args, subcommand, **options):
-        if subcommand == "verify":
-            self.verify(options["chunk_size"], options["verbosity"])
-        else:
-            self.archive(options["before"], options["out"])
-
-    def verify(self, chunk_size: int, verbosity: int) -> None:
+    def handle_verify(self, *, chunk_size: int, verbosity: int, **options) -> None:
         started = time.monotonic()
         report = audit.verify_chain(chunk_size=chunk_size)
         seconds = time.monotonic() - started
@@ -102,7 +103,7 @@ class Command(BaseCommand):
         if verbosity > 1:
             self.stdout.write(f"{seconds:.2f} s, {report.count / max(seconds, 1e-9):.0f} events/s")
 
-    def archive(self, before: dt.date, out: Path) -> None:
+    def handle_archive(self, *, before: dt.date, out: Path, **options) -> None:
         days = retention_days()
         latest = timezone.localdate() - dt.timedelta(days=days)
         if before > latest:

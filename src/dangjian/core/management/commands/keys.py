@@ -14,27 +14,34 @@ Rotation, step by step:
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from dangjian.core import audit, crypto
+from dangjian.core.management.actions import ActionsCommand, arg
 
 
-class Command(BaseCommand):
+class Command(ActionsCommand):
     help = "Field encryption keys: print a new key, count values per key id, re-encrypt under the current key."
-
-    def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
-        new = sub.add_parser("new", help="print a fresh key entry to put first in the key ring")
-        new.add_argument("--id", dest="key_id", help="the key id (default: the next number)")
-        check = sub.add_parser("check", help="count the encrypted values under each key id")
-        check.add_argument(
-            "--scan", action="store_true", help="also scan every text column for encrypted values not declared as such"
-        )
-        rotate = sub.add_parser("rotate", help="re-encrypt every value whose key is not the current one")
-        rotate.add_argument("--batch-size", type=int, default=500)
-
-    def handle(self, *args, action, **options):
-        return getattr(self, f"handle_{action}")(**options)
+    actions = {
+        "new": (
+            "print a fresh key entry to put first in the key ring",
+            [arg("--id", dest="key_id", help="the key id (default: the next number)")],
+        ),
+        "check": (
+            "count the encrypted values under each key id",
+            [
+                arg(
+                    "--scan",
+                    action="store_true",
+                    help="also scan every text column for encrypted values not declared as such",
+                )
+            ],
+        ),
+        "rotate": (
+            "re-encrypt every value whose key is not the current one",
+            [arg("--batch-size", type=int, default=500)],
+        ),
+    }
 
     def handle_new(self, *, key_id=None, **options):
         try:

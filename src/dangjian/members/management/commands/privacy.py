@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from dangjian.core import parameters
+from dangjian.core.management.actions import ActionsCommand, arg
 from dangjian.members import privacy
 
 
-class Command(BaseCommand):
+class Command(ActionsCommand):
     help = "Personal-information housekeeping: erase ID numbers, phones and hardship flags past the retention period."
+    actions = {
+        "erase": (
+            "erase the sensitive fields of members who left long enough ago",
+            [
+                arg("--dry-run", action="store_true", help="list who would be erased; change nothing"),
+                arg("--on", help="the day to evaluate the rule on (YYYY-MM-DD, default today)"),
+            ],
+        ),
+    }
 
-    def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
-        erase = sub.add_parser("erase", help="erase the sensitive fields of members who left long enough ago")
-        erase.add_argument("--dry-run", action="store_true", help="list who would be erased; change nothing")
-        erase.add_argument("--on", help="the day to evaluate the rule on (YYYY-MM-DD, default today)")
-
-    def handle(self, *args, action, dry_run=False, on=None, **options):
+    def handle_erase(self, *, dry_run=False, on=None, **options):
         try:
             day = dt.date.fromisoformat(on) if on else None
         except ValueError:

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from dangjian.core.management.actions import ActionsCommand, arg
+from dangjian.organizations.models import Organization
+from dangjian.orglife.attachments import sweep_orphans
+from dangjian.orglife.queries import compliance_table
+from dangjian.orglife.services import reminders_send
 
 
 def _day(value: str) -> dt.date:
@@ -22,37 +29,34 @@ def _day(value: str) -> dt.date:
         raise CommandError(f"not a date: {value!r} (YYYY-MM-DD)") from exc
 
 
-class Command(BaseCommand):
+class Command(ActionsCommand):
     help = "Organizational life: send reminders, print compliance, sweep orphaned attachment files."
+    actions = {
+        "remind": (
+            "remind secretaries of required meetings due soon",
+            [
+                arg("--on", type=_day, help="the day to remind for (default: today)"),
+                arg("--dry-run", action="store_true", help="print what would be sent, write nothing"),
+            ],
+        ),
+        "compliance": (
+            "print the compliance rates of a subtree",
+            [
+                arg("--org", help="organization code (default: the root)"),
+                arg("--year", type=int, help="default: this year"),
+            ],
+        ),
+        "sweep-files": ("delete stored attachment files that no record names", []),
+    }
 
-    def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
-        remind = sub.add_parser("remind", help="remind secretaries of required meetings due soon")
-        remind.add_argument("--on", type=_day, help="the day to remind for (default: today)")
-        remind.add_argument("--dry-run", action="store_true", help="print what would be sent, write nothing")
-        comp = sub.add_parser("compliance", help="print the compliance rates of a subtree")
-        comp.add_argument("--org", help="organization code (default: the root)")
-        comp.add_argument("--year", type=int, help="default: this year")
-        sub.add_parser("sweep-files", help="delete stored attachment files that no record names")
-
-    def handle(self, *args, **options):
-        getattr(self, options["action"].replace("-", "_"))(options)
-
-    def remind(self, options):
-        from dangjian.orglife.services import reminders_send
-
+    def handle_remind(self, **options):
         reminders = reminders_send(on=options.get("on"), dry_run=options["dry_run"])
         verb = "would send" if options["dry_run"] else "sent"
         for reminder in reminders:
             self.stdout.write(f"{', '.join(reminder.recipients) or '-'}: {reminder.message}")
         self.stdout.write(f"orglife remind: {verb} {len(reminders)} reminders")
 
-    def compliance(self, options):
-        from django.utils import timezone
-
-        from dangjian.organizations.models import Organization
-        from dangjian.orglife.queries import compliance_table
-
+    def handle_compliance(self, **options):
         if options.get("org"):
             root = Organization.objects.filter(code=options["org"]).first()
             if root is None:
@@ -70,7 +74,5 @@ class Command(BaseCommand):
             cells = [row.by_kind[k].percent if k in row.by_kind else "·" for k in kinds]
             self.stdout.write("\t".join([row.label, *cells, row.total.percent]))
 
-    def sweep_files(self, options):
-        from dangjian.orglife.attachments import sweep_orphans
-
+    def handle_sweep_files(self, **options):
         self.stdout.write(f"orglife sweep-files: removed {sweep_orphans()} files")

@@ -12,26 +12,31 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from dangjian.core.management.actions import ActionsCommand, arg
+from dangjian.points.services import RECOMPUTE_PART, recompute_year
 
-class Command(BaseCommand):
+
+class Command(ActionsCommand):
     help = "Points: recompute a year's automatic entries and balances."
+    actions = {
+        "recompute": (
+            "recompute a year's automatic entries and balances",
+            [
+                arg("--year", type=int, help="default: this year"),
+                arg(
+                    "--part",
+                    type=int,
+                    default=RECOMPUTE_PART,
+                    help=f"members in memory at once (default {RECOMPUTE_PART})",
+                ),
+            ],
+        ),
+    }
 
-    def add_arguments(self, parser):
-        from dangjian.points.services import RECOMPUTE_PART
-
-        sub = parser.add_subparsers(dest="action", required=True)
-        recompute = sub.add_parser("recompute", help="recompute a year's automatic entries and balances")
-        recompute.add_argument("--year", type=int, help="default: this year")
-        recompute.add_argument(
-            "--part", type=int, default=RECOMPUTE_PART, help=f"members in memory at once (default {RECOMPUTE_PART})"
-        )
-
-    def handle(self, *args, **options):
-        from dangjian.points.services import recompute_year
-
+    def handle_recompute(self, **options):
         year = options.get("year") or timezone.localdate().year
         part = options["part"]
         if part < 1:
