@@ -77,7 +77,11 @@ def full_page_screenshot(driver, path: Path) -> None:
 
 
 @pytest.fixture
-def browser(_chromium, request, tmp_path, monkeypatch):
+def browser(_chromium, request, tmp_path, monkeypatch, django_db_serialized_rollback):
+    # The live server needs a real transaction, so each browser test ends with a flush. With the
+    # serialized rollback the flush leaves the database empty and the next transactional test starts
+    # from the migrations' rows (rules, default posts) — instead of content types recreated under new
+    # ids, which a later serialized-rollback test (tests/posts/test_move_migration.py) cannot load.
     monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must never download a browser or driver
     profile = tempfile.mkdtemp(prefix="dangjian-chromium-")
     options = webdriver.ChromeOptions()
