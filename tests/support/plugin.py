@@ -8,13 +8,18 @@ Personas (Healthchecks' Alice, Bob and Charlie) live on ``world`` (built by ``te
     world.member_user        张强, a member of branch A1
     world.sibling_secretary  the secretary of 河口村党支部 (branch B1, under township B)
     world.auditor            the audit administrator (三员), who reads the audit log and no business data
+
+and the other two administrators on ``admins`` (tests/core, tests/accounts).
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from django.test import Client
 
+from dangjian.core.roles import Role
 from tests import factories
 from tests.support.api import ApiClient, api_client_for
 from tests.support.clock import TODAY, travel
@@ -42,6 +47,19 @@ def _no_api_rate_limit(settings):
 def world(db):
     """The small tree and its personas (see the module's docstring and tests/conftest.py)."""
     return factories.build_world()
+
+
+@pytest.fixture
+def admins(world):
+    """A system and a security administrator at the root (the world's auditor is the third),
+    a security administrator of township A, and a plain account nobody has given a role yet."""
+    return SimpleNamespace(
+        sysadmin=factories.user("sysadmin", Role.SYSADMIN, world.root),
+        secadmin=factories.user("secadmin", Role.SECADMIN, world.root),
+        town_secadmin=factories.user("town_secadmin", Role.SECADMIN, world.town_a),
+        auditor=world.auditor,
+        newcomer=factories.user("newcomer"),
+    )
 
 
 @pytest.fixture
