@@ -247,7 +247,7 @@ def test_an_administrator_role_does_not_mix_with_work_on_party_records(world, ad
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and concurrent writers need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # leaves no content types under new ids
 def test_two_concurrent_grants_of_different_administrator_roles_cannot_both_succeed():
     root = factories.org(None, "区委", level="committee", sector="agency", code="ROOT")
     secadmin = factories.user("secadmin", Role.SECADMIN, root)
