@@ -2,11 +2,18 @@
 
 OpenAPI 3 schema at ``/api/v1/openapi.json``, Swagger UI at ``/api/v1/docs`` (served from the
 copy bundled with django-ninja, no CDN). Every route takes a bearer token (``POST /auth/token``)
-or the web session (with the CSRF token on unsafe methods).
+or the web session (with the CSRF token on unsafe methods). With ``API_DOCS_LOGIN_REQUIRED`` (on
+in production) the schema and the docs page need one too: the schema maps every route and field
+of the personal data an attacker would look for.
 """
 
 from __future__ import annotations
 
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from dangjian.accounts.api import router as accounts_router
@@ -36,6 +43,30 @@ class API(NinjaAPI):
         return f"{module}_{operation.view_func.__name__}".replace(".", "_")
 
 
+def docs_login_required(view):
+    """The schema and the docs page for a signed-in session or a valid bearer token only (when
+    ``API_DOCS_LOGIN_REQUIRED``): the schema answers 401 in the API's error shape, the page sends
+    a browser to the login page."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not getattr(settings, "API_DOCS_LOGIN_REQUIRED", True) or _signed_in(request):
+            return view(request, *args, **kwargs)
+        if request.resolver_match and request.resolver_match.url_name == "openapi-view":
+            return redirect_to_login(request.get_full_path())
+        detail = _("Log in, or send a valid API token.")  # as every route answers (core.api)
+        response = api.create_response(request, {"detail": detail, "errors": []}, status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+
+    return guarded
+
+
+def _signed_in(request) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated) or core_api.TokenAuth()(request) is not None
+
+
 api = API(
     title="Dangjian API",
     version="1",
@@ -49,6 +80,7 @@ api = API(
     urls_namespace="api-v1",
     auth=core_api.api_auth(),
     docs=core_api.OfflineSwagger(),
+    docs_decorator=docs_login_required,
     renderer=core_api.UnicodeJSONRenderer(),
     throttle=[core_api.UserRateLimit()],
 )

@@ -249,6 +249,32 @@ ORGLIFE_REMINDER_CHANNEL = env_str("DANGJIAN_REMINDER_CHANNEL", "dangjian.orglif
 ORGLIFE_ATTACHMENT_MAX_BYTES = env_int("DANGJIAN_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
 ORGLIFE_ATTACHMENTS_PER_MEETING = env_int("DANGJIAN_ATTACHMENTS_PER_MEETING", 10)
 
+# --- Uploads, the SQLite file and the API's schema (入侵防范, 数据保密性) -------------------------------
+# What an uploaded .xlsx may cost, checked before parsing and counted while parsing
+# (dangjian.core.excel.budget). Unset, each limit follows IMPORT_MAX_ROWS (per-row figures measured
+# on a 40,000-member register, in budget.limits).
+IMPORT_MAX_ROWS = env_int("DANGJIAN_IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_SHEET_BYTES = env_int("DANGJIAN_IMPORT_MAX_SHEET_BYTES", None)  # a worksheet's XML
+IMPORT_MAX_PART_BYTES = env_int("DANGJIAN_IMPORT_MAX_PART_BYTES", None)  # any other XML part
+IMPORT_MAX_SHARED_STRINGS = env_int("DANGJIAN_IMPORT_MAX_SHARED_STRINGS", None)
+IMPORT_MAX_SHARED_STRINGS_BYTES = env_int("DANGJIAN_IMPORT_MAX_SHARED_STRINGS_BYTES", None)
+IMPORT_MAX_SHEET_ROWS = env_int("DANGJIAN_IMPORT_MAX_SHEET_ROWS", None)  # blank rows included
+IMPORT_MAX_COLUMNS = env_int("DANGJIAN_IMPORT_MAX_COLUMNS", None)
+IMPORT_MAX_ROW_BYTES = env_int("DANGJIAN_IMPORT_MAX_ROW_BYTES", None)
+IMPORT_PARSE_BUDGET = env_int("DANGJIAN_IMPORT_PARSE_BUDGET", None)  # shared-string elements + cells
+# The OpenAPI document and its docs page need a signed-in session or a token (core api.py);
+# development keeps them public for the tools that read the schema.
+API_DOCS_LOGIN_REQUIRED = env_bool("DANGJIAN_API_DOCS_LOGIN_REQUIRED", PRODUCTION)
+# The SQLite file (and the -wal/-shm files SQLite makes with its mode) readable by its owner only,
+# as the key file: created 0600 here, before any connection; a file made looser (before this, or
+# replaced since) is tightened when a connection opens it (core.checks.tighten_sqlite_file).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    SQLITE_FILE_MODE = 0o600
+    _sqlite_name = str(DATABASES["default"]["NAME"])
+    if _sqlite_name not in ("", ":memory:") and not _sqlite_name.startswith("file:"):
+        if Path(_sqlite_name).parent.is_dir():
+            os.close(os.open(_sqlite_name, os.O_CREAT | os.O_WRONLY, SQLITE_FILE_MODE))
+
 # --- Lists ----------------------------------------------------------------------------------------------
 # Rows per page of every list page (core.pages.page_of) and the API's default page size (at most 200).
 PAGE_SIZE = min(max(env_int("DANGJIAN_PAGE_SIZE", 50), 1), 200)

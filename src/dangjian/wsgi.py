@@ -1,4 +1,8 @@
-"""The WSGI application (gunicorn, uWSGI, and ``dangjian runserver``)."""
+"""The WSGI application (gunicorn, uWSGI, and ``dangjian runserver``).
+
+In production it refuses to load (ImproperlyConfigured: the server exits) while a security check
+fails, such as an active demo account or superuser: see core.checks.refuse_unsafe_production_start.
+"""
 
 import gc
 import os
@@ -7,6 +11,10 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
 application = get_wsgi_application()
+
+from dangjian.core.checks import refuse_unsafe_production_start  # noqa: E402 - needs the apps loaded
+
+refuse_unsafe_production_start()
 
 # Garbage collection tuned for a request/response server: everything loaded at start-up is frozen
 # out of the collector's scans, and the youngest generation is collected after 50,000 allocations

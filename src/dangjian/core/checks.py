@@ -1,21 +1,26 @@
 """System checks that refuse to start with broken cryptography or unsafe production settings.
 
 * ``dangjian.E001``: the SM4/SM3 known-answer self-test, in every environment.
-* ``dangjian.E010``–``E022``: with ``DANGJIAN_ENV=production``, every setting that keeps
+* ``dangjian.E010``–``E025``: with ``DANGJIAN_ENV=production``, every setting that keeps
   personal data safe in transit and in the browser, and a field key that comes from the
   environment or an operator's key file. These are errors, not warnings: ``runserver``,
-  ``migrate`` and ``check`` stop on them (the WSGI server does not run checks by itself, so
-  the deployment runs ``dangjian check --deploy --fail-level WARNING`` before starting it).
+  ``migrate`` and ``check`` stop on them, and the WSGI application refuses to load with them
+  or with active demo accounts or superusers (:func:`refuse_unsafe_production_start`); the
+  deployment still runs ``dangjian check --deploy --fail-level WARNING`` before starting it.
+* The SQLite database file is kept readable by its owner only (:func:`tighten_sqlite_file`).
 """
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, register, run_checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 from dangjian.core import crypto
 
@@ -146,9 +151,64 @@ def production_settings(app_configs, **kwargs):
     )
     need("*" not in settings.ALLOWED_HOSTS, "ALLOWED_HOSTS must name the hosts, not '*'.", 23)
     need(
+        getattr(settings, "API_DOCS_LOGIN_REQUIRED", False),
+        "The API's schema and docs page must require a login in production (API_DOCS_LOGIN_REQUIRED).",
+        25,
+        "Unset DANGJIAN_API_DOCS_LOGIN_REQUIRED.",
+    )
+    need(
         getattr(settings, "OTP_ENFORCED", False),
         "Two-factor authentication must be enforced in production (OTP_ENFORCED).",
         24,
         "Unset DANGJIAN_OTP_ENFORCED; administrators and root organizers then need a TOTP device.",
     )
     return errors
+
+
+def refuse_unsafe_production_start(database: str = "default") -> None:
+    """In production, raise ImproperlyConfigured instead of serving while a security check fails.
+
+    Called by the WSGI application as it loads (gunicorn, uWSGI, ``runserver``) and by
+    ``dangjian runserver`` before anything else: the checks tagged ``security`` or ``database``,
+    with the database — the production settings above, and accounts.E001/E002 (active demo or
+    default accounts, active superusers: one query). A server does not run the system checks by
+    itself, so without this it would serve with the demo's well-known passwords active.
+    """
+    if not getattr(settings, "PRODUCTION", False):
+        return
+    from django.db import connections
+
+    try:
+        found = run_checks(tags=[Tags.security, Tags.database], databases=[database])
+    finally:
+        if not connections[database].in_atomic_block:
+            connections[database].close()  # a pre-forking server must not hand its connection to workers
+    serious = [m for m in found if m.is_serious() and not m.is_silenced()]
+    if serious:
+        problems = " ".join(f"[{m.id}] {m.msg}{f' ({m.hint})' if m.hint else ''}" for m in serious)
+        raise ImproperlyConfigured(f"Refusing to serve in production: {problems}")
+
+
+SQLITE_SIBLINGS = ("", "-wal", "-shm", "-journal")
+
+
+@receiver(connection_created)
+def tighten_sqlite_file(sender, connection, **kwargs) -> None:
+    """Make the SQLite database file and its siblings readable by the owner only (as the key file).
+
+    settings creates the file 0600 before the first connection, and SQLite gives the -wal, -shm and
+    -journal files the database file's mode; this covers a file made before that, or replaced since
+    (a restore, a fresh test database). One ``stat`` a file per new connection.
+    """
+    if connection.vendor != "sqlite":
+        return
+    name = str(connection.settings_dict.get("NAME") or "")
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    mode = getattr(settings, "SQLITE_FILE_MODE", 0o600)
+    for suffix in SQLITE_SIBLINGS:
+        try:
+            if os.stat(name + suffix).st_mode & 0o777 & ~mode:
+                os.chmod(name + suffix, mode)
+        except FileNotFoundError:
+            continue

@@ -2,9 +2,11 @@
 
 Before openpyxl sees a file it is checked here: size, magic bytes (an encrypted workbook or an
 old .xls is an OLE compound file, not a zip), and the zip directory (entry count, total and
-per-entry uncompressed size and ratio, no absolute, ``..`` or symlink entries). openpyxl then
-parses with defusedxml (it uses it automatically when installed; see :func:`defused`), in
-read-only mode, so memory stays flat whatever the row count.
+per-entry uncompressed size and ratio, no absolute, ``..`` or symlink entries), then the work
+its parts would cost (see :mod:`dangjian.core.excel.budget`: each part's size, the shared strings'
+and the sheet's declared counts). openpyxl then parses with defusedxml (it uses it automatically
+when installed; see :func:`defused`), in read-only mode, so memory stays flat whatever the row
+count, with every byte, shared string, row and cell counted against the same limits.
 
 Headers are matched by name (with aliases), not position; the header row may sit under a
 title row or be split over two rows by merged cells.
@@ -12,6 +14,7 @@ title row or be split over two rows by merged cells.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pickle
@@ -26,10 +29,11 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from defusedxml import DefusedXmlException
-from django.conf import settings
-from openpyxl import DEFUSEDXML, load_workbook
+from openpyxl import DEFUSEDXML
 from openpyxl.utils.escape import unescape
 
+from dangjian.core.excel import budget
+from dangjian.core.excel.budget import FileRejected, limits
 from dangjian.core.excel.declarations import EXAMPLE_MARK, Column, Template, normalize_header
 
 logger = logging.getLogger("dangjian.excel")
@@ -40,20 +44,7 @@ FORMULA_ESCAPED = ("=", "+", "-", "@", "\t", "\r")
 HEADER_SCAN_ROWS = 10
 RATIO_MIN_BYTES = 1024 * 1024  # tiny entries may compress very well without being a bomb
 
-
-def limits() -> dict[str, int]:
-    """The limits in force (settings may override each one)."""
-    return {
-        "max_bytes": getattr(settings, "IMPORT_MAX_BYTES", 20 * 1024 * 1024),
-        "max_rows": getattr(settings, "IMPORT_MAX_ROWS", 200_000),
-        "max_entries": getattr(settings, "IMPORT_MAX_ZIP_ENTRIES", 1000),
-        "max_uncompressed": getattr(settings, "IMPORT_MAX_UNCOMPRESSED", 200 * 1024 * 1024),
-        "max_ratio": getattr(settings, "IMPORT_MAX_RATIO", 100),
-    }
-
-
-class FileRejected(Exception):
-    """The file as a whole cannot be imported. The message says why, in Chinese."""
+__all__ = ["FileRejected", "limits"]
 
 
 def defused() -> bool:
@@ -99,6 +90,13 @@ def check_file(path: str | os.PathLike) -> None:
         raise FileRejected("文件解压后过大，请拆分后分批导入")
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise FileRejected("不是 Excel .xlsx 文件；请用 Excel 或 WPS 另存为 .xlsx 后再导入")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            budget.check_parts(archive, lim)
+    except FileRejected:
+        raise
+    except Exception as exc:  # a broken or hostile manifest, or a part that does not inflate
+        raise _rejected(exc) from None
 
 
 def clean_cell(value: Any) -> Any:
@@ -132,8 +130,8 @@ def open_workbook_rows(path: str | os.PathLike, template: Template) -> Iterator[
         finally:
             rows.close()
         return
-    with _sheet_rows(str(path), template.title) as rows:
-        yield _numbered(_guarded(rows))
+    with _sheet_rows(str(path), template.title, limits()) as rows:
+        yield _numbered(rows)
 
 
 PARALLEL_MIN_BYTES = 256 * 1024  # about 2,000 rows: below this a second process costs more than it saves
@@ -141,27 +139,30 @@ CHILD_BATCH = 500  # rows per batch from the parsing process
 
 
 @contextmanager
-def _sheet_rows(path: str, title: str) -> Iterator[Iterator[tuple]]:
-    """The data sheet's rows as value tuples, parsed by openpyxl in read-only (streaming) mode."""
+def _sheet_rows(path: str, title: str, lim: dict[str, int]) -> Iterator[Iterator[tuple]]:
+    """The data sheet's rows as value tuples, parsed by openpyxl in read-only (streaming) mode,
+    every part, shared string, row and cell counted against ``lim`` (see budget.load_guarded)."""
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        workbook, spent = budget.load_guarded(path, lim)
+    except FileRejected:
+        raise
     except Exception as exc:  # any parse failure of a hostile or broken file is the file's fault
         raise _rejected(exc) from None
     try:
         sheet = _data_sheet(workbook, title)
         sheet.reset_dimensions()  # never trust the declared size: it may be wrong or huge
-        yield sheet.iter_rows(values_only=True)
+        yield _guarded(sheet.iter_rows(values_only=True), spent)
     finally:
         workbook.close()
 
 
-def parse_to_stream(path: str, title: str, out: IO[bytes]) -> None:
-    """The parsing process's work (``python -m dangjian.core.excel.reader PATH TITLE``): pickle the
-    rows to ``out`` in batches, then ``("end", None)`` or ``("rejected", reason)``."""
+def parse_to_stream(path: str, title: str, out: IO[bytes], lim: dict[str, int]) -> None:
+    """The parsing process's work (``python -m dangjian.core.excel.reader PATH TITLE LIMITS``): pickle
+    the rows to ``out`` in batches, then ``("end", None)`` or ``("rejected", reason)``."""
     try:
-        with _sheet_rows(path, title) as rows:
+        with _sheet_rows(path, title, lim) as rows:
             batch: list[tuple] = []
-            for values in _guarded(rows):
+            for values in rows:
                 batch.append(values)
                 if len(batch) >= CHILD_BATCH:
                     pickle.dump(("rows", batch), out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -181,7 +182,7 @@ def _rows_from_child(path: str, title: str) -> Iterator[tuple]:
     only a few batches: the parser waits while the importer is busy, so memory stays flat.
     Closing the generator early stops the parser.
     """
-    command = [sys.executable, "-m", "dangjian.core.excel.reader", path, title]
+    command = [sys.executable, "-m", "dangjian.core.excel.reader", path, title, json.dumps(limits())]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603
     try:
         while True:
@@ -213,8 +214,9 @@ def _data_sheet(workbook, title: str):
     raise FileRejected("文件中没有工作表")
 
 
-def _guarded(rows: Iterable[tuple]) -> Iterator[tuple]:
-    """The rows, with any parse failure of a malformed or hostile sheet turned into FileRejected."""
+def _guarded(rows: Iterable[tuple], spent: budget.Budget) -> Iterator[tuple]:
+    """The rows, each counted against the budget, with any parse failure of a malformed or hostile
+    sheet turned into FileRejected."""
     iterator = iter(rows)
     while True:
         try:
@@ -225,6 +227,7 @@ def _guarded(rows: Iterable[tuple]) -> Iterator[tuple]:
             raise
         except Exception as exc:  # a malformed or hostile sheet surfaces while streaming
             raise _rejected(exc) from None
+        spent.row(values)
         yield values
 
 
@@ -235,6 +238,8 @@ def _numbered(rows: Iterable[tuple]) -> Iterator[tuple[int, tuple]]:
 def _rejected(exc: Exception) -> FileRejected:
     cause: BaseException | None = exc
     while cause is not None:  # openpyxl wraps parse errors in its own ValueError
+        if isinstance(cause, FileRejected):
+            return cause
         if isinstance(cause, DefusedXmlException):
             return FileRejected("文件含有不允许的 XML 实体定义（可能是恶意文件），已拒绝")
         cause = cause.__cause__ or cause.__context__
@@ -354,4 +359,4 @@ def records(
 
 
 if __name__ == "__main__":  # the parsing process of _rows_from_child
-    parse_to_stream(sys.argv[1], sys.argv[2], sys.stdout.buffer)
+    parse_to_stream(sys.argv[1], sys.argv[2], sys.stdout.buffer, json.loads(sys.argv[3]))
