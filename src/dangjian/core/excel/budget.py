@@ -85,6 +85,7 @@ def _mb(size: int) -> str:
 
 # --- Before parsing -------------------------------------------------------------------------------
 
+WORKSHEET_NAME = re.compile(r"xl/worksheets/[^/]+\.xml")
 _SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b([^>]*)>")
 _DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
 _CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
@@ -131,6 +132,7 @@ class Parts:
         strings = manifest.find(SHARED_STRINGS)
         self.strings = strings.PartName.lstrip("/") if strings is not None else None
         self.sheets = {t.PartName.lstrip("/") for t in manifest.findall(WORKSHEET_TYPE)}
+        self.sheets |= {n for n in archive.namelist() if WORKSHEET_NAME.fullmatch(n)}  # typed by extension
 
     def limit(self, name: str, lim: dict[str, int]) -> int:
         if name == self.strings:
