@@ -64,6 +64,7 @@ def test_production_settings_pass_check_deploy_with_zero_warnings(tmp_path):
         ({"DANGJIAN_DEBUG": "1"}, "dangjian.E010"),
         ({"DANGJIAN_FIELD_KEY_FILE": None}, "dangjian.E022"),  # the auto-created development key file
         ({"DANGJIAN_ALLOWED_HOSTS": None}, "security.W020"),
+        ({"DANGJIAN_API_DOCS_LOGIN_REQUIRED": "0"}, "dangjian.E025"),  # a public OpenAPI document
     ],
 )
 def test_production_refuses_to_start_without_its_settings(tmp_path, overrides, expected):
