@@ -48,6 +48,10 @@ BUSINESS_KEYS = frozenset(
 
 
 def _value(key: str, value: Any, *, full_id: bool, business: bool) -> Any:
+    if isinstance(value, list):  # [old, new], or a list of values
+        return [_value(key, v, full_id=full_id, business=business) for v in value]
+    if isinstance(value, dict):
+        return {k: _value(k, v, full_id=full_id, business=business) for k, v in value.items()}
     if value is None or value == "":
         return value
     if not business and key in BUSINESS_KEYS:
@@ -56,10 +60,6 @@ def _value(key: str, value: Any, *, full_id: bool, business: bool) -> Any:
         return idnumber.birth_year(value)
     if isinstance(value, str):
         return idnumber.mask_in_text(value)
-    if isinstance(value, list):
-        return [_value(key, v, full_id=full_id, business=business) for v in value]
-    if isinstance(value, dict):
-        return {k: _value(k, v, full_id=full_id, business=business) for k, v in value.items()}
     return value
 
 
