@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from dangjian.core import audit, idnumber
 from dangjian.members.models import Member
 from dangjian.members.services import member_update
+from tests.cadres.reserve_world import make_villages, outsider
 from tests.support.excel import body, read_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +114,17 @@ def test_the_audit_view_masks_numbers_birth_dates_and_business_data(world, admin
     # The secretary, who keeps the record, still reads its business history (numbers masked the same way).
     detail = client_for(world.secretary).get(reverse("member-detail", args=[zhang.pk])).content.decode()
     assert "村医" in detail and zhang.id_number not in detail and "1980-05-17" not in detail
+
+
+def test_reserve_cadres_follow_the_same_rule(world, api_as, client_for):
+    make_villages(world)
+    cadre = outsider(world.branch_a1)
+    client = api_as(world.secretary)
+    detail = client.get(f"/reserve-cadres/{cadre.pk}").json()
+    assert (detail["birth_date"], detail["birth_year"]) == (None, 1998)
+    assert detail["id_number_masked"] == idnumber.mask(cadre.id_number)
+    assert not completable(detail["id_number_masked"], detail["birth_date"])
+    rows = read_xlsx(body(client_for(world.secretary).get(reverse("io-export-reserve_cadres"))))
+    id_col, birth_col = rows[0].index("身份证号"), rows[0].index("出生日期")
+    assert all(not completable(r[id_col], r[birth_col]) and r[birth_col] is None for r in rows[1:])
+    assert api_as(world.organizer).get(f"/reserve-cadres/{cadre.pk}").json()["birth_date"] == "1998-06-01"
