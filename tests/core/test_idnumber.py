@@ -39,7 +39,12 @@ def test_a_wrong_check_digit_is_refused():
 
 
 def test_masking():
-    assert idnumber.mask("410102198005170011") == "4101**********0011"
+    # The province and the last two: the area code and the birth date are never both derivable.
+    assert idnumber.mask("410102198005170011") == "41**************11"
+    assert idnumber.mask_matches("41**************11", "410102198005170011")
+    assert idnumber.mask_matches("4101**********0011", "410102198005170011")  # an export of the old rule
+    text = idnumber.mask_in_text("号 410102198005170011，旧 4101**********0011")
+    assert text == "号 41**************11，旧 41**************11"
     assert idnumber.mask_phone("13812345678") == "138****5678"
 
 

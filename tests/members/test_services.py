@@ -45,7 +45,7 @@ def test_the_id_number_is_encrypted_at_rest_and_found_by_its_blind_index(world):
     assert raw_id.startswith("sm4gcm:")
     assert Member.objects.get(id_number_hash=crypto.blind_index(number)) == member
     assert Member.objects.get(pk=member.pk).id_number == number
-    assert member.id_number_masked == number[:4] + "*" * 10 + number[-4:]
+    assert member.id_number_masked == number[:2] + "*" * 14 + number[-2:]
 
 
 @pytest.mark.parametrize(

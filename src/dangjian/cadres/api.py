@@ -32,7 +32,7 @@ from dangjian.core.api import (
 )
 from dangjian.core.apischema import Page, related
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
-from dangjian.members.models import Education, EvaluationRating, Member
+from dangjian.members.models import Education, EvaluationRating, Member, shows_birth_date
 from dangjian.organizations.api import org_filter, recording_org, subtree_root
 
 router = Router(tags=["reserve cadres"])
@@ -55,7 +55,8 @@ class ReserveCadreOut(Schema):
     member_id: int | None = Field(..., description="Set when the cadre is a party member.")
     name: str = related("person_name")
     gender: str = related("person_gender")
-    birth_date: dt.date | None = related("person_birth_date")
+    birth_date: dt.date | None = Field(..., description="Only for roles that may see full ID numbers; else null.")
+    birth_year: int | None
     age: int | None
     education: str
     id_number_masked: str
@@ -75,6 +76,15 @@ class ReserveCadreOut(Schema):
     @staticmethod
     def resolve_age(obj):
         return obj.age()
+
+    @staticmethod
+    def resolve_birth_date(obj, context) -> dt.date | None:
+        return obj.person_birth_date if shows_birth_date(context["request"].auth, obj) else None
+
+    @staticmethod
+    def resolve_birth_year(obj) -> int | None:
+        birth = obj.person_birth_date
+        return birth.year if birth else None
 
 
 class ReserveCadreDetailOut(ReserveCadreOut):

@@ -25,8 +25,9 @@ from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Templa
 from dangjian.core.excel.orgs import OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import plan_update, validation_errors
 from dangjian.core.scoping import can_see_full_id
+from dangjian.members.collisions import ScreenedRowsState, screen_rows, screened_state
 from dangjian.members.imports import EDUCATIONS, GENDERS
-from dangjian.members.lookup import id_number_column, name_column
+from dangjian.members.lookup import id_number_column, identity_cells, name_column
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
@@ -139,13 +140,11 @@ class ReserveCadreTemplate(Template):
                 "org_code": c.org.code,
                 "org_name": c.org.name,
                 "name": c.person_name,
-                "id_number": c.id_number if full else c.id_number_masked,
                 "is_member": bool(c.member_id),
                 "gender": c.person_gender,
-                "birth_date": c.person_birth_date,
+                **identity_cells(c, c.person_birth_date, full=full),
                 "age": c.age(),
                 "education": c.education,
-                "phone": c.phone if full else c.phone_masked,
                 "selected_on": c.selected_on,
                 "source": c.source,
                 "planned_post": c.planned_post,
@@ -159,19 +158,21 @@ class ReserveCadreTemplate(Template):
             }
 
     # --- Import ----------------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> OrgRowsState:
-        return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
+    def begin(self, user, *, commit: bool) -> ScreenedRowsState:
+        orgs = OrgLookup(Organization.objects.accepting_members_from(user))
+        return screened_state(user, commit=commit, orgs=orgs, where="reserve cadre import")
 
     def _find(
-        self, rows: list[Row], state: OrgRowsState
+        self, rows: list[Row], state: ScreenedRowsState
     ) -> tuple[dict[int, ReserveCadre], dict[str, Member], dict[str, int]]:
-        """The chunk's cadres (by record id, by the member's or their own blind index) in three queries."""
-        hashes = set()
+        """The chunk's cadres (by record id, by the member's or their own blind index) in three queries;
+        the other ID numbers are screened (``members.collisions``) in a few more."""
+        numbers = {}
         for row in rows:
             number = row.values.get("id_number")
             if number and not isinstance(number, Masked):
-                row.extra["hash"] = crypto.blind_index(number)
-                hashes.add(row.extra["hash"])
+                row.extra["hash"] = numbers[row.number] = crypto.blind_index(number)
+        hashes = set(numbers.values())
         members = {
             m.id_number_hash: m for m in Member.objects.writable_by(state.user).filter(id_number_hash__in=hashes)
         }
@@ -185,6 +186,8 @@ class ReserveCadreTemplate(Template):
         }
         by_hash = {c.id_number_hash: c.pk for c in cadres.values() if c.id_number_hash}
         by_hash.update({c.member.id_number_hash: c.pk for c in cadres.values() if c.member_id and c.state == "pool"})
+        others = {n: h for n, h in numbers.items() if h not in members and h not in by_hash}
+        screen_rows(state, rows, others, services.registers(), header=self.header_of("id_number"))
         return cadres, members, by_hash
 
     def _match(self, row: Row, cadres, by_hash) -> ReserveCadre | None:
@@ -205,7 +208,7 @@ class ReserveCadreTemplate(Template):
         elif isinstance(number, Masked):
             if cadre is None:
                 row.errors.append((header, "身份证号已打码，须同时填写〈系统编号〉才能识别"))
-            elif number != idnumber.mask(cadre.id_number):
+            elif not idnumber.mask_matches(number, cadre.id_number):
                 row.errors.append((header, "打码的身份证号与〈系统编号〉对应的后备干部不符"))
         elif cadre is None:
             row.errors.append((header, "新增后备干部须填写完整的身份证号"))
@@ -255,7 +258,7 @@ class ReserveCadreTemplate(Template):
         for row in rows:
             found = len(row.errors)
             cadre = self._match(row, cadres, by_hash)
-            if len(row.errors) > found:
+            if len(row.errors) > found or row.extra.get("taken"):
                 continue
             key = ("cadre", cadre.pk) if cadre else ("id", row.extra.get("hash"))
             if key in state.seen:

@@ -19,7 +19,8 @@ from dangjian.cadres.models import ReserveAssessment, ReserveCadre, ReservePost,
 from dangjian.core import audit, crypto, idnumber
 from dangjian.core.dates import is_future
 from dangjian.core.services import check_version, object_update
-from dangjian.members.models import Education, EvaluationRating, Gender, Member
+from dangjian.members.collisions import Register, Screening, member_register
+from dangjian.members.models import Education, EvaluationRating, Gender
 from dangjian.members.services import phone_digits
 from dangjian.organizations.models import Unit
 
@@ -62,9 +63,25 @@ def _check_date(errors: dict[str, str], name: str, value, *, required: str | Non
         errors[name] = _("The date is too far in the past.")
 
 
-def validate(org, data: dict[str, Any], instance: ReserveCadre | None = None) -> dict[str, Any]:
+def registers(instance: ReserveCadre | None = None) -> list[Register]:
+    """Where a non-member cadre's ID number may already be held: a member, another reserve cadre."""
+    return [
+        member_register(taken=_("This person is a party member: choose the member instead.")),
+        Register(
+            ReserveCadre,
+            _("A reserve cadre with this ID number is already registered."),
+            exclude=instance.pk if instance is not None else None,
+        ),
+    ]
+
+
+def validate(
+    org, data: dict[str, Any], instance: ReserveCadre | None = None, *, screening: Screening | None = None
+) -> dict[str, Any]:
     """Check a cadre's fields (merged over ``instance``); fill birth date and gender of a non-member
-    from the ID number; raise every error at once."""
+    from the ID number; raise every error at once. With ``screening`` the ID number is looked up
+    among the registered ones (``members.collisions``, audited: call this before the write's
+    transaction); without, the caller (the import) has looked up its batch."""
     data = dict(data)
     for name in ("name", "mentor", "note", "id_number", "phone"):
         if name in data:
@@ -100,15 +117,10 @@ def validate(org, data: dict[str, Any], instance: ReserveCadre | None = None) ->
                 errors["id_number"] = exc.messages[0]
             else:
                 data["id_number"] = info.number
-                blind = crypto.blind_index(info.number)
-                if Member.objects.filter(id_number_hash=blind).exists():
-                    errors["id_number"] = _("This person is a party member: choose the member instead.")
-                elif (
-                    ReserveCadre.objects.filter(id_number_hash=blind)
-                    .exclude(pk=instance.pk if instance else None)
-                    .exists()
-                ):
-                    errors["id_number"] = _("A reserve cadre with this ID number is already registered.")
+                if screening is not None:
+                    found = screening.check({0: crypto.blind_index(info.number)}, registers(instance))
+                    if found or screening.refusal:
+                        errors["id_number"] = found.get(0) or screening.refusal
                 data["birth_date"] = data.get("birth_date") or info.birth_date
                 data["gender"] = data.get("gender") or info.gender
                 if data["birth_date"] != info.birth_date:
@@ -159,12 +171,17 @@ def _apply(cadre: ReserveCadre, data: dict[str, Any]) -> dict[str, Any]:
     return plain
 
 
-@transaction.atomic
 def reserve_create(*, actor, org, data: dict[str, Any]) -> ReserveCadre:
     """Put a person in the reserve pool of the village or community ``org``."""
     _refuse_unknown(data)
     _check_org(org)
-    data = validate(org, data)
+    # Checked (a refused ID number audited) before the write's transaction opens.
+    data = validate(org, data, screening=Screening(actor, where="reserve cadre", org=org))
+    return _create(actor, org, data)
+
+
+@transaction.atomic
+def _create(actor, org, data: dict[str, Any]) -> ReserveCadre:
     cadre = ReserveCadre(org=org)
     for name, value in _apply(cadre, data).items():
         setattr(cadre, name, value)
@@ -180,7 +197,6 @@ def reserve_create(*, actor, org, data: dict[str, Any]) -> ReserveCadre:
     return cadre
 
 
-@transaction.atomic
 def reserve_update(
     *, actor, cadre: ReserveCadre, data: dict[str, Any], expected_version: int | None = None
 ) -> dict[str, list[Any]]:
@@ -189,6 +205,14 @@ def reserve_update(
     if "member" in data and (data["member"].pk if data["member"] else None) != cadre.member_id:
         raise ValidationError({"member": _("The person of a reserve cadre cannot be changed.")})
     data.pop("member", None)
+    if data.get("id_number") and idnumber.normalize(data["id_number"]) != cadre.id_number:
+        # A new ID number is screened (and a refusal audited) before the write's transaction opens.
+        validate(cadre.org, data, cadre, screening=Screening(actor, where="reserve cadre", org=cadre.org))
+    return _update(actor, cadre, data, expected_version)
+
+
+@transaction.atomic
+def _update(actor, cadre: ReserveCadre, data: dict[str, Any], expected_version: int | None) -> dict[str, list[Any]]:
     cadre = ReserveCadre.objects.select_for_update(of=("self",)).select_related("org", "member").get(pk=cadre.pk)
     check_version(cadre, expected_version)
     data = validate(cadre.org, data, cadre)

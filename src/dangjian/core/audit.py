@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import context, tree
+from dangjian.core.audit_display import mask_changes
 from dangjian.core.excel.writer import write_sheets
 from dangjian.core.models import (
     GENESIS_HASH,
@@ -75,6 +76,8 @@ ACTION_LABELS = {
     "correction_accept": _("accepted a correction"),
     "correction_reject": _("rejected a correction"),
     "erase": _("erased personal information"),
+    "id_collision": _("used an ID number registered elsewhere"),
+    "id_collision_limit": _("was refused: too many ID numbers registered elsewhere"),
     "backup": _("backed up the database"),
     "restore": _("restored the database"),
     "key_rotate": _("rotated the encryption keys"),
@@ -256,7 +259,8 @@ def write_events_xlsx(events: models.QuerySet[AuditEvent], fh: IO[bytes]) -> int
         for row in events.order_by("id").values(*names).iterator(chunk_size=2000):
             row["created_at"] = timezone.localtime(row["created_at"]).replace(tzinfo=None)
             row["action"] = f"{action_label(row['action'])} ({row['action']})"
-            row["changes"] = json.dumps(row["changes"], ensure_ascii=False, sort_keys=True) if row["changes"] else ""
+            changes = mask_changes(row["changes"])  # as on the page: the auditor's view masks
+            row["changes"] = json.dumps(changes, ensure_ascii=False, sort_keys=True) if changes else ""
             row["outcome"] = str(outcomes.get(row["outcome"], row["outcome"]))
             yield [row[name] for name in names]
 

@@ -66,13 +66,55 @@ def make(prefix6: str, birth: dt.date, seq: int, gender: str) -> str:
     return first17 + check_char(first17)
 
 
+# What a masked ID number keeps: the first two characters (the province, public knowledge for any
+# record of the district) and the last two (the gender digit and the check character). The area
+# code (characters 1-6) and the birth date (7-14) are never both derivable: the county digits, the
+# birth date and two sequence digits are hidden, so even with the county and the birth year known
+# (what a branch secretary sees) about 365 × 100 ÷ 11 ≈ 3,300 numbers fit per county. The old
+# ``4101**********1234`` with the birth date in clear left one. Roles that may not see the full
+# number see the birth date as a year only (:func:`birth_year`). See SECURITY.md (个人信息保护).
+HEAD, TAIL = 2, 2
+MASK = "*"
+
+
 def mask(number: str | None) -> str:
-    """``410102199001011234`` → ``4101**********1234``."""
+    """``410102199001011234`` → ``41**************34``: the province and the last two characters."""
     if not number:
         return ""
     if len(number) <= 8:
-        return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+        return MASK * len(number)
+    return number[:HEAD] + MASK * (len(number) - HEAD - TAIL) + number[-TAIL:]
+
+
+def legacy_mask(number: str | None) -> str:
+    """The masking of exports before the rule above (``4101**********1234``): such a file still imports."""
+    if not number or len(number) <= 8:
+        return MASK * len(number or "")
+    return number[:4] + MASK * (len(number) - 8) + number[-4:]
+
+
+def mask_matches(text: str, number: str | None) -> bool:
+    """Whether ``text`` (a masked cell of an export) stands for ``number``: the current or the old masking."""
+    return bool(number) and text in (mask(number), legacy_mask(number))
+
+
+# An ID number in free text (an audit event's value): full, or masked by the current or the old rule.
+IN_TEXT = re.compile(r"(?<![0-9A-Za-z*])[0-9*]{14}[0-9*]{3}[0-9Xx*](?![0-9A-Za-z*])")
+
+
+def mask_in_text(text: str) -> str:
+    """``text`` with every 18-character ID number in it (full or masked) masked by :func:`mask`."""
+    return IN_TEXT.sub(lambda found: mask(found.group(0).upper()), text)
+
+
+def birth_year(value: dt.date | str | None) -> str:
+    """A birth date as its year only (``1990``): what a role that may not see the full number sees."""
+    if not value:
+        return ""
+    if isinstance(value, dt.date):
+        return f"{value.year:04d}"
+    text = str(value)
+    return text[:4] if re.match(r"^\d{4}-\d{2}-\d{2}", text) else MASK * len(text)
 
 
 def mask_phone(phone: str | None) -> str:

@@ -39,6 +39,10 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         _("Erase the ID number, phone and hardship flag of a member this many days after they left"),
     ),
     "privacy.correction_answer_days": (30, _("Answer a member's correction request within this many days")),
+    "privacy.id_collisions_per_day": (
+        20,
+        _("A user may try at most this many ID numbers registered outside their organizations a day"),
+    ),
     "member.post_notice_min_days": (5, _("A post assignment is under public notice at least this many days")),
     "community.max_hours_per_day": (
         12,

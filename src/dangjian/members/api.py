@@ -30,7 +30,7 @@ from dangjian.core.api import (
 from dangjian.core.apischema import Page, choice_label, related
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members import queries, services
-from dangjian.members.models import Education, Gender, Member
+from dangjian.members.models import Education, Gender, Member, shows_birth_date
 from dangjian.members.models import Status as MemberStatus
 from dangjian.organizations.api import org_filter, recording_org
 
@@ -52,9 +52,14 @@ class MemberOut(Schema):
     gender: Gender
     gender_label: str = choice_label("gender")
     ethnicity: str
-    birth_date: dt.date
+    birth_date: dt.date | None = Field(
+        ..., description="Only for the member themself and roles that may see full ID numbers; else null."
+    )
+    birth_year: int
     age: int
-    id_number_masked: str = Field(..., description="e.g. 4101**********1234; the full number via reveal-id.")
+    id_number_masked: str = Field(
+        ..., description="e.g. 41**************34 (province and last two); the full number via reveal-id."
+    )
     phone_masked: str
     education: Education | None
     education_label: str
@@ -72,6 +77,14 @@ class MemberOut(Schema):
     version: int = Field(..., description="Send it back with a change to detect concurrent edits.")
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_birth_date(obj, context) -> dt.date | None:
+        return obj.birth_date if shows_birth_date(context["request"].auth, obj) else None
+
+    @staticmethod
+    def resolve_birth_year(obj) -> int:
+        return obj.birth_date.year
 
     @staticmethod
     def resolve_education(obj) -> str | None:

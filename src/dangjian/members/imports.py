@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
 
 from dangjian.core import crypto, idnumber
@@ -21,8 +22,9 @@ from dangjian.core.excel.pipeline import plan_update, validation_errors
 from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members import queries, services
+from dangjian.members.collisions import ScreenedRowsState, member_register, screen_rows, screened_state
 from dangjian.members.forms import MemberFilterForm
-from dangjian.members.lookup import ID_NUMBER_ALIASES, id_number_column, name_column
+from dangjian.members.lookup import ID_NUMBER_ALIASES, id_number_column, identity_cells, name_column
 from dangjian.members.models import Member
 from dangjian.members.services import EDITABLE_FIELDS
 from dangjian.organizations.models import Level, Organization
@@ -67,7 +69,14 @@ class MemberTemplate(OrgColumns, Template):
             example="male",
             width=6,
         ),
-        Column("birth_date", "出生日期", kind="date", blank=KEEP, help="留空则按身份证号", example=dt.date(1985, 6, 1)),
+        Column(
+            "birth_date",
+            "出生日期",
+            kind="date",
+            blank=KEEP,
+            help="留空则按身份证号；身份证号打码的导出中留空",
+            example=dt.date(1985, 6, 1),
+        ),
         Column("ethnicity", "民族", max_length=16, blank=KEEP, help="留空则为汉族", example="汉族", width=8),
         Column(
             "phone",
@@ -140,11 +149,9 @@ class MemberTemplate(OrgColumns, Template):
                 "seq": i,
                 "record_id": m.pk,
                 "name": m.name,
-                "id_number": m.id_number if full else m.id_number_masked,
                 "gender": m.gender,
-                "birth_date": m.birth_date,
+                **identity_cells(m, m.birth_date, full=full),
                 "ethnicity": m.ethnicity,
-                "phone": m.phone if full else m.phone_masked,
                 "education": m.education,
                 "occupation": m.occupation,
                 "org_code": m.org.code,
@@ -159,9 +166,10 @@ class MemberTemplate(OrgColumns, Template):
             }
 
     # --- Import ----------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> OrgRowsState:
+    def begin(self, user, *, commit: bool) -> ScreenedRowsState:
         # Rows name their organization by code or full name; only those the user may write to exist.
-        return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(Organization.objects.accepting_members_from(user)))
+        orgs = OrgLookup(Organization.objects.accepting_members_from(user))
+        return screened_state(user, commit=commit, orgs=orgs, where="member import")
 
     def _target_org(self, row: Row, state: OrgRowsState) -> Organization | None:
         org = self.resolve_org(row, state.orgs, missing="新增党员须填写所属组织编码或所属党组织")
@@ -175,23 +183,32 @@ class MemberTemplate(OrgColumns, Template):
             return None
         return org
 
-    def _find(self, rows: list[Row], state: OrgRowsState) -> dict[int, Member]:
-        """Existing members of the chunk, by blind index and by record id, in one pair of queries."""
+    def _find(self, rows: list[Row], state: ScreenedRowsState) -> dict[int, Member]:
+        """The chunk's members the user may write to, by blind index and by record id, in one query; the
+        other ID numbers are screened (``members.collisions``: a number held elsewhere is refused
+        neutrally, audited and counted) in a few more."""
         hashes = {}
         for row in rows:
             number = row.values.get("id_number")
             if number and not isinstance(number, Masked):
                 row.extra["hash"] = hashes[row.number] = crypto.blind_index(number)
-        by_hash = dict(
-            Member.objects.filter(id_number_hash__in=set(hashes.values())).values_list("id_number_hash", "pk")
-        )
+        ids = {r.values["record_id"] for r in rows if r.values.get("record_id")}
+        if not hashes and not ids:
+            return {}
+        members = {
+            m.pk: m
+            for m in Member.objects.writable_by(state.user)
+            .select_related("org")
+            .filter(Q(id_number_hash__in=set(hashes.values())) | Q(pk__in=ids))
+        }
+        by_hash = {m.id_number_hash: m.pk for m in members.values()}
         for row in rows:
             if "hash" in row.extra:
                 row.extra["hash_pk"] = by_hash.get(row.extra["hash"])
-        pks = set(by_hash.values()) | {r.values["record_id"] for r in rows if r.values.get("record_id")}
-        if not pks:
-            return {}
-        return {m.pk: m for m in Member.objects.writable_by(state.user).select_related("org").filter(pk__in=pks)}
+        others = {n: h for n, h in hashes.items() if h not in by_hash}
+        taken = member_register(taken="该身份证号已登记为另一名党员")
+        screen_rows(state, rows, others, [taken], header=self.header_of("id_number"))
+        return members
 
     def _match(self, row: Row, members: dict[int, Member]) -> Member | None:
         record_id, number = row.values.get("record_id"), row.values.get("id_number")
@@ -207,13 +224,11 @@ class MemberTemplate(OrgColumns, Template):
             if member is not None and other != member.pk:
                 row.errors.append((id_header, "该身份证号已登记为另一名党员"))
             elif member is None:
-                member = members.get(other)
-                if member is None:
-                    row.errors.append((id_header, "该身份证号已在其他党组织登记"))
+                member = members[other]
         elif isinstance(number, Masked):
             if member is None:
                 row.errors.append((id_header, "身份证号已打码，须同时填写〈系统编号〉才能识别"))
-            elif number != idnumber.mask(member.id_number):
+            elif not idnumber.mask_matches(number, member.id_number):
                 row.errors.append((id_header, "打码的身份证号与〈系统编号〉对应的党员不符"))
         return member
 
@@ -264,7 +279,7 @@ class MemberTemplate(OrgColumns, Template):
         for row in rows:
             found = len(row.errors)  # bad cells are reported, and the rest of the row is still checked
             member = self._match(row, members)
-            if len(row.errors) > found:
+            if len(row.errors) > found or row.extra.get("taken"):
                 continue
             key = ("member", member.pk) if member else ("id", row.extra.get("hash"))
             if key[1] is not None:
@@ -279,7 +294,7 @@ class MemberTemplate(OrgColumns, Template):
                 if org is None or row.errors:
                     continue
                 try:  # an ID number registered anywhere was found by _find: no query per row here
-                    services.validate_member_data(data, check_registered=False)
+                    services.validate_member_data(data)
                 except ValidationError as exc:
                     row.errors.extend(validation_errors(self, exc))
                     continue

@@ -57,6 +57,18 @@ def id_number_column(
     )
 
 
+def identity_cells(person, birth: dt.date | None, *, full: bool) -> dict[str, Any]:
+    """The identity cells of an export row: the ID number, phone and birth date in full for a role that
+    may see full ID numbers; otherwise masked, with the birth date left empty (``idnumber.mask``: the
+    area code and the birth date are never both derivable; an empty birth date keeps the stored one
+    when the file is imported again)."""
+    return {
+        "id_number": person.id_number if full else person.id_number_masked,
+        "phone": person.phone if full else person.phone_masked,
+        "birth_date": birth if full else None,
+    }
+
+
 def member_columns(
     *,
     id_aliases: tuple[str, ...] = ("系统编号",),
@@ -135,7 +147,7 @@ class MemberRows:
         member = found["hash"].get(row.extra["hash"]) if "hash" in row.extra else None
         if member is None and isinstance(number, Masked) and member_id:
             candidate = found["id"].get(member_id)
-            if candidate is not None and number == idnumber.mask(candidate.id_number):
+            if candidate is not None and idnumber.mask_matches(number, candidate.id_number):
                 member = candidate
             else:
                 row.errors.append((header, "打码的身份证号与〈党员系统编号〉对应的党员不符"))

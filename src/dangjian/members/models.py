@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.core import crypto, parameters, pinyin, tree
 from dangjian.core.models import EncryptedIdentity, OrgScoped, TimeStamped
 from dangjian.core.roles import WRITE_ROLES, Role
-from dangjian.core.scoping import ScopedQuerySet, has_role, paths_for
+from dangjian.core.scoping import ScopedQuerySet, can_see_full_id, has_role, paths_for
 
 
 class Gender(models.TextChoices):
@@ -47,6 +47,15 @@ def years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+def shows_birth_date(user, person) -> bool:
+    """Whether ``user`` sees the birth date of ``person`` (a member, or anyone with a ``user_id``) in full:
+    the person themself and roles that may see full ID numbers; everyone else sees the year and the
+    age (with a masked ID number, the birth date would leave one candidate: ``idnumber.mask``)."""
+    return can_see_full_id(user) or (
+        getattr(person, "user_id", None) is not None and person.user_id == getattr(user, "pk", None)
+    )
 
 
 class MemberQuerySet(ScopedQuerySet):

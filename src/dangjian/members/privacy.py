@@ -28,10 +28,12 @@ from django.utils.translation import gettext_lazy
 
 from dangjian.core import audit, idnumber, parameters, tree
 from dangjian.core.audit import describe_changes
+from dangjian.core.audit_display import mask_changes
 from dangjian.core.models import AuditEvent
 from dangjian.core.roles import Role
 from dangjian.core.scoping import can_see_full_id, paths_for
 from dangjian.core.services import check_version
+from dangjian.members.collisions import Screening
 from dangjian.members.forms import MemberForm
 from dangjian.members.models import CorrectionRequest, Member
 from dangjian.members.services import member_update, validate_member_data
@@ -146,7 +148,6 @@ def current_text(member: Member, name: str) -> str:
 # --- Correction requests ----------------------------------------------------------------------
 
 
-@transaction.atomic
 def correction_submit(*, actor, member: Member, field: str, proposed: str, reason: str) -> CorrectionRequest:
     """A member asks for a correction of their own record; checked now with the record's own rules."""
     if member.user_id is None or member.user_id != getattr(actor, "pk", None):
@@ -163,9 +164,16 @@ def correction_submit(*, actor, member: Member, field: str, proposed: str, reaso
     if errors:
         raise ValidationError(errors)
     try:
-        validate_member_data({field: value}, instance=member)
+        # A proposed ID number is looked up like any other (members.collisions): refusals audited, limited.
+        screening = Screening(actor, where="correction", org=member.org)
+        validate_member_data({field: value}, instance=member, screening=screening)
     except ValidationError as exc:
         raise ValidationError({"proposed_value": [m for ms in exc.message_dict.values() for m in ms]}) from None
+    return _save_correction(actor, member, field, value, reason)
+
+
+@transaction.atomic  # after the checks: a refused ID number's audit event is not rolled back with it
+def _save_correction(actor, member: Member, field: str, value: Any, reason: str) -> CorrectionRequest:
     request = CorrectionRequest(member=member, field=field, reason=reason[:500], requested_by=actor)
     request.set_proposed_value(as_text(value))
     request.save()
@@ -329,7 +337,7 @@ def member_report(member: Member, *, unmasked: bool = False, login_limit: int = 
     report.history = list(m.standing_changes.all())
     events = AuditEvent.objects.filter(object_type="members.member", object_id=str(m.pk)).order_by("id")
     report.changes = [
-        (e, action_label(e.action), describe_changes(Member, e.changes))
+        (e, action_label(e.action), describe_changes(Member, mask_changes(e.changes, full_id=True, business=True)))
         for e in events.exclude(action__in=SENSITIVE_ACTIONS)
     ]
     report.views = [(e, action_label(e.action)) for e in events.filter(action__in=SENSITIVE_ACTIONS)]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from dangjian.core import audit, bulk, crypto, idnumber
 from dangjian.core.dates import is_future
 from dangjian.core.services import BatchValidationError, object_update, refuse_unknown
+from dangjian.members.collisions import Screening, member_register
 from dangjian.members.models import Member, StandingChange, Status, years_before
 from dangjian.organizations.models import Level
 
@@ -52,12 +53,13 @@ def phone_digits(phone: str) -> str | None:
 
 
 def validate_member_data(
-    data: dict[str, Any], *, instance: Member | None = None, check_registered: bool = True
+    data: dict[str, Any], *, instance: Member | None = None, screening: Screening | None = None
 ) -> dict[str, Any]:
     """Check the cross-field rules; fill birth date and gender from the ID number; raise all errors at once.
 
-    ``check_registered=False`` leaves out the query for an ID number already registered, for
-    callers that look up a whole batch at once (:func:`member_create_many`).
+    With ``screening`` a new ID number is looked up among the registered ones (``members.collisions``:
+    its refusals are audited as they are found, so call this before opening the write's transaction);
+    without, the caller looks up a whole batch at once (:func:`member_create_many`, the import).
     """
     errors: dict[str, str] = {}
     data = dict(data)
@@ -76,12 +78,11 @@ def validate_member_data(
             errors["id_number"] = exc.messages[0]
         else:
             data["id_number"] = info.number
-            if check_registered:
-                duplicate = Member.objects.filter(id_number_hash=crypto.blind_index(info.number))
-                if instance is not None:
-                    duplicate = duplicate.exclude(pk=instance.pk)
-                if duplicate.exists():
-                    errors["id_number"] = _("A member with this ID number is already registered.")
+            if screening is not None:
+                exclude = instance.pk if instance is not None else None
+                found = screening.check({0: crypto.blind_index(info.number)}, [member_register(exclude=exclude)])
+                if found or screening.refusal:
+                    errors["id_number"] = found.get(0) or screening.refusal
     elif instance is None or "id_number" in data:
         errors["id_number"] = _("The ID number is required.")
     elif "birth_date" in data or "gender" in data:
@@ -89,11 +90,13 @@ def validate_member_data(
     if info is not None:
         data["birth_date"] = data.get("birth_date") or info.birth_date
         data["gender"] = data.get("gender") or info.gender
-        if data["birth_date"] != info.birth_date:
+        if data["birth_date"] != info.birth_date and number:
             errors.setdefault(
                 "birth_date",
                 _("The birth date does not agree with the ID number (%(d)s).") % {"d": info.birth_date.isoformat()},
             )
+        elif data["birth_date"] != info.birth_date:  # the stored number: its birth date is not told
+            errors.setdefault("birth_date", _("The birth date does not agree with the ID number on record."))
         if data["gender"] != info.gender:
             errors["gender"] = _("The gender does not agree with the ID number.")
 
@@ -143,22 +146,23 @@ def _apply(member: Member, data: dict[str, Any]) -> dict[str, Any]:
     return plain
 
 
-@transaction.atomic
 def member_create(*, actor, org, data: dict[str, Any]) -> Member:
     """Register a member in ``org``; record the standing history implied by the dates."""
     try:
-        (member,) = member_create_many(actor=actor, entries=[(org, data)])
+        (member,) = member_create_many(actor=actor, entries=[(org, data)], where="member")
     except BatchValidationError as exc:
         raise exc.errors[0] from None
     return member
 
 
-@transaction.atomic
-def member_create_many(*, actor, entries: Sequence[tuple[Any, dict[str, Any]]]) -> list[Member]:
+def member_create_many(
+    *, actor, entries: Sequence[tuple[Any, dict[str, Any]]], where: str = "member import"
+) -> list[Member]:
     """Register members, each ``(org, data)`` checked exactly as one at a time; all or none.
 
     The writes are batched (a county's register of 40,000 members is one import): ID numbers
-    already registered are found with one query per batch, members and their standing history
+    already registered are found with a few queries per batch (``members.collisions``, whose
+    refusals are audited before the write's transaction opens), members and their standing history
     are inserted in bulk, and each member's ``create`` event is appended to the audit chain in
     one batch. Raises :class:`BatchValidationError` naming every invalid entry by its index.
     """
@@ -167,7 +171,7 @@ def member_create_many(*, actor, entries: Sequence[tuple[Any, dict[str, Any]]]) 
     for i, (org, data) in enumerate(entries):
         try:
             _check_org(org)
-            data = validate_member_data(data, check_registered=False)
+            data = validate_member_data(data)
             member = Member(org=org, org_path=org.path)
             for name, value in _apply(member, data).items():
                 setattr(member, name, value)
@@ -182,13 +186,19 @@ def member_create_many(*, actor, entries: Sequence[tuple[Any, dict[str, Any]]]) 
             continue
         hashes[member.id_number_hash] = i
         members.append((i, member))
-    registered = set(Member.objects.filter(id_number_hash__in=list(hashes)).values_list("id_number_hash", flat=True))
-    for i, member in members:
-        if member.id_number_hash in registered:
-            errors[i] = ValidationError({"id_number": _("A member with this ID number is already registered.")})
+    screening = Screening(actor, where=where, org=entries[0][0] if len(entries) == 1 else None)
+    taken = screening.check({i: h for h, i in hashes.items()}, [member_register()])
+    for i, message in taken.items():
+        errors[i] = ValidationError({"id_number": message})
+    if screening.refusal:
+        errors[0] = ValidationError({"id_number": screening.refusal})  # the whole batch
     if errors:
         raise BatchValidationError(errors)
-    created = [member for _i, member in members]
+    return _insert_members(actor, [member for _i, member in members])
+
+
+@transaction.atomic
+def _insert_members(actor, created: list[Member]) -> list[Member]:
     for member in created:
         member.prepare_names()
     bulk.insert_objects(Member, created)
@@ -210,7 +220,6 @@ def member_create_many(*, actor, entries: Sequence[tuple[Any, dict[str, Any]]]) 
     return created
 
 
-@transaction.atomic
 def member_update(*, actor, member: Member, data: dict[str, Any], expected_version: int | None = None) -> dict:
     """Apply a change to a member record; status changes add to the standing history."""
     refuse_unknown(data, EDITABLE_FIELDS)
@@ -218,7 +227,13 @@ def member_update(*, actor, member: Member, data: dict[str, Any], expected_versi
         data = {k: v for k, v in data.items() if k != "id_number"}
     if "phone" in data and (data["phone"] or "") == member.phone:
         data = {k: v for k, v in data.items() if k != "phone"}
-    data = validate_member_data(data, instance=member)
+    # Checked (and a refused ID number audited) before the write's transaction opens.
+    data = validate_member_data(data, instance=member, screening=Screening(actor, where="member", org=member.org))
+    return _update_member(actor, member, data, expected_version)
+
+
+@transaction.atomic
+def _update_member(actor, member: Member, data: dict[str, Any], expected_version: int | None) -> dict:
     old_status = member.status
     model_data = {}
     if "id_number" in data:

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.core.audit import describe_changes
+from dangjian.core.audit_display import mask_changes
 from dangjian.core.pages import paged
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.members import queries, services
 from dangjian.members.forms import MemberFilterForm, MemberForm
-from dangjian.members.models import Member
+from dangjian.members.models import Member, shows_birth_date
 from dangjian.organizations.models import Level, Organization
 
 
@@ -67,13 +68,19 @@ def member_me(request):
 @login_required
 def member_detail(request, pk: int):
     member = get_visible_or_404(Member.objects.visible_to(request.user).select_related("org"), pk=pk)
+    full = shows_birth_date(request.user, member)
     return render(
         request,
         "members/detail.html",
         {
             "member": member,
+            "show_birth_date": full,
             "history": member.standing_changes.all(),
-            "changes": [(e, describe_changes(Member, e.changes)) for e in queries.change_log(member)[:20]],
+            # The record's own readers: business values shown; ID numbers and birth dates by the one rule.
+            "changes": [
+                (e, describe_changes(Member, mask_changes(e.changes, full_id=full, business=True)))
+                for e in queries.change_log(member)[:20]
+            ],
             "can_edit": _writable_members(request.user).filter(pk=pk).exists(),
             "can_reveal": can_see_full_id(request.user) or member.user_id == request.user.pk,
         },
@@ -94,9 +101,11 @@ def member_reveal_id(request, pk: int):
 SECRET_INPUTS = ("id_number", "phone")
 
 
-def _initial(member: Member) -> dict:
-    """Initial form values. Secrets are never sent back to the browser: empty means unchanged."""
-    data = {name: getattr(member, name) for name in MemberForm.FIELDS if name not in SECRET_INPUTS}
+def _initial(member: Member, user) -> dict:
+    """Initial form values. Secrets are never sent back to the browser: empty means unchanged (the birth
+    date too, for a role that sees only its year: the ID number decides it anyway)."""
+    hidden = SECRET_INPUTS if shows_birth_date(user, member) else (*SECRET_INPUTS, "birth_date")
+    data = {name: getattr(member, name) for name in MemberForm.FIELDS if name not in hidden}
     data["version"] = member.version
     return data
 
@@ -104,7 +113,7 @@ def _initial(member: Member) -> dict:
 @login_required
 def member_edit(request, pk: int):
     member = get_visible_or_404(_writable_members(request.user).select_related("org"), pk=pk)
-    form = MemberForm(request.POST or None, initial=_initial(member))
+    form = MemberForm(request.POST or None, initial=_initial(member, request.user))
     for name, masked in (("id_number", member.id_number_masked), ("phone", member.phone_masked)):
         form.fields[name].required = False
         form.fields[name].widget.attrs["placeholder"] = masked
