@@ -43,6 +43,18 @@ def _no_api_rate_limit(settings):
     settings.API_RATE_LIMIT = None
 
 
+@pytest.fixture(scope="session")
+def _checkpoint_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("audit-checkpoints")
+
+
+@pytest.fixture(autouse=True)
+def _private_audit_checkpoints(settings, _checkpoint_dir, request):
+    """Every test its own checkpoint file (core.checkpoints): the database is rolled back between
+    tests, a checkpoint file outside it is not. Only a name: nothing is created unless a test writes."""
+    settings.AUDIT_CHECKPOINT_FILE = _checkpoint_dir / f"{abs(hash(request.node.nodeid)):x}-{id(request)}.log"
+
+
 @pytest.fixture
 def world(db):
     """The small tree and its personas (see the module's docstring and tests/conftest.py)."""
