@@ -237,7 +237,9 @@ FULL_ID_ROLES = {"organizer"}
 # Signed checkpoints (chain length, last event id, head hash, time) anchor the audit chain outside the
 # database: an append-only file whose lines are chained by HMAC-SM3 under a key that is not in the
 # database (hex, 32 bytes; from the environment or a 0600 key file created on first use).
-AUDIT_CHECKPOINT_FILE = Path(env_str("DANGJIAN_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.log")))
+# The file belongs to one database: by default var/audit-checkpoints-<database name>.log (core.checkpoints.path),
+# so a restore drill into another database on the same host never touches production's checkpoints.
+AUDIT_CHECKPOINT_FILE = env_str("DANGJIAN_AUDIT_CHECKPOINT_FILE", "")
 AUDIT_CHECKPOINT_KEY = env_str("DANGJIAN_AUDIT_CHECKPOINT_KEY", "")
 AUDIT_CHECKPOINT_KEY_FILE = Path(env_str("DANGJIAN_AUDIT_CHECKPOINT_KEY_FILE", str(VAR_DIR / "audit-checkpoint.key")))
 # Where each signed line is also sent (dotted paths of sink classes, comma-separated), e.g.

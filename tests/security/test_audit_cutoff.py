@@ -13,6 +13,8 @@ import logging
 import os
 import socket
 import stat
+from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -285,13 +287,21 @@ def test_a_restored_database_becomes_the_new_baseline(transactional_db, scratch_
     factories.build_world()
     target = tmp_path / "drill.djbak"
     call_command("backup", str(target))
-    first = scratch_database()
+    first, second = scratch_database(), scratch_database()
+    shared = str(tmp_path / "var" / "audit-checkpoints.log")  # as a database recreated under its old name
+    first.env["DANGJIAN_AUDIT_CHECKPOINT_FILE"] = second.env["DANGJIAN_AUDIT_CHECKPOINT_FILE"] = shared
     first.run("migrate", "--noinput", "-v", "0")
     first.run("restore", str(target))
     assert first.run("audit", "verify").stdout.startswith("OK: ")  # checkpoints the restore event
-    second = scratch_database()  # the same var directory: the first database's checkpoints are there
     second.run("migrate", "--noinput", "-v", "0")
     second.run("restore", str(target))
     assert second.run("audit", "verify").stdout.startswith("OK: ")
-    kinds = [json.loads(line)["kind"] for line in (tmp_path / "var" / "audit-checkpoints.log").read_text().splitlines()]
+    kinds = [json.loads(line)["kind"] for line in Path(shared).read_text().splitlines()]
     assert kinds == ["new_chain", "checkpoint", "new_chain", "checkpoint"]
+
+
+def test_each_database_has_its_own_checkpoint_file(db, settings):
+    settings.AUDIT_CHECKPOINT_FILE = ""
+    for name, expected in [("dangjian", "dangjian"), ("restore_drill", "restore_drill"), ("/srv/var/db.sqlite3", "db")]:
+        with mock.patch.dict(connection.settings_dict, NAME=name):
+            assert checkpoints.path() == Path(settings.VAR_DIR) / f"audit-checkpoints-{expected}.log"

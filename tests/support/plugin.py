@@ -14,6 +14,7 @@ and the other two administrators on ``admins`` (tests/core, tests/accounts).
 
 from __future__ import annotations
 
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -49,10 +50,11 @@ def _checkpoint_dir(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _private_audit_checkpoints(settings, _checkpoint_dir, request):
+def _private_audit_checkpoints(settings, _checkpoint_dir):
     """Every test its own checkpoint file (core.checkpoints): the database is rolled back between
     tests, a checkpoint file outside it is not. Only a name: nothing is created unless a test writes."""
-    settings.AUDIT_CHECKPOINT_FILE = _checkpoint_dir / f"{abs(hash(request.node.nodeid)):x}-{id(request)}.log"
+    settings.AUDIT_CHECKPOINT_FILE = _checkpoint_dir / f"{uuid.uuid4().hex}.log"
+    settings.AUDIT_CHECKPOINT_KEY = "a5" * 32  # a fixed test key: no key file in the var directory
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ checkpoint anchors the end outside the database: one JSON line
 
     {"kind", "length", "last_id", "head", "at", "reason", "prev_mac", "mac"}
 
-appended to ``settings.AUDIT_CHECKPOINT_FILE`` (mode 0600, under the var directory, which the
-database account cannot write), where ``mac = HMAC-SM3(key, canonical JSON of the other fields)``
+appended to the checkpoint file of the database (:func:`path`; mode 0600, under the var
+directory, which the database account cannot write), where ``mac = HMAC-SM3(key, canonical JSON of the other fields)``
 and ``prev_mac`` is the previous line's ``mac``: a line edited, removed or reordered breaks the
 line chain. The key is not in the database (``DANGJIAN_AUDIT_CHECKPOINT_KEY`` or a 0600 key file).
 
@@ -29,6 +29,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from typing import IO
 from cryptography.hazmat.primitives import hashes, hmac
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -119,7 +121,11 @@ def _parse(text: str) -> Mark | None:
 
 # --- Reading ---------------------------------------------------------------------------------------------
 def path() -> Path:
-    return Path(settings.AUDIT_CHECKPOINT_FILE)
+    """``AUDIT_CHECKPOINT_FILE``, or ``<var>/audit-checkpoints-<database name>.log``: one file per database."""
+    if settings.AUDIT_CHECKPOINT_FILE:
+        return Path(settings.AUDIT_CHECKPOINT_FILE)
+    name = Path(str(connections[DEFAULT_DB_ALIAS].settings_dict["NAME"])).stem
+    return Path(settings.VAR_DIR) / f"audit-checkpoints-{re.sub(r'[^A-Za-z0-9_.-]', '_', name) or 'default'}.log"
 
 
 def _tail(fh: IO[bytes]) -> str | None:
