@@ -469,33 +469,35 @@ def repair_head() -> ChainReport:
     return ChainReport(report.count, report.head)
 
 
-# The opportunistic checkpoint: at most one look per process and minute, one stat when looking.
+# The opportunistic checkpoint: at most one look per process and minute, one stat when looking, no query.
 _next_look = 0.0
-LOOK_EVERY = 60.0
+LOOK_EVERY = 60.0  # also the least ``audit.checkpoint_minutes`` may be (parameters.MINIMUMS)
 
 
 def checkpoint_when_due() -> None:
-    """After an audited write: when the last checkpoint is older than ``audit.checkpoint_minutes``,
-    write one once the transaction commits (it then reads the committed head). Never fails the write."""
+    """After an audited write: when the last checkpoint may be older than ``audit.checkpoint_minutes``
+    (older than a minute, the least the rule allows), look again once the transaction commits and write
+    one if it is due (it then reads the committed head). No query in the write; never fails it."""
     global _next_look
     now = time.monotonic()
     if now < _next_look:
         return
     _next_look = now + LOOK_EVERY
+    try:
+        due = checkpoints.age_seconds() >= LOOK_EVERY
+    except OSError:
+        checkpoints.logger.exception("could not read the audit checkpoint file's age")
+        return
+    if due:
+        transaction.on_commit(_checkpoint_if_due, robust=True)
+
+
+def _checkpoint_if_due() -> None:
     from dangjian.core import parameters  # a cycle: parameters audits its own writes
 
     try:
         minutes = max(1, int(parameters.get("audit.checkpoint_minutes")))
-        due = checkpoints.age_seconds() >= minutes * 60
-    except Exception:
-        checkpoints.logger.exception("could not check the audit checkpoint's age")
-        return
-    if due:
-        transaction.on_commit(_checkpoint_quietly, robust=True)
-
-
-def _checkpoint_quietly() -> None:
-    try:
-        write_checkpoint("schedule")
-    except Exception:
+        if checkpoints.age_seconds() >= minutes * 60:
+            write_checkpoint("schedule")
+    except Exception:  # after commit: the write is done, the log has the failure
         checkpoints.logger.exception("could not write an audit checkpoint")
