@@ -122,7 +122,11 @@ class Command(ActionsCommand):
         if not report.ok:
             raise CommandError("; ".join([str(report), *problems]), returncode=1)
         if problems:
-            raise CommandError("BROKEN: " + "; ".join(problems), returncode=1)
+            hint = (
+                " (a database restored, recovered to an earlier time or replaced on purpose: check it, then"
+                " `dangjian audit checkpoint --new-chain REASON`)"
+            )
+            raise CommandError("BROKEN: " + "; ".join(problems) + hint, returncode=1)
         self.stdout.write(str(report))
         if verbosity > 1:
             self.stdout.write(f"{seconds:.2f} s, {report.count / max(seconds, 1e-9):.0f} events/s")
