@@ -156,6 +156,9 @@ class Command(ActionsCommand):
                 mark = audit.new_baseline(f"{operator()}: {new_chain}")
             except ValueError as exc:
                 raise CommandError(str(exc), returncode=1) from None
+            if mark.kind != checkpoints.NEW_CHAIN:  # the file ends in a line that is not ours
+                advice = f"keep {checkpoints.path()} as evidence and move it aside"
+                raise CommandError(f"ALARM: {mark.reason}: {advice}", returncode=1)
             self.stdout.write(f"new baseline: {mark.length} events, head {mark.head}")
             if AuditChainHead.objects.exists():  # else the head is missing: repair-head records the alarm
                 self._alarm_event("new audit chain baseline", reason=new_chain, events=mark.length, head=mark.head)
