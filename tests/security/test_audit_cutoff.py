@@ -135,6 +135,17 @@ def test_a_removed_checkpoint_line_fails_verify(world):
     assert "checkpoint file line 2: does not follow the line before it" in fails("verify")
 
 
+def test_lines_cut_off_the_end_of_the_checkpoint_file_fail_verify(world):
+    """The file's own MAC chain cannot show a cut at its end; the last verification recorded in the
+    database names the line it wrote."""
+    for _ in range(3):
+        run("verify")
+    text = checkpoints.path().read_text().splitlines()
+    checkpoints.path().write_text("\n".join(text[:2]) + "\n")
+    verified = AuditEvent.objects.filter(action="audit_verify").first()
+    assert f"the checkpoint line written by the verification of event {verified.pk} is not in" in fails("verify")
+
+
 def test_a_line_signed_with_another_key_fails_verify(world, settings):
     run("verify")
     settings.AUDIT_CHECKPOINT_KEY = "ab" * 32

@@ -399,6 +399,25 @@ def checkpoint_problem(anchor: checkpoints.Mark | None, length: int) -> str | No
     return None
 
 
+def missing_verified_line(marks: list[checkpoints.Mark]) -> str | None:
+    """The last verification recorded in the chain names the checkpoint line it wrote: that line must
+    still be in the file (lines cut off the file's end, which its own MAC chain cannot show). Only
+    verifications since the last new baseline count (a restored chain names another host's lines)."""
+    since = next((m.last_id for m in reversed(marks) if m.kind == checkpoints.NEW_CHAIN), 0)
+    last = (
+        AuditEvent.objects.filter(action="audit_verify", id__gt=since, changes__checkpoint__isnull=False)
+        .order_by("-id")
+        .values_list("id", "changes")
+        .first()
+    )
+    if last is None or last[1].get("checkpoint") in {m.mac for m in marks}:
+        return None
+    return (
+        f"the checkpoint line written by the verification of event {last[0]} is not in {checkpoints.path()}"
+        " (lines were cut off its end)"
+    )
+
+
 def _head_state() -> tuple[int, int, str] | None:
     head = AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON).first()
     return (head.length, head.last_event_id, head.hash) if head else None

@@ -98,6 +98,7 @@ class Command(ActionsCommand):
         marks, problems = checkpoints.read_all()
         if report.ok:
             problem = audit.checkpoint_problem(marks[-1] if marks else None, report.count)
+            problem = problem or audit.missing_verified_line(marks)
             problems += [problem] if problem else []
         if report.ok and not problems:
             mark, failures = audit.write_checkpoint("verify")
@@ -145,9 +146,9 @@ class Command(ActionsCommand):
                 "seconds": round(seconds, 3),
                 "missing_triggers": missing,
                 "checkpoint_problems": problems,
-                "checkpoint": mark.mac if mark else None,
                 "sink_failures": failures,
-            },
+            }
+            | ({"checkpoint": mark.mac} if mark else {}),  # the line it wrote (audit.missing_verified_line)
         )
 
     def handle_checkpoint(self, *, new_chain: str | None, **options) -> None:
