@@ -233,6 +233,22 @@ FIELD_KEY = env_str("DANGJIAN_FIELD_KEY", "")
 # Roles that see a national ID number unmasked (each reveal is logged).
 FULL_ID_ROLES = {"organizer"}
 
+# --- Audit chain checkpoints (dangjian.core.checkpoints) -------------------------------------------------
+# Signed checkpoints (chain length, last event id, head hash, time) anchor the audit chain outside the
+# database: an append-only file whose lines are chained by HMAC-SM3 under a key that is not in the
+# database (hex, 32 bytes; from the environment or a 0600 key file created on first use).
+# The file belongs to one database: by default var/audit-checkpoints-<database name>.log (core.checkpoints.path),
+# so a restore drill into another database on the same host never touches production's checkpoints.
+AUDIT_CHECKPOINT_FILE = env_str("DANGJIAN_AUDIT_CHECKPOINT_FILE", "")
+AUDIT_CHECKPOINT_KEY = env_str("DANGJIAN_AUDIT_CHECKPOINT_KEY", "")
+AUDIT_CHECKPOINT_KEY_FILE = Path(env_str("DANGJIAN_AUDIT_CHECKPOINT_KEY_FILE", str(VAR_DIR / "audit-checkpoint.key")))
+# Where each signed line is also sent (dotted paths of sink classes, comma-separated), e.g.
+# "dangjian.core.checkpoints.SyslogSink,dangjian.core.checkpoints.FileSink". A failing sink never fails the write.
+AUDIT_CHECKPOINT_SINKS = [s.strip() for s in env_str("DANGJIAN_AUDIT_CHECKPOINT_SINKS", "").split(",") if s.strip()]
+# SyslogSink: "/dev/log" (a Unix socket) or "host:port" (UDP); FileSink: a second append-only file.
+AUDIT_CHECKPOINT_SYSLOG_ADDRESS = env_str("DANGJIAN_AUDIT_CHECKPOINT_SYSLOG", "/dev/log")
+AUDIT_CHECKPOINT_MIRROR_FILE = env_str("DANGJIAN_AUDIT_CHECKPOINT_MIRROR", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

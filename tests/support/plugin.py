@@ -14,6 +14,7 @@ and the other two administrators on ``admins`` (tests/core, tests/accounts).
 
 from __future__ import annotations
 
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -41,6 +42,19 @@ def _no_second_factor(settings):
 def _no_api_rate_limit(settings):
     """The contract test sends hundreds of requests a second; tests/api/test_rate_limit.py turns the limit on."""
     settings.API_RATE_LIMIT = None
+
+
+@pytest.fixture(scope="session")
+def _checkpoint_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("audit-checkpoints")
+
+
+@pytest.fixture(autouse=True)
+def _private_audit_checkpoints(settings, _checkpoint_dir):
+    """Every test its own checkpoint file (core.checkpoints): the database is rolled back between
+    tests, a checkpoint file outside it is not. Only a name: nothing is created unless a test writes."""
+    settings.AUDIT_CHECKPOINT_FILE = _checkpoint_dir / f"{uuid.uuid4().hex}.log"
+    settings.AUDIT_CHECKPOINT_KEY = "a5" * 32  # a fixed test key: no key file in the var directory
 
 
 @pytest.fixture

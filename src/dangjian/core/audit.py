@@ -4,6 +4,11 @@ Services call :func:`record` inside their own transaction, so a change and its e
 roll back together. Events are chained (see :class:`~dangjian.core.models.AuditEvent`);
 :func:`verify_chain` walks the chain and :func:`archive_events` copies old events out with
 their hashes. Nothing here deletes an event.
+
+The chain's end is anchored outside the database by signed checkpoints (``core.checkpoints``):
+:func:`write_checkpoint` appends one unless the chain no longer extends the last one (then an
+alarm), :func:`checkpoint_problem` says how a chain differs from a checkpoint, and every audited
+write checks cheaply whether a checkpoint is due (:func:`checkpoint_when_due`).
 """
 
 from __future__ import annotations
@@ -11,18 +16,19 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core import context, tree
+from dangjian.core import checkpoints, context, tree
 from dangjian.core.audit_display import mask_changes
 from dangjian.core.excel.writer import write_sheets
 from dangjian.core.models import (
@@ -63,6 +69,7 @@ ACTION_LABELS = {
     "user_password_reset": _("reset a password"),
     "audit_verify": _("verified the audit chain"),
     "audit_archive": _("archived audit events"),
+    "audit_alarm": _("raised an audit chain alarm"),
     "parameter_set": _("changed a rule"),
     "demo_load": _("loaded demo data"),
     # Written by the accounts, privacy, backup and key modules.
@@ -166,13 +173,16 @@ def record(**kwargs) -> AuditEvent:
     """Append one event (keyword arguments as :func:`event_values`) to the chain."""
     audit_event = event(**kwargs)
     audit_event.save()
+    checkpoint_when_due()
     return audit_event
 
 
 def record_many(events: list[dict[str, Any]]) -> list[int]:
     """Append events (each from :func:`event_values`) in one batch, for bulk services such as
     imports; returns their ids, in chain order."""
-    return AuditEvent.append_many(events)
+    ids = AuditEvent.append_many(events)
+    checkpoint_when_due()
+    return ids
 
 
 def describe_changes(model: type[models.Model], changes: dict) -> list[tuple[str, Any, Any]]:
@@ -368,3 +378,149 @@ def archive_events(*, before: dt.date, fh: IO[str]) -> tuple[int, int | None, st
         fh.write(f'{{"id":{row[0]},"prev_hash":"{row[1]}","hash":"{row[2]}","content":{content}}}\n')
         count, last_id, last_hash = count + 1, row[0], row[2]
     return count, last_id, last_hash
+
+
+# --- Checkpoints outside the database (core.checkpoints) ---------------------------------------------
+def checkpoint_problem(anchor: checkpoints.Mark | None, length: int) -> str | None:
+    """How a chain of ``length`` events differs from the baseline ``anchor``; ``None`` when it extends it.
+
+    A chain extends its checkpoint when it is at least as long and the event the checkpoint names
+    still has the checkpoint's hash (the hash covers every event before it).
+    """
+    if anchor is None or anchor.length == 0:
+        return None
+    if length < anchor.length:
+        return (
+            f"the chain is shorter than the checkpoint of {anchor.at}: {length} events, the checkpoint has "
+            f"{anchor.length} (events were cut off the end)"
+        )
+    stored = AuditEvent.objects.filter(pk=anchor.last_id).values_list("hash", flat=True).first()
+    if stored != anchor.head:
+        return (
+            f"event {anchor.last_id} differs from the checkpoint of {anchor.at}: hash expected {anchor.head}, "
+            f"found {stored or 'no event'}"
+        )
+    return None
+
+
+def missing_verified_line(marks: list[checkpoints.Mark]) -> str | None:
+    """The last verification recorded in the chain names the checkpoint line it wrote: that line must
+    still be in the file (lines cut off the file's end, which its own MAC chain cannot show). Only
+    verifications since the last new baseline count (a restored chain names another host's lines)."""
+    since = next((m.last_id for m in reversed(marks) if m.kind == checkpoints.NEW_CHAIN), 0)
+    last = (
+        AuditEvent.objects.filter(action="audit_verify", id__gt=since, changes__checkpoint__isnull=False)
+        .order_by("-id")
+        .values_list("id", "changes")
+        .first()
+    )
+    if last is None or last[1].get("checkpoint") in {m.mac for m in marks}:
+        return None
+    return (
+        f"the checkpoint line written by the verification of event {last[0]} is not in {checkpoints.path()}"
+        " (lines were cut off its end)"
+    )
+
+
+def _head_state() -> tuple[int, int, str] | None:
+    head = AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON).first()
+    return (head.length, head.last_event_id, head.hash) if head else None
+
+
+def write_checkpoint(reason: str) -> tuple[checkpoints.Mark | None, list[str]]:
+    """Append a checkpoint of the chain head (committed state), or an alarm when the head is missing or
+    does not extend the last checkpoint: a cut chain is never laundered into a new baseline.
+    Returns the line written and the sinks' failures."""
+
+    def decide(last: checkpoints.Mark | None):
+        state = _head_state()
+        if state is None:
+            if not AuditEvent.objects.exists() and (last is None or last.length == 0):
+                return checkpoints.CHECKPOINT, 0, 0, GENESIS_HASH, reason  # a new, empty log
+            problem = "the audit chain head row is missing"
+        else:
+            problem = checkpoint_problem(last, state[0])
+        if problem:
+            checkpoints.logger.critical("audit chain alarm: %s", problem)
+            if last is not None and last.kind == checkpoints.ALARM and last.reason == problem[: checkpoints.MAX_REASON]:
+                return None  # the same alarm again: the file needs it once
+            if last is None:
+                return checkpoints.ALARM, 0, 0, GENESIS_HASH, problem
+            return checkpoints.ALARM, last.length, last.last_id, last.head, problem
+        return (checkpoints.CHECKPOINT, *state, reason)
+
+    return checkpoints.append(decide)
+
+
+def new_baseline(reason: str) -> checkpoints.Mark:
+    """An operator's new baseline (a restored database, a new database in an old var directory):
+    the chain as it is now, walked first; the line says which baseline it replaces."""
+    report = verify_chain()
+    if not report.ok and report.what != "chain head":
+        raise ValueError(f"the chain does not verify: {report}")
+    last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    def decide(last: checkpoints.Mark | None):
+        replaced = f" (replaces {last.length} events, head {last.head})" if last else ""
+        return checkpoints.NEW_CHAIN, report.count, last_id, report.head, f"{reason}{replaced}"
+
+    mark, _failures = checkpoints.append(decide)
+    return mark
+
+
+def repair_head() -> ChainReport:
+    """Re-create a deleted chain head row from the last event, only when the chain verifies up to it
+    and extends the last checkpoint (otherwise events were removed too: restore a backup, or accept
+    the chain as it is with a new baseline). The caller records the alarm event."""
+    if AuditChainHead.objects.exists():
+        raise ValueError("the chain head row is there: nothing to repair")
+    report = verify_chain()
+    if not report.ok and (report.what, report.expected) != ("chain head", "a head row"):
+        raise ValueError(f"the chain does not verify: {report}")
+    try:
+        problem = checkpoint_problem(checkpoints.last_mark(), report.count)
+    except checkpoints.CheckpointFileError as exc:
+        problem = str(exc)
+    if problem:
+        raise ValueError(
+            f"{problem}; restore a backup, or accept the chain as it is: dangjian audit checkpoint --new-chain REASON"
+        )
+    last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    AuditChainHead.objects.create(
+        pk=AuditChainHead.SINGLETON, hash=report.head, last_event_id=last_id, length=report.count
+    )
+    return ChainReport(report.count, report.head)
+
+
+# The opportunistic checkpoint: at most one look per process and minute, one stat when looking, no query.
+_next_look = 0.0
+LOOK_EVERY = 60.0  # also the least ``audit.checkpoint_minutes`` may be (parameters.MINIMUMS)
+
+
+def checkpoint_when_due() -> None:
+    """After an audited write: when the last checkpoint may be older than ``audit.checkpoint_minutes``
+    (older than a minute, the least the rule allows), look again once the transaction commits and write
+    one if it is due (it then reads the committed head). No query in the write; never fails it."""
+    global _next_look
+    now = time.monotonic()
+    if now < _next_look:
+        return
+    _next_look = now + LOOK_EVERY
+    try:
+        due = checkpoints.age_seconds() >= LOOK_EVERY
+    except OSError:
+        checkpoints.logger.exception("could not read the audit checkpoint file's age")
+        return
+    if due:
+        transaction.on_commit(_checkpoint_if_due, robust=True)
+
+
+def _checkpoint_if_due() -> None:
+    from dangjian.core import parameters  # a cycle: parameters audits its own writes
+
+    try:
+        minutes = max(1, int(parameters.get("audit.checkpoint_minutes")))
+        if checkpoints.age_seconds() >= minutes * 60:
+            write_checkpoint("schedule")
+    except Exception:  # after commit: the write is done, the log has the failure
+        checkpoints.logger.exception("could not write an audit checkpoint")

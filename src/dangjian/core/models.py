@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core import crypto, idnumber
+from dangjian.core import checkpoints, crypto, idnumber
 from dangjian.core.bulk import RawInserter, allocate_ids
 from dangjian.core.crypto import sm3_hex
 from dangjian.core.roles import Role
@@ -134,6 +134,10 @@ HASHED_FIELDS = (
 
 class AppendOnlyError(Exception):
     """Audit events are never changed or deleted once written."""
+
+
+class ChainHeadMissing(AppendOnlyError):
+    """The chain head row is gone while the log has (or had) events: nothing is appended."""
 
 
 def normalized_json(value: Any) -> Any:
@@ -335,19 +339,34 @@ class AuditChainHead(models.Model):
         head = manager.select_for_update().filter(pk=cls.SINGLETON).first()
         if head is not None:
             return head
-        # First event, or the table was flushed: start from the last event written, if any.
-        last = AuditEvent.objects.using(using).order_by("-id").values_list("id", "hash").first()
+        # Only the first event of a new log creates the head. Events without a head, or an empty
+        # log that a checkpoint outside the database says had events, mean rows were deleted:
+        # refuse and raise the alarm, never rebuild silently (``dangjian audit repair-head``).
+        count = AuditEvent.objects.using(using).count()
+        if count:
+            problem = f"the audit chain head row is missing while {count} events exist"
+        else:
+            problem = cls._emptied_log_problem()
+        if problem:
+            checkpoints.alarm(f"{problem}; audited writes are refused until an operator repairs the head")
+            raise ChainHeadMissing(f"{problem}: see `dangjian audit verify`, then `dangjian audit repair-head`")
         try:
             with transaction.atomic(using=using):
-                manager.create(
-                    pk=cls.SINGLETON,
-                    hash=last[1] if last else GENESIS_HASH,
-                    last_event_id=last[0] if last else 0,
-                    length=AuditEvent.objects.using(using).count() if last else 0,
-                )
+                manager.create(pk=cls.SINGLETON, hash=GENESIS_HASH, last_event_id=0, length=0)
         except IntegrityError:  # another writer created it first
             pass
         return manager.select_for_update().get(pk=cls.SINGLETON)
+
+    @staticmethod
+    def _emptied_log_problem() -> str | None:
+        """An empty log whose last checkpoint counted events was emptied (or the database replaced)."""
+        try:
+            anchor = checkpoints.last_mark()
+        except checkpoints.CheckpointFileError as exc:
+            return f"the audit log is empty and {exc}"
+        if anchor is not None and anchor.length > 0:
+            return f"the audit log is empty but the checkpoint of {anchor.at} counted {anchor.length} events"
+        return None
 
 
 class ApiToken(models.Model):

@@ -63,9 +63,13 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         ),
     ),
     "audit.retention_days": (180, _("Keep audit events at least this many days before they may be archived")),
+    "audit.checkpoint_minutes": (
+        5,
+        _("Write a signed checkpoint of the audit chain outside the database at least this often (minutes)"),
+    ),
 }
 # Values a rule may not go below: the Cybersecurity Law (第二十一条) keeps logs at least six months.
-MINIMUMS: dict[str, int] = {"audit.retention_days": 180}
+MINIMUMS: dict[str, int] = {"audit.retention_days": 180, "audit.checkpoint_minutes": 1}
 
 
 def get(key: str, on: dt.date | None = None) -> Any:

@@ -2,7 +2,8 @@
 
 ``--check`` only verifies the file (SM3 checksum, SM4-GCM tag, manifest) without a database.
 A restore writes everything in one transaction and commits only when the row counts, the
-per-table SM3 checksums, the audit chain and the key ids all verify.
+per-table SM3 checksums, the audit chain and the key ids all verify. The restored audit chain then
+becomes the new baseline of the signed checkpoints outside the database (``core.checkpoints``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class Command(BaseCommand):
         except backups.BackupError as exc:
             raise CommandError(str(exc)) from None
         rows = sum(result.rows.values())
+        # The restored chain is this installation's new baseline: the checkpoints of the database it
+        # replaces (possibly longer: an older backup) no longer apply. The line names what it replaces.
+        audit.new_baseline(f"restore of {file} (backup of {result.manifest['created_at']})")
         audit.record(
             actor="restore",
             action="restore",
