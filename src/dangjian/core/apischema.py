@@ -37,7 +37,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from dangjian.core.api import ApiError, InputSchema, RequiredText
+from dangjian.core.api import ApiError
+from dangjian.core.apitypes import InputSchema, RequiredText
 
 
 class Page[T](Schema):

@@ -18,20 +18,9 @@ from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import AfterValidator, ConfigDict
 
 from dangjian.core import tree
-from dangjian.core.api import (
-    ApiDate,
-    Id,
-    InputSchema,
-    PageParams,
-    PathId,
-    RequiredText,
-    Text,
-    changes,
-    error_responses,
-    field_error,
-    paginate,
-)
+from dangjian.core.api import changes, error_responses, field_error, paginate
 from dangjian.core.apischema import Page, check_required, choice_label, related, required_after_record
+from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, RequiredText, Text
 from dangjian.core.roles import WRITE_ROLES
 from dangjian.core.scoping import get_visible_or_404, paths_for
 

@@ -15,20 +15,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from ninja import Body, Field, Query, Router, Schema, Status
 
-from dangjian.core.api import (
-    ApiDate,
-    Id,
-    InputSchema,
-    PageParams,
-    PathId,
-    RequiredText,
-    Text,
-    changes,
-    error_responses,
-    in_subtree,
-    paginate,
-)
+from dangjian.core import apiroutes
+from dangjian.core.api import changes, error_responses, in_subtree, paginate
 from dangjian.core.apischema import CancelIn, Page, choice_label, related
+from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, RequiredText, Text, Year
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.members.models import Member
 from dangjian.members.queries import has_voting_rights, roster
@@ -40,7 +30,6 @@ router = Router(tags=["orglife"])
 
 MeetingState = Literal["planned", "held"]
 AttendanceStatus = Literal["present", "on_leave", "absent"]
-Year = Annotated[int, Field(ge=2000, le=2100)]
 
 
 # --- Schemas ---------------------------------------------------------------------------------
@@ -254,7 +243,7 @@ def _sheet(rows) -> list[services.AttendanceIn]:
 
 
 def _meeting(request, pk: int) -> Meeting:
-    return get_visible_or_404(Meeting.objects.visible_to(request.auth).select_related("org"), pk=pk)
+    return apiroutes.visible(request, Meeting, pk, "org")
 
 
 def _tally(t: queries.Tally) -> dict:
@@ -333,9 +322,7 @@ def meeting_create(request, payload: MeetingCreateIn):
     summary="Change a meeting",
 )
 def meeting_update(request, id: PathId, payload: Annotated[MeetingUpdateIn | None, Body()] = None):
-    meeting = get_visible_or_404(
-        Meeting.objects.writable_by(request.auth).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=id
-    )
+    meeting = apiroutes.writable(request, Meeting, id, "org", live=True)
     data, version = changes(
         payload, blank=("place", "host", "recorder", "lecturer", "participants", "minutes"), exclude=("attendance",)
     )
@@ -359,10 +346,8 @@ def meeting_update(request, id: PathId, payload: Annotated[MeetingUpdateIn | Non
     summary="Cancel a meeting (it stays on record and no longer counts)",
 )
 def meeting_cancel(request, id: PathId, payload: CancelIn):
-    meeting = get_visible_or_404(Meeting.objects.writable_by(request.auth), pk=id)
-    services.meeting_cancel(
-        actor=request.auth, meeting=meeting, reason=payload.reason, expected_version=payload.version
-    )
+    meeting = apiroutes.writable(request, Meeting, id)
+    apiroutes.cancel(request, services.meeting_cancel, payload, meeting=meeting)
     return _meeting(request, meeting.pk)
 
 

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from ninja import Body, Query, Router, Status
 
 from dangjian.core import tree
-from dangjian.core.api import Id, PathId, error_responses, field_error, paginate
+from dangjian.core.api import error_responses, field_error, paginate
 from dangjian.core.apischema import Page, check_required
+from dangjian.core.apitypes import Id, PathId
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
 from dangjian.members.models import Member

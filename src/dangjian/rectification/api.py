@@ -17,19 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 
-from dangjian.core.api import (
-    ApiDate,
-    Id,
-    InputSchema,
-    PageParams,
-    PathId,
-    Text,
-    changes,
-    error_responses,
-    field_error,
-    paginate,
-)
+from dangjian.core.api import changes, error_responses, field_error, paginate
 from dangjian.core.apischema import Page, check_required, related
+from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, Text, Year
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.api import org_filter, subtree_root, visible_orgs
 from dangjian.organizations.models import Organization
@@ -38,7 +28,6 @@ from dangjian.rectification.models import Problem, Rectification, Screening, Scr
 
 router = Router(tags=["rectification"])
 
-Year = Annotated[int, Field(ge=2000, le=2100)]
 ClassificationCode = Literal["weak", "lagging"]
 StateCode = Literal["opened", "in_progress", "accepted", "closed"]
 ProblemStatus = Literal["done", "open", "due_soon", "overdue"]

@@ -16,22 +16,10 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from dangjian.core.api import (
-    ApiDate,
-    Id,
-    InputSchema,
-    PageParams,
-    PathId,
-    RequiredText,
-    Text,
-    changes,
-    error_responses,
-    field_error,
-    in_subtree,
-    paginate,
-)
+from dangjian.core import apiroutes
+from dangjian.core.api import changes, error_responses, field_error, in_subtree, paginate
 from dangjian.core.apischema import CancelIn, Page, check_required, choice_label, related, required_after_record
-from dangjian.core.scoping import get_visible_or_404
+from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, RequiredText, Text, Year
 from dangjian.organizations.api import org_filter, recording_org, subtree_root
 from dangjian.training import queries, services
 from dangjian.training.models import Programme, ProgrammeKind, Session
@@ -40,7 +28,6 @@ router = Router(tags=["training"])
 
 SessionState = Literal["planned", "held"]
 AttendanceStatus = Literal["present", "on_leave", "absent"]
-Year = Annotated[int, Field(ge=2000, le=2100)]
 Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=3, decimal_places=1)]
 
 
@@ -197,11 +184,11 @@ def _sheet(rows) -> list[services.AttendanceIn]:
 
 
 def _session(request, pk: int) -> Session:
-    return get_visible_or_404(Session.objects.visible_to(request.auth), pk=pk)
+    return apiroutes.visible(request, Session, pk)
 
 
 def _programme(request, pk: int) -> Programme:
-    return get_visible_or_404(Programme.objects.visible_to(request.auth).select_related("org"), pk=pk)
+    return apiroutes.visible(request, Programme, pk, "org")
 
 
 def _figures(f: queries.Figures) -> dict:
@@ -249,10 +236,15 @@ def programme_create(request, payload: TrainingProgrammeCreateIn):
     summary="Change a programme",
 )
 def programme_update(request, id: PathId, payload: Annotated[TrainingProgrammeUpdateIn | None, Body()] = None):
-    programme = get_visible_or_404(Programme.objects.writable_by(request.auth), pk=id)
-    data, version = changes(payload, blank=("name", "audience", "note"), choices=("kind",))
-    if data:
-        services.programme_update(actor=request.auth, programme=programme, data=data, expected_version=version)
+    programme = apiroutes.writable(request, Programme, id)
+    apiroutes.update(
+        request,
+        services.programme_update,
+        payload,
+        blank=("name", "audience", "note"),
+        choices=("kind",),
+        programme=programme,
+    )
     return _programme(request, id)
 
 
@@ -262,9 +254,8 @@ def programme_update(request, id: PathId, payload: Annotated[TrainingProgrammeUp
     summary="Delete a programme without held sessions",
 )
 def programme_delete(request, id: PathId):
-    programme = get_visible_or_404(Programme.objects.writable_by(request.auth), pk=id)
-    services.programme_delete(actor=request.auth, programme=programme)
-    return Status(204, None)
+    programme = apiroutes.writable(request, Programme, id)
+    return apiroutes.delete(request, services.programme_delete, programme=programme)
 
 
 # --- Sessions ----------------------------------------------------------------------------------------
@@ -308,9 +299,7 @@ def session_create(request, payload: TrainingSessionCreateIn):
     summary="Change a session",
 )
 def session_update(request, id: PathId, payload: Annotated[TrainingSessionUpdateIn | None, Body()] = None):
-    session = get_visible_or_404(
-        Session.objects.writable_by(request.auth).exclude(state=Session.State.CANCELLED), pk=id
-    )
+    session = apiroutes.writable(request, Session, id, live=True)
     data, version = changes(payload, blank=("title", "speaker", "venue"), exclude=("attendance",))
     sheet = _sheet(payload.attendance) if payload and payload.attendance is not None else None
     if data or sheet is not None:
@@ -326,9 +315,7 @@ def session_update(request, id: PathId, payload: Annotated[TrainingSessionUpdate
     summary="Replace a session's attendance sheet",
 )
 def session_attendance_put(request, id: PathId, payload: Annotated[TrainingSheetIn | None, Body()] = None):
-    session = get_visible_or_404(
-        Session.objects.writable_by(request.auth).exclude(state=Session.State.CANCELLED), pk=id
-    )
+    session = apiroutes.writable(request, Session, id, live=True)
     check_required(payload, "attendance")
     services.session_record_attendance(
         actor=request.auth, session=session, attendance=_sheet(payload.attendance), expected_version=payload.version
@@ -342,10 +329,8 @@ def session_attendance_put(request, id: PathId, payload: Annotated[TrainingSheet
     summary="Cancel a session (it stays on record and no longer counts)",
 )
 def session_cancel(request, id: PathId, payload: CancelIn):
-    session = get_visible_or_404(Session.objects.writable_by(request.auth), pk=id)
-    services.session_cancel(
-        actor=request.auth, session=session, reason=payload.reason, expected_version=payload.version
-    )
+    session = apiroutes.writable(request, Session, id)
+    apiroutes.cancel(request, services.session_cancel, payload, session=session)
     return _session(request, id)
 
 
@@ -353,9 +338,8 @@ def session_cancel(request, id: PathId, payload: CancelIn):
     "/sessions/{id}", response={204: None, **error_responses(404, 422)}, summary="Delete a session recorded in error"
 )
 def session_delete(request, id: PathId):
-    session = get_visible_or_404(Session.objects.writable_by(request.auth), pk=id)
-    services.session_delete(actor=request.auth, session=session)
-    return Status(204, None)
+    session = apiroutes.writable(request, Session, id)
+    return apiroutes.delete(request, services.session_delete, session=session)
 
 
 # --- Person-times ----------------------------------------------------------------------------------
