@@ -19,16 +19,21 @@ from dangjian.community import queries, services
 from dangjian.community.models import MemberCheckIn, ServiceHours, ServiceKind, VolunteerActivity
 from dangjian.core import apiroutes
 from dangjian.core.api import error_responses, field_error, paginate
-from dangjian.core.apischema import CancelIn, Page, check_required, related, required_after_record
-from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, RequiredText, Text, Year
+from dangjian.core.apischema import (
+    CancelIn,
+    HeldState,
+    HeldStateOut,
+    Page,
+    check_required,
+    related,
+    required_after_record,
+)
+from dangjian.core.apitypes import ApiDate, Hours, Id, InputSchema, PageParams, PathId, RequiredText, Text, Year
 from dangjian.members.models import Member
 from dangjian.organizations.api import org_filter, recording_org, subtree_root, visible_orgs
 from dangjian.organizations.models import Organization, Sector
 
 router = Router(tags=["community"])
-
-Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=3, decimal_places=1)]
-ActivityState = Literal["planned", "held"]
 
 
 # --- Schemas ------------------------------------------------------------------------------------
@@ -46,7 +51,7 @@ class CommunityActivityOut(Schema):
     title: str
     kind: ServiceKind
     place: str
-    state: Literal["planned", "held", "cancelled"]
+    state: HeldStateOut
     note: str
     cancel_reason: str
     version: int
@@ -68,7 +73,7 @@ class CommunityActivityListOut(CommunityActivityOut):
 class CommunityActivityFilters(PageParams):
     org: Id | None = Field(None, description="Activities held by this organization and below.")
     year: Year | None = None
-    state: Literal["planned", "held", "cancelled"] | None = None
+    state: HeldStateOut | None = None
     kind: ServiceKind | None = None
 
 
@@ -86,7 +91,7 @@ class CommunityActivityCreateIn(InputSchema):
     title: RequiredText = Field(..., max_length=200)
     kind: ServiceKind
     place: Text = Field("", max_length=100)
-    state: ActivityState = "held"
+    state: HeldState = "held"
     note: Text = Field("", max_length=2000)
     service: list[CommunityServiceIn] = Field([], max_length=2000, description="The service sheet of a held activity.")
 
@@ -98,7 +103,7 @@ class CommunityActivityUpdateIn(InputSchema):
     title: RequiredText = Field(None, max_length=200)
     kind: ServiceKind = None
     place: Text = Field(None, max_length=100)
-    state: ActivityState = None
+    state: HeldState = None
     note: Text = Field(None, max_length=2000)
     version: int | None = Field(None, description="The version you read; 409 if someone saved in between.")
 

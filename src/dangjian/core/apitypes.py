@@ -7,6 +7,7 @@ Every API module declares its schemas with these; ``dangjian.core.api`` names th
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated
 
 from django.conf import settings
@@ -54,6 +55,8 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, description="The record's id.")]
 # A calendar year of the records (a filter, a table's year).
 Year = Annotated[int, Field(ge=2000, le=2100)]
+# Hours of a day, one decimal at most (a training session's class hours, a member's volunteer service).
+Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=3, decimal_places=1)]
 
 
 class InputSchema(Schema):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,17 +18,23 @@ from pydantic import ConfigDict
 
 from dangjian.core import apiroutes
 from dangjian.core.api import changes, error_responses, field_error, in_subtree, paginate
-from dangjian.core.apischema import CancelIn, Page, check_required, choice_label, related, required_after_record
-from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, RequiredText, Text, Year
+from dangjian.core.apischema import (
+    AttendanceStatus,
+    CancelIn,
+    HeldState,
+    HeldStateOut,
+    Page,
+    check_required,
+    choice_label,
+    related,
+    required_after_record,
+)
+from dangjian.core.apitypes import ApiDate, Hours, Id, InputSchema, PageParams, PathId, RequiredText, Text, Year
 from dangjian.organizations.api import org_filter, recording_org, subtree_root
 from dangjian.training import queries, services
 from dangjian.training.models import Programme, ProgrammeKind, Session
 
 router = Router(tags=["training"])
-
-SessionState = Literal["planned", "held"]
-AttendanceStatus = Literal["present", "on_leave", "absent"]
-Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=3, decimal_places=1)]
 
 
 # --- Schemas ---------------------------------------------------------------------------------
@@ -90,7 +96,7 @@ class TrainingSessionOut(Schema):
     speaker: str
     hours: Decimal
     venue: str
-    state: Literal["planned", "held", "cancelled"]
+    state: HeldStateOut
     cancel_reason: str
     present: int
     on_leave: int
@@ -109,7 +115,7 @@ class TrainingSessionDetailOut(TrainingSessionOut):
 class TrainingSessionFilters(PageParams):
     programme: Id | None = None
     org: Id | None = Field(None, description="Sessions organized by this organization and below.")
-    state: Literal["planned", "held", "cancelled"] | None = None
+    state: HeldStateOut | None = None
     year: Year | None = None
 
 
@@ -121,7 +127,7 @@ class TrainingAttendanceIn(InputSchema):
 
 class TrainingSessionCreateIn(InputSchema):
     programme: Id
-    state: SessionState = "held"
+    state: HeldState = "held"
     held_on: ApiDate = Field(..., description="Not after today for a held session.")
     title: RequiredText = Field(..., max_length=200)
     speaker: Text = Field("", max_length=64)
@@ -133,7 +139,7 @@ class TrainingSessionCreateIn(InputSchema):
 class TrainingSessionUpdateIn(InputSchema):
     """Only the fields sent are changed; ``attendance``, when sent, replaces the sheet."""
 
-    state: SessionState = None
+    state: HeldState = None
     held_on: ApiDate = None
     title: RequiredText = Field(None, max_length=200)
     speaker: Text = Field(None, max_length=64)
@@ -189,15 +195,6 @@ def _session(request, pk: int) -> Session:
 
 def _programme(request, pk: int) -> Programme:
     return apiroutes.visible(request, Programme, pk, "org")
-
-
-def _figures(f: queries.Figures) -> dict:
-    return {
-        "sessions": f.sessions,
-        "person_times": f.person_times,
-        "persons": f.persons,
-        "person_hours": f.person_hours,
-    }
 
 
 # --- Programmes ------------------------------------------------------------------------------------
@@ -356,9 +353,6 @@ def person_times(request, params: Query[TrainingPersonTimesParams]):
         "org_id": org.pk,
         "start": table.start,
         "end": table.end,
-        "rows": [
-            {"org_id": r.org.pk, "org_name": r.org.name, "own": r.own, "figures": _figures(r.figures)}
-            for r in table.rows
-        ],
-        "total": _figures(table.total),
+        "rows": [{"org_id": r.org.pk, "org_name": r.org.name, "own": r.own, "figures": r.figures} for r in table.rows],
+        "total": table.total,
     }
