@@ -15,7 +15,7 @@ import json
 import logging
 import secrets
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Any
 
 import ninja
 from django.conf import settings
@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from ninja import Field, Path, Schema
+from ninja import Field, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import DocsBase
@@ -37,61 +37,15 @@ from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import AuthRateThrottle
 from ninja.utils import check_csrf
-from pydantic import AfterValidator, ConfigDict
 
 from dangjian.core import audit, crypto, tree
+
+# The input types live in apitypes; the modules that import them from here find them here too.
+from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, RequiredText, Text  # noqa: F401
 from dangjian.core.models import ApiToken
 from dangjian.core.services import ConcurrentEditError
 
 logger = logging.getLogger("dangjian.api")
-
-# --- Input types ---------------------------------------------------------------
-
-MAX_ID = 2**63 - 1  # the largest value of a bigint primary key
-MIN_DATE = dt.date(1900, 1, 1)
-MAX_DATE = dt.date(2100, 12, 31)
-
-
-def _clean_text(value: str) -> str:
-    """Refuse what no database column can store: NUL characters and lone surrogates."""
-    if "\x00" in value:
-        raise ValueError(_("Null (0x00) characters are not allowed."))
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError(_("Enter a valid value.")) from exc
-    return value
-
-
-def _date_in_range(value: dt.date) -> dt.date:
-    if not MIN_DATE <= value <= MAX_DATE:
-        raise ValueError(
-            _("Enter a date between %(start)s and %(end)s.")
-            % {"start": MIN_DATE.isoformat(), "end": MAX_DATE.isoformat()}
-        )
-    return value
-
-
-def _required(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError(_("This field is required."))
-    return value
-
-
-Text = Annotated[str, AfterValidator(_clean_text)]
-RequiredText = Annotated[str, AfterValidator(_clean_text), AfterValidator(_required)]
-ApiDate = Annotated[dt.date, AfterValidator(_date_in_range)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-# An id in the URL: any positive number (one that matches no row is simply not found).
-PathId = Annotated[int, Path(ge=1, description="The record's id.")]
-
-
-class InputSchema(Schema):
-    """A request body: unknown or read-only fields are refused (no mass assignment)."""
-
-    model_config = ConfigDict(extra="forbid")
-
 
 # --- Output --------------------------------------------------------------------
 
@@ -104,11 +58,6 @@ class FieldError(Schema):
 class ErrorOut(Schema):
     detail: str
     errors: list[FieldError] = []
-
-
-class PageParams(Schema):
-    page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1.")
-    page_size: int = Field(settings.PAGE_SIZE, ge=1, le=200, description="Items per page (at most 200).")
 
 
 def paginate(queryset, params: PageParams) -> dict[str, Any]:
