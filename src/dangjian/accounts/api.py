@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema
 
 from dangjian.accounts.lockout import api_login_failed as lockout_count_failure
 from dangjian.accounts.queries import token_refusal
+from dangjian.accounts.services import login_failure_watch
 from dangjian.core import audit
 from dangjian.core.api import (
     ApiError,
@@ -37,6 +38,7 @@ def api_login_failed(*, username: str) -> None:
         object_type="core.user",
         object_repr=username,
     )
+    login_failure_watch(username=username)
 
 
 router = Router(tags=["auth"])

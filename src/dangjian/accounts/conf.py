@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "OTP_ENFORCED": True,
     "OTP_REQUIRED_ROLES": ("sysadmin", "secadmin", "auditor"),  # wherever they are held
     "OTP_REQUIRED_ROOT_ROLES": ("organizer",),  # when held at a root organization (depth 1)
+    # Failed logins across addresses that alert the security administrator (no lockout).
+    "LOGIN_ALERT_FAILURES": 20,
+    "LOGIN_ALERT_MINUTES": 60,
 }
 
 

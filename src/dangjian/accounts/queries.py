@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dangjian.accounts.conf import setting
 from dangjian.accounts.models import PasswordHistory
 from dangjian.core import tree
-from dangjian.core.models import RoleAssignment, User, organization_model
+from dangjian.core.models import AuditEvent, RoleAssignment, User, organization_model
 from dangjian.core.roles import ADMIN_ROLES, Role
 from dangjian.core.scoping import paths_for, scopes
 
@@ -122,3 +122,21 @@ def organizations_for_secadmin(actor):
     if query is None:
         return Organization.objects.none()
     return Organization.objects.filter(query, dissolved_on__isnull=True).order_by("path")
+
+
+def users_for_secadmin(actor) -> models.QuerySet[User]:
+    """Accounts holding a role inside the security administrator's subtrees (not themselves): whose
+    login lockouts and alerts they see and lift."""
+    query = tree.subtrees_q("org__path", secadmin_paths(actor))
+    if query is None:
+        return User.objects.none()
+    holders = RoleAssignment.objects.filter(query).values("user_id")
+    return User.objects.filter(pk__in=holders).exclude(pk=actor.pk)
+
+
+def login_alerts_for_secadmin(actor, *, days: int = 7) -> models.QuerySet[AuditEvent]:
+    """The recent alerts of many failed logins (``login_alert``) about the administrator's accounts."""
+    usernames = users_for_secadmin(actor).values("username")
+    return AuditEvent.objects.filter(
+        action="login_alert", object_repr__in=usernames, created_at__gte=timezone.now() - dt.timedelta(days=days)
+    ).order_by("-created_at", "-id")

@@ -3,6 +3,7 @@ accounts and roles (三员分立). Each audited in its transaction."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import string
 from typing import Any
@@ -13,8 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from dangjian.accounts import lockout
+from dangjian.accounts.conf import setting
 from dangjian.accounts.models import PasswordHistory
-from dangjian.accounts.queries import secadmin_paths, sysadmin_paths, users_manageable_by
+from dangjian.accounts.queries import users_for_secadmin, secadmin_paths, sysadmin_paths, users_manageable_by
 from dangjian.core import audit
 from dangjian.core.models import ApiToken, AuditEvent, RoleAssignment, User
 from dangjian.core.roles import ADMIN_ROLES, WRITE_ROLES, Role
@@ -275,3 +278,44 @@ def user_reset_password(*, actor, user: User) -> str:
     user.save(update_fields=["password", "must_change_password"])
     audit.record(actor=actor, action="user_password_reset", obj=user, changes={"must_change_password": [None, True]})
     return password
+
+
+# --- Login failures: the alert and the unlock (the security administrator's work) --------------------
+@transaction.atomic
+def login_failure_watch(*, username: str) -> bool:
+    """After a failed login: alert the security administrator when ``username`` has failed
+    ``LOGIN_ALERT_FAILURES`` times (and each further multiple) within ``LOGIN_ALERT_MINUTES`` from any
+    addresses. Nothing is locked: an attacker who knows a user name must not be able to shut its
+    owner out; the per-address lockout stops the guessing. Returns whether an alert was raised."""
+    limit = setting("LOGIN_ALERT_FAILURES")
+    if not username or not limit or limit <= 0:
+        return False
+    minutes = setting("LOGIN_ALERT_MINUTES")
+    failures = lockout.recent_failures(username, dt.timedelta(minutes=minutes))
+    if failures < limit or failures % limit:
+        return False
+    audit.record(
+        actor=username,
+        action="login_alert",
+        object_type="core.user",
+        object_repr=username,
+        outcome=AuditEvent.Outcome.FAILURE,
+        changes={"failures": failures, "minutes": minutes},
+    )
+    return True
+
+
+@transaction.atomic
+def lockout_clear(*, actor, username: str, address: str) -> int:
+    """Lift the lockout of ``username`` from ``address``: a security administrator over the account."""
+    user = User.objects.filter(username=username).first()
+    if user is None or not users_for_secadmin(actor).filter(pk=user.pk).exists():
+        raise PermissionDenied
+    rows = lockout.lockout_clear(username=username, address=address)
+    audit.record(
+        actor=actor,
+        action="lockout_clear",
+        obj=user,
+        changes={"address": address, "attempts": rows},
+    )
+    return rows

@@ -20,4 +20,6 @@ urlpatterns = [
     path("system/users/<int:pk>/reset-password/", views.user_reset_password, name="user-reset-password"),
     path("security/roles/", views.role_list, name="role-list"),
     path("security/roles/<int:pk>/revoke/", views.role_revoke, name="role-revoke"),
+    path("security/lockouts/", views.lockout_list, name="lockout-list"),
+    path("security/lockouts/clear/", views.lockout_clear, name="lockout-clear"),
 ]

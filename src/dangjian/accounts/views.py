@@ -14,8 +14,9 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from dangjian.accounts import queries, services
+from dangjian.accounts import lockout, queries, services
 from dangjian.accounts import session as keys
 from dangjian.accounts.conf import setting
 from dangjian.accounts.forms import (
@@ -296,7 +297,15 @@ def role_list(request):
     return render(
         request,
         "accounts/roles.html",
-        {"form": form, "page_obj": page, "q": q, "role": role, "roles": Role.choices, "query": query},
+        {
+            "form": form,
+            "page_obj": page,
+            "q": q,
+            "role": role,
+            "roles": Role.choices,
+            "query": query,
+            "login_alerts": queries.login_alerts_for_secadmin(request.user, days=1).count(),
+        },
     )
 
 
@@ -322,3 +331,32 @@ def role_revoke(request, pk: int):
             },
         )
     return redirect("role-list")
+
+
+@login_required
+def lockout_list(request):
+    """The login lockouts of the security administrator's accounts, and the alerts of many failures."""
+    require_role(request.user, Role.SECADMIN)
+    usernames = list(queries.users_for_secadmin(request.user).values_list("username", flat=True))
+    return render(
+        request,
+        "accounts/lockouts.html",
+        {
+            "lockouts": lockout.current_lockouts(usernames),
+            "alerts": queries.login_alerts_for_secadmin(request.user)[:50],
+        },
+    )
+
+
+@require_POST
+@login_required
+def lockout_clear(request):
+    require_role(request.user, Role.SECADMIN)
+    username = request.POST.get("username", "")[:150]
+    address = request.POST.get("address", "")[:64]
+    try:
+        services.lockout_clear(actor=request.user, username=username, address=address)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    messages.success(request, _("The lockout of %(name)s from %(address)s was lifted.") % {"name": username, "address": address})
+    return redirect("lockout-list")
