@@ -13,7 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dangjian.accounts.conf import setting
 from dangjian.accounts.models import PasswordHistory
 from dangjian.core import tree
-from dangjian.core.models import AuditEvent, RoleAssignment, User, organization_model
+from dangjian.core.api import token_limits, token_usable
+from dangjian.core.models import ApiToken, AuditEvent, RoleAssignment, User, organization_model
 from dangjian.core.roles import ADMIN_ROLES, Role
 from dangjian.core.scoping import paths_for, scopes
 
@@ -140,3 +141,14 @@ def login_alerts_for_secadmin(actor, *, days: int = 7) -> models.QuerySet[AuditE
     return AuditEvent.objects.filter(
         action="login_alert", object_repr__in=usernames, created_at__gte=timezone.now() - dt.timedelta(days=days)
     ).order_by("-created_at", "-id")
+
+
+def own_tokens(user, *, limit: int = 100) -> list[ApiToken]:
+    """The user's API tokens, newest first, each with ``usable``: whether it works now (not revoked,
+    not expired, within the lifetime and idle rules)."""
+    now = timezone.now()
+    limits = token_limits()
+    tokens = list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id")[:limit])
+    for token in tokens:
+        token.usable = token_usable(token, now, limits)
+    return tokens

@@ -19,6 +19,7 @@ from dangjian.accounts.conf import setting
 from dangjian.accounts.models import PasswordHistory
 from dangjian.accounts.queries import users_for_secadmin, secadmin_paths, sysadmin_paths, users_manageable_by
 from dangjian.core import audit
+from dangjian.core.api import api_token_revoke, api_tokens_revoke_all
 from dangjian.core.models import ApiToken, AuditEvent, RoleAssignment, User
 from dangjian.core.roles import ADMIN_ROLES, WRITE_ROLES, Role
 from dangjian.core.scoping import forget_scopes
@@ -41,17 +42,20 @@ def password_history_record(*, user, keep: int) -> None:
 
 @transaction.atomic
 def password_change(*, user, password: str) -> None:
-    """Set a user's own new (already validated) password and clear the first-login flag."""
+    """Set a user's own new (already validated) password and clear the first-login flag.
+
+    Every API token of the account is revoked; every session but the one the caller keeps
+    (``update_session_auth_hash``) ends at its next request, its stored password hash no longer matching.
+    """
     forced = user.must_change_password
     user.set_password(password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])  # the history validator records it
-    audit.record(
-        actor=user,
-        action="password_change",
-        obj=user,
-        changes={"must_change_password": [True, False]} if forced else {},
-    )
+    changes: dict[str, Any] = {"must_change_password": [True, False]} if forced else {}
+    revoked = api_tokens_revoke_all(user)
+    if revoked:
+        changes["api_tokens"] = revoked
+    audit.record(actor=user, action="password_change", obj=user, changes=changes)
 
 
 def otp_pending_device(*, user) -> TOTPDevice:
@@ -244,7 +248,7 @@ def user_deactivate(*, actor, user: User) -> User:
         return user
     user.is_active = False
     user.save(update_fields=["is_active"])
-    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = api_tokens_revoke_all(user)
     audit.record(
         actor=actor, action="user_deactivate", obj=user, changes={"is_active": [True, False], "api_tokens": revoked}
     )
@@ -319,3 +323,13 @@ def lockout_clear(*, actor, username: str, address: str) -> int:
         changes={"address": address, "attempts": rows},
     )
     return rows
+
+
+# --- The user's own API tokens --------------------------------------------------------------------------
+def own_token_revoke(*, user, token_id: int) -> bool:
+    """Revoke one of the user's own usable tokens; False when there is none with that id."""
+    token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
+    if token is None:
+        return False
+    api_token_revoke(actor=user, token=token)
+    return True

@@ -11,6 +11,8 @@ urlpatterns = [
     path("account/otp/", views.otp_verify, name="account-otp-verify"),
     path("account/otp/enrol/", views.otp_enrol, name="account-otp-enrol"),
     path("account/otp/remove/", views.otp_remove, name="account-otp-remove"),
+    path("account/tokens/", views.token_list, name="account-tokens"),
+    path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="account-token-revoke"),
     # 三员分立: the system administrator's and the security administrator's pages.
     path("system/users/", views.user_list, name="user-list"),
     path("system/users/new/", views.user_create, name="user-create"),

@@ -196,6 +196,21 @@ def otp_remove(request):
     return redirect("account")
 
 
+@login_required
+def token_list(request):
+    """The user's own API tokens: which work, when each was last used; revoke any of them."""
+    return render(request, "accounts/tokens.html", {"tokens": queries.own_tokens(request.user)})
+
+
+@require_POST
+@login_required
+def token_revoke(request, pk: int):
+    if not services.own_token_revoke(user=request.user, token_id=pk):
+        raise Http404
+    messages.success(request, _("The API token was revoked."))
+    return redirect("account-tokens")
+
+
 # --- 三员分立, the system administrator: accounts ------------------------------------------------------------------
 def _manageable_user_or_404(request, pk: int) -> User:
     require_role(request.user, Role.SYSADMIN)

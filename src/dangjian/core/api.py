@@ -39,7 +39,7 @@ from ninja.throttling import AuthRateThrottle
 from ninja.utils import check_csrf
 from pydantic import AfterValidator, ConfigDict
 
-from dangjian.core import audit, crypto, tree
+from dangjian.core import audit, crypto, parameters, tree
 from dangjian.core.models import ApiToken
 from dangjian.core.services import ConcurrentEditError
 
@@ -345,8 +345,15 @@ def token_hash(secret: str) -> str:
     return crypto.sm3_hex(secret.encode())
 
 
+def token_limits() -> tuple[dt.timedelta, dt.timedelta]:
+    """The token lifetime from its issue and the idle time after its last use (rules a department sets:
+    ``auth.token_lifetime_days``, ``auth.token_idle_days``), in one query."""
+    values = parameters.get_many(["auth.token_lifetime_days", "auth.token_idle_days"])
+    return dt.timedelta(days=values["auth.token_lifetime_days"]), dt.timedelta(days=values["auth.token_idle_days"])
+
+
 def token_lifetime() -> dt.timedelta:
-    return dt.timedelta(days=getattr(settings, "API_TOKEN_DAYS", 30))
+    return token_limits()[0]
 
 
 @transaction.atomic
@@ -370,8 +377,29 @@ def api_token_revoke(*, actor, token: ApiToken) -> None:
     audit.record(actor=actor, action="api_logout", obj=token, object_repr=f"{actor.get_username()} {token.prefix}…")
 
 
+def api_tokens_revoke_all(user) -> int:
+    """Revoke every usable token of ``user`` (a password change or reset, a deactivation): how many.
+    The caller audits it, in its own transaction."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def token_usable(token: ApiToken, now: dt.datetime, limits: tuple[dt.timedelta, dt.timedelta]) -> bool:
+    """Whether ``token`` works at ``now`` under the rules ``limits`` (:func:`token_limits`)."""
+    lifetime, idle = limits
+    return (
+        token.is_usable(now)
+        and token.created_at + lifetime > now
+        and (token.last_used_at or token.created_at) + idle > now
+    )
+
+
 def token_user(secret: str):
-    """The active user a usable token belongs to, or None; notes when the token was last used."""
+    """The active user a usable token belongs to, or None; notes when the token was last used.
+
+    Usable: not revoked, not expired, issued less than ``auth.token_lifetime_days`` ago and used (or
+    issued) less than ``auth.token_idle_days`` ago: the rules in force now, so that shortening them
+    also shortens the tokens already issued.
+    """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 128:
         return None, None
     now = timezone.now()
@@ -381,6 +409,8 @@ def token_user(secret: str):
         .first()
     )
     if token is None or not token.user.is_active:
+        return None, None
+    if not token_usable(token, now, token_limits()):
         return None, None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= TOKEN_TOUCH_SECONDS:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -59,9 +59,11 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         ),
     ),
     "audit.retention_days": (180, _("Keep audit events at least this many days before they may be archived")),
+    "auth.token_lifetime_days": (7, _("An API token stops working this many days after it was issued")),
+    "auth.token_idle_days": (2, _("An API token stops working when unused for this many days")),
 }
 # Values a rule may not go below: the Cybersecurity Law (第二十一条) keeps logs at least six months.
-MINIMUMS: dict[str, int] = {"audit.retention_days": 180}
+MINIMUMS: dict[str, int] = {"audit.retention_days": 180, "auth.token_lifetime_days": 1, "auth.token_idle_days": 1}
 
 
 def get(key: str, on: dt.date | None = None) -> Any:
