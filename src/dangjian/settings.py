@@ -182,6 +182,12 @@ LOGIN_ALERT_MINUTES = env_int("DANGJIAN_LOGIN_ALERT_MINUTES", 60)
 # the outermost of them saw, from X-Forwarded-For (core.context.client_address). Set it to the number
 # of proxies that append to X-Forwarded-For in front of the app, and no more: 0 without a proxy.
 TRUSTED_PROXIES = env_int("DANGJIAN_TRUSTED_PROXIES", 0)
+# Where an activation code (a new account, a password reset) goes: a class of accounts.delivery, e.g.
+# "dangjian.accounts.delivery.EmailChannel" or an SMS gateway of your own; empty: every code is
+# released by the security administrator. The console channel (the log) is for development only.
+ACTIVATION_CHANNEL = env_str(
+    "DANGJIAN_ACTIVATION_CHANNEL", "" if PRODUCTION else "dangjian.accounts.delivery.ConsoleChannel"
+)
 AXES_DISABLE_ACCESS_LOG = True
 
 SESSION_COOKIE_AGE = env_int("DANGJIAN_SESSION_IDLE_SECONDS", 30 * 60)

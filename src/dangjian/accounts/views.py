@@ -29,6 +29,7 @@ from dangjian.accounts import lockout, queries, services
 from dangjian.accounts import session as keys
 from dangjian.accounts.conf import setting
 from dangjian.accounts.forms import (
+    ActivationForm,
     LoginForm,
     PasswordChangeForm,
     RoleGrantForm,
@@ -240,9 +241,8 @@ def user_create(request):
     require_role(request.user, Role.SYSADMIN)
     form = UserCreateForm(request.POST or None)
     if form.submitted(request, lambda d: services.user_create(actor=request.user, **d)):
-        account, password = form.result
-        # Shown once in this response and kept nowhere (not in a message: those live in cookies).
-        return render(request, "accounts/user_password.html", {"account": account, "password": password})
+        account, activation = form.result
+        return render(request, "accounts/user_password.html", {"account": account, "activation": activation})
     return render(request, "accounts/user_form.html", {"form": form, "account": None})
 
 
@@ -280,8 +280,52 @@ user_activate = _account_switch(services.user_activate, gettext_lazy("The accoun
 @login_required
 def user_reset_password(request, pk: int):
     account = _manageable_user_or_404(request, pk)
-    password = services.user_reset_password(actor=request.user, user=account)
-    return render(request, "accounts/user_password.html", {"account": account, "password": password, "reset": True})
+    activation = services.user_reset_password(actor=request.user, user=account)
+    return render(
+        request, "accounts/user_password.html", {"account": account, "activation": activation, "reset": True}
+    )
+
+
+@sensitive_post_parameters()
+def activate(request):
+    """The person sets their own password with the activation code they received (no login)."""
+    form = ActivationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.activation_complete(
+                username=data["username"], code=data["code"], password=data["new_password1"]
+            )
+        except ValidationError as exc:
+            form.add_error("new_password1", exc)
+        else:
+            if user is not None:
+                messages.success(request, _("Your password is set. Log in with it."))
+                return redirect("login")
+            form.add_error(None, _("The user name or the activation code is wrong, used or expired."))
+    return render(request, "accounts/activate.html", {"form": form})
+
+
+@login_required
+def activation_list(request):
+    """Activations awaiting the security administrator's approval (accounts without a delivery channel)."""
+    require_role(request.user, Role.SECADMIN)
+    return render(
+        request, "accounts/activations.html", {"activations": queries.activations_awaiting(request.user)}
+    )
+
+
+@require_POST
+@login_required
+def activation_release(request, pk: int):
+    require_role(request.user, Role.SECADMIN)
+    activation = get_visible_or_404(queries.activations_awaiting(request.user), pk=pk)
+    try:
+        code = services.activation_release(actor=request.user, activation=activation)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    # Shown once in this response and kept nowhere (not in a message: those live in cookies).
+    return render(request, "accounts/activation_code.html", {"activation": activation, "code": code})
 
 
 # --- 三员分立, the security administrator: roles ---------------------------------------------------------------------
@@ -373,5 +417,7 @@ def lockout_clear(request):
         services.lockout_clear(actor=request.user, username=username, address=address)
     except PermissionDenied as exc:
         raise Http404 from exc
-    messages.success(request, _("The lockout of %(name)s from %(address)s was lifted.") % {"name": username, "address": address})
+    messages.success(
+        request, _("The lockout of %(name)s from %(address)s was lifted.") % {"name": username, "address": address}
+    )
     return redirect("lockout-list")

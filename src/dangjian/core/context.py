@@ -35,7 +35,7 @@ def client_address(request) -> str:
     are never believed. With too few entries (a request that bypassed a proxy) the leftmost one
     the proxies vouch for is used. The audit's source and the login lockout both read this.
     """
-    from django.conf import settings  # noqa: PLC0415 - settings are read at the moment of use
+    from django.conf import settings
 
     remote = request.META.get("REMOTE_ADDR", "") or ""
     proxies = int(getattr(settings, "TRUSTED_PROXIES", 0) or 0)
