@@ -21,7 +21,7 @@ from dangjian.accounts.queries import secadmin_paths, sysadmin_paths, users_for_
 from dangjian.core import audit, crypto
 from dangjian.core.api import api_token_revoke, api_tokens_revoke_all
 from dangjian.core.models import ApiToken, AuditEvent, RoleAssignment, User
-from dangjian.core.roles import ADMIN_ROLES, WRITE_ROLES, Role
+from dangjian.core.roles import ADMIN_ROLES, Role
 from dangjian.core.scoping import forget_scopes
 from dangjian.core.services import object_update
 
@@ -135,9 +135,9 @@ def role_grant(*, actor, user, role: str, org) -> RoleAssignment:
     """Grant ``role`` over ``org``'s subtree. A security administrator grants; never to themselves.
 
     Separation of duties: an account holds at most one of the administrator roles, and an
-    administrator role does not mix with a role that reads business records. The user's row
-    is locked first, so two concurrent grants are checked one after the other (the database
-    triggers of migration 0008 refuse a second administrator role whatever writes it).
+    administrator holds no other role at all (not even the member role). The user's row is
+    locked first, so two concurrent grants are checked one after the other (the database
+    triggers of core migration 0011 refuse any such mix whatever writes it).
     """
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
@@ -156,9 +156,12 @@ def role_grant(*, actor, user, role: str, org) -> RoleAssignment:
             ),
             code="separation_of_duties",
         )
-    if (role in ADMIN_ROLES and held & WRITE_ROLES) or (role in WRITE_ROLES and held & ADMIN_ROLES):
+    if (role in ADMIN_ROLES and held) or (role not in ADMIN_ROLES and held & ADMIN_ROLES):
         raise ValidationError(
-            _("An administrator account cannot also work on party records: use a separate account."),
+            _(
+                "An administrator account holds no other role, not even the member role "
+                "(separation of duties): use a separate account."
+            ),
             code="separation_of_duties",
         )
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, org=org)
