@@ -139,6 +139,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "dangjian.accounts.validators.PasswordComplexityValidator"},  # PASSWORD_MIN_LENGTH, _MIN_CLASSES
     {"NAME": "dangjian.accounts.validators.UsernameInPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "dangjian.accounts.validators.CommonPatternValidator"},  # Chinese lists, Admin@123, name in pinyin
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "dangjian.accounts.validators.PasswordHistoryValidator"},  # PASSWORD_HISTORY; keeps the history
 ]
