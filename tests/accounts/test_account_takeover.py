@@ -6,6 +6,8 @@ it, at any level of the tree (not only at the district root)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -32,7 +34,7 @@ class RecordingChannel(delivery.Channel):
 
 
 def code_in(message: str) -> str:
-    return next(word.rstrip(".。") for word in message.split() if word.count("-") == 3)
+    return re.search(r"[A-Z0-9]{4}(?:-[A-Z0-9]{4}){3}", message).group(0)
 
 
 @pytest.fixture(autouse=True)
@@ -173,3 +175,13 @@ def test_a_token_for_an_organizer_below_the_root_needs_the_second_factor(world, 
     settings.OTP_ENFORCED = True
     response = anonymous_api.post("/auth/token", {"username": "town_a", "password": PASSWORD})
     assert response.status_code == 403
+
+
+def test_production_refuses_the_console_channel(settings):
+    from dangjian.accounts.checks import activation_channel_in_production
+
+    settings.PRODUCTION = True
+    settings.ACTIVATION_CHANNEL = "dangjian.accounts.delivery.ConsoleChannel"
+    assert [e.id for e in activation_channel_in_production()] == ["accounts.E003"]
+    settings.ACTIVATION_CHANNEL = ""
+    assert activation_channel_in_production() == []

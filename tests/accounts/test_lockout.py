@@ -88,7 +88,7 @@ def test_an_unknown_user_and_a_wrong_password_get_the_same_answer(world):
 def test_test_client_logins_keep_working_with_the_lockout_installed(world, client):
     assert client.login(username="sec_a1", password=PASSWORD)
     assert client.get("/").status_code == 200
-    client.force_login(world.town_organizer)
+    client.force_login(world.sibling_secretary)
     assert client.get("/").status_code == 200
 
 

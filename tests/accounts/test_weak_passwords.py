@@ -9,8 +9,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from dangjian.accounts.validators import WORD_LISTS, common_words
-from dangjian.demo.accounts import DEMO_USERS
 from dangjian.core.models import User
+from dangjian.demo.accounts import DEMO_USERS
 from tests.support.auth import PASSWORD
 from tests.support.browser import PASSWORD as BROWSER_PASSWORD
 

@@ -175,7 +175,7 @@ def token_list(request):
 
 @router.delete(
     "/tokens/{token_id}",
-    response={204: None, **error_responses(404)},
+    response={204: None, **error_responses(404, 422)},
     summary="Revoke one of your API tokens",
     operation_id=OPERATION_IDS["token_revoke_one"],
 )

@@ -10,7 +10,9 @@ from typing import Any
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -225,9 +227,14 @@ def _activation_message(user, code: str) -> tuple[str, str]:
     subject = _("Set your password")
     message = _(
         "An administrator has asked for a new password for your account %(username)s. Open the "
-        "activation page, enter your user name, this code and a new password of your own: %(code)s. "
+        "activation page (%(url)s), enter your user name, this code and a new password of your own: %(code)s. "
         "The code works once, until %(until)s. If you did not expect this, tell the security administrator."
-    ) % {"username": user.get_username(), "code": code, "until": timezone.localtime(_activation_expiry())}
+    ) % {
+        "username": user.get_username(),
+        "url": reverse("account-activate"),
+        "code": code,
+        "until": date_format(timezone.localtime(_activation_expiry()), "Y-m-d H:i"),
+    }
     return str(subject), str(message)
 
 

@@ -11,7 +11,7 @@ urlpatterns = [
     path("account/otp/", views.otp_verify, name="account-otp-verify"),
     path("account/otp/enrol/", views.otp_enrol, name="account-otp-enrol"),
     path("account/otp/remove/", views.otp_remove, name="account-otp-remove"),
-    path("account/activate/", views.activate, name="account-activate"),
+    path("login/activate/", views.activate, name="account-activate"),  # no login: the person has no password yet
     path("account/tokens/", views.token_list, name="account-tokens"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="account-token-revoke"),
     # 三员分立: the system administrator's and the security administrator's pages.

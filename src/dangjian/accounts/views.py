@@ -281,9 +281,7 @@ user_activate = _account_switch(services.user_activate, gettext_lazy("The accoun
 def user_reset_password(request, pk: int):
     account = _manageable_user_or_404(request, pk)
     activation = services.user_reset_password(actor=request.user, user=account)
-    return render(
-        request, "accounts/user_password.html", {"account": account, "activation": activation, "reset": True}
-    )
+    return render(request, "accounts/user_password.html", {"account": account, "activation": activation, "reset": True})
 
 
 @sensitive_post_parameters()
@@ -310,9 +308,7 @@ def activate(request):
 def activation_list(request):
     """Activations awaiting the security administrator's approval (accounts without a delivery channel)."""
     require_role(request.user, Role.SECADMIN)
-    return render(
-        request, "accounts/activations.html", {"activations": queries.activations_awaiting(request.user)}
-    )
+    return render(request, "accounts/activations.html", {"activations": queries.activations_awaiting(request.user)})
 
 
 @require_POST
