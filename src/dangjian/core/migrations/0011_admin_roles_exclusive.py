@@ -9,6 +9,8 @@ Caution (as in 0008): on SQLite, a later migration that rebuilds ``core_roleassi
 these triggers; it must run ``create_triggers`` of this migration again.
 """
 
+from importlib import import_module
+
 from django.db import migrations
 
 ADMIN_ROLES_SQL = "('auditor', 'secadmin', 'sysadmin')"
@@ -57,26 +59,19 @@ SQLITE_CREATE = [
 ]
 
 
-def _run(schema_editor, statements) -> None:
-    for sql in statements:
-        schema_editor.execute(sql, params=None)  # no parameters: '%' in PL/pgSQL stays as written
+PREVIOUS = import_module("dangjian.core.migrations.0008_audit_append_only")
 
 
 def create_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        _run(schema_editor, POSTGRESQL_CREATE)
-    elif vendor == "sqlite":
-        _run(schema_editor, SQLITE_CREATE)
+    statements = {"postgresql": POSTGRESQL_CREATE, "sqlite": SQLITE_CREATE}.get(schema_editor.connection.vendor, [])
+    PREVIOUS._run(schema_editor, statements)
 
 
 def restore_0008(apps, schema_editor):
     """Back to migration 0008's triggers (a second administrator role only)."""
-    from importlib import import_module
-
     if schema_editor.connection.vendor == "sqlite":  # 0008 creates them only IF NOT EXISTS
-        _run(schema_editor, SQLITE_CREATE[:2])
-    import_module("dangjian.core.migrations.0008_audit_append_only").create_triggers(apps, schema_editor)
+        PREVIOUS._run(schema_editor, SQLITE_CREATE[:2])
+    PREVIOUS.create_triggers(apps, schema_editor)
 
 
 class Migration(migrations.Migration):
