@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.community.models import ServiceKind, VolunteerActivity
 from dangjian.community.services import ACTIVITY_FIELDS, ServiceIn
 from dangjian.core.forms import DateInput, FilterForm, StyledForm
+from dangjian.organizations.forms import org_picker
 from dangjian.organizations.models import Organization
 
 
@@ -15,7 +16,7 @@ class CheckInForm(StyledForm):
     """A serving member checks in: found by ID number and name (both must match), wherever their
     organization is; the community is one the user records for."""
 
-    org = forms.ModelChoiceField(label=_("community"), queryset=Organization.objects.none())
+    org = org_picker(_("community"), Organization.objects.none(), "?sector=community")
     id_number = forms.CharField(label=_("ID number"), max_length=18, min_length=15)
     name = forms.CharField(label=_("full name"), max_length=64)
     checked_in_on = forms.DateField(label=_("checked in on"), widget=DateInput())

@@ -205,3 +205,14 @@ def roster(org, on: dt.date | None = None) -> list[Member]:
 def has_voting_rights(member: Member, on: dt.date) -> bool:
     """Full members vote; probationary members do not (they have no voting rights yet)."""
     return member.full_member_on is not None and member.full_member_on <= on
+
+
+def picker_search(rows, text: str, within: str | None = None):
+    """Members for a picker: current ones by name, pinyin or initials, or by their number (``rows``
+    is already scoped: ``Member.objects.visible_to(user)``)."""
+    rows = rows.current().select_related("org")
+    if within:
+        rows = rows.filter(tree.subtree_q("org_path", within))
+    if text.isdigit():
+        return rows.filter(pk=int(text))
+    return rows.search(text).order_by("name_pinyin", "id")
