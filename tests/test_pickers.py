@@ -14,6 +14,7 @@ import re
 
 import pytest
 
+from dangjian.community.models import VolunteerActivity
 from dangjian.core.widgets import LIMIT
 from dangjian.members.models import Member
 from dangjian.organizations.models import CommitteeMember, Organization
@@ -72,7 +73,9 @@ def grow(world) -> None:
 @pytest.fixture
 def big_world(world):
     grow(world)
-    committee_member_add(actor=None, org=world.town_a, member=world.zhang, post="member", started_on=dt.date(2020, 1, 1))
+    committee_member_add(
+        actor=None, org=world.town_a, member=world.zhang, post="member", started_on=dt.date(2020, 1, 1)
+    )
     return world
 
 
@@ -112,6 +115,32 @@ def test_no_form_page_renders_more_than_200_options(big_world, client, persona):
     # The pages of the finding are among them, and the activity sheet does not list the whole subtree.
     assert client.get(f"/orgs/{big_world.town_a.pk}/committee/").status_code == 200
     assert client.get(f"/members/new/?org={big_world.town_a.pk}").status_code == 200
+    sheet = client.get(f"/community/activities/new/?org={big_world.town_a.pk}").content.decode()
+    assert len(re.findall(r"<input\b", sheet)) < MAX_OPTIONS
+    assert "/members/search/?within=" in sheet
+
+
+def test_a_large_activity_sheet_takes_the_members_picked_by_search(big_world, client):
+    client.force_login(big_world.town_organizer)
+    picked = list(Member.objects.filter(name__startswith="赵").order_by("pk")[:3])
+    data = {
+        "state": "held",
+        "held_on": "2026-06-01",
+        "title": "清扫街道",
+        "kind": "environment",
+        "participants": ",".join(str(m.pk) for m in picked),
+        "hours_each": "2",
+    }
+    response = client.post(f"/community/activities/new/?org={big_world.town_a.pk}", data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    activity = VolunteerActivity.objects.get(title="清扫街道")
+    assert sorted(activity.service.values_list("member_id", "hours")) == [(m.pk, 2) for m in picked]
+    data["participants"] = str(big_world.wang.pk)  # township B: forged
+    data["title"] = "伪造"
+    response = client.post(f"/community/activities/new/?org={big_world.town_a.pk}", data)
+    assert response.status_code == 200
+    assert "请从搜索结果中选择" in response.content.decode()
+    assert not VolunteerActivity.objects.filter(title="伪造").exists()
 
 
 def test_the_committee_and_new_member_forms_carry_a_search_picker(big_world, client):
