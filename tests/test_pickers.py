@@ -146,7 +146,7 @@ def test_a_large_activity_sheet_takes_the_members_picked_by_search(big_world, cl
 def test_the_committee_and_new_member_forms_carry_a_search_picker(big_world, client):
     client.force_login(big_world.organizer)
     html = client.get(f"/orgs/{big_world.town_a.pk}/committee/").content.decode()
-    assert f'data-picker-url="/members/search/?within={big_world.town_a.pk}"' in html
+    assert f'data-picker-url="/members/search/?status=full&amp;within={big_world.town_a.pk}"' in html
     html = client.get(f"/members/new/?org={big_world.branch_a1.pk}").content.decode()
     assert 'data-picker-url="/orgs/search/?not=party_group"' in html
     assert 'value="TA-001"' in html and "东街村党支部" in html  # the chosen one, with its label
@@ -160,6 +160,8 @@ def test_member_search_by_pinyin_initials_name_and_number_is_limited_and_scoped(
     assert client.get("/members/search/?q=赵00").json()["results"][0]["label"].startswith("赵00")
     by_number = client.get(f"/members/search/?q={big_world.zhang.pk}").json()["results"]
     assert by_number == [{"value": str(big_world.zhang.pk), "label": "张强（东街村党支部）"}]
+    assert [r["label"] for r in client.get("/members/search/?q=ln").json()["results"]] == ["李娜（东街村党支部）"]
+    assert client.get("/members/search/?q=ln&status=full").json()["results"] == []  # she is probationary
     # 王伟 is in township B: never found, not even by name or number.
     assert client.get("/members/search/?q=王伟").json()["results"] == []
     assert client.get("/members/search/?q=ww").json()["results"] == []

@@ -207,10 +207,12 @@ def has_voting_rights(member: Member, on: dt.date) -> bool:
     return member.full_member_on is not None and member.full_member_on <= on
 
 
-def picker_search(rows, text: str, within: str | None = None):
+def picker_search(rows, text: str, within: str | None = None, status: str = ""):
     """Members for a picker: current ones by name, pinyin or initials, or by their number (``rows``
-    is already scoped: ``Member.objects.visible_to(user)``)."""
+    is already scoped: ``Member.objects.visible_to(user)``); ``status``: only full or probationary ones."""
     rows = rows.current().select_related("org")
+    if status in Status.values:
+        rows = rows.filter(status=status)
     if within:
         rows = rows.filter(tree.subtree_q("org_path", within))
     if text.isdigit():

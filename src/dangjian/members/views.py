@@ -153,7 +153,9 @@ def member_create(request):
 def member_search(request):
     """A picker's search (JSON): current members the user sees, by name, pinyin initials or number."""
     within = within_path(request, Organization.objects.visible_to(request.user))
-    rows = queries.picker_search(Member.objects.visible_to(request.user), search_text(request), within)
+    rows = queries.picker_search(
+        Member.objects.visible_to(request.user), search_text(request), within, request.GET.get("status", "")
+    )
     return search_response(rows, label=member_label)
 
 

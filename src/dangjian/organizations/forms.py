@@ -93,7 +93,7 @@ class CommitteeSeatForm(StyledForm):
         super().__init__(*args, **kwargs)
         field = self.fields["member"]
         field.queryset = candidates
-        query = f"?within={org.pk}" if org is not None else ""
+        query = f"?status=full&within={org.pk}" if org is not None else "?status=full"  # seats are for full members
         field.set_url(format_lazy("{}{}", reverse_lazy("member-search"), query))
         if with_org:  # a committee above a branch draws on its subtree: say where each one is
             field.label_from_instance = lambda m: f"{m.name}（{m.org.name}）"
