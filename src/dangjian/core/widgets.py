@@ -68,11 +68,16 @@ class PickerInput(forms.TextInput):
         return raw.strip() if isinstance(raw, str) else raw
 
 
+def is_id(value: str) -> bool:
+    """Whether ``value`` can be a record's id (digits that fit a 64-bit integer column)."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 def _label_rows(field, values: list[str]) -> list[dict]:
     """The chosen rows, looked up in the field's (scoped) queryset: a value outside shows as itself."""
     key = field.to_field_name or "pk"
     if key == "pk":
-        values = [v for v in values if v.isdigit()]
+        values = [v for v in values if is_id(v)]
     if not values:
         return []
     found = {str(getattr(obj, key)): obj for obj in field.queryset.filter(**{f"{key}__in": values})}
@@ -118,7 +123,7 @@ class PickerField(_PickerMixin, forms.ModelChoiceField):
             value = value.strip()
             if self.to_field_name == "code":
                 value = value.upper()  # typed by hand (no JavaScript): codes are kept in upper case
-            elif value and not value.isdigit():
+            elif value and not is_id(value):
                 raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 
@@ -127,7 +132,7 @@ class MultiPickerField(_PickerMixin, forms.ModelMultipleChoiceField):
     multiple = True
 
     def _check_values(self, value):
-        if self.to_field_name in (None, "pk") and any(not str(v).isdigit() for v in value):
+        if self.to_field_name in (None, "pk") and not all(is_id(str(v)) for v in value):
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super()._check_values(value)
 

@@ -215,6 +215,6 @@ def picker_search(rows, text: str, within: str | None = None, status: str = ""):
         rows = rows.filter(status=status)
     if within:
         rows = rows.filter(tree.subtree_q("org_path", within))
-    if text.isdigit():
-        return rows.filter(pk=int(text))
+    if text.isascii() and text.isdigit():
+        return rows.filter(pk=int(text)) if len(text) <= 18 else rows.none()
     return rows.search(text).order_by("name_pinyin", "id")
