@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
@@ -13,6 +14,15 @@ from tests.support.browser import full_page_screenshot, log_in, next_page, scree
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+
+
+def click_fresh(driver, locator) -> bool:
+    """Click the element, found again: a late answer may have redrawn the list."""
+    try:
+        driver.find_element(*locator).click()
+    except StaleElementReferenceException:
+        return False
+    return True
 
 
 def test_organizer_picks_a_committee_member_by_pinyin_initials_on_a_phone(live_server, browser, tmp_path):
@@ -31,10 +41,9 @@ def test_organizer_picks_a_committee_member_by_pinyin_initials_on_a_phone(live_s
     control.send_keys("zq")
     options = (By.CSS_SELECTOR, ".ts-dropdown .option[data-value]")
     wait(browser).until(lambda d: [o.text for o in d.find_elements(*options)] == ["张强（东街村党支部）"])
-    option = browser.find_element(*options)
     assert browser.execute_script("return document.documentElement.scrollWidth") <= 390  # nothing overflows
     full_page_screenshot(browser, shots / "picker-search.png")
-    option.click()
+    wait(browser).until(lambda d: click_fresh(d, options))
     assert browser.find_element(By.ID, "id_member").get_property("value") == str(world.zhang.pk)
     full_page_screenshot(browser, shots / "picker-chosen.png")
 

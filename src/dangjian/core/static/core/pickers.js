@@ -10,6 +10,7 @@
     var selected = [];
     try { selected = JSON.parse(el.getAttribute("data-picker-selected") || "[]"); } catch (e) { selected = []; }
     var multiple = el.hasAttribute("data-picker-multiple");
+    var latest = 0;
     el.value = "";
     new TomSelect(el, {
       valueField: "value",
@@ -28,10 +29,12 @@
       load: function (query, callback) {
         var self = this;
         var sep = url.indexOf("?") < 0 ? "?" : "&";
+        var asked = ++latest;
         fetch(url + sep + "q=" + encodeURIComponent(query), {
           credentials: "same-origin",
           headers: { "Accept": "application/json" }
         }).then(function (r) { return r.json(); }).then(function (data) {
+          if (asked !== latest) { callback(); return; }  // a slower answer to an older query: drop it
           self.clearOptions();
           callback(data.results);
         }).catch(function () { callback(); });
