@@ -136,7 +136,7 @@ def test_creating_a_member_in_a_branch(world, client_for):
     response = client.post(
         reverse("member-create"),
         {
-            "org": world.branch_a1.pk,
+            "org": world.branch_a1.code,
             "name": "陈红",
             "id_number": number,
             "status": "probationary",
@@ -154,7 +154,7 @@ def test_a_secretary_cannot_create_a_member_in_a_sibling_branch(world, client_fo
     response = client.post(
         reverse("member-create"),
         {
-            "org": world.branch_b1.pk,
+            "org": world.branch_b1.code,
             "name": "陈红",
             "id_number": factories.id_number(),
             "status": "probationary",
@@ -169,7 +169,7 @@ def test_a_secretary_cannot_create_a_member_in_a_sibling_branch(world, client_fo
 def test_organizer_moves_and_edits_the_tree_through_the_ui(world, client_for):
     client = client_for(world.organizer)
     response = client.post(
-        reverse("org-move", args=[world.branch_a2.pk]), {"new_parent": world.town_b.pk, "on": "2026-11-01"}
+        reverse("org-move", args=[world.branch_a2.pk]), {"new_parent": world.town_b.code, "on": "2026-11-01"}
     )
     assert response.status_code == 302
     world.branch_a2.refresh_from_db()

@@ -98,7 +98,7 @@ def test_a_checkin_is_recorded_by_id_number_and_name(place, client_for):
     client = client_for(w.community_secretary)
     page = client.get(reverse("community-checkin-create"))
     assert page.status_code == 200 and w.community.name in page.content.decode()
-    data = {"org": w.community.pk, "id_number": w.zhao.id_number, "name": "赵敏敏", "checked_in_on": "2026-03-01"}
+    data = {"org": w.community.code, "id_number": w.zhao.id_number, "name": "赵敏敏", "checked_in_on": "2026-03-01"}
     data["offers"] = "care"
     wrong = client.post(reverse("community-checkin-create"), data)
     assert wrong.status_code == 200 and not MemberCheckIn.objects.exists()

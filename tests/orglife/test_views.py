@@ -152,7 +152,7 @@ def test_the_calendar_shows_meetings_and_what_is_due(world, branch, client_for):
 def test_appraisal_pages_show_attendance_and_refuse_too_many_excellent(world, branch, client_for):
     factories.meeting(branch, ["theme_day"], D(2026, 5, 9), absent=[world.li])
     client = client_for(world.secretary)
-    response = client.post(reverse("orglife-appraisal-create"), {"org": branch.pk, "year": 2026})
+    response = client.post(reverse("orglife-appraisal-create"), {"org": branch.code, "year": 2026})
     appraisal = Appraisal.objects.get()
     assert response["Location"] == reverse("orglife-appraisal", args=[appraisal.pk])
     page = client.get(response["Location"]).content.decode()

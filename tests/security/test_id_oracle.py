@@ -111,7 +111,13 @@ def test_the_member_form_and_the_reserve_cadre_give_the_same_neutral_answer(worl
     with assert_one_audit_event(collisions.COLLISION):
         response = page.post(
             reverse("member-create"),
-            {**new_member(world.branch_a1.pk, outside.id_number), "ethnicity": "汉族", "gender": "", "birth_date": ""},
+            {
+                **new_member(world.branch_a1.pk, outside.id_number),
+                "org": world.branch_a1.code,
+                "ethnicity": "汉族",
+                "gender": "",
+                "birth_date": "",
+            },
         )
     assert response.status_code == 200 and neutral() in response.content.decode()
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.cadres.models import ReservePost, ReserveSource, ReserveState
 from dangjian.cadres.queries import AGE_BANDS, EDUCATION_BANDS
 from dangjian.core.forms import DateInput, FilterForm, StyledForm
+from dangjian.members.forms import member_picker, member_search_url
 from dangjian.members.models import Education, EvaluationRating
 from dangjian.organizations.models import Organization
 
@@ -18,9 +19,9 @@ BLANK = [("", "—")]
 class ReserveCadreForm(StyledForm):
     """A cadre: a member of the village (``member``) or a non-member's own fields."""
 
-    member = forms.ModelChoiceField(
-        label=_("member"),
-        queryset=None,
+    member = member_picker(
+        _("member"),
+        None,
         required=False,
         help_text=_("Leave blank for a person who is not a party member, and fill in the fields below."),
     )
@@ -40,12 +41,14 @@ class ReserveCadreForm(StyledForm):
     PERSON = ("name", "id_number", "education", "phone")
     CADRE = ("selected_on", "source", "planned_post", "mentor", "note")
 
-    def __init__(self, *args, members=None, person: bool = True, **kwargs):
+    def __init__(self, *args, members=None, org=None, person: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if members is None:
             del self.fields["member"]
         else:
             self.fields["member"].queryset = members
+            if org is not None:
+                self.fields["member"].set_url(member_search_url(org))
         if not person:
             for name in self.PERSON:
                 del self.fields[name]

@@ -84,7 +84,7 @@ def cadre_create(request):
     if org is None or not services.is_village(org):
         raise Http404
     members = Member.objects.visible_to(request.user).current().filter(org_path__startswith=org.path)
-    form = ReserveCadreForm(request.POST or None, members=members.order_by("name_pinyin", "id"))
+    form = ReserveCadreForm(request.POST or None, members=members.order_by("name_pinyin", "id"), org=org)
     return form_page(
         request,
         form,

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.community.models import ServiceKind, VolunteerActivity
 from dangjian.community.services import ACTIVITY_FIELDS, ServiceIn
 from dangjian.core.forms import DateInput, FilterForm, StyledForm
+from dangjian.members.forms import member_picker
+from dangjian.organizations.forms import org_picker
 from dangjian.organizations.models import Organization
 
 
@@ -15,7 +17,7 @@ class CheckInForm(StyledForm):
     """A serving member checks in: found by ID number and name (both must match), wherever their
     organization is; the community is one the user records for."""
 
-    org = forms.ModelChoiceField(label=_("community"), queryset=Organization.objects.none())
+    org = org_picker(_("community"), Organization.objects.none(), "?sector=community")
     id_number = forms.CharField(label=_("ID number"), max_length=18, min_length=15)
     name = forms.CharField(label=_("full name"), max_length=64)
     checked_in_on = forms.DateField(label=_("checked in on"), widget=DateInput())
@@ -64,8 +66,17 @@ class ActivityForm(StyledForm):
     note = forms.CharField(label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, members=(), hours_initial=None, outside=frozenset(), **kwargs):
+    def __init__(self, *args, members=(), hours_initial=None, outside=frozenset(), pick_from=None, org=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if pick_from is not None:  # too many to list: pick who served, with the same hours each
+            self.fields["participants"] = member_picker(
+                _("members who served"), pick_from, org, multiple=True, required=False
+            )
+            self.fields["hours_each"] = forms.DecimalField(
+                label=_("hours each"), required=False, min_value=Decimal("0.1"), max_digits=4, decimal_places=1
+            )
+            for name in ("participants", "hours_each"):
+                self.fields[name].widget.attrs.setdefault("class", "form-control")
         self.fields["state"].widget.attrs["class"] = "form-check-input"
         self.members = list(members)
         self.outside = outside
@@ -87,12 +98,25 @@ class ActivityForm(StyledForm):
     def activity_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS if name in self.cleaned_data}
 
+    def clean(self):
+        data = super().clean()
+        if data.get("participants") and not data.get("hours_each"):
+            self.add_error("hours_each", _("Give the hours each member picked served."))
+        return data
+
     def service(self) -> list[ServiceIn]:
-        return [
+        lines = [
             ServiceIn(member.pk, self.cleaned_data[f"hours_{member.pk}"])
             for member in self.members
             if self.cleaned_data.get(f"hours_{member.pk}")
         ]
+        listed = {line.member_id for line in lines}
+        lines += [
+            ServiceIn(member.pk, self.cleaned_data["hours_each"])
+            for member in self.cleaned_data.get("participants") or ()
+            if member.pk not in listed
+        ]
+        return lines
 
     def visible_fields(self):
         return [f for f in super().visible_fields() if not f.name.startswith("hours_")]

@@ -268,10 +268,7 @@ def eligible_members(org, day: dt.date, member_ids: Iterable[int] | None = None)
     """Who may be on a sheet of ``org``'s activity on ``day`` (two queries): members on the records
     that day whose organization is in ``org``'s subtree, and members whose check-in in force that day
     is to ``org`` or an organization below it."""
-    on_records = Q(joined_on__lte=day) & (Q(left_on__isnull=True) | Q(left_on__gt=day))
-    own = Member.objects.in_subtree(org.path).filter(on_records)
-    checked_in = MemberCheckIn.objects.in_subtree(org.path).open_on(day).values("member_id")
-    visiting = Member.objects.filter(on_records, pk__in=checked_in)
+    own, visiting = _eligible(org, day)
     if member_ids is not None:
         ids = list(member_ids)
         own, visiting = own.filter(pk__in=ids), visiting.filter(pk__in=ids)
@@ -279,6 +276,20 @@ def eligible_members(org, day: dt.date, member_ids: Iterable[int] | None = None)
     for m in visiting.exclude(pk__in=list(found)).only("id", "name", "org_path", "name_pinyin"):
         found[m.pk] = m
     return found
+
+
+def eligible_query(org, day: dt.date):
+    """The same members as :func:`eligible_members`, as one queryset (a picker's choices)."""
+    own, visiting = _eligible(org, day)
+    return Member.objects.filter(Q(pk__in=own.values("pk")) | Q(pk__in=visiting.values("pk")))
+
+
+def _eligible(org, day: dt.date):
+    on_records = Q(joined_on__lte=day) & (Q(left_on__isnull=True) | Q(left_on__gt=day))
+    own = Member.objects.in_subtree(org.path).filter(on_records)
+    checked_in = MemberCheckIn.objects.in_subtree(org.path).open_on(day).values("member_id")
+    visiting = Member.objects.filter(on_records, pk__in=checked_in)
+    return own, visiting
 
 
 def _check_sheet(

@@ -87,10 +87,15 @@ def activity_list(request):
     return filtered_list(request, "community/activity_list.html", form, filters, qs)
 
 
-def _sheet_members(org, day: dt.date, keep=()) -> tuple[list, set[int]]:
+def _sheet_members(org, day: dt.date, keep=()) -> tuple[list, set[int], object]:
     """Who the sheet lists: the members of the subtree on that day, then those checked in to it (marked);
-    anyone already on the sheet stays listed so that their hours can be seen and removed."""
-    found = services.eligible_members(org, day)
+    anyone already on the sheet stays listed so that their hours can be seen and removed.
+
+    Above ``SHEET_LIMIT`` members (a township, the district) the sheet lists only those already on it,
+    and the others are picked by search: the third value is then the queryset to pick from."""
+    eligible = services.eligible_query(org, day)
+    pick_from = eligible if eligible.count() > SHEET_LIMIT else None
+    found = services.eligible_members(org, day, member_ids=list(keep) if pick_from is not None else None)
     missing = [pk for pk in keep if pk not in found]
     if missing:
         found.update(
@@ -98,7 +103,10 @@ def _sheet_members(org, day: dt.date, keep=()) -> tuple[list, set[int]]:
         )
     outside = {pk for pk, m in found.items() if not m.org_path.startswith(org.path)}
     members = sorted(found.values(), key=lambda m: (m.pk in outside, m.name_pinyin, m.pk))
-    return members, outside
+    return members, outside, pick_from
+
+
+SHEET_LIMIT = 200  # members a sheet lists in full; a larger organization picks them by search
 
 
 def _sheet_context(form) -> dict:
@@ -115,8 +123,10 @@ def activity_create(request):
         return redirect("community-table")
     today = timezone.localdate()
     on = min(day_param(request.POST.get("held_on") or request.GET.get("on"), today), today)
-    members, outside = _sheet_members(org, on)
-    form = ActivityForm(request.POST or None, initial={"held_on": on}, members=members, outside=outside)
+    members, outside, pick_from = _sheet_members(org, on)
+    form = ActivityForm(
+        request.POST or None, initial={"held_on": on}, members=members, outside=outside, pick_from=pick_from, org=org
+    )
 
     def create(cleaned):
         data = form.activity_data()
@@ -167,13 +177,21 @@ def activity_edit(request, pk: int):
     today = timezone.localdate()
     stored = dict(activity.service.values_list("member_id", "hours"))
     on = min(day_param(request.POST.get("held_on"), activity.held_on), today)
-    members, outside = _sheet_members(activity.org, on, keep=stored)
+    members, outside, pick_from = _sheet_members(activity.org, on, keep=stored)
     initial = {name: getattr(activity, name) for name in ActivityForm.FIELDS}
     initial["version"] = activity.version
     if activity.state == VolunteerActivity.State.PLANNED and request.GET.get("held") == "1":
         initial["state"] = VolunteerActivity.State.HELD
         initial["held_on"] = min(activity.held_on, today)
-    form = ActivityForm(request.POST or None, initial=initial, members=members, hours_initial=stored, outside=outside)
+    form = ActivityForm(
+        request.POST or None,
+        initial=initial,
+        members=members,
+        hours_initial=stored,
+        outside=outside,
+        pick_from=pick_from,
+        org=activity.org,
+    )
 
     def update(cleaned):
         data = form.activity_data()

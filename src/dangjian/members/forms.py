@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import DateInput, FilterForm, StyledForm
+from dangjian.core.widgets import MultiPickerField, PickerField
 from dangjian.members.models import Education, Gender, Status
 from dangjian.members.queries import AGE_BANDS
 from dangjian.members.services import EDITABLE_FIELDS
+from dangjian.organizations.forms import org_picker
 from dangjian.organizations.models import Organization
 
 DATE = {"widget": DateInput()}
@@ -41,9 +45,7 @@ class MemberForm(StyledForm):
         super().__init__(*args, **kwargs)
         if orgs is not None:
             self.fields = {
-                "org": forms.ModelChoiceField(
-                    label=_("organization"), queryset=orgs, widget=forms.Select(attrs={"class": "form-select"})
-                ),
+                "org": org_picker(_("organization"), orgs, "?not=party_group"),
                 **self.fields,
             }
 
@@ -52,6 +54,17 @@ class MemberForm(StyledForm):
         if not name:
             raise forms.ValidationError(_("This field is required."))
         return name
+
+
+def member_search_url(within=None):
+    """The members' search route, narrowed to ``within``'s subtree (an organization) when given."""
+    return format_lazy("{}{}", reverse_lazy("member-search"), f"?within={within.pk}" if within is not None else "")
+
+
+def member_picker(label, queryset, within=None, *, multiple: bool = False, **kwargs):
+    """A member (or several) picked by search (name, pinyin initials, number), within ``within``'s subtree."""
+    field = MultiPickerField if multiple else PickerField
+    return field(label=label, queryset=queryset, url=member_search_url(within), **kwargs)
 
 
 class MemberFilterForm(FilterForm):

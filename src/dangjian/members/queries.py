@@ -205,3 +205,16 @@ def roster(org, on: dt.date | None = None) -> list[Member]:
 def has_voting_rights(member: Member, on: dt.date) -> bool:
     """Full members vote; probationary members do not (they have no voting rights yet)."""
     return member.full_member_on is not None and member.full_member_on <= on
+
+
+def picker_search(rows, text: str, within: str | None = None, status: str = ""):
+    """Members for a picker: current ones by name, pinyin or initials, or by their number (``rows``
+    is already scoped: ``Member.objects.visible_to(user)``); ``status``: only full or probationary ones."""
+    rows = rows.current().select_related("org")
+    if status in Status.values:
+        rows = rows.filter(status=status)
+    if within:
+        rows = rows.filter(tree.subtree_q("org_path", within))
+    if text.isascii() and text.isdigit():
+        return rows.filter(pk=int(text)) if len(text) <= 18 else rows.none()
+    return rows.search(text).order_by("name_pinyin", "id")

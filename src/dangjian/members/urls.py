@@ -5,6 +5,7 @@ from dangjian.members import privacy_views, views
 urlpatterns = [
     path("", views.member_list, name="member-list"),
     path("new/", views.member_create, name="member-create"),
+    path("search/", views.member_search, name="member-search"),
     path("me/", views.member_me, name="member-me"),
     path("<int:pk>/", views.member_detail, name="member-detail"),
     path("<int:pk>/edit/", views.member_edit, name="member-edit"),

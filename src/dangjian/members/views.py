@@ -14,6 +14,7 @@ from dangjian.core.audit import describe_changes
 from dangjian.core.audit_display import mask_changes
 from dangjian.core.pages import paged
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
+from dangjian.core.widgets import search_response, search_text, within_path
 from dangjian.members import queries, services
 from dangjian.members.forms import MemberFilterForm, MemberForm
 from dangjian.members.models import Member, shows_birth_date
@@ -149,3 +150,17 @@ def member_create(request):
         messages.success(request, _("Saved."))
         return redirect("member-detail", pk=form.result.pk)
     return render(request, "members/form.html", {"form": form, "title": _("New member")})
+
+
+@login_required
+def member_search(request):
+    """A picker's search (JSON): current members the user sees, by name, pinyin initials or number."""
+    within = within_path(request, Organization.objects.visible_to(request.user))
+    rows = queries.picker_search(
+        Member.objects.visible_to(request.user), search_text(request), within, request.GET.get("status", "")
+    )
+    return search_response(rows, label=member_label)
+
+
+def member_label(member) -> str:
+    return f"{member.name}（{member.org.name}）"

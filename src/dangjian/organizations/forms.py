@@ -1,10 +1,20 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import DateInput, StyledForm
+from dangjian.core.widgets import PickerField
 from dangjian.organizations.models import CommitteePost, Level, Organization, Sector, code_validator
+
+
+def org_picker(label, queryset, query: str = "", **kwargs) -> PickerField:
+    """An organization picked by search (name, pinyin initials, code); the value is its code.
+    ``query`` narrows the search route (``?not=branch,party_group``, ``?sector=community``)."""
+    url = format_lazy("{}{}", reverse_lazy("org-search"), query)
+    return PickerField(label=label, queryset=queryset, to_field_name="code", url=url, **kwargs)
 
 
 class OrganizationForm(StyledForm):
@@ -29,11 +39,8 @@ class OrganizationForm(StyledForm):
     def __init__(self, *args, secretaries=None, **kwargs):
         super().__init__(*args, **kwargs)
         if secretaries is not None:
-            self.fields["secretary"] = forms.ModelChoiceField(
-                label=_("secretary"),
-                queryset=secretaries,
-                required=False,
-                widget=forms.Select(attrs={"class": "form-select"}),
+            self.fields["secretary"] = PickerField(
+                label=_("secretary"), queryset=secretaries, required=False, url=reverse_lazy("member-search")
             )
 
     def clean_code(self):
@@ -54,7 +61,7 @@ class OrganizationForm(StyledForm):
 
 
 class MoveForm(StyledForm):
-    new_parent = forms.ModelChoiceField(label=_("new parent"), queryset=Organization.objects.none())
+    new_parent = org_picker(_("new parent"), Organization.objects.none(), "?not=branch,party_group")
     on = forms.DateField(label=_("date"), widget=DateInput())
     note = forms.CharField(label=_("note"), max_length=200, required=False)
 
@@ -71,7 +78,7 @@ class DissolveForm(StyledForm):
 class CommitteeSeatForm(StyledForm):
     """A new seat on the committee: who, which post, from when."""
 
-    member = forms.ModelChoiceField(label=_("member"), queryset=None)
+    member = PickerField(label=_("member"), queryset=None)
     post = forms.ChoiceField(label=_("committee post"), choices=CommitteePost.choices)
     started_on = forms.DateField(label=_("on the committee from"), widget=DateInput())
     ended_on = forms.DateField(
@@ -82,10 +89,12 @@ class CommitteeSeatForm(StyledForm):
     )
     note = forms.CharField(label=_("note"), max_length=200, required=False)
 
-    def __init__(self, *args, candidates, with_org: bool = False, **kwargs):
+    def __init__(self, *args, candidates, with_org: bool = False, org=None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["member"]
         field.queryset = candidates
+        query = f"?status=full&within={org.pk}" if org is not None else "?status=full"  # seats are for full members
+        field.set_url(format_lazy("{}{}", reverse_lazy("member-search"), query))
         if with_org:  # a committee above a branch draws on its subtree: say where each one is
             field.label_from_instance = lambda m: f"{m.name}（{m.org.name}）"
 

@@ -205,3 +205,24 @@ def committee_recorded() -> Exists:
 def has_committee(org: Organization) -> bool:
     """The organization has a committee: one recorded (an open seat), or the flag when none is."""
     return org.has_committee or CommitteeMember.objects.filter(org=org, ended_on__isnull=True).exists()
+
+
+def picker_search(rows, text: str, *, within: str | None = None, exclude_levels=(), sector: str = ""):
+    """Organizations for a picker, not dissolved: by name, pinyin initials or code (``rows`` is already
+    scoped: ``Organization.objects.visible_to(user)``)."""
+    rows = rows.filter(dissolved_on__isnull=True)
+    if within:
+        rows = rows.filter(tree.subtree_q("path", within))
+    if exclude_levels:
+        rows = rows.exclude(level__in=exclude_levels)
+    if sector:
+        rows = rows.filter(sector=sector)
+    if text:
+        if text.isascii():
+            key = text.lower().replace(" ", "")
+            rows = rows.filter(
+                Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key) | Q(code__istartswith=text)
+            )
+        else:
+            rows = rows.filter(name__contains=text)
+    return rows.order_by("depth", "path")

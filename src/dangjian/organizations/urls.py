@@ -4,6 +4,7 @@ from dangjian.organizations import views
 
 urlpatterns = [
     path("", views.tree_view, name="org-tree"),
+    path("search/", views.org_search, name="org-search"),
     path("warnings/", views.warnings_list, name="org-warnings"),
     path("<int:pk>/", views.detail, name="org-detail"),
     path("<int:pk>/children/", views.children, name="org-children"),

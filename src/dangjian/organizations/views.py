@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import tree
 from dangjian.core.scoping import get_visible_or_404
+from dangjian.core.widgets import search_response, search_text, within_path
 
 # An exception to the layers (see .importlinter): the committee's seats are given to members.
 from dangjian.members.models import Member
@@ -208,6 +209,7 @@ def committee(request, pk: int):
             request.POST or None,
             candidates=_candidates(org),
             with_org=org.level != "branch",
+            org=org,
             initial={"started_on": org.term_starts_on or timezone.localdate(), "post": "member"},
         )
         if form.submitted(request, lambda d: services.committee_member_add(actor=request.user, org=org, **d)):
@@ -246,3 +248,22 @@ def committee_end(request, pk: int):
         return redirect("org-committee", pk=seat.org_id)
     title = _("%(name)s leaves the committee of %(org)s") % {"name": seat.member.name, "org": seat.org.name}
     return render(request, "organizations/form.html", {"form": form, "org": seat.org, "title": title})
+
+
+@login_required
+def org_search(request):
+    """A picker's search (JSON): organizations the user sees, by name, pinyin initials or code.
+    ``?within=`` narrows to a subtree, ``?not=branch,party_group`` leaves levels out, ``?sector=``."""
+    visible = _visible(request)
+    rows = queries.picker_search(
+        visible,
+        search_text(request),
+        within=within_path(request, visible),
+        exclude_levels=[v for v in request.GET.get("not", "").split(",") if v],
+        sector=request.GET.get("sector", ""),
+    )
+    return search_response(rows, label=org_label, value=lambda org: org.code)
+
+
+def org_label(org) -> str:
+    return f"{org.name}（{org.code}）"

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import DateInput, FilterForm, StyledForm, year_choices
+from dangjian.organizations.forms import org_picker
 from dangjian.organizations.models import Level, Organization, Sector
 from dangjian.orglife.models import (
     KIND_LEVELS,
@@ -87,9 +88,7 @@ class MeetingForm(StyledForm):
             self.fields[name].widget.attrs["class"] = "btn-check"
         if orgs is not None:
             self.fields = {
-                "org": forms.ModelChoiceField(
-                    label=_("organization"), queryset=orgs, widget=forms.Select(attrs={"class": "form-select"})
-                ),
+                "org": org_picker(_("organization"), orgs),
                 **self.fields,
             }
         self.members = list(members or [])
@@ -204,7 +203,7 @@ class RequirementForm(StyledForm):
 
 
 class AppraisalOpenForm(StyledForm):
-    org = forms.ModelChoiceField(label=_("organization"), queryset=Organization.objects.none())
+    org = org_picker(_("organization"), Organization.objects.none())
     year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
 
     def __init__(self, *args, orgs=None, **kwargs):

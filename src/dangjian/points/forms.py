@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import DateInput, StyledForm
+from dangjian.organizations.forms import org_picker
 from dangjian.points.models import CapPeriod, Category, Direction, Step, source_kind_choices
 from dangjian.points.services import RULE_FIELDS
 
@@ -106,7 +107,7 @@ class RuleForm(StyledForm):
 
 class SchemeForm(StyledForm):
     name = forms.CharField(label=_("name"), max_length=100)
-    org = forms.ModelChoiceField(label=_("organization"), queryset=None, required=False)
+    org = org_picker(_("organization"), None, required=False)
     effective_from = forms.DateField(label=_("effective from"), widget=DateInput())
     copy_from = forms.ModelChoiceField(label=_("copy the rules of"), queryset=None, required=False)
     note = forms.CharField(label=_("note"), max_length=300, required=False)

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import DateInput, StyledForm
+from dangjian.members.forms import member_picker, member_search_url
 from dangjian.members.models import EvaluationRating
 from dangjian.posts.models import AssignmentOrigin, PostArea
 
@@ -26,7 +27,7 @@ class GroupAssignForm(StyledForm):
 
 
 class DeclareForm(StyledForm):
-    member = forms.ModelChoiceField(label=_("member"), queryset=None, help_text=_("Members without a formal post."))
+    member = member_picker(_("member"), None, help_text=_("Members without a formal post."))
     post = forms.ModelChoiceField(label=_("post"), queryset=None)
     origin = forms.ChoiceField(label=_("origin"), choices=AssignmentOrigin.choices)
     recommended_by = forms.CharField(label=_("recommended by"), max_length=64, required=False)
@@ -40,9 +41,11 @@ class DeclareForm(StyledForm):
     )
     note = forms.CharField(label=_("note"), max_length=200, required=False)
 
-    def __init__(self, *args, members, posts, **kwargs):
+    def __init__(self, *args, members, posts, org=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members
+        if org is not None:
+            self.fields["member"].set_url(member_search_url(org))
         self.fields["post"].queryset = posts
 
 

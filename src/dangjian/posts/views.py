@@ -163,6 +163,7 @@ def declare(request, pk: int):
         request.POST or None,
         members=members,
         posts=Post.objects.filter(pk__in=[p.pk for p in offered]).select_related("area"),
+        org=org,
         initial={"member": request.GET.get("member")} if request.GET.get("member", "").isdigit() else None,
     )
     if form.submitted(

@@ -6,12 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import DateInput, FilterForm, StyledForm
+from dangjian.organizations.forms import org_picker
 from dangjian.rectification.models import Classification, Rectification
 from dangjian.rectification.queries import PROBLEM_STATUSES
 
 
 class ScreeningForm(StyledForm):
-    org = forms.ModelChoiceField(label=_("organization"), queryset=None)
+    org = org_picker(_("organization"), None)
     year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
     note = forms.CharField(label=_("note"), max_length=500, required=False)
 

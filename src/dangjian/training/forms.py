@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import DateInput, StyledForm
+from dangjian.organizations.forms import org_picker
 from dangjian.training.models import ProgrammeKind, Session, SessionAttendance
 from dangjian.training.services import AttendanceIn
 
@@ -27,11 +28,7 @@ class ProgrammeForm(StyledForm):
         super().__init__(*args, **kwargs)
         if orgs is not None:
             self.fields = {
-                "org": forms.ModelChoiceField(
-                    label=_("organizing organization"),
-                    queryset=orgs,
-                    widget=forms.Select(attrs={"class": "form-select"}),
-                ),
+                "org": org_picker(_("organizing organization"), orgs),
                 **self.fields,
             }
 
