@@ -23,6 +23,11 @@ DAY = dt.date(2026, 6, 26)
 @pytest.fixture
 def due(world, time_machine):
     travel(time_machine, DAY)
+    return seed(world)
+
+
+def seed(world):
+    """The records due on ``DAY`` (the clock must be on it)."""
     for org in (world.branch_a1, world.branch_a2, world.branch_b1):
         org.established_on = dt.date(1990, 1, 1)
         org.save(update_fields=["established_on"])
