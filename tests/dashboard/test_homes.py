@@ -3,14 +3,18 @@ home's reminders are the ones the daily job sends."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dangjian.dashboard import homes
 from dangjian.organizations.models import Organization
 from dangjian.orglife import queries, services
 from dangjian.orglife.models import RequirementKind
+from tests import factories
 from tests.dashboard.conftest import DAY
 
 HREF = re.compile(r'href="([^"#]+)"')
@@ -117,3 +121,25 @@ def test_the_member_home_shows_their_meetings_points_post_and_requests(due, clie
     assert reverse("points-me") in card(html, "my-points")
     assert "李娜" not in html  # no other member's name: nothing to rank or compare
     assert_links_open(client, html)
+
+
+def queries_of(client) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("home")).status_code == 200
+    return len(captured)
+
+
+def test_a_home_costs_the_same_queries_with_more_records(due, client_for):
+    w = due
+    clients = {who: client_for(getattr(w, who)) for who in ("secretary", "town_organizer", "member_user")}
+    before = {who: queries_of(c) for who, c in clients.items()}
+    branch = factories.org(w.town_a, "南街村党支部", code="TA-003", established_on=dt.date(1990, 1, 1))
+    for i, name in enumerate(["赵磊", "孙海"]):
+        factories.member(
+            w.branch_a1, name, status="probationary", joined_on=dt.date(2025, 10, 1 + i), full_member_on=None
+        )
+        factories.member(branch, f"南{name}")
+        factories.meeting(w.branch_a1, ["committee_meeting"], dt.date(2026, 6, 27 + i), state="planned")
+    factories.meeting(w.branch_a1, ["general_meeting"], dt.date(2026, 6, 30), state="planned")
+    after = {who: queries_of(c) for who, c in clients.items()}
+    assert after == before

@@ -80,9 +80,10 @@ def _due_item(due: orglife.DueCell) -> Item:
 
 def waiting_for(user) -> list[Waiting]:
     """Claims and requests waiting for ``user`` to decide: points claims, correction requests, declared posts."""
-    claims = points.awaiting_decision(user)
-    corrections = list(privacy.pending_corrections(user)[:200])
-    dues = privacy.answer_dues(corrections[:SHOWN])
+    claims = points.awaiting_decision(user)  # the approval inbox's list (at most its 200)
+    corrections = privacy.pending_corrections(user)
+    first = list(corrections[:SHOWN])
+    dues = privacy.answer_dues(first)
     posts = awaiting_approval(user)
     return [
         Waiting(
@@ -93,16 +94,16 @@ def waiting_for(user) -> list[Waiting]:
         ),
         Waiting(
             _("Correction requests to answer"),
-            len(corrections),
+            corrections.count() if len(first) == SHOWN else len(first),
             url("correction-list"),
             [
                 Item(f"{c.member.name}：{privacy.field_label(c.field)}", url("correction-detail", c.pk), dues[c.pk])
-                for c in corrections[:SHOWN]
+                for c in first
             ],
         ),
         Waiting(
             _("Post declarations to approve"),
-            len(posts),
+            posts.count(),
             url("posts-index"),
             [
                 Item(f"{a.member.name}：{a.post.name}", url("posts-assignment", a.pk), a.declared_on)

@@ -229,11 +229,11 @@ def post_points(assignment, year: int) -> Decimal | None:
     return post_points_provider()(assignment.pk, dt.date(year, 1, 1), dt.date(year, 12, 31))
 
 
-def awaiting_approval(user, limit: int = 50) -> list:
-    """Declared post assignments (申报) the user's branches must approve, oldest first: for the homes. One query."""
-    return list(
+def awaiting_approval(user):
+    """Declared post assignments (申报) the user's branches must approve, oldest first: for the homes."""
+    return (
         PostAssignment.objects.writable_by(user)
         .filter(state=AssignmentState.DECLARED)
         .select_related("member", "post", "org")
-        .order_by("declared_on", "id")[:limit]
+        .order_by("declared_on", "id")
     )
