@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.fields import linked_user
 from dangjian.core.services import (
     changed_fields,
     check_version,
@@ -334,7 +335,7 @@ def meeting_create(*, actor, org, data: dict[str, Any], attendance: list[Attenda
     if unknown:
         raise ValidationError(_("These fields cannot be set here: %s") % ", ".join(sorted(unknown)))
     data, attendance, sheet = validate_meeting(org, data, attendance or [])
-    meeting = Meeting(org=org, recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    meeting = Meeting(org=org, recorded_by=linked_user(actor))
     for name, value in data.items():
         setattr(meeting, name, value)
     meeting.state = data.get("state") or Meeting.State.HELD
