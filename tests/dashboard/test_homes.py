@@ -62,6 +62,8 @@ def test_the_secretary_home_lists_the_meetings_due_claims_requests_and_probation
     # 李娜 joined on 1 December 2025: a full member from 1 December 2026 if the branch so decides.
     probation = card(html, "probation")
     assert "李娜" in probation and "12月1日" in probation and "张强" not in probation
+    due_card = card(html, "due")  # this year's appraisal of members is opened on its own page
+    assert f"{reverse('orglife-appraisals')}?org={w.branch_a1.pk}" in due_card and "民主评议" in due_card
     links = assert_links_open(client, html)
     assert any(link.startswith(reverse("orglife-meeting-create")) for link in links)
 

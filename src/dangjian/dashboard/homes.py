@@ -66,12 +66,16 @@ def _meeting_item(meeting, link: str = "") -> Item:
 
 
 def _due_item(due: orglife.DueCell) -> Item:
-    """A period not met: the link records the meeting of that kind for that organization."""
+    """A period not met: the link records the meeting of that kind for that organization (or opens the
+    appraisal of members)."""
     cell = due.cell
-    kind = cell.kind if cell.kind in MeetingKind.values else ""
+    if cell.kind in MeetingKind.values:
+        link = url("orglife-meeting-create", org=due.org_id, kind=cell.kind)
+    else:  # the appraisal of members is opened on its own page
+        link = url("orglife-appraisals", org=due.org_id)
     return Item(
         f"{due.org_name}：{cell.kind_label}（{cell.period.label}，{cell.counted}/{cell.required}）",
-        url("orglife-meeting-create", org=due.org_id, kind=kind),
+        link,
         cell.period.end,
         cell.status_label,
         cell.css,
