@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Substr
@@ -10,7 +11,15 @@ from django.utils import timezone
 
 from dangjian.core import tree
 from dangjian.core.models import AuditEvent
-from dangjian.members.models import Education, Gender, Member, StandingChange, Status, years_before
+from dangjian.members.models import (
+    CorrectionRequest,
+    Education,
+    Gender,
+    Member,
+    StandingChange,
+    Status,
+    years_before,
+)
 from dangjian.organizations.models import Level
 
 AGE_BANDS: list[tuple[str, int | None]] = [
@@ -218,3 +227,43 @@ def picker_search(rows, text: str, within: str | None = None, status: str = ""):
     if text.isascii() and text.isdigit():
         return rows.filter(pk=int(text)) if len(text) <= 18 else rows.none()
     return rows.search(text).order_by("name_pinyin", "id")
+
+
+# --- What is due: probation ending, correction requests (the homes) -------------------------------------
+PROBATION_YEARS = 1  # the Party Constitution: one year of probation, extended at most once by up to a year
+
+
+@dataclass(frozen=True)
+class ProbationDue:
+    member: Member
+    ends_on: dt.date  # the expected day of becoming a full member
+    extended: bool
+
+
+def probation_ending(members, on: dt.date, within_days: int = 180) -> list[ProbationDue]:
+    """Current probationary members of ``members`` (a scoped queryset) whose probation ends from ``on`` up to
+    ``within_days`` after (or has already ended without a decision recorded), soonest first. The
+    expected day is a year after joining, two when the probation was extended. Two queries."""
+    rows = list(
+        members.current()
+        .filter(status=Status.PROBATIONARY, joined_on__lte=years_before(on + dt.timedelta(days=within_days), 1))
+        .select_related("org")
+        .order_by("joined_on", "id")
+    )
+    extended = set(
+        StandingChange.objects.filter(
+            member__in=[m.pk for m in rows], kind=StandingChange.Kind.PROBATION_EXTENDED
+        ).values_list("member_id", flat=True)
+    )
+    found = []
+    for member in rows:
+        years = PROBATION_YEARS + (1 if member.pk in extended else 0)
+        ends_on = years_before(member.joined_on, -years)
+        if ends_on <= on + dt.timedelta(days=within_days):
+            found.append(ProbationDue(member, ends_on, member.pk in extended))
+    return sorted(found, key=lambda d: (d.ends_on, d.member.pk))
+
+
+def member_corrections(member, limit: int = 10):
+    """The member's own correction requests, newest first, with their state: one query."""
+    return list(CorrectionRequest.objects.filter(member=member).order_by("-created_at", "-id")[:limit])

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from dangjian.orglife import views
+from dangjian.orglife import member_views, views
 
 urlpatterns = [
-    path("", views.index, name="orglife-index"),
+    path("", member_views.index, name="orglife-index"),
+    path("mine/", member_views.mine, name="orglife-mine"),
     path("compliance/", views.compliance, name="orglife-compliance"),
     path("compliance/organizations/", views.compliance_orgs, name="orglife-compliance-orgs"),
     path("calendar/<int:pk>/", views.calendar, name="orglife-calendar"),

@@ -211,3 +211,29 @@ def decidable_entries(user):
     """Entries ``user`` may open to decide: those of their subtree, and those of the members of the
     party groups they lead (a group leader's grant, if any, is not over the branch the entries are in)."""
     return PointEntry.objects.visible_to(user) | PointEntry.objects.filter(member__in=members_led_by(user))
+
+
+# --- What is due: the approval inbox and a member's own claims (the inbox page and the homes) ---------
+def awaiting_decision(user, limit: int = 200) -> list[PointEntry]:
+    """Proposed entries waiting for a step ``user`` holds (group leader, secretary, township), oldest
+    first: what the approval inbox lists and the home counts. Two queries."""
+    from dangjian.points.services.permissions import holds_step  # services read these queries
+
+    pending = (
+        decidable_entries(user)
+        .filter(status=PointEntry.Status.PROPOSED)
+        .select_related("member", "rule", "claim", "org")
+        .order_by("occurred_on", "id")[: limit * 5]
+    )
+    return [e for e in pending if e.claim.next_step and holds_step(user, e.claim.next_step, e.org_path, e.member_id)][
+        :limit
+    ]
+
+
+def member_claims(member, limit: int = 10) -> list[PointEntry]:
+    """The member's own claims (entries from a claim), newest first, with their status: one query."""
+    return list(
+        PointEntry.objects.filter(member=member, claim__isnull=False)
+        .select_related("rule", "claim")
+        .order_by("-occurred_on", "-id")[:limit]
+    )

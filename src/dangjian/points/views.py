@@ -212,18 +212,8 @@ INBOX_LIMIT = 200
 def inbox(request):
     """Entries waiting for a step the user holds."""
     _require_decider(request)
-    pending = (
-        queries.decidable_entries(request.user)
-        .filter(status=PointEntry.Status.PROPOSED)
-        .select_related("member", "rule", "claim", "org")
-        .order_by("occurred_on", "id")[: INBOX_LIMIT * 5]
-    )
-    mine = [
-        e
-        for e in pending
-        if e.claim.next_step and services.holds_step(request.user, e.claim.next_step, e.org_path, e.member_id)
-    ]
-    return render(request, "points/inbox.html", {"entries": mine[:INBOX_LIMIT]})
+    mine = queries.awaiting_decision(request.user, INBOX_LIMIT)
+    return render(request, "points/inbox.html", {"entries": mine})
 
 
 # --- The committee's pages -------------------------------------------------------------------------------

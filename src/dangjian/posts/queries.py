@@ -17,7 +17,7 @@ from dangjian.core.scoping import paths_for
 from dangjian.members.models import Member
 from dangjian.organizations.models import Level, Organization
 from dangjian.posts.contributions import post_points_provider
-from dangjian.posts.models import OPEN_STATES, GroupMembership, Post, PostAssignment, PostSetting
+from dangjian.posts.models import OPEN_STATES, AssignmentState, GroupMembership, Post, PostAssignment, PostSetting
 
 
 def catalogue_q(user) -> Q | None:
@@ -227,3 +227,13 @@ def post_points(assignment, year: int) -> Decimal | None:
     :mod:`dangjian.posts.contributions`); None when the ledger holds none.
     """
     return post_points_provider()(assignment.pk, dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+def awaiting_approval(user):
+    """Declared post assignments (申报) the user's branches must approve, oldest first: for the homes."""
+    return (
+        PostAssignment.objects.writable_by(user)
+        .filter(state=AssignmentState.DECLARED)
+        .select_related("member", "post", "org")
+        .order_by("declared_on", "id")
+    )

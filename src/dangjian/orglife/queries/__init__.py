@@ -1,6 +1,7 @@
 """Reads of organizational life, by concern: compliance derived from the meetings held and the subtree
 table (:mod:`.compliance`); a branch's calendar, the lists and the figures other modules use —
-attendance, inactive organizations, the facts the points feed reads (:mod:`.meetings`).
+attendance, inactive organizations, the facts the points feed reads (:mod:`.meetings`); what is due,
+for the home pages and the reminders alike (:mod:`.due`).
 
 Other modules read organizational life through the names re-exported here.
 """
@@ -38,6 +39,18 @@ from dangjian.orglife.queries.compliance import (
     status_of,
     subtree_orgs,
 )
+from dangjian.orglife.queries.due import (
+    DueCell,
+    KindCount,
+    SubtreeDue,
+    due_cells,
+    is_reminded,
+    member_appraisals,
+    member_org_ids,
+    reminder_cells,
+    subtree_due,
+    upcoming_meetings,
+)
 from dangjian.orglife.queries.meetings import (
     CalendarMonth,
     MeetingFacts,
@@ -73,12 +86,15 @@ __all__ = [
     "Cell",
     "ComplianceTable",
     "DrillRow",
+    "DueCell",
+    "KindCount",
     "MeetingFacts",
     "Obligations",
     "OrgInfo",
     "QuorumBasis",
     "RequirementKind",
     "Status",
+    "SubtreeDue",
     "TableRow",
     "Tally",
     "appraisal_counts",
@@ -92,19 +108,26 @@ __all__ = [
     "compute_cells",
     "compute_tallies",
     "current_cells",
+    "due_cells",
     "held_counts",
     "held_meetings_between",
+    "is_reminded",
     "meeting_attendance",
     "meeting_counts",
     "meeting_list",
     "meeting_reference",
+    "member_appraisals",
     "member_attendance",
+    "member_org_ids",
     "org_info",
     "org_infos",
     "organizations_without_meetings",
     "previous_meeting",
     "quorum_basis",
+    "reminder_cells",
     "requirements_between",
     "status_of",
+    "subtree_due",
     "subtree_orgs",
+    "upcoming_meetings",
 ]

@@ -42,11 +42,7 @@ def reminders_send(*, on: dt.date | None = None, channel=None, dry_run: bool = F
     on = on or timezone.localdate()
     orgs = queries.org_infos(Organization.objects.filter(dissolved_on__isnull=True))
     roots = [o.path for o in orgs if len(o.path) == 4]
-    cells = [
-        c
-        for c in queries.compute_cells(orgs, on.year, on, paths=roots)
-        if c.status == queries.Status.DUE_SOON and c.period.contains(on)
-    ]
+    cells = queries.reminder_cells(orgs, on, paths=roots)  # the same rule as the home pages
     if not cells:
         return []
     by_id = {o.id: o for o in orgs}
