@@ -38,7 +38,9 @@ def build_data():
 
 
 @pytest.fixture
-def data(transactional_db):
+def data(transactional_db, django_db_serialized_rollback):
+    # Serialized rollback: the flush after this test leaves no content types under new ids for a later
+    # serialized-rollback test (the browser tests, tests/posts/test_move_migration.py) to collide with.
     return build_data()
 
 
