@@ -195,3 +195,26 @@ def test_the_console_channel_of_development_logs_the_codes(django_capture_on_com
           organizer_email="")  # fmt: skip
     logged = [r.getMessage() for r in caplog.records if r.name == "dangjian.accounts.delivery"]
     assert len(logged) == 4 and all(re.search(r"[A-Z0-9]{4}(-[A-Z0-9]{4}){3}", m) for m in logged)
+
+
+@pytest.mark.django_db
+def test_interactive_setup_asks_for_what_the_flags_leave_out(django_capture_on_commit_callbacks, monkeypatch):
+    class Terminal:
+        def isatty(self):
+            return True
+
+    answers = iter(
+        ["AQ", "中共安澜区委员会", "", "",  # code, name, level and sector by default (党委, 机关)
+         "xitong", "王磊", "wanglei@example.cn", "anquan", "李娜", "lina@example.cn",
+         "shenji", "周敏", "zhoumin@example.cn", "zuzhi", "刘建华", "liujianhua@example.cn"]
+    )  # fmt: skip
+    asked = []
+    monkeypatch.setattr("sys.stdin", Terminal())
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or next(answers))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("setup")
+    root = Organization.objects.get()
+    assert (root.code, root.level, root.sector) == ("AQ", "committee", "agency")
+    assert asked[0] == "根组织编码: " and asked[2] == "根组织层级 [committee]: "
+    assert "安全审计员的用户名: " in asked and len(asked) == 16
+    assert RoleAssignment.objects.filter(org=root).count() == 4 and len(SENT) == 4
