@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test bench lint install install-dev browser-deps clean messages
+.PHONY: run serve test bench lint install install-dev browser-deps clean messages
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6)."; exit 1; }
@@ -49,10 +49,16 @@ browser-deps:
 
 run: install
 	$(BIN)/dangjian migrate --noinput -v 0
-	$(BIN)/dangjian demo --scale $(SCALE) --seed $(SEED) --if-empty
-	$(BIN)/dangjian demo --logins
+	$(BIN)/dangjian demo --scale $(SCALE) --seed $(SEED) --if-empty  # prints the logins, built or not
 	@echo "Serving http://$(HOST)/"
 	$(BIN)/dangjian runserver $(HOST)
+
+# The production server (gunicorn, deploy/gunicorn.conf.py) with the production checks first: set
+# DANGJIAN_ENV=production and the rest of the environment (README "Starting a real installation",
+# docs/deploy.md). Static files are collected under hashed names first.
+serve: install
+	$(BIN)/dangjian collectstatic --noinput -v 0
+	$(BIN)/dangjian serve
 
 lint: install-dev
 	$(BIN)/ruff check src tests

@@ -235,8 +235,28 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# --- Static files and the production server (deploy/gunicorn.conf.py, docs/deploy.md) ---------------
+# whitenoise serves them from the application, right after SecurityMiddleware (so that the HTTPS
+# redirect still comes first). In production `dangjian collectstatic` copies them into STATIC_ROOT
+# under content-hashed names (app.3f2a9c.css) with gzip and Brotli copies; whitenoise gives those
+# names a year's `Cache-Control: immutable`, and a new release gets new names. Development and the
+# tests keep the plain storage: no collectstatic needed, files served from the apps' folders
+# (whitenoise's finders; `runserver` serves them itself under DEBUG).
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("DANGJIAN_STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing folder
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "whitenoise.middleware.WhiteNoiseMiddleware")  # fmt: skip
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "dangjian.core.staticfiles.StaticStorage"  # whitenoise, hashed and compressed
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -1,4 +1,4 @@
-"""The WSGI application (gunicorn, uWSGI, and ``dangjian runserver``).
+"""The WSGI application (gunicorn via ``dangjian serve`` and deploy/gunicorn.conf.py, ``runserver``).
 
 In production it refuses to load (ImproperlyConfigured: the server exits) while a security check
 fails, such as an active demo account or superuser: see core.checks.refuse_unsafe_production_start.

@@ -21,7 +21,7 @@ from django.urls import reverse
 from dangjian.core import crypto, idnumber
 from dangjian.core.models import AuditEvent, User
 from dangjian.core.roles import Role
-from dangjian.demo.build import DEMO_USERS, build
+from dangjian.demo.build import DEMO_USERS, build, logins
 from dangjian.demo.people import REFERENCE_DATE
 from dangjian.members.models import Member, StandingChange, years_between
 from dangjian.members.services import validate_member_data
@@ -283,11 +283,32 @@ def test_demo_users_log_in_and_see_what_their_role_allows(demo, client):
     assert "张强" in client.get(reverse("member-list"), {"q": "zq"}).content.decode()
 
 
+def test_the_three_administrators_are_demo_logins_each_at_their_own_work(demo, client):
+    """三员分立 (SECURITY.md): the system, security and audit administrators, one account each, at the root."""
+    root = Organization.objects.get(parent__isnull=True)
+    held = {
+        u: set(User.objects.get(username=u).role_assignments.values_list("role", "org"))
+        for u in ("sysadmin", "secadmin", "auditor")
+    }
+    assert held == {
+        "sysadmin": {(Role.SYSADMIN, root.pk)},
+        "secadmin": {(Role.SECADMIN, root.pk)},
+        "auditor": {(Role.AUDITOR, root.pk)},
+    }
+    for username, page in (("sysadmin", "user-list"), ("secadmin", "role-list"), ("auditor", "audit-log")):
+        client.force_login(User.objects.get(username=username))
+        assert client.get(reverse(page)).status_code == 200, username
+        assert not Member.objects.visible_to(User.objects.get(username=username)).exists()
+    rows = {row[0]: row for row in logins()}
+    assert {"sysadmin", "secadmin", "auditor"} <= set(rows)
+
+
 def test_if_empty_leaves_an_existing_database_alone(db):
     factories.org(None, "区委", level="committee", sector="agency", code="ROOT")
     out = io.StringIO()
     call_command("demo", "--if-empty", "--scale", "small", stdout=out)
     assert "nothing built" in out.getvalue()
+    assert "no demo accounts" in out.getvalue()  # the logins are printed (none here), as after a build
     assert Organization.objects.count() == 1
     assert not Member.objects.exists()
     with pytest.raises(CommandError):
@@ -298,7 +319,7 @@ def test_the_command_builds_and_prints_the_logins_and_a_summary(db):
     out = io.StringIO()
     call_command("demo", "--scale", "small", "--seed", "3", stdout=out)
     text = out.getvalue()
-    assert re.search(r"^demo: \d+ organizations, [\d,]+ members, 5 users in [\d.]+ s$", text, re.MULTILINE)
+    assert re.search(r"^demo: \d+ organizations, [\d,]+ members, 7 users in [\d.]+ s$", text, re.MULTILINE)
     for username, password in PASSWORDS.items():
         assert re.search(rf"^{username}\s+\w+\s+\S+\s+{re.escape(password)}$", text, re.MULTILINE)
     logins = io.StringIO()

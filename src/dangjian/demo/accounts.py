@@ -23,6 +23,9 @@ DEMO_USERS = [
     DemoUser("town", Role.ORGANIZER, "Yongxing-Zhen-2026!", "township", names.TOWN_NAME),
     DemoUser("secretary", Role.SECRETARY, "Baishusi-Cun-2026!", "branch", ""),
     DemoUser("member", Role.MEMBER, "Hongqi-Piaopiao-2026!", "branch", ""),  # not the name (张强) in pinyin
+    # The three administrators of 三员分立 (SECURITY.md), each at the root and holding no other role.
+    DemoUser("sysadmin", Role.SYSADMIN, "Xitong-Anlan-2026!", "root", names.SYSADMIN_NAME),
+    DemoUser("secadmin", Role.SECADMIN, "Baomi-Anlan-2026!", "root", names.SECADMIN_NAME),
     DemoUser("auditor", Role.AUDITOR, "Shenji-Anlan-2026!", "root", names.AUDITOR_NAME),
 ]
 DEMO_MEMBER_NAME = "张强"  # the member account's person: ``zq`` finds him in the secretary's search

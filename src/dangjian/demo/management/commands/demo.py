@@ -3,14 +3,15 @@
     dangjian demo --scale county --seed 7     # ~1,500 organizations, ~40,000 members
     dangjian demo --scale small               # ~60 organizations, ~1,000 members (tests)
     dangjian demo --scale city                # ten districts under a city committee
-    dangjian demo --if-empty                  # skip quietly when the tree is not empty
+    dangjian demo --if-empty                  # skip (printing the logins) when the tree is not empty
     dangjian demo --logins                    # only print the demo accounts
 
 The same seed always builds the same data. History (births, admissions, establishment
 dates) is anchored to a fixed reference date (2026-06-30); only the terms of office are
 placed relative to today, so that a few terms have always just ended or are about to end.
 
-The demo accounts (dept, town, secretary, member, auditor) and their fixed passwords are
+The demo accounts (dept, town, secretary, member, and the three administrators sysadmin,
+secadmin, auditor) and their fixed passwords are
 declared in ``dangjian.demo.build.DEMO_USERS`` and printed after every build.
 """
 
@@ -55,7 +56,9 @@ class Command(BaseCommand):
         if existing:
             message = f"demo: the database already holds {existing:,} organizations; nothing built."
             if options["if_empty"]:
+                # `make run` on an existing database: still show how to log in, once.
                 self.stdout.write(message)
+                self.print_logins(build.logins())
                 return
             raise CommandError(message + " The demo is built into an empty database (--if-empty skips quietly).")
 
