@@ -112,7 +112,7 @@ class TestRoleAssignment(Administered):
 
     def create_data(self, w, org):
         account = factories.user(f"newcomer{next(SEQ)}")
-        return {"username": account.username, "role": "member", "org": str(org.pk)}
+        return {"username": account.username, "role": "member", "org_code": org.code}
 
 
 class TestActivation(Administered):

@@ -93,7 +93,7 @@ def test_the_security_administrator_grants_by_code_or_from_the_list_and_revokes(
     event = last_event("role_grant")
     assert (event.actor, event.org, event.source) == (admins.secadmin, world.branch_a2, "10.0.0.9")
     assert event.changes == {"user": [None, "newcomer"], "role": [None, "secretary"]}
-    from_list = {"username": "newcomer", "role": "member", "org": str(world.branch_a1.pk)}
+    from_list = {"username": "newcomer", "role": "member", "org_code": world.branch_a1.code}  # as the picker posts
     assert client.post(reverse("role-list"), from_list).status_code == 302
     assert RoleAssignment.objects.filter(user=admins.newcomer, org=world.branch_a1, role=Role.MEMBER).exists()
     assert client.post(reverse("role-revoke", args=[grant.pk])).status_code == 302
@@ -115,11 +115,14 @@ def test_a_revoked_role_stops_working_on_the_next_request(world, admins, client,
 
 def test_the_grant_form_needs_an_existing_account_and_an_organization(world, admins, client_for):
     client = client_for(admins.secadmin)
+    page = client.get(reverse("role-list")).content.decode()
+    assert world.town_b.name not in page.split('name="org_code"')[1].split("</div>")[0]  # picked by search
+    assert 'data-picker-url="/orgs/search/' in page
     for data in (
         {"username": "nobody", "role": "member", "org_code": "ROOT"},
         {"username": "newcomer", "role": "member"},
         {"username": "newcomer", "role": "member", "org_code": "NOPE"},
-        {"username": "newcomer", "role": "member", "org_code": "ROOT", "org": str(world.town_a.pk)},
+        {"username": "newcomer", "role": "member", "org_code": str(world.town_a.pk)},  # an id is not a code
         {"username": "newcomer", "role": "king", "org_code": "ROOT"},
     ):
         response = client.post(reverse("role-list"), data)

@@ -140,14 +140,14 @@ def test_a_township_security_administrator_grants_only_inside_the_township(world
     assert response.status_code == 200
     assert not RoleAssignment.objects.filter(user=admins.newcomer).exists()
     response = client.post(
-        reverse("role-list"), {"username": "newcomer", "role": "secretary", "org": str(world.branch_b1.pk)}
+        reverse("role-list"), {"username": "newcomer", "role": "secretary", "org_code": world.branch_b1.code}
     )
     assert not RoleAssignment.objects.filter(user=admins.newcomer).exists()
     outside = RoleAssignment.objects.get(user=world.sibling_secretary)
     assert client.post(reverse("role-revoke", args=[outside.pk])).status_code == 404
     assert RoleAssignment.objects.filter(pk=outside.pk).exists()
     response = client.post(
-        reverse("role-list"), {"username": "newcomer", "role": "secretary", "org": str(world.branch_a2.pk)}
+        reverse("role-list"), {"username": "newcomer", "role": "secretary", "org_code": world.branch_a2.code}
     )
     assert response.status_code == 302
     assert RoleAssignment.objects.filter(user=admins.newcomer, org=world.branch_a2, role=Role.SECRETARY).exists()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import StyledForm
 from dangjian.core.models import User
 from dangjian.core.roles import Role
-
-INDENT = "\u3000"  # an ideographic space: nests organization names in a drop-down
+from dangjian.core.widgets import PickerField
 
 
 def style(form: forms.BaseForm) -> None:
@@ -90,21 +90,18 @@ class UserEditForm(StyledForm):
     full_name = forms.CharField(label=_("Full name"), max_length=64, required=False)
 
 
-class OrganizationChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{INDENT * (obj.depth - 1)}{obj.name}（{obj.code}）"
-
-
 class RoleGrantForm(StyledForm):
     username = forms.CharField(label=_("User name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    org = OrganizationChoiceField(label=_("Organization"), queryset=None, required=False)
-    org_code = forms.CharField(label=_("or organization code"), max_length=32, required=False)
+    # Picked by search (name, pinyin initials or code), or the code typed without JavaScript: a district
+    # has about 1,500 organizations, too many for a drop-down (issue 14.2).
+    org_code = PickerField(
+        label=_("Organization"), queryset=None, to_field_name="code", url=reverse_lazy("org-search")
+    )
 
     def __init__(self, *args, orgs, **kwargs):
         super().__init__(*args, **kwargs)
-        self.orgs = orgs
-        self.fields["org"].queryset = orgs
+        self.fields["org_code"].queryset = orgs
 
     def clean(self):
         data = super().clean()
@@ -113,15 +110,5 @@ class RoleGrantForm(StyledForm):
             data["user"] = User.objects.filter(username=username).first()
             if data["user"] is None:
                 self.add_error("username", gettext("There is no account with this user name."))
-        code = (data.get("org_code") or "").strip()
-        if code:
-            by_code = self.orgs.filter(code=code).first()
-            if by_code is None:
-                self.add_error("org_code", gettext("There is no organization with this code in your subtree."))
-            elif data.get("org") and data["org"] != by_code:
-                self.add_error("org_code", gettext("The code names another organization than the one selected."))
-            else:
-                data["org"] = by_code
-        elif not data.get("org") and "org" not in self.errors:
-            self.add_error("org", gettext("Choose an organization or enter its code."))
+        data["org"] = data.get("org_code")
         return data
