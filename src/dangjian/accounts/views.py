@@ -116,6 +116,22 @@ def otp_throttle_message(device) -> str | None:
     return _("Too many wrong codes. Wait a little and try again.")
 
 
+def _code_accepted(request, form, device, check) -> bool:
+    """Whether the code posted in ``form`` passes ``check(token)`` (``device`` not throttled); the session
+    then counts as verified with ``device``. A throttled or wrong code is the form's error."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    throttled = otp_throttle_message(device)
+    if throttled:
+        form.add_error("token", throttled)
+    elif check(form.cleaned_data["token"]):
+        session_verified(request, device)
+        return True
+    else:
+        form.add_error("token", _("The code is wrong or has already been used. Wait for a new code."))
+    return False
+
+
 @login_required
 def otp_verify(request):
     """The second step of a login, for a user with a device."""
@@ -126,15 +142,8 @@ def otp_verify(request):
     if user.is_verified():
         return redirect(next_url(request))
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        throttled = otp_throttle_message(device)
-        if throttled:
-            form.add_error("token", throttled)
-        elif services.otp_verify(user=user, device=device, token=form.cleaned_data["token"]):
-            session_verified(request, device)
-            return redirect(next_url(request))
-        else:
-            form.add_error("token", _("The code is wrong or has already been used. Wait for a new code."))
+    if _code_accepted(request, form, device, lambda token: services.otp_verify(user=user, device=device, token=token)):
+        return redirect(next_url(request))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url(request, "")})
 
 
@@ -151,16 +160,9 @@ def otp_enrol(request):
         return redirect("account")
     device = services.otp_pending_device(user=user)
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        throttled = otp_throttle_message(device)
-        if throttled:
-            form.add_error("token", throttled)
-        elif services.otp_enrol(user=user, device=device, token=form.cleaned_data["token"]):
-            session_verified(request, device)
-            messages.success(request, _("Two-factor authentication is on."))
-            return redirect(next_url(request, "account"))
-        else:
-            form.add_error("token", _("The code is wrong or has already been used. Wait for a new code."))
+    if _code_accepted(request, form, device, lambda token: services.otp_enrol(user=user, device=device, token=token)):
+        messages.success(request, _("Two-factor authentication is on."))
+        return redirect(next_url(request, "account"))
     uri = device.config_url
     qr_svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", omitsize=False)
     return render(

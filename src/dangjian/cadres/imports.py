@@ -15,19 +15,18 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 
 from dangjian.cadres import queries, services
 from dangjian.cadres.forms import ReserveFilterForm
 from dangjian.cadres.models import ReserveCadre, ReserveState
-from dangjian.core import crypto, idnumber
+from dangjian.core import idnumber
 from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, record_id_column, register
-from dangjian.core.excel.orgs import OrgLookup, OrgRowsState, org_columns
+from dangjian.core.excel.orgs import OrgRowsState, described, list_filters, org_columns
 from dangjian.core.excel.pipeline import plan_update, validation_errors
 from dangjian.core.scoping import can_see_full_id
 from dangjian.members.collisions import ScreenedRowsState, screen_rows, screened_state
 from dangjian.members.imports import EDUCATIONS, GENDERS
-from dangjian.members.lookup import id_number_column, identity_cells, name_column
+from dangjian.members.lookup import id_number_column, identity_cells, name_column, row_hashes
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
@@ -123,13 +122,9 @@ class ReserveCadreTemplate(Template):
     def export_queryset(self, user, params):
         """The list page's filters, over ``ReserveCadre.objects.visible_to(user)``."""
         form = ReserveFilterForm(params or None, orgs=Organization.objects.visible_to(user))
-        filters = form.cleaned_data if form.is_valid() else {}
-        if params.get("org") and not filters.get("org"):
-            raise Http404
-        active = {k: v for k, v in filters.items() if v not in (None, "")}
+        active = {k: v for k, v in list_filters(form, params).items() if v not in (None, "")}
         queryset = queries.filter_list(ReserveCadre.objects.visible_to(user), **active)
-        described = {k: (v.pk if isinstance(v, Organization) else v) for k, v in active.items()}
-        return queryset, described, active.get("org")
+        return queryset, described(active), active.get("org")
 
     def export_records(self, queryset, user):
         full = can_see_full_id(user)
@@ -159,19 +154,14 @@ class ReserveCadreTemplate(Template):
 
     # --- Import ----------------------------------------------------------------------------------
     def begin(self, user, *, commit: bool) -> ScreenedRowsState:
-        orgs = OrgLookup(Organization.objects.accepting_members_from(user))
-        return screened_state(user, commit=commit, orgs=orgs, where="reserve cadre import")
+        return screened_state(user, commit=commit, where="reserve cadre import")
 
     def _find(
         self, rows: list[Row], state: ScreenedRowsState
     ) -> tuple[dict[int, ReserveCadre], dict[str, Member], dict[str, int]]:
         """The chunk's cadres (by record id, by the member's or their own blind index) in three queries;
         the other ID numbers are screened (``members.collisions``) in a few more."""
-        numbers = {}
-        for row in rows:
-            number = row.values.get("id_number")
-            if number and not isinstance(number, Masked):
-                row.extra["hash"] = numbers[row.number] = crypto.blind_index(number)
+        numbers = row_hashes(rows)
         hashes = set(numbers.values())
         members = {
             m.id_number_hash: m for m in Member.objects.writable_by(state.user).filter(id_number_hash__in=hashes)

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from dangjian.cadres.models import ReserveAssessment, ReserveCadre, ReservePost, ReserveSource, ReserveState
-from dangjian.core import audit, crypto, idnumber
+from dangjian.core import audit, idnumber
 from dangjian.core.dates import is_future
 from dangjian.core.services import check_version, object_update
-from dangjian.members.collisions import Register, Screening, member_register
+from dangjian.members.collisions import Register, Screening, member_register, parse_id_number
 from dangjian.members.models import Education, EvaluationRating, Gender
 from dangjian.members.services import phone_digits
 from dangjian.organizations.models import Unit
@@ -111,16 +111,8 @@ def validate(
                 errors["name"] = _("At most 64 characters.")
         number = data.get("id_number")
         if number:
-            try:
-                info = idnumber.parse(number)
-            except ValidationError as exc:
-                errors["id_number"] = exc.messages[0]
-            else:
-                data["id_number"] = info.number
-                if screening is not None:
-                    found = screening.check({0: crypto.blind_index(info.number)}, registers(instance))
-                    if found or screening.refusal:
-                        errors["id_number"] = found.get(0) or screening.refusal
+            info = parse_id_number(data, errors, screening=screening, registers=registers(instance))
+            if info is not None:
                 data["birth_date"] = data.get("birth_date") or info.birth_date
                 data["gender"] = data.get("gender") or info.gender
                 if data["birth_date"] != info.birth_date:
@@ -161,11 +153,7 @@ def validate(
 
 def _apply(cadre: ReserveCadre, data: dict[str, Any]) -> dict[str, Any]:
     """Move the plaintext secrets into their encrypted columns; return the plain model fields."""
-    plain = dict(data)
-    if "id_number" in plain:
-        cadre.set_id_number(plain.pop("id_number"))
-    if "phone" in plain:
-        cadre.set_phone(plain.pop("phone") or "")
+    plain = cadre.take_secrets(data)
     if "education" in plain:
         plain["education_own"] = plain.pop("education") or ""
     return plain

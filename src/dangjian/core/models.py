@@ -60,9 +60,28 @@ class OrgScoped(TimeStamped):
         return cached is not None and cached.path != self.org_path
 
 
-class DefaultOrOwn:
-    """Mixin of a named record that is either a default (no ``org``: offered everywhere) or an
-    organization's own: ``save`` copies the organization's path into ``org_path`` ("" for a default)."""
+def optional_org(verbose_name=None, **kwargs) -> models.ForeignKey:
+    """The ``org`` of a :class:`DefaultOrOwn` record: the owning organization, empty for a default."""
+    return models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=verbose_name or _("organization"),
+        **kwargs,
+    )
+
+
+class DefaultOrOwn(models.Model):
+    """A named record that is either a default (no ``org``: offered everywhere) or an organization's
+    own (``org`` declared with :func:`optional_org`): ``save`` copies the organization's path into
+    ``org_path`` ("" for a default)."""
+
+    org_path = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
 
     def __str__(self) -> str:
         return self.name
@@ -535,3 +554,13 @@ class EncryptedIdentity(models.Model):
     @property
     def phone_masked(self) -> str:
         return idnumber.mask_phone(self.phone)
+
+    def take_secrets(self, data: dict) -> dict:
+        """Move the plaintext ID number and phone of ``data`` into their encrypted columns; the rest
+        of ``data`` (the plain model fields)."""
+        plain = dict(data)
+        if "id_number" in plain:
+            self.set_id_number(plain.pop("id_number"))
+        if "phone" in plain:
+            self.set_phone(plain.pop("phone") or "")
+        return plain

@@ -23,16 +23,18 @@ import datetime as dt
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit, parameters
+from dangjian.core import audit, crypto, idnumber, parameters
 from dangjian.core.excel import Row
-from dangjian.core.excel.orgs import OrgRowsState
+from dangjian.core.excel.orgs import OrgLookup, OrgRowsState
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import Member
+from dangjian.organizations.models import Organization
 
 COLLISION = "id_collision"
 LIMIT_REFUSED = "id_collision_limit"
@@ -74,6 +76,25 @@ class Register:
 
 def member_register(*, exclude: int | None = None, taken: str | None = None) -> Register:
     return Register(Member, taken or _("A member with this ID number is already registered."), exclude)
+
+
+def parse_id_number(
+    data: dict, errors: dict[str, str], *, screening: Screening | None, registers: Sequence[Register]
+) -> idnumber.IdInfo | None:
+    """Parse ``data["id_number"]`` of a person being registered (a member, a non-member cadre) and put
+    back its normal form: a malformed number, or (with ``screening``) one the ``registers`` already
+    hold, is an error of the field. The parsed number, or None when malformed."""
+    try:
+        info = idnumber.parse(data["id_number"])
+    except ValidationError as exc:
+        errors["id_number"] = exc.messages[0]
+        return None
+    data["id_number"] = info.number
+    if screening is not None:
+        found = screening.check({0: crypto.blind_index(info.number)}, registers)
+        if found or screening.refusal:
+            errors["id_number"] = found.get(0) or screening.refusal
+    return info
 
 
 def _start_of_today() -> dt.datetime:
@@ -204,7 +225,10 @@ class ScreenedRowsState(OrgRowsState):
     refusal_shown: bool = False
 
 
-def screened_state(user, *, commit: bool, orgs, where: str) -> ScreenedRowsState:
+def screened_state(user, *, commit: bool, where: str) -> ScreenedRowsState:
+    """The state of an import of people (``where``): rows name their organization by code or full
+    name, and only those the user may put people into exist."""
+    orgs = OrgLookup(Organization.objects.accepting_members_from(user))
     return ScreenedRowsState(user=user, commit=commit, orgs=orgs, screening=Screening(user, where=where))
 
 

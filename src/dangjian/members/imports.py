@@ -13,18 +13,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
 
-from dangjian.core import crypto, idnumber
+from dangjian.core import idnumber
 from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, record_id_column, register
-from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
+from dangjian.core.excel.orgs import OrgColumns, OrgRowsState, described, list_filters, org_columns
 from dangjian.core.excel.pipeline import plan_update, validation_errors
 from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members import queries, services
 from dangjian.members.collisions import ScreenedRowsState, member_register, screen_rows, screened_state
 from dangjian.members.forms import MemberFilterForm
-from dangjian.members.lookup import ID_NUMBER_ALIASES, id_number_column, identity_cells, name_column
+from dangjian.members.lookup import ID_NUMBER_ALIASES, id_number_column, identity_cells, name_column, row_hashes
 from dangjian.members.models import Member
 from dangjian.members.services import EDITABLE_FIELDS
 from dangjian.organizations.models import Level, Organization
@@ -134,13 +133,9 @@ class MemberTemplate(OrgColumns, Template):
     def export_queryset(self, user, params):
         """Exactly the member list page's filters, over ``Member.objects.visible_to(user)``."""
         form = MemberFilterForm(params or None, orgs=Organization.objects.visible_to(user))
-        filters = form.cleaned_data if form.is_valid() else {}
-        if params.get("org") and not filters.get("org"):
-            raise Http404  # an organization outside the user's subtree does not exist for them
-        active = {k: v for k, v in filters.items() if v not in (None, "", False)}
+        active = {k: v for k, v in list_filters(form, params).items() if v not in (None, "", False)}
         queryset = queries.member_list(Member.objects.visible_to(user), **active)
-        described = {k: (v.pk if isinstance(v, Organization) else v) for k, v in active.items()}
-        return queryset, described, active.get("org")
+        return queryset, described(active), active.get("org")
 
     def export_records(self, queryset, user):
         full = can_see_full_id(user)
@@ -167,9 +162,7 @@ class MemberTemplate(OrgColumns, Template):
 
     # --- Import ----------------------------------------------------------------------------
     def begin(self, user, *, commit: bool) -> ScreenedRowsState:
-        # Rows name their organization by code or full name; only those the user may write to exist.
-        orgs = OrgLookup(Organization.objects.accepting_members_from(user))
-        return screened_state(user, commit=commit, orgs=orgs, where="member import")
+        return screened_state(user, commit=commit, where="member import")
 
     def _target_org(self, row: Row, state: OrgRowsState) -> Organization | None:
         org = self.resolve_org(row, state.orgs, missing="新增党员须填写所属组织编码或所属党组织")
@@ -187,11 +180,7 @@ class MemberTemplate(OrgColumns, Template):
         """The chunk's members the user may write to, by blind index and by record id, in one query; the
         other ID numbers are screened (``members.collisions``: a number held elsewhere is refused
         neutrally, audited and counted) in a few more."""
-        hashes = {}
-        for row in rows:
-            number = row.values.get("id_number")
-            if number and not isinstance(number, Masked):
-                row.extra["hash"] = hashes[row.number] = crypto.blind_index(number)
+        hashes = row_hashes(rows)
         ids = {r.values["record_id"] for r in rows if r.values.get("record_id")}
         if not hashes and not ids:
             return {}

@@ -69,6 +69,17 @@ def identity_cells(person, birth: dt.date | None, *, full: bool) -> dict[str, An
     }
 
 
+def row_hashes(rows: list[Row]) -> dict[int, str]:
+    """The blind indexes of the rows' full ID numbers (not masked ones), by row number; each is also
+    kept in its row's ``extra["hash"]``."""
+    hashes = {}
+    for row in rows:
+        number = row.values.get("id_number")
+        if number and not isinstance(number, Masked):
+            hashes[row.number] = row.extra["hash"] = crypto.blind_index(number)
+    return hashes
+
+
 def member_columns(
     *,
     id_aliases: tuple[str, ...] = ("系统编号",),
@@ -99,11 +110,7 @@ class MemberRows:
         return Member.objects.writable_by(user)
 
     def _members(self, rows: list[Row], user) -> dict:
-        hashes = {}
-        for row in rows:
-            number = row.values.get("id_number")
-            if number and not isinstance(number, Masked):
-                hashes[row.number] = row.extra["hash"] = crypto.blind_index(number)
+        hashes = row_hashes(rows)
         by_hash = (
             {
                 m.id_number_hash: m

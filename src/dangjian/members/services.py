@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit, bulk, crypto, idnumber
+from dangjian.core import audit, bulk, idnumber
 from dangjian.core.dates import is_future
 from dangjian.core.services import BatchValidationError, object_update, refuse_unknown
-from dangjian.members.collisions import Screening, member_register
+from dangjian.members.collisions import Screening, member_register, parse_id_number
 from dangjian.members.models import Member, StandingChange, Status, years_before
 from dangjian.organizations.models import Level
 
@@ -72,17 +72,8 @@ def validate_member_data(
     number = data.get("id_number")
     info = None
     if number:
-        try:
-            info = idnumber.parse(number)
-        except ValidationError as exc:
-            errors["id_number"] = exc.messages[0]
-        else:
-            data["id_number"] = info.number
-            if screening is not None:
-                exclude = instance.pk if instance is not None else None
-                found = screening.check({0: crypto.blind_index(info.number)}, [member_register(exclude=exclude)])
-                if found or screening.refusal:
-                    errors["id_number"] = found.get(0) or screening.refusal
+        exclude = instance.pk if instance is not None else None
+        info = parse_id_number(data, errors, screening=screening, registers=[member_register(exclude=exclude)])
     elif instance is None or "id_number" in data:
         errors["id_number"] = _("The ID number is required.")
     elif "birth_date" in data or "gender" in data:
@@ -136,16 +127,6 @@ def _check_org(org) -> None:
         raise ValidationError({"org": _("Members belong to a branch, not to a party group.")})
 
 
-def _apply(member: Member, data: dict[str, Any]) -> dict[str, Any]:
-    """Move plaintext secrets into their encrypted columns; return the plain model fields."""
-    plain = dict(data)
-    if "id_number" in plain:
-        member.set_id_number(plain.pop("id_number"))
-    if "phone" in plain:
-        member.set_phone(plain.pop("phone") or "")
-    return plain
-
-
 def member_create(*, actor, org, data: dict[str, Any]) -> Member:
     """Register a member in ``org``; record the standing history implied by the dates."""
     try:
@@ -173,7 +154,7 @@ def member_create_many(
             _check_org(org)
             data = validate_member_data(data)
             member = Member(org=org, org_path=org.path)
-            for name, value in _apply(member, data).items():
+            for name, value in member.take_secrets(data).items():
                 setattr(member, name, value)
             # The ID number's uniqueness is checked for the whole batch below: no query per member.
             member.full_clean(exclude=_NOT_SUPPLIED, validate_unique=False, validate_constraints=False)

@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.fields import user_link
-from dangjian.core.models import DefaultOrOwn, RuleVersion
+from dangjian.core.models import DefaultOrOwn, RuleVersion, optional_org
 from dangjian.core.scoping import ScopedQuerySet
 from dangjian.orglife.models import MeetingKind
 from dangjian.training.models import ProgrammeKind
@@ -114,16 +114,7 @@ class PointScheme(DefaultOrOwn, RuleVersion):
     """A named set of rules used by an organization's subtree (the nearest one up the tree applies)."""
 
     name = models.CharField(_("name"), max_length=100)
-    org = models.ForeignKey(
-        "organizations.Organization",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("organization"),
-        help_text=_("Empty: the default for every organization without a scheme of its own."),
-    )
-    org_path = models.CharField(max_length=255, editable=False, blank=True, db_index=True)
+    org = optional_org(help_text=_("Empty: the default for every organization without a scheme of its own."))
     template = models.BooleanField(
         _("template"),
         default=False,

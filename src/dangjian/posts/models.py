@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.models import DefaultOrOwn, OrgScoped, TimeStamped
+from dangjian.core.models import DefaultOrOwn, OrgScoped, TimeStamped, optional_org
 from dangjian.core.scoping import OrganizationQuerySet, ScopedQuerySet
 from dangjian.members.models import EvaluationRating, Member
 from dangjian.organizations.models import Organization
@@ -114,15 +114,7 @@ class Post(DefaultOrOwn, TimeStamped):
     subtree with a :class:`PostSetting` (the nearest setting up the tree wins).
     """
 
-    org = models.ForeignKey(
-        "organizations.Organization",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("defined by"),
-    )
-    org_path = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
+    org = optional_org(_("defined by"))
     area = models.ForeignKey(PostArea, on_delete=models.PROTECT, related_name="posts", verbose_name=_("area"))
     code = models.SlugField(_("code"), max_length=40, blank=True)
     name = models.CharField(_("post"), max_length=40)

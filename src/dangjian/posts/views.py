@@ -37,6 +37,18 @@ from dangjian.posts.models import OPEN_STATES, AssignmentState, GroupMembership,
 from dangjian.posts.queries import editable_posts
 
 
+def _posted(request, form, call, page: str, pk: int):
+    """Run a form posted from a page (``form.submitted``: ``call`` with its data) and go back to the
+    page ``page`` of ``pk``, with "Saved." or each error as a message."""
+    if form.submitted(request, call):
+        messages.success(request, _("Saved."))
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}：{error}" if label else error)
+    return redirect(page, pk=pk)
+
+
 def _orgs(request):
     return Organization.objects.visible_to(request.user)
 
@@ -110,19 +122,15 @@ def group_assign(request, pk: int):
         raise Http404
     groups = Organization.objects.filter(parent=org, level=Level.PARTY_GROUP, dissolved_on__isnull=True)
     form = GroupAssignForm(request.POST, members=Member.objects.current().filter(org=org), groups=groups)
-    if form.submitted(
+    return _posted(
         request,
+        form,
         lambda d: services.group_member_assign(
             actor=request.user, member=d["member"], group=d["group"], is_leader=d["is_leader"], on=d.get("started_on")
         ),
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("posts-org", pk=org.pk)
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else error)
-    return redirect("posts-org", pk=org.pk)
+        "posts-org",
+        org.pk,
+    )
 
 
 @login_required
@@ -285,14 +293,7 @@ def assignment_step(request, pk: int, step: str):
                 note=data.get("note") or "",
             )
 
-    if form.submitted(request, run):
-        messages.success(request, _("Saved."))
-        return redirect("posts-assignment", pk=assignment.pk)
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else error)
-    return redirect("posts-assignment", pk=assignment.pk)
+    return _posted(request, form, run, "posts-assignment", assignment.pk)
 
 
 def _by_branch(assignments) -> list[tuple]:

@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 
 from dangjian.core.excel import KEEP, Column, Row, Template, record_id_column, register
-from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
+from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, described, list_filters, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.organizations.models import Organization
 from dangjian.rectification import queries, services
@@ -75,9 +74,7 @@ class RectificationRegister(OrgColumns, Template):
     def export_queryset(self, user, params):
         """Exactly the problem list page's filters, over ``Problem.objects.visible_to(user)``."""
         form = ProblemFilterForm(params or None, orgs=Organization.objects.visible_to(user))
-        filters = form.cleaned_data if form.is_valid() else {}
-        if params.get("org") and not filters.get("org"):
-            raise Http404
+        filters = list_filters(form, params)
         queryset = (
             queries.problem_list(
                 Problem.objects.visible_to(user),
@@ -89,8 +86,7 @@ class RectificationRegister(OrgColumns, Template):
             .prefetch_related("rectification__mark__criteria")
             .order_by("org_path", "rectification__year", "deadline", "id")
         )
-        described = {k: (v.pk if isinstance(v, Organization) else v) for k, v in filters.items() if v}
-        return queryset, described, filters.get("org")
+        return queryset, described({k: v for k, v in filters.items() if v}), filters.get("org")
 
     def export_records(self, queryset, user):
         for i, p in enumerate(queryset.iterator(chunk_size=500), start=1):

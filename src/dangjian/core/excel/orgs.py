@@ -16,6 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Model
+from django.http import Http404
+
 from dangjian.core.excel.declarations import KEEP, Column
 from dangjian.core.scoping import get_visible_or_404
 
@@ -63,6 +66,21 @@ def org_columns(
 def chosen_org(params, organizations):
     """The organization an export's ``?org=`` names among ``organizations`` (a 404 outside them), or None."""
     return get_visible_or_404(organizations, pk=params["org"]) if params.get("org") else None
+
+
+def list_filters(form, params) -> dict[str, Any]:
+    """What a list page's filter ``form`` (bound to the export's ``params``) selects, read as the page
+    reads it: nothing when the form is invalid. An ``?org=`` the form refuses (an organization outside
+    the user's subtree) does not exist for the user: 404."""
+    filters = form.cleaned_data if form.is_valid() else {}
+    if params.get("org") and not filters.get("org"):
+        raise Http404
+    return filters
+
+
+def described(filters: dict[str, Any]) -> dict[str, Any]:
+    """``filters`` as the export's audit event records them: an object (the organization) by its key."""
+    return {k: (v.pk if isinstance(v, Model) else v) for k, v in filters.items()}
 
 
 class OrgColumns:
