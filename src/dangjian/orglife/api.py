@@ -211,6 +211,9 @@ class ComplianceOut(Schema):
 class ComplianceParams(Schema):
     org: Id | None = Field(None, description="The top of the subtree (default: your own organization).")
     year: Year | None = Field(None, description="Default: this year.")
+    quarter: Annotated[int, Field(ge=1, le=4)] | None = Field(
+        None, description="Only the obligations whose periods fall within this quarter, judged on its end."
+    )
 
 
 class RequirementOut(Schema):
@@ -420,7 +423,7 @@ def compliance(request, params: Query[ComplianceParams]):
     """Rates are done ÷ due over the periods that have ended; computed from the meetings on request."""
     root = subtree_root(request, params.org)
     year = params.year or timezone.localdate().year
-    table = queries.compliance_table(visible_orgs(request), root, year)
+    table = queries.compliance_table(visible_orgs(request), root, year, quarter=params.quarter)
     return {
         "org_id": root.pk,
         "year": year,

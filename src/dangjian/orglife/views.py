@@ -71,6 +71,7 @@ from dangjian.orglife.models import (
     MeetingRequirement,
     Reminder,
 )
+from dangjian.orglife.periods import QUARTER_NAMES
 
 
 def _orgs(request):
@@ -99,7 +100,20 @@ def compliance(request):
     scope = Figures(request)
     if scope.org.level in (Level.BRANCH, Level.PARTY_GROUP):
         return redirect(f"{reverse('orglife-calendar', args=[scope.org.pk])}?year={scope.year}")
-    return scope.render("orglife/compliance.html", table=queries.compliance_table(scope.visible, scope.org, scope.year))
+    quarter = quarter_param(request)
+    return scope.render(
+        "orglife/compliance.html",
+        table=queries.compliance_table(scope.visible, scope.org, scope.year, quarter=quarter),
+        quarter=quarter,
+        quarter_label=QUARTER_NAMES[quarter] if quarter else "",
+        quarters=list(QUARTER_NAMES.items()),
+    )
+
+
+def quarter_param(request) -> int | None:
+    """The quarter of ``?quarter=`` (1–4); the whole year when it is missing or anything else."""
+    value = request.GET.get("quarter") or ""
+    return int(value) if value in {"1", "2", "3", "4"} else None
 
 
 @login_required
@@ -111,8 +125,15 @@ def compliance_orgs(request):
     org = filters.get("org") or default_root(request)
     year = filters.get("year") or timezone.localdate().year
     kind = filters.get("kind") or ""
+    quarter = filters.get("quarter")
     rows, periods = queries.compliance_drilldown(
-        visible, org, year, kind=kind, sector=filters.get("sector") or "", status=filters.get("status") or ""
+        visible,
+        org,
+        year,
+        kind=kind,
+        sector=filters.get("sector") or "",
+        status=filters.get("status") or "",
+        quarter=quarter,
     )
     page, query = paged(request, rows)
     kinds = [(k, label) for k, label in queries.RequirementKind.choices if not kind or k == kind]
@@ -129,6 +150,7 @@ def compliance_orgs(request):
             "form": form,
             "org": org,
             "year": year,
+            "quarter": quarter,
             "kind": kind,
             "kinds": kinds,
             "periods": periods,
