@@ -17,6 +17,7 @@ from ninja import Body, Field, Query, Router, Schema, Status
 
 from dangjian.core.api import (
     ApiDate,
+    ApiError,
     Id,
     InputSchema,
     PageParams,
@@ -128,6 +129,9 @@ class MeetingCreateIn(InputSchema):
         [],
         max_length=2000,
         description="The sheet of a held meeting; members left out of a meeting of all members count as absent.",
+    )
+    confirm_duplicate: bool = Field(
+        False, description="Save even when a meeting of the same kind is recorded for the organization that day (409)."
     )
 
 
@@ -324,9 +328,19 @@ def meeting_detail(request, id: PathId):
 )
 def meeting_create(request, payload: MeetingCreateIn):
     org = recording_org(request, payload.org)
-    data = payload.model_dump(exclude={"org", "attendance"})
+    data = payload.model_dump(exclude={"org", "attendance", "confirm_duplicate"})
     data["kinds"] = [str(k) for k in data["kinds"]]
-    meeting = services.meeting_create(actor=request.auth, org=org, data=data, attendance=_sheet(payload.attendance))
+    try:
+        meeting = services.meeting_create(
+            actor=request.auth,
+            org=org,
+            data=data,
+            attendance=_sheet(payload.attendance),
+            allow_duplicate=payload.confirm_duplicate,
+        )
+    except services.DuplicateMeetingError as exc:
+        errors = [{"field": "confirm_duplicate", "message": m} for m in exc.messages]
+        raise ApiError(409, " ".join(exc.messages), errors) from None
     return Status(201, _meeting(request, meeting.pk))
 
 
