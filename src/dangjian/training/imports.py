@@ -40,6 +40,26 @@ STATUSES = (
     Choice("absent", "缺席", ("未参加", "缺勤")),
 )
 SESSION_COLUMNS = ("hours", "speaker", "venue")
+# A programme is named by its organizing organization and its name, in both registers.
+PROGRAMME_COLUMNS = (
+    *org_columns(
+        code_header="主办组织编码",
+        code_aliases=("组织编码",),
+        name_header="主办党组织",
+        name_aliases=("主办单位", "党组织名称", "主办组织"),
+        name_example="示例镇党委",
+        name_width=20,
+    ),
+    Column(
+        "programme",
+        "培训班名称",
+        aliases=("培训班", "培训名称", "项目名称"),
+        required=True,
+        max_length=100,
+        example="2026年党员冬训班",
+        width=22,
+    ),
+)
 
 
 @dataclass
@@ -72,23 +92,7 @@ class TrainingAttendanceTemplate(MemberRows, OrgColumns, Template):
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        *org_columns(
-            code_header="主办组织编码",
-            code_aliases=("组织编码",),
-            name_header="主办党组织",
-            name_aliases=("主办单位", "党组织名称", "主办组织"),
-            name_example="示例镇党委",
-            name_width=20,
-        ),
-        Column(
-            "programme",
-            "培训班名称",
-            aliases=("培训班", "培训名称", "项目名称"),
-            required=True,
-            max_length=100,
-            example="2026年党员冬训班",
-            width=22,
-        ),
+        *PROGRAMME_COLUMNS,
         Column(
             "held_on",
             "期次日期",
@@ -363,23 +367,7 @@ class TrainingProgrammeTemplate(OrgColumns, Template):
     columns = (
         Column("seq", "序号", kind="seq", width=6),
         record_id_column(help="导出时由系统填写；新增培训班留空"),
-        *org_columns(
-            code_header="主办组织编码",
-            code_aliases=("组织编码",),
-            name_header="主办党组织",
-            name_aliases=("主办单位", "党组织名称", "主办组织"),
-            name_example="示例镇党委",
-            name_width=20,
-        ),
-        Column(
-            "programme",
-            "培训班名称",
-            aliases=("培训班", "培训名称", "项目名称"),
-            required=True,
-            max_length=100,
-            example="2026年党员冬训班",
-            width=22,
-        ),
+        *PROGRAMME_COLUMNS,
         Column("kind", "类型", kind="choice", choices=KINDS, aliases=("培训类型",), required=True, example="course"),
         Column("starts_on", "开始日期", kind="date", aliases=("开班日期",), required=True, example=dt.date(2026, 1, 5)),
         Column("ends_on", "结束日期", kind="date", aliases=("结业日期",), help="可留空", example=dt.date(2026, 2, 28)),
