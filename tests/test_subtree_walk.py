@@ -71,6 +71,11 @@ OBJECT_FOR_ROUTE = [
     ("api/v1/reserve-cadres/", "org"),
     ("system/users/", "member"),
     ("security/roles/", "member"),
+    ("security/activations/", "member"),
+    # A user's own API tokens: no persona here has one, so whatever id is filled in must answer 404
+    # (tests/accounts/test_scoping.py declares them with real tokens).
+    ("account/tokens/", "member"),
+    ("api/v1/auth/tokens/", "member"),
 ]
 # Routes that take no object but may be filtered by one.
 FILTER_PARAMS = {

@@ -139,6 +139,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "dangjian.accounts.validators.PasswordComplexityValidator"},  # PASSWORD_MIN_LENGTH, _MIN_CLASSES
     {"NAME": "dangjian.accounts.validators.UsernameInPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "dangjian.accounts.validators.CommonPatternValidator"},  # Chinese lists, Admin@123, name in pinyin
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "dangjian.accounts.validators.PasswordHistoryValidator"},  # PASSWORD_HISTORY; keeps the history
 ]
@@ -165,14 +166,29 @@ OTP_ENFORCED = env_bool("DANGJIAN_OTP_ENFORCED", PRODUCTION)
 OTP_REQUIRED_ROLES = ["sysadmin", "secadmin", "auditor"]
 OTP_REQUIRED_ROOT_ROLES = ["organizer"]
 OTP_TOTP_ISSUER = env_str("DANGJIAN_OTP_ISSUER", "Dangjian")
-# Lockout (django-axes): 5 failures within 30 minutes lock the username and, separately, the source
-# address (REMOTE_ADDR: behind a proxy it must be the client's) for 30 minutes. Failures while locked
-# do not extend it. Logins are audited by core, so axes keeps no access log of its own.
+# Lockout (django-axes): 5 failures within 30 minutes lock the username for the source address they
+# came from (never the account for other addresses, nor the address for other accounts) for 30
+# minutes. Failures while locked do not extend it. 20 failures within an hour across addresses alert
+# the security administrator (an audit event and their lockouts page) rather than lock anything.
+# Logins are audited by core, so axes keeps no access log of its own.
 AXES_FAILURE_LIMIT = env_int("DANGJIAN_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("DANGJIAN_LOCKOUT_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_CALLABLE = "dangjian.accounts.lockout.lockout_response"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "dangjian.core.context.client_address"
+LOGIN_ALERT_FAILURES = env_int("DANGJIAN_LOGIN_ALERT_FAILURES", 20)
+LOGIN_ALERT_MINUTES = env_int("DANGJIAN_LOGIN_ALERT_MINUTES", 60)
+# The client's address (audit source, lockout): REMOTE_ADDR, or behind N reverse proxies the address
+# the outermost of them saw, from X-Forwarded-For (core.context.client_address). Set it to the number
+# of proxies that append to X-Forwarded-For in front of the app, and no more: 0 without a proxy.
+TRUSTED_PROXIES = env_int("DANGJIAN_TRUSTED_PROXIES", 0)
+# Where an activation code (a new account, a password reset) goes: a class of accounts.delivery, e.g.
+# "dangjian.accounts.delivery.EmailChannel" or an SMS gateway of your own; empty: every code is
+# released by the security administrator. The console channel (the log) is for development only.
+ACTIVATION_CHANNEL = env_str(
+    "DANGJIAN_ACTIVATION_CHANNEL", "" if PRODUCTION else "dangjian.accounts.delivery.ConsoleChannel"
+)
 AXES_DISABLE_ACCESS_LOG = True
 
 SESSION_COOKIE_AGE = env_int("DANGJIAN_SESSION_IDLE_SECONDS", 30 * 60)

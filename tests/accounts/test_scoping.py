@@ -16,7 +16,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from dangjian.core.models import RoleAssignment, User
+from dangjian.accounts.models import Activation
+from dangjian.core.api import api_token_issue
+from dangjian.core.models import ApiToken, RoleAssignment, User
 from dangjian.core.roles import Role
 from tests import factories
 from tests.support.routes import routes_with_an_object
@@ -113,6 +115,46 @@ class TestRoleAssignment(Administered):
         return {"username": account.username, "role": "member", "org": str(org.pk)}
 
 
+class TestActivation(Administered):
+    """Activations awaiting approval, released by the security administrator over the account."""
+
+    model = Activation
+    owner = "secadmin"
+    outsiders = (
+        ("town_secadmin", "branch_b1"),
+        ("sysadmin", "branch_a1"),  # who asked for it never releases it
+        ("organizer", "branch_a1"),
+        ("secretary", "branch_a1"),
+    )
+    routes = ("POST /security/activations/{pk}/release/",)
+    list_routes = ("/security/activations/",)
+
+    def make(self, w, org):
+        account = factories.user(f"resetme{next(SEQ)}", Role.MEMBER, org)
+        return Activation.objects.create(user=account, requested_by=w.sysadmin, status=Activation.Status.AWAITING)
+
+    def shown(self, obj):
+        return obj.user.username
+
+
+class TestOwnToken(Administered):
+    """A user's own API tokens: only their owner lists and revokes them (tests/api/test_token_lifecycle.py)."""
+
+    model = ApiToken
+    owner = "secretary"
+    outsiders = (("sibling_secretary", "branch_a1"), ("organizer", "branch_a1"), ("secadmin", "branch_a1"))
+    routes = ("POST /account/tokens/{pk}/revoke/", "DELETE /api/v1/auth/tokens/{pk}")
+    list_routes = ("/account/tokens/", "/api/v1/auth/tokens")
+
+    def make(self, w, org):
+        return api_token_issue(user=w.secretary, name=f"脚本{next(SEQ)}")[0]
+
+    def shown(self, obj):
+        return obj.prefix
+
+
 def test_every_accounts_route_with_an_object_is_declared():
     prefixes = ("login/", "logout/", "account/", "system/", "security/", "api/v1/auth/")
-    assert routes_with_an_object(*prefixes) <= declared_shapes(TestUser, TestRoleAssignment)
+    assert routes_with_an_object(*prefixes) <= declared_shapes(
+        TestUser, TestRoleAssignment, TestActivation, TestOwnToken
+    )

@@ -8,6 +8,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from dangjian.core import parameters
 from dangjian.core.api import token_hash
 from dangjian.core.models import ApiToken, AuditEvent
 from tests.support.api import ApiClient, has_chinese
@@ -34,14 +35,14 @@ def test_a_token_is_issued_for_a_correct_password_and_only_its_hash_is_stored(wo
     assert secret not in {token.key_hash, token.prefix, token.name}
     assert token.name == "月报脚本"
     assert secret.startswith(token.prefix)
-    assert dt.timedelta(days=29, hours=23) < token.expires_at - timezone.now() <= dt.timedelta(days=30)
+    assert dt.timedelta(days=6, hours=23) < token.expires_at - timezone.now() <= dt.timedelta(days=7)
     event = AuditEvent.objects.get(action="api_login")
     assert (event.actor, event.outcome, event.object_type) == (world.secretary, "success", "core.apitoken")
     assert secret not in str(event.changes) + event.object_repr
 
 
-def test_the_token_lifetime_follows_the_setting(world, anonymous_api, settings):
-    settings.API_TOKEN_DAYS = 2
+def test_the_token_lifetime_follows_the_rule(world, anonymous_api):
+    parameters.parameter_set(actor=None, key="auth.token_lifetime_days", value=2)
     issue(anonymous_api)
     token = ApiToken.objects.get()
     assert dt.timedelta(days=1, hours=23) < token.expires_at - timezone.now() <= dt.timedelta(days=2)

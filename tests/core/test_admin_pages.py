@@ -10,7 +10,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils.html import escape
 from openpyxl import load_workbook
 
 from dangjian.accounts import services
@@ -33,20 +32,19 @@ def last_event(action: str) -> AuditEvent:
 
 
 # --- Accounts ----------------------------------------------------------------------------------------
-def test_the_system_administrator_creates_an_account_with_a_temporary_password_shown_once(world, admins, client_for):
+def test_the_system_administrator_creates_an_account_without_seeing_any_password(world, admins, client_for):
     client = client_for(admins.sysadmin)
     response = client.post(
         reverse("user-create"), {"username": "wangfang", "full_name": "王芳"}, REMOTE_ADDR="10.9.8.7"
     )
     assert response.status_code == 200
-    password = response.context["password"]
-    assert escape(password) in response.content.decode() and len(password) >= 16
+    assert "password" not in response.context and response.context["activation"].status == "sent"
     account = User.objects.get(username="wangfang")
-    assert account.full_name == "王芳" and account.must_change_password and account.check_password(password)
+    assert account.full_name == "王芳" and not account.has_usable_password()
     assert not RoleAssignment.objects.filter(user=account).exists()  # roles come from the security administrator
     event = last_event("user_create")
     assert (event.actor, event.object_id, event.source) == (admins.sysadmin, str(account.pk), "10.9.8.7")
-    assert password not in str(event.changes) and "password" not in event.changes
+    assert "password" not in event.changes
     assert response["Cache-Control"] == "no-store"
 
 
@@ -56,14 +54,13 @@ def test_a_duplicate_user_name_is_refused_on_the_form(world, admins, client_for)
     assert not AuditEvent.objects.filter(action="user_create").exists()
 
 
-def test_a_password_reset_forces_a_change_and_ends_the_old_password(world, admins, client_for):
+def test_a_password_reset_ends_the_old_password_and_shows_the_administrator_none(world, admins, client_for):
     response = client_for(admins.sysadmin).post(reverse("user-reset-password", args=[world.secretary.pk]))
-    password = response.context["password"]
+    assert "password" not in response.context
     secretary = User.objects.get(pk=world.secretary.pk)
-    assert secretary.must_change_password and secretary.check_password(password)
-    assert not secretary.check_password("Test-pass-123")
+    assert not secretary.has_usable_password() and not secretary.check_password("Test-pass-123")
     event = last_event("user_password_reset")
-    assert event.actor == admins.sysadmin and password not in str(event.changes)
+    assert event.actor == admins.sysadmin and event.changes["activation"] == [None, "sent"]
 
 
 def test_a_deactivated_account_loses_its_session_and_api_tokens_at_once(world, admins, client, client_for):
@@ -85,15 +82,6 @@ def test_the_system_administrator_edits_a_name(world, admins, client_for):
     assert response.status_code == 302
     assert User.objects.get(pk=world.secretary.pk).full_name == "李书记"
     assert last_event("user_update").changes == {"full_name": ["sec_a1", "李书记"]}
-
-
-def test_temporary_passwords_pass_the_password_policy(world):
-    from django.contrib.auth.password_validation import validate_password
-
-    for _i in range(50):
-        password = services.temporary_password()
-        validate_password(password, world.secretary)
-        assert password[0].isalpha()
 
 
 # --- Roles -------------------------------------------------------------------------------------------

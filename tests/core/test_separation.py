@@ -229,12 +229,11 @@ def test_the_database_refuses_a_second_administrator_role_written_around_the_ser
     # Turning an ordinary role into a second administrator role, or moving a grant to another account.
     services.role_grant(actor=None, user=admins.newcomer, role=Role.MEMBER, org=world.branch_a1)
     member_grant = RoleAssignment.objects.get(user=admins.newcomer)
-    RoleAssignment.objects.filter(pk=member_grant.pk).update(user=auditor)  # a member role: allowed
-    _in_savepoint(lambda: RoleAssignment.objects.filter(pk=member_grant.pk).update(role=Role.SYSADMIN))
+    _in_savepoint(lambda: RoleAssignment.objects.filter(pk=member_grant.pk).update(user=auditor))
     sysadmin_grant = RoleAssignment.objects.get(user=admins.sysadmin)
     _in_savepoint(lambda: RoleAssignment.objects.filter(pk=sysadmin_grant.pk).update(user=auditor))
     roles = set(RoleAssignment.objects.filter(user=auditor).values_list("role", flat=True))
-    assert roles == {Role.AUDITOR, Role.MEMBER}
+    assert roles == {Role.AUDITOR}
 
 
 def test_an_administrator_role_does_not_mix_with_work_on_party_records(world, admins):
@@ -242,8 +241,33 @@ def test_an_administrator_role_does_not_mix_with_work_on_party_records(world, ad
         services.role_grant(actor=admins.secadmin, user=world.organizer, role=Role.AUDITOR, org=world.root)
     with pytest.raises(ValidationError):
         services.role_grant(actor=admins.secadmin, user=admins.auditor, role=Role.SECRETARY, org=world.branch_a1)
-    # A party member's own record is not business data: an administrator may also be a member.
-    services.role_grant(actor=admins.secadmin, user=admins.auditor, role=Role.MEMBER, org=world.branch_a1)
+
+
+BUSINESS_ROLES = [r for r in Role.values if r not in ADMIN_ROLES]
+
+
+@pytest.mark.parametrize("admin_role", sorted(ADMIN_ROLES))
+@pytest.mark.parametrize("business_role", BUSINESS_ROLES)
+def test_an_administrator_holds_no_other_role_not_even_the_member_role(world, admins, admin_role, business_role):
+    """Issue 13, item 8: every role combination with an administrator is refused, both ways round."""
+    admin = factories.user(f"adm_{admin_role}", admin_role, world.root)
+    with pytest.raises(ValidationError) as exc:
+        services.role_grant(actor=admins.secadmin, user=admin, role=business_role, org=world.branch_a1)
+    assert exc.value.code == "separation_of_duties"
+    worker = factories.user(f"biz_{business_role}", business_role, world.branch_a1)
+    with pytest.raises(ValidationError):
+        services.role_grant(actor=admins.secadmin, user=worker, role=admin_role, org=world.root)
+    assert not RoleAssignment.objects.filter(user=admin, role=business_role).exists()
+    assert not RoleAssignment.objects.filter(user=worker, role=admin_role).exists()
+
+
+def test_the_database_refuses_a_business_role_for_an_administrator_written_around_the_service(world, admins):
+    auditor = admins.auditor
+    _in_savepoint(lambda: RoleAssignment.objects.create(user=auditor, role=Role.MEMBER, org=world.branch_a1))
+    _in_savepoint(lambda: RoleAssignment.objects.create(user=world.secretary, role=Role.AUDITOR, org=world.root))
+    grant = RoleAssignment.objects.get(user=world.secretary)
+    _in_savepoint(lambda: RoleAssignment.objects.filter(pk=grant.pk).update(user=auditor))
+    assert set(RoleAssignment.objects.filter(user=auditor).values_list("role", flat=True)) == {Role.AUDITOR}
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and concurrent writers need PostgreSQL")

@@ -13,11 +13,13 @@ from django.views.decorators.debug import sensitive_variables
 from ninja import Field, Router, Schema
 
 from dangjian.accounts.lockout import api_login_failed as lockout_count_failure
-from dangjian.accounts.queries import token_refusal
+from dangjian.accounts.queries import own_tokens, token_refusal
+from dangjian.accounts.services import login_failure_watch, own_token_revoke
 from dangjian.core import audit
 from dangjian.core.api import (
     ApiError,
     InputSchema,
+    PathId,
     Text,
     TokenAuth,
     api_token_issue,
@@ -37,12 +39,14 @@ def api_login_failed(*, username: str) -> None:
         object_type="core.user",
         object_repr=username,
     )
+    login_failure_watch(username=username)
 
 
 router = Router(tags=["auth"])
 # The operation ids these routes had when they lived in ``dangjian.core.api``: clients generated from the
 # OpenAPI document keep their method names.
 OPERATION_IDS = {name: f"dangjian_core_api_{name}" for name in ("token_issue", "token_revoke", "me")}
+OPERATION_IDS |= {"token_list": "accounts_token_list", "token_revoke_one": "accounts_token_revoke_one"}
 
 
 class LoginIn(InputSchema):
@@ -60,6 +64,17 @@ class TokenOut(Schema):
     token: str = Field(..., description="Send as `Authorization: Bearer <token>`. Shown only once.")
     token_type: str = "Bearer"  # noqa: S105 - the scheme name
     expires_at: dt.datetime
+
+
+class TokenInfoOut(Schema):
+    id: int
+    prefix: str = Field(..., description="The first characters of the secret, to tell tokens apart.")
+    name: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    usable: bool = Field(..., description="Whether the token works now (lifetime and idle rules included).")
 
 
 class RoleOut(Schema):
@@ -103,7 +118,8 @@ def _check_credentials(request, username: str, password: str):
     operation_id=OPERATION_IDS["token_issue"],
 )
 def token_issue(request, payload: LoginIn):
-    """Exchange a username and password for a bearer token (valid ``API_TOKEN_DAYS`` days, default 30).
+    """Exchange a username and password for a bearer token (valid ``auth.token_lifetime_days`` days,
+    default 7, and until unused for ``auth.token_idle_days`` days, default 2; a password change revokes it).
 
     Failures count towards the same lockout as web logins (per account and per address): while
     locked, even the right password is refused with 429.
@@ -143,6 +159,30 @@ def token_issue(request, payload: LoginIn):
 def token_revoke(request):
     """Revoke the bearer token this request was made with."""
     api_token_revoke(actor=request.auth, token=request.api_token)
+    return ninja.Status(204, None)
+
+
+@router.get(
+    "/tokens",
+    response={200: list[TokenInfoOut], **error_responses()},
+    summary="Your API tokens",
+    operation_id=OPERATION_IDS["token_list"],
+)
+def token_list(request):
+    """The caller's own tokens, newest first (at most 100), revoked and expired ones included."""
+    return own_tokens(request.auth)
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    response={204: None, **error_responses(404, 422)},
+    summary="Revoke one of your API tokens",
+    operation_id=OPERATION_IDS["token_revoke_one"],
+)
+def token_revoke_one(request, token_id: PathId):
+    """Revoke one of the caller's own usable tokens; 404 for any other id (someone else's, revoked)."""
+    if not own_token_revoke(user=request.auth, token_id=token_id):
+        raise ApiError(404, _("Not found."))
     return ninja.Status(204, None)
 
 

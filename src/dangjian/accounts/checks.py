@@ -66,3 +66,21 @@ def no_default_accounts_in_production(app_configs=None, databases=None, **kwargs
                 )
             )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def activation_channel_in_production(app_configs=None, **kwargs):
+    """The console channel writes activation codes to the log, where an administrator reads them."""
+    if not getattr(settings, "PRODUCTION", False):
+        return []
+    path = getattr(settings, "ACTIVATION_CHANNEL", "")
+    if path.endswith(".ConsoleChannel"):
+        return [
+            Error(
+                "ACTIVATION_CHANNEL is the console channel in production: activation codes would go to the log.",
+                hint="Set DANGJIAN_ACTIVATION_CHANNEL to an e-mail or SMS channel, or to nothing (the security "
+                "administrator releases every code).",
+                id="accounts.E003",
+            )
+        ]
+    return []

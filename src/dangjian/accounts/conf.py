@@ -22,6 +22,11 @@ DEFAULTS: dict[str, Any] = {
     "OTP_ENFORCED": True,
     "OTP_REQUIRED_ROLES": ("sysadmin", "secadmin", "auditor"),  # wherever they are held
     "OTP_REQUIRED_ROOT_ROLES": ("organizer",),  # when held at a root organization (depth 1)
+    # How long an activation code (a new account, a password reset) works once sent or released.
+    "ACTIVATION_HOURS": 48,
+    # Failed logins across addresses that alert the security administrator (no lockout).
+    "LOGIN_ALERT_FAILURES": 20,
+    "LOGIN_ALERT_MINUTES": 60,
 }
 
 

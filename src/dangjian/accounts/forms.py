@@ -66,6 +66,24 @@ class LoginForm(auth_forms.AuthenticationForm):
 class UserCreateForm(StyledForm):
     username = forms.CharField(label=_("User name"), max_length=150)
     full_name = forms.CharField(label=_("Full name"), max_length=64, required=False)
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        help_text=_("Where the activation code goes; without one, the security administrator releases it."),
+    )
+
+
+class ActivationForm(StyledForm):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    code = forms.CharField(label=_("Activation code"), max_length=32)
+    new_password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput, max_length=4096)
+    new_password2 = forms.CharField(label=_("New password confirmation"), widget=forms.PasswordInput, max_length=4096)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", _("The two password fields didn't match."))
+        return data
 
 
 class UserEditForm(StyledForm):

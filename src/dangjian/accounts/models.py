@@ -28,3 +28,42 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Activation(models.Model):
+    """A one-time activation code that lets a person set their own password (a new account, a reset).
+
+    No administrator sees a password that works: the system administrator asks for the
+    activation, the code goes to the person through their registered channel
+    (:mod:`dangjian.accounts.delivery`) or, without one, only once the security administrator
+    approves it. Only the SM3 hash of the code is stored; a few wrong codes cancel it.
+    """
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("sent to the person")
+        AWAITING = "awaiting", _("awaiting the security administrator's approval")
+        RELEASED = "released", _("released by the security administrator")
+        USED = "used", _("used")
+        CANCELLED = "cancelled", _("cancelled")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activations")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    channel = models.CharField(_("channel"), max_length=32, blank=True)
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    wrong_codes = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activation")
+        verbose_name_plural = _("activations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.status}"

@@ -6,16 +6,18 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangjian.accounts.conf import setting
-from dangjian.accounts.models import PasswordHistory
+from dangjian.accounts.models import Activation, PasswordHistory
 from dangjian.core import tree
-from dangjian.core.models import RoleAssignment, User, organization_model
+from dangjian.core.api import token_limits, token_usable
+from dangjian.core.models import ApiToken, AuditEvent, RoleAssignment, User, organization_model
 from dangjian.core.roles import ADMIN_ROLES, Role
-from dangjian.core.scoping import paths_for, scopes
+from dangjian.core.scoping import can_see_full_id, paths_for, scopes
 
 
 def password_changed_at(user) -> dt.datetime:
@@ -41,14 +43,44 @@ def password_expires_at(user) -> dt.datetime | None:
 
 def otp_required(user) -> bool:
     """Whether this user must use a second factor: a superuser, a holder of one of
-    ``OTP_REQUIRED_ROLES`` anywhere, or of one of ``OTP_REQUIRED_ROOT_ROLES`` at a root organization."""
+    ``OTP_REQUIRED_ROLES`` anywhere, of one of ``OTP_REQUIRED_ROOT_ROLES`` at a root organization, or
+    of a role that may reveal full ID numbers or export unmasked data (``FULL_ID_ROLES``) anywhere."""
     if not setting("OTP_ENFORCED") or not getattr(user, "is_authenticated", False):
         return False
-    if user.is_superuser:
+    if user.is_superuser or can_see_full_id(user):
         return True
     anywhere = set(setting("OTP_REQUIRED_ROLES"))
     at_root = set(setting("OTP_REQUIRED_ROOT_ROLES"))
     return any(s.role in anywhere or (s.role in at_root and tree.depth(s.path) == 1) for s in scopes(user))
+
+
+# Actions on personal data that need the second factor, whatever the role and wherever it is held.
+SECOND_FACTOR_ACTIONS = frozenset({"reveal_id", "export_unmasked"})
+
+
+def second_factor_passed(user, request=None) -> bool:
+    """Whether this request carries a second factor: a session verified with a code, or a token, which
+    is issued only with a code to an account that has a device (``token_refusal``)."""
+    if getattr(request, "api_token", None) is not None:
+        return otp_device(user) is not None
+    return bool(getattr(user, "is_verified", lambda: False)())
+
+
+def requires_second_factor(user, action: str, request=None) -> bool:
+    """Whether ``user`` must pass the second factor before ``action`` (one of ``SECOND_FACTOR_ACTIONS``)
+    and has not in this request. Every holder of a role that may do these actions needs it, at any
+    level of the tree; a member reading their own record is not asked (the call site decides that)."""
+    if action not in SECOND_FACTOR_ACTIONS:
+        raise ValueError(action)
+    if not setting("OTP_ENFORCED"):
+        return False
+    return not second_factor_passed(user, request)
+
+
+def require_second_factor(user, action: str, request=None) -> None:
+    """Refuse ``action`` (as not found, like any other refusal of personal data) without the second factor."""
+    if requires_second_factor(user, action, request):
+        raise Http404
 
 
 def otp_device(user) -> TOTPDevice | None:
@@ -122,3 +154,42 @@ def organizations_for_secadmin(actor):
     if query is None:
         return Organization.objects.none()
     return Organization.objects.filter(query, dissolved_on__isnull=True).order_by("path")
+
+
+def users_for_secadmin(actor) -> models.QuerySet[User]:
+    """Accounts holding a role inside the security administrator's subtrees (not themselves): whose
+    login lockouts and alerts they see and lift."""
+    query = tree.subtrees_q("org__path", secadmin_paths(actor))
+    if query is None:
+        return User.objects.none()
+    holders = RoleAssignment.objects.filter(query).values("user_id")
+    return User.objects.filter(pk__in=holders).exclude(pk=actor.pk)
+
+
+def login_alerts_for_secadmin(actor, *, days: int = 7) -> models.QuerySet[AuditEvent]:
+    """The recent alerts of many failed logins (``login_alert``) about the administrator's accounts."""
+    usernames = users_for_secadmin(actor).values("username")
+    return AuditEvent.objects.filter(
+        action="login_alert", object_repr__in=usernames, created_at__gte=timezone.now() - dt.timedelta(days=days)
+    ).order_by("-created_at", "-id")
+
+
+def own_tokens(user, *, limit: int = 100) -> list[ApiToken]:
+    """The user's API tokens, newest first, each with ``usable``: whether it works now (not revoked,
+    not expired, within the lifetime and idle rules)."""
+    now = timezone.now()
+    limits = token_limits()
+    tokens = list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id")[:limit])
+    for token in tokens:
+        token.usable = token_usable(token, now, limits)
+    return tokens
+
+
+def activations_awaiting(actor) -> models.QuerySet[Activation]:
+    """Activations of the security administrator's accounts awaiting approval, not asked for by themselves."""
+    return (
+        Activation.objects.filter(status=Activation.Status.AWAITING, user__in=users_for_secadmin(actor))
+        .exclude(requested_by=actor)
+        .select_related("user", "requested_by")
+        .order_by("-created_at", "-id")
+    )

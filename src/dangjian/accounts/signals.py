@@ -13,6 +13,7 @@ from dangjian.accounts import session as session_keys
 from dangjian.accounts.conf import setting
 from dangjian.accounts.lockout import lockout_for
 from dangjian.accounts.queries import otp_device, password_changed_at
+from dangjian.accounts.services import login_failure_watch
 from dangjian.core import audit
 from dangjian.core.models import AuditEvent
 from dangjian.core.roles import ADMIN_ROLES
@@ -20,6 +21,11 @@ from dangjian.core.scoping import has_role
 
 ACTION_LABELS = {
     "lockout": _("was locked out after failed logins"),
+    "login_alert": _("had many failed logins from several addresses"),
+    "lockout_clear": _("lifted a login lockout"),
+    "activation_release": _("released an activation code"),
+    "activation_complete": _("set their password with an activation code"),
+    "activation_failed": _("entered a wrong activation code"),
     "password_change": _("changed their password"),
     "otp_enrol": _("turned on two-factor authentication"),
     "otp_verify": _("entered a two-factor code"),
@@ -57,7 +63,9 @@ def _audit_refused(username: str, action: str, **changes) -> None:
 
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
-    _audit_refused(credentials.get("username", ""), "login_failed")
+    username = credentials.get("username", "")
+    _audit_refused(username, "login_failed")
+    login_failure_watch(username=one_line(username))
 
 
 @receiver(user_logged_in)
@@ -80,5 +88,4 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
     if request is None or getattr(request, "axes_failures_since_start", None) is None:
         return
     lockout = lockout_for(request, username)
-    locked = [] if lockout is None else [k for k in ("account", "address") if getattr(lockout, k)]
-    _audit_refused(username, "lockout", locked=locked, until=lockout.until if lockout else None)
+    _audit_refused(username, "lockout", address=ip_address, until=lockout.until if lockout else None)

@@ -1,7 +1,13 @@
 """Password validators (``AUTH_PASSWORD_VALIDATORS``): length and character classes, no username,
-no reuse of the last passwords. Figures come from settings (see :mod:`dangjian.accounts.conf`)."""
+no common password or word dressed up (``Admin@123``, ``Passw0rd!``, ``Huawei@123``), not the
+user's name in pinyin, no reuse of the last passwords. Figures come from settings (see
+:mod:`dangjian.accounts.conf`)."""
 
 from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
 
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
@@ -11,6 +17,7 @@ from django.utils.translation import ngettext
 from dangjian.accounts.conf import setting
 from dangjian.accounts.models import PasswordHistory
 from dangjian.accounts.services import password_history_record
+from dangjian.core import pinyin
 
 
 def character_classes(password: str) -> int:
@@ -124,3 +131,70 @@ class PasswordHistoryValidator:
             "Your password must differ from your last %(count)d passwords.",
             self.count,
         ) % {"count": self.count}
+
+
+# --- Common passwords and the words they are built on ---------------------------------------------
+WORD_LISTS = Path(__file__).parent / "passwords"  # sources and licences: passwords/NOTICE
+_LEADING = re.compile(r"^[^a-z]+")
+_TRAILING = re.compile(r"[^a-z]+$")
+_SEPARATORS = re.compile(r"[-_. ]+")
+_NOT_LETTERS = re.compile(r"[^a-z]+")
+_LEET = str.maketrans({"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+MIN_NAME_LENGTH = 4  # shorter keys (initials, "li") would refuse too much
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    words: set[str] = set()
+    for path in sorted(WORD_LISTS.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                words.add(line.strip().lower())
+    return frozenset(words)
+
+
+def password_cores(password: str) -> set[str]:
+    """What a password is built on: lower-case, digits and symbols around it removed, leet-speak
+    undone (0→o, 1→l or i, 3→e, @→a, $→s …), separators (or all non-letters) dropped. ``Passw0rd!`` → ``password``,
+    ``Huawei@123`` → ``huawei``, ``Zhang-Qiang-2026!`` → ``zhangqiang``."""
+    lower = password.lower()
+    core = _TRAILING.sub("", _LEADING.sub("", lower))
+    cores = {lower, core}
+    for one in ("l", "i"):
+        cores.add(core.replace("1", one).translate(_LEET))
+    cores |= {_SEPARATORS.sub("", c) for c in cores}
+    cores.add(_NOT_LETTERS.sub("", core))  # 1qaz@WSX → qazwsx
+    return {c for c in cores if c}
+
+
+def name_keys(user) -> set[str]:
+    """The user's name as a password would spell it: the pinyin of the full name, given name first
+    too, and the user name (each at least ``MIN_NAME_LENGTH`` letters)."""
+    if user is None:
+        return set()
+    keys = {user.get_username().lower()}
+    name = (getattr(user, "full_name", "") or "").strip()
+    if name:
+        keys |= {pinyin.full(name), pinyin.full(name[1:]) + pinyin.full(name[:1])}
+    return {k for k in keys if len(k) >= MIN_NAME_LENGTH}
+
+
+class CommonPatternValidator:
+    """Not a common password (Chinese leak lists and words such as admin or huawei, passwords/NOTICE),
+    however dressed up with capitals, digits, symbols and leet-speak; not the user's name in pinyin."""
+
+    def validate(self, password: str, user=None) -> None:
+        cores = password_cores(password)
+        if cores & common_words():
+            raise ValidationError(
+                _("This password is too common: it is a well-known password or word with digits or symbols added."),
+                code="password_too_common",
+            )
+        if cores & name_keys(user):
+            raise ValidationError(
+                _("The password must not be your name (in pinyin) with digits or symbols added."),
+                code="password_has_name",
+            )
+
+    def get_help_text(self) -> str:
+        return _("Your password must not be a common password or word, nor your name, with digits or symbols added.")

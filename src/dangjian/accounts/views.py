@@ -14,8 +14,9 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -24,10 +25,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from dangjian.accounts import queries, services
+from dangjian.accounts import lockout, queries, services
 from dangjian.accounts import session as keys
 from dangjian.accounts.conf import setting
 from dangjian.accounts.forms import (
+    ActivationForm,
     LoginForm,
     PasswordChangeForm,
     RoleGrantForm,
@@ -195,6 +197,21 @@ def otp_remove(request):
     return redirect("account")
 
 
+@login_required
+def token_list(request):
+    """The user's own API tokens: which work, when each was last used; revoke any of them."""
+    return render(request, "accounts/tokens.html", {"tokens": queries.own_tokens(request.user)})
+
+
+@require_POST
+@login_required
+def token_revoke(request, pk: int):
+    if not services.own_token_revoke(user=request.user, token_id=pk):
+        raise Http404
+    messages.success(request, _("The API token was revoked."))
+    return redirect("account-tokens")
+
+
 # --- 三员分立, the system administrator: accounts ------------------------------------------------------------------
 def _manageable_user_or_404(request, pk: int) -> User:
     require_role(request.user, Role.SYSADMIN)
@@ -224,9 +241,8 @@ def user_create(request):
     require_role(request.user, Role.SYSADMIN)
     form = UserCreateForm(request.POST or None)
     if form.submitted(request, lambda d: services.user_create(actor=request.user, **d)):
-        account, password = form.result
-        # Shown once in this response and kept nowhere (not in a message: those live in cookies).
-        return render(request, "accounts/user_password.html", {"account": account, "password": password})
+        account, activation = form.result
+        return render(request, "accounts/user_password.html", {"account": account, "activation": activation})
     return render(request, "accounts/user_form.html", {"form": form, "account": None})
 
 
@@ -264,8 +280,48 @@ user_activate = _account_switch(services.user_activate, gettext_lazy("The accoun
 @login_required
 def user_reset_password(request, pk: int):
     account = _manageable_user_or_404(request, pk)
-    password = services.user_reset_password(actor=request.user, user=account)
-    return render(request, "accounts/user_password.html", {"account": account, "password": password, "reset": True})
+    activation = services.user_reset_password(actor=request.user, user=account)
+    return render(request, "accounts/user_password.html", {"account": account, "activation": activation, "reset": True})
+
+
+@sensitive_post_parameters()
+def activate(request):
+    """The person sets their own password with the activation code they received (no login)."""
+    form = ActivationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.activation_complete(
+                username=data["username"], code=data["code"], password=data["new_password1"]
+            )
+        except ValidationError as exc:
+            form.add_error("new_password1", exc)
+        else:
+            if user is not None:
+                messages.success(request, _("Your password is set. Log in with it."))
+                return redirect("login")
+            form.add_error(None, _("The user name or the activation code is wrong, used or expired."))
+    return render(request, "accounts/activate.html", {"form": form})
+
+
+@login_required
+def activation_list(request):
+    """Activations awaiting the security administrator's approval (accounts without a delivery channel)."""
+    require_role(request.user, Role.SECADMIN)
+    return render(request, "accounts/activations.html", {"activations": queries.activations_awaiting(request.user)})
+
+
+@require_POST
+@login_required
+def activation_release(request, pk: int):
+    require_role(request.user, Role.SECADMIN)
+    activation = get_visible_or_404(queries.activations_awaiting(request.user), pk=pk)
+    try:
+        code = services.activation_release(actor=request.user, activation=activation)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    # Shown once in this response and kept nowhere (not in a message: those live in cookies).
+    return render(request, "accounts/activation_code.html", {"activation": activation, "code": code})
 
 
 # --- 三员分立, the security administrator: roles ---------------------------------------------------------------------
@@ -296,7 +352,15 @@ def role_list(request):
     return render(
         request,
         "accounts/roles.html",
-        {"form": form, "page_obj": page, "q": q, "role": role, "roles": Role.choices, "query": query},
+        {
+            "form": form,
+            "page_obj": page,
+            "q": q,
+            "role": role,
+            "roles": Role.choices,
+            "query": query,
+            "login_alerts": queries.login_alerts_for_secadmin(request.user, days=1).count(),
+        },
     )
 
 
@@ -322,3 +386,34 @@ def role_revoke(request, pk: int):
             },
         )
     return redirect("role-list")
+
+
+@login_required
+def lockout_list(request):
+    """The login lockouts of the security administrator's accounts, and the alerts of many failures."""
+    require_role(request.user, Role.SECADMIN)
+    usernames = list(queries.users_for_secadmin(request.user).values_list("username", flat=True))
+    return render(
+        request,
+        "accounts/lockouts.html",
+        {
+            "lockouts": lockout.current_lockouts(usernames),
+            "alerts": queries.login_alerts_for_secadmin(request.user)[:50],
+        },
+    )
+
+
+@require_POST
+@login_required
+def lockout_clear(request):
+    require_role(request.user, Role.SECADMIN)
+    username = request.POST.get("username", "")[:150]
+    address = request.POST.get("address", "")[:64]
+    try:
+        services.lockout_clear(actor=request.user, username=username, address=address)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    messages.success(
+        request, _("The lockout of %(name)s from %(address)s was lifted.") % {"name": username, "address": address}
+    )
+    return redirect("lockout-list")

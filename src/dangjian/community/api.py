@@ -17,30 +17,23 @@ from pydantic import ConfigDict
 
 from dangjian.community import queries, services
 from dangjian.community.models import MemberCheckIn, ServiceHours, ServiceKind, VolunteerActivity
-from dangjian.core.api import (
-    ApiDate,
-    Id,
-    InputSchema,
-    PageParams,
-    PathId,
-    RequiredText,
-    Text,
-    changes,
-    error_responses,
-    field_error,
-    paginate,
+from dangjian.core import apiroutes
+from dangjian.core.api import error_responses, field_error, paginate
+from dangjian.core.apischema import (
+    CancelIn,
+    HeldState,
+    HeldStateOut,
+    Page,
+    check_required,
+    related,
+    required_after_record,
 )
-from dangjian.core.apischema import CancelIn, Page, check_required, related, required_after_record
-from dangjian.core.scoping import get_visible_or_404
+from dangjian.core.apitypes import ApiDate, Hours, Id, InputSchema, PageParams, PathId, RequiredText, Text, Year
 from dangjian.members.models import Member
 from dangjian.organizations.api import org_filter, recording_org, subtree_root, visible_orgs
 from dangjian.organizations.models import Organization, Sector
 
 router = Router(tags=["community"])
-
-Year = Annotated[int, Field(ge=2000, le=2100)]
-Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=3, decimal_places=1)]
-ActivityState = Literal["planned", "held"]
 
 
 # --- Schemas ------------------------------------------------------------------------------------
@@ -58,7 +51,7 @@ class CommunityActivityOut(Schema):
     title: str
     kind: ServiceKind
     place: str
-    state: Literal["planned", "held", "cancelled"]
+    state: HeldStateOut
     note: str
     cancel_reason: str
     version: int
@@ -80,7 +73,7 @@ class CommunityActivityListOut(CommunityActivityOut):
 class CommunityActivityFilters(PageParams):
     org: Id | None = Field(None, description="Activities held by this organization and below.")
     year: Year | None = None
-    state: Literal["planned", "held", "cancelled"] | None = None
+    state: HeldStateOut | None = None
     kind: ServiceKind | None = None
 
 
@@ -98,7 +91,7 @@ class CommunityActivityCreateIn(InputSchema):
     title: RequiredText = Field(..., max_length=200)
     kind: ServiceKind
     place: Text = Field("", max_length=100)
-    state: ActivityState = "held"
+    state: HeldState = "held"
     note: Text = Field("", max_length=2000)
     service: list[CommunityServiceIn] = Field([], max_length=2000, description="The service sheet of a held activity.")
 
@@ -110,7 +103,7 @@ class CommunityActivityUpdateIn(InputSchema):
     title: RequiredText = Field(None, max_length=200)
     kind: ServiceKind = None
     place: Text = Field(None, max_length=100)
-    state: ActivityState = None
+    state: HeldState = None
     note: Text = Field(None, max_length=2000)
     version: int | None = Field(None, description="The version you read; 409 if someone saved in between.")
 
@@ -208,16 +201,11 @@ class CommunityServiceFilters(PageParams):
 
 # --- Helpers ------------------------------------------------------------------------------------
 def _activity(request, pk: int) -> VolunteerActivity:
-    return get_visible_or_404(VolunteerActivity.objects.visible_to(request.auth).select_related("org"), pk=pk)
+    return apiroutes.visible(request, VolunteerActivity, pk, "org")
 
 
 def _writable_activity(request, pk: int) -> VolunteerActivity:
-    return get_visible_or_404(
-        VolunteerActivity.objects.writable_by(request.auth)
-        .exclude(state=VolunteerActivity.State.CANCELLED)
-        .select_related("org"),
-        pk=pk,
-    )
+    return apiroutes.writable(request, VolunteerActivity, pk, "org", live=True)
 
 
 def _sheet(rows) -> list[services.ServiceIn]:
@@ -242,9 +230,7 @@ def _figures(row: queries.Figures) -> dict:
 
 
 def _checkin(request, pk: int) -> MemberCheckIn:
-    return get_visible_or_404(
-        MemberCheckIn.objects.visible_to(request.auth).select_related("member", "member__org", "org"), pk=pk
-    )
+    return apiroutes.visible(request, MemberCheckIn, pk, "member", "member__org", "org")
 
 
 # --- Activities ---------------------------------------------------------------------------------
@@ -292,9 +278,9 @@ def activity_create(request, payload: CommunityActivityCreateIn):
 )
 def activity_update(request, id: PathId, payload: Annotated[CommunityActivityUpdateIn | None, Body()] = None):
     activity = _writable_activity(request, id)
-    data, version = changes(payload, blank=("place", "note"), choices=("kind",))
-    if data:
-        services.activity_update(actor=request.auth, activity=activity, data=data, expected_version=version)
+    apiroutes.update(
+        request, services.activity_update, payload, blank=("place", "note"), choices=("kind",), activity=activity
+    )
     return _activity(request, id)
 
 
@@ -318,20 +304,17 @@ def service_put(request, id: PathId, payload: CommunitySheetIn):
     summary="Cancel an activity (it stays on record; its hours no longer count)",
 )
 def activity_cancel(request, id: PathId, payload: CancelIn):
-    activity = get_visible_or_404(VolunteerActivity.objects.writable_by(request.auth), pk=id)
+    activity = apiroutes.writable(request, VolunteerActivity, id)
     if not payload.reason:
         raise field_error("reason", _("Say why the activity is cancelled."))
-    services.activity_cancel(
-        actor=request.auth, activity=activity, reason=payload.reason, expected_version=payload.version
-    )
+    apiroutes.cancel(request, services.activity_cancel, payload, activity=activity)
     return _activity(request, id)
 
 
 @router.delete("/activities/{id}", response={204: None, **error_responses(404, 409, 422)}, summary="Delete an activity")
 def activity_delete(request, id: PathId, version: int | None = None):
-    activity = get_visible_or_404(VolunteerActivity.objects.writable_by(request.auth), pk=id)
-    services.activity_delete(actor=request.auth, activity=activity, expected_version=version)
-    return Status(204, None)
+    activity = apiroutes.writable(request, VolunteerActivity, id)
+    return apiroutes.delete(request, services.activity_delete, activity=activity, expected_version=version)
 
 
 # --- Service rows and figures ----------------------------------------------------------------------
@@ -341,11 +324,7 @@ def activity_delete(request, id: PathId, version: int | None = None):
 def service_list(request, filters: Query[CommunityServiceFilters]):
     """Rows of service visible to you: those at your activities and those served by your members anywhere."""
     org = org_filter(request, filters.org)
-    member = (
-        get_visible_or_404(Member.objects.visible_to(request.auth), pk=filters.member)
-        if filters.member is not None
-        else None
-    )
+    member = apiroutes.visible(request, Member, filters.member) if filters.member is not None else None
     qs = queries.service_list(
         ServiceHours.objects.visible_to(request.auth),
         org=org,
@@ -422,7 +401,7 @@ def checkin_create(request, payload: CommunityCheckInCreateIn):
     summary="End a check-in",
 )
 def checkin_end(request, id: PathId, payload: CommunityCheckInEndIn):
-    checkin = get_visible_or_404(MemberCheckIn.objects.writable_by(request.auth), pk=id)
+    checkin = apiroutes.writable(request, MemberCheckIn, id)
     check_required(payload, "ended_on")
     services.checkin_end(
         actor=request.auth, checkin=checkin, ended_on=payload.ended_on, expected_version=payload.version
@@ -436,6 +415,6 @@ def checkin_end(request, id: PathId, payload: CommunityCheckInEndIn):
     summary="A member's volunteer service in a year",
 )
 def member_service(request, id: PathId, year: Year | None = None):
-    member = get_visible_or_404(Member.objects.visible_to(request.auth), pk=id)
+    member = apiroutes.visible(request, Member, id)
     span = queries.Span.year(year or timezone.localdate().year)
     return list(queries.service_list(ServiceHours.objects.visible_to(request.auth), member=member, span=span))

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import tree
+from dangjian.core.fields import user_link
+from dangjian.core.gatherings import Held
 from dangjian.core.models import OrgScoped
 from dangjian.core.roles import WRITE_ROLES
 from dangjian.core.scoping import ScopedQuerySet, paths_for
@@ -84,9 +85,7 @@ class MemberCheckIn(OrgScoped):
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     offers = models.CharField(_("service offered"), max_length=16, choices=ServiceKind.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = user_link()
 
     objects = CheckInQuerySet.as_manager()
     other_scope_field = "member__org_path"
@@ -108,24 +107,14 @@ class MemberCheckIn(OrgScoped):
         return self.ended_on is None
 
 
-class VolunteerActivity(OrgScoped):
+class VolunteerActivity(OrgScoped, Held):
     """A volunteer activity held by an organization (usually a community): planned, held or cancelled."""
-
-    class State(models.TextChoices):
-        PLANNED = "planned", _("Planned")
-        HELD = "held", _("Held")
-        CANCELLED = "cancelled", _("Cancelled")
 
     held_on = models.DateField(_("date"))
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=ServiceKind.choices)
     place = models.CharField(_("place"), max_length=100, blank=True)
-    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.HELD)
     note = models.TextField(_("description"), blank=True)
-    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     class Meta:
         verbose_name = _("volunteer activity")

@@ -254,19 +254,10 @@ def member_record(visible_hours, visible_checkins, member, span: Span) -> Member
 
 # --- For the points module (through these functions, never the tables) ------------------------------
 @dataclass(frozen=True, slots=True)
-class ServiceFacts:
+class ServiceFacts(sheets.Facts):
     """What a volunteer activity tells other modules: who held it, when, as what, who served how long."""
 
-    id: int
-    org_id: int
-    held_on: dt.date
-    state: str
-    kinds: tuple[str, ...]
     hours: dict[int, Decimal]  # member id → hours served
-
-    @property
-    def held(self) -> bool:
-        return self.state == VolunteerActivity.State.HELD
 
 
 def activity_service(activity_id: int) -> ServiceFacts | None:

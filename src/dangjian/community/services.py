@@ -28,6 +28,7 @@ from dangjian.community.models import (
 from dangjian.community.signals import service_changed
 from dangjian.core import audit, parameters, tree
 from dangjian.core.dates import is_future
+from dangjian.core.fields import linked_user
 from dangjian.core.services import (
     changed_fields,
     check_version,
@@ -134,7 +135,7 @@ def checkin_create(*, actor, member: Member, org, data: dict[str, Any]) -> Membe
     checkin = MemberCheckIn(
         org=org,
         member=member,
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        recorded_by=linked_user(actor),
         **{name: data.get(name, "") for name in CHECKIN_FIELDS},
     )
     checkin.full_clean()
@@ -366,7 +367,7 @@ def activity_create(*, actor, org, data: dict[str, Any], service: list[ServiceIn
     if unknown:
         raise ValidationError(_("These fields cannot be set here: %s") % ", ".join(sorted(unknown)))
     data = validate_activity(org, data)
-    activity = VolunteerActivity(org=org, recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    activity = VolunteerActivity(org=org, recorded_by=linked_user(actor))
     for name, value in data.items():
         setattr(activity, name, value)
     activity.org_path = org.path

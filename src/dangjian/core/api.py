@@ -15,13 +15,14 @@ import json
 import logging
 import secrets
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Any
 
 import ninja
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import JSONField, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
@@ -29,7 +30,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from ninja import Field, Path, Schema
+from ninja import Field, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import DocsBase
@@ -37,61 +38,15 @@ from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import AuthRateThrottle
 from ninja.utils import check_csrf
-from pydantic import AfterValidator, ConfigDict
 
-from dangjian.core import audit, crypto, tree
-from dangjian.core.models import ApiToken
+from dangjian.core import audit, crypto, parameters, tree
+
+# The input types live in apitypes; the modules that import them from here find them here too.
+from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, RequiredText, Text  # noqa: F401
+from dangjian.core.models import ApiToken, Parameter
 from dangjian.core.services import ConcurrentEditError
 
 logger = logging.getLogger("dangjian.api")
-
-# --- Input types ---------------------------------------------------------------
-
-MAX_ID = 2**63 - 1  # the largest value of a bigint primary key
-MIN_DATE = dt.date(1900, 1, 1)
-MAX_DATE = dt.date(2100, 12, 31)
-
-
-def _clean_text(value: str) -> str:
-    """Refuse what no database column can store: NUL characters and lone surrogates."""
-    if "\x00" in value:
-        raise ValueError(_("Null (0x00) characters are not allowed."))
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError(_("Enter a valid value.")) from exc
-    return value
-
-
-def _date_in_range(value: dt.date) -> dt.date:
-    if not MIN_DATE <= value <= MAX_DATE:
-        raise ValueError(
-            _("Enter a date between %(start)s and %(end)s.")
-            % {"start": MIN_DATE.isoformat(), "end": MAX_DATE.isoformat()}
-        )
-    return value
-
-
-def _required(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError(_("This field is required."))
-    return value
-
-
-Text = Annotated[str, AfterValidator(_clean_text)]
-RequiredText = Annotated[str, AfterValidator(_clean_text), AfterValidator(_required)]
-ApiDate = Annotated[dt.date, AfterValidator(_date_in_range)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-# An id in the URL: any positive number (one that matches no row is simply not found).
-PathId = Annotated[int, Path(ge=1, description="The record's id.")]
-
-
-class InputSchema(Schema):
-    """A request body: unknown or read-only fields are refused (no mass assignment)."""
-
-    model_config = ConfigDict(extra="forbid")
-
 
 # --- Output --------------------------------------------------------------------
 
@@ -104,11 +59,6 @@ class FieldError(Schema):
 class ErrorOut(Schema):
     detail: str
     errors: list[FieldError] = []
-
-
-class PageParams(Schema):
-    page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1.")
-    page_size: int = Field(settings.PAGE_SIZE, ge=1, le=200, description="Items per page (at most 200).")
 
 
 def paginate(queryset, params: PageParams) -> dict[str, Any]:
@@ -345,8 +295,15 @@ def token_hash(secret: str) -> str:
     return crypto.sm3_hex(secret.encode())
 
 
+def token_limits() -> tuple[dt.timedelta, dt.timedelta]:
+    """The token lifetime from its issue and the idle time after its last use (rules a department sets:
+    ``auth.token_lifetime_days``, ``auth.token_idle_days``), in one query."""
+    values = parameters.get_many(["auth.token_lifetime_days", "auth.token_idle_days"])
+    return dt.timedelta(days=values["auth.token_lifetime_days"]), dt.timedelta(days=values["auth.token_idle_days"])
+
+
 def token_lifetime() -> dt.timedelta:
-    return dt.timedelta(days=getattr(settings, "API_TOKEN_DAYS", 30))
+    return token_limits()[0]
 
 
 @transaction.atomic
@@ -370,17 +327,56 @@ def api_token_revoke(*, actor, token: ApiToken) -> None:
     audit.record(actor=actor, action="api_logout", obj=token, object_repr=f"{actor.get_username()} {token.prefix}…")
 
 
+def api_tokens_revoke_all(user) -> int:
+    """Revoke every usable token of ``user`` (a password change or reset, a deactivation): how many.
+    The caller audits it, in its own transaction."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def token_usable(token: ApiToken, now: dt.datetime, limits: tuple[dt.timedelta, dt.timedelta]) -> bool:
+    """Whether ``token`` works at ``now`` under the rules ``limits`` (:func:`token_limits`)."""
+    lifetime, idle = limits
+    return (
+        token.is_usable(now)
+        and token.created_at + lifetime > now
+        and (token.last_used_at or token.created_at) + idle > now
+    )
+
+
+TOKEN_RULES = {"rule_lifetime": "auth.token_lifetime_days", "rule_idle": "auth.token_idle_days"}
+
+
+def _rule_in_force(key: str, day: dt.date) -> Subquery:
+    """The value of parameter ``key`` in force on ``day`` (NULL without a row: the default applies),
+    as a subquery, so that the token and its rules come in one query."""
+    rows = Parameter.objects.filter(key=key, effective_from__lte=day).order_by("-effective_from", "-id")
+    return Subquery(rows.values("value")[:1], output_field=JSONField())
+
+
 def token_user(secret: str):
-    """The active user a usable token belongs to, or None; notes when the token was last used."""
+    """The active user a usable token belongs to, or None; notes when the token was last used.
+
+    Usable: not revoked, not expired, issued less than ``auth.token_lifetime_days`` ago and used (or
+    issued) less than ``auth.token_idle_days`` ago: the rules in force now, so that shortening them
+    also shortens the tokens already issued. One query (the rules are subqueries of it).
+    """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 128:
         return None, None
     now = timezone.now()
+    today = timezone.localdate(now)
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=token_hash(secret), revoked_at__isnull=True, expires_at__gt=now)
+        .annotate(**{name: _rule_in_force(key, today) for name, key in TOKEN_RULES.items()})
         .first()
     )
     if token is None or not token.user.is_active:
+        return None, None
+    limits = tuple(  # (lifetime, idle), a rule without a row at its default
+        dt.timedelta(days=parameters.DEFAULTS[key][0] if getattr(token, name) is None else getattr(token, name))
+        for name, key in TOKEN_RULES.items()
+    )
+    if not token_usable(token, now, limits):
         return None, None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= TOKEN_TOUCH_SECONDS:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

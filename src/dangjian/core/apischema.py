@@ -31,13 +31,14 @@ the body of every ``…/cancel`` route.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from dangjian.core.api import ApiError, InputSchema, RequiredText
+from dangjian.core.api import ApiError
+from dangjian.core.apitypes import InputSchema, RequiredText
 
 
 class Page[T](Schema):
@@ -79,6 +80,14 @@ def check_required(payload, *names: str) -> None:
             _("The submitted data is not valid."),
             [{"field": name, "message": _("This field is required.")} for name in missing],
         )
+
+
+# A meeting, training session or volunteer activity (core.gatherings.Held): a client records it as
+# planned or held; it is cancelled by its own route (with a :class:`CancelIn`).
+HeldState = Literal["planned", "held"]
+HeldStateOut = Literal["planned", "held", "cancelled"]
+# A row of an attendance sheet (core.gatherings.AttendanceRow).
+AttendanceStatus = Literal["present", "on_leave", "absent"]
 
 
 class CancelIn(InputSchema):

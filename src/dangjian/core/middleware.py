@@ -16,7 +16,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         request.request_id = uuid.uuid4().hex
-        ctx = context.RequestContext(source=request.META.get("REMOTE_ADDR", ""), request_id=request.request_id)
+        ctx = context.RequestContext(source=context.client_address(request), request_id=request.request_id)
         with context.using(ctx):
             response = self.get_response(request)
         response.headers.setdefault("Cache-Control", "no-store")

@@ -67,9 +67,16 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         5,
         _("Write a signed checkpoint of the audit chain outside the database at least this often (minutes)"),
     ),
+    "auth.token_lifetime_days": (7, _("An API token stops working this many days after it was issued")),
+    "auth.token_idle_days": (2, _("An API token stops working when unused for this many days")),
 }
 # Values a rule may not go below: the Cybersecurity Law (第二十一条) keeps logs at least six months.
-MINIMUMS: dict[str, int] = {"audit.retention_days": 180, "audit.checkpoint_minutes": 1}
+MINIMUMS: dict[str, int] = {
+    "audit.retention_days": 180,
+    "audit.checkpoint_minutes": 1,
+    "auth.token_lifetime_days": 1,
+    "auth.token_idle_days": 1,
+}
 
 
 def get(key: str, on: dt.date | None = None) -> Any:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.fields import linked_user
 from dangjian.core.models import RuleVersion
 
 # Not copied from a version to the next: the dates and the bookkeeping of each row.
@@ -36,10 +37,6 @@ def version_fields(model: type[RuleVersion]) -> dict[str, str]:
         for f in model._meta.concrete_fields
         if not f.primary_key and f.name not in BOOKKEEPING and f.editable
     }
-
-
-def _creator(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def check_revision(rule: RuleVersion, effective_from: dt.date) -> None:
@@ -88,7 +85,7 @@ def rule_revise[R: RuleVersion](
     if _has(model, "replaces"):
         extra["replaces"] = rule
     if _has(model, "created_by"):
-        extra["created_by"] = _creator(actor)
+        extra["created_by"] = linked_user(actor)
     new = model(**{attname: values[attname] for attname in copied.values()}, **extra)
     new.full_clean(validate_constraints=False)
     if model.has_end():

@@ -9,6 +9,7 @@ thousand members at a time; this is the one way to do it. What is derived names 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
+
+from dangjian.core.gatherings import Held
 
 IDS_PER_QUERY = 900  # under SQLite's variable limit
 
@@ -46,6 +49,22 @@ def with_sheets(
     for part in parts:
         for row in part.values_list(*fields).iterator(chunk_size=5000):
             yield row, sheets.get(row[0], {})
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a record with a sheet tells other modules: who held it, when, in which state, as what
+    (its kinds). Each module adds its sheet (attendance, hours served) in a subclass."""
+
+    id: int
+    org_id: int
+    held_on: dt.date
+    state: str
+    kinds: tuple[str, ...]
+
+    @property
+    def held(self) -> bool:
+        return self.state == Held.State.HELD
 
 
 @dataclass(frozen=True, slots=True)

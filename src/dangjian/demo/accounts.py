@@ -22,7 +22,7 @@ DEMO_USERS = [
     DemoUser("dept", Role.ORGANIZER, "Anlan-Quwei-2026!", "root", names.DEPT_NAME),
     DemoUser("town", Role.ORGANIZER, "Yongxing-Zhen-2026!", "township", names.TOWN_NAME),
     DemoUser("secretary", Role.SECRETARY, "Baishusi-Cun-2026!", "branch", ""),
-    DemoUser("member", Role.MEMBER, "Zhang-Qiang-2026!", "branch", ""),
+    DemoUser("member", Role.MEMBER, "Hongqi-Piaopiao-2026!", "branch", ""),  # not the name (张强) in pinyin
     DemoUser("auditor", Role.AUDITOR, "Shenji-Anlan-2026!", "root", names.AUDITOR_NAME),
 ]
 DEMO_MEMBER_NAME = "张强"  # the member account's person: ``zq`` finds him in the secretary's search

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from django.http import Http404
 from ninja import Body, Field, Query, Router, Schema, Status
 
+from dangjian.accounts.queries import require_second_factor
 from dangjian.core.api import (
     ApiDate,
     Id,
@@ -216,4 +217,6 @@ def member_reveal_id(request, id: PathId):
     member = get_visible_or_404(Member.objects.visible_to(user), pk=id)
     if not (can_see_full_id(user) or member.user_id == user.pk):
         raise Http404
+    if member.user_id != user.pk:
+        require_second_factor(user, "reveal_id", request)
     return {"id_number": services.reveal_id_number(actor=user, member=member)}

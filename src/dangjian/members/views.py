@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.queries import require_second_factor
 from dangjian.core.audit import describe_changes
 from dangjian.core.audit_display import mask_changes
 from dangjian.core.pages import paged
@@ -94,6 +95,8 @@ def member_reveal_id(request, pk: int):
     member = get_visible_or_404(Member.objects.visible_to(request.user), pk=pk)
     if not (can_see_full_id(request.user) or member.user_id == request.user.pk):
         raise Http404
+    if member.user_id != request.user.pk:
+        require_second_factor(request.user, "reveal_id", request)
     number = services.reveal_id_number(actor=request.user, member=member)
     return render(request, "members/_id_number.html", {"number": number})
 

@@ -17,21 +17,10 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import AfterValidator, ConfigDict
 
-from dangjian.core import tree
-from dangjian.core.api import (
-    ApiDate,
-    Id,
-    InputSchema,
-    PageParams,
-    PathId,
-    RequiredText,
-    Text,
-    changes,
-    error_responses,
-    field_error,
-    paginate,
-)
+from dangjian.core import apiroutes, tree
+from dangjian.core.api import changes, error_responses, field_error, paginate
 from dangjian.core.apischema import Page, check_required, choice_label, related, required_after_record
+from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, RequiredText, Text
 from dangjian.core.roles import WRITE_ROLES
 from dangjian.core.scoping import get_visible_or_404, paths_for
 
@@ -418,7 +407,7 @@ def committee_add(request, id: PathId, payload: CommitteeSeatIn):
     summary="End a seat (the member leaves the committee; the seat stays as history)",
 )
 def committee_end(request, id: PathId, payload: CommitteeEndIn):
-    seat = get_visible_or_404(CommitteeMember.objects.writable_by(request.auth).select_related("member"), pk=id)
+    seat = apiroutes.writable(request, CommitteeMember, id, "member")
     return services.committee_member_end(
         actor=request.auth,
         seat=seat,

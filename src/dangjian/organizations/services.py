@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, pinyin, tree
+from dangjian.core.fields import linked_user
 from dangjian.core.models import OrgScoped
 from dangjian.core.services import check_version, created_changes, object_update, refuse_unknown
 
@@ -84,7 +85,7 @@ def organization_create(*, actor, parent: Organization | None, data: dict[str, A
         kind=OrganizationChange.Kind.CREATE,
         on=org.established_on or timezone.localdate(),
         new_parent=parent,
-        actor=_user(actor),
+        actor=linked_user(actor),
     )
     audit.record(
         actor=actor,
@@ -116,7 +117,7 @@ def organization_update(*, actor, org: Organization, data: dict[str, Any], expec
             on=timezone.localdate(),
             old_value=old_name,
             new_value=org.name,
-            actor=_user(actor),
+            actor=linked_user(actor),
         )
     return diff
 
@@ -152,7 +153,7 @@ def organization_move(
         old_value=old_path,
         new_value=org.path,
         note=note,
-        actor=_user(actor),
+        actor=linked_user(actor),
     )
     audit.record(
         actor=actor, action="move", obj=org, changes={"parent": [old_parent.pk if old_parent else None, new_parent.pk]}
@@ -188,14 +189,10 @@ def organization_dissolve(*, actor, org: Organization, on: dt.date, note: str = 
     org.dissolved_on = on
     org.save(update_fields=["dissolved_on", "updated_at"])
     OrganizationChange.objects.create(
-        org=org, kind=OrganizationChange.Kind.DISSOLVE, on=on, note=note, actor=_user(actor)
+        org=org, kind=OrganizationChange.Kind.DISSOLVE, on=on, note=note, actor=linked_user(actor)
     )
     audit.record(actor=actor, action="dissolve", obj=org, changes={"dissolved_on": [None, on.isoformat()]})
     return org
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 # --- The committee ---------------------------------------------------------------------------------

@@ -15,21 +15,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from ninja import Body, Field, Query, Router, Schema, Status
 
-from dangjian.core.api import (
-    ApiDate,
-    ApiError,
-    Id,
-    InputSchema,
-    PageParams,
-    PathId,
-    RequiredText,
-    Text,
-    changes,
-    error_responses,
-    in_subtree,
-    paginate,
-)
-from dangjian.core.apischema import CancelIn, Page, choice_label, related
+from dangjian.core import apiroutes
+from dangjian.core.api import ApiError, changes, error_responses, in_subtree, paginate
+from dangjian.core.apischema import AttendanceStatus, CancelIn, HeldState, HeldStateOut, Page, choice_label, related
+from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, RequiredText, Text, Year
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.members.models import Member
 from dangjian.members.queries import has_voting_rights, roster
@@ -38,10 +27,6 @@ from dangjian.orglife import queries, services
 from dangjian.orglife.models import Appraisal, Meeting, MeetingKind, MeetingRequirement, Rating, RequirementKind
 
 router = Router(tags=["orglife"])
-
-MeetingState = Literal["planned", "held"]
-AttendanceStatus = Literal["present", "on_leave", "absent"]
-Year = Annotated[int, Field(ge=2000, le=2100)]
 
 
 # --- Schemas ---------------------------------------------------------------------------------
@@ -60,7 +45,7 @@ class MeetingOut(Schema):
     org_name: str = related("org.name")
     kinds: list[MeetingKind]
     kind_labels: list[str]
-    state: Literal["planned", "held", "cancelled"]
+    state: HeldStateOut
     held_on: dt.date = Field(..., description="The date held, or planned.")
     starts_at: dt.time | None
     ends_at: dt.time | None
@@ -99,7 +84,7 @@ class MeetingDetailOut(MeetingOut):
 class MeetingFilters(PageParams):
     org: Id | None = Field(None, description="Meetings of this organization and below.")
     kind: MeetingKind | None = None
-    state: Literal["planned", "held", "cancelled"] | None = None
+    state: HeldStateOut | None = None
     year: Year | None = None
     month: Annotated[int, Field(ge=1, le=12)] | None = Field(None, description="With `year`.")
 
@@ -114,7 +99,7 @@ class AttendanceIn(InputSchema):
 class MeetingCreateIn(InputSchema):
     org: Id = Field(..., description="The organization that held (or plans) the meeting.")
     kinds: list[MeetingKind] = Field(..., min_length=1, max_length=7, description="One or several kinds.")
-    state: MeetingState = "held"
+    state: HeldState = "held"
     held_on: ApiDate = Field(..., description="Not after today for a held meeting.")
     starts_at: dt.time | None = None
     ends_at: dt.time | None = None
@@ -139,7 +124,7 @@ class MeetingUpdateIn(InputSchema):
     """Only the fields sent are changed; ``attendance``, when sent, replaces the sheet."""
 
     kinds: list[MeetingKind] = Field(None, min_length=1, max_length=7)
-    state: MeetingState = None
+    state: HeldState = None
     held_on: ApiDate = None
     starts_at: dt.time | None = None
     ends_at: dt.time | None = None
@@ -261,29 +246,7 @@ def _sheet(rows) -> list[services.AttendanceIn]:
 
 
 def _meeting(request, pk: int) -> Meeting:
-    return get_visible_or_404(Meeting.objects.visible_to(request.auth).select_related("org"), pk=pk)
-
-
-def _tally(t: queries.Tally) -> dict:
-    return {
-        "due": t.due,
-        "done": t.done,
-        "rate": t.rate,
-        "due_soon": t.due_soon,
-        "open": t.open,
-        "current_done": t.current_done,
-    }
-
-
-def _row(row: queries.TableRow) -> dict:
-    return {
-        "label": row.label,
-        "org_id": row.org_id,
-        "sector": row.sector,
-        "organizations": row.organizations,
-        "by_kind": {k: _tally(t) for k, t in row.by_kind.items()},
-        "total": _tally(row.total),
-    }
+    return apiroutes.visible(request, Meeting, pk, "org")
 
 
 def _obligation(cell: queries.Cell) -> dict:
@@ -350,9 +313,7 @@ def meeting_create(request, payload: MeetingCreateIn):
     summary="Change a meeting",
 )
 def meeting_update(request, id: PathId, payload: Annotated[MeetingUpdateIn | None, Body()] = None):
-    meeting = get_visible_or_404(
-        Meeting.objects.writable_by(request.auth).exclude(state=Meeting.State.CANCELLED).select_related("org"), pk=id
-    )
+    meeting = apiroutes.writable(request, Meeting, id, "org", live=True)
     data, version = changes(
         payload, blank=("place", "host", "recorder", "lecturer", "participants", "minutes"), exclude=("attendance",)
     )
@@ -376,10 +337,8 @@ def meeting_update(request, id: PathId, payload: Annotated[MeetingUpdateIn | Non
     summary="Cancel a meeting (it stays on record and no longer counts)",
 )
 def meeting_cancel(request, id: PathId, payload: CancelIn):
-    meeting = get_visible_or_404(Meeting.objects.writable_by(request.auth), pk=id)
-    services.meeting_cancel(
-        actor=request.auth, meeting=meeting, reason=payload.reason, expected_version=payload.version
-    )
+    meeting = apiroutes.writable(request, Meeting, id)
+    apiroutes.cancel(request, services.meeting_cancel, payload, meeting=meeting)
     return _meeting(request, meeting.pk)
 
 
@@ -443,9 +402,9 @@ def compliance(request, params: Query[ComplianceParams]):
         "year": year,
         "on": table.on,
         "kinds": [k for k, _label in table.kinds],
-        "groups": [_row(r) for r in table.groups],
-        "sectors": [_row(r) for r in table.sectors],
-        "total": _row(table.total),
+        "groups": table.groups,
+        "sectors": table.sectors,
+        "total": table.total,
     }
 
 

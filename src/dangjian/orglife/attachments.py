@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.fields import linked_user
 from dangjian.orglife.models import Meeting, MeetingAttachment
 
 SIGNATURES = (
@@ -113,7 +114,7 @@ def attachment_add(*, actor, meeting: Meeting, upload) -> MeetingAttachment:
             content_type=content_type,
             size=written,
             digest=digest.finalize().hex(),
-            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            uploaded_by=linked_user(actor),
         )
         audit.record(
             actor=actor,

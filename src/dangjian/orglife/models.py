@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.fields import user_link
+from dangjian.core.gatherings import AttendanceCounts, AttendanceRow, Held
 from dangjian.core.models import OrgScoped, RuleVersion, TimeStamped
 from dangjian.core.scoping import ScopedQuerySet
 from dangjian.organizations.models import Level, Sector
@@ -98,9 +99,7 @@ class MeetingRequirement(RuleVersion):
     replaces = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("replaces")
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_link()
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -143,17 +142,11 @@ class MeetingQuerySet(ScopedQuerySet):
         return self.filter(state=Meeting.State.HELD)
 
 
-class Meeting(OrgScoped):
+class Meeting(OrgScoped, Held, AttendanceCounts):
     """A meeting of an organization: planned, then held (or cancelled). One record may count as
     several kinds. The counts and quorum are derived from the attendance by the services."""
 
-    class State(models.TextChoices):
-        PLANNED = "planned", _("Planned")
-        HELD = "held", _("Held")
-        CANCELLED = "cancelled", _("Cancelled")
-
     kinds = models.JSONField(_("kinds"), default=list)
-    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.HELD)
     held_on = models.DateField(_("date"))
     starts_at = models.TimeField(_("starts at"), null=True, blank=True)
     ends_at = models.TimeField(_("ends at"), null=True, blank=True)
@@ -166,18 +159,11 @@ class Meeting(OrgScoped):
         _("others attending"), max_length=300, blank=True, help_text=_("Guests not on the roster, without a vote.")
     )
     minutes = models.TextField(_("minutes"), blank=True)
-    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     # Derived by the services, never typed.
     month = models.PositiveIntegerField(editable=False, db_index=True)
     expected = models.PositiveIntegerField(_("expected"), default=0, editable=False)
-    present = models.PositiveIntegerField(_("present"), default=0, editable=False)
-    on_leave = models.PositiveIntegerField(_("on leave"), default=0, editable=False)
-    absent = models.PositiveIntegerField(_("absent"), default=0, editable=False)
     voting_expected = models.PositiveIntegerField(_("full members expected"), default=0, editable=False)
     voting_present = models.PositiveIntegerField(_("full members present"), default=0, editable=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     objects = MeetingQuerySet.as_manager()
 
@@ -256,22 +242,12 @@ class MeetingKindEntry(OrgScoped):
         return f"{self.meeting_id} {self.kind}"
 
 
-class Attendance(models.Model):
+class Attendance(AttendanceRow):
     """Whether one member of the roster attended a held meeting."""
-
-    class Status(models.TextChoices):
-        PRESENT = "present", _("Present")
-        ON_LEAVE = "on_leave", _("On leave")
-        ABSENT = "absent", _("Absent")
 
     # The biggest table (a county holds some 700,000 rows a year): no index of its own on either
     # key; the unique (meeting, member) and the (member, day) index serve both look-ups.
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance", db_index=False)
-    member = models.ForeignKey(
-        "members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member"), db_index=False
-    )
-    status = models.CharField(_("attendance"), max_length=12, choices=Status.choices)
-    reason = models.CharField(_("reason for leave"), max_length=100, blank=True)
     dual_life = models.BooleanField(_("leading cadre (dual organizational life)"), default=False)
     # Copied from the meeting and the member by the services.
     full_member = models.BooleanField(default=False, editable=False)
@@ -286,9 +262,6 @@ class Attendance(models.Model):
         constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="uniq_attendance")]
         indexes = [models.Index(fields=["member", "held_on"], name="attendance_member_day_idx")]
 
-    def __str__(self) -> str:
-        return f"{self.member_id} {self.status}"
-
 
 class MeetingAttachment(models.Model):
     """A photo or PDF kept with a meeting (never required). The file lives under
@@ -300,9 +273,7 @@ class MeetingAttachment(models.Model):
     content_type = models.CharField(max_length=32)
     size = models.PositiveIntegerField(_("size"))
     digest = models.CharField(max_length=64, editable=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    uploaded_by = user_link()
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -388,9 +359,7 @@ class Appraisal(OrgScoped):
         help_text=_("Only when no meeting is chosen: the vote's attendance."),
     )
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = user_link()
     note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:

@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Body, Query, Router, Status
 
-from dangjian.core import tree
-from dangjian.core.api import Id, PathId, error_responses, field_error, paginate
+from dangjian.core import apiroutes, tree
+from dangjian.core.api import error_responses, field_error, paginate
 from dangjian.core.apischema import Page, check_required
+from dangjian.core.apitypes import Id, PathId
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
 from dangjian.members.models import Member
@@ -393,7 +394,7 @@ def entry_reject(request, id: PathId, payload: RejectIn):
 )
 def member_balance(request, id: PathId, year: Year | None = None):
     """Your own, or a member of your subtree. Three queries."""
-    member = get_visible_or_404(Member.objects.visible_to(request.auth), pk=id)
+    member = apiroutes.visible(request, Member, id)
     year = year or timezone.localdate().year
     data = queries.member_year(member, year)
     b = data.balance

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.fields import user_link
 from dangjian.core.models import DefaultOrOwn, RuleVersion
 from dangjian.core.scoping import ScopedQuerySet
 from dangjian.orglife.models import MeetingKind
@@ -130,9 +130,7 @@ class PointScheme(DefaultOrOwn, RuleVersion):
         help_text=_("A template never applies by itself; it is copied to an organization."),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_link()
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -165,9 +163,7 @@ class PointRule(RuleVersion):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("replaces")
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_link()
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -303,13 +299,9 @@ class PointClaim(models.Model):
         related_name="+",
         verbose_name=_("post"),
     )
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    proposed_by = user_link()
     proposed_at = models.DateTimeField(_("proposed at"))
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = user_link()
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -345,9 +337,7 @@ class PointStep(models.Model):
     claim = models.ForeignKey(PointClaim, on_delete=models.CASCADE, related_name="steps")
     step = models.CharField(_("step"), max_length=16, blank=True)
     action = models.CharField(_("action"), max_length=8, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = user_link()
     actor_name = models.CharField(_("by"), max_length=150)
     at = models.DateTimeField(_("time"))
     note = models.CharField(_("note"), max_length=300, blank=True)

@@ -8,11 +8,10 @@ from typing import Annotated, ClassVar, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from dangjian.core.api import ApiDate, Id, InputSchema, PageParams, RequiredText, Text
 from dangjian.core.apischema import related, required_after_record
+from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, RequiredText, Text, Year
 from dangjian.points.models import Category, PointClaim
 
-Year = Annotated[int, Field(ge=2000, le=2100)]
 CategoryCode = Literal[tuple(Category.values)]  # type: ignore[valid-type]
 DirectionCode = Literal["award", "deduction", "base"]
 CapPeriodCode = Literal["month", "quarter", "year"]

@@ -12,20 +12,10 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from dangjian.core.api import (
-    ApiDate,
-    Id,
-    InputSchema,
-    PageParams,
-    PathId,
-    RequiredText,
-    Text,
-    changes,
-    error_responses,
-    field_error,
-    paginate,
-)
+from dangjian.core import apiroutes
+from dangjian.core.api import changes, error_responses, field_error, paginate
 from dangjian.core.apischema import Page, check_required, choice_label, related, required_after_record
+from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, RequiredText, Text
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role
 from dangjian.members.models import EvaluationRating, Member
@@ -52,7 +42,7 @@ def _require_business(request) -> None:
 
 def _org(request, pk: int) -> Organization:
     _require_business(request)
-    return get_visible_or_404(Organization.objects.visible_to(request.auth), pk=pk)
+    return apiroutes.visible(request, Organization, pk)
 
 
 # --- Schemas -------------------------------------------------------------------------------------
@@ -439,7 +429,7 @@ def assignment_step(
     _require_business(request)
     if step not in STEPS:
         raise Http404
-    a = get_visible_or_404(PostAssignment.objects.writable_by(request.auth), pk=id)
+    a = apiroutes.writable(request, PostAssignment, id)
     payload = payload or StepIn()
     actor, version = request.auth, payload.version
     if step == "approve":

@@ -301,6 +301,13 @@ def _by_branch(assignments) -> list[tuple]:
     return list(grouped.values())
 
 
+def _printable(request, tab: str, org, rows):
+    """A printable page of a subtree's assignments, one section per branch: the tab's template
+    (``posts/notice.html``, ``posts/badges.html``, both extending ``posts/printable.html``)."""
+    context = {"org": org, "tab": tab, "branches": _by_branch(rows), "today": timezone.localdate()}
+    return render(request, f"posts/{tab}.html", context)
+
+
 @login_required
 def notice(request, pk: int):
     """The public notice (公示) of the assignments under notice in a subtree, per branch: printable."""
@@ -310,11 +317,7 @@ def notice(request, pk: int):
         .select_related("member", "post", "group", "org")
         .order_by("org_path", "member__name_pinyin", "id")
     )
-    return render(
-        request,
-        "posts/notice.html",
-        {"org": org, "branches": _by_branch(rows), "today": timezone.localdate()},
-    )
+    return _printable(request, "notice", org, rows)
 
 
 @login_required
@@ -326,9 +329,7 @@ def badges(request, pk: int):
         .select_related("member", "post", "post__area", "group", "org")
         .order_by("org_path", "post__area__order", "post__order", "member__name_pinyin", "id")
     )
-    return render(
-        request, "posts/badges.html", {"org": org, "branches": _by_branch(rows), "today": timezone.localdate()}
-    )
+    return _printable(request, "badges", org, rows)
 
 
 @login_required

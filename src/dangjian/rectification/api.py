@@ -17,19 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 
-from dangjian.core.api import (
-    ApiDate,
-    Id,
-    InputSchema,
-    PageParams,
-    PathId,
-    Text,
-    changes,
-    error_responses,
-    field_error,
-    paginate,
-)
+from dangjian.core import apiroutes
+from dangjian.core.api import changes, error_responses, field_error, paginate
 from dangjian.core.apischema import Page, check_required, related
+from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, Text, Year
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.api import org_filter, subtree_root, visible_orgs
 from dangjian.organizations.models import Organization
@@ -38,7 +29,6 @@ from dangjian.rectification.models import Problem, Rectification, Screening, Scr
 
 router = Router(tags=["rectification"])
 
-Year = Annotated[int, Field(ge=2000, le=2100)]
 ClassificationCode = Literal["weak", "lagging"]
 StateCode = Literal["opened", "in_progress", "accepted", "closed"]
 ProblemStatus = Literal["done", "open", "due_soon", "overdue"]
@@ -295,7 +285,7 @@ def _mark(request, pk: int) -> ScreeningMark:
 
 
 def _problem(request, pk: int) -> Problem:
-    return get_visible_or_404(Problem.objects.visible_to(request.auth).select_related("rectification"), pk=pk)
+    return apiroutes.visible(request, Problem, pk, "rectification")
 
 
 CASE = {200: RectificationCaseDetailOut, **error_responses(400, 404, 409, 422)}
@@ -342,7 +332,7 @@ def screening_create(request, payload: RectificationScreeningIn):
     summary="A screening: each branch with what the records say, its mark, the share against the quota",
 )
 def screening_detail(request, id: PathId):
-    screening = get_visible_or_404(Screening.objects.visible_to(request.auth).select_related("org"), pk=id)
+    screening = apiroutes.visible(request, Screening, id, "org")
     rows, quota = queries.screening_rows(visible_orgs(request), screening)
     return {
         "id": screening.pk,
@@ -373,7 +363,7 @@ def screening_detail(request, id: PathId):
     summary="Classify an organization weak or lagging",
 )
 def mark_create(request, id: PathId, payload: Annotated[RectificationMarkIn | None, Body()] = None):
-    screening = get_visible_or_404(Screening.objects.visible_to(request.auth).select_related("org"), pk=id)
+    screening = apiroutes.visible(request, Screening, id, "org")
     _allow(services.organizes(request.auth, screening.org_path))
     payload = payload or RectificationMarkIn()
     check_required(payload, "org")

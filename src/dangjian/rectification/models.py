@@ -8,10 +8,10 @@ copies the screening's path, so that the screening's organizer finds its marks b
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.fields import user_link
 from dangjian.core.models import OrgScoped, RuleVersion
 from dangjian.core.scoping import ScopedQuerySet
 
@@ -161,9 +161,7 @@ class ProgressNote(models.Model):
     rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="notes")
     written_on = models.DateField(_("date"))
     text = models.CharField(_("progress"), max_length=1000)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    author = user_link()
 
     class Meta:
         verbose_name = _("progress note")

@@ -9,39 +9,32 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from dangjian.core.api import (
-    ApiDate,
-    Id,
-    InputSchema,
-    PageParams,
-    PathId,
-    RequiredText,
-    Text,
-    changes,
-    error_responses,
-    field_error,
-    in_subtree,
-    paginate,
+from dangjian.core import apiroutes
+from dangjian.core.api import changes, error_responses, field_error, in_subtree, paginate
+from dangjian.core.apischema import (
+    AttendanceStatus,
+    CancelIn,
+    HeldState,
+    HeldStateOut,
+    Page,
+    check_required,
+    choice_label,
+    related,
+    required_after_record,
 )
-from dangjian.core.apischema import CancelIn, Page, check_required, choice_label, related, required_after_record
-from dangjian.core.scoping import get_visible_or_404
+from dangjian.core.apitypes import ApiDate, Hours, Id, InputSchema, PageParams, PathId, RequiredText, Text, Year
 from dangjian.organizations.api import org_filter, recording_org, subtree_root
 from dangjian.training import queries, services
 from dangjian.training.models import Programme, ProgrammeKind, Session
 
 router = Router(tags=["training"])
-
-SessionState = Literal["planned", "held"]
-AttendanceStatus = Literal["present", "on_leave", "absent"]
-Year = Annotated[int, Field(ge=2000, le=2100)]
-Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=3, decimal_places=1)]
 
 
 # --- Schemas ---------------------------------------------------------------------------------
@@ -103,7 +96,7 @@ class TrainingSessionOut(Schema):
     speaker: str
     hours: Decimal
     venue: str
-    state: Literal["planned", "held", "cancelled"]
+    state: HeldStateOut
     cancel_reason: str
     present: int
     on_leave: int
@@ -122,7 +115,7 @@ class TrainingSessionDetailOut(TrainingSessionOut):
 class TrainingSessionFilters(PageParams):
     programme: Id | None = None
     org: Id | None = Field(None, description="Sessions organized by this organization and below.")
-    state: Literal["planned", "held", "cancelled"] | None = None
+    state: HeldStateOut | None = None
     year: Year | None = None
 
 
@@ -134,7 +127,7 @@ class TrainingAttendanceIn(InputSchema):
 
 class TrainingSessionCreateIn(InputSchema):
     programme: Id
-    state: SessionState = "held"
+    state: HeldState = "held"
     held_on: ApiDate = Field(..., description="Not after today for a held session.")
     title: RequiredText = Field(..., max_length=200)
     speaker: Text = Field("", max_length=64)
@@ -146,7 +139,7 @@ class TrainingSessionCreateIn(InputSchema):
 class TrainingSessionUpdateIn(InputSchema):
     """Only the fields sent are changed; ``attendance``, when sent, replaces the sheet."""
 
-    state: SessionState = None
+    state: HeldState = None
     held_on: ApiDate = None
     title: RequiredText = Field(None, max_length=200)
     speaker: Text = Field(None, max_length=64)
@@ -197,20 +190,11 @@ def _sheet(rows) -> list[services.AttendanceIn]:
 
 
 def _session(request, pk: int) -> Session:
-    return get_visible_or_404(Session.objects.visible_to(request.auth), pk=pk)
+    return apiroutes.visible(request, Session, pk)
 
 
 def _programme(request, pk: int) -> Programme:
-    return get_visible_or_404(Programme.objects.visible_to(request.auth).select_related("org"), pk=pk)
-
-
-def _figures(f: queries.Figures) -> dict:
-    return {
-        "sessions": f.sessions,
-        "person_times": f.person_times,
-        "persons": f.persons,
-        "person_hours": f.person_hours,
-    }
+    return apiroutes.visible(request, Programme, pk, "org")
 
 
 # --- Programmes ------------------------------------------------------------------------------------
@@ -249,10 +233,15 @@ def programme_create(request, payload: TrainingProgrammeCreateIn):
     summary="Change a programme",
 )
 def programme_update(request, id: PathId, payload: Annotated[TrainingProgrammeUpdateIn | None, Body()] = None):
-    programme = get_visible_or_404(Programme.objects.writable_by(request.auth), pk=id)
-    data, version = changes(payload, blank=("name", "audience", "note"), choices=("kind",))
-    if data:
-        services.programme_update(actor=request.auth, programme=programme, data=data, expected_version=version)
+    programme = apiroutes.writable(request, Programme, id)
+    apiroutes.update(
+        request,
+        services.programme_update,
+        payload,
+        blank=("name", "audience", "note"),
+        choices=("kind",),
+        programme=programme,
+    )
     return _programme(request, id)
 
 
@@ -262,9 +251,8 @@ def programme_update(request, id: PathId, payload: Annotated[TrainingProgrammeUp
     summary="Delete a programme without held sessions",
 )
 def programme_delete(request, id: PathId):
-    programme = get_visible_or_404(Programme.objects.writable_by(request.auth), pk=id)
-    services.programme_delete(actor=request.auth, programme=programme)
-    return Status(204, None)
+    programme = apiroutes.writable(request, Programme, id)
+    return apiroutes.delete(request, services.programme_delete, programme=programme)
 
 
 # --- Sessions ----------------------------------------------------------------------------------------
@@ -308,9 +296,7 @@ def session_create(request, payload: TrainingSessionCreateIn):
     summary="Change a session",
 )
 def session_update(request, id: PathId, payload: Annotated[TrainingSessionUpdateIn | None, Body()] = None):
-    session = get_visible_or_404(
-        Session.objects.writable_by(request.auth).exclude(state=Session.State.CANCELLED), pk=id
-    )
+    session = apiroutes.writable(request, Session, id, live=True)
     data, version = changes(payload, blank=("title", "speaker", "venue"), exclude=("attendance",))
     sheet = _sheet(payload.attendance) if payload and payload.attendance is not None else None
     if data or sheet is not None:
@@ -326,9 +312,7 @@ def session_update(request, id: PathId, payload: Annotated[TrainingSessionUpdate
     summary="Replace a session's attendance sheet",
 )
 def session_attendance_put(request, id: PathId, payload: Annotated[TrainingSheetIn | None, Body()] = None):
-    session = get_visible_or_404(
-        Session.objects.writable_by(request.auth).exclude(state=Session.State.CANCELLED), pk=id
-    )
+    session = apiroutes.writable(request, Session, id, live=True)
     check_required(payload, "attendance")
     services.session_record_attendance(
         actor=request.auth, session=session, attendance=_sheet(payload.attendance), expected_version=payload.version
@@ -342,10 +326,8 @@ def session_attendance_put(request, id: PathId, payload: Annotated[TrainingSheet
     summary="Cancel a session (it stays on record and no longer counts)",
 )
 def session_cancel(request, id: PathId, payload: CancelIn):
-    session = get_visible_or_404(Session.objects.writable_by(request.auth), pk=id)
-    services.session_cancel(
-        actor=request.auth, session=session, reason=payload.reason, expected_version=payload.version
-    )
+    session = apiroutes.writable(request, Session, id)
+    apiroutes.cancel(request, services.session_cancel, payload, session=session)
     return _session(request, id)
 
 
@@ -353,9 +335,8 @@ def session_cancel(request, id: PathId, payload: CancelIn):
     "/sessions/{id}", response={204: None, **error_responses(404, 422)}, summary="Delete a session recorded in error"
 )
 def session_delete(request, id: PathId):
-    session = get_visible_or_404(Session.objects.writable_by(request.auth), pk=id)
-    services.session_delete(actor=request.auth, session=session)
-    return Status(204, None)
+    session = apiroutes.writable(request, Session, id)
+    return apiroutes.delete(request, services.session_delete, session=session)
 
 
 # --- Person-times ----------------------------------------------------------------------------------
@@ -372,9 +353,6 @@ def person_times(request, params: Query[TrainingPersonTimesParams]):
         "org_id": org.pk,
         "start": table.start,
         "end": table.end,
-        "rows": [
-            {"org_id": r.org.pk, "org_name": r.org.name, "own": r.own, "figures": _figures(r.figures)}
-            for r in table.rows
-        ],
-        "total": _figures(table.total),
+        "rows": [{"org_id": r.org.pk, "org_name": r.org.name, "own": r.own, "figures": r.figures} for r in table.rows],
+        "total": table.total,
     }

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import tree
+from dangjian.core.gatherings import AttendanceCounts, AttendanceRow, Held
 from dangjian.core.models import OrgScoped
 from dangjian.core.roles import WRITE_ROLES
 from dangjian.core.scoping import ScopedQuerySet, paths_for
@@ -57,13 +57,8 @@ class SessionQuerySet(ScopedQuerySet):
         return self.filter(state=Session.State.HELD)
 
 
-class Session(OrgScoped):
+class Session(OrgScoped, Held, AttendanceCounts):
     """One session of a programme; its organization is the programme's (copied by the services)."""
-
-    class State(models.TextChoices):
-        PLANNED = "planned", _("Planned")
-        HELD = "held", _("Held")
-        CANCELLED = "cancelled", _("Cancelled")
 
     programme = models.ForeignKey(
         Programme, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("programme")
@@ -78,15 +73,6 @@ class Session(OrgScoped):
         validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("24"))],
     )
     venue = models.CharField(_("venue"), max_length=100, blank=True)
-    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.HELD)
-    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
-    # Derived by the services from the sheet, never typed.
-    present = models.PositiveIntegerField(_("present"), default=0, editable=False)
-    on_leave = models.PositiveIntegerField(_("on leave"), default=0, editable=False)
-    absent = models.PositiveIntegerField(_("absent"), default=0, editable=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     objects = SessionQuerySet.as_manager()
 
@@ -121,20 +107,10 @@ class AttendanceQuerySet(ScopedQuerySet):
         return self.none() if query is None else self.filter(query)
 
 
-class SessionAttendance(models.Model):
+class SessionAttendance(AttendanceRow):
     """Whether one member attended one session. Person-times count the ``present`` rows."""
 
-    class Status(models.TextChoices):
-        PRESENT = "present", _("Present")
-        ON_LEAVE = "on_leave", _("On leave")
-        ABSENT = "absent", _("Absent")
-
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendance", db_index=False)
-    member = models.ForeignKey(
-        "members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member"), db_index=False
-    )
-    status = models.CharField(_("attendance"), max_length=12, choices=Status.choices)
-    reason = models.CharField(_("reason for leave"), max_length=100, blank=True)
     # Copied by the services: the member's organization path on the day, the session's
     # organizer's path, its day and hours, and whether it counts (held, not cancelled since).
     org_path = models.CharField(max_length=255, editable=False)
@@ -155,9 +131,6 @@ class SessionAttendance(models.Model):
             models.Index(fields=["org_path", "held_on"], name="training_att_path_day_idx"),
             models.Index(fields=["member", "held_on"], name="training_att_member_day_idx"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.member_id} {self.status}"
 
 
 __all__ = ["Programme", "ProgrammeKind", "Session", "SessionAttendance"]

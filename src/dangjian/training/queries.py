@@ -165,20 +165,12 @@ def member_summary(member, start: dt.date, end: dt.date) -> Figures:
 
 # --- For the points module (through these functions, never the tables) ------------------------------
 @dataclass(frozen=True, slots=True)
-class SessionFacts:
-    """What a session tells other modules: who organized it, when, of which kind, who attended how."""
+class SessionFacts(sheets.Facts):
+    """What a session tells other modules: who organized it, when, of which kind (``kinds`` is
+    ``(programme.kind,)``), who attended how."""
 
-    id: int
-    org_id: int
-    held_on: dt.date
-    state: str
-    kinds: tuple[str, ...]  # (programme.kind,)
     attendance: dict[int, str]  # member id → present / on_leave / absent
     hours: Decimal
-
-    @property
-    def held(self) -> bool:
-        return self.state == Session.State.HELD
 
 
 def session_attendance(session_id: int) -> SessionFacts | None:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import audit
 from dangjian.core.dates import is_future
+from dangjian.core.fields import linked_user
 from dangjian.core.services import (
     changed_fields,
     check_version,
@@ -343,7 +344,7 @@ def session_create(
         programme=programme,
         org_id=programme.org_id,
         org_path=programme.org_path,
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        recorded_by=linked_user(actor),
         **data,
     )
     rows = _rows(session, attendance, sheet)

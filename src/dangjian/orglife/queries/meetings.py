@@ -251,20 +251,11 @@ def compliance_summary(root, year: int, on: dt.date | None = None) -> dict[str, 
 
 
 # --- For the points module (through these functions, never the tables) ------------------------------
-@dataclass(frozen=True)
-class MeetingFacts:
+@dataclass(frozen=True, slots=True)
+class MeetingFacts(sheets.Facts):
     """What a meeting tells other modules: who held it, when, as what, and who attended how."""
 
-    id: int
-    org_id: int
-    held_on: dt.date
-    state: str
-    kinds: tuple[str, ...]
     attendance: dict[int, str]  # member id → present / on_leave / absent
-
-    @property
-    def held(self) -> bool:
-        return self.state == Meeting.State.HELD
 
 
 def meeting_attendance(meeting_id: int) -> MeetingFacts | None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, parameters
+from dangjian.core.fields import linked_user
 from dangjian.core.services import changed_fields, check_version, object_update, refuse_unknown, snapshot
 from dangjian.members.queries import roster
 from dangjian.organizations.models import Level
@@ -221,7 +222,7 @@ def appraisal_decide(
         )
     appraisal.state = Appraisal.State.DECIDED
     appraisal.decided_on = on
-    appraisal.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    appraisal.decided_by = linked_user(actor)
     appraisal.version = F("version") + 1
     appraisal.save()
     appraisal.refresh_from_db(fields=["version"])

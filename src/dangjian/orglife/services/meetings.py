@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.fields import linked_user
 from dangjian.core.services import (
     changed_fields,
     check_version,
@@ -382,7 +383,7 @@ def meeting_create(
     data, attendance, sheet = validate_meeting(org, data, attendance or [])
     if not allow_duplicate:
         _refuse_duplicate(org, data)
-    meeting = Meeting(org=org, recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    meeting = Meeting(org=org, recorded_by=linked_user(actor))
     for name, value in data.items():
         setattr(meeting, name, value)
     meeting.state = data.get("state") or Meeting.State.HELD

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from dangjian.core import audit, rules
+from dangjian.core.fields import linked_user
 from dangjian.core.services import created_changes
 from dangjian.orglife.models import (
     MeetingRequirement,
@@ -27,7 +28,7 @@ def requirement_create(*, actor, data: dict[str, Any], effective_from: dt.date) 
     requirement = MeetingRequirement(
         **{k: v for k, v in data.items() if k in REQUIREMENT_FIELDS},
         effective_from=effective_from,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=linked_user(actor),
     )
     requirement.full_clean()
     requirement.save()

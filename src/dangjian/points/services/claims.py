@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, parameters
+from dangjian.core.fields import linked_user
 from dangjian.points.models import (
     ZERO,
     Category,
@@ -30,7 +31,7 @@ from dangjian.points.models import (
 from dangjian.points.services.balances import refresh_balances
 from dangjian.points.services.book import BULK_KEY, RuleBook, cap_window, window_bounds
 from dangjian.points.services.permissions import _grants, can_propose_for, holds_step
-from dangjian.points.services.schemes import _actor_or_none, _check_points
+from dangjian.points.services.schemes import _check_points
 from dangjian.posts.queries import duty_assignments, on_duty
 
 
@@ -186,8 +187,8 @@ def _step_record(claim: PointClaim, action: str, step: str, actor, note: str = "
         claim=claim,
         step=step,
         action=action,
-        actor=_actor_or_none(actor),
-        actor_name=(actor.get_username() if _actor_or_none(actor) else str(_("system")))[:150],
+        actor=linked_user(actor),
+        actor_name=(actor.get_username() if linked_user(actor) else str(_("system")))[:150],
         at=timezone.now(),
         note=note[:300],
     )
@@ -230,7 +231,7 @@ def _approve(entry: PointEntry, claim: PointClaim, actor, book: RuleBook, steps:
             amount = room
     entry.points = amount if entry.requested >= 0 else -amount
     entry.status = PointEntry.Status.APPROVED
-    claim.decided_by = _actor_or_none(actor)
+    claim.decided_by = linked_user(actor)
     claim.decided_at = timezone.now()
 
 
@@ -339,7 +340,7 @@ def _new_claim(actor, member, rule, occurred_on, event, amount, evidence, source
         chain=chain,
         batch=batch,
         assignment=assignment,
-        proposed_by=_actor_or_none(actor),
+        proposed_by=linked_user(actor),
         proposed_at=now,
     )
     steps = [_step_record(claim, PointStep.Action.PROPOSE, "", actor)]
@@ -539,7 +540,7 @@ def entry_reject(*, actor, entry: PointEntry, reason: str) -> PointEntry:
         raise ValidationError({"reason": _("At most 300 characters.")})
     entry.status = PointEntry.Status.REJECTED
     claim.reason = reason
-    claim.decided_by = _actor_or_none(actor)
+    claim.decided_by = linked_user(actor)
     claim.decided_at = timezone.now()
     entry.save(update_fields=["status"])
     claim.save(update_fields=["reason", "decided_by", "decided_at"])

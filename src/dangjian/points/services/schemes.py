@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, rules
+from dangjian.core.fields import linked_user
 from dangjian.core.services import created_changes
 from dangjian.points.models import (
     SOURCE_BASE,
@@ -153,10 +154,6 @@ def _rule_changes(rule: PointRule) -> dict:
     return created_changes(rule, names, set_only=False)
 
 
-def _actor_or_none(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 @transaction.atomic
 def scheme_create(
     *, actor, name: str, org=None, effective_from: dt.date, note: str = "", copy_from: PointScheme | None = None
@@ -178,7 +175,7 @@ def scheme_create(
         org=org,
         effective_from=effective_from,
         note=(note or "").strip()[:300],
-        created_by=_actor_or_none(actor),
+        created_by=linked_user(actor),
     )
     scheme.save()
     copied = 0
@@ -188,7 +185,7 @@ def scheme_create(
                 PointRule.objects.create(
                     scheme=scheme,
                     effective_from=effective_from,
-                    created_by=_actor_or_none(actor),
+                    created_by=linked_user(actor),
                     **{n: getattr(rule, n) for n in RULE_FIELDS},
                 )
                 copied += 1
@@ -212,7 +209,7 @@ def rule_create(*, actor, scheme: PointScheme, data: dict[str, Any], effective_f
     data = validate_rule({k: v for k, v in data.items() if k in RULE_FIELDS})
     if PointRule.objects.filter(scheme=scheme, code=data["code"]).exists():
         raise ValidationError({"code": _("This scheme already has a rule with this code: change that rule instead.")})
-    rule = PointRule(scheme=scheme, effective_from=effective_from, created_by=_actor_or_none(actor), **data)
+    rule = PointRule(scheme=scheme, effective_from=effective_from, created_by=linked_user(actor), **data)
     rule.save()
     audit.record(actor=actor, action="create", obj=rule, org=scheme.org, changes=_rule_changes(rule))
     return rule

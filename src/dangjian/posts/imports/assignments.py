@@ -21,6 +21,7 @@ from dangjian.members.models import Member
 from dangjian.organizations.models import Level, Organization
 from dangjian.posts import queries, services
 from dangjian.posts.imports.columns import (
+    BRANCH_NAME_COLUMN,
     NO_RECORD,
     RECORD_ID_HELP,
     day_errors,
@@ -77,7 +78,7 @@ class PostAssignmentTemplate(MemberRows, Template):
     columns = (
         Column("seq", "序号", kind="seq", width=6),
         record_id_column(aliases=("记录编号", "岗位编号"), help=RECORD_ID_HELP),
-        Column("branch_name", "所属党支部", aliases=("党支部", "所在党支部"), export_only=True, width=22),
+        BRANCH_NAME_COLUMN,
         *post_member_columns(),
         Column(
             "group",

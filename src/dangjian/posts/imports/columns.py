@@ -16,6 +16,8 @@ NO_RECORD = "记录不存在或无权限"
 FUTURE = "不能是将来的日期"
 TOO_EARLY = "日期过早"
 RECORD_ID_HELP = "导出时由系统填写，用于识别已有岗位；新增岗位留空"
+# The member's branch, written on export (a group's branch, a post holder's branch).
+BRANCH_NAME_COLUMN = Column("branch_name", "所属党支部", aliases=("党支部", "所在党支部"), export_only=True, width=22)
 
 
 def post_member_columns(*id_aliases: str) -> tuple[Column, Column, Column]:

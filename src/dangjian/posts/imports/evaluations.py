@@ -17,6 +17,7 @@ from dangjian.members.models import EvaluationRating
 from dangjian.organizations.models import Organization
 from dangjian.posts import queries, services
 from dangjian.posts.imports.columns import (
+    BRANCH_NAME_COLUMN,
     NO_RECORD,
     day_errors,
     post_member_columns,
@@ -67,7 +68,7 @@ class PostEvaluationTemplate(MemberRows, Template):
             help="即“一编三定岗位”表的〈系统编号〉，导出时由系统填写；留空时按党员和〈岗位名称〉查找",
             width=10,
         ),
-        Column("branch_name", "所属党支部", aliases=("党支部", "所在党支部"), export_only=True, width=22),
+        BRANCH_NAME_COLUMN,
         *post_member_columns(),
         Column(
             "post",

@@ -21,6 +21,7 @@ from dangjian.members.models import Member
 from dangjian.organizations.models import Level, Organization
 from dangjian.posts import services
 from dangjian.posts.imports.columns import (
+    BRANCH_NAME_COLUMN,
     day_errors,
     post_member_columns,
 )
@@ -72,7 +73,7 @@ class GroupMembershipTemplate(MemberRows, Template):
             example="第一党小组",
             width=18,
         ),
-        Column("branch_name", "所属党支部", aliases=("党支部", "所在党支部"), export_only=True, width=22),
+        BRANCH_NAME_COLUMN,
         *post_member_columns("系统编号"),
         Column(
             "is_leader",
