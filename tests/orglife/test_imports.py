@@ -119,3 +119,61 @@ def test_the_export_reads_back_as_the_same_meetings(world, branch, template, tmp
     assert (outcome.unchanged, outcome.created, outcome.updated) == (1, 0, 0), outcome.errors
     assert result.rows == 1
     assert pipeline.export(template, user=world.sibling_secretary, params={}).rows == 0
+
+
+@pytest.fixture
+def namesake(world, branch):
+    """A second 王芳 on 东街村党支部's roster (common in villages)."""
+    from tests import factories
+
+    return factories.member(branch, "王芳", birth=dt.date(1981, 8, 8), gender="female")
+
+
+def test_two_members_of_one_name_are_told_apart_by_record_or_id_number(world, branch, template, namesake):
+    first = world.extra[0]
+    outcome = run(
+        template,
+        world.secretary,
+        [
+            row(present=f"张强、李娜、王芳【{first.pk}】、刘洋、陈静", absent=f"王芳【{namesake.pk}】"),
+            row("主题党日", "2026-04-10", "四月主题党日", leave=f"{namesake.id_number}（外出务工）"),
+        ],
+    )
+    assert outcome.ok, outcome.errors
+    march = Meeting.objects.get(topic="学习党章")
+    statuses = dict(march.attendance.values_list("member_id", "status"))
+    assert statuses[first.pk] == Attendance.Status.PRESENT and statuses[namesake.pk] == Attendance.Status.ABSENT
+    april = Meeting.objects.get(topic="四月主题党日")
+    assert april.attendance.get(member=namesake).status == Attendance.Status.ON_LEAVE
+    assert april.attendance.get(member=first).status == Attendance.Status.PRESENT
+
+
+def test_an_ambiguous_name_is_refused_naming_both_candidates(world, branch, template, namesake):
+    first = world.extra[0]
+    outcome = run(
+        template, world.secretary, [row(leave="王芳（外出务工）"), row("主题党日", "2026-04-10", "四月", absent="刘洋")]
+    )
+    assert not outcome.ok and not Meeting.objects.exists()
+    messages = [str(e) for e in outcome.errors]
+    assert len(messages) == 1, messages
+    assert f"王芳【{first.pk}】" in messages[0] and f"王芳【{namesake.pk}】" in messages[0]
+    assert first.id_number_masked in messages[0] and namesake.id_number_masked in messages[0]
+    assert namesake.id_number not in messages[0]  # masked, never in full
+    wrong = run(template, world.secretary, [row(absent=f"刘洋【{namesake.pk}】")])
+    assert "不是“刘洋”" in str(wrong.errors[0])
+
+
+def test_the_export_of_namesakes_reads_back_unchanged(world, branch, template, namesake, tmp_path):
+    from tests import factories
+
+    factories.meeting(branch, ["theme_day"], dt.date(2026, 5, 9), on_leave=[(namesake, "外出务工")])
+    result = pipeline.export(template, user=world.secretary, params={})
+    path = tmp_path / "meetings.xlsx"
+    with result.file as fh:
+        path.write_bytes(fh.read())
+    rows = read_xlsx(path)
+    record = dict(zip(rows[0], rows[1], strict=False))
+    assert record["请假人员"] == f"王芳【{namesake.pk}】（外出务工）"
+    assert f"王芳【{world.extra[0].pk}】" in record["出席人员"] and "张强【" not in record["出席人员"]
+    outcome = pipeline.run(template, path, user=world.secretary, commit=True)
+    assert (outcome.unchanged, outcome.created, outcome.updated) == (1, 0, 0), outcome.errors

@@ -16,7 +16,7 @@ from django.utils import timezone
 from ninja import Body, Field, Query, Router, Schema, Status
 
 from dangjian.core import apiroutes
-from dangjian.core.api import changes, error_responses, in_subtree, paginate
+from dangjian.core.api import ApiError, changes, error_responses, in_subtree, paginate
 from dangjian.core.apischema import AttendanceStatus, CancelIn, HeldState, HeldStateOut, Page, choice_label, related
 from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, RequiredText, Text, Year
 from dangjian.core.scoping import get_visible_or_404
@@ -115,6 +115,9 @@ class MeetingCreateIn(InputSchema):
         max_length=2000,
         description="The sheet of a held meeting; members left out of a meeting of all members count as absent.",
     )
+    confirm_duplicate: bool = Field(
+        False, description="Save even when a meeting of the same kind is recorded for the organization that day (409)."
+    )
 
 
 class MeetingUpdateIn(InputSchema):
@@ -197,6 +200,9 @@ class ComplianceOut(Schema):
 class ComplianceParams(Schema):
     org: Id | None = Field(None, description="The top of the subtree (default: your own organization).")
     year: Year | None = Field(None, description="Default: this year.")
+    quarter: Annotated[int, Field(ge=1, le=4)] | None = Field(
+        None, description="Only the obligations whose periods fall within this quarter, judged on its end."
+    )
 
 
 class RequirementOut(Schema):
@@ -285,9 +291,19 @@ def meeting_detail(request, id: PathId):
 )
 def meeting_create(request, payload: MeetingCreateIn):
     org = recording_org(request, payload.org)
-    data = payload.model_dump(exclude={"org", "attendance"})
+    data = payload.model_dump(exclude={"org", "attendance", "confirm_duplicate"})
     data["kinds"] = [str(k) for k in data["kinds"]]
-    meeting = services.meeting_create(actor=request.auth, org=org, data=data, attendance=_sheet(payload.attendance))
+    try:
+        meeting = services.meeting_create(
+            actor=request.auth,
+            org=org,
+            data=data,
+            attendance=_sheet(payload.attendance),
+            allow_duplicate=payload.confirm_duplicate,
+        )
+    except services.DuplicateMeetingError as exc:
+        errors = [{"field": "confirm_duplicate", "message": m} for m in exc.messages]
+        raise ApiError(409, " ".join(exc.messages), errors) from None
     return Status(201, _meeting(request, meeting.pk))
 
 
@@ -380,7 +396,7 @@ def compliance(request, params: Query[ComplianceParams]):
     """Rates are done ÷ due over the periods that have ended; computed from the meetings on request."""
     root = subtree_root(request, params.org)
     year = params.year or timezone.localdate().year
-    table = queries.compliance_table(visible_orgs(request), root, year)
+    table = queries.compliance_table(visible_orgs(request), root, year, quarter=params.quarter)
     return {
         "org_id": root.pk,
         "year": year,

@@ -18,7 +18,7 @@ from dangjian.orglife.models import (
     Rating,
     RequirementKind,
 )
-from dangjian.orglife.periods import PeriodKind
+from dangjian.orglife.periods import QUARTER_NAMES, PeriodKind
 from dangjian.orglife.services import MEETING_FIELDS, AttendanceIn
 
 NOT_EXPECTED = "none"
@@ -318,6 +318,13 @@ class ComplianceFilterForm(FilterForm):
         label=_("organization"), queryset=Organization.objects.none(), required=False, widget=forms.HiddenInput
     )
     year = forms.TypedChoiceField(label=_("year"), coerce=int, choices=[], required=False, empty_value=None)
+    quarter = forms.TypedChoiceField(
+        label=_("quarter"),
+        coerce=int,
+        choices=[("", _("Whole year")), *((q, label) for q, label in QUARTER_NAMES.items())],
+        required=False,
+        empty_value=None,
+    )
     kind = forms.ChoiceField(label=_("kind"), choices=[("", _("All")), *RequirementKind.choices], required=False)
     sector = forms.ChoiceField(label=_("sector"), choices=[("", _("All")), *Sector.choices], required=False)
     status = forms.ChoiceField(

@@ -3,8 +3,11 @@
 A row is one meeting. It finds its record by 系统编号 (the record id of an export), or else by
 organization, date and topic, so re-importing a file changes nothing. Attendance is written as
 names from the organization's roster on the meeting's date: 请假人员 as ``姓名（原因）``, 缺席人员
-as names; 出席人员 may be left empty for a meeting of all members (everyone else on the roster was
-present) but not for a committee or group meeting. Every row is written through
+as names; where two members of the roster share a name, an item names its member by 党员系统编号 or
+身份证号, alone or after the name (``张强【1024】``, ``张强【410102…】``), and a bare ambiguous name
+is refused with both candidates' numbers (ID numbers masked). The export writes the number after
+every name its organization shares. 出席人员 may be left empty for a meeting of all members
+(everyone else on the roster was present) but not for a committee or group meeting. Every row is written through
 ``meeting_create`` / ``meeting_update``: the same checks and audit as the form.
 """
 
@@ -15,11 +18,14 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404
 
+from dangjian.core import crypto
 from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
+from dangjian.members.models import Member
 from dangjian.members.queries import roster
 from dangjian.organizations.models import Organization
 from dangjian.orglife import queries, services
@@ -40,6 +46,9 @@ STATES = (Choice("held", "已召开", ("召开", "已开")), Choice("planned", "
 SEPARATORS = re.compile(r"[、,，;；/\s]+")
 LEAVE_ITEM = re.compile(r"^(?P<name>[^（(]+)\s*(?:[（(](?P<reason>[^）)]*)[）)])?$")
 TIME = re.compile(r"^(\d{1,2})[:：](\d{2})$")
+# "张强", "张强【1024】", "张强[410102198506010011]", "1024" or an ID number alone.
+MEMBER_ITEM = re.compile(r"^(?P<name>[^【\[]*?)\s*(?:[【\[]\s*(?P<ref>[0-9A-Za-z]+)\s*[】\]])?$")
+BARE_REF = re.compile(r"^(?:\d{1,12}|\d{17}[\dXx]|\d{15})$")
 
 
 def kind_of(text: str) -> str | None:
@@ -69,6 +78,41 @@ def parse_time(text: str | None) -> dt.time | None:
     return dt.time(int(match.group(1)), int(match.group(2)))
 
 
+def parse_member_item(item: str) -> tuple[str, str]:
+    """``张强【1024】`` → ``("张强", "1024")``; ``1024`` → ``("", "1024")``; ``张强`` → ``("张强", "")``."""
+    item = item.strip()
+    if BARE_REF.match(item):
+        return "", item
+    match = MEMBER_ITEM.match(item)
+    if match is None:
+        return item, ""
+    return match.group("name").strip(), (match.group("ref") or "").upper()
+
+
+def shared_names(org_id: int) -> set[str]:
+    """Names two members of an organization share: one query."""
+    rows = Member.objects.filter(org_id=org_id).values("name").annotate(n=Count("id")).filter(n__gt=1)
+    return {r["name"] for r in rows}
+
+
+def _repeated(names) -> set[str]:
+    seen: set[str] = set()
+    repeated = set()
+    for name in names:
+        (repeated if name in seen else seen).add(name)
+    return repeated
+
+
+def find_by_ref(members, ref: str):
+    """The member of ``members`` whose 党员系统编号 (a number) or 身份证号 (15 or 18 characters) is ``ref``."""
+    if len(ref) in (15, 18):
+        digest = crypto.blind_index(ref)
+        return next((m for m in members if m.id_number_hash == digest), None)
+    if ref.isdigit():
+        return next((m for m in members if m.pk == int(ref)), None)
+    return None
+
+
 @register
 class MeetingTemplate(OrgColumns, Template):
     name = "meetings"
@@ -79,6 +123,7 @@ class MeetingTemplate(OrgColumns, Template):
         "已有会议按〈系统编号〉识别，没有系统编号时按组织、会议日期和会议主题识别，重复导入同一文件不会产生重复记录。"
         "一次会议可记为多种类型（如“主题党日、支部党员大会”），分别计入各项要求。"
         "出席、请假、缺席人员须是该组织当日名册中的党员；请假人员写作“姓名（原因）”。"
+        "名册中有同名党员时，在姓名后注明党员系统编号或身份证号，如“张三【1024】”（导出时自动注明）。"
         "党员大会、党课、主题党日等全体党员参加的会议可不填出席人员（名册中其余党员均视为出席）；支委会、党小组会须填写出席人员。"
     )
     columns = (
@@ -126,7 +171,7 @@ class MeetingTemplate(OrgColumns, Template):
             "present",
             "出席人员",
             aliases=("参会人员", "实到人员"),
-            help="姓名用顿号分隔；全体党员参加的会议可留空",
+            help="姓名用顿号分隔；同名党员在姓名后注明党员系统编号，如“张三【1024】”；全体党员参加的会议可留空",
             width=30,
         ),
         Column("on_leave", "请假人员", help="姓名（原因），用顿号分隔", example="孙海（外出务工）", width=24),
@@ -157,8 +202,16 @@ class MeetingTemplate(OrgColumns, Template):
 
     def export_records(self, queryset, user):
         labels = {code: names[0] for code, names in KIND_NAMES.items()}
+        shared: dict[int, set[str]] = {}  # per organization: the names two of its members share
         for i, m in enumerate(queryset.iterator(chunk_size=500), start=1):
             rows = sorted(m.attendance.all(), key=lambda a: (a.member.name_pinyin, a.member_id))
+            if m.org_id not in shared:
+                shared[m.org_id] = shared_names(m.org_id)
+            names = shared[m.org_id] | _repeated(a.member.name for a in rows)
+
+            def named(member, names=names) -> str:
+                return f"{member.name}【{member.pk}】" if member.name in names else member.name
+
             yield {
                 "seq": i,
                 "record_id": m.pk,
@@ -175,12 +228,12 @@ class MeetingTemplate(OrgColumns, Template):
                 "recorder": m.recorder,
                 "lecturer": m.lecturer,
                 "participants": m.participants,
-                "present": "、".join(a.member.name for a in rows if a.status == Attendance.Status.PRESENT),
+                "present": "、".join(named(a.member) for a in rows if a.status == Attendance.Status.PRESENT),
                 "on_leave": "、".join(
-                    f"{a.member.name}（{a.reason}）" for a in rows if a.status == Attendance.Status.ON_LEAVE
+                    f"{named(a.member)}（{a.reason}）" for a in rows if a.status == Attendance.Status.ON_LEAVE
                 ),
-                "absent": "、".join(a.member.name for a in rows if a.status == Attendance.Status.ABSENT),
-                "dual": "、".join(a.member.name for a in rows if a.dual_life),
+                "absent": "、".join(named(a.member) for a in rows if a.status == Attendance.Status.ABSENT),
+                "dual": "、".join(named(a.member) for a in rows if a.dual_life),
                 "minutes": m.minutes,
             }
 
@@ -208,14 +261,30 @@ class MeetingTemplate(OrgColumns, Template):
         by_name: dict[str, list] = {}
         for member in members:
             by_name.setdefault(member.name, []).append(member)
+        on_roster = f"不在{org.name} {held_on.isoformat()} 的名册中"
 
-        def find(name: str, column: str):
+        def find(item: str, column: str):
+            name, ref = parse_member_item(item)
+            if ref:
+                member = find_by_ref(members, ref)
+                if member is None:
+                    row.errors.append((self.header_of(column), f"编号“{ref}”{on_roster}"))
+                elif name and member.name != name:
+                    row.errors.append((self.header_of(column), f"编号“{ref}”是“{member.name}”，不是“{name}”"))
+                    return None
+                return member
             found = by_name.get(name, [])
             if not found:
-                row.errors.append((self.header_of(column), f"“{name}”不在{org.name} {held_on.isoformat()} 的名册中"))
+                row.errors.append((self.header_of(column), f"“{name}”{on_roster}"))
                 return None
             if len(found) > 1:
-                row.errors.append((self.header_of(column), f"名册中有同名党员“{name}”，无法区分，请在系统中录入"))
+                candidates = "、".join(f"{name}【{m.pk}】（身份证号 {m.id_number_masked}）" for m in found)
+                row.errors.append(
+                    (
+                        self.header_of(column),
+                        f"名册中有同名党员：{candidates}，请在姓名后注明党员系统编号，如“{name}【{found[0].pk}】”",
+                    )
+                )
                 return None
             return found[0]
 

@@ -71,6 +71,7 @@ from dangjian.orglife.models import (
     MeetingRequirement,
     Reminder,
 )
+from dangjian.orglife.periods import QUARTER_NAMES
 
 
 def _orgs(request):
@@ -99,7 +100,20 @@ def compliance(request):
     scope = Figures(request)
     if scope.org.level in (Level.BRANCH, Level.PARTY_GROUP):
         return redirect(f"{reverse('orglife-calendar', args=[scope.org.pk])}?year={scope.year}")
-    return scope.render("orglife/compliance.html", table=queries.compliance_table(scope.visible, scope.org, scope.year))
+    quarter = quarter_param(request)
+    return scope.render(
+        "orglife/compliance.html",
+        table=queries.compliance_table(scope.visible, scope.org, scope.year, quarter=quarter),
+        quarter=quarter,
+        quarter_label=QUARTER_NAMES[quarter] if quarter else "",
+        quarters=list(QUARTER_NAMES.items()),
+    )
+
+
+def quarter_param(request) -> int | None:
+    """The quarter of ``?quarter=`` (1–4); the whole year when it is missing or anything else."""
+    value = request.GET.get("quarter") or ""
+    return int(value) if value in {"1", "2", "3", "4"} else None
 
 
 @login_required
@@ -111,8 +125,15 @@ def compliance_orgs(request):
     org = filters.get("org") or default_root(request)
     year = filters.get("year") or timezone.localdate().year
     kind = filters.get("kind") or ""
+    quarter = filters.get("quarter")
     rows, periods = queries.compliance_drilldown(
-        visible, org, year, kind=kind, sector=filters.get("sector") or "", status=filters.get("status") or ""
+        visible,
+        org,
+        year,
+        kind=kind,
+        sector=filters.get("sector") or "",
+        status=filters.get("status") or "",
+        quarter=quarter,
     )
     page, query = paged(request, rows)
     kinds = [(k, label) for k, label in queries.RequirementKind.choices if not kind or k == kind]
@@ -129,6 +150,7 @@ def compliance_orgs(request):
             "form": form,
             "org": org,
             "year": year,
+            "quarter": quarter,
             "kind": kind,
             "kinds": kinds,
             "periods": periods,
@@ -147,6 +169,8 @@ def calendar(request, pk: int):
     today = timezone.localdate()
     months, cells = queries.branch_calendar(org, year, queries.as_of(year, today) if year != today.year else today)
     can_record = org.dissolved_on is None and recording_orgs(request).filter(pk=org.pk).exists()
+    now = [c for c in cells if c.period.contains(today)]
+    queries.attach_planned(org, now)  # "Record" on a period with a planned meeting completes that meeting
     return render(
         request,
         "orglife/calendar.html",
@@ -154,7 +178,7 @@ def calendar(request, pk: int):
             "org": org,
             "year": year,
             "months": months,
-            "now": [c for c in cells if c.period.contains(today)],
+            "now": now,
             "today": today,
             "this_month": today.year * 100 + today.month,
             "can_record": can_record,
@@ -260,14 +284,23 @@ def meeting_create(request):
         sheet = {m.pk: ("present", "", m.pk in dual) for m in members}
     form = MeetingForm(request.POST or None, initial=initial, level=org.level, members=members, sheet_initial=sheet)
     files = _uploads(request, form) if request.method == "POST" else []
+    duplicates: list[Meeting] = []
 
     @transaction.atomic
     def create(cleaned):
         data = form.meeting_data()
         held = data.get("state") == Meeting.State.HELD
-        meeting = services.meeting_create(
-            actor=request.user, org=org, data=data, attendance=cleaned["attendance"] if held else []
-        )
+        try:
+            meeting = services.meeting_create(
+                actor=request.user,
+                org=org,
+                data=data,
+                attendance=cleaned["attendance"] if held else [],
+                allow_duplicate=request.POST.get("confirm_duplicate") == "1",
+            )
+        except services.DuplicateMeetingError as exc:
+            duplicates.extend(exc.existing)  # asked on the form: a checkbox confirms a second meeting
+            raise
         for upload in files:
             attachments.attachment_add(actor=request.user, meeting=meeting, upload=upload)
         return meeting
@@ -275,11 +308,10 @@ def meeting_create(request):
     if form.submitted(request, create):
         messages.success(request, _("Saved."))
         return redirect("orglife-meeting", pk=form.result.pk)
-    return render(
-        request,
-        "orglife/meeting_form.html",
-        {"form": form, "org": org, "title": _("Record a meeting"), **_sheet_context()},
-    )
+    context = {"form": form, "org": org, "title": _("Record a meeting"), "duplicates": duplicates}
+    if not duplicates:  # planned meetings near the day: record one of them rather than add another
+        context["planned"] = queries.planned_near(org, on)
+    return render(request, "orglife/meeting_form.html", {**context, **_sheet_context()})
 
 
 @login_required

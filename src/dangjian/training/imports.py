@@ -20,7 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from dangjian.core import tree
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
 from dangjian.core.excel.keys import find_by_keys
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
@@ -30,7 +30,8 @@ from dangjian.members.lookup import MemberRows, member_columns
 from dangjian.members.queries import members_within_on
 from dangjian.organizations.models import Organization
 from dangjian.training import services
-from dangjian.training.models import Programme, Session, SessionAttendance
+from dangjian.training.models import Programme, ProgrammeKind, Session, SessionAttendance
+from dangjian.training.queries import programme_list
 from dangjian.training.services import AttendanceIn
 
 STATUSES = (
@@ -39,6 +40,26 @@ STATUSES = (
     Choice("absent", "缺席", ("未参加", "缺勤")),
 )
 SESSION_COLUMNS = ("hours", "speaker", "venue")
+# A programme is named by its organizing organization and its name, in both registers.
+PROGRAMME_COLUMNS = (
+    *org_columns(
+        code_header="主办组织编码",
+        code_aliases=("组织编码",),
+        name_header="主办党组织",
+        name_aliases=("主办单位", "党组织名称", "主办组织"),
+        name_example="示例镇党委",
+        name_width=20,
+    ),
+    Column(
+        "programme",
+        "培训班名称",
+        aliases=("培训班", "培训名称", "项目名称"),
+        required=True,
+        max_length=100,
+        example="2026年党员冬训班",
+        width=22,
+    ),
+)
 
 
 @dataclass
@@ -63,30 +84,15 @@ class TrainingAttendanceTemplate(MemberRows, OrgColumns, Template):
     object_type = "training.session"
     field_columns = {"org": "org_code", "attendance": "status", "member": "id_number"}
     key_help = (
-        "每行一名党员参加一期培训的情况。培训班须已在系统中建立，按〈主办组织编码〉（或主办党组织）和〈培训班名称〉识别；"
+        "每行一名党员参加一期培训的情况。培训班须已在系统中建立（在页面新建，或先导入〈培训班〉表），"
+        "按〈主办组织编码〉（或主办党组织）和〈培训班名称〉识别；"
         "期次按〈期次日期〉和〈课题〉识别，系统中没有的期次按已举办新建，学时等取自该期次的第一行。"
         "党员按〈身份证号〉识别（导出打码时按〈党员系统编号〉核对），须是主办组织及其下级组织当日在册的党员。"
         "导入只增加或修改签到情况，不删除签到表中未列出的党员；重复导入同一文件不会产生重复记录。"
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
-        *org_columns(
-            code_header="主办组织编码",
-            code_aliases=("组织编码",),
-            name_header="主办党组织",
-            name_aliases=("主办单位", "党组织名称", "主办组织"),
-            name_example="示例镇党委",
-            name_width=20,
-        ),
-        Column(
-            "programme",
-            "培训班名称",
-            aliases=("培训班", "培训名称", "项目名称"),
-            required=True,
-            max_length=100,
-            example="2026年党员冬训班",
-            width=22,
-        ),
+        *PROGRAMME_COLUMNS,
         Column(
             "held_on",
             "期次日期",
@@ -211,7 +217,9 @@ class TrainingAttendanceTemplate(MemberRows, OrgColumns, Template):
                 continue
             programme = programmes.get((row.extra["org"].pk, row.values["programme"]))
             if programme is None:
-                row.errors.append((self.header_of("programme"), "培训班不存在或无权限，请先在系统中建立培训班"))
+                row.errors.append(
+                    (self.header_of("programme"), "培训班不存在或无权限，请先在系统中建立培训班或导入〈培训班〉表")
+                )
                 continue
             row.extra["programme"] = programme
         sessions = self._sessions(rows)
@@ -332,3 +340,117 @@ class TrainingAttendanceTemplate(MemberRows, OrgColumns, Template):
                     )
             except ValidationError as exc:
                 raise BatchValidationError({indexes[0]: exc}) from None
+
+
+KINDS = (
+    Choice(ProgrammeKind.LECTURE_SERIES, "大讲堂", ("讲堂", "系列讲座")),
+    Choice(ProgrammeKind.COURSE, "培训班", ("培训", "轮训班", "冬训班")),
+    Choice(ProgrammeKind.STUDY_TRIP, "现场教学", ("参观学习", "实地教学")),
+)
+
+
+@register
+class TrainingProgrammeTemplate(OrgColumns, Template):
+    """The programmes register (培训班): one row per programme, so that a programme can be set up from
+    a file before its sign-in sheets (培训签到表) are imported. A row finds its programme by 系统编号
+    (the id of an export), or else by organizing organization and name; re-importing an export
+    changes nothing. Written through ``programme_create`` / ``programme_update``."""
+
+    name = "training_programmes"
+    title = "培训班"
+    object_type = "training.programme"
+    field_columns = {"org": "org_code", "name": "programme", "starts_on": "starts_on", "ends_on": "ends_on"}
+    key_help = (
+        "每行一个培训班（大讲堂、培训班或现场教学）。已有培训班按〈系统编号〉识别，没有系统编号时按主办组织和培训班名称识别，"
+        "重复导入同一文件不会产生重复记录。培训班建立后即可导入其培训签到表。"
+    )
+    columns = (
+        Column("seq", "序号", kind="seq", width=6),
+        record_id_column(help="导出时由系统填写；新增培训班留空"),
+        *PROGRAMME_COLUMNS,
+        Column("kind", "类型", kind="choice", choices=KINDS, aliases=("培训类型",), required=True, example="course"),
+        Column("starts_on", "开始日期", kind="date", aliases=("开班日期",), required=True, example=dt.date(2026, 1, 5)),
+        Column("ends_on", "结束日期", kind="date", aliases=("结业日期",), help="可留空", example=dt.date(2026, 2, 28)),
+        Column(
+            "audience", "培训对象", aliases=("参训对象",), max_length=200, blank=KEEP, example="全镇农村党员", width=20
+        ),
+        Column("note", "备注", max_length=500, blank=KEEP, width=24),
+    )
+
+    # --- Export ----------------------------------------------------------------------------
+    def export_queryset(self, user, params):
+        """The programmes of the user's subtree (of ``org`` and below; ``year``: running that year)."""
+        org = None
+        if params.get("org"):
+            org = get_visible_or_404(Organization.objects.visible_to(user), pk=params["org"])
+        year = int(params["year"]) if str(params.get("year") or "").isdigit() else None
+        queryset = programme_list(Programme.objects.visible_to(user), org=org, year=year).order_by("starts_on", "id")
+        return queryset, {"org": org.pk if org else None, **({"year": year} if year else {})}, org
+
+    def export_records(self, queryset, user):
+        for i, p in enumerate(queryset.iterator(chunk_size=500), start=1):
+            yield {
+                "seq": i,
+                "record_id": p.pk,
+                "org_code": p.org.code,
+                "org_name": p.org.name,
+                "programme": p.name,
+                "kind": p.kind,
+                "starts_on": p.starts_on,
+                "ends_on": p.ends_on,
+                "audience": p.audience,
+                "note": p.note,
+            }
+
+    # --- Import ----------------------------------------------------------------------------
+    def begin(self, user, *, commit: bool) -> OrgRowsState:
+        orgs = Organization.objects.accepting_members_from(user).filter(dissolved_on__isnull=True)
+        return OrgRowsState(user=user, commit=commit, orgs=OrgLookup(orgs))
+
+    def plan(self, rows: list[Row], state: OrgRowsState) -> None:
+        state.orgs.load(rows)
+        writable = Programme.objects.writable_by(state.user).select_related("org")
+        record_ids = {r.values["record_id"] for r in rows if r.values.get("record_id")}
+        by_id = {p.pk: p for p in writable.filter(pk__in=record_ids)} if record_ids else {}
+        for row in rows:
+            org = None if row.errors else self.resolve_org(row, state.orgs)
+            if org is None:
+                continue
+            data = {"name": row.values["programme"], "kind": row.values["kind"], "starts_on": row.values["starts_on"]}
+            if row.has("ends_on"):
+                data["ends_on"] = row.values.get("ends_on")
+            data.update({k: row.get(k, "") for k in ("audience", "note") if row.has(k)})
+            row.label = f"{org.name} {data['name']}"
+            if row.values.get("record_id"):
+                instance = by_id.get(row.values["record_id"])
+                if instance is None or instance.org_id != org.pk:
+                    row.errors.append((self.header_of("record_id"), "记录不存在或无权限"))
+                    continue
+            else:
+                instance = writable.filter(org=org, name=data["name"]).order_by("id").first()
+            key = ("programme", instance.pk) if instance else ("new", org.pk, data["name"])
+            if key in state.seen:
+                row.errors.append(("", f"与第 {state.seen[key]} 行是同一个培训班"))
+                continue
+            state.seen[key] = row.number
+            changed = data if instance is None else {k: v for k, v in data.items() if getattr(instance, k) != v}
+            try:
+                services.validate_programme(org, dict(changed), instance)
+            except ValidationError as exc:
+                row.errors.extend(validation_errors(self, exc))
+                continue
+            row.extra["org"] = org
+            if instance is None:
+                row.action, row.data = "create", data
+            elif changed:
+                row.action, row.instance, row.data = "update", instance, changed
+            else:
+                row.action, row.instance = "unchanged", instance
+
+    def apply(self, row: Row, state: OrgRowsState) -> None:
+        if row.action == "create":
+            row.instance = services.programme_create(actor=state.user, org=row.extra["org"], data=dict(row.data))
+        else:
+            services.programme_update(
+                actor=state.user, programme=row.instance, data=dict(row.data), expected_version=row.instance.version
+            )

@@ -47,7 +47,7 @@ from dangjian.orglife.models import (
     Quorum,
     RequirementKind,
 )
-from dangjian.orglife.periods import MONTHS_IN, Period, periods_of
+from dangjian.orglife.periods import MONTHS_IN, Period, PeriodKind, period_containing, periods_of
 
 LEAD_KEY = "orglife.reminder_lead_days"
 
@@ -311,8 +311,9 @@ class _Slot:
 class _Prepared:
     """The inputs of a computation, read once: four queries at most."""
 
-    def __init__(self, orgs, year, on, *, paths, kinds, requirements, lead_days):
+    def __init__(self, orgs, year, on, *, paths, kinds, requirements, lead_days, quarter=None):
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        self.window = window_of(year, quarter) if quarter else None
         if requirements is None:
             requirements = requirements_between(start, end)
         self.lead_days = parameters.get(LEAD_KEY, on) if lead_days is None else lead_days
@@ -337,6 +338,10 @@ class _Prepared:
             on, lead = self.on, self.lead_days
             found = []
             for kind, period, requirement in self.obligations.for_org(org):
+                if self.window is not None and not (
+                    self.window.start <= period.start and period.end <= self.window.end
+                ):
+                    continue  # a quarter's view: only the periods that fall within it
                 if period.start > on:
                     phase = "upcoming"
                 elif period.end < on:
@@ -381,14 +386,20 @@ def compute_cells(
     kinds: Iterable[str] | None = None,
     requirements: list[MeetingRequirement] | None = None,
     lead_days: int | None = None,
+    quarter: int | None = None,
 ) -> list[Cell]:
-    """Every cell owed by ``orgs`` in ``year``, with its status on ``on``. Four queries at most."""
+    """Every cell owed by ``orgs`` in ``year`` (or only in its ``quarter``, 1–4: the periods that fall
+    within it), with its status on ``on``. Four queries at most."""
     with bulk.without_cycle_collection():  # the district table: a third faster
-        return _compute_cells(orgs, year, on, paths=paths, kinds=kinds, requirements=requirements, lead_days=lead_days)
+        return _compute_cells(
+            orgs, year, on, paths=paths, kinds=kinds, requirements=requirements, lead_days=lead_days, quarter=quarter
+        )
 
 
-def _compute_cells(orgs, year, on, *, paths, kinds, requirements, lead_days) -> list[Cell]:
-    prepared = _Prepared(orgs, year, on, paths=paths, kinds=kinds, requirements=requirements, lead_days=lead_days)
+def _compute_cells(orgs, year, on, *, paths, kinds, requirements, lead_days, quarter) -> list[Cell]:
+    prepared = _Prepared(
+        orgs, year, on, paths=paths, kinds=kinds, requirements=requirements, lead_days=lead_days, quarter=quarter
+    )
     cells: list[Cell] = []
     for org in orgs:
         for slot in prepared.slots(org):
@@ -420,15 +431,18 @@ def compute_tallies(
     paths: list[str] | None = None,
     kinds: Iterable[str] | None = None,
     lead_days: int | None = None,
+    quarter: int | None = None,
 ) -> tuple[dict[tuple[int, str], Tally], int]:
     """``({(org_id, kind): Tally}, lead days)``: what the tables add up, without a cell per period
     (the same rules as :func:`compute_cells`; this is the hot path of the district table)."""
     with bulk.without_cycle_collection():  # the district table: a third faster
-        return _compute_tallies(orgs, year, on, paths=paths, kinds=kinds, lead_days=lead_days)
+        return _compute_tallies(orgs, year, on, paths=paths, kinds=kinds, lead_days=lead_days, quarter=quarter)
 
 
-def _compute_tallies(orgs, year, on, *, paths, kinds, lead_days) -> tuple[dict[tuple[int, str], Tally], int]:
-    prepared = _Prepared(orgs, year, on, paths=paths, kinds=kinds, requirements=None, lead_days=lead_days)
+def _compute_tallies(orgs, year, on, *, paths, kinds, lead_days, quarter) -> tuple[dict[tuple[int, str], Tally], int]:
+    prepared = _Prepared(
+        orgs, year, on, paths=paths, kinds=kinds, requirements=None, lead_days=lead_days, quarter=quarter
+    )
     counts, appraisals = prepared.counts, prepared.appraisals
     found: dict[tuple[int, str], Tally] = {}
     grouped: dict[tuple[str, str, bool], list[tuple[str, list[_Slot]]]] = {}
@@ -556,12 +570,27 @@ class ComplianceTable:
     sectors: list[TableRow]
     total: TableRow
     lead_days: int
+    quarter: int | None = None
 
 
-def as_of(year: int, today: dt.date | None = None) -> dt.date:
-    """The day a year is judged on: today for the current year, the year's end for a past one."""
+def window_of(year: int, quarter: int | None = None) -> Period:
+    """The year, or one quarter (1–4) of it, as a period."""
+    if quarter is None:
+        return period_containing(PeriodKind.YEAR, dt.date(year, 1, 1))
+    return period_containing(PeriodKind.QUARTER, dt.date(year, (quarter - 1) * 3 + 1, 1))
+
+
+def as_of(year: int, today: dt.date | None = None, quarter: int | None = None) -> dt.date:
+    """The day a year (or one of its quarters) is judged on: today while it runs; the day after its
+    end once it is over, so that every deadline in it, the last day's included, has passed; the day
+    before it starts when it lies ahead."""
     today = today or timezone.localdate()
-    return min(today, dt.date(year, 12, 31)) if year <= today.year else dt.date(year, 1, 1) - dt.timedelta(days=1)
+    window = window_of(year, quarter)
+    if today > window.end:
+        return window.end + dt.timedelta(days=1)
+    if today < window.start:
+        return window.start - dt.timedelta(days=1)
+    return today
 
 
 def subtree_orgs(visible_orgs, root, year: int):
@@ -573,11 +602,15 @@ def subtree_orgs(visible_orgs, root, year: int):
     )
 
 
-def compliance_table(visible_orgs, root, year: int, on: dt.date | None = None) -> ComplianceTable:
-    """Rates per child of ``root`` (per township, at the district) and per sector: five queries."""
-    on = on or as_of(year)
+def compliance_table(
+    visible_orgs, root, year: int, on: dt.date | None = None, *, quarter: int | None = None
+) -> ComplianceTable:
+    """Rates per child of ``root`` (per township, at the district) and per sector: five queries.
+    With ``quarter`` (1–4), only the obligations whose periods fall within that quarter (its months
+    and the quarter itself), judged on the quarter's end (today while it runs)."""
+    on = on or as_of(year, quarter=quarter)
     orgs = org_infos(subtree_orgs(visible_orgs, root, year))
-    tallies, lead_days = compute_tallies(orgs, year, on, paths=[root.path])
+    tallies, lead_days = compute_tallies(orgs, year, on, paths=[root.path], quarter=quarter)
     by_id = {o.id: o for o in orgs}
     width = len(root.path) + tree.STEP
     children = {o.path: o for o in orgs if len(o.path) == width}
@@ -629,6 +662,7 @@ def compliance_table(visible_orgs, root, year: int, on: dt.date | None = None) -
         sectors=sorted(sectors.values(), key=lambda r: order.index(r.key) if r.key in sector_labels else 99),
         total=total,
         lead_days=lead_days,
+        quarter=quarter,
     )
 
 
@@ -649,21 +683,22 @@ def compliance_drilldown(
     sector: str = "",
     status: str = "",
     on: dt.date | None = None,
+    quarter: int | None = None,
 ) -> tuple[list[DrillRow], list[Period]]:
     """The organizations behind a rate: five queries.
 
     With ``kind``, each row has its periods (``cells``); without, its tally per kind (``by_kind``).
     ``status`` keeps only organizations with at least one period in that status (``overdue``: the
-    ones that missed something).
+    ones that missed something). ``quarter`` (1–4) keeps the periods within that quarter.
     """
-    on = on or as_of(year)
+    on = on or as_of(year, quarter=quarter)
     qs = subtree_orgs(visible_orgs, root, year)
     if sector:
         qs = qs.filter(sector=sector)
     orgs = org_infos(qs)
     rows = []
     if kind:
-        cells = compute_cells(orgs, year, on, paths=[root.path], kinds=[kind])
+        cells = compute_cells(orgs, year, on, paths=[root.path], kinds=[kind], quarter=quarter)
         by_org: dict[int, list[Cell]] = defaultdict(list)
         periods: dict[Period, None] = {}
         for cell in cells:
@@ -678,7 +713,7 @@ def compliance_drilldown(
                 tally.add(cell, on)
             rows.append(DrillRow(org, mine, tally, {kind: tally}))
         return rows, sorted(periods)
-    tallies, _lead = compute_tallies(orgs, year, on, paths=[root.path])
+    tallies, _lead = compute_tallies(orgs, year, on, paths=[root.path], quarter=quarter)
     by_org_kind: dict[int, dict[str, Tally]] = defaultdict(dict)
     for (org_id, k), tally in tallies.items():
         by_org_kind[org_id][k] = tally

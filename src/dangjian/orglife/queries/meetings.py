@@ -20,6 +20,7 @@ from dangjian.orglife.models import (
     Attendance,
     Meeting,
     MeetingKind,
+    MeetingKindEntry,
 )
 from dangjian.orglife.periods import month_number
 from dangjian.orglife.queries.compliance import (
@@ -107,6 +108,38 @@ def meeting_list(
 
 def attendance_of(meeting: Meeting):
     return meeting.attendance.select_related("member").order_by("member__name_pinyin", "member_id")
+
+
+def planned_near(org, day: dt.date, days: int = 31) -> list[Meeting]:
+    """Planned meetings of ``org`` within ``days`` of ``day`` (at most five): one query."""
+    window = (day - dt.timedelta(days=days), day + dt.timedelta(days=days))
+    return list(
+        Meeting.objects.filter(org=org, state=Meeting.State.PLANNED, held_on__range=window).order_by("held_on", "id")[
+            :5
+        ]
+    )
+
+
+def attach_planned(org, cells: list[Cell]) -> None:
+    """Set ``planned_meeting_id`` on each cell with a planned meeting of its kind in its period (the
+    first by date), so that recording that period completes the planned meeting: one query."""
+    for cell in cells:
+        cell.planned_meeting_id = None
+    wanted = [c for c in cells if c.planned]
+    if not wanted:
+        return
+    months = {m for c in wanted for m in c.period.months}
+    entries = (
+        MeetingKindEntry.objects.filter(
+            org_id=org.pk, state=Meeting.State.PLANNED, kind__in={c.kind for c in wanted}, month__in=months
+        )
+        .order_by("meeting__held_on", "meeting_id")
+        .values_list("kind", "month", "meeting_id")
+    )
+    rows = list(entries)
+    for cell in wanted:
+        months_of_cell = set(cell.period.months)
+        cell.planned_meeting_id = next((m for k, mo, m in rows if k == cell.kind and mo in months_of_cell), None)
 
 
 def previous_meeting(org, *, kinds: Iterable[str] = ()) -> Meeting | None:

@@ -25,6 +25,7 @@ from dangjian.orglife.services.meetings import (
     MEETING_FIELDS,
     TEXT_FIELDS,
     AttendanceIn,
+    DuplicateMeetingError,
     Sheet,
     _derive,
     committee_of_meeting,
@@ -33,6 +34,7 @@ from dangjian.orglife.services.meetings import (
     meeting_cancel,
     meeting_create,
     meeting_update,
+    same_day_meetings,
     sheet_for,
     validate_meeting,
 )
@@ -55,6 +57,7 @@ __all__ = [
     "TEXT_FIELDS",
     "VOTE_FIELDS",
     "AttendanceIn",
+    "DuplicateMeetingError",
     "Sheet",
     "_derive",
     "appraisal_decide",
@@ -74,6 +77,7 @@ __all__ = [
     "requirement_end",
     "requirement_revise",
     "roster",
+    "same_day_meetings",
     "sheet_for",
     "validate_meeting",
 ]

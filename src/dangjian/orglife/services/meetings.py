@@ -328,13 +328,61 @@ def _counts(meeting: Meeting) -> dict[str, int]:
     }
 
 
+class DuplicateMeetingError(ValidationError):
+    """A meeting of the same kind, organization and day is already recorded: the form and the API ask
+    before a second one is written. ``existing`` are those meetings."""
+
+    def __init__(self, message: str, existing: list[Meeting]):
+        super().__init__(message, code="duplicate")
+        self.existing = existing
+
+
+def same_day_meetings(org, kinds: Iterable[str], held_on: dt.date) -> list[Meeting]:
+    """Meetings of ``org`` on ``held_on`` recorded (planned or held, not cancelled) as one of ``kinds``."""
+    ids = MeetingKindEntry.objects.filter(org_id=org.pk, kind__in=list(kinds), meeting__held_on=held_on).exclude(
+        state=Meeting.State.CANCELLED
+    )
+    return list(Meeting.objects.filter(pk__in=ids.values("meeting_id")).order_by("id"))
+
+
+def _refuse_duplicate(org, data: dict[str, Any]) -> None:
+    existing = same_day_meetings(org, data.get("kinds") or (), data["held_on"])
+    if not existing:
+        return
+    first = existing[0]
+    kinds = "、".join(_kind_label(k) for k in ordered_kinds(set(first.kinds) & set(data.get("kinds") or ())))
+    if first.state == Meeting.State.PLANNED:
+        message = _(
+            "%(org)s already has a planned %(kind)s on %(day)s (“%(topic)s”): record that meeting as held "
+            "instead of adding another. If this is really a second meeting, confirm to save it."
+        )
+    else:
+        message = _(
+            "%(org)s already has a %(kind)s recorded on %(day)s (“%(topic)s”). If this is really a second "
+            "meeting, confirm to save it."
+        )
+    values = {"org": org.name, "kind": kinds, "day": data["held_on"].isoformat(), "topic": first.topic}
+    raise DuplicateMeetingError(message % values, existing)
+
+
 @transaction.atomic
-def meeting_create(*, actor, org, data: dict[str, Any], attendance: list[AttendanceIn] | None = None) -> Meeting:
-    """Record a meeting (planned or held) of ``org`` with its attendance sheet."""
+def meeting_create(
+    *,
+    actor,
+    org,
+    data: dict[str, Any],
+    attendance: list[AttendanceIn] | None = None,
+    allow_duplicate: bool = True,
+) -> Meeting:
+    """Record a meeting (planned or held) of ``org`` with its attendance sheet. With
+    ``allow_duplicate=False`` (the form and the API until the user confirms), a meeting of the same
+    kind, organization and day already recorded raises :class:`DuplicateMeetingError`."""
     unknown = set(data) - set(MEETING_FIELDS)
     if unknown:
         raise ValidationError(_("These fields cannot be set here: %s") % ", ".join(sorted(unknown)))
     data, attendance, sheet = validate_meeting(org, data, attendance or [])
+    if not allow_duplicate:
+        _refuse_duplicate(org, data)
     meeting = Meeting(org=org, recorded_by=linked_user(actor))
     for name, value in data.items():
         setattr(meeting, name, value)
