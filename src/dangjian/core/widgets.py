@@ -73,11 +73,16 @@ def is_id(value: str) -> bool:
     return value.isascii() and value.isdigit() and len(value) <= 18
 
 
+def is_key(value: str) -> bool:
+    """Whether ``value`` can be a record's code or number at all: printable, short (PostgreSQL refuses a
+    NUL byte in a query outright, so a forged one must never reach it)."""
+    return len(value) <= 64 and value.isprintable()
+
+
 def _label_rows(field, values: list[str]) -> list[dict]:
     """The chosen rows, looked up in the field's (scoped) queryset: a value outside shows as itself."""
     key = field.to_field_name or "pk"
-    if key == "pk":
-        values = [v for v in values if is_id(v)]
+    values = [v for v in values if (is_id(v) if key == "pk" else is_key(v))]
     if not values:
         return []
     found = {str(getattr(obj, key)): obj for obj in field.queryset.filter(**{f"{key}__in": values})}
@@ -121,6 +126,8 @@ class PickerField(_PickerMixin, forms.ModelChoiceField):
     def to_python(self, value):
         if isinstance(value, str):
             value = value.strip()
+            if value and not is_key(value):
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
             if self.to_field_name == "code":
                 value = value.upper()  # typed by hand (no JavaScript): codes are kept in upper case
             elif value and not is_id(value):
@@ -132,7 +139,8 @@ class MultiPickerField(_PickerMixin, forms.ModelMultipleChoiceField):
     multiple = True
 
     def _check_values(self, value):
-        if self.to_field_name in (None, "pk") and not all(is_id(str(v)) for v in value):
+        check = is_id if self.to_field_name in (None, "pk") else is_key
+        if not all(check(str(v)) for v in value):
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super()._check_values(value)
 
