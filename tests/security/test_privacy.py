@@ -87,6 +87,18 @@ def test_an_organizer_produces_the_report_as_a_page_and_a_download_both_audited(
     assert client_for(world.town_organizer).get(reverse("member-privacy", args=[world.wang.pk])).status_code == 404
 
 
+def test_producing_the_report_is_an_access_not_a_change_on_the_members_page(world, zhang, client_for):
+    client = client_for(world.organizer)
+    assert client.get(reverse("member-privacy", args=[zhang.pk])).status_code == 200
+    assert client.get(reverse("member-privacy-xlsx", args=[zhang.pk])).status_code == 200
+    assert events("privacy_report", zhang).count() == 2  # audited all the same
+    page = client.get(reverse("member-detail", args=[zhang.pk]))
+    assert "privacy_report" not in {e.action for e, _ in page.context["changes"]}
+    # The member's own report lists the reports among the accesses to their record.
+    views = [e.action for e, _ in privacy.member_report(zhang).views]
+    assert views.count("privacy_report") == 2
+
+
 def submit(client, field, value, reason="登记有误"):
     return client.post(reverse("correction-create"), {"field": field, "proposed_value": value, "reason": reason})
 

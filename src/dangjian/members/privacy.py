@@ -36,6 +36,7 @@ from dangjian.core.services import check_version
 from dangjian.members.collisions import Screening
 from dangjian.members.forms import MemberForm
 from dangjian.members.models import CorrectionRequest, Member
+from dangjian.members.queries import ACCESS_ACTIONS
 from dangjian.members.services import member_update, validate_member_data
 
 ERASED_PREFIX = "erased:"
@@ -56,7 +57,7 @@ CORRECTABLE = (
 # Fields whose correct value may be "nothing".
 MAY_BE_EMPTY = {"phone", "occupation", "mobile_destination", "full_member_on"}
 MASKS = {"id_number": idnumber.mask, "phone": idnumber.mask_phone}
-SENSITIVE_ACTIONS = ("view_sensitive",)
+SENSITIVE_ACTIONS = ACCESS_ACTIONS  # reads of the record: listed as accesses, not as changes
 ACCOUNT_ACTIONS = ("login", "login_failed", "logout", "api_login", "api_logout")
 
 # Labels for the actions written here, used where core.audit.ACTION_LABELS lacks them.

@@ -163,11 +163,16 @@ def branch_counts(paths: list[str]) -> dict[int, dict[str, int]]:
     return {r["org_id"]: {"total": r["total"], "full": r["full"]} for r in rows}
 
 
+# Audited reads of a member record: someone saw it, nothing changed. The member's report lists them as
+# accesses; the change log on the member's page leaves them out (issue 14: viewing a report is no change).
+ACCESS_ACTIONS = ("view_sensitive", "privacy_report")
+
+
 def change_log(member: Member):
     """The audited changes of one member record, newest first (shown on the member's page)."""
     return (
         AuditEvent.objects.filter(object_type="members.member", object_id=str(member.pk))
-        .exclude(action="view_sensitive")
+        .exclude(action__in=ACCESS_ACTIONS)
         .order_by("-id")
     )
 
