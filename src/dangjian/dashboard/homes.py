@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from dangjian.core import tree
 from dangjian.members import privacy
 from dangjian.members.models import Member
-from dangjian.members.queries import member_corrections, probation_ending, subtree_breakdown
+from dangjian.members.queries import count_definition, member_corrections, probation_ending, subtree_member_count
 from dangjian.organizations.models import Level, Organization
 from dangjian.orglife import queries as orglife
 from dangjian.orglife.models import MeetingKind
@@ -159,6 +159,7 @@ class SubtreeHome:
     members: int
     organizations: int
     compliance_url: str
+    member_definition: str = ""
 
 
 def subtree_home(user, org, on: dt.date) -> SubtreeHome:
@@ -176,9 +177,10 @@ def subtree_home(user, org, on: dt.date) -> SubtreeHome:
         org=org,
         due=due,
         kinds=kinds,
-        members=subtree_breakdown(org.path, on)["total"],
+        members=subtree_member_count(org, on),
         organizations=due.organizations,
         compliance_url=url("orglife-compliance", org=org.pk, year=on.year),
+        member_definition=count_definition(on),
     )
 
 

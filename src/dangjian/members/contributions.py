@@ -8,16 +8,17 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.members.models import Member, Status
-from dangjian.members.queries import branch_counts, subtree_breakdown
+from dangjian.members.queries import branch_counts, count_definition, register_q, subtree_breakdown
 from dangjian.organizations.contributions import MemberCounts, Panel, provide_member_counts, register_panel
 
 DIRECT_SHOWN = 20  # members listed on an organization's page; a link leads to the rest
 
 
 def direct_counts(org) -> dict[str, int]:
-    """``{"total": n, "full": n}`` of the current members directly in ``org``: one query."""
+    """``{"total": n, "full": n}`` of the members on the register today directly in ``org``
+    (``members.queries.register_q``): one query."""
     return (
-        Member.objects.current()
+        Member.objects.filter(register_q())
         .filter(org=org)
         .aggregate(total=Count("id"), full=Count("id", filter=Q(status=Status.FULL)))
     )
@@ -26,13 +27,13 @@ def direct_counts(org) -> dict[str, int]:
 def composition(org, children) -> dict:
     """The subtree's members by status, gender, education and age, and each child's total: one scan."""
     members = subtree_breakdown(org.path)
-    return {"members": members, "per_child": members["children"]}
+    return {"members": members, "per_child": members["children"], "definition": count_definition()}
 
 
 def direct_members(org, children) -> dict:
     return {
         "direct_count": direct_counts(org)["total"],
-        "direct_members": Member.objects.current().filter(org=org).order_by("name_pinyin")[:DIRECT_SHOWN],
+        "direct_members": Member.objects.filter(register_q(), org=org).order_by("name_pinyin")[:DIRECT_SHOWN],
     }
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangjian.core import tree
 from dangjian.core.models import AuditEvent
@@ -33,8 +34,66 @@ AGE_BANDS: list[tuple[str, int | None]] = [
 ]
 
 
+# --- One member count (issue 14: one number for one thing) -------------------------------------------------
+# Every page that says how many members an organization has counts them here, with this definition:
+#
+#   党员 on a day = the party members (full and probationary) on the register that day: joined the party
+#   on or before it, and not left (``left_on``) on or before it; counted in the organization their record
+#   is in (a transfer keeps no dated history of the organization left, so a past day counts a member
+#   where they are now).
+#
+# No date on a member's record can lie in the future (``services.validate_member_data`` refuses them),
+# so on or after today the register is exactly the current members (``left_on IS NULL``): the counts
+# then use the partial index ``member_current_stats_idx`` and stay index-only at any scale.
+
+
+def register_q(on: dt.date | None = None) -> Q:
+    """The members on the register on ``on`` (default today): see the definition above."""
+    on = on or timezone.localdate()
+    if on >= timezone.localdate():
+        return Q(left_on__isnull=True)
+    return Q(joined_on__lte=on) & (Q(left_on__isnull=True) | Q(left_on__gt=on))
+
+
+def count_definition(on: dt.date | None = None) -> str:
+    """The definition of the member count, in words, as the pages show it next to the figure."""
+    on = on or timezone.localdate()
+    return _(
+        "Members: the party members (full and probationary) on the register on %(day)s, in the organization "
+        "their record is in; members who had left by then are not counted."
+    ) % {"day": on.isoformat()}
+
+
+def member_counts(paths, on: dt.date | None = None) -> dict[str, int]:
+    """``{path: n}``: the members on the register on ``on`` in the subtree of each of ``paths`` (see the
+    definition above). Figures per organization are summed by path prefix in SQL: one GROUP BY per
+    distinct path length (one query for the children of an organization), whatever the subtree's size."""
+    paths = list(dict.fromkeys(paths))
+    counts = dict.fromkeys(paths, 0)
+    for length in sorted({len(p) for p in paths}):
+        same = [p for p in paths if len(p) == length]
+        rows = (
+            Member.objects.filter(register_q(on))
+            .filter(tree.subtrees_q("org_path", same))
+            .annotate(prefix=Substr("org_path", 1, length))
+            .values("prefix")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("prefix", "n")
+        )
+        counts.update(rows)
+    return counts
+
+
+def subtree_member_count(org, on: dt.date | None = None) -> int:
+    """The members on the register on ``on`` in ``org``'s subtree (an organization or its path): one query."""
+    path = org if isinstance(org, str) else org.path
+    return member_counts([path], on)[path]
+
+
 def current_member_count(org) -> int:
-    return Member.objects.current().filter(org=org).count()
+    """The members on the register today directly in ``org`` (not its subtree)."""
+    return Member.objects.filter(register_q(), org=org).count()
 
 
 def age_band_q(label: str, on: dt.date) -> Q:
@@ -74,7 +133,7 @@ def member_list(
 ):
     """The filtered, sorted member list of a subtree (or of one organization with ``direct``)."""
     on = on or timezone.localdate()
-    qs = visible.current().select_related("org")
+    qs = visible.filter(register_q(on)).select_related("org")
     if org is not None:
         qs = qs.filter(org=org) if direct else qs.filter(tree.subtree_q("org_path", org.path))
     qs = qs.search(q)
@@ -101,9 +160,9 @@ def member_list(
 
 
 def subtree_breakdown(path: str, on: dt.date | None = None) -> dict:
-    """Counts of current members under ``path`` by status, gender, education and age band, and
-    how many are in each child's subtree (``children``: ``{child path: n}``) and directly in the
-    organization itself (``direct``: ``{"total": n, "full": n}``).
+    """Counts of the members on the register on ``on`` (see :func:`register_q`) under ``path`` by status,
+    gender, education and age band, and how many are in each child's subtree (``children``: ``{child
+    path: n}``) and directly in the organization itself (``direct``: ``{"total": n, "full": n}``).
 
     One scan of the subtree: conditional counts (no sorting of the four dimensions; a GROUP BY over
     them costs about three times as much at county scale) grouped only by the child each member
@@ -120,7 +179,7 @@ def subtree_breakdown(path: str, on: dt.date | None = None) -> dict:
     for label, cutoff in cutoffs:
         counts[f"born_after:{label}"] = Count("id", filter=Q(birth_date__gt=cutoff))
     groups = list(
-        Member.objects.current()
+        Member.objects.filter(register_q(on))
         .filter(tree.subtree_q("org_path", path))
         .annotate(child=Substr("org_path", 1, len(path) + tree.STEP))
         .values("child")
@@ -148,13 +207,14 @@ def subtree_breakdown(path: str, on: dt.date | None = None) -> dict:
     return result
 
 
-def branch_counts(paths: list[str]) -> dict[int, dict[str, int]]:
-    """``{org_id: {"total": n, "full": n}}`` of current members directly in each organization under ``paths``."""
+def branch_counts(paths: list[str], on: dt.date | None = None) -> dict[int, dict[str, int]]:
+    """``{org_id: {"total": n, "full": n}}`` of the members on the register on ``on`` (see :func:`register_q`)
+    directly in each organization under ``paths``."""
     query = tree.subtrees_q("org_path", paths)
     if query is None:
         return {}
     rows = (
-        Member.objects.current()
+        Member.objects.filter(register_q(on))
         .filter(query)
         .values("org_id")
         .annotate(total=Count("id"), full=Count("id", filter=Q(status=Status.FULL)))

@@ -55,6 +55,7 @@ def member_list(request):
             "sort": filters.get("sort") or "org",
             "org": filters.get("org"),
             "can_create": _member_orgs(request.user).exists(),
+            "definition": queries.count_definition(),
         },
     )
 

@@ -8,6 +8,8 @@ shows members a ranking of members.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -25,6 +27,7 @@ from dangjian.core.pages import default_root, form_page, org_param, require_busi
 from dangjian.core.roles import Role
 from dangjian.core.scoping import get_visible_or_404, has_role, paths_for
 from dangjian.members.models import Member
+from dangjian.members.queries import count_definition, subtree_member_count
 from dangjian.organizations.models import Level, Organization
 from dangjian.organizations.queries import ancestors_of
 from dangjian.points import queries, services
@@ -251,6 +254,9 @@ def distribution(request):
     year = year_param(request)
     children = Organization.objects.visible_to(request.user).filter(parent=org, dissolved_on__isnull=True)
     data = queries.distribution(org, children.order_by("path"), year)
+    # The register's count (members.queries, the one member count) beside the balances' count, which
+    # also holds the members who left during the year: the page says why the two differ.
+    on = min(timezone.localdate(), dt.date(year, 12, 31))
     return render(
         request,
         "points/distribution.html",
@@ -259,6 +265,7 @@ def distribution(request):
             "year": year,
             "years": _years(),
             "data": data,
+            "register": {"on": on, "members": subtree_member_count(org, on), "definition": count_definition(on)},
             "is_branch": org.level in BRANCH_LEVELS,
             "ancestors": ancestors_of(org).filter(pk__in=Organization.objects.visible_to(request.user).values("pk")),
         },
