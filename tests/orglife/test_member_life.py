@@ -56,3 +56,11 @@ def test_the_page_is_the_members_own_and_the_business_pages_stay_closed(branch, 
     secretary = client_for(world.secretary)  # no member record of their own
     assert secretary.get(reverse("orglife-mine")).status_code == 404
     assert secretary.get("/orglife/").url == reverse("orglife-calendar", args=[branch.pk])
+
+
+def test_the_members_menu_leads_to_their_organizational_life(world, client_for):
+    member_home = client_for(world.member_user).get("/").content.decode()
+    menu = member_home[member_home.index('id="nav"') : member_home.index("</nav>")]
+    assert f'href="{reverse("orglife-mine")}">我的组织生活</a>' in menu
+    secretary_home = client_for(world.secretary).get("/").content.decode()  # no member record: no such entry
+    assert reverse("orglife-mine") not in secretary_home[: secretary_home.index("</nav>")]
