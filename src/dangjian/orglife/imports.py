@@ -125,6 +125,8 @@ class MeetingTemplate(OrgColumns, Template):
         "出席、请假、缺席人员须是该组织当日名册中的党员；请假人员写作“姓名（原因）”。"
         "名册中有同名党员时，在姓名后注明党员系统编号或身份证号，如“张三【1024】”（导出时自动注明）。"
         "党员大会、党课、主题党日等全体党员参加的会议可不填出席人员（名册中其余党员均视为出席）；支委会、党小组会须填写出席人员。"
+        "同一组织同一天已有计划召开的同类会议时，导入的已召开会议即登记在该计划上，不另建记录；"
+        "已有同类会议记录时该行不导入，除非〈确认重复〉填“是”。"
     )
     columns = (
         Column("seq", "序号", kind="seq", width=6),
@@ -180,6 +182,16 @@ class MeetingTemplate(OrgColumns, Template):
             "dual", "双重组织生活领导干部", aliases=("领导干部",), help="以普通党员身份参加的领导干部姓名", width=16
         ),
         Column("minutes", "会议纪要", aliases=("会议记录", "纪要"), width=40),
+        Column(
+            "confirm_duplicate",
+            "确认重复",
+            kind="bool",
+            aliases=("确认另一次会议",),
+            blank=KEEP,
+            help="同一组织同一天已有同类会议时，确属另一次会议填“是”",
+            example=False,
+            width=8,
+        ),
     )
 
     # --- Export ----------------------------------------------------------------------------
@@ -373,6 +385,8 @@ class MeetingTemplate(OrgColumns, Template):
                     continue
             else:
                 instance = writable.filter(org=org, held_on=held_on, topic=data["topic"]).select_related("org").first()
+                if instance is None:
+                    instance = self._planned(row, state, org, data, writable)
             key = ("meeting", instance.pk) if instance else ("new", org.pk, held_on, data["topic"])
             if key in state.seen:
                 row.errors.append(("", f"与第 {state.seen[key]} 行是同一次会议"))
@@ -390,6 +404,11 @@ class MeetingTemplate(OrgColumns, Template):
             except ValidationError as exc:
                 row.errors.extend(validation_errors(self, exc))
                 continue
+            if instance is None and (double := self._double(row, state, org, data)):
+                row.errors.append((self.header_of("confirm_duplicate"), double))
+                continue
+            for kind in kinds:  # a later row of the same kind, organization and day is a double record
+                state.seen.setdefault(("kind", org.pk, held_on, kind), row.number)
             row.extra["org"], row.extra["sheet"] = org, sheet
             if instance is None:
                 row.action, row.data = "create", data
@@ -404,6 +423,32 @@ class MeetingTemplate(OrgColumns, Template):
             if stored != wanted:
                 row.extra["sheet_changed"] = True
             row.action, row.data = "update", changed
+
+    # --- No double records (issue 14): complete the planned meeting, ask before a second one -------------
+    def _planned(self, row: Row, state: OrgRowsState, org, data: dict[str, Any], writable):
+        """The planned meeting a new held row completes: of one of its kinds, its organization and day, not
+        already taken by an earlier row; None when the row confirms (〈确认重复〉 = 是) a second meeting."""
+        if data["state"] != Meeting.State.HELD or row.values.get("confirm_duplicate"):
+            return None
+        for meeting in services.same_day_meetings(org, data["kinds"], data["held_on"]):
+            if meeting.state == Meeting.State.PLANNED and ("meeting", meeting.pk) not in state.seen:
+                return writable.select_related("org").filter(pk=meeting.pk).first()
+        return None
+
+    def _double(self, row: Row, state: OrgRowsState, org, data: dict[str, Any]) -> str:
+        """Why a new row would be a second meeting of a kind its organization has that day (recorded, or in
+        an earlier row of the file); empty when it is not, or when the row confirms it."""
+        if row.values.get("confirm_duplicate"):
+            return ""
+        kinds, held_on = data["kinds"], data["held_on"]
+        ask = "如确属同一天的另一次会议，请在〈确认重复〉列填“是”"
+        existing = services.same_day_meetings(org, kinds, held_on)
+        if existing:
+            labels = "、".join(KIND_NAMES[k][0] for k in kinds if k in existing[0].kinds)
+            state_label = existing[0].get_state_display()
+            return f"{org.name}已登记{held_on.isoformat()}的{labels}（“{existing[0].topic}”，{state_label}），{ask}"
+        earlier = [state.seen[k] for k in (("kind", org.pk, held_on, kind) for kind in kinds) if k in state.seen]
+        return f"与第 {min(earlier)} 行是同一组织同一天的同类会议，{ask}" if earlier else ""
 
     def apply(self, row: Row, state: OrgRowsState) -> None:
         if row.action == "create":
