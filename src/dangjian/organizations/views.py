@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import tree
+from dangjian.core.pages import paged
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.core.widgets import search_response, search_text, within_path
 
@@ -94,10 +95,11 @@ def warnings_list(request):
     code = request.GET.get("code", "")
     if code:
         found = [w for w in found if w.code == code]
+    page, query = paged(request, found)  # a district has hundreds: the page stays the same size (issue 14)
     return render(
         request,
         "organizations/warnings.html",
-        {"warnings": found, "code": code, "codes": queries.WARNING_LABELS.items()},
+        {"warnings": page, "page_obj": page, "query": query, "code": code, "codes": queries.WARNING_LABELS.items()},
     )
 
 
