@@ -36,6 +36,7 @@ import xlsxwriter
 
 from dangjian.core import idnumber
 from dangjian.demo.accounts import DEMO_USERS
+from dangjian.pagewalk import PAGE_BYTES, PAGE_MS, Fetched, PageFigure, over_budget, walk
 
 ROOT = Path.cwd()
 BENCH_VAR = ROOT / "var" / "bench"
@@ -120,6 +121,16 @@ class Session:
             body, status = exc.read(), exc.code
         return status, body, (time.perf_counter() - started) * 1000
 
+    def fetch(self, path: str) -> Fetched:
+        """One page for the page walk (``dangjian.pagewalk``): status, body, time and content type."""
+        started = time.perf_counter()
+        try:
+            with self.opener.open(self.base + path, timeout=120) as response:
+                body, status, kind = response.read(), response.status, response.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as exc:
+            body, status, kind = exc.read(), exc.code, ""
+        return Fetched(status, body, (time.perf_counter() - started) * 1000, kind)
+
     def login(self, username: str, password: str) -> None:
         self.get("/login/")
         token = next(c.value for c in self.jar if c.name == "csrftoken")
@@ -185,6 +196,35 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
             300,
         ),
     ]
+
+
+# --- The page budget (issue 14): every page each role reaches from its home ---------------------------
+def walk_roles(base: str) -> dict[str, list[PageFigure]]:
+    """Walk the pages every demo role reaches from its home (``dangjian.pagewalk``), as that role."""
+    walked = {}
+    for user in DEMO_USERS:
+        session = Session(base)
+        session.login(user.username, user.password)
+        walked[user.username] = walk(session.fetch)
+        figures = walked[user.username]
+        print(f"  walk {user.username:10} {len(figures):4} pages, largest {max(f.bytes for f in figures):,} B")
+    return walked
+
+
+def walk_report(walked: dict[str, list[PageFigure]]) -> list[str]:
+    """BENCHMARKS.md lines: per role the pages walked, the largest and the slowest page, those over budget."""
+    lines = [
+        "| Role | Pages walked | Max HTML | Largest page | Max time | Slowest page | Over 1 MB or 1 s |",
+        "|---|---:|---:|---|---:|---|---|",
+    ]
+    for role, figures in walked.items():
+        big = max(figures, key=lambda f: f.bytes)
+        slow = max(figures, key=lambda f: f.ms)
+        over = ", ".join(f"`{f.path}` ({f.bytes:,} B, {f.ms:.0f} ms)" for f in over_budget(figures)[:5]) or "none"
+        lines.append(
+            f"| {role} | {len(figures)} | {big.bytes:,} B | `{big.path}` | {slow.ms:.0f} ms | `{slow.path}` | {over} |"
+        )
+    return lines
 
 
 def timed(*args: str, env: dict[str, str]) -> tuple[float, int]:
@@ -334,9 +374,9 @@ def measure_points_recompute(env: dict[str, str]) -> str:
     )
 
 
-def run_one(kind: str, args) -> tuple[list[Result], dict[str, str]]:
+def run_one(kind: str, args) -> tuple[list[Result], dict]:
     env = prepare_database(kind)
-    facts: dict[str, str] = {}
+    facts: dict = {}
     started = time.perf_counter()
     dangjian("migrate", "--noinput", "-v", "0", env=env)
     out = dangjian("demo", "--scale", args.scale, "--seed", str(args.seed), env=env, capture=True).stdout
@@ -365,6 +405,7 @@ def run_one(kind: str, args) -> tuple[list[Result], dict[str, str]]:
                 continue
             r = results[-1]
             print(f"  {kind:8} {label:45} p50 {r.p50:7.1f} ms  p95 {r.p95:7.1f} ms {r.verdict}")
+        facts["walk"] = walk_roles(base)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -378,7 +419,7 @@ def run_one(kind: str, args) -> tuple[list[Result], dict[str, str]]:
     return results, facts
 
 
-def write_report(results: list[Result], facts: dict[str, dict[str, str]], args) -> None:
+def write_report(results: list[Result], facts: dict[str, dict], args) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -401,6 +442,18 @@ def write_report(results: list[Result], facts: dict[str, dict[str, str]], args) 
     for r in results:
         target = f"{r.target_ms:.0f} ms" if r.target_ms else "—"
         lines.append(f"| {r.name} (`{r.note}`) | {r.database} | {r.p50:.1f} | {r.p95:.1f} | {target} | {r.verdict} |")
+    budget = f"{PAGE_BYTES // 1_000_000} MB of HTML, {PAGE_MS / 1000:.0f} s"
+    for kind, fact in facts.items():
+        if fact.get("walk"):
+            lines += [
+                "",
+                f"## Page budget, {kind}: every page each role reaches from its home (at most {budget})",
+                "",
+                "Walked breadth first from `/` by following links, at most two pages of each URL shape",
+                "(`dangjian.pagewalk`); one request per page, its time as the client sees it over loopback.",
+                "",
+                *walk_report(fact["walk"]),
+            ]
     extra = ROOT / "var" / "bench" / "extra.md"
     if extra.exists():
         lines += ["", extra.read_text().strip()]
@@ -422,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
         print("PostgreSQL is not reachable: measuring SQLite only", file=sys.stderr)
         kinds.remove("postgres")
     all_results: list[Result] = []
-    facts: dict[str, dict[str, str]] = {}
+    facts: dict[str, dict] = {}
     for kind in kinds:
         print(f"== {kind}")
         results, fact = run_one(kind, args)

@@ -109,7 +109,9 @@ def test_every_page_shows_the_same_member_count_for_one_organization(awkward, cl
     assert full_in_a2 == 1 and "西街村党支部" in warnings and f"正式党员仅{full_in_a2}名" in warnings
 
 
-def test_the_organization_page_costs_the_same_queries_with_more_members_and_organizations(world, client_for, today):
+def test_the_organization_page_costs_the_same_queries_with_more_members_and_organizations(
+    world, client_for, today, django_assert_max_num_queries
+):
     client = client_for(world.organizer)
 
     def queries_of_root_page() -> int:
@@ -123,4 +125,6 @@ def test_the_organization_page_costs_the_same_queries_with_more_members_and_orga
         branch = factories.org(town, f"新村{i}党支部", code=f"TN-00{i}")
         birth = D(1980, 1, 10 + i)
         factories.member(branch, f"新党员{i}", birth=birth, id_number=factories.id_number(birth))
+    with django_assert_max_num_queries(before):
+        assert client.get(f"/orgs/{world.root.pk}/").status_code == 200
     assert queries_of_root_page() == before
