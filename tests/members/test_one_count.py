@@ -84,6 +84,10 @@ def test_every_page_shows_the_same_member_count_for_one_organization(awkward, cl
     child_cell = re.search(rf'href="/members/\?org={w.town_a.pk}">(\d+)</a>', root_page)
     assert int(child_cell.group(1)) == expected  # the children's table of the district's page
 
+    tree = organizer.get(f"/orgs/{w.root.pk}/children/").content.decode()  # the tree's children of the district
+    node = tree[tree.index(f'href="/orgs/{w.town_a.pk}/"') :]
+    assert int(COUNT.search(node[: node.index("</li>")]).group(1)) == expected
+
     home = client_for(w.town_organizer).get("/").content.decode()
     assert _figure(home) == expected and definition in home
 

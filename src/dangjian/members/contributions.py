@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.members.models import Member, Status
-from dangjian.members.queries import branch_counts, count_definition, register_q, subtree_breakdown
+from dangjian.members.queries import branch_counts, count_definition, member_counts, register_q, subtree_breakdown
 from dangjian.organizations.contributions import MemberCounts, Panel, provide_member_counts, register_panel
 
 DIRECT_SHOWN = 20  # members listed on an organization's page; a link leads to the rest
@@ -38,7 +38,7 @@ def direct_members(org, children) -> dict:
 
 
 def register() -> None:
-    provide_member_counts(MemberCounts(under=branch_counts, of=direct_counts))
+    provide_member_counts(MemberCounts(under=branch_counts, of=direct_counts, within=member_counts))
     register_panel(
         Panel(
             name="members.composition",

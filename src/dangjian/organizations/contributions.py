@@ -31,6 +31,8 @@ class MemberCounts:
     under: Callable[[list[str]], dict[int, Counts]] = field(default=lambda paths: {})
     # The counts of one organization.
     of: Callable[[Any], Counts] = field(default=lambda org: dict(NO_MEMBERS))
+    # {path: n} of the members in each subtree (members.queries.member_counts: the one member count).
+    within: Callable[[list[str]], dict[str, int]] = field(default=lambda paths: dict.fromkeys(paths, 0))
 
 
 _member_counts = MemberCounts()

@@ -52,14 +52,24 @@ def tree_view(request):
     )
     if not roots and not request.user.is_authenticated:
         raise Http404
-    return render(request, "organizations/tree.html", {"roots": roots, "q": q, "results": results})
+    return render(request, "organizations/tree.html", {"roots": with_member_counts(roots), "q": q, "results": results})
+
+
+def with_member_counts(orgs) -> list:
+    """``orgs`` with ``member_count``, the members of each subtree (the one member count, ``members.queries``):
+    one GROUP BY for all of them."""
+    orgs = list(orgs)
+    counts = contributions.member_counts().within([o.path for o in orgs])
+    for org in orgs:
+        org.member_count = counts.get(org.path, 0)
+    return orgs
 
 
 @login_required
 def children(request, pk: int):
     org = get_visible_or_404(_visible(request), pk=pk)
     kids = queries.children_of(org, _visible(request)).filter(dissolved_on__isnull=True)
-    return render(request, "organizations/_children.html", {"children": kids})
+    return render(request, "organizations/_children.html", {"children": with_member_counts(kids)})
 
 
 @login_required
