@@ -120,3 +120,25 @@ def test_edit_a_sheet_from_the_form(world, lecture, client_for):
         world.zhang.pk: "absent",
         world.wang.pk: "present",
     }
+
+
+def test_the_sheet_adds_an_organization_picked_by_search_not_from_a_drop_down(world, lecture, client_for):
+    """A subtree can hold a thousand organizations: the sheet's "list the members of" is a search picker
+    narrowed to the programme's subtree, and its code lists that organization's members."""
+    prog, _sess = lecture
+    client = client_for(world.organizer)
+    url = reverse("training-session-create", args=[prog.pk])
+    page = client.get(url).content.decode()
+    assert "<option" not in page.split('method="post"')[0]  # the add form offers no list at all
+    assert f'data-picker-url="{reverse("org-search")}?within={prog.org_id}"' in page
+    listed = client.get(url + f"?add_org={world.branch_b1.code}").content.decode()
+    assert f"att_{world.zhang.pk}" in listed and f'value="{world.branch_b1.code}"' in listed
+    assert client.get(url + "?add_org=NO-SUCH-CODE").status_code == 404
+
+
+def test_the_sheet_refuses_an_organization_outside_what_the_user_sees(world, client_for):
+    prog = programme(world.town_a, "城关镇党员培训班", kind="course")
+    client = client_for(world.town_organizer)
+    url = reverse("training-session-create", args=[prog.pk])
+    assert client.get(url + f"?add_org={world.town_b.code}").status_code == 404
+    assert client.get(url + f"?add={world.town_b.pk}").status_code == 404

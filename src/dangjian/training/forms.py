@@ -33,6 +33,18 @@ class ProgrammeForm(StyledForm):
             }
 
 
+class SheetAddForm(forms.Form):
+    """Whose members to list on a sheet: an organization of the programme's subtree, picked by search
+    (a subtree can hold a thousand organizations: never a drop-down of them)."""
+
+    def __init__(self, data=None, *, orgs, programme, added=None):
+        super().__init__(data, initial={"add_org": added.code if added else None})
+        self.fields["add_org"] = org_picker(
+            _("List the members of"), orgs, query=f"?within={programme.org_id}", required=False
+        )
+        self.fields["add_org"].widget.attrs["class"] = "form-control form-control-sm"
+
+
 class SessionForm(StyledForm):
     """A session and its sheet: one status per member listed (``—``: not on the sheet)."""
 

@@ -41,7 +41,7 @@ from dangjian.members.models import Member
 from dangjian.members.queries import members_on, members_within_on
 from dangjian.organizations.models import Organization
 from dangjian.training import queries, services
-from dangjian.training.forms import NOT_ON_SHEET, ProgrammeForm, SessionForm
+from dangjian.training.forms import NOT_ON_SHEET, ProgrammeForm, SessionForm, SheetAddForm
 from dangjian.training.models import Programme, ProgrammeKind, Session, SessionAttendance
 
 WHOLE_SUBTREE_LIMIT = 300  # a sheet lists the whole subtree up to this many members
@@ -228,10 +228,8 @@ def _candidates(request, programme: Programme, day: dt.date, session: Session | 
                 initial[row.member_id] = (SessionAttendance.Status.PRESENT, "")
     default = NOT_ON_SHEET if listed else SessionAttendance.Status.PRESENT
     whole = members_within_on(programme.org_path, day)
-    added = None
-    if request.GET.get("add"):
-        within = _orgs(request).filter(tree.subtree_q("path", programme.org_path))
-        added = get_visible_or_404(within, pk=request.GET["add"])
+    added = _added_org(request, programme)
+    if added is not None:
         extra = list(members_on(added, day).order_by("name_pinyin", "id"))
         default = SessionAttendance.Status.PRESENT
     elif whole.count() <= WHOLE_SUBTREE_LIMIT:
@@ -246,12 +244,25 @@ def _candidates(request, programme: Programme, day: dt.date, session: Session | 
     return members, initial, added
 
 
-def _sheet_context(programme: Programme) -> dict:
-    return {
-        "add_orgs": Organization.objects.filter(tree.subtree_q("path", programme.org_path), dissolved_on__isnull=True)
-        .order_by("path")
-        .only("pk", "name", "path")[:500],
-    }
+def _addable_orgs(request, programme: Programme):
+    return _orgs(request).filter(tree.subtree_q("path", programme.org_path), dissolved_on__isnull=True)
+
+
+def _added_org(request, programme: Programme) -> Organization | None:
+    """The organization whose members are added to the sheet: ``?add_org=`` (its code, from the picker) or
+    ``?add=`` (its id, from a link); a 404 outside the programme's subtree as the user sees it."""
+    if request.GET.get("add"):
+        return get_visible_or_404(_addable_orgs(request, programme), pk=request.GET["add"])
+    if request.GET.get("add_org"):
+        form = SheetAddForm(request.GET, orgs=_addable_orgs(request, programme), programme=programme)
+        if not form.is_valid() or form.cleaned_data["add_org"] is None:
+            raise Http404
+        return form.cleaned_data["add_org"]
+    return None
+
+
+def _sheet_context(request, programme: Programme, added: Organization | None) -> dict:
+    return {"add_form": SheetAddForm(orgs=_addable_orgs(request, programme), programme=programme, added=added)}
 
 
 @login_required
@@ -281,7 +292,7 @@ def session_create(request, pk: int):
             "programme": programme,
             "added": added,
             "title": _("Record a session"),
-            **_sheet_context(programme),
+            **_sheet_context(request, programme, added),
         },
     )
 
@@ -342,7 +353,7 @@ def session_edit(request, pk: int):
             "session": session,
             "added": added,
             "title": _("Edit the session"),
-            **_sheet_context(programme),
+            **_sheet_context(request, programme, added),
         },
     )
 
