@@ -8,6 +8,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -47,14 +48,23 @@ def rules_for(member, day: dt.date, book: RuleBook | None = None) -> list[PointR
     )
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a claim, an award or a ledger row asks for: points under ``rule`` for ``event`` done on
+    ``occurred_on`` (``points`` None or blank: the rule's points), with ``evidence``; as typed, checked
+    by :func:`validate_claim_fields`."""
+
+    rule: PointRule
+    occurred_on: Any
+    event: str
+    points: Any = None
+    evidence: str = ""
+
+
 def validate_claim_fields(
     actor,
     member,
-    rule: PointRule,
-    occurred_on,
-    event: str,
-    points,
-    evidence: str,
+    asked: Asked,
     book: RuleBook,
     errors: dict,
     *,
@@ -66,6 +76,8 @@ def validate_claim_fields(
     without writing (also an import's preview). Returns the points asked for and the post assignment
     the entry is for (named, or found by :func:`post_tie`); ``duty`` is the member's assignments that
     reached duty, when already loaded."""
+    rule, occurred_on, points = asked.rule, asked.occurred_on, asked.points
+    event, evidence = asked.event, asked.evidence
     today = timezone.localdate()
     if not isinstance(occurred_on, dt.date):
         errors["occurred_on"] = _("Give the date of what was done.")
@@ -270,18 +282,9 @@ def claim_propose(
     self_claim = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
     if not can_propose_for(actor, member):
         errors["member"] = _("You cannot propose points for %(member)s.") % {"member": member.name}
+    asked = Asked(rule, occurred_on, event, points, evidence)
     amount, tie = validate_claim_fields(
-        actor,
-        member,
-        rule,
-        occurred_on,
-        event,
-        points,
-        evidence,
-        book,
-        errors,
-        self_claim=self_claim,
-        assignment=assignment,
+        actor, member, asked, book, errors, self_claim=self_claim, assignment=assignment
     )
     if errors:
         raise ValidationError(errors)
@@ -405,26 +408,15 @@ def award_bulk(
             errors["assignments"].append(_("At most one post per member."))
         named[assignment.member_id] = assignment
     duty = duty_assignments(listed) if members else {}
+    asked = Asked(rule, occurred_on, event, points, evidence)
     amount = None
     ties: dict[int, Any] = {}
     for member in members:
         one: dict[str, str] = {}
         if not any(member.org_path.startswith(p) for _r, p, _l in _grants(actor)):
             one["members"] = _("You cannot award points to %(member)s.") % {"member": member.name}
-        amount, ties[member.pk] = validate_claim_fields(
-            actor,
-            member,
-            rule,
-            occurred_on,
-            event,
-            points,
-            evidence,
-            book,
-            one,
-            self_claim=False,
-            assignment=named.get(member.pk),
-            duty=duty.get(member.pk, []),
-        )
+        post = {"assignment": named.get(member.pk), "duty": duty.get(member.pk, [])}
+        amount, ties[member.pk] = validate_claim_fields(actor, member, asked, book, one, self_claim=False, **post)
         for name, message in one.items():
             name = "assignments" if name == "assignment" else name
             if message not in errors[name]:
