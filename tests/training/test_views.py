@@ -120,3 +120,13 @@ def test_edit_a_sheet_from_the_form(world, lecture, client_for):
         world.zhang.pk: "absent",
         world.wang.pk: "present",
     }
+
+
+def test_new_programme_opens_on_the_organization_it_was_asked_for(world, client_for):
+    """``?org=`` preselects the organizer's organization (core.pages.with_org); one outside: 404."""
+    client = client_for(world.town_organizer)
+    url = reverse("training-programme-create")
+    form = client.get(url + f"?org={world.town_a.pk}").context["form"]
+    assert form.initial["org"] == world.town_a.pk and form.initial["kind"] == "course"
+    assert "org" not in client.get(url).context["form"].initial
+    assert client.get(url + f"?org={world.town_b.pk}").status_code == 404
