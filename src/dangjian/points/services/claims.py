@@ -288,18 +288,8 @@ def claim_propose(
     )
     if errors:
         raise ValidationError(errors)
-    entry, claim, steps = _new_claim(
-        actor,
-        member,
-        rule,
-        occurred_on,
-        event,
-        amount,
-        evidence,
-        PointEntry.Source.CLAIM,
-        list(rule.chain) or ([Step.SECRETARY] if self_claim else []),
-        assignment=tie,
-    )
+    chain = list(rule.chain) or ([Step.SECRETARY] if self_claim else [])
+    entry, claim, steps = _new_claim(actor, member, asked, amount, PointEntry.Source.CLAIM, chain, assignment=tie)
     _finish(entry, claim, actor, book, steps)
     _write_claims([(entry, claim)], steps)
     _audit_entry(
@@ -320,7 +310,8 @@ def claim_propose(
     return entry
 
 
-def _new_claim(actor, member, rule, occurred_on, event, amount, evidence, source, chain, batch="", assignment=None):
+def _new_claim(actor, member, asked: Asked, amount, source, chain, batch="", assignment=None):
+    rule, occurred_on = asked.rule, asked.occurred_on
     now = timezone.now()
     amount = amount if amount is not None else rule.points
     requested = amount * rule.sign
@@ -338,8 +329,8 @@ def _new_claim(actor, member, rule, occurred_on, event, amount, evidence, source
     )
     claim = PointClaim(
         entry=entry,
-        event=(event or "").strip(),
-        evidence=(evidence or "").strip(),
+        event=(asked.event or "").strip(),
+        evidence=(asked.evidence or "").strip(),
         chain=chain,
         batch=batch,
         assignment=assignment,
@@ -431,18 +422,9 @@ def award_bulk(
     batch = uuid.uuid4().hex
     pairs, steps = [], []
     for member in members:
+        tie = ties.get(member.pk)
         entry, claim, own = _new_claim(
-            actor,
-            member,
-            rule,
-            occurred_on,
-            event,
-            amount,
-            evidence,
-            PointEntry.Source.AWARD,
-            list(chain),
-            batch,
-            assignment=ties.get(member.pk),
+            actor, member, asked, amount, PointEntry.Source.AWARD, list(chain), batch, assignment=tie
         )
         _finish(entry, claim, actor, book, own)
         pairs.append((entry, claim))
