@@ -19,11 +19,22 @@ from django.core.exceptions import ValidationError
 from dangjian.cadres import queries, services
 from dangjian.cadres.forms import ReserveFilterForm
 from dangjian.cadres.models import ReserveCadre, ReserveState
-from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, record_id_column, register
+from dangjian.core.excel import (
+    CLEAR,
+    KEEP,
+    Choice,
+    Column,
+    Masked,
+    Row,
+    Template,
+    fields_of,
+    record_id_column,
+    register,
+)
 from dangjian.core.excel.orgs import OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import plan_update, validation_errors
 from dangjian.core.scoping import can_see_full_id
-from dangjian.members.collisions import ScreenedRowsState, screen_rows, screened_state
+from dangjian.members.collisions import ScreenedRowsState, screen_rows
 from dangjian.members.imports import EDUCATIONS, GENDERS
 from dangjian.members.lookup import id_number_column, identity_cells, name_column, row_hashes
 from dangjian.members.models import Member
@@ -60,6 +71,7 @@ class ReserveCadreTemplate(PersonRegister, Template):
     list_query = staticmethod(queries.filter_list)
     create_service = staticmethod(services.reserve_create)
     update_service = staticmethod(services.reserve_update)
+    screening = "reserve cadre import"
     record_keyword = "cadre"
     noun = "后备干部"
     field_columns = {"org": "org_code", "member": "id_number", "education": "education"}
@@ -138,23 +150,11 @@ class ReserveCadreTemplate(PersonRegister, Template):
                 "gender": c.person_gender,
                 **identity_cells(c, c.person_birth_date, full=full),
                 "age": c.age(),
-                "education": c.education,
-                "selected_on": c.selected_on,
-                "source": c.source,
-                "planned_post": c.planned_post,
-                "mentor": c.mentor,
-                "note": c.note,
-                "state": c.state,
-                "appointed_on": c.appointed_on,
-                "appointed_to": c.appointed_to,
-                "dropped_on": c.dropped_on,
-                "drop_reason": c.drop_reason,
+                **fields_of(c, "education", "selected_on", "source", "planned_post", "mentor", "note"),
+                **fields_of(c, "state", "appointed_on", "appointed_to", "dropped_on", "drop_reason"),
             }
 
     # --- Import ----------------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> ScreenedRowsState:
-        return screened_state(user, commit=commit, where="reserve cadre import")
-
     def _find(
         self, rows: list[Row], state: ScreenedRowsState
     ) -> tuple[dict[int, ReserveCadre], dict[str, Member], dict[str, int]]:

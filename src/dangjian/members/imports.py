@@ -14,13 +14,24 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, record_id_column, register
+from dangjian.core.excel import (
+    CLEAR,
+    KEEP,
+    Choice,
+    Column,
+    Masked,
+    Row,
+    Template,
+    fields_of,
+    record_id_column,
+    register,
+)
 from dangjian.core.excel.orgs import OrgColumns, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import plan_update, validation_errors
 from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members import queries, services
-from dangjian.members.collisions import ScreenedRowsState, member_register, screen_rows, screened_state
+from dangjian.members.collisions import ScreenedRowsState, member_register, screen_rows
 from dangjian.members.forms import MemberFilterForm
 from dangjian.members.lookup import ID_NUMBER_ALIASES, id_number_column, identity_cells, name_column, row_hashes
 from dangjian.members.models import Member
@@ -52,6 +63,7 @@ class MemberTemplate(PersonRegister, OrgColumns, Template):
     list_query = staticmethod(queries.member_list)
     create_service = staticmethod(services.member_create)
     update_service = staticmethod(services.member_update)
+    screening = "member import"
     record_keyword = "member"
     noun = "党员"
     same_person = "同一名党员"
@@ -144,27 +156,16 @@ class MemberTemplate(PersonRegister, OrgColumns, Template):
             yield {
                 "seq": i,
                 "record_id": m.pk,
-                "name": m.name,
-                "gender": m.gender,
+                **fields_of(m, "name", "gender"),
                 **identity_cells(m, m.birth_date, full=full),
-                "ethnicity": m.ethnicity,
-                "education": m.education,
-                "occupation": m.occupation,
+                **fields_of(m, "ethnicity", "education", "occupation"),
                 "org_code": m.org.code,
                 "org_name": m.org.name,
-                "status": m.status,
-                "joined_on": m.joined_on,
-                "full_member_on": m.full_member_on,
-                "mobile": m.mobile,
-                "mobile_destination": m.mobile_destination,
-                "in_hardship": m.in_hardship,
-                "holds_post": m.holds_post,
+                **fields_of(m, "status", "joined_on", "full_member_on"),
+                **fields_of(m, "mobile", "mobile_destination", "in_hardship", "holds_post"),
             }
 
     # --- Import ----------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> ScreenedRowsState:
-        return screened_state(user, commit=commit, where="member import")
-
     def _target_org(self, row: Row, state: OrgRowsState) -> Organization | None:
         org = self.resolve_org(row, state.orgs, missing="新增党员须填写所属组织编码或所属党组织")
         if org is None:

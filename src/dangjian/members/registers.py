@@ -3,17 +3,11 @@ person, found by 〈系统编号〉 (with the masked ID number checked against t
 number; the export is the list page with its filters; a row is written by the register's create or
 update service, with the same checks and audit as the forms.
 
-A register mixes in :class:`PersonRegister` before ``Template`` and names its list, its services and
-what a person is called in its messages::
-
-    class ReserveCadreTemplate(PersonRegister, Template):
-        model = ReserveCadre
-        filter_form = ReserveFilterForm
-        list_query = staticmethod(queries.filter_list)
-        create_service = staticmethod(services.reserve_create)
-        update_service = staticmethod(services.reserve_update)
-        record_keyword = "cadre"
-        noun = "后备干部"
+A register mixes in :class:`PersonRegister` before ``Template`` and names its records (``model``),
+its list page (``filter_form``, ``list_query``), its services (``create_service``, ``update_service``
+and the update's ``record_keyword``), what a person is called in its messages (``noun``) and how the
+screening of its ID numbers names the import (``screening``); see ``MemberTemplate`` in
+``members/imports.py`` and ``ReserveCadreTemplate`` in ``cadres/imports.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +18,7 @@ from typing import Any, ClassVar
 from dangjian.core import idnumber
 from dangjian.core.excel import Masked, Row
 from dangjian.core.excel.orgs import OrgRowsState, described, list_filters
+from dangjian.members.collisions import ScreenedRowsState, screened_state
 from dangjian.organizations.models import Organization
 
 NO_RECORD = "记录不存在或无权限"
@@ -38,6 +33,7 @@ class PersonRegister:
     record_keyword: ClassVar[str]  # the update service's keyword for the record
     noun: ClassVar[str]  # what a person of the register is called in its messages ("党员")
     same_person: ClassVar[str] = "同一人"  # how a second row of one person is refused
+    screening: ClassVar[str]  # the import as the screening of its ID numbers names it ("member import")
 
     # --- Export --------------------------------------------------------------------------------
     def export_queryset(self, user, params):
@@ -48,6 +44,9 @@ class PersonRegister:
         return queryset, described(active), active.get("org")
 
     # --- Import: finding the person ----------------------------------------------------------------
+    def begin(self, user, *, commit: bool) -> ScreenedRowsState:
+        return screened_state(user, commit=commit, where=self.screening)
+
     def by_record_id(self, row: Row, found: dict[int, Any]) -> tuple[Any, bool]:
         """The record the row's 〈系统编号〉 names among ``found`` (None without one), and whether the
         row may go on (False: it names a record the user cannot write, said on the row)."""
