@@ -142,3 +142,13 @@ def test_the_sheet_refuses_an_organization_outside_what_the_user_sees(world, cli
     url = reverse("training-session-create", args=[prog.pk])
     assert client.get(url + f"?add_org={world.town_b.code}").status_code == 404
     assert client.get(url + f"?add={world.town_b.pk}").status_code == 404
+
+
+def test_new_programme_opens_on_the_organization_it_was_asked_for(world, client_for):
+    """``?org=`` preselects the organizer's organization (core.pages.with_org); one outside: 404."""
+    client = client_for(world.town_organizer)
+    url = reverse("training-programme-create")
+    form = client.get(url + f"?org={world.town_a.pk}").context["form"]
+    assert form.initial["org"] == world.town_a.pk and form.initial["kind"] == "course"
+    assert "org" not in client.get(url).context["form"].initial
+    assert client.get(url + f"?org={world.town_b.pk}").status_code == 404

@@ -19,16 +19,26 @@ from django.core.exceptions import ValidationError
 from dangjian.cadres import queries, services
 from dangjian.cadres.forms import ReserveFilterForm
 from dangjian.cadres.models import ReserveCadre, ReserveState
-from dangjian.core import idnumber
-from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, record_id_column, register
-from dangjian.core.excel.orgs import OrgRowsState, described, list_filters, org_columns
+from dangjian.core.excel import (
+    CLEAR,
+    KEEP,
+    Choice,
+    Column,
+    Masked,
+    Row,
+    Template,
+    fields_of,
+    record_id_column,
+    register,
+)
+from dangjian.core.excel.orgs import OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import plan_update, validation_errors
 from dangjian.core.scoping import can_see_full_id
-from dangjian.members.collisions import ScreenedRowsState, screen_rows, screened_state
+from dangjian.members.collisions import ScreenedRowsState, screen_rows
 from dangjian.members.imports import EDUCATIONS, GENDERS
 from dangjian.members.lookup import id_number_column, identity_cells, name_column, row_hashes
 from dangjian.members.models import Member
-from dangjian.organizations.models import Organization
+from dangjian.members.registers import PersonRegister
 
 SOURCES = (
     Choice("local", "村内培养", ("本村培养",)),
@@ -52,10 +62,18 @@ CADRE = ("selected_on", "source", "planned_post", "mentor", "note")
 
 
 @register
-class ReserveCadreTemplate(Template):
+class ReserveCadreTemplate(PersonRegister, Template):
     name = "reserve_cadres"
     title = "后备干部花名册"
     object_type = ReserveCadre.audit_type
+    model = ReserveCadre
+    filter_form = ReserveFilterForm
+    list_query = staticmethod(queries.filter_list)
+    create_service = staticmethod(services.reserve_create)
+    update_service = staticmethod(services.reserve_update)
+    screening = "reserve cadre import"
+    record_keyword = "cadre"
+    noun = "后备干部"
     field_columns = {"org": "org_code", "member": "id_number", "education": "education"}
     key_help = (
         "每行一名后备干部。已有记录按〈系统编号〉识别（导出打码时须核对打码的身份证号），或按完整的〈身份证号〉识别。"
@@ -119,13 +137,6 @@ class ReserveCadreTemplate(Template):
     )
 
     # --- Export ----------------------------------------------------------------------------------
-    def export_queryset(self, user, params):
-        """The list page's filters, over ``ReserveCadre.objects.visible_to(user)``."""
-        form = ReserveFilterForm(params or None, orgs=Organization.objects.visible_to(user))
-        active = {k: v for k, v in list_filters(form, params).items() if v not in (None, "")}
-        queryset = queries.filter_list(ReserveCadre.objects.visible_to(user), **active)
-        return queryset, described(active), active.get("org")
-
     def export_records(self, queryset, user):
         full = can_see_full_id(user)
         for i, c in enumerate(queryset.iterator(chunk_size=2000), start=1):
@@ -139,23 +150,11 @@ class ReserveCadreTemplate(Template):
                 "gender": c.person_gender,
                 **identity_cells(c, c.person_birth_date, full=full),
                 "age": c.age(),
-                "education": c.education,
-                "selected_on": c.selected_on,
-                "source": c.source,
-                "planned_post": c.planned_post,
-                "mentor": c.mentor,
-                "note": c.note,
-                "state": c.state,
-                "appointed_on": c.appointed_on,
-                "appointed_to": c.appointed_to,
-                "dropped_on": c.dropped_on,
-                "drop_reason": c.drop_reason,
+                **fields_of(c, "education", "selected_on", "source", "planned_post", "mentor", "note"),
+                **fields_of(c, "state", "appointed_on", "appointed_to", "dropped_on", "drop_reason"),
             }
 
     # --- Import ----------------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> ScreenedRowsState:
-        return screened_state(user, commit=commit, where="reserve cadre import")
-
     def _find(
         self, rows: list[Row], state: ScreenedRowsState
     ) -> tuple[dict[int, ReserveCadre], dict[str, Member], dict[str, int]]:
@@ -181,14 +180,10 @@ class ReserveCadreTemplate(Template):
         return cadres, members, by_hash
 
     def _match(self, row: Row, cadres, by_hash) -> ReserveCadre | None:
-        record_id, number = row.values.get("record_id"), row.values.get("id_number")
-        header = self.header_of("id_number")
-        cadre = None
-        if record_id:
-            cadre = cadres.get(record_id)
-            if cadre is None:
-                row.errors.append((self.header_of("record_id"), "记录不存在或无权限"))
-                return None
+        cadre, found = self.by_record_id(row, cadres)
+        if not found:
+            return None
+        number, header = row.values.get("id_number"), self.header_of("id_number")
         if row.extra.get("hash"):
             other = by_hash.get(row.extra["hash"])
             if cadre is not None and other != cadre.pk and number != cadre.id_number:
@@ -196,10 +191,7 @@ class ReserveCadreTemplate(Template):
             elif cadre is None and other is not None:
                 cadre = cadres[other]
         elif isinstance(number, Masked):
-            if cadre is None:
-                row.errors.append((header, "身份证号已打码，须同时填写〈系统编号〉才能识别"))
-            elif not idnumber.mask_matches(number, cadre.id_number):
-                row.errors.append((header, "打码的身份证号与〈系统编号〉对应的后备干部不符"))
+            self.check_masked(row, cadre, number)
         elif cadre is None:
             row.errors.append((header, "新增后备干部须填写完整的身份证号"))
         return cadre
@@ -216,11 +208,7 @@ class ReserveCadreTemplate(Template):
                     continue
                 value = column.empty
             if key == "phone":
-                if isinstance(value, Masked):
-                    if value != idnumber.mask_phone(cadre.phone):
-                        row.errors.append((column.header, "打码的电话与系统记录不符"))
-                    continue
-                if value == cadre.phone:
+                if self.phone_unchanged(row, value, cadre.phone):
                     continue
             elif (cadre.education_own if key == "education" else getattr(cadre, key)) == value:
                 continue
@@ -250,11 +238,8 @@ class ReserveCadreTemplate(Template):
             cadre = self._match(row, cadres, by_hash)
             if len(row.errors) > found or row.extra.get("taken"):
                 continue
-            key = ("cadre", cadre.pk) if cadre else ("id", row.extra.get("hash"))
-            if key in state.seen:
-                row.errors.append(("", f"与第 {state.seen[key]} 行是同一人"))
+            if not self.first_row(row, state, ("cadre", cadre.pk) if cadre else ("id", row.extra.get("hash"))):
                 continue
-            state.seen[key] = row.number
             row.label = row.get("name") or (cadre.person_name if cadre else "")
             if cadre is None:
                 org = state.orgs.resolve(self, row, missing="新增后备干部须填写组织编码或村（社区）党组织")
@@ -270,23 +255,8 @@ class ReserveCadreTemplate(Template):
                     continue
                 row.action, row.data, row.extra["org"] = "create", data, org
                 continue
-            code, name = row.values.get("org_code"), row.values.get("org_name")
-            if (code and code != cadre.org.code) or (not code and name and name != cadre.org.name):
-                row.errors.append(
-                    (self.header_of("org_code" if code else "org_name"), f"与系统中的组织（{cadre.org.name}）不一致")
-                )
+            if not self.same_org(row, cadre.org, f"与系统中的组织（{cadre.org.name}）不一致"):
                 continue
             changed = self._changes(row, cadre)
             if not row.errors:
                 plan_update(self, row, cadre, changed, services.validate, cadre.org, changed, cadre)
-
-    def apply(self, row: Row, state: OrgRowsState) -> None:
-        if row.action == "create":
-            row.instance = services.reserve_create(actor=state.user, org=row.extra["org"], data=dict(row.data))
-        else:
-            services.reserve_update(
-                actor=state.user, cadre=row.instance, data=dict(row.data), expected_version=row.instance.version
-            )
-
-    def org_of(self, row: Row):
-        return row.extra.get("org") or (row.instance.org if row.instance is not None else None)

@@ -30,7 +30,7 @@ from dangjian.core.apischema import (
 )
 from dangjian.core.apitypes import ApiDate, Hours, Id, InputSchema, PageParams, PathId, RequiredText, Text, Year
 from dangjian.members.models import Member
-from dangjian.organizations.api import org_filter, recording_org, subtree_root, visible_orgs
+from dangjian.organizations.api import org_filter, recording_org, subtree_and_year, visible_orgs
 from dangjian.organizations.models import Organization, Sector
 
 router = Router(tags=["community"])
@@ -341,8 +341,7 @@ def service_list(request, filters: Query[CommunityServiceFilters]):
     summary="Volunteer figures and check-in rates of a subtree, by child organization",
 )
 def figures(request, params: Query[CommunityTableParams]):
-    root = subtree_root(request, params.org)
-    year = params.year or timezone.localdate().year
+    root, year = subtree_and_year(request, params)
     table = queries.volunteer_table(visible_orgs(request), root, queries.Span.year(year))
     return {
         "org_id": root.pk,

@@ -30,7 +30,7 @@ from dangjian.community.models import MAX_HOURS_KEY, MemberCheckIn, ServiceHours
 from dangjian.community.queries import Span, checkin_list, service_list
 from dangjian.community.services import ServiceIn
 from dangjian.core import parameters
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, fields_of, register
 from dangjian.core.excel.keys import find_by_keys
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, chosen_org, org_columns
 from dangjian.core.excel.pipeline import validation_errors
@@ -182,10 +182,7 @@ class ServiceHoursTemplate(_Members, OrgColumns, Template):
                 "activity_id": a.pk,
                 "org_code": a.org.code,
                 "org_name": a.org.name,
-                "held_on": a.held_on,
-                "title": a.title,
-                "kind": a.kind,
-                "place": a.place,
+                **fields_of(a, "held_on", "title", "kind", "place"),
                 "member_id": m.pk,
                 "name": m.name,
                 "id_number": m.id_number if full else m.id_number_masked,
@@ -452,10 +449,7 @@ class CheckInTemplate(_Members, OrgColumns, Template):
                 "member_org": m.org.name,
                 "org_code": c.org.code,
                 "org_name": c.org.name,
-                "checked_in_on": c.checked_in_on,
-                "offers": c.offers,
-                "ended_on": c.ended_on,
-                "note": c.note,
+                **fields_of(c, "checked_in_on", "offers", "ended_on", "note"),
             }
 
     # --- Import ------------------------------------------------------------------------------------

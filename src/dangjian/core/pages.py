@@ -90,6 +90,13 @@ def org_param(request, visible, name: str = "org"):
     return get_visible_or_404(visible, pk=value)
 
 
+def with_org(request, visible, initial: dict) -> dict:
+    """A new record's form ``initial`` with the organization ``?org=`` names (by key; a 404 when it is
+    not in ``visible``), so that a page's "new" button opens on the organization it was shown for."""
+    chosen = org_param(request, visible)
+    return initial if chosen is None else {**initial, "org": chosen.pk}
+
+
 def recording_orgs(request):
     """Organizations whose records the user keeps (an organizer's or a secretary's subtree), not dissolved."""
     return organization_model().objects.accepting_members_from(request.user).filter(dissolved_on__isnull=True)

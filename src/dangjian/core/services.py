@@ -75,6 +75,14 @@ def check_version(instance: models.Model, expected_version: int | None) -> None:
 
 
 @transaction.atomic
+def save_new_version(instance: models.Model, *, update_fields: list[str] | None = None) -> None:
+    """Save ``instance`` as its next version: the number is raised in the database (``F``), so that two
+    writers cannot both save the same version, and read back for the answer and the next form."""
+    instance.version = F("version") + 1
+    instance.save(update_fields=update_fields)
+    instance.refresh_from_db(fields=["version"])
+
+
 def object_update(
     *, actor, instance: models.Model, data: dict[str, Any], expected_version: int | None = None, action: str = "update"
 ) -> dict[str, list[Any]]:
@@ -91,10 +99,9 @@ def object_update(
     if not diff:
         return diff
     if hasattr(instance, "version"):
-        instance.version = F("version") + 1
-    instance.save()
-    if hasattr(instance, "version"):
-        instance.refresh_from_db(fields=["version"])
+        save_new_version(instance)
+    else:
+        instance.save()
     audit.record(actor=actor, action=action, obj=instance, changes=diff)
     return diff
 
@@ -120,9 +127,7 @@ def record_cancel(
     old = instance.state
     instance.state = cancelled
     instance.cancel_reason = reason
-    instance.version = F("version") + 1
-    instance.save(update_fields=["state", "cancel_reason", "version", "updated_at"])
-    instance.refresh_from_db(fields=["version"])
+    save_new_version(instance, update_fields=["state", "cancel_reason", "version", "updated_at"])
     return instance, {"state": [old, cancelled], "cancel_reason": [None, reason]}
 
 

@@ -14,17 +14,28 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from dangjian.core import idnumber
-from dangjian.core.excel import CLEAR, KEEP, Choice, Column, Masked, Row, Template, record_id_column, register
-from dangjian.core.excel.orgs import OrgColumns, OrgRowsState, described, list_filters, org_columns
+from dangjian.core.excel import (
+    CLEAR,
+    KEEP,
+    Choice,
+    Column,
+    Masked,
+    Row,
+    Template,
+    fields_of,
+    record_id_column,
+    register,
+)
+from dangjian.core.excel.orgs import OrgColumns, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import plan_update, validation_errors
 from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
 from dangjian.members import queries, services
-from dangjian.members.collisions import ScreenedRowsState, member_register, screen_rows, screened_state
+from dangjian.members.collisions import ScreenedRowsState, member_register, screen_rows
 from dangjian.members.forms import MemberFilterForm
 from dangjian.members.lookup import ID_NUMBER_ALIASES, id_number_column, identity_cells, name_column, row_hashes
 from dangjian.members.models import Member
+from dangjian.members.registers import PersonRegister
 from dangjian.members.services import EDITABLE_FIELDS
 from dangjian.organizations.models import Level, Organization
 
@@ -43,10 +54,19 @@ EDUCATIONS = (
 
 
 @register
-class MemberTemplate(OrgColumns, Template):
+class MemberTemplate(PersonRegister, OrgColumns, Template):
     name = "members"
     title = "党员信息"
     object_type = "members.member"
+    model = Member
+    filter_form = MemberFilterForm
+    list_query = staticmethod(queries.member_list)
+    create_service = staticmethod(services.member_create)
+    update_service = staticmethod(services.member_update)
+    screening = "member import"
+    record_keyword = "member"
+    noun = "党员"
+    same_person = "同一名党员"
     field_columns = {"org": "org_code"}
     export_roles = None  # every logged-in user: the members they see
     key_help = (
@@ -130,40 +150,22 @@ class MemberTemplate(OrgColumns, Template):
     )
 
     # --- Export ----------------------------------------------------------------------------
-    def export_queryset(self, user, params):
-        """Exactly the member list page's filters, over ``Member.objects.visible_to(user)``."""
-        form = MemberFilterForm(params or None, orgs=Organization.objects.visible_to(user))
-        active = {k: v for k, v in list_filters(form, params).items() if v not in (None, "", False)}
-        queryset = queries.member_list(Member.objects.visible_to(user), **active)
-        return queryset, described(active), active.get("org")
-
     def export_records(self, queryset, user):
         full = can_see_full_id(user)
         for i, m in enumerate(queryset.iterator(chunk_size=2000), start=1):
             yield {
                 "seq": i,
                 "record_id": m.pk,
-                "name": m.name,
-                "gender": m.gender,
+                **fields_of(m, "name", "gender"),
                 **identity_cells(m, m.birth_date, full=full),
-                "ethnicity": m.ethnicity,
-                "education": m.education,
-                "occupation": m.occupation,
+                **fields_of(m, "ethnicity", "education", "occupation"),
                 "org_code": m.org.code,
                 "org_name": m.org.name,
-                "status": m.status,
-                "joined_on": m.joined_on,
-                "full_member_on": m.full_member_on,
-                "mobile": m.mobile,
-                "mobile_destination": m.mobile_destination,
-                "in_hardship": m.in_hardship,
-                "holds_post": m.holds_post,
+                **fields_of(m, "status", "joined_on", "full_member_on"),
+                **fields_of(m, "mobile", "mobile_destination", "in_hardship", "holds_post"),
             }
 
     # --- Import ----------------------------------------------------------------------------
-    def begin(self, user, *, commit: bool) -> ScreenedRowsState:
-        return screened_state(user, commit=commit, where="member import")
-
     def _target_org(self, row: Row, state: OrgRowsState) -> Organization | None:
         org = self.resolve_org(row, state.orgs, missing="新增党员须填写所属组织编码或所属党组织")
         if org is None:
@@ -200,25 +202,18 @@ class MemberTemplate(OrgColumns, Template):
         return members
 
     def _match(self, row: Row, members: dict[int, Member]) -> Member | None:
-        record_id, number = row.values.get("record_id"), row.values.get("id_number")
-        id_header = self.header_of("id_number")
-        member = None
-        if record_id:
-            member = members.get(record_id)
-            if member is None:
-                row.errors.append((self.header_of("record_id"), "记录不存在或无权限"))
-                return None
+        member, found = self.by_record_id(row, members)
+        if not found:
+            return None
+        number = row.values.get("id_number")
         if row.extra.get("hash_pk"):
             other = row.extra["hash_pk"]
             if member is not None and other != member.pk:
-                row.errors.append((id_header, "该身份证号已登记为另一名党员"))
+                row.errors.append((self.header_of("id_number"), "该身份证号已登记为另一名党员"))
             elif member is None:
                 member = members[other]
         elif isinstance(number, Masked):
-            if member is None:
-                row.errors.append((id_header, "身份证号已打码，须同时填写〈系统编号〉才能识别"))
-            elif not idnumber.mask_matches(number, member.id_number):
-                row.errors.append((id_header, "打码的身份证号与〈系统编号〉对应的党员不符"))
+            self.check_masked(row, member, number)
         return member
 
     def _changes(self, row: Row, member: Member) -> dict[str, Any]:
@@ -236,11 +231,7 @@ class MemberTemplate(OrgColumns, Template):
                 if isinstance(value, Masked) or value == member.id_number:
                     continue
             elif key == "phone":
-                if isinstance(value, Masked):
-                    if value != idnumber.mask_phone(member.phone):
-                        row.errors.append((column.header, "打码的电话与系统记录不符"))
-                    continue
-                if value == member.phone:
+                if self.phone_unchanged(row, value, member.phone):
                     continue
             elif getattr(member, key) == value:
                 continue
@@ -270,12 +261,8 @@ class MemberTemplate(OrgColumns, Template):
             member = self._match(row, members)
             if len(row.errors) > found or row.extra.get("taken"):
                 continue
-            key = ("member", member.pk) if member else ("id", row.extra.get("hash"))
-            if key[1] is not None:
-                if key in state.seen:
-                    row.errors.append(("", f"与第 {state.seen[key]} 行是同一名党员"))
-                    continue
-                state.seen[key] = row.number
+            if not self.first_row(row, state, ("member", member.pk) if member else ("id", row.extra.get("hash"))):
+                continue
             row.label = row.get("name") or (member.name if member else "")
             if member is None:
                 org = self._target_org(row, state)
@@ -289,26 +276,12 @@ class MemberTemplate(OrgColumns, Template):
                     continue
                 row.action, row.data, row.extra["org"] = "create", data, org
                 continue
-            code, name = row.values.get("org_code"), row.values.get("org_name")
-            if (code and code != member.org.code) or (not code and name and name != member.org.name):
-                row.errors.append(
-                    (
-                        self.header_of("org_code" if code else "org_name"),
-                        f"与系统中的所属组织（{member.org.name}）不一致；转移组织关系请使用组织关系转接",
-                    )
-                )
+            moved = f"与系统中的所属组织（{member.org.name}）不一致；转移组织关系请使用组织关系转接"
+            if not self.same_org(row, member.org, moved):
                 continue
             changed = self._changes(row, member)
             if not row.errors:
                 plan_update(self, row, member, changed, services.validate_member_data, changed, instance=member)
-
-    def apply(self, row: Row, state: OrgRowsState) -> None:
-        if row.action == "create":
-            row.instance = services.member_create(actor=state.user, org=row.extra["org"], data=dict(row.data))
-        else:
-            services.member_update(
-                actor=state.user, member=row.instance, data=dict(row.data), expected_version=row.instance.version
-            )
 
     def apply_many(self, rows: list[Row], state: OrgRowsState) -> None:
         """New members in one batch (``member_create_many``); changes one by one."""
@@ -326,6 +299,3 @@ class MemberTemplate(OrgColumns, Template):
             super().apply_many([rows[i] for i in updates], state)
         except BatchValidationError as exc:
             raise BatchValidationError({updates[k]: error for k, error in exc.errors.items()}) from None
-
-    def org_of(self, row: Row):
-        return row.extra.get("org") or (row.instance.org if row.instance is not None else None)

@@ -64,6 +64,12 @@ def subtree_root(request, pk: int | None) -> Organization:
     return root
 
 
+def subtree_and_year(request, params) -> tuple[Organization, int]:
+    """The subtree (:func:`subtree_root`) and year (this year when none is given) a figures table of
+    ``params`` (its ``org`` and ``year``) is asked for."""
+    return subtree_root(request, params.org), params.year or timezone.localdate().year
+
+
 ORDERINGS = {
     "path": ("path",),
     "-path": ("-path",),

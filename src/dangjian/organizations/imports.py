@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 
 from dangjian.core import tree
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, fields_of, register
 from dangjian.core.excel.keys import find_by_keys
 from dangjian.core.excel.orgs import NO_PERMISSION, OrgColumns, OrgLookup, OrgRowsState, chosen_org, org_columns
 from dangjian.core.excel.pipeline import validation_errors
@@ -159,16 +159,10 @@ class OrganizationTemplate(Template):
         for i, o in enumerate(queryset.iterator(chunk_size=2000), start=1):
             yield {
                 "seq": i,
-                "code": o.code,
-                "name": o.name,
+                **fields_of(o, "code", "name"),
                 "parent_code": o.parent.code if o.parent else None,
                 "parent_name": o.parent.name if o.parent else None,
-                "level": o.level,
-                "sector": o.sector,
-                "has_committee": o.has_committee,
-                "term_starts_on": o.term_starts_on,
-                "term_ends_on": o.term_ends_on,
-                "established_on": o.established_on,
+                **fields_of(o, "level", "sector", "has_committee", "term_starts_on", "term_ends_on", "established_on"),
             }
 
     # --- Import ----------------------------------------------------------------------------
@@ -375,10 +369,7 @@ class CommitteeTemplate(MemberRows, OrgColumns, Template):
                 "member_id": member.pk,
                 "name": member.name,
                 "id_number": member.id_number if full else member.id_number_masked,
-                "post": seat.post,
-                "started_on": seat.started_on,
-                "ended_on": seat.ended_on,
-                "note": seat.note,
+                **fields_of(seat, "post", "started_on", "ended_on", "note"),
             }
 
     # --- Import ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId,
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.members.models import Member
 from dangjian.members.queries import has_voting_rights, roster
-from dangjian.organizations.api import org_filter, recording_org, subtree_root, visible_orgs
+from dangjian.organizations.api import org_filter, recording_org, subtree_and_year, visible_orgs
 from dangjian.orglife import queries, services
 from dangjian.orglife.models import Appraisal, Meeting, MeetingKind, MeetingRequirement, Rating, RequirementKind
 
@@ -394,8 +394,7 @@ def organization_calendar(request, id: PathId, year: Year | None = None):
 )
 def compliance(request, params: Query[ComplianceParams]):
     """Rates are done ÷ due over the periods that have ended; computed from the meetings on request."""
-    root = subtree_root(request, params.org)
-    year = params.year or timezone.localdate().year
+    root, year = subtree_and_year(request, params)
     table = queries.compliance_table(visible_orgs(request), root, year, quarter=params.quarter)
     return {
         "org_id": root.pk,

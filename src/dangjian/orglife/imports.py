@@ -22,7 +22,7 @@ from django.db.models import Count
 from django.http import Http404
 
 from dangjian.core import crypto
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, fields_of, record_id_column, register
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.members.models import Member
@@ -234,12 +234,7 @@ class MeetingTemplate(OrgColumns, Template):
                 "held_on": m.held_on,
                 "starts_at": m.starts_at.strftime("%H:%M") if m.starts_at else None,
                 "ends_at": m.ends_at.strftime("%H:%M") if m.ends_at else None,
-                "place": m.place,
-                "topic": m.topic,
-                "host": m.host,
-                "recorder": m.recorder,
-                "lecturer": m.lecturer,
-                "participants": m.participants,
+                **fields_of(m, "place", "topic", "host", "recorder", "lecturer", "participants"),
                 "present": "、".join(named(a.member) for a in rows if a.status == Attendance.Status.PRESENT),
                 "on_leave": "、".join(
                     f"{named(a.member)}（{a.reason}）" for a in rows if a.status == Attendance.Status.ON_LEAVE

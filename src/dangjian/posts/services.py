@@ -12,12 +12,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, parameters
-from dangjian.core.services import check_version, created_changes, object_update, refuse_unknown
+from dangjian.core.services import check_version, created_changes, object_update, refuse_unknown, save_new_version
 from dangjian.members.models import EvaluationRating, Member
 from dangjian.organizations.models import Level
 from dangjian.posts import queries
@@ -214,9 +213,7 @@ def post_setting_set(*, actor, org, post: Post, hidden: bool) -> PostSetting:
         setting = PostSetting.objects.create(org=org, post=post, hidden=hidden)
     else:
         setting.hidden = hidden
-        setting.version = F("version") + 1
-        setting.save()
-        setting.refresh_from_db(fields=["version"])
+        save_new_version(setting)
     audit.record(actor=actor, action="update", obj=setting, org=org, changes={"hidden": [old, hidden]})
     return setting
 
@@ -333,9 +330,7 @@ def _advance(actor, assignment: PostAssignment, state: str, values: dict[str, An
     for name, value in values.items():
         setattr(assignment, name, value)
     assignment.state = state
-    assignment.version = F("version") + 1
-    assignment.save()
-    assignment.refresh_from_db(fields=["version"])
+    save_new_version(assignment)
     changes = {"state": [old, state]}
     changes.update({n: [before[n], audit.jsonable(v)] for n, v in values.items()})
     audit.record(actor=actor, action=action, obj=assignment, changes=changes)
@@ -514,9 +509,7 @@ def post_evaluation_record(
         if not changes:
             raise ValidationError({"rating": _("Nothing to change.")})
         evaluation.rating, evaluation.note, evaluation.points, evaluation.evaluated_on = rating, note, points, on
-        evaluation.version = F("version") + 1
-        evaluation.save()
-        evaluation.refresh_from_db(fields=["version"])
+        save_new_version(evaluation)
         changes["year"] = [year, year]
     audit.record(
         actor=actor, action="post_evaluate", obj=assignment, object_repr=f"{assignment} {year}", changes=changes

@@ -22,7 +22,7 @@ from dangjian.core.api import changes, error_responses, field_error, paginate
 from dangjian.core.apischema import Page, check_required, related
 from dangjian.core.apitypes import ApiDate, Id, InputSchema, PageParams, PathId, Text, Year
 from dangjian.core.scoping import get_visible_or_404
-from dangjian.organizations.api import org_filter, subtree_root, visible_orgs
+from dangjian.organizations.api import org_filter, subtree_and_year, visible_orgs
 from dangjian.organizations.models import Organization
 from dangjian.rectification import queries, services
 from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark, WorkTeamMember
@@ -560,8 +560,7 @@ def _row(row: queries.FigureRow, name: str | None = None) -> dict:
     summary="Screened, weak, lagging, cases by state, countermeasures done and overdue per child organization",
 )
 def figures(request, params: Query[RectificationFiguresParams]):
-    org = subtree_root(request, params.org)
-    year = params.year or timezone.localdate().year
+    org, year = subtree_and_year(request, params)
     user = request.auth
     table = queries.figures(
         visible_orgs(request),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
-from dangjian.core.excel import KEEP, Column, Row, Template, record_id_column, register
+from dangjian.core.excel import KEEP, Column, Row, Template, fields_of, record_id_column, register
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, described, list_filters, org_columns
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.organizations.models import Organization
@@ -99,11 +99,7 @@ class RectificationRegister(OrgColumns, Template):
                 "year": case.year,
                 "classification": case.get_classification_display(),
                 "criteria": "、".join(c.text for c in case.mark.criteria.all()),
-                "description": p.description,
-                "countermeasure": p.countermeasure,
-                "responsible": p.responsible,
-                "deadline": p.deadline,
-                "done_on": p.done_on,
+                **fields_of(p, "description", "countermeasure", "responsible", "deadline", "done_on"),
             }
 
     # --- Import ----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from dangjian.core import audit
 from dangjian.core.dates import is_future
 from dangjian.core.roles import TREE_ROLES, WRITE_ROLES
 from dangjian.core.scoping import paths_for
-from dangjian.core.services import check_version, object_update
+from dangjian.core.services import check_version, object_update, save_new_version
 from dangjian.rectification.models import (
     Classification,
     Problem,
@@ -307,9 +307,7 @@ def _step(actor, case: Rectification, state: str, changes: dict[str, Any], **val
     for name, value in values.items():
         setattr(case, name, value)
     case.state = state
-    case.version = F("version") + 1
-    case.save()
-    case.refresh_from_db(fields=["version"])
+    save_new_version(case)
     audit.record(actor=actor, action=f"rectification_{state}", obj=case, changes={"state": [before, state], **changes})
     return case
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from dangjian.core.forms import StyledForm
 from dangjian.core.generic_views import RecordFormView
-from dangjian.core.pages import Figures, filtered_list, form_page, org_param, paged, require_business
+from dangjian.core.pages import Figures, filtered_list, form_page, org_param, paged, require_business, with_org
 from dangjian.core.scoping import get_visible_or_404
 from dangjian.organizations.models import Organization
 from dangjian.rectification import queries, services
@@ -92,10 +92,7 @@ def screening_create(request):
     require_business(request)
     orgs = _screening_orgs(request)
     _allow(orgs.exists())
-    initial = {"year": timezone.localdate().year}
-    chosen = org_param(request, orgs)
-    if chosen is not None:
-        initial["org"] = chosen.pk
+    initial = with_org(request, orgs, {"year": timezone.localdate().year})
     form = ScreeningForm(request.POST or None, orgs=orgs, initial=initial)
     return form_page(
         request,

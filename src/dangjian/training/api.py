@@ -11,7 +11,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
@@ -30,7 +29,7 @@ from dangjian.core.apischema import (
     required_after_record,
 )
 from dangjian.core.apitypes import ApiDate, Hours, Id, InputSchema, PageParams, PathId, RequiredText, Text, Year
-from dangjian.organizations.api import org_filter, recording_org, subtree_root
+from dangjian.organizations.api import org_filter, recording_org, subtree_and_year
 from dangjian.training import queries, services
 from dangjian.training.models import Programme, ProgrammeKind, Session
 
@@ -346,8 +345,7 @@ def session_delete(request, id: PathId):
     summary="Sessions held, person-times, persons trained and person-hours per child organization",
 )
 def person_times(request, params: Query[TrainingPersonTimesParams]):
-    org = subtree_root(request, params.org)
-    year = params.year or timezone.localdate().year
+    org, year = subtree_and_year(request, params)
     table = queries.person_times_table(org, dt.date(year, 1, 1), dt.date(year, 12, 31))
     return {
         "org_id": org.pk,

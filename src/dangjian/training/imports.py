@@ -20,7 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from dangjian.core import tree
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, fields_of, record_id_column, register
 from dangjian.core.excel.keys import find_by_keys
 from dangjian.core.excel.orgs import OrgColumns, OrgLookup, OrgRowsState, org_columns
 from dangjian.core.excel.pipeline import validation_errors
@@ -167,16 +167,13 @@ class TrainingAttendanceTemplate(MemberRows, OrgColumns, Template):
                 "org_code": session.programme.org.code,
                 "org_name": session.programme.org.name,
                 "programme": session.programme.name,
-                "held_on": session.held_on,
-                "title": session.title,
+                **fields_of(session, "held_on", "title"),
                 "hours": str(session.hours),
-                "speaker": session.speaker,
-                "venue": session.venue,
+                **fields_of(session, "speaker", "venue"),
                 "member_id": member.pk,
                 "name": member.name,
                 "id_number": member.id_number if full else member.id_number_masked,
-                "status": a.status,
-                "reason": a.reason,
+                **fields_of(a, "status", "reason"),
             }
 
     # --- Import ----------------------------------------------------------------------------
@@ -395,11 +392,7 @@ class TrainingProgrammeTemplate(OrgColumns, Template):
                 "org_code": p.org.code,
                 "org_name": p.org.name,
                 "programme": p.name,
-                "kind": p.kind,
-                "starts_on": p.starts_on,
-                "ends_on": p.ends_on,
-                "audience": p.audience,
-                "note": p.note,
+                **fields_of(p, "kind", "starts_on", "ends_on", "audience", "note"),
             }
 
     # --- Import ----------------------------------------------------------------------------

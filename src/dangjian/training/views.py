@@ -33,6 +33,7 @@ from dangjian.core.pages import (
     page_of,
     recording_orgs,
     require_business,
+    with_org,
     year_param,
 )
 from dangjian.core.roles import Role
@@ -147,10 +148,7 @@ def programme_list(request):
 def programme_create(request):
     require_business(request)
     orgs = recording_orgs(request)
-    initial = {"kind": ProgrammeKind.COURSE, "starts_on": timezone.localdate()}
-    chosen = org_param(request, orgs)
-    if chosen is not None:
-        initial["org"] = chosen.pk
+    initial = with_org(request, orgs, {"kind": ProgrammeKind.COURSE, "starts_on": timezone.localdate()})
     form = ProgrammeForm(request.POST or None, orgs=orgs, initial=initial)
     return form_page(
         request,

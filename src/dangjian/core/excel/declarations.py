@@ -303,6 +303,11 @@ def record_id_column(
     return Column(key, header, kind="int", aliases=aliases, blank=KEEP, help=help, width=10)
 
 
+def fields_of(record: Any, *names: str) -> dict[str, Any]:
+    """An export's cells that are the record's own fields, each in the column of the same key."""
+    return {name: getattr(record, name) for name in names}
+
+
 @dataclass
 class Row:
     """One data row of an upload: parsed values, what the register plans to do with it, and its errors."""

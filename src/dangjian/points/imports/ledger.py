@@ -279,19 +279,10 @@ class EntryTemplate(Template):
             errors, self_claim = self._proposer_checks(row, state, member, rule, day)
             if row.errors:
                 continue
+            asked = services.Asked(rule, day, row.get("event", ""), points, row.get("evidence", ""))
+            post = {"assignment": named, "duty": duty.get(member.pk, [])}
             _amount, tie = services.validate_claim_fields(
-                state.user,
-                member,
-                rule,
-                day,
-                row.get("event", ""),
-                points,
-                row.get("evidence", ""),
-                state.book,
-                errors,
-                self_claim=self_claim,
-                assignment=named,
-                duty=duty.get(member.pk, []),
+                state.user, member, asked, state.book, errors, self_claim=self_claim, **post
             )
             if errors:
                 row.errors.extend(validation_errors(self, ValidationError(errors)))

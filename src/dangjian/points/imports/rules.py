@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from dangjian.core.excel import KEEP, Column, Row, Template, register
+from dangjian.core.excel import KEEP, Column, Row, Template, fields_of, register
 from dangjian.core.excel.orgs import chosen_org
 from dangjian.core.excel.pipeline import validation_errors
 from dangjian.core.roles import Role
@@ -120,20 +120,13 @@ class RuleTemplate(Template):
                 "seq": i,
                 "scheme_id": rule.scheme_id,
                 "scheme": rule.scheme.name,
-                "code": rule.code,
-                "name": rule.name,
-                "category": rule.category,
-                "direction": rule.direction,
+                **fields_of(rule, "code", "name", "category", "direction"),
                 "points": _number(rule.points),
                 "allow_fraction": rule.allow_fraction,
                 "cap": _number(rule.cap),
-                "cap_period": rule.cap_period,
-                "source_kind": rule.source_kind,
-                "evidence_required": rule.evidence_required,
+                **fields_of(rule, "cap_period", "source_kind", "evidence_required"),
                 "chain": chain_text(rule.chain),
-                "effective_from": rule.effective_from,
-                "effective_to": rule.effective_to,
-                "note": rule.note,
+                **fields_of(rule, "effective_from", "effective_to", "note"),
             }
 
     # --- Import --------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from dangjian.points.services.book import (
 )
 from dangjian.points.services.claims import (
     MANUAL,
+    Asked,
     award_bulk,
     awarded_before,
     bulk_threshold,
@@ -52,6 +53,7 @@ __all__ = [
     "REVISABLE",
     "RULE_FIELDS",
     "STEP_ORDER",
+    "Asked",
     "Feed",
     "RuleBook",
     "award_bulk",

@@ -8,6 +8,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -47,14 +48,23 @@ def rules_for(member, day: dt.date, book: RuleBook | None = None) -> list[PointR
     )
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a claim, an award or a ledger row asks for: points under ``rule`` for ``event`` done on
+    ``occurred_on`` (``points`` None or blank: the rule's points), with ``evidence``; as typed, checked
+    by :func:`validate_claim_fields`."""
+
+    rule: PointRule
+    occurred_on: Any
+    event: str
+    points: Any = None
+    evidence: str = ""
+
+
 def validate_claim_fields(
     actor,
     member,
-    rule: PointRule,
-    occurred_on,
-    event: str,
-    points,
-    evidence: str,
+    asked: Asked,
     book: RuleBook,
     errors: dict,
     *,
@@ -66,6 +76,8 @@ def validate_claim_fields(
     without writing (also an import's preview). Returns the points asked for and the post assignment
     the entry is for (named, or found by :func:`post_tie`); ``duty`` is the member's assignments that
     reached duty, when already loaded."""
+    rule, occurred_on, points = asked.rule, asked.occurred_on, asked.points
+    event, evidence = asked.event, asked.evidence
     today = timezone.localdate()
     if not isinstance(occurred_on, dt.date):
         errors["occurred_on"] = _("Give the date of what was done.")
@@ -270,33 +282,14 @@ def claim_propose(
     self_claim = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
     if not can_propose_for(actor, member):
         errors["member"] = _("You cannot propose points for %(member)s.") % {"member": member.name}
+    asked = Asked(rule, occurred_on, event, points, evidence)
     amount, tie = validate_claim_fields(
-        actor,
-        member,
-        rule,
-        occurred_on,
-        event,
-        points,
-        evidence,
-        book,
-        errors,
-        self_claim=self_claim,
-        assignment=assignment,
+        actor, member, asked, book, errors, self_claim=self_claim, assignment=assignment
     )
     if errors:
         raise ValidationError(errors)
-    entry, claim, steps = _new_claim(
-        actor,
-        member,
-        rule,
-        occurred_on,
-        event,
-        amount,
-        evidence,
-        PointEntry.Source.CLAIM,
-        list(rule.chain) or ([Step.SECRETARY] if self_claim else []),
-        assignment=tie,
-    )
+    chain = list(rule.chain) or ([Step.SECRETARY] if self_claim else [])
+    entry, claim, steps = _new_claim(actor, member, asked, amount, PointEntry.Source.CLAIM, chain, assignment=tie)
     _finish(entry, claim, actor, book, steps)
     _write_claims([(entry, claim)], steps)
     _audit_entry(
@@ -317,7 +310,8 @@ def claim_propose(
     return entry
 
 
-def _new_claim(actor, member, rule, occurred_on, event, amount, evidence, source, chain, batch="", assignment=None):
+def _new_claim(actor, member, asked: Asked, amount, source, chain, batch="", assignment=None):
+    rule, occurred_on = asked.rule, asked.occurred_on
     now = timezone.now()
     amount = amount if amount is not None else rule.points
     requested = amount * rule.sign
@@ -335,8 +329,8 @@ def _new_claim(actor, member, rule, occurred_on, event, amount, evidence, source
     )
     claim = PointClaim(
         entry=entry,
-        event=(event or "").strip(),
-        evidence=(evidence or "").strip(),
+        event=(asked.event or "").strip(),
+        evidence=(asked.evidence or "").strip(),
         chain=chain,
         batch=batch,
         assignment=assignment,
@@ -405,26 +399,15 @@ def award_bulk(
             errors["assignments"].append(_("At most one post per member."))
         named[assignment.member_id] = assignment
     duty = duty_assignments(listed) if members else {}
+    asked = Asked(rule, occurred_on, event, points, evidence)
     amount = None
     ties: dict[int, Any] = {}
     for member in members:
         one: dict[str, str] = {}
         if not any(member.org_path.startswith(p) for _r, p, _l in _grants(actor)):
             one["members"] = _("You cannot award points to %(member)s.") % {"member": member.name}
-        amount, ties[member.pk] = validate_claim_fields(
-            actor,
-            member,
-            rule,
-            occurred_on,
-            event,
-            points,
-            evidence,
-            book,
-            one,
-            self_claim=False,
-            assignment=named.get(member.pk),
-            duty=duty.get(member.pk, []),
-        )
+        post = {"assignment": named.get(member.pk), "duty": duty.get(member.pk, [])}
+        amount, ties[member.pk] = validate_claim_fields(actor, member, asked, book, one, self_claim=False, **post)
         for name, message in one.items():
             name = "assignments" if name == "assignment" else name
             if message not in errors[name]:
@@ -439,18 +422,9 @@ def award_bulk(
     batch = uuid.uuid4().hex
     pairs, steps = [], []
     for member in members:
+        tie = ties.get(member.pk)
         entry, claim, own = _new_claim(
-            actor,
-            member,
-            rule,
-            occurred_on,
-            event,
-            amount,
-            evidence,
-            PointEntry.Source.AWARD,
-            list(chain),
-            batch,
-            assignment=ties.get(member.pk),
+            actor, member, asked, amount, PointEntry.Source.AWARD, list(chain), batch, assignment=tie
         )
         _finish(entry, claim, actor, book, own)
         pairs.append((entry, claim))

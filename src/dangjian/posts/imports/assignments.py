@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dangjian.core import parameters
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, fields_of, record_id_column, register
 from dangjian.core.excel.orgs import chosen_org
 from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
@@ -190,19 +190,9 @@ class PostAssignmentTemplate(MemberRows, Template):
                 "group": a.group.name if a.group_id else None,
                 "area": a.post.area.name,
                 "post": a.post.name,
-                "duties": a.duties,
-                "origin": a.origin,
-                "recommended_by": a.recommended_by,
-                "state": a.state,
-                "declared_on": a.declared_on,
-                "approved_on": a.approved_on,
-                "notice_starts_on": a.notice_starts_on,
-                "notice_ends_on": a.notice_ends_on,
-                "on_duty_from": a.on_duty_from,
-                "ended_on": a.ended_on,
-                "end_reason": a.end_reason,
-                "objections": a.objections,
-                "note": a.note,
+                **fields_of(a, "duties", "origin", "recommended_by", "state", "declared_on", "approved_on"),
+                **fields_of(a, "notice_starts_on", "notice_ends_on", "on_duty_from", "ended_on", "end_reason"),
+                **fields_of(a, "objections", "note"),
             }
 
     # --- Import ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from dangjian.core import tree
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, record_id_column, register
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, fields_of, record_id_column, register
 from dangjian.core.excel.orgs import NO_PERMISSION as NO_ORG
 from dangjian.core.excel.orgs import OrgLookup, chosen_org, org_columns
 from dangjian.core.roles import WRITE_ROLES, Role
@@ -159,10 +159,7 @@ class PostCatalogueTemplate(Template):
                 "org_code": post.org.code if post.org_id else None,
                 "org_name": post.org.name if post.org_id else DEFAULTS_NAME,
                 "area": post.area.code,
-                "name": post.name,
-                "duties": post.duties,
-                "order": post.order,
-                "is_active": post.is_active,
+                **fields_of(post, "name", "duties", "order", "is_active"),
                 "hidden": hidden.get(post.pk),
             }
 

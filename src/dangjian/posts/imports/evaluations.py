@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from dangjian.core.excel import KEEP, Choice, Column, Row, Template, register
+from dangjian.core.excel import KEEP, Choice, Column, Row, Template, fields_of, register
 from dangjian.core.excel.orgs import chosen_org
 from dangjian.core.scoping import can_see_full_id
 from dangjian.members.lookup import MemberRows
@@ -142,11 +142,9 @@ class PostEvaluationTemplate(MemberRows, Template):
                 "name": member.name,
                 "id_number": member.id_number if full else member.id_number_masked,
                 "post": a.post.name,
-                "year": e.year,
-                "rating": e.rating,
+                **fields_of(e, "year", "rating"),
                 "points": None if e.points is None else float(e.points),
-                "note": e.note,
-                "evaluated_on": e.evaluated_on,
+                **fields_of(e, "note", "evaluated_on"),
             }
 
     # --- Import ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from dangjian.core import tree
-from dangjian.core.excel import KEEP, Column, Row, Template, register
+from dangjian.core.excel import KEEP, Column, Row, Template, fields_of, register
 from dangjian.core.excel.orgs import OrgLookup, chosen_org
 from dangjian.core.scoping import can_see_full_id
 from dangjian.core.services import BatchValidationError
@@ -133,9 +133,7 @@ class GroupMembershipTemplate(MemberRows, Template):
                 "member_id": member.pk,
                 "name": member.name,
                 "id_number": member.id_number if full else member.id_number_masked,
-                "is_leader": row.is_leader,
-                "started_on": row.started_on,
-                "ended_on": row.ended_on,
+                **fields_of(row, "is_leader", "started_on", "ended_on"),
             }
 
     # --- Import ----------------------------------------------------------------------------
