@@ -101,7 +101,8 @@ def test_borders_of_controls_and_the_navigation_bar():
     borders = {n: resolve(v, variables) for n, v in variables.items() if n.startswith("--dj-border-")}
     assert borders
     assert all(contrast(c, white) >= LARGE_OR_UI for c in borders.values()), borders
-    assert contrast(resolve(variables["--dj-nav-text"], variables), resolve(variables["--dj-nav-bg"], variables)) >= TEXT
+    nav_text, nav_bg = (resolve(variables[name], variables) for name in ("--dj-nav-text", "--dj-nav-bg"))
+    assert contrast(nav_text, nav_bg) >= TEXT
 
 
 @pytest.mark.parametrize("sheet", stylesheets(), ids=lambda p: str(p.relative_to(SRC)))

@@ -162,6 +162,16 @@ def open_menu_link(driver, url_name):
 DESKTOP, PHONE = 1366, 390  # the widths issue 14 was tried at
 AXE = Path(__file__).resolve().parents[1] / "browser" / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 SERIOUS = ("serious", "critical")
+# Each violation with up to five of its elements: their selector and the first line of axe's advice.
+_AXE_RUN = """
+const done = arguments[arguments.length - 1];
+const node = n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(1, 2).join('');
+axe.run(document, {resultTypes: ['violations']})
+  .then(r => done(r.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(node),
+  }))))
+  .catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));
+"""
 
 
 def at_width(driver, width: int, height: int | None = None) -> None:
@@ -186,11 +196,5 @@ def axe_violations(driver, impacts=SERIOUS) -> list[str]:
     if not driver.execute_script("return typeof window.axe === 'object'"):
         driver.execute_script(AXE.read_text(encoding="utf-8"))
     driver.set_script_timeout(60)
-    result = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {resultTypes: ['violations']})"
-        ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
-        " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(1, 2).join(''))}))))"
-        ".catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));"
-    )
+    result = driver.execute_async_script(_AXE_RUN)
     return [f"{v['id']} ({v['impact']}): {v['help']} {v['nodes']}" for v in result if v["impact"] in impacts]
