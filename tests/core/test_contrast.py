@@ -126,3 +126,12 @@ def test_bootstraps_pale_text_colours_are_replaced():
     declared = {selector: d for selector, d in rules(APP_CSS.read_text(encoding="utf-8"))}
     for name in ("warning", "info", "success", "danger"):
         assert declared[f".text-{name}"]["color"] == f"var(--dj-text-{name})"
+
+
+def test_bootstraps_link_triples_match_the_palette():
+    """Bootstrap paints links from --bs-link-color-rgb: it must be the palette's link colour, not its own."""
+    declared = {selector: d for selector, d in rules(APP_CSS.read_text(encoding="utf-8"))}[":root"]
+    variables = custom_properties()
+    for triple, colour in (("--bs-link-color-rgb", "--dj-link"), ("--bs-link-hover-color-rgb", "--dj-link-hover")):
+        digits = variables[colour].lstrip("#")
+        assert [int(x) for x in declared[triple].split(",")] == [int(digits[i : i + 2], 16) for i in (0, 2, 4)]
