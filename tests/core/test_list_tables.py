@@ -15,7 +15,6 @@ APP_CSS = SRC / "core" / "static" / "core" / "app.css"
 SHORT = {
     "points/templates/points/distribution.html",
     "cadres/templates/cadres/figures.html",
-    "core/templates/core/parameters.html",
 }
 
 

@@ -182,7 +182,12 @@ def at_width(driver, width: int, height: int | None = None) -> None:
     height = height or (844 if width < 576 else 900)
     metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 576}
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
-    wait(driver).until(lambda d: d.execute_script("return window.innerWidth") == width)
+    # A phone zooms out of a page wider than its screen: the window then never narrows to the width.
+    wait(driver).until(
+        lambda d: d.execute_script("return window.innerWidth") == width,
+        f"{driver.current_url} is wider than {width} px: "
+        f"{driver.execute_script('return document.documentElement.scrollWidth')} px",
+    )
 
 
 def open_at(driver, url: str, width: int) -> None:
