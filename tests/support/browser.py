@@ -156,3 +156,50 @@ def open_menu_link(driver, url_name):
     driver.find_element(By.CSS_SELECTOR, ".navbar-toggler").click()
     with next_page(driver):
         wait(driver).until(EC.element_to_be_clickable(link)).click()
+
+
+# --- Widths and accessibility (issue 14.4) ---------------------------------------------------------------
+DESKTOP, PHONE = 1366, 390  # the widths issue 14 was tried at
+AXE = Path(__file__).resolve().parents[1] / "browser" / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+# Each violation with up to five of its elements: their selector and the first line of axe's advice.
+_AXE_RUN = """
+const done = arguments[arguments.length - 1];
+const node = n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(1, 2).join('');
+axe.run(document, {resultTypes: ['violations']})
+  .then(r => done(r.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(node),
+  }))))
+  .catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));
+"""
+
+
+def at_width(driver, width: int, height: int | None = None) -> None:
+    """Lay the loaded page out at ``width`` CSS pixels: a phone below 576, a desktop above.
+
+    The driver's phone emulation comes back on each navigation: call it after every ``get``.
+    """
+    height = height or (844 if width < 576 else 900)
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 576}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    # A phone zooms out of a page wider than its screen: the window then never narrows to the width.
+    wait(driver).until(
+        lambda d: d.execute_script("return window.innerWidth") == width,
+        f"{driver.current_url} is wider than {width} px: "
+        f"{driver.execute_script('return document.documentElement.scrollWidth')} px",
+    )
+
+
+def open_at(driver, url: str, width: int) -> None:
+    driver.get(url)
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    at_width(driver, width)
+
+
+def axe_violations(driver, impacts=SERIOUS) -> list[str]:
+    """Run the vendored axe-core over the current page: one line per violation of those impacts."""
+    if not driver.execute_script("return typeof window.axe === 'object'"):
+        driver.execute_script(AXE.read_text(encoding="utf-8"))
+    driver.set_script_timeout(60)
+    result = driver.execute_async_script(_AXE_RUN)
+    return [f"{v['id']} ({v['impact']}): {v['help']} {v['nodes']}" for v in result if v["impact"] in impacts]
