@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    ElementNotInteractableException,
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
@@ -17,10 +22,16 @@ PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
 
 
 def click_fresh(driver, locator) -> bool:
-    """Click the element, found again: a late answer may have redrawn the list."""
+    """Click the element, found again: a late answer may have redrawn the list, or the choice may have
+    closed it already (then the caller sees the value written on its next look)."""
     try:
         driver.find_element(*locator).click()
-    except StaleElementReferenceException:
+    except (
+        StaleElementReferenceException,
+        NoSuchElementException,
+        ElementNotInteractableException,
+        ElementClickInterceptedException,
+    ):
         return False
     return True
 
