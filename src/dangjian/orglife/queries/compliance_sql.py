@@ -72,8 +72,7 @@ def _slot_rows(prepared: _Prepared, signatures: list[Signature], year: int) -> t
     for sid, (signature, slot) in enumerate((s, slot) for s in signatures for slot in prepared.slots(s)):
         if slot.phase == "upcoming":
             continue
-        # typed, so that SQLite can index the join on them (a VALUES column has no affinity of its own)
-        rows.append("(%s, CAST(%s AS TEXT), CAST(%s AS TEXT), %s, CAST(%s AS TEXT), %s, %s, %s, %s, %s, %s, %s)")
+        rows.append("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
         params += [
             sid,
             signature.level,
@@ -135,76 +134,48 @@ def subtree_tallies(orgs, root, year: int, on: dt.date, *, quarter: int | None =
         .query.sql_with_params()
     )
     width = len(root.path) + tree.STEP
-    adapt = connection.ops.adapt_datefield_value
-    # The kind of organization decides what is owed: a join of the slots to the organizations grouped by
-    # child, sector, kind and the foundation or dissolution within the year (a few dozen groups). What
-    # was met needs the organizations that held something: the kind entries' monthly counts (and the
-    # decided appraisals) joined to their slots, each organization's slot summed and judged.
-    owns = """s.level = {o}.level AND s.sector = {o}.sector AND s.hc = {o}.hc
-        AND ({o}.est IS NULL OR {o}.est <= s.pstart) AND ({o}.dis IS NULL OR {o}.dis > s.pend)"""
     sql = f"""
         WITH slot (sid, level, sector, hc, kind, pstart, pend, m0, m1, col, minimum, phase) AS (VALUES {values}),
-        o (id, path, level, sector, hc, est, dis) AS MATERIALIZED ({org_sql}),
-        c (org_id, kind, month, h, f, m) AS MATERIALIZED ({entry_sql}),
+        o (id, path, level, sector, hc, established_on, dissolved_on) AS ({org_sql}),
+        c (org_id, kind, month, h, f, m) AS ({entry_sql}),
         a (org_id) AS ({appraisal_sql}),
-        og AS (
-            SELECT SUBSTR(path, 1, %s) AS k, sector, level, hc,
-                   CASE WHEN est > %s THEN est END AS est, CASE WHEN dis <= %s THEN dis END AS dis, COUNT(*) AS n
-            FROM o GROUP BY 1, 2, 3, 4, 5, 6
-        ),
-        e AS (SELECT org_id, kind, month, h, f, m FROM c UNION ALL SELECT org_id, %s, %s, 1, 1, 1 FROM a),
         measured AS (
-            SELECT SUBSTR(o.path, 1, %s) AS k, o.sector AS sector, s.kind AS kind, s.phase AS phase,
-                   s.minimum AS minimum, SUM(CASE s.col WHEN {HELD} THEN e.h WHEN {FULL} THEN e.f ELSE e.m END) AS n
-            FROM e JOIN o ON o.id = e.org_id
-            JOIN slot s ON s.kind = e.kind AND e.month >= s.m0 AND e.month <= s.m1 AND {owns.format(o="o")}
+            SELECT o.id AS id, SUBSTR(o.path, 1, %s) AS k, o.sector AS sector, s.kind AS kind, s.phase AS phase,
+                   s.minimum AS minimum,
+                   COALESCE(SUM(CASE s.col WHEN {HELD} THEN c.h WHEN {FULL} THEN c.f ELSE c.m END), 0)
+                   + COUNT(a.org_id) AS counted
+            FROM o JOIN slot s ON s.level = o.level AND s.sector = o.sector AND s.hc = o.hc
+                AND (o.established_on IS NULL OR o.established_on <= s.pstart)
+                AND (o.dissolved_on IS NULL OR o.dissolved_on > s.pend)
+            LEFT JOIN c ON c.org_id = o.id AND c.kind = s.kind AND c.month >= s.m0 AND c.month <= s.m1
+            LEFT JOIN a ON a.org_id = o.id AND s.kind = %s
             GROUP BY o.id, o.path, o.sector, s.sid, s.kind, s.phase, s.minimum
         )
-        SELECT 'owed', og.k, og.sector, s.kind, s.phase, SUM(og.n), SUM(CASE WHEN s.minimum <= 0 THEN og.n ELSE 0 END)
-        FROM og JOIN slot s ON {owns.format(o="og")} GROUP BY og.k, og.sector, s.kind, s.phase
+        SELECT k, sector, kind, phase, CASE WHEN counted >= minimum THEN 1 ELSE 0 END, COUNT(*)
+        FROM measured GROUP BY k, sector, kind, phase, CASE WHEN counted >= minimum THEN 1 ELSE 0 END
         UNION ALL
-        SELECT 'met', k, sector, kind, phase, COUNT(*), 0 FROM measured
-        WHERE minimum > 0 AND n >= minimum GROUP BY k, sector, kind, phase
-        UNION ALL
-        SELECT 'orgs', og.k, og.sector, '', '', SUM(og.n), 0 FROM og
-        WHERE EXISTS (SELECT 1 FROM slot s WHERE {owns.format(o="og")}) GROUP BY og.k, og.sector
+        SELECT k, sector, '', '', -1, COUNT(DISTINCT id) FROM measured GROUP BY k, sector
     """  # noqa: S608 - the SQL is the ORM's and this module's; every value is a parameter
-    jan1, dec31 = adapt(dt.date(year, 1, 1)), adapt(dt.date(year, 12, 31))
-    params = [
-        *slot_params,
-        *org_params,
-        *entry_params,
-        *appraisal_params,
-        *(width, jan1, dec31),
-        *(RequirementKind.APPRAISAL, year * 100 + 1, width),
-    ]
+    params = [*slot_params, *org_params, *entry_params, *appraisal_params, width, RequirementKind.APPRAISAL]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)  # 4
         rows = cursor.fetchall()
-    owed: dict[tuple[str, str, str, str], list[int]] = {}
-    for part, key, sector, kind, phase, n, zero_met in rows:
-        if part == "orgs":
-            counted_orgs[(key, sector)] = int(n)
+    for key, sector, kind, phase, met, n in rows:
+        if met == -1:
+            counted_orgs[(key, sector)] = n
             continue
-        found = owed.setdefault((key, sector, kind, phase), [0, 0])
-        if part == "owed":
-            found[0] += int(n)
-            found[1] += int(zero_met)
-        else:
-            found[1] += int(n)
-    for (key, sector, kind, phase), (n, met) in owed.items():
         tally = by_kind.get((key, sector, kind))
         if tally is None:
             tally = by_kind[(key, sector, kind)] = Tally()
         if phase == PHASE_ENDED:
             tally.due += n
-            tally.done += met
+            tally.done += n if met else 0
+        elif met:
+            tally.current_done += n
+        elif phase == PHASE_DUE_SOON:
+            tally.due_soon += n
         else:
-            tally.current_done += met
-            if phase == PHASE_DUE_SOON:
-                tally.due_soon += n - met
-            else:
-                tally.open += n - met
+            tally.open += n
     return SubtreeTallies(by_kind, counted_orgs, prepared.lead_days)
 
 
