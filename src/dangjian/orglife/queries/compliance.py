@@ -4,9 +4,7 @@ subtree table and the drill-down.
 Compliance is computed, never stored. For any set of organizations and a year it costs a fixed
 number of queries, whatever the number of organizations and meetings: the organizations (one),
 the requirements in force (one), the meetings per organization, kind and month (one aggregate),
-the appraisals (one) and the reminder lead time (one). The subtree table (``compliance_table``) is
-summed by the database instead, from the same obligations (:mod:`.compliance_sql`); this engine is
-what it must equal, and what the drill-down and the calendars read.
+the appraisals (one) and the reminder lead time (one).
 
 Rules of the computation:
 
