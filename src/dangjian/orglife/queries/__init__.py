@@ -29,6 +29,7 @@ from dangjian.orglife.queries.compliance import (
     appraisal_counts,
     as_of,
     compliance_drilldown,
+    compliance_table,
     compute_cells,
     compute_tallies,
     meeting_counts,
@@ -38,7 +39,6 @@ from dangjian.orglife.queries.compliance import (
     status_of,
     subtree_orgs,
 )
-from dangjian.orglife.queries.compliance_sql import compliance_table, subtree_tallies
 from dangjian.orglife.queries.due import (
     DueCell,
     KindCount,
@@ -133,6 +133,5 @@ __all__ = [
     "status_of",
     "subtree_due",
     "subtree_orgs",
-    "subtree_tallies",
     "upcoming_meetings",
 ]

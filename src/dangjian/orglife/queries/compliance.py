@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import bulk, parameters, tree
+from dangjian.organizations.models import Sector
 from dangjian.organizations.queries import committee_recorded, has_committee
 from dangjian.orglife.models import (
     Appraisal,
@@ -598,6 +599,70 @@ def subtree_orgs(visible_orgs, root, year: int):
         visible_orgs.filter(tree.subtree_q("path", root.path))
         .filter(Q(established_on__isnull=True) | Q(established_on__lte=dt.date(year, 12, 31)))
         .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=dt.date(year, 1, 1)))
+    )
+
+
+def compliance_table(
+    visible_orgs, root, year: int, on: dt.date | None = None, *, quarter: int | None = None
+) -> ComplianceTable:
+    """Rates per child of ``root`` (per township, at the district) and per sector: five queries.
+    With ``quarter`` (1–4), only the obligations whose periods fall within that quarter (its months
+    and the quarter itself), judged on the quarter's end (today while it runs)."""
+    on = on or as_of(year, quarter=quarter)
+    orgs = org_infos(subtree_orgs(visible_orgs, root, year))
+    tallies, lead_days = compute_tallies(orgs, year, on, paths=[root.path], quarter=quarter)
+    by_id = {o.id: o for o in orgs}
+    width = len(root.path) + tree.STEP
+    children = {o.path: o for o in orgs if len(o.path) == width}
+    groups: dict[str, TableRow] = {}
+    sectors: dict[str, TableRow] = {}
+    total = TableRow("total", str(_("Total")), org_id=root.pk)
+    sector_labels = dict(Sector.choices)
+    kinds_seen: set[str] = set()
+    per_org: dict[int, Tally] = {}
+    rows_of: dict[int, tuple[TableRow, TableRow]] = {}
+    for (org_id, kind), tally in tallies.items():
+        org_total = per_org.get(org_id)
+        if org_total is None:
+            org_total = per_org[org_id] = Tally()
+        org_total.merge(tally)
+        kinds_seen.add(kind)
+    for org_id, org_total in per_org.items():
+        org = by_id[org_id]
+        key = org.path[:width] if len(org.path) >= width else org.path
+        group = groups.get(key)
+        if group is None:
+            head = children.get(key)
+            if head is not None:
+                group = groups[key] = TableRow(key, head.name, org_id=head.id)
+            else:  # the root's own obligations
+                group = groups[key] = TableRow(key, str(_("%(name)s itself") % {"name": root.name}), org_id=root.pk)
+        sector = sectors.get(org.sector)
+        if sector is None:
+            sector = sectors[org.sector] = TableRow(
+                org.sector, str(sector_labels.get(org.sector, org.sector)), org_id=root.pk, sector=org.sector
+            )
+        for row in (group, sector, total):
+            row.total.merge(org_total)
+            row.organizations += 1
+        rows_of[org_id] = (group, sector)
+    for (org_id, kind), tally in tallies.items():
+        group, sector = rows_of[org_id]
+        group.tally(kind).merge(tally)
+        sector.tally(kind).merge(tally)
+        total.tally(kind).merge(tally)
+    kinds = [(k, str(label)) for k, label in RequirementKind.choices if k in kinds_seen]
+    order = list(sector_labels)
+    return ComplianceTable(
+        root=root,
+        year=year,
+        on=on,
+        kinds=kinds,
+        groups=sorted(groups.values(), key=lambda r: r.key),
+        sectors=sorted(sectors.values(), key=lambda r: order.index(r.key) if r.key in sector_labels else 99),
+        total=total,
+        lead_days=lead_days,
+        quarter=quarter,
     )
 
 
