@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, FloatField, Sum, Window
+from django.db.models import Count, F, FloatField, IntegerField, Sum, Window
 from django.db.models.functions import Cast, Floor, RowNumber, Substr
 
 from dangjian.core import tree
@@ -129,18 +129,20 @@ def distribution(root, children, year: int, width: int = 10) -> Distribution:
         dist.mean = _tenth(sums[key] / dist.members) if dist.members else None
     if by_path:
         middles: dict[str, list[Decimal]] = {}
+        # partitioned by the child's step as a number: a text key sorts by collation, several times slower
+        child = Cast(Substr("org_path", len(root.path) + 1, tree.STEP), IntegerField())
         ranked = (
             balances.filter(tree.subtrees_q("org_path", by_path))
             .annotate(
-                k=child_key,
-                twice=Window(RowNumber(), partition_by=[child_key], order_by=[F("total").asc(), F("id").asc()]) * 2,
-                n=Window(Count("id"), partition_by=[child_key]),
+                child=child,
+                twice=Window(RowNumber(), partition_by=[child], order_by=[F("total").asc(), F("id").asc()]) * 2,
+                n=Window(Count("id"), partition_by=[child]),
             )
             .filter(twice__gte=F("n"), twice__lte=F("n") + 2)  # the middle one (odd n) or two (even n)
-            .values_list("k", "total")
+            .values_list("child", "total")
         )  # 3
-        for key, total in ranked:
-            middles.setdefault(key, []).append(Decimal(total))
+        for number, total in ranked:
+            middles.setdefault(root.path + tree.step(number), []).append(Decimal(total))
         for key, values in middles.items():
             by_path[key].median = _tenth(sum(values, ZERO) / len(values))
     buckets: list[tuple[str, int, int]] = []
