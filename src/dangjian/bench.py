@@ -169,15 +169,23 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
         "t=O.objects.filter(parent=r).order_by('path').first();"
         "from dangjian.core.models import RoleAssignment as R;"
         "b=R.objects.get(user__username='secretary', role='secretary').org_id;"
-        "print(r.pk, t.pk, b)"
+        "from dangjian.members.models import Member as M;"
+        "m=M.objects.current().filter(org_path__startswith=r.path).order_by('org_path','name_pinyin','id');"
+        "c=m.values_list('pk',flat=True)[max(min(m.count()-51,3999*50),0)];"
+        "print(r.pk, t.pk, b, c)"
     )
     output = dangjian("shell", "--no-imports", "-c", script, env=env, capture=True).stdout
-    root, town, branch = output.strip().splitlines()[-1].split()
+    root, town, branch, cursor = output.strip().splitlines()[-1].split()
     return [
         ("Organization page, district root", f"/orgs/{root}/", 100),
         ("Organization page, a township", f"/orgs/{town}/", 100),
         ("Member list, district root, page 1", f"/members/?org={root}", 100),
         ("Member list, district root, page 400", f"/members/?org={root}&page=400", 100),
+        (
+            "Member list, district root, page 4,000 (or the last) by cursor",
+            f"/members/?org={root}&after={cursor}",
+            100,
+        ),
         ("Member list, pinyin search `zq`", f"/members/?org={root}&q=zq", 100),
         ("Warnings, whole district", "/orgs/warnings/", None),
         ("API member list (page 1)", "/api/v1/members", 100),
@@ -187,6 +195,7 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
         ("API compliance table, whole district", f"/api/v1/orglife/compliance?org={root}", 200),
         ("Points balances, the demo secretary's branch", f"/points/balances/?org={branch}", 50),
         ("Points distribution, a township", f"/points/distribution/?org={town}", 200),
+        ("Points distribution, whole district", f"/points/distribution/?org={root}", 300),
         ("Training person-times, whole district, this year", f"/training/figures/?org={root}", 300),
         ("Volunteer hours and check-ins, whole district, this year", f"/community/volunteers/?org={root}", 300),
         ("Reserve cadre figures, whole district", f"/reserve/?org={root}", 300),

@@ -123,6 +123,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = (
         {"NAME": env_str("DANGJIAN_TEST_SQLITE", "")} if env_str("DANGJIAN_TEST_SQLITE") else {}
     )
+else:
+    # PostgreSQL per connection (docs/deploy.md, "Database settings"): JIT off (it compiled for 600 ms on
+    # every dashboard request, issue 15) and a work_mem at which the district dashboards' distinct counts
+    # and subtree-year sorts stay in memory. Empty values leave the server's own setting.
+    PG_JIT = env_str("DANGJIAN_PG_JIT", "off")
+    PG_WORK_MEM = env_str("DANGJIAN_PG_WORK_MEM", "32MB")
+    _pg_options = " ".join(
+        f"-c {name}={value}" for name, value in (("jit", PG_JIT), ("work_mem", PG_WORK_MEM)) if value
+    )
+    if _pg_options:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = _pg_options
+# A kept connection is checked before a request reuses it (a restarted database is survived).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DANGJIAN_CONN_HEALTH_CHECKS", CONN_MAX_AGE > 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from dangjian.accounts.queries import require_second_factor
 from dangjian.core.audit import describe_changes
 from dangjian.core.audit_display import mask_changes
-from dangjian.core.pages import paged
+from dangjian.core.keyset import CURSOR_PARAMS, keyset_page
 from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.core.widgets import search_response, search_text, within_path
 from dangjian.members import queries, services
@@ -41,7 +41,11 @@ def member_list(request):
     qs = queries.member_list(
         Member.objects.visible_to(request.user), **{k: v for k, v in filters.items() if v not in (None, "", False)}
     )
-    page, query = paged(request, qs)
+    page = keyset_page(request, qs)  # deep pages by cursor, counted on the first page only (issue 15)
+    params = request.GET.copy()
+    for name in CURSOR_PARAMS:
+        params.pop(name, None)
+    query = params.urlencode()
     sort_params = QueryDict(query, mutable=True)
     sort_params.pop("sort", None)
     return render(

@@ -7,11 +7,11 @@ organizations are compared by rates (points per member), not raw sums.
 
 from __future__ import annotations
 
-import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, FloatField, IntegerField, Sum, Window
+from django.db.models.functions import Cast, Floor, RowNumber, Substr
 
 from dangjian.core import tree
 from dangjian.core.roles import WRITE_ROLES
@@ -82,19 +82,9 @@ def branch_balances(members, year: int, *, sort: str = "name") -> tuple[list[Bal
 @dataclass
 class OrgDistribution:
     org: object
-    totals: list[Decimal] = field(default_factory=list)
-
-    @property
-    def members(self) -> int:
-        return len(self.totals)
-
-    @property
-    def mean(self) -> Decimal | None:
-        return (sum(self.totals, ZERO) / len(self.totals)).quantize(Decimal("0.1")) if self.totals else None
-
-    @property
-    def median(self) -> Decimal | None:
-        return Decimal(statistics.median(self.totals)).quantize(Decimal("0.1")) if self.totals else None
+    members: int = 0
+    mean: Decimal | None = None
+    median: Decimal | None = None
 
 
 @dataclass
@@ -105,36 +95,63 @@ class Distribution:
     mean: Decimal | None
 
 
+def _tenth(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.1"))
+
+
 def distribution(root, children, year: int, width: int = 10) -> Distribution:
-    """How a subtree's members are spread over bands of points, and each child organization's points
-    per member (a rate; no sums, no names). Two queries: the children, the balances of the subtree."""
-    children = list(children)
-    by_path = sorted(((c.path, OrgDistribution(c)) for c in children), key=lambda p: -len(p[0]))
-    totals: list[Decimal] = []
-    rows = PointBalance.objects.filter(tree.subtree_q("org_path", root.path), year=year).values_list(
-        "org_path", "total"
-    )
-    for path, total in rows.iterator(chunk_size=5000):
-        total = Decimal(total)
-        totals.append(total)
-        for child_path, dist in by_path:
-            if path.startswith(child_path):
-                dist.totals.append(total)
-                break
+    """How a subtree's members are spread over bands of points (``[n·width, (n+1)·width)``), and each
+    child organization's points per member and median (rates; no sums, no names).
+
+    Three queries whatever the size of the subtree, each summed by the database grouped by the child's
+    path prefix (issue 15: no balance comes back to Python): the children; the members and points per
+    child and band; the one or two middle balances of each child. The balances of organizations outside
+    ``children`` (the root's own, a dissolved child's) count in the bands and the totals only."""
+    key_width = len(root.path) + tree.STEP
+    by_path = {c.path: OrgDistribution(c) for c in children}  # 1
+    balances = PointBalance.objects.filter(tree.subtree_q("org_path", root.path), year=year)
+    child_key = Substr("org_path", 1, key_width)
+    rows = (
+        balances.annotate(k=child_key, band=Floor(Cast("total", FloatField()) / width))
+        .values("k", "band")
+        .annotate(n=Count("id"), points=Sum("total"))
+        .values_list("k", "band", "n", "points")
+    )  # 2
+    counts: dict[int, int] = {}
+    sums: dict[str, Decimal] = {}
+    for key, band, n, points in rows:
+        counts[int(band)] = counts.get(int(band), 0) + n
+        sums[key] = sums.get(key, ZERO) + Decimal(points)
+        if key in by_path:
+            by_path[key].members += n
+    members = sum(counts.values())
+    for key, dist in by_path.items():
+        dist.mean = _tenth(sums[key] / dist.members) if dist.members else None
+    if by_path:
+        middles: dict[str, list[Decimal]] = {}
+        # partitioned by the child's step as a number: a text key sorts by collation, several times slower
+        child = Cast(Substr("org_path", len(root.path) + 1, tree.STEP), IntegerField())
+        ranked = (
+            balances.filter(tree.subtrees_q("org_path", by_path))
+            .annotate(
+                child=child,
+                twice=Window(RowNumber(), partition_by=[child], order_by=[F("total").asc(), F("id").asc()]) * 2,
+                n=Window(Count("id"), partition_by=[child]),
+            )
+            .filter(twice__gte=F("n"), twice__lte=F("n") + 2)  # the middle one (odd n) or two (even n)
+            .values_list("child", "total")
+        )  # 3
+        for number, total in ranked:
+            middles.setdefault(root.path + tree.step(number), []).append(Decimal(total))
+        for key, values in middles.items():
+            by_path[key].median = _tenth(sum(values, ZERO) / len(values))
     buckets: list[tuple[str, int, int]] = []
-    if totals:
-        low = int(min(totals) // width) * width
-        high = int(max(totals) // width) * width
-        counts: dict[int, int] = {}
-        for t in totals:
-            start = int(t // width) * width
-            counts[start] = counts.get(start, 0) + 1
-        for start in range(low, high + width, width):
-            n = counts.get(start, 0)
-            buckets.append((f"{start}–{start + width}", n, round(100 * n / len(totals))))
-    ordered = [d for _p, d in sorted(by_path)]
-    mean = (sum(totals, ZERO) / len(totals)).quantize(Decimal("0.1")) if totals else None
-    return Distribution(buckets, ordered, len(totals), mean)
+    if counts:
+        for band in range(min(counts), max(counts) + 1):
+            n = counts.get(band, 0)
+            buckets.append((f"{band * width}–{(band + 1) * width}", n, round(100 * n / members)))
+    mean = _tenth(sum(sums.values(), ZERO) / members) if members else None
+    return Distribution(buckets, [by_path[p] for p in sorted(by_path)], members, mean)
 
 
 def member_points(member_ids, year: int) -> dict[int, Decimal]:
