@@ -1,10 +1,14 @@
+import re
+from pathlib import Path
+
 from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.urls import reverse
 from django.utils import translation
 
-from dangjian.core import parameters
+from dangjian.core import audit, parameters
 from dangjian.core.audit import describe_changes
 from dangjian.members.models import Member
+from dangjian.rectification.models import Rectification
 from tests import factories
 from tests.support.api import has_chinese
 from tests.test_i18n_walk import VisibleText
@@ -100,3 +104,17 @@ def test_a_status_column_is_not_called_member_category(world, client_for):
 def test_django_s_blank_choice_is_chinese():
     with translation.override("zh-hans"):
         assert str(BLANK_CHOICE_LABEL) == "请选择…"
+
+
+def test_every_audited_action_has_a_name():
+    """The audit log's action filter offers the named actions: an action recorded without a name could
+    be neither read nor filtered. (``action=f"rectification_{state}"`` is named for each state.)"""
+    source = Path(parameters.__file__).parents[1]
+    recorded = {
+        match
+        for path in source.rglob("*.py")
+        if "migrations" not in path.parts
+        for match in re.findall(r'\baction="([a-z_]+)"', path.read_text(encoding="utf-8"))
+    } - {"store_true", "store_false"}  # argparse's actions, not audit events
+    recorded |= {f"rectification_{state}" for state in Rectification.State.values}
+    assert recorded - set(audit.ACTION_LABELS) == set()
