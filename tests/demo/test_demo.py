@@ -278,7 +278,8 @@ def test_demo_users_log_in_and_see_what_their_role_allows(demo, client):
 
     assert not Member.objects.visible_to(users["auditor"]).exists()
     client.force_login(users["auditor"])
-    assert "demo small seed 1" in client.get(reverse("audit-log")).content.decode()
+    audit_log = client.get(reverse("audit-log")).content.decode()
+    assert "加载演示数据" in audit_log and "规模：— → 小型区县" in audit_log and "随机种子：— → 1" in audit_log
     client.force_login(users["secretary"])
     assert "张强" in client.get(reverse("member-list"), {"q": "zq"}).content.decode()
 

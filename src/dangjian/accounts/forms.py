@@ -95,9 +95,7 @@ class RoleGrantForm(StyledForm):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     # Picked by search (name, pinyin initials or code), or the code typed without JavaScript: a district
     # has about 1,500 organizations, too many for a drop-down (issue 14.2).
-    org_code = PickerField(
-        label=_("Organization"), queryset=None, to_field_name="code", url=reverse_lazy("org-search")
-    )
+    org_code = PickerField(label=_("Organization"), queryset=None, to_field_name="code", url=reverse_lazy("org-search"))
 
     def __init__(self, *args, orgs, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -29,7 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import checkpoints, context, tree
-from dangjian.core.audit_display import mask_changes
+from dangjian.core.audit_display import field_label, mask_changes, value_text
 from dangjian.core.excel.writer import write_sheets
 from dangjian.core.models import (
     GENESIS_HASH,
@@ -74,6 +73,11 @@ ACTION_LABELS = {
     "demo_load": _("loaded demo data"),
     # Written by the accounts, privacy, backup and key modules.
     "lockout": _("was locked out"),
+    "lockout_clear": _("lifted a login lockout"),
+    "login_alert": _("raised an alert of many failed logins"),
+    "activation_release": _("released an account activation code"),
+    "activation_failed": _("entered a wrong activation code"),
+    "activation_complete": _("activated an account"),
     "password_change": _("changed their password"),
     "otp_enrol": _("set up two-factor authentication"),
     "otp_verify": _("entered a one-time code"),
@@ -106,6 +110,10 @@ ACTION_LABELS = {
     "progress_add": _("recorded rectification progress"),
     "team_add": _("added to a rectification work team"),
     "team_remove": _("took off a rectification work team"),
+    "rectification_opened": _("opened a rectification"),
+    "rectification_in_progress": _("started work on a rectification"),
+    "rectification_accepted": _("recorded a rectification as accepted by the township"),
+    "rectification_closed": _("closed a rectification"),
 }
 
 
@@ -186,28 +194,11 @@ def record_many(events: list[dict[str, Any]]) -> list[int]:
 
 
 def describe_changes(model: type[models.Model], changes: dict) -> list[tuple[str, Any, Any]]:
-    """``[(field label, old, new)]`` with choice codes shown as their labels, for display."""
+    """``[(field name, old, new)]`` in words a reader understands (``core.audit_display``), for display."""
     rows = []
     for name, pair in (changes or {}).items():
         old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-        field = None
-        for candidate in (name, f"{name}_enc", name.removesuffix("_enc")):
-            try:
-                field = model._meta.get_field(candidate)
-                break
-            except FieldDoesNotExist:  # a non-field key such as "field" or "filter"
-                continue
-        if field is None:
-            rows.append((name, old, new))
-            continue
-        label = str(field.verbose_name)
-        if field.choices:
-            labels = dict(field.flatchoices)
-            old, new = labels.get(old, old), labels.get(new, new)
-        elif isinstance(old, bool) or isinstance(new, bool):
-            yes_no = {True: "✓", False: "✗"}
-            old, new = yes_no.get(old, old), yes_no.get(new, new)
-        rows.append((label, old, new))
+        rows.append((field_label(model, name), value_text(model, name, old), value_text(model, name, new)))
     return rows
 
 

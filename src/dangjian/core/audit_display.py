@@ -14,7 +14,14 @@ rule changed is shown by today's rule too:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import idnumber
 
@@ -84,3 +91,165 @@ def change_rows(changes: dict | None, **kwargs) -> list[tuple[str, Any, Any]]:
         else:
             rows.append((key, None, value))
     return rows
+
+
+# --- In words a reader understands ---------------------------------------------------------------------
+# Object types that name no model, and keys of ``changes`` that name no field of the object's model.
+OTHER_OBJECTS = {
+    "core.backup": _("database backup"),
+    "core.fieldkey": _("encryption key"),
+    "points.batch": _("batch of points"),
+}
+OTHER_KEYS = {
+    "format": _("format"),
+    "unmasked": _("full ID numbers shown"),
+    "register": _("register"),
+    "filter": _("filter"),
+    "rows": _("rows"),
+    "field": _("field"),
+    "reason": _("reason"),
+    "file": _("file"),
+    "count": _("count"),
+    "members": _("members"),
+    "username": _("username"),
+    "role": _("role"),
+    "org": _("organization"),
+    "address": _("address"),
+    "note": _("note"),
+    "key": _("rule"),
+    "value": _("value"),
+    "effective_from": _("effective from"),
+    "step": _("approval step"),
+    "steps": _("approval steps done"),
+    "assignment": _("post assignment"),
+    "added": _("entries added"),
+    "reversed": _("entries reversed"),
+    "adjusted": _("entries adjusted"),
+    "balances": _("balances"),
+    "written_on": _("date"),
+    "text": _("content"),
+    "problem": _("problem"),
+    "done_on": _("done on"),
+    "description": _("description"),
+    "countermeasure": _("countermeasure"),
+    "responsible": _("responsible"),
+    "deadline": _("deadline"),
+    "team": _("work team"),
+    "captain": _("captain"),
+    "scale": _("scale"),
+    "seed": _("random seed"),
+    "committee_seats": _("committee seats"),
+    "current_members": _("members on the rolls"),
+    "page": _("page"),
+    "rectification_items": _("follow-up items"),
+    "training_programmes": _("training programmes"),
+    "rectification_cases": _("rectification cases"),
+    "rectification_problems": _("rectification problems"),
+    "training_attendance": _("training attendance"),
+    "training_sessions": _("training sessions"),
+}
+# Labels of the values of a key whose field has no choices of its own (a JSON list of kinds, say):
+# the app that owns the key registers them from its ``AppConfig.ready`` (core cannot import it).
+VALUE_CHOICES: dict[str, dict[str, Any]] = {
+    "format": {"page": _("web page"), "xlsx": "Excel", "pdf": "PDF"},  # a personal-information report's form
+}
+
+
+def register_value_choices(key: str, choices: Iterable[tuple[str, Any]]) -> None:
+    VALUE_CHOICES[key] = dict(choices)
+
+
+def _model(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model: type[models.Model] | None, key: str):
+    if model is None:
+        return None
+    for candidate in (key, f"{key}_enc", key.removesuffix("_enc"), key.removesuffix("_id")):
+        try:
+            field = model._meta.get_field(candidate)
+        except FieldDoesNotExist:
+            continue
+        return field if hasattr(field, "verbose_name") else None
+    return None
+
+
+SOURCES = {"cli": _("command line")}  # where an event came from when not from an address
+
+
+def source_label(source: str) -> str:
+    return str(SOURCES.get(source, source))
+
+
+def object_label(object_type: str) -> str:
+    """``core.user`` → 用户: the kind of record an event is about."""
+    if object_type in OTHER_OBJECTS:
+        return str(OTHER_OBJECTS[object_type])
+    model = _model(object_type)
+    return str(model._meta.verbose_name) if model else object_type
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    """Every kind of record an event may be about, by its name (the audit log's filter)."""
+    found = {f"{m._meta.app_label}.{m._meta.model_name}": str(m._meta.verbose_name) for m in apps.get_models()}
+    found = {k: v for k, v in found.items() if k.split(".")[0] in LOCAL_APPS}
+    found.update((k, str(v)) for k, v in OTHER_OBJECTS.items())
+    return sorted(found.items(), key=lambda item: item[1])
+
+
+LOCAL_APPS = frozenset(
+    {"core", "accounts", "organizations", "members", "orglife", "training", "community"}
+    | {"rectification", "posts", "cadres", "points", "dashboard"}
+)
+
+
+def field_label(model: type[models.Model] | None, key: str) -> str:
+    """A key of ``changes`` by the name of its field (the field's verbose name), or of the records
+    it counts (``meetings`` → 会议记录, as the demo's load and the imports record their counts)."""
+    field = _field(model, key)
+    if field is not None:  # a field named without a label of its own (``user``) is named in the catalog
+        return str(field.verbose_name) if not isinstance(field.verbose_name, str) else gettext(field.verbose_name)
+    if key in OTHER_KEYS:
+        return str(OTHER_KEYS[key])
+    plain = key.replace("_", "")
+    for model_name in (plain, plain.removesuffix("s"), plain.removesuffix("ies") + "y"):
+        if counted := _model_named(model_name):
+            return str(counted._meta.verbose_name)
+    return key
+
+
+def _model_named(model_name: str) -> type[models.Model] | None:
+    for app_label in LOCAL_APPS:
+        try:
+            return apps.get_model(app_label, model_name)
+        except LookupError:
+            continue
+    return None
+
+
+def value_text(model: type[models.Model] | None, key: str, value: Any) -> str:
+    """A recorded value as a person reads it: choice codes by their labels, yes/no, lists joined."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, list):
+        return "、".join(value_text(model, key, v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{field_label(model, k)}：{value_text(model, k, v)}" for k, v in value.items())
+    field = _field(model, key)
+    labels = dict(field.flatchoices) if field is not None and field.choices else VALUE_CHOICES.get(key, {})
+    return str(labels.get(value, value))
+
+
+def readable_rows(object_type: str, changes: dict | None, **kwargs) -> list[tuple[str, str, str]]:
+    """``[(field name, old, new)]`` of :func:`change_rows`, every part in words (see :func:`value_text`)."""
+    model = _model(object_type)
+    return [
+        (field_label(model, key), value_text(model, key, old), value_text(model, key, new))
+        for key, old, new in change_rows(changes, **kwargs)
+    ]

@@ -70,6 +70,45 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "auth.token_lifetime_days": (7, _("An API token stops working this many days after it was issued")),
     "auth.token_idle_days": (2, _("An API token stops working when unused for this many days")),
 }
+# The short name each rule goes by on the rules page (its description is the second item of DEFAULTS).
+NAMES: dict[str, Any] = {
+    "branch.joint_below_full_members": _("Joint branch below (full members)"),
+    "branch.committee_from_full_members": _("Branch committee from (full members)"),
+    "branch.split_above_members": _("Split a branch above (members)"),
+    "org.term_warning_days": _("Term-end warning (days)"),
+    "member.senior_min_age": _("Senior member age"),
+    "member.senior_min_standing": _("Senior member party standing (years)"),
+    "orglife.reminder_lead_days": _("Meeting reminder lead (days)"),
+    "orglife.excellent_share_permille": _("Excellent rating share (per mille)"),
+    "points.bulk_confirm_above": _("Bulk award confirmation above (members)"),
+    "privacy.erase_after_days": _("Erase personal data after leaving (days)"),
+    "privacy.correction_answer_days": _("Correction request answer time (days)"),
+    "privacy.id_collisions_per_day": _("Outside ID number lookups per day"),
+    "member.post_notice_min_days": _("Post assignment notice (days)"),
+    "community.max_hours_per_day": _("Volunteer hours per day (maximum)"),
+    "rectification.min_share_percent": _("Weak or lagging share (percent, minimum)"),
+    "rectification.reminder_days": _("Countermeasure due-soon notice (days)"),
+    "reserve.min_per_village": _("Reserve cadres per village (minimum)"),
+    "reserve.max_age": _("Reserve cadre age limit"),
+    "reserve.min_education": _("Reserve cadre education (minimum)"),
+    "audit.retention_days": _("Audit log retention (days)"),
+    "audit.checkpoint_minutes": _("Audit checkpoint interval (minutes)"),
+    "auth.token_lifetime_days": _("API token lifetime (days)"),
+    "auth.token_idle_days": _("API token idle limit (days)"),
+}
+
+
+def name(key: str) -> str:
+    """A rule's name as a person reads it (the key itself only for a key no longer known)."""
+    return str(NAMES.get(key, key))
+
+
+def note_text(note: str) -> str:
+    """A rule version's note as a person reads it: the notes the data migrations stored are the
+    English descriptions of DEFAULTS, shown in the reader's language; a typed note is shown as typed."""
+    return gettext(note) if note else note
+
+
 # Values a rule may not go below: the Cybersecurity Law (第二十一条) keeps logs at least six months.
 MINIMUMS: dict[str, int] = {
     "audit.retention_days": 180,

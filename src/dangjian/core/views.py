@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.core import audit, parameters, services, tree
-from dangjian.core.audit_display import change_rows
+from dangjian.core.audit_display import object_label, object_type_choices, readable_rows, source_label
 from dangjian.core.forms import DateInput, StyledForm
 from dangjian.core.models import Parameter
 from dangjian.core.pages import paged, require_role
@@ -32,10 +32,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=gettext_lazy("Actor"), required=False)
-    action = forms.CharField(label=gettext_lazy("Action"), required=False)
-    object_type = forms.CharField(label=gettext_lazy("Object type"), required=False)
+    action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
+    object_type = forms.ChoiceField(label=gettext_lazy("Object type"), required=False)
     date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        every = [("", _("All"))]
+        actions = sorted(((k, str(v)) for k, v in audit.ACTION_LABELS.items()), key=lambda c: c[1])
+        self.fields["action"].choices = every + actions
+        self.fields["object_type"].choices = every + object_type_choices()
+        self.fields["actor"].widget.attrs["placeholder"] = _("Name or username")
 
 
 def _audit_events(request):
@@ -55,7 +63,9 @@ def audit_log(request):
     page, query = paged(request, events.order_by("-id"))
     # The auditor sees who changed which field when; ID numbers, birth dates and a person's business
     # data are masked (core.audit_display), in the export too.
-    rows = [(e, change_rows(e.changes)) for e in page]
+    rows = [
+        (e, object_label(e.object_type), source_label(e.source), readable_rows(e.object_type, e.changes)) for e in page
+    ]
     return render(request, "core/audit_log.html", {"form": form, "page_obj": page, "rows": rows, "query": query})
 
 
@@ -95,7 +105,7 @@ class ParameterForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["key"].choices = [(k, f"{label}（{k}）") for k, (_v, label) in parameters.DEFAULTS.items()]
+        self.fields["key"].choices = [(k, parameters.name(k)) for k in parameters.DEFAULTS]
 
 
 @login_required
@@ -110,8 +120,10 @@ def parameter_list(request):
         messages.success(request, _("The rule was saved."))
         return redirect("parameters")
     current = parameters.get_many(list(parameters.DEFAULTS))
-    rows = [(key, label, current[key]) for key, (_v, label) in parameters.DEFAULTS.items()]
-    history = Parameter.objects.select_related("created_by").order_by("key", "-effective_from")
+    rows = [(key, parameters.name(key), label, current[key]) for key, (_v, label) in parameters.DEFAULTS.items()]
+    history = list(Parameter.objects.select_related("created_by").order_by("key", "-effective_from"))
+    for version in history:  # as a person reads them: the rule's name, the note in their language
+        version.name, version.note_text = parameters.name(version.key), parameters.note_text(version.note)
     return render(
         request, "core/parameters.html", {"rows": rows, "history": history, "form": form, "can_edit": at_root}
     )

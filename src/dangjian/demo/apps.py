@@ -18,3 +18,10 @@ class Config(AppConfig):
 
         # Demo accounts have published passwords: the production check refuses them while active.
         register_default_usernames(u.username for u in DEMO_USERS)
+
+        # The audit log's record of a load names its scale in words.
+        from django.utils.translation import gettext_lazy as _
+
+        from dangjian.core.audit_display import register_value_choices
+
+        register_value_choices("scale", [("small", _("small district")), ("county", _("county")), ("city", _("city"))])

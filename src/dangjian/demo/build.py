@@ -135,7 +135,7 @@ def build(
             actor=None,
             action="demo_load",
             obj=root,
-            object_repr=f"demo {scale} seed {seed}",
+            object_repr=root.name,  # the scale and the seed are among the changes
             changes={key: [None, value] for key, value in counts.items()},
         )
     return DemoResult(

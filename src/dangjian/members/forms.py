@@ -4,6 +4,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.core.forms import DateInput, FilterForm, StyledForm
 from dangjian.core.widgets import MultiPickerField, PickerField
@@ -30,7 +31,7 @@ class MemberForm(StyledForm):
     phone = forms.CharField(label=_("phone"), max_length=20, required=False)
     education = forms.ChoiceField(label=_("education"), choices=[("", "—"), *Education.choices], required=False)
     occupation = forms.CharField(label=_("occupation"), max_length=64, required=False)
-    status = forms.ChoiceField(label=_("status"), choices=Status.choices)
+    status = forms.ChoiceField(label=pgettext_lazy("member", "status"), choices=Status.choices)
     joined_on = forms.DateField(label=_("joined the party on"), **DATE)
     full_member_on = forms.DateField(label=_("became a full member on"), required=False, **DATE)
     mobile = forms.BooleanField(label=_("mobile member"), required=False)
@@ -73,7 +74,9 @@ class MemberFilterForm(FilterForm):
         label=_("organization"), queryset=Organization.objects.none(), required=False, widget=forms.HiddenInput
     )
     direct = forms.BooleanField(required=False, widget=forms.HiddenInput)
-    status = forms.ChoiceField(label=_("status"), choices=[("", _("All")), *Status.choices], required=False)
+    status = forms.ChoiceField(
+        label=pgettext_lazy("member", "status"), choices=[("", _("All")), *Status.choices], required=False
+    )
     gender = forms.ChoiceField(label=_("gender"), choices=[("", _("All")), *Gender.choices], required=False)
     education = forms.ChoiceField(label=_("education"), choices=[("", _("All")), *Education.choices], required=False)
     age = forms.ChoiceField(label=_("age"), choices=[("", _("All"))] + [(b, b) for b, _u in AGE_BANDS], required=False)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.core import crypto, parameters, pinyin, tree
 from dangjian.core.models import EncryptedIdentity, OrgScoped, TimeStamped
@@ -102,7 +103,7 @@ class Member(OrgScoped, EncryptedIdentity):
     occupation = models.CharField(_("occupation"), max_length=64, blank=True)
     joined_on = models.DateField(_("joined the party on"))
     full_member_on = models.DateField(_("became a full member on"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    status = models.CharField(pgettext_lazy("member", "status"), max_length=16, choices=Status.choices)
     mobile = models.BooleanField(_("mobile member"), default=False)
     mobile_destination = models.CharField(_("where the mobile member is"), max_length=100, blank=True)
     in_hardship = models.BooleanField(_("in hardship"), default=False)

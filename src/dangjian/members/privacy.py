@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from dangjian.core import audit, idnumber, parameters, tree
 from dangjian.core.audit import describe_changes
@@ -309,7 +309,7 @@ def member_report(member: Member, *, unmasked: bool = False, login_limit: int = 
         ("phone", _("phone"), _("erased") if erased else phone_text),
         ("education", _("education"), m.get_education_display() or "—"),
         ("occupation", _("occupation"), m.occupation or "—"),
-        ("status", _("status"), m.get_status_display()),
+        ("status", pgettext("member", "status"), m.get_status_display()),
         ("joined_on", _("joined the party on"), _date(m.joined_on)),
         ("full_member_on", _("became a full member on"), _date(m.full_member_on)),
         ("mobile", _("mobile member"), _yes_no(m.mobile)),

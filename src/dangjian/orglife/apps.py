@@ -5,3 +5,10 @@ class Config(AppConfig):
     name = "dangjian.orglife"
     label = "orglife"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from dangjian.core.audit_display import register_value_choices
+        from dangjian.orglife.models import MeetingKind
+
+        # A meeting's kinds are a JSON list: the audit log shows them by their names.
+        register_value_choices("kinds", MeetingKind.choices)

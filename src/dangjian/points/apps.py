@@ -19,6 +19,12 @@ class Config(AppConfig):
         # A post's evaluation (定评, in posts, the layer below) shows the points its duties earned.
         provide_post_points(member_points_for_post)
 
+        # The audit log names an approval step by its name, not its code.
+        from dangjian.core.audit_display import register_value_choices
+        from dangjian.points.models import Step
+
+        register_value_choices("step", Step.choices)
+
         meeting_changed.connect(receivers.on_meeting_changed, dispatch_uid="points.meeting_changed")
         session_changed.connect(receivers.on_session_changed, dispatch_uid="points.session_changed")
         service_changed.connect(receivers.on_service_changed, dispatch_uid="points.service_changed")

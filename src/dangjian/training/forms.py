@@ -4,6 +4,7 @@ from django import forms
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.core.forms import DateInput, StyledForm
 from dangjian.organizations.forms import org_picker
@@ -52,7 +53,7 @@ class SessionForm(StyledForm):
         label=_("state"), choices=[(Session.State.HELD, _("Held")), (Session.State.PLANNED, _("Planned"))]
     )
     held_on = forms.DateField(label=_("date"), widget=DateInput())
-    title = forms.CharField(label=_("topic"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("training", "topic"), max_length=200)
     speaker = forms.CharField(label=_("speaker"), max_length=64, required=False)
     hours = forms.DecimalField(label=_("class hours"), max_digits=3, decimal_places=1, min_value=0.1, max_value=24)
     venue = forms.CharField(label=_("venue"), max_length=100, required=False)

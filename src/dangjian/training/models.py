@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.core import tree
 from dangjian.core.gatherings import AttendanceCounts, AttendanceRow, Held
@@ -64,7 +65,7 @@ class Session(OrgScoped, Held, AttendanceCounts):
         Programme, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("programme")
     )
     held_on = models.DateField(_("date"))
-    title = models.CharField(_("topic"), max_length=200)
+    title = models.CharField(pgettext_lazy("training", "topic"), max_length=200)
     speaker = models.CharField(_("speaker"), max_length=64, blank=True)
     hours = models.DecimalField(
         _("class hours"),
