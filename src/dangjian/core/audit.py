@@ -193,12 +193,15 @@ def record_many(events: list[dict[str, Any]]) -> list[int]:
     return ids
 
 
-def describe_changes(model: type[models.Model], changes: dict) -> list[tuple[str, Any, Any]]:
-    """``[(field name, old, new)]`` in words a reader understands (``core.audit_display``), for display."""
+def describe_changes(model: type[models.Model], changes: dict, links=None) -> list[tuple[str, Any, Any]]:
+    """``[(field name, old, new)]`` in words a reader understands (``core.audit_display``), for display;
+    linked records by the names ``links`` (``audit_display.link_names``) lets the reader see."""
     rows = []
     for name, pair in (changes or {}).items():
         old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-        rows.append((field_label(model, name), value_text(model, name, old), value_text(model, name, new)))
+        rows.append(
+            (field_label(model, name), value_text(model, name, old, links), value_text(model, name, new, links))
+        )
     return rows
 
 

@@ -23,7 +23,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core import idnumber
+from dangjian.core import idnumber, tree
 
 HIDDEN = "••••"  # the same mark as ``core.audit.SENSITIVE_MARK``
 
@@ -231,25 +231,108 @@ def _model_named(model_name: str) -> type[models.Model] | None:
     return None
 
 
-def value_text(model: type[models.Model] | None, key: str, value: Any) -> str:
-    """A recorded value as a person reads it: choice codes by their labels, yes/no, lists joined."""
+def value_text(model: type[models.Model] | None, key: str, value: Any, links: Links | None = None) -> str:
+    """A recorded value as a person reads it: choice codes by their labels, yes/no, lists joined, and
+    the id of a linked record by its name when ``links`` (see :func:`link_names`) lets the reader see it."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if isinstance(value, list):
-        return "、".join(value_text(model, key, v) for v in value)
+        return "、".join(value_text(model, key, v, links) for v in value)
     if isinstance(value, dict):
-        return "；".join(f"{field_label(model, k)}：{value_text(model, k, v)}" for k, v in value.items())
+        return "；".join(f"{field_label(model, k)}：{value_text(model, k, v, links)}" for k, v in value.items())
     field = _field(model, key)
+    target = _linked_model(field)
+    if links is not None and target is not None and _is_id(value):
+        return links.text(target, value)
     labels = dict(field.flatchoices) if field is not None and field.choices else VALUE_CHOICES.get(key, {})
     return str(labels.get(value, value))
 
 
-def readable_rows(object_type: str, changes: dict | None, **kwargs) -> list[tuple[str, str, str]]:
+def readable_rows(
+    object_type: str, changes: dict | None, links: Links | None = None, **kwargs
+) -> list[tuple[str, str, str]]:
     """``[(field name, old, new)]`` of :func:`change_rows`, every part in words (see :func:`value_text`)."""
     model = _model(object_type)
     return [
-        (field_label(model, key), value_text(model, key, old), value_text(model, key, new))
+        (field_label(model, key), value_text(model, key, old, links), value_text(model, key, new, links))
         for key, old, new in change_rows(changes, **kwargs)
     ]
+
+
+# --- Linked records by name ----------------------------------------------------------------------------
+# A changed foreign key is recorded as an id ("党组织：3 → 7"); a reader sees the record's name instead
+# ("东街村党支部 → 西街村党支部"), but only a name they may see: a record outside the reader's subtrees
+# shows no name, one deleted since shows its id. Names are fetched per page, one query per model.
+NAME_FIELDS = ("name", "username", "title")
+
+
+def _linked_model(field) -> type[models.Model] | None:
+    if field is None or not (getattr(field, "many_to_one", False) or getattr(field, "one_to_one", False)):
+        return None
+    return field.related_model if isinstance(field.related_model, type) else None
+
+
+def _is_id(value: Any) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.isdigit())
+
+
+def _name_field(model: type[models.Model]) -> str | None:
+    names = {f.name for f in model._meta.concrete_fields}
+    return next((n for n in NAME_FIELDS if n in names), None)
+
+
+class Links:
+    """The names of linked records a reader may see: ``{(model, pk): name}``, and the pks found outside
+    the reader's subtrees (shown without a name). A pk in neither was deleted since."""
+
+    def __init__(self):
+        self.names: dict[tuple[type[models.Model], int], str] = {}
+        self.outside: set[tuple[type[models.Model], int]] = set()
+
+    def text(self, model: type[models.Model], value: Any) -> str:
+        key = (model, int(value))
+        if key in self.names:
+            return self.names[key]
+        if key in self.outside:
+            return gettext("(outside your organization)")
+        return gettext("#%(id)s (deleted)") % {"id": value}
+
+
+def _within(path: str | None, paths: list[str], everywhere: bool) -> bool:
+    if path is None:  # a record placed nowhere in the tree (a user account): readers at a root only
+        return everywhere
+    return any(path.startswith(p) for p in paths)
+
+
+def link_names(events: Iterable, paths: Iterable[str]) -> Links:
+    """The names of the records the ``changes`` of ``events`` link to, as a reader whose subtrees are
+    ``paths`` may see them: one query per linked model, whatever the number of events."""
+    paths = list(paths)
+    everywhere = any(tree.depth(p) == 1 for p in paths)
+    wanted: dict[type[models.Model], set[int]] = {}
+    for e in events:
+        model = _model(e.object_type)
+        for key, value in (e.changes or {}).items():
+            target = _linked_model(_field(model, key))
+            if target is None:
+                continue
+            values = value if isinstance(value, list) else [value]
+            wanted.setdefault(target, set()).update(int(v) for v in values if _is_id(v))
+    links = Links()
+    for model, pks in wanted.items():
+        if not pks:
+            continue
+        name_field = _name_field(model)
+        scope = getattr(model, "scope_field", None)
+        columns = ["pk", name_field or "pk", scope or "pk"]
+        for pk, name, path in model._base_manager.filter(pk__in=pks).values_list(*columns):
+            visible = _within(path if scope else None, paths, everywhere)
+            if visible and name_field:
+                links.names[(model, pk)] = str(name)
+            elif visible:
+                links.names[(model, pk)] = f"#{pk}"
+            else:
+                links.outside.add((model, pk))
+    return links

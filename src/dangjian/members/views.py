@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 
 from dangjian.accounts.queries import require_second_factor
 from dangjian.core.audit import describe_changes
-from dangjian.core.audit_display import mask_changes
+from dangjian.core.audit_display import link_names, mask_changes
 from dangjian.core.keyset import CURSOR_PARAMS, keyset_page
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404
+from dangjian.core.roles import WRITE_ROLES
+from dangjian.core.scoping import can_see_full_id, get_visible_or_404, paths_for
 from dangjian.core.widgets import search_response, search_text, within_path
 from dangjian.members import queries, services
 from dangjian.members.forms import MemberFilterForm, MemberForm
@@ -76,6 +77,11 @@ def member_me(request):
 def member_detail(request, pk: int):
     member = get_visible_or_404(Member.objects.visible_to(request.user).select_related("org"), pk=pk)
     full = shows_birth_date(request.user, member)
+    events = list(queries.change_log(member)[:20])
+    # Linked records (an organization, an account) by name only within the reader's subtrees; a member
+    # reading their own page sees their own organization's.
+    paths = paths_for(request.user, WRITE_ROLES) + ([member.org_path] if member.user_id == request.user.pk else [])
+    links = link_names(events, paths)
     return render(
         request,
         "members/detail.html",
@@ -85,8 +91,8 @@ def member_detail(request, pk: int):
             "history": member.standing_changes.all(),
             # The record's own readers: business values shown; ID numbers and birth dates by the one rule.
             "changes": [
-                (e, describe_changes(Member, mask_changes(e.changes, full_id=full, business=True)))
-                for e in queries.change_log(member)[:20]
+                (e, describe_changes(Member, mask_changes(e.changes, full_id=full, business=True), links))
+                for e in events
             ],
             "can_edit": _writable_members(request.user).filter(pk=pk).exists(),
             "can_reveal": can_see_full_id(request.user) or member.user_id == request.user.pk,
