@@ -10,6 +10,7 @@ from django.urls import reverse
 from dangjian.core import audit
 from dangjian.members.models import CorrectionRequest
 from tests import factories
+from tests.support.excel import body, read_xlsx
 
 GONE = 999_999  # an id no record holds (deleted since)
 
@@ -52,6 +53,25 @@ def test_a_township_auditor_sees_no_name_outside_the_township(world, admins, cli
     page = changes_of(client_for(town_auditor).get(reverse("audit-log")).content.decode())
     assert "党组织：（本组织以外） → 东街村党支部" in page
     assert "河口村党支部" not in page
+
+
+def test_the_export_keeps_the_json_and_adds_the_changes_in_words(world, admins, client_for):
+    audit.record(
+        actor=world.organizer,
+        action="update",
+        obj=world.zhang,
+        changes={"org": [world.branch_b1.pk, world.branch_a1.pk]},
+    )
+    town_auditor = factories.user("town_auditor", "auditor", world.town_a)
+    for reader, expected in (
+        (admins.auditor, "党组织：河口村党支部 → 东街村党支部"),
+        (town_auditor, "党组织：（本组织以外） → 东街村党支部"),
+    ):
+        rows = read_xlsx(body(client_for(reader).get(reverse("audit-export") + "?action=update")))
+        header, last = rows[0], rows[-1]
+        assert header[-1] == "变更内容（文字）"
+        assert last[header.index("变更内容")] == f'{{"org": [{world.branch_b1.pk}, {world.branch_a1.pk}]}}'
+        assert last[-1] == expected
 
 
 def test_a_members_change_log_names_organizations_within_the_readers_subtree_only(world, client_for):

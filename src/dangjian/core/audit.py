@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import itertools
 import json
 import time
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import checkpoints, context, tree
-from dangjian.core.audit_display import field_label, mask_changes, value_text
+from dangjian.core.audit_display import changes_text, field_label, link_names, mask_changes, value_text
 from dangjian.core.excel.writer import write_sheets
 from dangjian.core.models import (
     GENESIS_HASH,
@@ -254,21 +255,26 @@ EXPORT_COLUMNS = (
 )
 
 
-def write_events_xlsx(events: models.QuerySet[AuditEvent], fh: IO[bytes]) -> int:
-    """Stream events into an .xlsx, every text cell formula-safe; return the row count."""
+def write_events_xlsx(events: models.QuerySet[AuditEvent], fh: IO[bytes], *, paths: list[str] | None = None) -> int:
+    """Stream events into an .xlsx, every text cell formula-safe; return the row count. The changes are
+    kept as (masked) JSON, and given in words in a last column, linked records named as on the page for
+    a reader whose subtrees are ``paths`` (no names without them): one query per linked model a batch."""
     outcomes = dict(AuditEvent.Outcome.choices)
     names = [name for name, _label in EXPORT_COLUMNS]
 
     def rows():
-        for row in events.order_by("id").values(*names).iterator(chunk_size=2000):
-            row["created_at"] = timezone.localtime(row["created_at"]).replace(tzinfo=None)
-            row["action"] = f"{action_label(row['action'])} ({row['action']})"
-            changes = mask_changes(row["changes"])  # as on the page: the auditor's view masks
-            row["changes"] = json.dumps(changes, ensure_ascii=False, sort_keys=True) if changes else ""
-            row["outcome"] = str(outcomes.get(row["outcome"], row["outcome"]))
-            yield [row[name] for name in names]
+        for batch in itertools.batched(events.order_by("id").values(*names).iterator(chunk_size=2000), 2000):
+            links = link_names(((r["object_type"], r["changes"]) for r in batch), paths) if paths else None
+            for row in batch:
+                words = changes_text(row["object_type"], row["changes"], links)  # masked as on the page
+                row["created_at"] = timezone.localtime(row["created_at"]).replace(tzinfo=None)
+                row["action"] = f"{action_label(row['action'])} ({row['action']})"
+                changes = mask_changes(row["changes"])  # as on the page: the auditor's view masks
+                row["changes"] = json.dumps(changes, ensure_ascii=False, sort_keys=True) if changes else ""
+                row["outcome"] = str(outcomes.get(row["outcome"], row["outcome"]))
+                yield [*(row[name] for name in names), words]
 
-    header = [str(label) for _name, label in EXPORT_COLUMNS]
+    header = [*(str(label) for _name, label in EXPORT_COLUMNS), gettext("Changes in words")]
     (count,) = write_sheets(fh, [(gettext("Audit log"), header, rows())])
     return count
 

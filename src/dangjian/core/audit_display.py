@@ -306,15 +306,15 @@ def _within(path: str | None, paths: list[str], everywhere: bool) -> bool:
     return any(path.startswith(p) for p in paths)
 
 
-def link_names(events: Iterable, paths: Iterable[str]) -> Links:
-    """The names of the records the ``changes`` of ``events`` link to, as a reader whose subtrees are
-    ``paths`` may see them: one query per linked model, whatever the number of events."""
+def link_names(events: Iterable[tuple[str, dict | None]], paths: Iterable[str]) -> Links:
+    """The names of the records the changes of ``events`` (``(object_type, changes)`` pairs) link to, as
+    a reader whose subtrees are ``paths`` may see them: one query per linked model, however many events."""
     paths = list(paths)
     everywhere = any(tree.depth(p) == 1 for p in paths)
     wanted: dict[type[models.Model], set[int]] = {}
-    for e in events:
-        model = _model(e.object_type)
-        for key, value in (e.changes or {}).items():
+    for object_type, changes in events:
+        model = _model(object_type)
+        for key, value in (changes or {}).items():
             target = _linked_model(_field(model, key))
             if target is None:
                 continue
@@ -336,3 +336,10 @@ def link_names(events: Iterable, paths: Iterable[str]) -> Links:
             else:
                 links.outside.add((model, pk))
     return links
+
+
+def changes_text(object_type: str, changes: dict | None, links: Links | None = None, **kwargs) -> str:
+    """:func:`readable_rows` on one line ("党组织：东街村党支部 → 西街村党支部；…"), for a spreadsheet cell."""
+    return "；".join(
+        f"{name}：{old} → {new}" for name, old, new in readable_rows(object_type, changes, links, **kwargs)
+    )

@@ -65,7 +65,7 @@ def audit_log(request):
     # data are masked (core.audit_display), in the export too.
     # Linked records by name, within the auditor's subtrees (one query per linked model for the page).
     events = list(page)
-    links = link_names(events, paths_for(request.user, {Role.AUDITOR}))
+    links = link_names(((e.object_type, e.changes) for e in events), paths_for(request.user, {Role.AUDITOR}))
     rows = [
         (e, object_label(e.object_type), source_label(e.source), readable_rows(e.object_type, e.changes, links))
         for e in events
@@ -82,7 +82,7 @@ def audit_export(request):
         return redirect(f"{reverse('audit-log')}?{request.GET.urlencode()}")
     fh = tempfile.TemporaryFile()  # closed by the response that sends it
     try:
-        count = audit.write_events_xlsx(events, fh)
+        count = audit.write_events_xlsx(events, fh, paths=paths_for(request.user, {Role.AUDITOR}))
         filters = {k: v for k, v in (form.cleaned_data if form.is_bound else {}).items() if v}
         audit.record(
             actor=request.user,

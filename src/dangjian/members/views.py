@@ -81,7 +81,7 @@ def member_detail(request, pk: int):
     # Linked records (an organization, an account) by name only within the reader's subtrees; a member
     # reading their own page sees their own organization's.
     paths = paths_for(request.user, WRITE_ROLES) + ([member.org_path] if member.user_id == request.user.pk else [])
-    links = link_names(events, paths)
+    links = link_names(((e.object_type, e.changes) for e in events), paths)
     return render(
         request,
         "members/detail.html",
