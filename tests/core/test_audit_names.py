@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dangjian.core import audit
@@ -19,13 +22,13 @@ def changes_of(html: str) -> str:
     return re.sub(r"\s+", " ", html)
 
 
+def moved_in(world, member, old, new) -> None:
+    """The event of a member's transfer: their organization changed from ``old`` to ``new`` (by id)."""
+    audit.record(actor=world.organizer, action="update", obj=member, changes={"org": [old.pk, new.pk]})
+
+
 def test_the_audit_log_names_linked_organizations_members_and_accounts(world, admins, client_for):
-    audit.record(
-        actor=world.organizer,
-        action="update",
-        obj=world.zhang,
-        changes={"org": [world.branch_b1.pk, world.branch_a1.pk]},
-    )
+    moved_in(world, world.zhang, world.branch_b1, world.branch_a1)
     request = CorrectionRequest.objects.create(member=world.zhang, field="occupation", reason="改正")
     audit.record(
         actor=world.secretary,
@@ -34,7 +37,7 @@ def test_the_audit_log_names_linked_organizations_members_and_accounts(world, ad
         org=world.branch_a1,
         changes={"member": [None, world.zhang.pk], "decided_by": [None, world.secretary.pk]},
     )
-    audit.record(actor=world.organizer, action="update", obj=world.li, changes={"org": [GONE, world.branch_a1.pk]})
+    moved_in(world, world.li, SimpleNamespace(pk=GONE), world.branch_a1)
     page = changes_of(client_for(admins.auditor).get(reverse("audit-log")).content.decode())
     assert "党组织：河口村党支部 → 东街村党支部" in page
     assert "党员：— → 张强" in page
@@ -44,24 +47,14 @@ def test_the_audit_log_names_linked_organizations_members_and_accounts(world, ad
 
 def test_a_township_auditor_sees_no_name_outside_the_township(world, admins, client_for):
     town_auditor = factories.user("town_auditor", "auditor", world.town_a)
-    audit.record(
-        actor=world.organizer,
-        action="update",
-        obj=world.zhang,
-        changes={"org": [world.branch_b1.pk, world.branch_a1.pk]},
-    )
+    moved_in(world, world.zhang, world.branch_b1, world.branch_a1)
     page = changes_of(client_for(town_auditor).get(reverse("audit-log")).content.decode())
     assert "党组织：（本组织以外） → 东街村党支部" in page
     assert "河口村党支部" not in page
 
 
 def test_the_export_keeps_the_json_and_adds_the_changes_in_words(world, admins, client_for):
-    audit.record(
-        actor=world.organizer,
-        action="update",
-        obj=world.zhang,
-        changes={"org": [world.branch_b1.pk, world.branch_a1.pk]},
-    )
+    moved_in(world, world.zhang, world.branch_b1, world.branch_a1)
     town_auditor = factories.user("town_auditor", "auditor", world.town_a)
     for reader, expected in (
         (admins.auditor, "党组织：河口村党支部 → 东街村党支部"),
@@ -75,18 +68,15 @@ def test_the_export_keeps_the_json_and_adds_the_changes_in_words(world, admins, 
 
 
 def test_a_members_change_log_names_organizations_within_the_readers_subtree_only(world, client_for):
-    audit.record(
-        actor=world.organizer,
-        action="update",
-        obj=world.zhang,
-        changes={"org": [world.branch_b1.pk, world.branch_a1.pk]},
-    )
+    moved_in(world, world.zhang, world.branch_b1, world.branch_a1)
     url = reverse("member-detail", args=[world.zhang.pk])
     secretary = changes_of(client_for(world.secretary).get(url).content.decode())
     assert "（本组织以外） → 东街村党支部" in secretary
     assert "河口村党支部" not in secretary and str(world.branch_b1.pk) + " →" not in secretary
     organizer = changes_of(client_for(world.organizer).get(url).content.decode())
     assert "河口村党支部 → 东街村党支部" in organizer
+    own = changes_of(client_for(world.member_user).get(url).content.decode())  # the member: their own branch
+    assert "（本组织以外） → 东街村党支部" in own and "河口村党支部" not in own
 
 
 def test_names_are_fetched_once_per_linked_model_for_a_page(world, admins, client_for, django_assert_max_num_queries):
@@ -103,20 +93,12 @@ def test_names_are_fetched_once_per_linked_model_for_a_page(world, admins, clien
             org=orgs[i % 5],
             changes={"member": [None, people[i % 3].pk], "decided_by": [None, accounts[i % 4].pk]},
         )
-        audit.record(
-            actor=world.organizer,
-            action="update",
-            obj=world.zhang,
-            changes={"org": [orgs[i % 5].pk, orgs[(i + 1) % 5].pk]},
-        )
+        moved_in(world, world.zhang, orgs[i % 5], orgs[(i + 1) % 5])
     response = client.get(reverse("audit-log"))  # warm: the session and the auditor's scopes
     plain = client.get(reverse("audit-log") + "?action=login")
     assert plain.status_code == 200 and response.status_code == 200
     # Three linked models on the page (organization, member, user): at most three more queries than a page
     # without links, however many events and links.
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as without_links:
         client.get(reverse("audit-log") + "?action=login")
     with django_assert_max_num_queries(len(without_links.captured_queries) + 3):
