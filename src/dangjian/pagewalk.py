@@ -17,12 +17,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 PAGE_BYTES = 1_000_000  # the budget: no page over 1 MB of HTML
 PAGE_MS = 1000.0  # nor over 1 s on the server
 
-LINK = re.compile(r'href="(/[^"#]*)"')
+LINK = re.compile(r'href="([^"#]*)"')
 NOT_FOLLOWED = re.compile(
     r"^/(static|media|api|i18n|admin)/|/logout/|/export/|/template/|/download|/attachments?/|\.(xlsx|csv|pdf|zip)\b"
 )
@@ -51,14 +51,15 @@ def shape(path: str) -> str:
     return NUMBER.sub("#", parts.path) + (f"?{names}" if names else "")
 
 
-def links(body: bytes) -> list[str]:
-    """The site's own links of a page, unescaped, without fragments."""
+def links(body: bytes, base: str = "/") -> list[str]:
+    """The site's own links of a page (``?page=2`` read against ``base``, the page's path), unescaped,
+    without fragments."""
     found = []
     for href in LINK.findall(body.decode("utf-8", "replace")):
         href = unescape(href)
-        if NOT_FOLLOWED.search(href):
+        parts = urlsplit(urljoin(base, href))
+        if not href or parts.scheme or parts.netloc or NOT_FOLLOWED.search(f"{parts.path}?{parts.query}"):
             continue
-        parts = urlsplit(href)
         query = urlencode(parse_qsl(parts.query, keep_blank_values=True))
         found.append(parts.path + (f"?{query}" if query else ""))
     return found
@@ -77,7 +78,7 @@ def walk(fetch: Callable[[str], Fetched], *, start: str = "/", limit: int = 400,
         if got.status != 200 or not got.content_type.startswith("text/html"):
             continue
         figures.append(PageFigure(path, len(got.body), got.ms))
-        for link in links(got.body):
+        for link in links(got.body, base=path):
             key = shape(link)
             if link in seen or taken.get(key, 0) >= per_shape:
                 continue
