@@ -53,6 +53,7 @@ DOTTED_KEY = re.compile(r"\b[a-z]+\.[a-z_]+\b")
 SLUG = re.compile(r"\b[a-z]+(?:[_-][a-z]+)+\b")
 PY_REPR = re.compile(r"\[\s*'|'\s*\]|\bNone\b|\bTrue\b|\bFalse\b")
 
+
 class VisibleText(HTMLParser):
     """The text a person reads on a page."""
 
