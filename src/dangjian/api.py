@@ -26,6 +26,7 @@ from dangjian.orglife.api import router as orglife_router
 from dangjian.points.api import router as points_router
 from dangjian.posts.api import router as posts_router
 from dangjian.rectification.api import router as rectification_router
+from dangjian.reports.api import router as reports_router
 from dangjian.training.api import router as training_router
 
 
@@ -97,3 +98,4 @@ api.add_router("/points", points_router)
 api.add_router("/training", training_router)
 api.add_router("/rectification", rectification_router)
 api.add_router("/community", community_router)
+api.add_router("/reports", reports_router)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "dangjian.accounts",
+    "dangjian.reports",
     "dangjian.dashboard",
     "dangjian.demo",
 ]

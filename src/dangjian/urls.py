@@ -15,6 +15,7 @@ urlpatterns = [
     path("rectification/", include("dangjian.rectification.urls")),
     path("points/", include("dangjian.points.urls")),
     path("community/", include("dangjian.community.urls")),
+    path("reports/", include("dangjian.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("io/", include("dangjian.core.io_urls")),
     path("api/v1/", api.urls),
