@@ -104,3 +104,12 @@ def test_names_are_fetched_once_per_linked_model_for_a_page(world, admins, clien
     with django_assert_max_num_queries(len(without_links.captured_queries) + 3):
         page = client.get(reverse("audit-log")).content.decode()
     assert "西街村党支部" in page and "王伟" in page and "sec_b1" in page
+
+
+def test_the_personal_information_report_names_links_as_the_reader_may_see_them(world, client_for):
+    moved_in(world, world.zhang, world.branch_b1, world.branch_a1)
+    url = reverse("member-privacy", args=[world.zhang.pk])
+    organizer = changes_of(client_for(world.organizer).get(url).content.decode())
+    assert "河口村党支部 → 东街村党支部" in organizer
+    own = changes_of(client_for(world.member_user).get(url).content.decode())
+    assert "（本组织以外） → 东街村党支部" in own and "河口村党支部" not in own

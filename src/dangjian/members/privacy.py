@@ -28,9 +28,9 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from dangjian.core import audit, idnumber, parameters, tree
 from dangjian.core.audit import describe_changes
-from dangjian.core.audit_display import mask_changes
+from dangjian.core.audit_display import Links, link_names, mask_changes
 from dangjian.core.models import AuditEvent
-from dangjian.core.roles import Role
+from dangjian.core.roles import WRITE_ROLES, Role
 from dangjian.core.scoping import can_see_full_id, paths_for
 from dangjian.core.services import check_version
 from dangjian.members.collisions import Screening
@@ -292,8 +292,18 @@ def _date(value) -> str:
     return value.isoformat()
 
 
-def member_report(member: Member, *, unmasked: bool = False, login_limit: int = 50) -> Report:
-    """Everything held about ``member``: the record, history, change trail, reveals, requests, logins."""
+def reader_links(reader, member: Member, events) -> Links:
+    """The names of the records ``events`` link to that ``reader`` may see: within the subtrees they organize
+    or run, and the member's own organization when they read their own record (as on the member's page)."""
+    paths = paths_for(reader, WRITE_ROLES) if reader is not None else []
+    if reader is not None and member.user_id == reader.pk:
+        paths.append(member.org_path)
+    return link_names(((e.object_type, e.changes) for e in events), paths)
+
+
+def member_report(member: Member, *, reader=None, unmasked: bool = False, login_limit: int = 50) -> Report:
+    """Everything held about ``member``: the record, history, change trail, reveals, requests, logins.
+    Linked records in the change trail are named as ``reader`` may see them (:func:`reader_links`)."""
     m = member
     erased = is_erased(m)
     id_text = _("erased") if erased else (m.id_number if unmasked else m.id_number_masked)
@@ -337,9 +347,15 @@ def member_report(member: Member, *, unmasked: bool = False, login_limit: int = 
         )
     report.history = list(m.standing_changes.all())
     events = AuditEvent.objects.filter(object_type="members.member", object_id=str(m.pk)).order_by("id")
+    changes = list(events.exclude(action__in=SENSITIVE_ACTIONS))
+    links = reader_links(reader, m, changes)
     report.changes = [
-        (e, action_label(e.action), describe_changes(Member, mask_changes(e.changes, full_id=True, business=True)))
-        for e in events.exclude(action__in=SENSITIVE_ACTIONS)
+        (
+            e,
+            action_label(e.action),
+            describe_changes(Member, mask_changes(e.changes, full_id=True, business=True), links),
+        )
+        for e in changes
     ]
     report.views = [(e, action_label(e.action)) for e in events.filter(action__in=SENSITIVE_ACTIONS)]
     report.corrections = list(m.correction_requests.select_related("decided_by").order_by("created_at", "id"))

@@ -54,7 +54,7 @@ def _own_member(user) -> Member:
 
 def _privacy_page(request, member, *, own: bool, can_unmask: bool, form, status: int = 200):
     """The privacy report of a member, with their correction requests and (to the member) the request form."""
-    report = privacy.member_report(member)
+    report = privacy.member_report(member, reader=request.user)
     corrections = [
         (c, privacy.field_label(c.field), privacy.display_value(c.field, c.proposed_value)) for c in report.corrections
     ]
@@ -92,7 +92,7 @@ def member_privacy_xlsx(request, pk: int):
     """The same report as an .xlsx copy (PIPL art. 45): unmasked for the member and for full-ID roles."""
     member = get_visible_or_404(privacy.reportable_members(request.user).select_related("org", "user"), pk=pk)
     unmasked = privacy.may_unmask(request.user, member)
-    report = privacy.member_report(member, unmasked=unmasked)
+    report = privacy.member_report(member, reader=request.user, unmasked=unmasked)
     privacy.record_report(actor=request.user, member=member, kind="xlsx", unmasked=unmasked)
     sheets = []
 

@@ -11,14 +11,14 @@ from django.views.decorators.http import require_POST
 
 from dangjian.accounts.queries import require_second_factor
 from dangjian.core.audit import describe_changes
-from dangjian.core.audit_display import link_names, mask_changes
+from dangjian.core.audit_display import mask_changes
 from dangjian.core.keyset import CURSOR_PARAMS, keyset_page
-from dangjian.core.roles import WRITE_ROLES
-from dangjian.core.scoping import can_see_full_id, get_visible_or_404, paths_for
+from dangjian.core.scoping import can_see_full_id, get_visible_or_404
 from dangjian.core.widgets import search_response, search_text, within_path
 from dangjian.members import queries, services
 from dangjian.members.forms import MemberFilterForm, MemberForm
 from dangjian.members.models import Member, shows_birth_date
+from dangjian.members.privacy import reader_links
 from dangjian.organizations.models import Level, Organization
 
 
@@ -80,8 +80,7 @@ def member_detail(request, pk: int):
     events = list(queries.change_log(member)[:20])
     # Linked records (an organization, an account) by name only within the reader's subtrees; a member
     # reading their own page sees their own organization's.
-    paths = paths_for(request.user, WRITE_ROLES) + ([member.org_path] if member.user_id == request.user.pk else [])
-    links = link_names(((e.object_type, e.changes) for e in events), paths)
+    links = reader_links(request.user, member, events)
     return render(
         request,
         "members/detail.html",
