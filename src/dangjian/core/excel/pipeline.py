@@ -32,6 +32,7 @@ from typing import IO, Any
 from cryptography.hazmat.primitives import hashes
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.dispatch import Signal
 
 from dangjian.core import audit, tree
 from dangjian.core.excel import reader, writer
@@ -44,6 +45,10 @@ logger = logging.getLogger("dangjian.excel")
 
 CHUNK = 500
 SHOWN_CHANGES = 2000
+
+# Sent inside an import's transaction once it has written its rows (``register=``, ``user=``): derived
+# figures (points) queue their recompute job here, so that it commits or rolls back with the rows.
+import_committed = Signal()
 
 
 @dataclass(frozen=True)
@@ -253,6 +258,7 @@ def _run(
                                 "unchanged": outcome.unchanged,
                             },
                         )
+                        import_committed.send(sender=Template, register=template.name, user=user)
             else:
                 _process(template, records, user, outcome, commit=False)
     except reader.FileRejected as exc:
@@ -334,16 +340,16 @@ class Export:
     filename: str
 
 
-def export(template: Template, *, user, params) -> Export:
-    """Write the user's filtered records to a temporary .xlsx (deleted when closed) and audit it."""
+def export_size(template: Template, *, user, params) -> int:
+    """How many rows :func:`export` would write (the view sends a large export to the background)."""
+    return template.export_queryset(user, params)[0].count()
+
+
+def export_to(template: Template, fh: IO[bytes], *, user, params, progress=None) -> int:
+    """Write the user's filtered records into ``fh`` as .xlsx and audit it; ``progress(n)`` hears of each row."""
     queryset, filters, org = template.export_queryset(user, params)
-    fh = tempfile.TemporaryFile()  # closed by the response that sends it
-    try:
-        count = writer.write_export(template, template.export_records(queryset, user), fh)
-    except BaseException:
-        fh.close()
-        raise
-    fh.seek(0)
+    records = template.export_records(queryset, user)
+    count = writer.write_export(template, _counted(records, progress) if progress else records, fh)
     audit.record(
         actor=user,
         action="export",
@@ -357,6 +363,18 @@ def export(template: Template, *, user, params) -> Export:
             "full_id": can_see_full_id(user),
         },
     )
+    return count
+
+
+def export(template: Template, *, user, params) -> Export:
+    """Write the user's filtered records to a temporary .xlsx (deleted when closed) and audit it."""
+    fh = tempfile.TemporaryFile()  # closed by the response that sends it
+    try:
+        count = export_to(template, fh, user=user, params=params)
+    except BaseException:
+        fh.close()
+        raise
+    fh.seek(0)
     return Export(fh, count, f"{template.title}.xlsx")
 
 
@@ -367,4 +385,17 @@ def blank(template: Template) -> IO[bytes]:
     return fh
 
 
-__all__ = ["Change", "Export", "Outcome", "RowError", "blank", "commit", "export", "preview", "run", "run_values"]
+__all__ = [
+    "Change",
+    "Export",
+    "Outcome",
+    "RowError",
+    "blank",
+    "commit",
+    "export",
+    "export_size",
+    "export_to",
+    "preview",
+    "run",
+    "run_values",
+]
