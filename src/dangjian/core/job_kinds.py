@@ -61,10 +61,15 @@ def run_export(job: Job, progress: jobs.Progress) -> jobs.Outcome:
         params.setlist(key, values)
     path = jobs.work_path(job)
     with open(path, "wb") as fh:  # replaced, not appended, when a killed run is repeated
-        rows = pipeline.export_to(
-            template, fh, user=job.requested_by, params=params, progress=_counter(progress, _("Writing rows"))
+        rows, audit_it = pipeline.export_to(
+            template,
+            fh,
+            user=job.requested_by,
+            params=params,
+            progress=_counter(progress, _("Writing rows")),
+            audit_now=False,  # the export event commits with the job's "done": one event whatever the re-runs
         )
-    return jobs.Outcome(result={"rows": rows, "filename": f"{template.title}.xlsx"}, file=path)
+    return jobs.Outcome(result={"rows": rows, "filename": f"{template.title}.xlsx"}, file=path, on_finish=audit_it)
 
 
 def outcome_dict(outcome: pipeline.Outcome) -> dict:
@@ -123,9 +128,11 @@ def run_backup(job: Job, progress: jobs.Progress) -> jobs.Outcome:
 
 
 def register_all() -> None:
-    jobs.register(EXPORT, gettext_lazy("Export"), run_export)
+    jobs.register(EXPORT, gettext_lazy("Export"), run_export, atomic=False)
     jobs.register(IMPORT, gettext_lazy("Import"), run_import)
-    jobs.register(CHECKPOINT, gettext_lazy("Audit checkpoint"), run_checkpoint, suffix="")
-    jobs.register(BACKUP, gettext_lazy("Backup"), run_backup, suffix="")
+    # A checkpoint and a backup read a committed state and write a file; a backup on PostgreSQL opens its
+    # own snapshot transaction.
+    jobs.register(CHECKPOINT, gettext_lazy("Audit checkpoint"), run_checkpoint, suffix="", atomic=False)
+    jobs.register(BACKUP, gettext_lazy("Backup"), run_backup, suffix="", atomic=False)
     jobs.register_periodic(CHECKPOINT, "audit.checkpoint_minutes")
     jobs.register_periodic(BACKUP, "jobs.backup_minutes")

@@ -22,6 +22,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ class Outcome:
     result: dict[str, Any] = field(default_factory=dict)
     file: Path | None = None
     error: str = ""
+    on_finish: Callable[[], None] | None = None  # writes that commit with "done" (a non-atomic kind's audit event)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Kind:
     title: Any  # a lazy Chinese title
     handler: Callable[[Job, Progress], Outcome]
     suffix: str = ".xlsx"
+    atomic: bool = True  # False: the handler only reads or writes files (no long write lock on SQLite)
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,15 @@ KINDS: dict[str, Kind] = {}
 PERIODIC: dict[str, Periodic] = {}
 
 
-def register(name: str, title, handler: Callable[[Job, Progress], Outcome], *, suffix: str = ".xlsx") -> None:
-    """Declare a kind of job (from an app's ``ready()``: a higher app's work, run by the kernel)."""
-    KINDS[name] = Kind(name, title, handler, suffix)
+def register(
+    name: str, title, handler: Callable[[Job, Progress], Outcome], *, suffix: str = ".xlsx", atomic: bool = True
+) -> None:
+    """Declare a kind of job (from an app's ``ready()``: a higher app's work, run by the kernel).
+
+    ``atomic``: the handler runs inside the job's transaction (its writes commit with "done"). A kind
+    that only reads the database and writes a file says False and returns its one write (the audit
+    event) as ``Outcome.on_finish``, which commits with "done"."""
+    KINDS[name] = Kind(name, title, handler, suffix, atomic)
 
 
 def register_periodic(kind: str, minutes_key: str, params: Callable[[], dict] = dict) -> None:
@@ -233,10 +242,14 @@ def execute(job_id: int) -> Job | None:
         return None
     progress = Progress(job)
     progress(0, job.progress_total, _("Started"))
+    kind = KINDS[job.kind]
     try:
-        with transaction.atomic():
-            outcome = KINDS[job.kind].handler(job, progress)
-            _finish(job, outcome)
+        with transaction.atomic() if kind.atomic else nullcontext():
+            outcome = kind.handler(job, progress)
+            with transaction.atomic():
+                if outcome.on_finish is not None:
+                    outcome.on_finish()
+                _finish(job, outcome)
     except Exception:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
         job.status, job.finished_at = Job.FAILED, timezone.now()

@@ -345,24 +345,31 @@ def export_size(template: Template, *, user, params) -> int:
     return template.export_queryset(user, params)[0].count()
 
 
-def export_to(template: Template, fh: IO[bytes], *, user, params, progress=None) -> int:
-    """Write the user's filtered records into ``fh`` as .xlsx and audit it; ``progress(n)`` hears of each row."""
+def export_to(template: Template, fh: IO[bytes], *, user, params, progress=None, audit_now: bool = True):
+    """Write the user's filtered records into ``fh`` as .xlsx and audit it; ``progress(n)`` hears of each row.
+    Returns the row count, or with ``audit_now=False`` the row count and the audit write to do later."""
     queryset, filters, org = template.export_queryset(user, params)
     records = template.export_records(queryset, user)
     count = writer.write_export(template, _counted(records, progress) if progress else records, fh)
-    audit.record(
-        actor=user,
-        action="export",
-        org=org,
-        object_type=template.object_type,
-        object_repr=template.title,
-        changes={
-            "register": template.name,
-            "filter": filters,
-            "rows": count,
-            "full_id": can_see_full_id(user),
-        },
-    )
+
+    def audit_it() -> None:
+        audit.record(
+            actor=user,
+            action="export",
+            org=org,
+            object_type=template.object_type,
+            object_repr=template.title,
+            changes={
+                "register": template.name,
+                "filter": filters,
+                "rows": count,
+                "full_id": can_see_full_id(user),
+            },
+        )
+
+    if not audit_now:
+        return count, audit_it
+    audit_it()
     return count
 
 
