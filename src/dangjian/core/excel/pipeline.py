@@ -32,6 +32,7 @@ from typing import IO, Any
 from cryptography.hazmat.primitives import hashes
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models import QuerySet
 from django.dispatch import Signal
 
 from dangjian.core import audit, tree
@@ -341,8 +342,10 @@ class Export:
 
 
 def export_size(template: Template, *, user, params) -> int:
-    """How many rows :func:`export` would write (the view sends a large export to the background)."""
-    return template.export_queryset(user, params)[0].count()
+    """How many rows :func:`export` would write (the view sends a large export to the background); 0 for a
+    register whose export is not one queryset (a small catalogue, always written inline)."""
+    queryset = template.export_queryset(user, params)[0]
+    return queryset.count() if isinstance(queryset, QuerySet) else 0
 
 
 def export_to(template: Template, fh: IO[bytes], *, user, params, progress=None, audit_now: bool = True):
