@@ -5,6 +5,7 @@ worker died is run again without repeating anything."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from dangjian.core.excel import pipeline
 from dangjian.core.models import AuditEvent, Job, Parameter
 from dangjian.members.models import Member
 from dangjian.points.models import PointEntry
-from tests.support.excel import read_xlsx
+from tests.support.excel import make_xlsx, read_xlsx
 
 HEADER = ("姓名", "身份证号", "所属组织编码", "人员类别", "入党日期")
 
@@ -26,6 +27,11 @@ HEADER = ("姓名", "身份证号", "所属组织编码", "人员类别", "入�
 @pytest.fixture(autouse=True)
 def _own_var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
+
+
+@pytest.fixture
+def xlsx(tmp_path):
+    return lambda rows: make_xlsx(tmp_path / f"upload-{secrets.token_hex(4)}.xlsx", rows)
 
 
 @pytest.fixture
