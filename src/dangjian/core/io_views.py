@@ -173,6 +173,7 @@ def commit(request, register: str):
         if rows > int(parameters.get("jobs.inline_max_rows")):
             # A large file is committed by the worker (the upload stays until the job has read it).
             params = {"register": register, "token": entry["token"], "filename": entry.get("name", "")}
+            params["label"] = str(template.title)
             job = jobs.submit(job_kinds.IMPORT, user=request.user, params=params, key=f"import:{entry['token']}",
                               total=rows)  # fmt: skip
             _forget(request, register, keep_file=True)
@@ -199,6 +200,7 @@ def export(request, register: str):
     if rows > int(parameters.get("jobs.inline_max_rows")):
         # A whole subtree goes to the worker: the button leads to the job's page, the file appears there.
         params = {"register": register, "filter": {k: request.GET.getlist(k) for k in request.GET}}
+        params["label"] = str(template.title)
         job = jobs.submit(job_kinds.EXPORT, user=request.user, params=params, total=rows)
         return redirect("job-detail", job_id=job.pk)
     result = pipeline.export(template, user=request.user, params=request.GET)

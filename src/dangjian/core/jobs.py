@@ -91,7 +91,8 @@ def register_periodic(kind: str, minutes_key: str, params: Callable[[], dict] = 
 
 def title(job: Job) -> str:
     kind = KINDS.get(job.kind)
-    return str(kind.title) if kind else job.kind
+    name = str(kind.title) if kind else job.kind
+    return f"{name}：{job.params['label']}" if job.params.get("label") else name
 
 
 def jobs_dir() -> Path:
