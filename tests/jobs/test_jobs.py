@@ -70,7 +70,8 @@ def test_a_large_export_runs_in_the_background_and_only_its_requester_downloads_
     assert job.status == Job.DONE and job.progress_done == job.progress_total == job.result["rows"] > 1
     page = client.get(reverse("job-detail", args=[job.pk])).content.decode()
     assert reverse("job-download", args=[job.pk]) in page
-    assert client.get(reverse("job-status", args=[job.pk])).json()["percent"] == 100
+    state = client.get(reverse("job-status", args=[job.pk])).json()
+    assert state["percent"] == 100 and state["counts"] == f"已处理 {job.progress_done} / {job.progress_total} 行"
     download = client.get(reverse("job-download", args=[job.pk]))
     assert download.status_code == 200
     rows = read_xlsx(b"".join(download.streaming_content))

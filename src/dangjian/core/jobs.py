@@ -200,6 +200,7 @@ def live(job: Job) -> dict[str, Any]:
         "total": total,
         "percent": percent,
         "message": message,
+        "counts": _("%(done)s of %(total)s rows") % {"done": done, "total": total},
         "finished": job.finished,
         "error": job.error,
         "download": bool(job.result_file) and job.status == Job.DONE,

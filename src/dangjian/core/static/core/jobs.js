@@ -14,7 +14,7 @@
         var bar = document.getElementById("job-bar");
         bar.value = s.percent;
         bar.textContent = s.percent + "%";
-        document.getElementById("job-counts").textContent = s.done + " / " + s.total;
+        document.getElementById("job-counts").textContent = s.counts;
         setTimeout(poll, 2000);
       })
       .catch(function () { setTimeout(poll, 5000); });
