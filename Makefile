@@ -1,5 +1,5 @@
 # Dangjian — everything a fresh machine needs, from the project's own files.
-#   make run    the demo district on SQLite at http://127.0.0.1:8000
+#   make run    the demo district on SQLite at http://127.0.0.1:8000, with the background worker beside it
 #   make test   the whole suite (lint, checks, migrations, unit, API, browser)
 #   make bench  build the county demo and measure pages (writes BENCHMARKS.md)
 
@@ -50,8 +50,9 @@ browser-deps:
 run: install
 	$(BIN)/dangjian migrate --noinput -v 0
 	$(BIN)/dangjian demo --scale $(SCALE) --seed $(SEED) --if-empty  # prints the logins, built or not
-	@echo "Serving http://$(HOST)/"
-	$(BIN)/dangjian runserver $(HOST)
+	@echo "Serving http://$(HOST)/ (and the background worker: exports, imports, points, the schedule)"
+	@$(BIN)/dangjian jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+		trap 'exit 130' INT TERM; $(BIN)/dangjian runserver $(HOST)
 
 # The production server (gunicorn, deploy/gunicorn.conf.py) with the production checks first: set
 # DANGJIAN_ENV=production and the rest of the environment (README "Starting a real installation",

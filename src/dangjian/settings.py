@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks_db",  # the background jobs' queue (TASKS below)
     "dangjian.core",
     "dangjian.organizations",
     "dangjian.members",
@@ -138,6 +139,22 @@ else:
 # A kept connection is checked before a request reuses it (a restarted database is survived).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DANGJIAN_CONN_HEALTH_CHECKS", CONN_MAX_AGE > 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (core.jobs): Django's tasks API. The default queue lives in the database (django-tasks-db:
+# SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, so `dangjian jobs worker` may run on any number of
+# machines; on SQLite it serves `make run`). DANGJIAN_TASKS_BACKEND=immediate runs each job inside the
+# request that queued it (no worker), or any dotted backend path. docs/deploy.md "The worker".
+_TASKS_BACKEND = env_str("DANGJIAN_TASKS_BACKEND", "db")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "db": "django_tasks_db.DatabaseBackend",
+            "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+        }.get(_TASKS_BACKEND, _TASKS_BACKEND),
+    }
+}
+# Where the scheduled backups are written (core.job_kinds.run_backup): a separate volume in production.
+BACKUP_DIR = Path(env_str("DANGJIAN_BACKUP_DIR", str(VAR_DIR / "backups")))
 
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"

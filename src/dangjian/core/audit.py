@@ -54,6 +54,7 @@ ACTION_LABELS = {
     "dissolve": _("dissolved"),
     "view_sensitive": _("viewed personal information"),
     "export": _("exported"),
+    "download": _("downloaded a file"),
     "import": _("imported"),
     "login": _("logged in"),
     "login_failed": _("failed to log in"),

@@ -13,9 +13,7 @@ import os
 import re
 import secrets
 import time
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -24,8 +22,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dangjian.core import excel
+from dangjian.core import excel, job_kinds, jobs, parameters
 from dangjian.core.excel import pipeline, reader
+from dangjian.core.job_kinds import imports_dir
 from dangjian.core.roles import Role
 from dangjian.core.scoping import has_role
 
@@ -35,12 +34,6 @@ SESSION_KEY = "io_pending"
 STALE_AFTER = 2 * 3600  # seconds
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def imports_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
 
 
 def _sweep_stale() -> None:
@@ -77,9 +70,9 @@ def _pending(request, register: str) -> dict | None:
     return entry
 
 
-def _forget(request, register: str) -> None:
+def _forget(request, register: str, *, keep_file: bool = False) -> None:
     entry = request.session.get(SESSION_KEY, {}).get(register)
-    if entry and TOKEN.match(entry.get("token", "")):
+    if entry and TOKEN.match(entry.get("token", "")) and not keep_file:
         (imports_dir() / f"{entry['token']}.xlsx").unlink(missing_ok=True)
     pending = request.session.get(SESSION_KEY, {})
     if register in pending:
@@ -149,7 +142,12 @@ def upload(request, register: str):
         outcome = pipeline.preview(template, path, user=request.user, filename=upload.name)
         if outcome.ok:
             pending = request.session.get(SESSION_KEY, {})
-            pending[register] = {"token": token, "name": upload.name[:200], "user": request.user.pk}
+            pending[register] = {
+                "token": token,
+                "name": upload.name[:200],
+                "user": request.user.pk,
+                "rows": outcome.rows,
+            }
             request.session[SESSION_KEY] = pending
             kept = True
     finally:
@@ -171,6 +169,15 @@ def commit(request, register: str):
         if not path.is_file():
             messages.error(request, _("The uploaded file has expired. Upload it again."))
             return redirect(f"io-{register}")
+        rows = int(entry.get("rows") or 0)
+        if rows > int(parameters.get("jobs.inline_max_rows")):
+            # A large file is committed by the worker (the upload stays until the job has read it).
+            params = {"register": register, "token": entry["token"], "filename": entry.get("name", "")}
+            params["label"] = str(template.title)
+            job = jobs.submit(job_kinds.IMPORT, user=request.user, params=params, key=f"import:{entry['token']}",
+                              total=rows)  # fmt: skip
+            _forget(request, register, keep_file=True)
+            return redirect("job-detail", job_id=job.pk)
         outcome = pipeline.commit(template, path, user=request.user, filename=entry.get("name", ""))
     finally:
         _forget(request, register)
@@ -189,5 +196,12 @@ def cancel(request, register: str):
 def export(request, register: str):
     """The register's rows the user sees, filtered by exactly the list page's GET parameters."""
     template = _template(register, request.user)
+    rows = pipeline.export_size(template, user=request.user, params=request.GET)
+    if rows > int(parameters.get("jobs.inline_max_rows")):
+        # A whole subtree goes to the worker: the button leads to the job's page, the file appears there.
+        params = {"register": register, "filter": {k: request.GET.getlist(k) for k in request.GET}}
+        params["label"] = str(template.title)
+        job = jobs.submit(job_kinds.EXPORT, user=request.user, params=params, total=rows)
+        return redirect("job-detail", job_id=job.pk)
     result = pipeline.export(template, user=request.user, params=request.GET)
     return _xlsx_response(result.file, result.filename)

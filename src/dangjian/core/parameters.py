@@ -69,6 +69,15 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     ),
     "auth.token_lifetime_days": (7, _("An API token stops working this many days after it was issued")),
     "auth.token_idle_days": (2, _("An API token stops working when unused for this many days")),
+    "jobs.inline_max_rows": (
+        2000,
+        _("An export or import of more rows than this runs in the background, with a progress page"),
+    ),
+    "jobs.stale_minutes": (30, _("A background job with no sign of life for this many minutes is started again")),
+    "jobs.max_attempts": (3, _("A background job whose worker stopped this many times is marked failed")),
+    "jobs.backup_minutes": (1440, _("Write an encrypted backup this often (minutes; 0: never, e.g. a timer does it)")),
+    "jobs.reminders_minutes": (1440, _("Send the meeting reminders this often (minutes; 0: never)")),
+    "jobs.points_minutes": (1440, _("Recompute the year's automatic points this often (minutes; 0: never)")),
 }
 # The short name each rule goes by on the rules page (its description is the second item of DEFAULTS).
 NAMES: dict[str, Any] = {
@@ -115,6 +124,8 @@ MINIMUMS: dict[str, int] = {
     "audit.checkpoint_minutes": 1,
     "auth.token_lifetime_days": 1,
     "auth.token_idle_days": 1,
+    "jobs.stale_minutes": 1,
+    "jobs.max_attempts": 1,
 }
 
 

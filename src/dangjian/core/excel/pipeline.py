@@ -32,6 +32,8 @@ from typing import IO, Any
 from cryptography.hazmat.primitives import hashes
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models import QuerySet
+from django.dispatch import Signal
 
 from dangjian.core import audit, tree
 from dangjian.core.excel import reader, writer
@@ -44,6 +46,10 @@ logger = logging.getLogger("dangjian.excel")
 
 CHUNK = 500
 SHOWN_CHANGES = 2000
+
+# Sent inside an import's transaction once it has written its rows (``register=``, ``user=``): derived
+# figures (points) queue their recompute job here, so that it commits or rolls back with the rows.
+import_committed = Signal()
 
 
 @dataclass(frozen=True)
@@ -253,6 +259,7 @@ def _run(
                                 "unchanged": outcome.unchanged,
                             },
                         )
+                        import_committed.send(sender=Template, register=template.name, user=user)
             else:
                 _process(template, records, user, outcome, commit=False)
     except reader.FileRejected as exc:
@@ -334,29 +341,50 @@ class Export:
     filename: str
 
 
+def export_size(template: Template, *, user, params) -> int:
+    """How many rows :func:`export` would write (the view sends a large export to the background); 0 for a
+    register whose export is not one queryset (a small catalogue, always written inline)."""
+    queryset = template.export_queryset(user, params)[0]
+    return queryset.count() if isinstance(queryset, QuerySet) else 0
+
+
+def export_to(template: Template, fh: IO[bytes], *, user, params, progress=None, audit_now: bool = True):
+    """Write the user's filtered records into ``fh`` as .xlsx and audit it; ``progress(n)`` hears of each row.
+    Returns the row count, or with ``audit_now=False`` the row count and the audit write to do later."""
+    queryset, filters, org = template.export_queryset(user, params)
+    records = template.export_records(queryset, user)
+    count = writer.write_export(template, _counted(records, progress) if progress else records, fh)
+
+    def audit_it() -> None:
+        audit.record(
+            actor=user,
+            action="export",
+            org=org,
+            object_type=template.object_type,
+            object_repr=template.title,
+            changes={
+                "register": template.name,
+                "filter": filters,
+                "rows": count,
+                "full_id": can_see_full_id(user),
+            },
+        )
+
+    if not audit_now:
+        return count, audit_it
+    audit_it()
+    return count
+
+
 def export(template: Template, *, user, params) -> Export:
     """Write the user's filtered records to a temporary .xlsx (deleted when closed) and audit it."""
-    queryset, filters, org = template.export_queryset(user, params)
     fh = tempfile.TemporaryFile()  # closed by the response that sends it
     try:
-        count = writer.write_export(template, template.export_records(queryset, user), fh)
+        count = export_to(template, fh, user=user, params=params)
     except BaseException:
         fh.close()
         raise
     fh.seek(0)
-    audit.record(
-        actor=user,
-        action="export",
-        org=org,
-        object_type=template.object_type,
-        object_repr=template.title,
-        changes={
-            "register": template.name,
-            "filter": filters,
-            "rows": count,
-            "full_id": can_see_full_id(user),
-        },
-    )
     return Export(fh, count, f"{template.title}.xlsx")
 
 
@@ -367,4 +395,17 @@ def blank(template: Template) -> IO[bytes]:
     return fh
 
 
-__all__ = ["Change", "Export", "Outcome", "RowError", "blank", "commit", "export", "preview", "run", "run_values"]
+__all__ = [
+    "Change",
+    "Export",
+    "Outcome",
+    "RowError",
+    "blank",
+    "commit",
+    "export",
+    "export_size",
+    "export_to",
+    "preview",
+    "run",
+    "run_values",
+]
