@@ -104,6 +104,12 @@ NAMES: dict[str, Any] = {
     "audit.checkpoint_minutes": _("Audit checkpoint interval (minutes)"),
     "auth.token_lifetime_days": _("API token lifetime (days)"),
     "auth.token_idle_days": _("API token idle limit (days)"),
+    "jobs.inline_max_rows": _("Rows done at once, more in the background"),
+    "jobs.stale_minutes": _("Background job restarted after (minutes without progress)"),
+    "jobs.max_attempts": _("Background job attempts (maximum)"),
+    "jobs.backup_minutes": _("Backup interval (minutes)"),
+    "jobs.reminders_minutes": _("Meeting reminders interval (minutes)"),
+    "jobs.points_minutes": _("Points recompute interval (minutes)"),
 }
 
 
