@@ -23,9 +23,14 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
-
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not DATABASE_URL.startswith("postgres"),
+        reason="a read replica needs PostgreSQL (DATABASE_URL=postgres://…): streaming replication",
+    ),
+]
 DANGJIAN = str(Path(sys.executable).with_name("dangjian"))
 HBA_LINE = "host replication postgres 127.0.0.1/32 trust  # added by tests/ops/test_replica.py, removed after"
 
@@ -122,8 +127,6 @@ def replication_allowed(admin):
 @pytest.fixture
 def standby():
     """A streaming standby of the running cluster on a free port: yields its port; stopped and removed after."""
-    if not DATABASE_URL.startswith("postgres"):
-        pytest.skip("a read replica needs PostgreSQL (DATABASE_URL=postgres://…): streaming replication")
     if os.geteuid() != 0:
         pytest.skip("making a standby runs pg_basebackup and pg_ctl as the postgres OS user: needs root")
     try:
