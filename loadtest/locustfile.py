@@ -20,6 +20,7 @@ import itertools
 import random
 import re
 import socket
+import time
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -36,6 +37,7 @@ def _options(parser):
     for role, default in DEMO.items():
         parser.add_argument(f"--{role}", default=default, help=f"the {role}'s username:password")
     parser.add_argument("--max-requests", type=int, default=0, help="stop the run after this many requests (0: no)")
+    parser.add_argument("--timeline", default="", help="write every request as time,name,failed to this CSV file")
     parser.add_argument("--think", type=float, default=5.0, help="at most this many seconds between a user's tasks")
 
 
@@ -58,6 +60,8 @@ def _refuse_other_hosts(environment, **kwargs):
 def _budget(request_type, name, response_time, response_length, exception=None, context=None, **kwargs):
     environment = _budget.environment
     limit = environment.parsed_options.max_requests if environment and environment.parsed_options else 0
+    if _budget.timeline is not None:
+        _budget.timeline.write(f"{time.time():.3f},{name.replace(',', ' ')},{int(exception is not None)}\n")
     _budget.count += 1
     if limit and _budget.count >= limit and environment.runner is not None:
         environment.runner.quit()
@@ -65,11 +69,20 @@ def _budget(request_type, name, response_time, response_length, exception=None, 
 
 _budget.count = 0
 _budget.environment = None
+_budget.timeline = None
 
 
 @events.init.add_listener
 def _remember(environment, **kwargs):
     _budget.environment = environment
+    path = environment.parsed_options.timeline if environment.parsed_options else ""
+    _budget.timeline = open(path, "w", buffering=1) if path else None  # closed on quit
+
+
+@events.quitting.add_listener
+def _close(environment, **kwargs):
+    if _budget.timeline is not None:
+        _budget.timeline.close()
 
 
 class FormFields(HTMLParser):
