@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.databases import private_postgres_database
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 pytestmark = [
     pytest.mark.slow,
@@ -184,19 +186,8 @@ def start_standby(bindir: Path, host: str, port: int, folder: Path, settings: st
 @pytest.fixture
 def private_database():
     """This test's own database on the primary (never the suite's), dropped afterwards."""
-    import psycopg
-    from psycopg import sql
-
-    base = DATABASE_URL.rsplit("/", 1)[0]
-    name = f"test_ops_replica_{os.getpid()}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield base, name
-    finally:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with private_postgres_database("replica") as url:
+        yield url.rsplit("/", 1)
 
 
 def test_dashboard_reads_run_on_the_standby_and_writes_on_the_primary(private_database, standby):
