@@ -178,6 +178,8 @@ class Secretary(Person):
             with self.client.post("/orglife/meetings/new/", data=sent, name=attempt, allow_redirects=False,
                                   catch_response=True, headers={"Referer": page.url}) as response:  # fmt: skip
                 if response.status_code == 302:
+                    if not re.search(r"/orglife/meetings/\d+/", response.headers.get("Location", "")):
+                        response.failure(f"meeting not saved: sent to {response.headers.get('Location')}")
                     return
                 if attempt == "meeting save" and 'name="confirm_duplicate"' in response.text:
                     sent.append(("confirm_duplicate", "1"))  # the form asks: another meeting that day, yes
