@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -33,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-START, END = "<!-- loadtest:start -->", "<!-- loadtest:end -->"
+MARK = "<!-- loadtest:{name}:{edge} -->"
 
 
 def free_port() -> int:
@@ -69,12 +70,14 @@ def wait_for(port: int, limit: float) -> None:
     raise SystemExit(f"the server did not listen on 127.0.0.1:{port}")
 
 
-def restart_cluster(at: float, log: list) -> None:
-    """Restart the PostgreSQL cluster that serves the database (Debian's pg_ctlcluster)."""
+def restart_cluster(at: float, command: str, log: list) -> None:
+    """Restart the PostgreSQL cluster that serves the database (by default Debian's main cluster)."""
     time.sleep(at)
-    version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
+    if not command:
+        version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
+        command = f"pg_ctlcluster --skip-systemctl-redirect {version} main restart"
     log.append(("restart", time.time()))
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True, timeout=300)  # noqa: S603, S607
+    subprocess.run(shlex.split(command), check=True, timeout=300)  # noqa: S603
     log.append(("ready", time.time()))
 
 
@@ -85,6 +88,8 @@ def main() -> None:
     parser.add_argument("--duration", type=seconds, default=seconds("10m"))
     parser.add_argument("--database", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--restart-db-at", type=seconds, default=0, help="restart PostgreSQL this far into the run")
+    parser.add_argument("--restart-command", default="", help="default: pg_ctlcluster … main restart")
+    parser.add_argument("--section", default="full", help="the BENCHMARKS.md section this run replaces")
     parser.add_argument("--label", default="", help="a line saying what this run was (e.g. a short run, and why)")
     args = parser.parse_args()
     if not args.database.startswith("postgres"):
@@ -110,7 +115,9 @@ def main() -> None:
         import threading
 
         if args.restart_db_at:
-            threading.Thread(target=restart_cluster, args=(args.restart_db_at, events), daemon=True).start()
+            threading.Thread(
+                target=restart_cluster, args=(args.restart_db_at, args.restart_command, events), daemon=True
+            ).start()
         started = time.time()
         subprocess.run(  # noqa: S603
             [str(BIN / "locust"), "-f", str(ROOT / "loadtest" / "locustfile.py"), "--headless", "--host",
@@ -129,9 +136,10 @@ def main() -> None:
 
 def write_section(args, stats, timeline, events, started, load) -> None:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    start, end = MARK.format(name=args.section, edge="start"), MARK.format(name=args.section, edge="end")
     lines = [
-        START,
-        "## Load test (`make loadtest`, locust)",
+        start,
+        f"## Load test (`make loadtest`, locust): {args.section} run",
         "",
         f"- Date: {now}; load average {load:.1f} on {os.cpu_count()} cores when it started (machine shared).",
         f"- {args.users} users (secretaries 1 : members 3 : organizers 1), spawn rate {args.spawn_rate}/s, "
@@ -166,12 +174,12 @@ def write_section(args, stats, timeline, events, started, load) -> None:
             f"(restart to ready + 5 s) {errors(window)} errors in {len(window)}; after it {errors(after)} errors in "
             f"{len(after)} requests.",
         ]
-    lines.append(END)
+    lines.append(end)
     path = ROOT / "BENCHMARKS.md"
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     section = "\n".join(lines)
-    if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
+    if start in text and end in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.write_text(text)
