@@ -344,7 +344,8 @@ if REPLICA_URL:
     if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
         DATABASES["replica"]["OPTIONS"] = _replica.get("OPTIONS", {})
 DATABASE_ROUTERS = ["dangjian.core.dbrouter.ReplicaRouter"]
-MIDDLEWARE.append("dangjian.core.dbrouter.ReportingMiddleware")
+# Before django-axes, which stays last.
+MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "dangjian.core.dbrouter.ReportingMiddleware")
 REPORT_VIEWS = [
     "home",  # the dashboards
     "orglife-compliance", "orglife-compliance-orgs",
