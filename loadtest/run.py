@@ -169,7 +169,8 @@ def write_section(args, stats, timeline, events, started, load) -> None:
         errors = lambda rows: sum(1 for r in rows if r[2] == "1")  # noqa: E731
         lines += [
             "",
-            f"Database restart at {restart - started:.0f} s (`pg_ctlcluster … restart`, ready after "
+            f"Database restart at {restart - started:.0f} s (`{args.restart_command or 'pg_ctlcluster … restart'}`, "
+            "ready after "
             f"{ready - restart:.1f} s): before it {errors(before)} errors in {len(before)} requests; in the window "
             f"(restart to ready + 5 s) {errors(window)} errors in {len(window)}; after it {errors(after)} errors in "
             f"{len(after)} requests.",
