@@ -83,3 +83,10 @@ def test_the_dashboard_reads_on_the_replica_and_a_form_does_not(world, client_fo
 def test_a_post_to_a_report_view_reads_the_primary(world, client_for, today, routed):
     client_for(world.organizer).post("/")
     assert "replica" not in routed
+
+
+def test_an_export_reads_on_the_replica(world, client_for, today, routed):
+    response = client_for(world.organizer).get("/io/export/members/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) if response.streaming else response.content
+    assert "replica" in routed
