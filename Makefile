@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run serve test bench lint install install-dev browser-deps clean messages
+.PHONY: run serve test bench loadtest lint install install-dev browser-deps clean messages
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6)."; exit 1; }
@@ -72,6 +72,17 @@ test: install-dev browser-deps lint
 
 bench: install-dev
 	$(BIN)/python -m dangjian.bench --scale $(SCALE) --seed $(SEED)
+
+# Load test (loadtest/run.py): the county demo on PostgreSQL (a database of its own), `dangjian serve`,
+# locust headless on loopback; p95 and error rates into BENCHMARKS.md. LOADTEST_ARGS="--restart-db-at 4m"
+# restarts the PostgreSQL cluster mid-run (never where others share the cluster).
+USERS ?= 200
+DURATION ?= 10m
+LOADTEST_DB ?= postgres://postgres@127.0.0.1:5432/dangjian_loadtest
+LOADTEST_ARGS ?=
+loadtest: install-dev
+	@psql "$(LOADTEST_DB)" -c 'SELECT 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres "$(notdir $(LOADTEST_DB))"
+	$(BIN)/python loadtest/run.py --database $(LOADTEST_DB) --users $(USERS) --duration $(DURATION) $(LOADTEST_ARGS)
 
 messages: install-dev
 	cd src/dangjian && ../../$(BIN)/dangjian makemessages -l zh_Hans -l en --no-obsolete && ../../$(BIN)/dangjian compilemessages

@@ -361,3 +361,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # --- Lists ----------------------------------------------------------------------------------------------
 # Rows per page of every list page (core.pages.page_of) and the API's default page size (at most 200).
 PAGE_SIZE = min(max(env_int("DANGJIAN_PAGE_SIZE", 50), 1), 200)
+
+# --- Read replica for reports (dangjian.core.dbrouter, docs/scale.md) ---------------------------------------
+# DANGJIAN_REPLICA_URL=postgres://…: a streaming standby of the primary. The views below (URL names, or
+# prefixes ending in "*"), on GET, read from it; writes, forms, sessions, roles and the audit chain stay
+# on the primary, and so does every read of a request after its first write. Unset: one database.
+REPLICA_URL = env_str("DANGJIAN_REPLICA_URL", "")
+if REPLICA_URL:
+    # The primary's options (connection lifetime, health checks, session settings) with the replica's address.
+    _replica = dj_database_url.parse(REPLICA_URL)
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # the suite: its own test db
+    DATABASES["replica"].update({k: _replica[k] for k in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")})
+    if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        DATABASES["replica"]["OPTIONS"] = _replica.get("OPTIONS", {})
+DATABASE_ROUTERS = ["dangjian.core.dbrouter.ReplicaRouter"]
+# Before django-axes, which stays last.
+MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "dangjian.core.dbrouter.ReportingMiddleware")
+REPORT_VIEWS = [
+    "home",  # the dashboards
+    "orglife-compliance", "orglife-compliance-orgs",
+    "points-distribution", "points-balances",
+    "community-index", "community-table",
+    "training-figures", "training-figure-sessions", "training-figure-attendance", "training-figure-persons",
+    "org-warnings",
+    "io-export-*",  # whole-subtree exports (streamed)
+]  # fmt: skip

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.databases import private_postgres_database
+
 pytestmark = pytest.mark.slow
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -48,19 +50,8 @@ def free_port() -> int:
 @pytest.fixture
 def private_database():
     """A PostgreSQL database of this test's own, dropped afterwards (never the suite's)."""
-    import psycopg
-    from psycopg import sql
-
-    base = DATABASE_URL.rsplit("/", 1)[0]
-    name = f"test_dangjian_serve_{os.getpid()}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with private_postgres_database("serve") as url:
+        yield url
 
 
 class Browser:
