@@ -32,9 +32,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from dangjian.benchfile import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-MARK = "<!-- loadtest:{name}:{edge} -->"
 
 
 def free_port() -> int:
@@ -131,14 +132,12 @@ def main() -> None:
         server.wait(timeout=60)
     stats = json.loads((work / "stats.json").read_text())
     timeline = [line.split(",") for line in (work / "timeline.csv").read_text().splitlines()]
-    write_section(args, stats, timeline, events, started, load)
+    report_run(args, stats, timeline, events, started, load)
 
 
-def write_section(args, stats, timeline, events, started, load) -> None:
+def report_run(args, stats, timeline, events, started, load) -> None:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    start, end = MARK.format(name=args.section, edge="start"), MARK.format(name=args.section, edge="end")
     lines = [
-        start,
         f"## Load test (`make loadtest`, locust): {args.section} run",
         "",
         f"- Date: {now}; load average {load:.1f} on {os.cpu_count()} cores when it started (machine shared).",
@@ -175,15 +174,7 @@ def write_section(args, stats, timeline, events, started, load) -> None:
             f"(restart to ready + 5 s) {errors(window)} errors in {len(window)}; after it {errors(after)} errors in "
             f"{len(after)} requests.",
         ]
-    lines.append(end)
-    path = ROOT / "BENCHMARKS.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    section = "\n".join(lines)
-    if start in text and end in text:
-        text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
+    section = write_section(ROOT / "BENCHMARKS.md", f"loadtest:{args.section}", lines)
     print(section)
 
 

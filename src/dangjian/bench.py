@@ -34,6 +34,7 @@ import openpyxl
 import psycopg
 import xlsxwriter
 
+from dangjian.benchfile import write_section
 from dangjian.core import idnumber
 from dangjian.demo.accounts import DEMO_USERS
 from dangjian.pagewalk import PAGE_BYTES, PAGE_MS, Fetched, PageFigure, over_budget, walk
@@ -430,7 +431,7 @@ def run_one(kind: str, args) -> tuple[list[Result], dict]:
 
 def write_report(results: list[Result], facts: dict[str, dict], args) -> None:
     lines = [
-        "# Benchmarks",
+        f"## `make bench`, scale `{args.scale}`",
         "",
         "Measured by `make bench` (`python -m dangjian.bench`) through the running application: the",
         "county demo district is built fresh on each database, `dangjian runserver` serves it with DEBUG",
@@ -466,8 +467,8 @@ def write_report(results: list[Result], facts: dict[str, dict], args) -> None:
     extra = ROOT / "var" / "bench" / "extra.md"
     if extra.exists():
         lines += ["", extra.read_text().strip()]
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
-    print("wrote BENCHMARKS.md")
+    write_section(ROOT / "BENCHMARKS.md", f"bench:{args.scale}", lines)
+    print(f"wrote the {args.scale} section of BENCHMARKS.md")
 
 
 def main(argv: list[str] | None = None) -> int:
