@@ -29,7 +29,6 @@ from dangjian.orglife.queries.compliance import (
     appraisal_counts,
     as_of,
     compliance_drilldown,
-    compliance_table,
     compute_cells,
     compute_tallies,
     meeting_counts,
@@ -39,6 +38,7 @@ from dangjian.orglife.queries.compliance import (
     status_of,
     subtree_orgs,
 )
+from dangjian.orglife.queries.compliance_figures import compliance_table, is_maintained, subtree_tallies
 from dangjian.orglife.queries.due import (
     DueCell,
     KindCount,
@@ -114,6 +114,7 @@ __all__ = [
     "due_cells",
     "held_counts",
     "held_meetings_between",
+    "is_maintained",
     "is_reminded",
     "meeting_attendance",
     "meeting_counts",
@@ -133,5 +134,6 @@ __all__ = [
     "status_of",
     "subtree_due",
     "subtree_orgs",
+    "subtree_tallies",
     "upcoming_meetings",
 ]

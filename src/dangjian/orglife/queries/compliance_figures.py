@@ -1,0 +1,128 @@
+"""The subtree compliance table read from the maintained figures (issue 15).
+
+At the city root the cell engine fetched the whole subtree-year's kind entries (383,000 rows) and
+judged 19,000 organizations × kinds × periods in Python; summing the cells in SQL from the meetings
+was slower still (it joined and sorted every organization's periods per request). Instead each cell
+is kept as a :class:`ComplianceFigure` row, written when a change affects it
+(:mod:`dangjian.orglife.services.figures`). Judging them on a day is then one ``GROUP BY`` over the
+root's path prefix, child by child, with the phases as conditions on dates:
+
+- a period not begun on the day counts for nobody;
+- ended before the day: due, and done when it was met;
+- running: done when met, else due soon within the reminder lead time before its deadline, else
+  not yet due.
+
+These are the rules of :mod:`.compliance`, and the tests compare the two after every kind of change.
+A year whose figures are not maintained (:class:`ComplianceFigureYear`) is computed by the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core import parameters, tree
+from dangjian.organizations.models import Sector
+from dangjian.orglife.models import ComplianceFigure, ComplianceFigureYear, RequirementKind
+from dangjian.orglife.queries import compliance as engine
+from dangjian.orglife.queries.compliance import LEAD_KEY, ComplianceTable, TableRow, Tally, as_of, window_of
+
+
+class SubtreeTallies(NamedTuple):
+    by_kind: dict[tuple[str, str, str], Tally]  # (child key, sector, requirement kind) → tally
+    organizations: dict[tuple[str, str], int]  # (child key, sector) → organizations owing anything
+    lead_days: int
+
+
+def is_maintained(year: int) -> bool:
+    return ComplianceFigureYear.objects.filter(year=year).exists()
+
+
+def subtree_tallies(root, year: int, on: dt.date, *, quarter: int | None = None) -> SubtreeTallies:
+    """The maintained figures of ``root``'s subtree in ``year`` judged on ``on``, summed per child of
+    ``root``, sector and kind: three queries (the lead time, the tallies, the organizations), some
+    rows per child whatever the number of organizations."""
+    lead_days = parameters.get(LEAD_KEY, on)
+    width = len(root.path) + tree.STEP
+    figures = ComplianceFigure.objects.filter(tree.subtree_q("org_path", root.path), year=year, period_start__lte=on)
+    if quarter:
+        window = window_of(year, quarter)
+        figures = figures.filter(period_start__gte=window.start, period_end__lte=window.end)
+    figures = figures.order_by().annotate(k=Substr("org_path", 1, width))
+    ended, met = Q(period_end__lt=on), Q(met_on__isnull=False)
+    running, unmet = Q(period_end__gte=on), Q(met_on__isnull=True)
+    soon = on + dt.timedelta(days=lead_days)
+    rows = figures.values("k", "sector", "kind").annotate(
+        due=Count("id", filter=ended),
+        done=Count("id", filter=ended & met),
+        current_done=Count("id", filter=running & met),
+        due_soon=Count("id", filter=running & unmet & Q(period_end__lt=soon)),
+        open=Count("id", filter=running & unmet & Q(period_end__gte=soon)),
+    )
+    by_kind = {
+        (r["k"], r["sector"], r["kind"]): Tally(r["due"], r["done"], r["due_soon"], r["open"], r["current_done"])
+        for r in rows
+    }
+    organizations = {
+        (r["k"], r["sector"]): r["n"] for r in figures.values("k", "sector").annotate(n=Count("org_id", distinct=True))
+    }
+    return SubtreeTallies(by_kind, organizations, lead_days)
+
+
+def compliance_table(
+    visible_orgs, root, year: int, on: dt.date | None = None, *, quarter: int | None = None
+) -> ComplianceTable:
+    """Rates per child of ``root`` (per township, at the district) and per sector: five queries from
+    the maintained figures, whatever the size of the subtree (the engine's table for a year not
+    maintained). With ``quarter`` (1–4), only the periods within that quarter, judged on its end
+    (today while it runs). ``root`` is one of ``visible_orgs``: its whole subtree is visible."""
+    on = on or as_of(year, quarter=quarter)
+    if not is_maintained(year):
+        return engine.compliance_table(visible_orgs, root, year, on, quarter=quarter)
+    found = subtree_tallies(root, year, on, quarter=quarter)
+    children = {
+        path: (name, pk)
+        for path, name, pk in engine.subtree_orgs(visible_orgs, root, year)
+        .filter(parent=root)
+        .values_list("path", "name", "id")
+    }
+    groups: dict[str, TableRow] = {}
+    sectors: dict[str, TableRow] = {}
+    total = TableRow("total", str(_("Total")), org_id=root.pk)
+    sector_labels = dict(Sector.choices)
+
+    def rows_of(key: str, sector: str) -> tuple[TableRow, TableRow, TableRow]:
+        group = groups.get(key)
+        if group is None:
+            name, pk = children.get(key) or (str(_("%(name)s itself") % {"name": root.name}), root.pk)
+            group = groups[key] = TableRow(key, name, org_id=pk)
+        row = sectors.get(sector)
+        if row is None:
+            label = str(sector_labels.get(sector, sector))
+            row = sectors[sector] = TableRow(sector, label, org_id=root.pk, sector=sector)
+        return group, row, total
+
+    for (key, sector), n in found.organizations.items():
+        for row in rows_of(key, sector):
+            row.organizations += n
+    for (key, sector, kind), tally in found.by_kind.items():
+        for row in rows_of(key, sector):
+            row.tally(kind).merge(tally)
+            row.total.merge(tally)
+    seen = {kind for _key, _sector, kind in found.by_kind}
+    order = list(sector_labels)
+    return ComplianceTable(
+        root=root,
+        year=year,
+        on=on,
+        kinds=[(k, str(label)) for k, label in RequirementKind.choices if k in seen],
+        groups=sorted(groups.values(), key=lambda r: r.key),
+        sectors=sorted(sectors.values(), key=lambda r: order.index(r.key) if r.key in sector_labels else 99),
+        total=total,
+        lead_days=found.lead_days,
+        quarter=quarter,
+    )
