@@ -603,14 +603,22 @@ def subtree_orgs(visible_orgs, root, year: int):
 
 
 def compliance_table(
-    visible_orgs, root, year: int, on: dt.date | None = None, *, quarter: int | None = None
+    visible_orgs,
+    root,
+    year: int,
+    on: dt.date | None = None,
+    *,
+    quarter: int | None = None,
+    lead_days: int | None = None,
 ) -> ComplianceTable:
-    """Rates per child of ``root`` (per township, at the district) and per sector: five queries.
-    With ``quarter`` (1–4), only the obligations whose periods fall within that quarter (its months
-    and the quarter itself), judged on the quarter's end (today while it runs)."""
+    """Rates per child of ``root`` (per township, at the district) and per sector, computed by the
+    engine: five queries (four given ``lead_days``). With ``quarter`` (1–4), only the obligations whose
+    periods fall within that quarter (its months and the quarter itself), judged on the quarter's end
+    (today while it runs). The table of a maintained year is read from the figures
+    (:func:`.compliance_figures.compliance_table`)."""
     on = on or as_of(year, quarter=quarter)
     orgs = org_infos(subtree_orgs(visible_orgs, root, year))
-    tallies, lead_days = compute_tallies(orgs, year, on, paths=[root.path], quarter=quarter)
+    tallies, lead_days = compute_tallies(orgs, year, on, paths=[root.path], quarter=quarter, lead_days=lead_days)
     by_id = {o.id: o for o in orgs}
     width = len(root.path) + tree.STEP
     children = {o.path: o for o in orgs if len(o.path) == width}

@@ -21,11 +21,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, JSONField, Q, Value
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import parameters, tree
+from dangjian.core.models import Parameter
+from dangjian.core.parameters import DEFAULTS
 from dangjian.organizations.models import Sector
 from dangjian.orglife.models import ComplianceFigure, ComplianceFigureYear, RequirementKind
 from dangjian.orglife.queries import compliance as engine
@@ -42,11 +44,29 @@ def is_maintained(year: int) -> bool:
     return ComplianceFigureYear.objects.filter(year=year).exists()
 
 
-def subtree_tallies(root, year: int, on: dt.date, *, quarter: int | None = None) -> SubtreeTallies:
+def maintained_and_lead(year: int, on: dt.date) -> tuple[bool, int]:
+    """Whether ``year`` is maintained, and the reminder lead time in force on ``on``: one query (the
+    engine's table, for a year not maintained, then costs no more than it did)."""
+    flag = (
+        ComplianceFigureYear.objects.filter(year=year)
+        .order_by()
+        .annotate(k=Value("", output_field=CharField()), v=Value(None, output_field=JSONField()))
+        .values_list("k", "v")
+    )
+    lead = Parameter.objects.filter(key=LEAD_KEY).in_force_on(on).order_by().values_list("key", "value")
+    rows = list(flag.union(lead, all=True))
+    values = {key: value for key, value in rows if key}
+    return any(not key for key, _value in rows), values.get(LEAD_KEY, DEFAULTS[LEAD_KEY][0])
+
+
+def subtree_tallies(
+    root, year: int, on: dt.date, *, quarter: int | None = None, lead_days: int | None = None
+) -> SubtreeTallies:
     """The maintained figures of ``root``'s subtree in ``year`` judged on ``on``, summed per child of
-    ``root``, sector and kind: three queries (the lead time, the tallies, the organizations), some
-    rows per child whatever the number of organizations."""
-    lead_days = parameters.get(LEAD_KEY, on)
+    ``root``, sector and kind: two queries (the tallies, the organizations; three without
+    ``lead_days``), some rows per child whatever the number of organizations."""
+    if lead_days is None:
+        lead_days = parameters.get(LEAD_KEY, on)
     width = len(root.path) + tree.STEP
     figures = ComplianceFigure.objects.filter(tree.subtree_q("org_path", root.path), year=year, period_start__lte=on)
     if quarter:
@@ -76,14 +96,15 @@ def subtree_tallies(root, year: int, on: dt.date, *, quarter: int | None = None)
 def compliance_table(
     visible_orgs, root, year: int, on: dt.date | None = None, *, quarter: int | None = None
 ) -> ComplianceTable:
-    """Rates per child of ``root`` (per township, at the district) and per sector: five queries from
+    """Rates per child of ``root`` (per township, at the district) and per sector: four queries from
     the maintained figures, whatever the size of the subtree (the engine's table for a year not
     maintained). With ``quarter`` (1–4), only the periods within that quarter, judged on its end
     (today while it runs). ``root`` is one of ``visible_orgs``: its whole subtree is visible."""
     on = on or as_of(year, quarter=quarter)
-    if not is_maintained(year):
-        return engine.compliance_table(visible_orgs, root, year, on, quarter=quarter)
-    found = subtree_tallies(root, year, on, quarter=quarter)
+    maintained, lead_days = maintained_and_lead(year, on)
+    if not maintained:
+        return engine.compliance_table(visible_orgs, root, year, on, quarter=quarter, lead_days=lead_days)
+    found = subtree_tallies(root, year, on, quarter=quarter, lead_days=lead_days)
     children = {
         path: (name, pk)
         for path, name, pk in engine.subtree_orgs(visible_orgs, root, year)
