@@ -11,6 +11,8 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
+from dangjian.core import excel
+from dangjian.core.excel import pipeline
 from dangjian.organizations.models import Organization
 from dangjian.organizations.services import (
     committee_member_add,
@@ -111,6 +113,20 @@ def test_the_figures_follow_meetings_recorded_edited_moved_across_years_and_canc
     assert ComplianceFigure.objects.get(org=w.branch_a2, kind="theme_day", period_start=D(2025, 11, 1)).met_on == D(
         2025, 11, 9
     )
+    assert_same(w)
+
+
+def test_the_figures_follow_a_meetings_import(records):
+    w = records
+    header = ("组织编码", "会议类型", "会议日期", "开始时间", "会议地点", "会议主题", "主持人", "授课人")
+    rows = [
+        (w.branch_a2.code, "主题党日", day, "09:00", "村部", "学习党章", "张强", "")
+        for day in ("2026-03-10", "2026-04-10", "2025-12-10")
+    ]
+    outcome = pipeline.run_values(excel.get("meetings"), [header, *rows], user=w.organizer, commit=True)
+    assert outcome.ok, outcome.errors
+    met = ComplianceFigure.objects.filter(org=w.branch_a2, kind="theme_day", met_on__isnull=False)
+    assert set(met.values_list("met_on", flat=True)) == {D(2026, 3, 10), D(2026, 4, 10), D(2025, 12, 10)}
     assert_same(w)
 
 
