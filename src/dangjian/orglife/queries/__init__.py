@@ -28,7 +28,6 @@ from dangjian.orglife.queries.compliance import (
     Tally,
     appraisal_counts,
     as_of,
-    compliance_drilldown,
     compute_cells,
     compute_tallies,
     meeting_counts,
@@ -38,7 +37,13 @@ from dangjian.orglife.queries.compliance import (
     status_of,
     subtree_orgs,
 )
-from dangjian.orglife.queries.compliance_figures import compliance_table, is_maintained, subtree_tallies
+from dangjian.orglife.queries.compliance_figures import (
+    compliance_drilldown,
+    compliance_table,
+    is_maintained,
+    org_tallies,
+    subtree_tallies,
+)
 from dangjian.orglife.queries.due import (
     DueCell,
     KindCount,
@@ -125,6 +130,7 @@ __all__ = [
     "member_org_ids",
     "org_info",
     "org_infos",
+    "org_tallies",
     "organizations_without_meetings",
     "planned_near",
     "previous_meeting",

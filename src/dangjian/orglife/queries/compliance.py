@@ -722,6 +722,13 @@ def compliance_drilldown(
             rows.append(DrillRow(org, mine, tally, {kind: tally}))
         return rows, sorted(periods)
     tallies, _lead = compute_tallies(orgs, year, on, paths=[root.path], quarter=quarter)
+    return drill_rows(orgs, tallies, status), []
+
+
+def drill_rows(orgs: list[OrgInfo], tallies: dict[tuple[int, str], Tally], status: str = "") -> list[DrillRow]:
+    """The drill-down's rows from the tallies per organization and kind (the engine's or the
+    maintained figures'), kept by ``status`` as :func:`compliance_drilldown` says."""
+    rows = []
     by_org_kind: dict[int, dict[str, Tally]] = defaultdict(dict)
     for (org_id, k), tally in tallies.items():
         by_org_kind[org_id][k] = tally
@@ -740,4 +747,4 @@ def compliance_drilldown(
         if wanted == "done" and not (total.done or total.current_done):
             continue
         rows.append(DrillRow(org, [], total, mine))
-    return rows, []
+    return rows

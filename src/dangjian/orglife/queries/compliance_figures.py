@@ -30,8 +30,17 @@ from dangjian.core.models import Parameter
 from dangjian.core.parameters import DEFAULTS
 from dangjian.organizations.models import Sector
 from dangjian.orglife.models import ComplianceFigure, ComplianceFigureYear, RequirementKind
+from dangjian.orglife.periods import Period
 from dangjian.orglife.queries import compliance as engine
-from dangjian.orglife.queries.compliance import LEAD_KEY, ComplianceTable, TableRow, Tally, as_of, window_of
+from dangjian.orglife.queries.compliance import (
+    LEAD_KEY,
+    ComplianceTable,
+    DrillRow,
+    TableRow,
+    Tally,
+    as_of,
+    window_of,
+)
 
 
 class SubtreeTallies(NamedTuple):
@@ -59,6 +68,33 @@ def maintained_and_lead(year: int, on: dt.date) -> tuple[bool, int]:
     return any(not key for key, _value in rows), values.get(LEAD_KEY, DEFAULTS[LEAD_KEY][0])
 
 
+def _figures(root, year: int, on: dt.date, quarter: int | None):
+    """The figures of ``root``'s subtree in ``year`` begun by ``on`` (within ``quarter`` when given)."""
+    figures = ComplianceFigure.objects.filter(tree.subtree_q("org_path", root.path), year=year, period_start__lte=on)
+    if quarter:
+        window = window_of(year, quarter)
+        figures = figures.filter(period_start__gte=window.start, period_end__lte=window.end)
+    return figures.order_by()
+
+
+def _judged(figures, on: dt.date, lead_days: int, *fields: str) -> list[tuple[tuple, Tally]]:
+    """``figures`` grouped by ``fields``, each group's periods judged on ``on``: one query."""
+    ended, met = Q(period_end__lt=on), Q(met_on__isnull=False)
+    running, unmet = Q(period_end__gte=on), Q(met_on__isnull=True)
+    soon = on + dt.timedelta(days=lead_days)
+    rows = figures.values(*fields).annotate(
+        due=Count("id", filter=ended),
+        done=Count("id", filter=ended & met),
+        current_done=Count("id", filter=running & met),
+        due_soon=Count("id", filter=running & unmet & Q(period_end__lt=soon)),
+        open=Count("id", filter=running & unmet & Q(period_end__gte=soon)),
+    )
+    return [
+        (tuple(r[f] for f in fields), Tally(r["due"], r["done"], r["due_soon"], r["open"], r["current_done"]))
+        for r in rows
+    ]
+
+
 def subtree_tallies(
     root, year: int, on: dt.date, *, quarter: int | None = None, lead_days: int | None = None
 ) -> SubtreeTallies:
@@ -68,29 +104,50 @@ def subtree_tallies(
     if lead_days is None:
         lead_days = parameters.get(LEAD_KEY, on)
     width = len(root.path) + tree.STEP
-    figures = ComplianceFigure.objects.filter(tree.subtree_q("org_path", root.path), year=year, period_start__lte=on)
-    if quarter:
-        window = window_of(year, quarter)
-        figures = figures.filter(period_start__gte=window.start, period_end__lte=window.end)
-    figures = figures.order_by().annotate(k=Substr("org_path", 1, width))
-    ended, met = Q(period_end__lt=on), Q(met_on__isnull=False)
-    running, unmet = Q(period_end__gte=on), Q(met_on__isnull=True)
-    soon = on + dt.timedelta(days=lead_days)
-    rows = figures.values("k", "sector", "kind").annotate(
-        due=Count("id", filter=ended),
-        done=Count("id", filter=ended & met),
-        current_done=Count("id", filter=running & met),
-        due_soon=Count("id", filter=running & unmet & Q(period_end__lt=soon)),
-        open=Count("id", filter=running & unmet & Q(period_end__gte=soon)),
-    )
-    by_kind = {
-        (r["k"], r["sector"], r["kind"]): Tally(r["due"], r["done"], r["due_soon"], r["open"], r["current_done"])
-        for r in rows
-    }
+    figures = _figures(root, year, on, quarter).annotate(k=Substr("org_path", 1, width))
+    by_kind = dict(_judged(figures, on, lead_days, "k", "sector", "kind"))
     organizations = {
         (r["k"], r["sector"]): r["n"] for r in figures.values("k", "sector").annotate(n=Count("org_id", distinct=True))
     }
     return SubtreeTallies(by_kind, organizations, lead_days)
+
+
+def org_tallies(
+    root, year: int, on: dt.date, *, lead_days: int, quarter: int | None = None, sector: str = ""
+) -> dict[tuple[int, str], Tally]:
+    """``{(org_id, kind): Tally}`` of ``root``'s subtree from the maintained figures: one query, a row
+    per organization and kind (the drill-down's, without the meetings)."""
+    figures = _figures(root, year, on, quarter)
+    if sector:
+        figures = figures.filter(sector=sector)
+    return dict(_judged(figures, on, lead_days, "org_id", "kind"))
+
+
+def compliance_drilldown(
+    visible_orgs,
+    root,
+    year: int,
+    *,
+    kind: str = "",
+    sector: str = "",
+    status: str = "",
+    on: dt.date | None = None,
+    quarter: int | None = None,
+) -> tuple[list[DrillRow], list[Period]]:
+    """The organizations behind a rate (see :func:`.compliance.compliance_drilldown`): without
+    ``kind``, of a maintained year, their tallies come from the figures (three queries); with
+    ``kind`` each row has its periods, from the engine."""
+    on = on or as_of(year, quarter=quarter)
+    if not kind:
+        maintained, lead_days = maintained_and_lead(year, on)
+        if maintained:
+            qs = engine.subtree_orgs(visible_orgs, root, year)
+            orgs = engine.org_infos(qs.filter(sector=sector) if sector else qs)
+            tallies = org_tallies(root, year, on, lead_days=lead_days, quarter=quarter, sector=sector)
+            return engine.drill_rows(orgs, tallies, status), []
+    return engine.compliance_drilldown(
+        visible_orgs, root, year, kind=kind, sector=sector, status=status, on=on, quarter=quarter
+    )
 
 
 def compliance_table(
