@@ -2,7 +2,8 @@
 engine's table after every kind of change (meetings recorded, edited, moved to another year,
 cancelled; an appraisal decided; organizations founded, edited, given a committee, moved,
 dissolved; a requirement revised), for this year, a past year and quarters; the stored rows equal a
-rebuild from scratch (the drill-down's tallies too); and the table costs the same queries and rows at any number of organizations."""
+rebuild from scratch (the drill-down's tallies too); and the table costs the same queries and rows
+at any number of organizations."""
 
 from __future__ import annotations
 
