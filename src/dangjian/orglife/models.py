@@ -1,7 +1,8 @@
 """Organizational life: the requirements (rules as rows), meetings with their attendance,
 life-meeting follow-ups, the annual appraisal of members, and reminders.
 
-Compliance is never stored: it is derived from the meetings held (see ``queries``). What is
+Compliance is derived from the meetings held (see ``queries``); its cells are kept as
+:class:`ComplianceFigure` rows, rewritten by the services from the records, never typed. What is
 stored beside a meeting is derived from it by the services and never typed: its month, the
 attendance counts and quorum, and one :class:`MeetingKindEntry` per kind it counts as (a theme
 day combined with a general meeting counts for both), which is what the compliance aggregate

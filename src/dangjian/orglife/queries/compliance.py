@@ -1,7 +1,8 @@
 """Compliance of organizational life, derived from the meetings held: the inputs, the engine, the
 subtree table and the drill-down.
 
-Compliance is computed, never stored. For any set of organizations and a year it costs a fixed
+Compliance is computed here; the subtree table of a maintained year reads the cells kept as
+figures (:mod:`.compliance_figures`). For any set of organizations and a year it costs a fixed
 number of queries, whatever the number of organizations and meetings: the organizations (one),
 the requirements in force (one), the meetings per organization, kind and month (one aggregate),
 the appraisals (one) and the reminder lead time (one).
