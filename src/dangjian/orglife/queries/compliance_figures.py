@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import CharField, Count, JSONField, Q, Value
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
@@ -106,9 +107,12 @@ def subtree_tallies(
     width = len(root.path) + tree.STEP
     figures = _figures(root, year, on, quarter).annotate(k=Substr("org_path", 1, width))
     by_kind = dict(_judged(figures, on, lead_days, "k", "sector", "kind"))
-    organizations = {
-        (r["k"], r["sector"]): r["n"] for r in figures.values("k", "sector").annotate(n=Count("org_id", distinct=True))
-    }
+    # The organizations owing anything: distinct (child, sector, organization) first, then counted (a
+    # hash of the rows; COUNT(DISTINCT) sorts them all: a third slower on PostgreSQL).
+    sql, params = figures.values("k", "sector", "org_id").distinct().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT k, sector, COUNT(*) FROM ({sql}) owing GROUP BY k, sector", params)  # noqa: S608
+        organizations = {(k, sector): n for k, sector, n in cursor.fetchall()}
     return SubtreeTallies(by_kind, organizations, lead_days)
 
 
