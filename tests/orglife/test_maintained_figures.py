@@ -207,3 +207,18 @@ def test_rebuild_command_is_idempotent_and_an_unmaintained_year_is_computed(reco
     assert not queries.is_maintained(2024)
     table = queries.compliance_table(Organization.objects.all(), w.root, 2024)
     assert flat(table) == flat(engine.compliance_table(Organization.objects.all(), w.root, 2024))
+
+
+def test_the_data_migration_fills_this_year_and_every_year_with_meetings(world, branch, today):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    fill = import_module("dangjian.orglife.migrations.0006_fill_compliance_figures").fill
+    factories.meeting(branch, ["theme_day"], D(2024, 3, 9))
+    assert not queries.is_maintained(2024)
+    fill(apps, None)
+    assert figures.maintained_years() == {2024, 2026}
+    for year in (2024, 2026):
+        table = queries.compliance_table(Organization.objects.all(), world.root, year)
+        assert flat(table) == flat(engine.compliance_table(Organization.objects.all(), world.root, year))
