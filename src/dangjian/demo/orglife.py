@@ -38,6 +38,7 @@ from dangjian.orglife.models import (
     MeetingKindEntry,
 )
 from dangjian.orglife.periods import month_number
+from dangjian.orglife.services import figures
 
 PRESENT, ON_LEAVE, ABSENT = "present", "on_leave", "absent"
 LEAVE_REASONS = ("外出务工", "生病住院", "外出学习培训", "因公出差", "照顾家人", "年老体弱行动不便")
@@ -572,6 +573,9 @@ def write(plan: Plan, people: dict[int, list[Person]], today: dt.date, progress:
     bar.close()
     writer.appraisals(branches)
     reset_sequences(Meeting)
+    # The meetings were written in bulk: the compliance figures of their years, as the services keep them.
+    for day in Meeting.objects.dates("held_on", "year"):
+        figures.rebuild_year(day.year)
     # What the daily job would have written today: the secretaries' inboxes show what is due soon.
     # (The outbound channel is not used by the demo.)
     services.reminders_send(on=today, channel=channels.MemoryChannel())

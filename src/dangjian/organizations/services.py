@@ -24,6 +24,7 @@ from dangjian.members.models import Member
 from dangjian.members.queries import has_voting_rights, members_on
 from dangjian.organizations.contributions import member_counts
 from dangjian.organizations.models import CommitteeMember, CommitteePost, Level, Organization, OrganizationChange
+from dangjian.organizations.signals import organization_changed
 
 EDITABLE_FIELDS = (
     "code",
@@ -93,6 +94,7 @@ def organization_create(*, actor, parent: Organization | None, data: dict[str, A
         obj=org,
         changes=created_changes(org, ("code", "name", "level", "sector"), set_only=False),
     )
+    organization_changed.send(sender=Organization, org_ids=[org.pk])
     return org
 
 
@@ -119,6 +121,8 @@ def organization_update(*, actor, org: Organization, data: dict[str, Any], expec
             new_value=org.name,
             actor=linked_user(actor),
         )
+    if diff:
+        organization_changed.send(sender=Organization, org_ids=[org.pk])
     return diff
 
 
@@ -192,6 +196,7 @@ def organization_dissolve(*, actor, org: Organization, on: dt.date, note: str = 
         org=org, kind=OrganizationChange.Kind.DISSOLVE, on=on, note=note, actor=linked_user(actor)
     )
     audit.record(actor=actor, action="dissolve", obj=org, changes={"dissolved_on": [None, on.isoformat()]})
+    organization_changed.send(sender=Organization, org_ids=[org.pk])
     return org
 
 
@@ -298,6 +303,7 @@ def committee_member_add(
     if post == CommitteePost.SECRETARY and ended_on is None and _sync_secretary(org, member.pk):
         changes["organization.secretary"] = [org.secretary_id, member.pk]
     audit.record(actor=actor, action="create", obj=seat, changes=changes)
+    organization_changed.send(sender=Organization, org_ids=[seat.org_id])
     return seat
 
 
@@ -333,4 +339,5 @@ def committee_member_end(
     if seat.post == CommitteePost.SECRETARY and _sync_secretary(seat.org, None, only_if=seat.member_id):
         changes["organization.secretary"] = [seat.member_id, None]
     audit.record(actor=actor, action="update", obj=seat, changes=changes)
+    organization_changed.send(sender=Organization, org_ids=[seat.org_id])
     return seat

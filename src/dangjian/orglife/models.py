@@ -1,7 +1,8 @@
 """Organizational life: the requirements (rules as rows), meetings with their attendance,
 life-meeting follow-ups, the annual appraisal of members, and reminders.
 
-Compliance is never stored: it is derived from the meetings held (see ``queries``). What is
+Compliance is derived from the meetings held (see ``queries``); its cells are kept as
+:class:`ComplianceFigure` rows, rewritten by the services from the records, never typed. What is
 stored beside a meeting is derived from it by the services and never typed: its month, the
 attendance counts and quorum, and one :class:`MeetingKindEntry` per kind it counts as (a theme
 day combined with a general meeting counts for both), which is what the compliance aggregate
@@ -462,3 +463,41 @@ class Reminder(OrgScoped):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ComplianceFigure(OrgScoped):
+    """One organization, one requirement kind, one period it owes: what judging it at any date needs,
+    maintained by :mod:`dangjian.orglife.services.figures` in the transaction of every change that
+    affects it (issue 15: the subtree table sums these rows by child instead of recomputing the cells).
+
+    ``met_on`` is the day the period's requirement was met (the day of the meeting that made the count,
+    or the appraisal's decision), null while it is not. Rows exist only for the years in
+    :class:`ComplianceFigureYear`; the others are computed by the cell engine.
+    """
+
+    kind = models.CharField(max_length=32, choices=RequirementKind.choices)
+    year = models.PositiveSmallIntegerField()
+    sector = models.CharField(max_length=20, choices=Sector.choices)
+    period_start = models.DateField()
+    period_end = models.DateField()  # the deadline
+    required = models.PositiveSmallIntegerField()
+    met_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "org_path"], name="figure_year_path_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "kind", "period_start"], name="figure_one_per_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.kind} {self.period_start}"
+
+
+class ComplianceFigureYear(models.Model):
+    """A year whose :class:`ComplianceFigure` rows are complete and maintained."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    built_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return str(self.year)

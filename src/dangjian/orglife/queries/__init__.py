@@ -28,8 +28,6 @@ from dangjian.orglife.queries.compliance import (
     Tally,
     appraisal_counts,
     as_of,
-    compliance_drilldown,
-    compliance_table,
     compute_cells,
     compute_tallies,
     meeting_counts,
@@ -38,6 +36,13 @@ from dangjian.orglife.queries.compliance import (
     requirements_between,
     status_of,
     subtree_orgs,
+)
+from dangjian.orglife.queries.compliance_figures import (
+    compliance_drilldown,
+    compliance_table,
+    is_maintained,
+    org_tallies,
+    subtree_tallies,
 )
 from dangjian.orglife.queries.due import (
     DueCell,
@@ -114,6 +119,7 @@ __all__ = [
     "due_cells",
     "held_counts",
     "held_meetings_between",
+    "is_maintained",
     "is_reminded",
     "meeting_attendance",
     "meeting_counts",
@@ -124,6 +130,7 @@ __all__ = [
     "member_org_ids",
     "org_info",
     "org_infos",
+    "org_tallies",
     "organizations_without_meetings",
     "planned_near",
     "previous_meeting",
@@ -133,5 +140,6 @@ __all__ = [
     "status_of",
     "subtree_due",
     "subtree_orgs",
+    "subtree_tallies",
     "upcoming_meetings",
 ]

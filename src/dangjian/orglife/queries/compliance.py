@@ -1,7 +1,8 @@
 """Compliance of organizational life, derived from the meetings held: the inputs, the engine, the
 subtree table and the drill-down.
 
-Compliance is computed, never stored. For any set of organizations and a year it costs a fixed
+Compliance is computed here; the subtree table of a maintained year reads the cells kept as
+figures (:mod:`.compliance_figures`). For any set of organizations and a year it costs a fixed
 number of queries, whatever the number of organizations and meetings: the organizations (one),
 the requirements in force (one), the meetings per organization, kind and month (one aggregate),
 the appraisals (one) and the reminder lead time (one).
@@ -603,14 +604,22 @@ def subtree_orgs(visible_orgs, root, year: int):
 
 
 def compliance_table(
-    visible_orgs, root, year: int, on: dt.date | None = None, *, quarter: int | None = None
+    visible_orgs,
+    root,
+    year: int,
+    on: dt.date | None = None,
+    *,
+    quarter: int | None = None,
+    lead_days: int | None = None,
 ) -> ComplianceTable:
-    """Rates per child of ``root`` (per township, at the district) and per sector: five queries.
-    With ``quarter`` (1–4), only the obligations whose periods fall within that quarter (its months
-    and the quarter itself), judged on the quarter's end (today while it runs)."""
+    """Rates per child of ``root`` (per township, at the district) and per sector, computed by the
+    engine: five queries (four given ``lead_days``). With ``quarter`` (1–4), only the obligations whose
+    periods fall within that quarter (its months and the quarter itself), judged on the quarter's end
+    (today while it runs). The table of a maintained year is read from the figures
+    (:func:`.compliance_figures.compliance_table`)."""
     on = on or as_of(year, quarter=quarter)
     orgs = org_infos(subtree_orgs(visible_orgs, root, year))
-    tallies, lead_days = compute_tallies(orgs, year, on, paths=[root.path], quarter=quarter)
+    tallies, lead_days = compute_tallies(orgs, year, on, paths=[root.path], quarter=quarter, lead_days=lead_days)
     by_id = {o.id: o for o in orgs}
     width = len(root.path) + tree.STEP
     children = {o.path: o for o in orgs if len(o.path) == width}
@@ -714,6 +723,13 @@ def compliance_drilldown(
             rows.append(DrillRow(org, mine, tally, {kind: tally}))
         return rows, sorted(periods)
     tallies, _lead = compute_tallies(orgs, year, on, paths=[root.path], quarter=quarter)
+    return drill_rows(orgs, tallies, status), []
+
+
+def drill_rows(orgs: list[OrgInfo], tallies: dict[tuple[int, str], Tally], status: str = "") -> list[DrillRow]:
+    """The drill-down's rows from the tallies per organization and kind (the engine's or the
+    maintained figures'), kept by ``status`` as :func:`compliance_drilldown` says."""
+    rows = []
     by_org_kind: dict[int, dict[str, Tally]] = defaultdict(dict)
     for (org_id, k), tally in tallies.items():
         by_org_kind[org_id][k] = tally
@@ -732,4 +748,4 @@ def compliance_drilldown(
         if wanted == "done" and not (total.done or total.current_done):
             continue
         rows.append(DrillRow(org, [], total, mine))
-    return rows, []
+    return rows

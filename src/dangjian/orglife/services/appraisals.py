@@ -25,6 +25,7 @@ from dangjian.orglife.models import (
     MeetingKind,
     Rating,
 )
+from dangjian.orglife.services.figures import refresh as refresh_figures
 
 EXCELLENT_KEY = "orglife.excellent_share_permille"
 
@@ -235,6 +236,7 @@ def appraisal_decide(
         obj=appraisal,
         changes={"state": [Appraisal.State.OPEN, Appraisal.State.DECIDED], "ratings": [None, tally]},
     )
+    refresh_figures([appraisal.org_id], [appraisal.year])
     return appraisal
 
 

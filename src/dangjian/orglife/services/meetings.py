@@ -43,6 +43,7 @@ from dangjian.orglife.models import (
     ordered_kinds,
 )
 from dangjian.orglife.periods import month_number
+from dangjian.orglife.services.figures import refresh as refresh_figures
 from dangjian.orglife.signals import meeting_changed
 
 MEETING_FIELDS = (
@@ -395,6 +396,7 @@ def meeting_create(
     changes["attendance"] = [None, _counts(meeting)]
     audit.record(actor=actor, action="create", obj=meeting, changes=changes)
     meeting_changed.send(sender=Meeting, meeting_id=meeting.pk)
+    refresh_figures([meeting.org_id], [meeting.held_on.year])
     return meeting
 
 
@@ -413,6 +415,7 @@ def meeting_update(
     meeting = Meeting.objects.select_for_update(of=("self",)).select_related("org").get(pk=meeting.pk)
     check_version(meeting, expected_version)
     data, attendance, sheet = validate_meeting(meeting.org, data, attendance, instance=meeting)
+    old_year = meeting.held_on.year
     old_sheet = _sheet(meeting.attendance.all())
     old_counts = _counts(meeting)
     before = snapshot(meeting, MEETING_FIELDS)
@@ -444,6 +447,7 @@ def meeting_update(
     _write_children(meeting, rows)
     audit.record(actor=actor, action="update", obj=meeting, changes=diff or {"attendance_reasons": [None, True]})
     meeting_changed.send(sender=Meeting, meeting_id=meeting.pk)
+    refresh_figures([meeting.org_id], {old_year, meeting.held_on.year})
     return diff
 
 
@@ -460,6 +464,7 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str, expected_version: in
     MeetingKindEntry.objects.filter(meeting=meeting).update(state=Meeting.State.CANCELLED)
     audit.record(actor=actor, action="update", obj=meeting, changes=changes)
     meeting_changed.send(sender=Meeting, meeting_id=meeting.pk)
+    refresh_figures([meeting.org_id], [meeting.held_on.year])
     return meeting
 
 

@@ -13,6 +13,7 @@ from dangjian.core.services import created_changes
 from dangjian.orglife.models import (
     MeetingRequirement,
 )
+from dangjian.orglife.services.figures import rebuild_maintained
 
 REQUIREMENT_FIELDS = ("kind", "levels", "sectors", "committee_only", "period", "minimum", "quorum", "note")
 
@@ -33,18 +34,25 @@ def requirement_create(*, actor, data: dict[str, Any], effective_from: dt.date) 
     requirement.full_clean()
     requirement.save()
     audit.record(actor=actor, action="create", obj=requirement, changes=_requirement_changes(requirement))
+    rebuild_maintained()
     return requirement
 
 
+@transaction.atomic
 def requirement_revise(
     *, actor, requirement: MeetingRequirement, data: dict[str, Any], effective_from: dt.date
 ) -> MeetingRequirement:
     """Change a rule from a date: the old version ends the day before, the new one replaces it."""
-    return rules.rule_revise(
+    revised = rules.rule_revise(
         actor=actor, rule=requirement, data=data, effective_from=effective_from, fields=REQUIREMENT_FIELDS
     )
+    rebuild_maintained()  # every maintained year's figures (a background job's work, inline for now)
+    return revised
 
 
+@transaction.atomic
 def requirement_end(*, actor, requirement: MeetingRequirement, on: dt.date) -> MeetingRequirement:
     """Stop a rule after ``on`` (the last day it applies)."""
-    return rules.rule_end(actor=actor, rule=requirement, on=on)
+    ended = rules.rule_end(actor=actor, rule=requirement, on=on)
+    rebuild_maintained()
+    return ended
