@@ -209,16 +209,18 @@ def test_rebuild_command_is_idempotent_and_an_unmaintained_year_is_computed(reco
     assert flat(table) == flat(engine.compliance_table(Organization.objects.all(), w.root, 2024))
 
 
-def test_the_data_migration_fills_this_year_and_every_year_with_meetings(world, branch, today):
-    from importlib import import_module
+def test_the_periodic_job_builds_this_year_and_every_year_with_meetings_once(world, branch, today):
+    from dangjian.core import jobs
+    from dangjian.orglife.jobs import FIGURES
 
-    from django.apps import apps
-
-    fill = import_module("dangjian.orglife.migrations.0006_fill_compliance_figures").fill
     factories.meeting(branch, ["theme_day"], D(2024, 3, 9))
     assert not queries.is_maintained(2024)
-    fill(apps, None)
+    assert figures.build_missing(today) == [2024, 2026]
     assert figures.maintained_years() == {2024, 2026}
     for year in (2024, 2026):
         table = queries.compliance_table(Organization.objects.all(), world.root, year)
         assert flat(table) == flat(engine.compliance_table(Organization.objects.all(), world.root, year))
+    kept = stored()
+    assert figures.build_missing(today) == []  # idempotent: a maintained year is left as it is
+    assert stored() == kept
+    assert FIGURES in jobs.PERIODIC and FIGURES in jobs.KINDS

@@ -78,6 +78,10 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "jobs.backup_minutes": (1440, _("Write an encrypted backup this often (minutes; 0: never, e.g. a timer does it)")),
     "jobs.reminders_minutes": (1440, _("Send the meeting reminders this often (minutes; 0: never)")),
     "jobs.points_minutes": (1440, _("Recompute the year's automatic points this often (minutes; 0: never)")),
+    "jobs.figures_minutes": (
+        60,
+        _("Build the compliance figures of a year not built yet this often (minutes; 0: never, e.g. a timer does it)"),
+    ),
 }
 # The short name each rule goes by on the rules page (its description is the second item of DEFAULTS).
 NAMES: dict[str, Any] = {
@@ -110,6 +114,7 @@ NAMES: dict[str, Any] = {
     "jobs.backup_minutes": _("Backup interval (minutes)"),
     "jobs.reminders_minutes": _("Meeting reminders interval (minutes)"),
     "jobs.points_minutes": _("Points recompute interval (minutes)"),
+    "jobs.figures_minutes": _("Compliance figures check interval (minutes)"),
 }
 
 

@@ -6,8 +6,9 @@ organization.
 
 The rows are the cell engine's own cells (:func:`dangjian.orglife.queries.compute_cells`), written:
 
-- for a whole year by :func:`rebuild_year` (``dangjian figures rebuild``, the data migration), which
-  marks the year as maintained (:class:`ComplianceFigureYear`); idempotent;
+- for a whole year by :func:`rebuild_year` (``dangjian figures rebuild``, and the background job of
+  :func:`build_missing`, which builds this year and every year with a meeting that is not yet
+  maintained), which marks the year as maintained (:class:`ComplianceFigureYear`); idempotent;
 - for some organizations by :func:`refresh`, in the transaction of every change that affects them:
   a meeting recorded, edited or cancelled (the meeting services and so the meetings import), an
   appraisal decided, an organization created, edited, dissolved or its committee changed (the
@@ -27,6 +28,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from dangjian.core import tree
 from dangjian.organizations.models import Organization
@@ -138,6 +140,20 @@ def rebuild_year(year: int) -> int:
         written += _write(orgs[i : i + CHUNK], year)
     ComplianceFigureYear.objects.update_or_create(year=year)
     return written
+
+
+def build_missing(today: dt.date | None = None) -> list[int]:
+    """Build this year and every year with a meeting that is not maintained yet (a new year, an
+    installation upgraded to the figures): the periodic job ``orglife.figures``. Idempotent. Until a
+    year is built, its table is computed by the cell engine, so nothing is ever wrong, only slower."""
+    if not Organization.objects.exists():
+        return []
+    today = today or timezone.localdate()
+    years = {day.year for day in Meeting.objects.dates("held_on", "year")} | {today.year}
+    missing = sorted(years - maintained_years())
+    for year in missing:
+        rebuild_year(year)
+    return missing
 
 
 def rebuild_maintained() -> int:
