@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import pgettext_lazy
 
 from dangjian.core.spans import Span
 from dangjian.members import queries as members
@@ -170,8 +169,7 @@ def member_table(table: StatTable, scope: Scope) -> Result:
         if column.key in filters:
             links[("total", column.key)] = _url("member-list", org=scope.org.pk, **filters[column.key])
     links[("total", "total")] = _url("member-list", org=scope.org.pk)
-    return Result(table, scope, rows, columns, cells, links, _("as of %(day)s") % {"day": on.isoformat()},
-                  [members.count_definition(on)])
+    return Result(table, scope, rows, columns, cells, links, scope.span.label, [members.count_definition(on)])
 
 
 # --- Organizational life: meetings held against required --------------------------------------------------
@@ -188,7 +186,7 @@ def meeting_table(table: StatTable, scope: Scope) -> Result:
     found = orglife.compliance_table(scope.visible_orgs, scope.org, year, quarter=quarter)
     columns, cells, links = [], {}, {}
     for kind, label in found.kinds:
-        columns += [Column(f"{kind}:done", _("held"), "done", label), Column(f"{kind}:due", _("required"), "due", label)]
+        columns += [Column(f"{kind}:done", _("periods met"), "done", label), Column(f"{kind}:due", _("periods due"), "due", label)]
     rows = []
     for group in found.groups:
         row = Row(group.key, group.label, group.org_id)
@@ -214,8 +212,9 @@ def meeting_table(table: StatTable, scope: Scope) -> Result:
         links[("total", f"total:{measure}")] = _url("orglife-compliance-orgs", org=scope.org.pk, year=year, quarter=quarter)
     label = Span.parse(f"{year}-Q{quarter}" if quarter else f"{year}").label
     definition = _(
-        "Held: the periods already ended in which an organization held at least the required number of "
-        "meetings of the kind; required: the periods already ended in which it had to (the compliance page's figures)."
+        "Periods met: the periods already ended in which an organization held at least the required number of "
+        "meetings of the kind; periods due: the periods already ended in which it had to (the compliance page's "
+        "figures)."
     )
     return Result(table, scope, rows, columns, cells, links, label, [definition])
 
@@ -266,11 +265,11 @@ def rectification_table(table: StatTable, scope: Scope) -> Result:
         "Rectification cases opened for weak or lagging organizations found by the screenings of the "
         "period's years, by their state today, counted under the organization rectified."
     )
-    label = str(span.start.year) if not year else str(year)
+    label = Span.year(year).label if year else span.label
     return Result(table, scope, rows, columns, cells, links, label, [definition])
 
 
-TOWNSHIP = pgettext_lazy("statistical table rows", "Organization")
+TOWNSHIP = gettext_lazy("Organization")
 _MEMBER_NOTE = gettext_lazy("Members on the register at the end of the period (or today while it runs).")
 
 
