@@ -60,7 +60,8 @@ def main(response) -> str:
 
 
 @pytest.mark.parametrize(
-    "query", ["period=garbage", "period=2026-Q9", "from=2026-13-01&to=2026-02-01", "from=2026-05-01&to=2026-01-01", "year=x"]
+    "query",
+    ["period=garbage", "period=2026-Q9", "from=2026-13-01&to=2026-02-01", "from=2026-05-01&to=2026-01-01", "year=x"],
 )
 def test_bad_parameters_give_the_default_period(records, client_for, query):
     client = client_for(records.organizer)

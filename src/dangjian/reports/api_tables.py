@@ -99,7 +99,12 @@ def as_data(result: Result) -> dict:
         "columns": [vars(c) for c in result.columns],
         "total_columns": [vars(c) for c in result.total_columns()],
         "rows": [
-            {"key": line["key"], "label": line["label"], "org_id": by_key[line["key"]].org_id, "cells": _cells(keys, line["cells"])}
+            {
+                "key": line["key"],
+                "label": line["label"],
+                "org_id": by_key[line["key"]].org_id,
+                "cells": _cells(keys, line["cells"]),
+            }
             for line in result.grid()
         ],
         "totals": _cells(keys, result.totals()),

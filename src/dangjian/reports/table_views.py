@@ -48,7 +48,9 @@ def table_detail(request, slug: str):
     table = _table(slug)
     scope = TableScope(request)
     result = evaluate(table, scope.org, scope.span, scope.visible)
-    return scope.render("reports/tables/detail.html", table=table, result=result, grid=result.grid(), totals=result.totals())
+    return scope.render(
+        "reports/tables/detail.html", table=table, result=result, grid=result.grid(), totals=result.totals()
+    )
 
 
 @login_required

@@ -96,13 +96,17 @@ class Result:
         body = []
         for row in self.rows:
             cells = [(self.value(row.key, c.key), self.links.get((row.key, c.key), "")) for c in self.columns]
-            cells += [(self.row_total(row.key, t.measure), self.links.get((row.key, t.key), "")) for t in self.total_columns()]
+            cells += [
+                (self.row_total(row.key, t.measure), self.links.get((row.key, t.key), "")) for t in self.total_columns()
+            ]
             body.append({"key": row.key, "label": row.label, "cells": cells})
         return body
 
     def totals(self) -> list[tuple[int, str]]:
         cells = [(self.column_total(c.key), self.links.get(("total", c.key), "")) for c in self.columns]
-        return cells + [(self.grand_total(t.measure), self.links.get(("total", t.key), "")) for t in self.total_columns()]
+        return cells + [
+            (self.grand_total(t.measure), self.links.get(("total", t.key), "")) for t in self.total_columns()
+        ]
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,12 @@ def _member_columns(by: str) -> list[tuple[str, str, dict]]:
         return [(label, label, {"age": label}) for label, _upper in members.AGE_BANDS]
     if by == "ethnicity":
         return [("han", _("Han"), {"ethnicity": "han"}), ("minority", _("ethnic minority"), {"ethnicity": "minority"})]
-    choices = {"education": Education.choices, "gender": Gender.choices, "status": Status.choices, "sector": Sector.choices}
+    choices = {
+        "education": Education.choices,
+        "gender": Gender.choices,
+        "status": Status.choices,
+        "sector": Sector.choices,
+    }
     return [(code, str(label), {by: code}) for code, label in choices[by]]
 
 
@@ -186,7 +195,10 @@ def meeting_table(table: StatTable, scope: Scope) -> Result:
     found = orglife.compliance_table(scope.visible_orgs, scope.org, year, quarter=quarter)
     columns, cells, links = [], {}, {}
     for kind, label in found.kinds:
-        columns += [Column(f"{kind}:done", _("periods met"), "done", label), Column(f"{kind}:due", _("periods due"), "due", label)]
+        columns += [
+            Column(f"{kind}:done", _("periods met"), "done", label),
+            Column(f"{kind}:due", _("periods due"), "due", label),
+        ]
     rows = []
     for group in found.groups:
         row = Row(group.key, group.label, group.org_id)
@@ -195,21 +207,15 @@ def meeting_table(table: StatTable, scope: Scope) -> Result:
             tally = group.by_kind.get(kind)
             cells[(row.key, f"{kind}:done")] = tally.done if tally else 0
             cells[(row.key, f"{kind}:due")] = tally.due if tally else 0
-    for row in rows:
-        for kind, _label in found.kinds:
-            for measure in ("done", "due"):
-                links[(row.key, f"{kind}:{measure}")] = _url(
-                    "orglife-compliance-orgs", org=row.org_id, year=year, quarter=quarter, kind=kind
-                )
+
+    def drill(org_id, kind=""):  # the organizations behind a figure, on the compliance page's drill-down
+        return _url("orglife-compliance-orgs", org=org_id, year=year, quarter=quarter, kind=kind)
+
+    for row in [*rows, Row("total", "", scope.org.pk)]:
         for measure in ("done", "due"):
-            links[(row.key, f"total:{measure}")] = _url("orglife-compliance-orgs", org=row.org_id, year=year, quarter=quarter)
-    for kind, _label in found.kinds:
-        for measure in ("done", "due"):
-            links[("total", f"{kind}:{measure}")] = _url(
-                "orglife-compliance-orgs", org=scope.org.pk, year=year, quarter=quarter, kind=kind
-            )
-    for measure in ("done", "due"):
-        links[("total", f"total:{measure}")] = _url("orglife-compliance-orgs", org=scope.org.pk, year=year, quarter=quarter)
+            links[(row.key, f"total:{measure}")] = drill(row.org_id)
+            for kind, _label in found.kinds:
+                links[(row.key, f"{kind}:{measure}")] = drill(row.org_id, kind)
     label = Span.parse(f"{year}-Q{quarter}" if quarter else f"{year}").label
     definition = _(
         "Periods met: the periods already ended in which an organization held at least the required number of "
@@ -286,12 +292,23 @@ TABLES: dict[str, StatTable] = {
         _members("members-gender", gettext_lazy("Party members by gender"), "gender"),
         _members("members-ethnicity", gettext_lazy("Party members by ethnicity"), "ethnicity"),
         _members("members-status", gettext_lazy("Full and probationary party members"), "status"),
-        StatTable("meetings", gettext_lazy("Organizational life: meetings held against required"), TOWNSHIP, "kind",
-                  meeting_table),
-        StatTable("training", gettext_lazy("Training person-times by programme"), TOWNSHIP, "programme",
-                  training_table),
-        StatTable("rectification", gettext_lazy("Rectification of weak and lagging organizations by state"), TOWNSHIP,
-                  "state", rectification_table),
+        StatTable(
+            "meetings",
+            gettext_lazy("Organizational life: meetings held against required"),
+            TOWNSHIP,
+            "kind",
+            meeting_table,
+        ),
+        StatTable(
+            "training", gettext_lazy("Training person-times by programme"), TOWNSHIP, "programme", training_table
+        ),
+        StatTable(
+            "rectification",
+            gettext_lazy("Rectification of weak and lagging organizations by state"),
+            TOWNSHIP,
+            "state",
+            rectification_table,
+        ),
     )
 }
 
@@ -299,4 +316,3 @@ TABLES: dict[str, StatTable] = {
 def evaluate(table: StatTable, org, span: Span, visible_orgs) -> Result:
     """The table for ``org``'s subtree over ``span`` (``org`` among ``visible_orgs``): a few queries."""
     return table.source(table, Scope(org, span, visible_orgs))
-
