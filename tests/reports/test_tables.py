@@ -141,3 +141,12 @@ def test_quarter_is_the_compliance_quarter():
     assert compliance_window(Span.parse("2026-Q2")) == (2026, 2)
     assert compliance_window(Span.parse("2026-H1")) == (2026, None)
     assert compliance_window(Span(dt.date(2025, 3, 1), dt.date(2026, 2, 1))) == (2026, None)
+
+
+def test_the_bench_measures_every_table():
+    from dangjian.bench import REPORT_TABLES, report_tables
+
+    assert REPORT_TABLES == tuple(TABLES)
+    assert [path.split("?")[0] for _label, path, _target in report_tables("1")] == [
+        f"/reports/tables/{slug}/" for slug in TABLES
+    ]
