@@ -150,3 +150,16 @@ def test_the_bench_measures_every_table():
     assert [path.split("?")[0] for _label, path, _target in report_tables("1")] == [
         f"/reports/tables/{slug}/" for slug in TABLES
     ]
+
+
+def test_a_past_period_links_to_that_days_register(records, client_for):
+    w = records
+    factories.member(w.branch_b1, "新党员", joined_on=dt.date(2026, 5, 1), full_member_on=None, status="probationary")
+    result = run("members-status", w.root, Span.year(2025))
+    assert totals_of(result) == {"full": 2, "probationary": 1, "total": 3}  # not 新党员, who joined in 2026
+    value, link = result.totals()[-1]
+    assert value == 3 and "on=2025-12-31" in link
+    page = client_for(w.organizer).get(link).content.decode()
+    assert "张强" in page and "王伟" in page and "新党员" not in page
+    _value, today_link = run("members-status", w.root).totals()[-1]
+    assert "on=" not in today_link and "新党员" in client_for(w.organizer).get(today_link).content.decode()

@@ -74,6 +74,7 @@ class MemberFilterForm(FilterForm):
         label=_("organization"), queryset=Organization.objects.none(), required=False, widget=forms.HiddenInput
     )
     direct = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    on = forms.DateField(required=False, widget=forms.HiddenInput)  # the register of a past day (a table's cell)
     status = forms.ChoiceField(
         label=pgettext_lazy("member", "status"), choices=[("", _("All")), *Status.choices], required=False
     )

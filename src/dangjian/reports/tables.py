@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -164,6 +165,8 @@ def member_table(table: StatTable, scope: Scope) -> Result:
     if any(value == "" for _row, value in cells) and table.columns == "education":
         columns.append(Column("", _("not recorded"), "members"))
     rows = _with_found(_child_rows(scope), cells)
+    past = on.isoformat() if on < timezone.localdate() else ""  # the member list shows that day's register
+    spec = [(value, label, {**f, "on": past}) for value, label, f in spec]
     filters = {value: f for value, _label, f in spec}
     links = {}
     for row in rows:
@@ -173,11 +176,11 @@ def member_table(table: StatTable, scope: Scope) -> Result:
         for column in columns:
             if column.key in filters:
                 links[(row.key, column.key)] = _url("member-list", org=row.org_id, direct=direct, **filters[column.key])
-        links[(row.key, "total")] = _url("member-list", org=row.org_id, direct=direct)
+        links[(row.key, "total")] = _url("member-list", org=row.org_id, direct=direct, on=past)
     for column in columns:
         if column.key in filters:
             links[("total", column.key)] = _url("member-list", org=scope.org.pk, **filters[column.key])
-    links[("total", "total")] = _url("member-list", org=scope.org.pk)
+    links[("total", "total")] = _url("member-list", org=scope.org.pk, on=past)
     return Result(table, scope, rows, columns, cells, links, scope.span.label, [members.count_definition(on)])
 
 
