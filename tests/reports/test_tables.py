@@ -163,3 +163,16 @@ def test_a_past_period_links_to_that_days_register(records, client_for):
     assert "张强" in page and "王伟" in page and "新党员" not in page
     _value, today_link = run("members-status", w.root).totals()[-1]
     assert "on=" not in today_link and "新党员" in client_for(w.organizer).get(today_link).content.decode()
+
+
+def test_training_cells_link_to_the_attendance_they_count(records, client_for):
+    w = records
+    result = run("training", w.root)
+    keys = [c.key for c in [*result.columns, *result.total_columns()]]
+    line = next(line for line in result.grid() if line["key"] == w.town_a.path)
+    client = client_for(w.organizer)
+    for key, (value, link) in zip(keys, line["cells"], strict=True):
+        assert f"org={w.town_a.pk}" in link
+        page = client.get(link).content.decode()
+        assert page.count('<a href="/members/') == value  # one attendance row per person-time
+    assert run("training", w.root, Span.parse("2026-H1")).links == {}  # the training pages count whole years

@@ -238,17 +238,16 @@ def training_table(table: StatTable, scope: Scope) -> Result:
     cells = {(row, str(programme)): n for (row, programme), n in cells.items()}
     rows = _with_found(_child_rows(scope), cells)
     links = {}
-    year = span.end.year if span.start.year == span.end.year else ""
-    for column in columns:
-        url = reverse("training-programme", args=[int(column.key)])
-        for row in [*rows, Row("total", "")]:
-            links[(row.key, column.key)] = url
-    for row in rows:
-        if row.org_id is not None and year:
-            own = "1" if row.key == scope.org.path else ""
-            links[(row.key, "total")] = _url("training-figure-attendance", org=row.org_id, year=year, own=own)
+    year = span.start.year if span.key == str(span.start.year) else None  # the training pages count whole years
     if year:
-        links[("total", "total")] = _url("training-figure-attendance", org=scope.org.pk, year=year)
+        for row in [*rows, Row("total", "", scope.org.pk)]:
+            if row.org_id is None:
+                continue
+            own = "1" if row.key == scope.org.path else ""
+            for column in [*columns, Column("", "")]:
+                links[(row.key, column.key or "total")] = _url(
+                    "training-figure-attendance", org=row.org_id, year=year, own=own, programme=column.key
+                )
     definition = _(
         "Person-times: each member of the organization present at a session that counts, once per session, "
         "under the member's own organization, whoever organized the session."
