@@ -168,10 +168,9 @@ def test_a_past_period_links_to_that_days_register(records, client_for):
 def test_training_cells_link_to_the_attendance_they_count(records, client_for):
     w = records
     result = run("training", w.root)
-    keys = [c.key for c in [*result.columns, *result.total_columns()]]
     line = next(line for line in result.grid() if line["key"] == w.town_a.path)
     client = client_for(w.organizer)
-    for key, (value, link) in zip(keys, line["cells"], strict=True):
+    for value, link in line["cells"]:
         assert f"org={w.town_a.pk}" in link
         page = client.get(link).content.decode()
         assert page.count('<a href="/members/') == value  # one attendance row per person-time
