@@ -175,3 +175,17 @@ def test_training_cells_link_to_the_attendance_they_count(records, client_for):
         page = client.get(link).content.decode()
         assert page.count('<a href="/members/') == value  # one attendance row per person-time
     assert run("training", w.root, Span.parse("2026-H1")).links == {}  # the training pages count whole years
+
+
+def test_rectification_and_meeting_cells_link_to_their_lists(records, client_for):
+    w = records
+    result = run("rectification", w.root, Span.year(2025))
+    line = next(line for line in result.grid() if line["key"] == w.town_a.path)
+    keys = [c.key for c in [*result.columns, *result.total_columns()]]
+    value, link = dict(zip(keys, line["cells"], strict=True))["total"]
+    assert value == 1 and f"org={w.town_a.pk}" in link and "year=2025" in link
+    assert "东街村党支部" in client_for(w.organizer).get(link).content.decode()
+    meetings = run("meetings", w.root)
+    own = next(line for line in meetings.grid() if line["key"] == w.root.path) if meetings.grid() else None
+    assert own is None or all(not link for _v, link in own["cells"])  # no list shows "its own only"
+    assert all(link for _v, link in meetings.totals())

@@ -215,6 +215,8 @@ def meeting_table(table: StatTable, scope: Scope) -> Result:
         return _url("orglife-compliance-orgs", org=org_id, year=year, quarter=quarter, kind=kind)
 
     for row in [*rows, Row("total", "", scope.org.pk)]:
+        if row.key == scope.org.path:  # the drill-down has no "its own only": no link rather than a wrong one
+            continue
         for measure in ("done", "due"):
             links[(row.key, f"total:{measure}")] = drill(row.org_id)
             for kind, _label in found.kinds:
@@ -264,7 +266,7 @@ def rectification_table(table: StatTable, scope: Scope) -> Result:
     year = span.end.year if span.start.year == span.end.year else ""
     links = {}
     for row in [*rows, Row("total", "", scope.org.pk)]:
-        if row.org_id is None or not year:
+        if row.org_id is None or not year or row.key == scope.org.path:  # the case list shows subtrees only
             continue
         for column in columns:
             links[(row.key, column.key)] = _url("rectification-cases", org=row.org_id, year=year, state=column.key)
