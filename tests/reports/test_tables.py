@@ -189,3 +189,16 @@ def test_rectification_and_meeting_cells_link_to_their_lists(records, client_for
     own = next(line for line in meetings.grid() if line["key"] == w.root.path) if meetings.grid() else None
     assert own is None or all(not link for _v, link in own["cells"])  # no list shows "its own only"
     assert all(link for _v, link in meetings.totals())
+
+
+def test_an_empty_table_still_has_its_totals(records):
+    result = run("training", records.root, Span.year(2024))
+    assert result.columns == [] and totals_of(result) == {"total": 0}
+
+
+def test_members_without_education_are_counted_as_not_recorded(records):
+    w = records
+    assert "" not in totals_of(run("members-education", w.root))  # no column when everyone's is recorded
+    factories.member(w.branch_a2, "刘洋", education="")
+    totals = totals_of(run("members-education", w.root))
+    assert totals[""] == 1 and totals["bachelor"] == 3 and totals["total"] == 4

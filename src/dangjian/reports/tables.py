@@ -79,8 +79,8 @@ class Result:
 
     def total_columns(self) -> list[Column]:
         labels = {c.measure: c.label for c in self.columns}
-        if len(self.measures) == 1:
-            return [Column("total", _("Total"), self.measures[0])]
+        if len(self.measures) <= 1:  # one measure, or an empty table (nothing recorded in the period)
+            return [Column("total", _("Total"), self.measures[0] if self.measures else "")]
         return [Column(f"total:{m}", labels[m], m, _("Total")) for m in self.measures]
 
     def row_total(self, row: str, measure: str) -> int:
@@ -157,12 +157,23 @@ def _member_columns(by: str) -> list[tuple[str, str, dict]]:
     return [(code, str(label), {by: code}) for code, label in choices[by]]
 
 
+def _fold(cells: dict[tuple[str, str], int], known: set[str]) -> dict[tuple[str, str], int]:
+    """Cells whose value is not a column's counted under ``""`` (not recorded)."""
+    folded: dict[tuple[str, str], int] = {}
+    for (row, value), n in cells.items():
+        key = (row, value if value in known else "")
+        folded[key] = folded.get(key, 0) + n
+    return folded
+
+
 def member_table(table: StatTable, scope: Scope) -> Result:
     on = scope.on
     cells = members.member_grid(scope.org.path, table.columns, on)
     spec = _member_columns(table.columns)
     columns = [Column(value, label, "members") for value, label, _f in spec]
-    if any(value == "" for _row, value in cells) and table.columns == "education":
+    known = {value for value, _label, _f in spec}
+    if any(value not in known for _row, value in cells):  # blank (or outside the choices): still counted
+        cells = _fold(cells, known)
         columns.append(Column("", _("not recorded"), "members"))
     rows = _with_found(_child_rows(scope), cells)
     past = on.isoformat() if on < timezone.localdate() else ""  # the member list shows that day's register
