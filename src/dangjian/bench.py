@@ -211,7 +211,35 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
             f"/rectification/?org={root}&year={time.localtime().tm_year - 1}",
             300,
         ),
+        *report_tables(root),
     ]
+
+
+def report_tables(root: str) -> list[tuple[str, str, float | None]]:
+    """Each statistical table (issue 16) at the district root, this year (rectification: last year)."""
+    last_year = time.localtime().tm_year - 1
+    return [
+        (
+            f"Statistical table `{slug}`, whole district",
+            f"/reports/tables/{slug}/?org={root}" + (f"&period={last_year}" if slug == "rectification" else ""),
+            500,
+        )
+        for slug in REPORT_TABLES
+    ]
+
+
+# The slugs of ``reports.tables.TABLES`` (this script runs outside Django; a test keeps the two equal).
+REPORT_TABLES = (
+    "members-education",
+    "members-age",
+    "members-sector",
+    "members-gender",
+    "members-ethnicity",
+    "members-status",
+    "meetings",
+    "training",
+    "rectification",
+)
 
 
 # --- The page budget (issue 14): every page each role reaches from its home ---------------------------

@@ -29,6 +29,7 @@ def pages(role: str, w) -> list[str]:
             reverse("org-detail", args=[w.town_a.pk]),
             reverse("orglife-compliance"),
             reverse("rectification-figures"),
+            reverse("report-table", args=["meetings"]),  # the statistical tables (issue 16)
             reverse("points-balances") + f"?org={w.branch_a1.pk}",
         ],
         "secretary": [

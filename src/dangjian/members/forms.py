@@ -12,7 +12,7 @@ from dangjian.members.models import Education, Gender, Status
 from dangjian.members.queries import AGE_BANDS
 from dangjian.members.services import EDITABLE_FIELDS
 from dangjian.organizations.forms import org_picker
-from dangjian.organizations.models import Organization
+from dangjian.organizations.models import Organization, Sector
 
 DATE = {"widget": DateInput()}
 
@@ -74,12 +74,19 @@ class MemberFilterForm(FilterForm):
         label=_("organization"), queryset=Organization.objects.none(), required=False, widget=forms.HiddenInput
     )
     direct = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    on = forms.DateField(required=False, widget=forms.HiddenInput)  # the register of a past day (a table's cell)
     status = forms.ChoiceField(
         label=pgettext_lazy("member", "status"), choices=[("", _("All")), *Status.choices], required=False
     )
     gender = forms.ChoiceField(label=_("gender"), choices=[("", _("All")), *Gender.choices], required=False)
     education = forms.ChoiceField(label=_("education"), choices=[("", _("All")), *Education.choices], required=False)
     age = forms.ChoiceField(label=_("age"), choices=[("", _("All"))] + [(b, b) for b, _u in AGE_BANDS], required=False)
+    sector = forms.ChoiceField(label=_("sector"), choices=[("", _("All")), *Sector.choices], required=False)
+    ethnicity = forms.ChoiceField(
+        label=_("ethnicity"),
+        choices=[("", _("All")), ("han", _("Han")), ("minority", _("ethnic minority"))],
+        required=False,
+    )
     flag = forms.ChoiceField(
         label=_("Other"),
         required=False,

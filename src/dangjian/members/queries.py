@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,8 @@ from dangjian.members.models import (
     years_before,
 )
 from dangjian.organizations.models import Level
+
+HAN = "汉族"  # the majority nationality; the statistics count the others as 少数民族
 
 AGE_BANDS: list[tuple[str, int | None]] = [
     ("≤30", 30),
@@ -129,6 +131,8 @@ def member_list(
     age="",
     flag="",
     sort="",
+    sector="",
+    ethnicity="",
     on: dt.date | None = None,
 ):
     """The filtered, sorted member list of a subtree (or of one organization with ``direct``)."""
@@ -142,6 +146,12 @@ def member_list(
             qs = qs.filter(**{name: value})
     if age:
         qs = qs.filter(age_band_q(age, on))
+    if sector:
+        qs = qs.filter(org__sector=sector)
+    if ethnicity == "han":
+        qs = qs.filter(ethnicity=HAN)
+    elif ethnicity == "minority":
+        qs = qs.exclude(ethnicity=HAN)
     if flag == "mobile":
         qs = qs.filter(mobile=True)
     elif flag == "in_hardship":
@@ -332,3 +342,44 @@ def probation_ending(members, on: dt.date, within_days: int = 180) -> list[Proba
 def member_corrections(member, limit: int = 10):
     """The member's own correction requests, newest first, with their state: one query."""
     return list(CorrectionRequest.objects.filter(member=member).order_by("-created_at", "-id")[:limit])
+
+
+# --- Member composition by child organization (the statistical tables, issue 16) -------------------------
+# The columns a composition table can have: the value each member counts under (``""``: not recorded).
+GRID_COLUMNS = ("education", "gender", "status", "ethnicity", "sector", "age")
+
+
+def _grid_value(by: str, on: dt.date):
+    if by in ("education", "gender", "status"):
+        return F(by)
+    if by == "sector":
+        return F("org__sector")
+    if by == "ethnicity":  # 汉族 / 少数民族, as the intra-party statistics count them
+        return Case(When(ethnicity=HAN, then=Value("han")), default=Value("minority"), output_field=CharField())
+    if by == "age":
+        whens = [When(age_band_q(label, on), then=Value(label)) for label, _upper in AGE_BANDS]
+        return Case(*whens, default=Value(""), output_field=CharField())
+    raise ValueError(by)
+
+
+def member_grid(path: str, by: str, on: dt.date | None = None) -> dict[tuple[str, str], int]:
+    """``{(row, value): n}``: the members on the register on ``on`` (see :func:`register_q`) in ``path``'s
+    subtree, by the child of ``path`` each sits under (``path`` itself for those directly in it) and by
+    ``by`` (one of :data:`GRID_COLUMNS`). One GROUP BY query, whatever the subtree's size; the cells add
+    up to :func:`subtree_member_count`."""
+    on = on or timezone.localdate()
+    width = len(path) + tree.STEP
+    rows = (
+        Member.objects.filter(register_q(on))
+        .filter(tree.subtree_q("org_path", path))
+        .annotate(row=Substr("org_path", 1, width), value=_grid_value(by, on))
+        .values("row", "value")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("row", "value", "n")
+    )
+    found: dict[tuple[str, str], int] = {}
+    for row, value, n in rows:
+        key = (row, value or "")
+        found[key] = found.get(key, 0) + n
+    return found

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.core import parameters, tree
@@ -224,3 +225,19 @@ def figures(visible_orgs, screenings, marks, cases, problems, root, year: int, o
     for row in ordered:
         total.add(row)
     return Figures(root, year, on, ordered, total, list(Rectification.State.choices))
+
+
+# --- Cases by child organization and state (the statistical tables, issue 16) -----------------------------
+def case_grid(path: str, first_year: int, last_year: int) -> dict[tuple[str, str], int]:
+    """``{(row, state): n}``: the rectification cases of screening years ``first_year`` … ``last_year`` in
+    ``path``'s subtree, by the child of ``path`` each case's organization sits under (``path`` itself for
+    its own) and by state. One GROUP BY query."""
+    width = len(path) + tree.STEP
+    rows = (
+        Rectification.objects.filter(tree.subtree_q("org_path", path), year__gte=first_year, year__lte=last_year)
+        .annotate(row=Substr("org_path", 1, width))
+        .values_list("row", "state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(row, state): n for row, state, n in rows}

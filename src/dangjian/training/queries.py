@@ -17,7 +17,7 @@ from django.db.models.functions import Substr
 
 from dangjian.core import sheets, tree
 from dangjian.organizations.models import Organization
-from dangjian.training.models import Session, SessionAttendance
+from dangjian.training.models import Programme, Session, SessionAttendance
 
 PRESENT = SessionAttendance.Status.PRESENT
 
@@ -231,3 +231,25 @@ __all__ = [
     "session_attendance",
     "session_reference",
 ]
+
+
+# --- Person-times by programme (the statistical tables, issue 16) -----------------------------------------
+def person_times_by_programme(path: str, start: dt.date, end: dt.date) -> dict[tuple[str, int], int]:
+    """``{(row, programme id): person-times}`` of the members under ``path`` between two days, by the
+    child of ``path`` each member sits under (``path`` itself for those directly in it): the same
+    attendance as :func:`person_times_table` (present, counted), so a row adds up to its figure there.
+    One GROUP BY query."""
+    width = len(path) + tree.STEP
+    rows = (
+        attendance_in(path, start, end)
+        .annotate(row=Substr("org_path", 1, width))
+        .values_list("row", "session__programme_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(row, programme): n for row, programme, n in rows}
+
+
+def programme_names(ids) -> dict[int, str]:
+    """``{id: name}`` of the programmes ``ids`` (one query)."""
+    return dict(Programme.objects.filter(pk__in=list(ids)).values_list("pk", "name"))

@@ -80,9 +80,12 @@ class _Drill(Figures):
         super().__init__(request)
         self.own = request.GET.get("own") == "1"
         self.start, self.end = _period(self.year)
+        value = request.GET.get("programme", "")  # one programme's attendance (a statistical table's cell)
+        self.programme = int(value) if value.isdigit() and len(value) < 12 else None
 
     def page(self, template_name: str, rows):
         query = f"org={self.org.pk}&year={self.year}" + ("&own=1" if self.own else "")
+        query += f"&programme={self.programme}" if self.programme else ""
         return self.render(template_name, own=self.own, page=page_of(self.request, rows), query=query)
 
 
@@ -102,6 +105,7 @@ def figure_attendance(request):
     visible = SessionAttendance.objects.visible_to(request.user)
     rows = (
         queries.attendance_in(drill.org.path, drill.start, drill.end, own=drill.own, rows=visible)
+        .filter(**({"session__programme_id": drill.programme} if drill.programme else {}))
         .select_related("member", "session", "session__programme")
         .order_by("-held_on", "member__name_pinyin", "id")
     )
