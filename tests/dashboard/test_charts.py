@@ -71,7 +71,9 @@ def test_training_person_times_are_the_figures_table_and_open_the_attendance(wor
 @pytest.mark.django_db
 def test_points_bands_are_the_distribution_page_and_link_to_it(world, client_for):
     for member, total in ((world.zhang, "12"), (world.li, "35.5"), (world.wang, "38")):
-        PointBalance.objects.create(org=member.org, org_path=member.org_path, member=member, year=2026, total=Decimal(total))
+        PointBalance.objects.create(
+            org=member.org, org_path=member.org_path, member=member, year=2026, total=Decimal(total)
+        )
     client = client_for(world.organizer)
     chart = charts_of(client.get(URL, {"org": world.root.pk, "period": "2026-H1"}))["points"]
     page = client.get(reverse("points-distribution"), {"org": world.root.pk, "year": 2026})
@@ -101,7 +103,9 @@ def test_the_dashboard_is_for_organizers_and_secretaries_within_their_subtree(wo
     own = client_for(world.town_organizer).get(URL)
     assert own.context["org"] == world.town_a
     assert reverse("member-list") + f"?org={world.town_a.pk}" in own.content.decode()
-    assert client_for(world.sibling_secretary).get(reverse("dashboard-wall"), {"org": world.town_a.pk}).status_code == 404
+    assert (
+        client_for(world.sibling_secretary).get(reverse("dashboard-wall"), {"org": world.town_a.pk}).status_code == 404
+    )
 
 
 @pytest.mark.django_db
