@@ -74,11 +74,12 @@ def member_charts(org, span: Span) -> list[Chart]:
     ]
 
 
-def points_chart(org, children, span: Span) -> Chart:
+def points_chart(org, span: Span) -> Chart:
     """The members of the subtree by band of points in the period's year (``points.queries.distribution``,
-    the distribution page's figures, which names no member)."""
+    the distribution page's figures, which names no member). The bands count the whole subtree whatever
+    children are given: none are, which spares the per-child medians the chart does not show."""
     year = span.start.year
-    data = points.distribution(org, children, year)
+    data = points.distribution(org, (), year)
     url = _url("points-distribution", org=org.pk, year=year)
     rows = [Point(label, n, url) for label, n, _percent in data.buckets]
     note = _("Points of %(year)d; the distribution page shows the same bands.") % {"year": year}
@@ -132,7 +133,7 @@ def all_charts(org, children, span: Span) -> list[Chart]:
     sees) over ``span``: a fixed number of queries whatever the size of the subtree."""
     return [
         *member_charts(org, span),
-        points_chart(org, children, span),
+        points_chart(org, span),
         training_chart(org, span),
         *cadre_charts(org, children, span),
     ]
