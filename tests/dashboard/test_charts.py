@@ -10,11 +10,15 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from dangjian.community.services import checkin_create
 from dangjian.core.models import Parameter
+from dangjian.core.roles import Role
 from dangjian.members import queries as members
 from dangjian.points.models import PointBalance
+from dangjian.rectification import services as rectification
 from dangjian.training import queries as training
 from tests import factories
+from tests.factories import criteria
 
 URL = reverse("dashboard-charts")
 
@@ -29,8 +33,9 @@ def listed(client, url: str) -> int:
     response = client.get(url)
     assert response.status_code == 200, url
     context = response.context
-    if "page_obj" in context:  # the member list (its first page is counted)
-        return context["page_obj"].count
+    if "page_obj" in context:  # a list: counted by its paginator, or on its first keyset page
+        page = context["page_obj"]
+        return page.paginator.count if hasattr(page, "paginator") else page.count
     if "page" in context:  # a figure's drill-down
         return context["page"].paginator.count
     return context["rows"].count() if hasattr(context["rows"], "count") else len(context["rows"])
@@ -135,3 +140,82 @@ def test_the_wall_cycles_the_charts_at_the_interval_of_its_rule(world, client_fo
     assert 'data-seconds="7"' in html and 'class="navbar' not in html
     assert html.count('class="dj-wall-slide"') == len(response.context["chart_data"])
     assert "echarts.min.js" in html and "<script>" not in html
+
+
+@pytest.mark.django_db
+def test_compliance_by_kind_is_the_compliance_pages_rates(world, client_for, today):
+    factories.meeting(world.branch_a1, ["theme_day"], dt.date(2026, 2, 10))
+    client = client_for(world.organizer)
+    chart = charts_of(client.get(URL, {"org": world.root.pk, "period": "2026"}))["compliance"]
+    table = client.get(reverse("orglife-compliance"), {"org": world.root.pk, "year": 2026}).context["table"]
+    expected = [
+        (label, round(table.total.by_kind[kind].rate * 100))
+        for kind, label in table.kinds
+        if table.total.by_kind[kind].rate is not None
+    ]
+    assert expected and [(p["label"], p["value"]) for p in chart["points"]] == expected
+    for point in chart["points"]:
+        assert client.get(point["url"]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_rectification_by_state_is_the_figures_page_and_opens_the_cases(world, client_for):
+    screening = rectification.screening_create(actor=None, org=world.root, year=2025)
+    for branch in (world.branch_a1, world.branch_b1):
+        mark = rectification.mark_create(
+            actor=None, screening=screening, org=branch, classification="weak", criteria=criteria("C01")
+        )
+        case = rectification.case_open(
+            actor=None, mark=mark, opened_on=dt.date(2025, 12, 1), data={"lead_official": "王副书记"}
+        )
+    rectification.case_start(actor=None, case=case)
+    client = client_for(world.organizer)
+    chart = charts_of(client.get(URL, {"org": world.root.pk, "period": "2025"}))["rectification"]
+    table = client.get(reverse("rectification-figures"), {"org": world.root.pk, "year": 2025}).context["table"]
+    assert [p["value"] for p in chart["points"]] == [table.total.cases.get(s, 0) for s, _l in table.states]
+    assert sum(p["value"] for p in chart["points"]) == 2
+    for point in chart["points"]:
+        if point["value"]:
+            assert listed(client, point["url"]) == point["value"], point
+
+
+@pytest.mark.django_db
+def test_check_ins_and_volunteer_hours_are_the_volunteer_table(world, client_for, today):
+    w = world
+    w.community = factories.org(w.town_a, "东街社区党支部", sector="community", code="TA-C01")
+    agency = factories.org(w.town_b, "河口镇机关党支部", sector="agency", code="TB-G01")
+    zhao = factories.member(agency, "赵敏", birth=dt.date(1979, 4, 5), gender="female")
+    factories.member(agency, "钱进", birth=dt.date(1981, 4, 5))
+    w.community_secretary = factories.user("sec_c", Role.SECRETARY, w.community)
+    checkin_create(
+        actor=w.community_secretary,
+        member=zhao,
+        org=w.community,
+        data={"checked_in_on": dt.date(2026, 3, 1), "offers": "care"},
+    )
+    factories.activity(
+        w,
+        sheet=[
+            (zhao, Decimal("3")),
+            (factories.member(w.community, "孙丽", birth=dt.date(1978, 2, 3)), Decimal("2.5")),
+        ],
+    )
+    client = client_for(w.organizer)
+    found = charts_of(client.get(URL, {"org": w.root.pk, "period": "2026"}))
+    table = client.get(reverse("community-table"), {"org": w.root.pk, "year": 2026}).context["table"]
+    assert (
+        [p["value"] for p in found["checkins"]["points"]]
+        == [
+            table.total.checked_in,
+            table.total.serving - table.total.checked_in,
+        ]
+        == [1, 1]
+    )
+    assert [p["value"] for p in found["hours"]["points"]] == [float(r.member_hours) for r in table.rows]
+    assert sum(p["value"] for p in found["hours"]["points"]) == 5.5
+    for point in found["checkins"]["points"]:
+        assert listed(client, point["url"]) == point["value"], point
+    for point in found["hours"]["points"]:
+        if point["value"]:
+            response = client.get(point["url"])
+            assert response.status_code == 200, point

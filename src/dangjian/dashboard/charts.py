@@ -17,9 +17,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dangjian.cadres import queries as cadres
+from dangjian.community import queries as community
 from dangjian.core.spans import Span
 from dangjian.members import queries as members
+from dangjian.orglife import queries as orglife
 from dangjian.points import queries as points
+from dangjian.rectification import queries as rectification
+from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark
 from dangjian.training import queries as training
 
 
@@ -128,12 +132,107 @@ def cadre_charts(org, children, span: Span) -> list[Chart]:
     return [coverage, pool]
 
 
-def all_charts(org, children, span: Span) -> list[Chart]:
-    """Every chart of the dashboard for ``org``'s subtree (``children``: its child organizations the user
-    sees) over ``span``: a fixed number of queries whatever the size of the subtree."""
+def _quarter(span: Span) -> int | None:
+    """The quarter (1–4) of a ``YYYY-Qn`` period; None for any other (the whole year is judged)."""
+    return int(span.key[-1]) if "-Q" in span.key else None
+
+
+def compliance_chart(visible, org, span: Span) -> Chart:
+    """Organizational-life compliance by kind of meeting in the period's year or quarter
+    (``orglife.queries.compliance_table``, the compliance page's rates), each bar linking to the
+    organizations behind the rate."""
+    year, quarter = span.start.year, _quarter(span)
+    table = orglife.compliance_table(visible, org, year, quarter=quarter)
+    rows = []
+    for kind, label in table.kinds:
+        tally = table.total.by_kind.get(kind)
+        if tally is None or tally.rate is None:
+            continue
+        rows.append(
+            Point(
+                label,
+                round(tally.rate * 100),
+                _url("orglife-compliance-orgs", org=org.pk, year=year, kind=kind, quarter=quarter),
+            )
+        )
+    note = _("Share of the periods ended by %(day)s that were met, as the compliance page counts them.") % {
+        "day": table.on.isoformat()
+    }
+    return Chart("compliance", _("Organizational life: periods met, by kind"), "bar", "%", rows, note)
+
+
+def rectification_chart(user, visible, org, span: Span) -> Chart:
+    """Rectification of the period's year's screening by state (``rectification.queries.figures``, the
+    rectification figures page), each bar linking to the cases in that state."""
+    year = span.start.year
+    fig = rectification.figures(
+        visible,
+        Screening.objects.visible_to(user),
+        ScreeningMark.objects.visible_to(user),
+        Rectification.objects.visible_to(user),
+        Problem.objects.visible_to(user),
+        org,
+        year,
+    )
+    rows = [
+        Point(
+            str(label), fig.total.cases.get(state, 0), _url("rectification-cases", org=org.pk, year=year, state=state)
+        )
+        for state, label in fig.states
+    ]
+    return Chart("rectification", _("Weak and lagging organizations by rectification state"), "bar", _("cases"), rows)
+
+
+def community_charts(visible, org, span: Span) -> list[Chart]:
+    """Check-ins of serving members and volunteer hours (``community.queries.volunteer_table``, the
+    volunteer table), each figure linking to its list."""
+    days = community.Span(span.start, span.end)
+    table = community.volunteer_table(visible, org, days)
+    total = table.total
+    checkins = Chart(
+        "checkins",
+        _("Serving members checked in to a community"),
+        "pie",
+        _("members"),
+        [
+            Point(
+                _("Checked in"), total.checked_in, _url("community-checkins", org=org.pk, side="member", state="open")
+            ),
+            Point(
+                _("Not checked in"),
+                total.serving - total.checked_in,
+                _url("community-serving", org=org.pk, missing="1"),
+            ),
+        ],
+        _("Checked in on %(day)s.") % {"day": days.on.isoformat()},
+    )
+    hours = Chart(
+        "hours",
+        _("Volunteer hours of members by organization"),
+        "bar",
+        _("hours"),
+        [
+            Point(
+                row.name,
+                float(row.member_hours),
+                _url("community-service", org=row.org_id, side="member", year=span.start.year),
+            )
+            for row in table.rows
+        ],
+    )
+    return [checkins, hours]
+
+
+def all_charts(user, visible, org, children, span: Span) -> list[Chart]:
+    """Every chart of the dashboard for ``org``'s subtree (``visible``: the organizations the user sees;
+    ``children``: its child organizations they see) over ``span``: a fixed number of queries whatever
+    the size of the subtree."""
     return [
         *member_charts(org, span),
+        compliance_chart(visible, org, span),
         points_chart(org, span),
         training_chart(org, span),
+        rectification_chart(user, visible, org, span),
+        *community_charts(visible, org, span),
         *cadre_charts(org, children, span),
     ]

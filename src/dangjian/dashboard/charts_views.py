@@ -22,7 +22,7 @@ class _Scope(Figures):
         self.children = list(self.visible.filter(parent=self.org, dissolved_on__isnull=True).order_by("path"))
 
     def context(self) -> dict:
-        found = charts.all_charts(self.org, self.children, self.span)
+        found = charts.all_charts(self.request.user, self.visible, self.org, self.children, self.span)
         return {
             "org": self.org,
             "span": self.span,
