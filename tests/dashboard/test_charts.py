@@ -69,7 +69,11 @@ def test_training_person_times_are_the_figures_table_and_open_the_attendance(wor
     assert sum(p["value"] for p in chart["points"]) == table.total.person_times == 3
     figures = client.get(reverse("training-figures"), {"org": world.root.pk, "year": 2026}).context["table"]
     assert figures.total.person_times == 3
-    for point in chart["points"]:
+    found = charts_of(client.get(URL, {"org": world.root.pk, "period": "2026"}))
+    programmes, months = found["training_programmes"]["points"], found["training_months"]["points"]
+    assert sorted((p["label"], p["value"]) for p in programmes) == [("区委大讲堂", 2), ("河口讲堂", 1)]
+    assert [p["value"] for p in months] == [0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    for point in chart["points"] + programmes + months:
         assert listed(client, point["url"]) == point["value"], point
 
 

@@ -10,6 +10,7 @@ invented.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlencode
 
@@ -90,21 +91,36 @@ def points_chart(org, span: Span) -> Chart:
     return Chart("points", _("Members by band of points"), "bar", _("members"), rows, note)
 
 
-def training_chart(org, span: Span) -> Chart:
+def training_charts(org, span: Span) -> list[Chart]:
     """Training person-times of the period's year by organization (``training.queries.person_times_table``,
-    the training figures page's table), each bar linking to its attendance rows."""
+    the training figures page's table), by programme and by month (the same count broken down), each bar
+    linking to its attendance rows."""
     year = span.start.year
-    table = training.person_times_table(org, span.start.replace(month=1, day=1), span.start.replace(month=12, day=31))
-    rows = [
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    table = training.person_times_table(org, start, end)
+    unit, drill = _("person-times"), "training-figure-attendance"
+    note = _("Person-times of %(year)d, as the training figures page counts them.") % {"year": year}
+    by_org = [
         Point(
             _("%(name)s (own)") % {"name": row.org.name} if row.own else row.org.name,
             row.figures.person_times,
-            _url("training-figure-attendance", org=row.org.pk, year=year, own="1" if row.own else ""),
+            _url(drill, org=row.org.pk, year=year, own="1" if row.own else ""),
         )
         for row in table.rows
     ]
-    note = _("Person-times of %(year)d, as the training figures page counts them.") % {"year": year}
-    return Chart("training", _("Training person-times by organization"), "bar", _("person-times"), rows, note)
+    by_programme = [
+        Point(name, n, _url(drill, org=org.pk, year=year, programme=pk))
+        for pk, name, n in training.person_times_by_programme(org.path, start, end)
+    ]
+    by_month = [
+        Point(_("month %(month)d") % {"month": month.month}, n, _url(drill, org=org.pk, year=year, month=month.month))
+        for month, n in training.person_times_by_month(org.path, start, end)
+    ]
+    return [
+        Chart("training", _("Training person-times by organization"), "bar", unit, by_org, note),
+        Chart("training_programmes", _("Training person-times by programme"), "bar", unit, by_programme, note),
+        Chart("training_months", _("Training person-times by month"), "bar", unit, by_month, note),
+    ]
 
 
 def cadre_charts(org, children, span: Span) -> list[Chart]:
@@ -231,7 +247,7 @@ def all_charts(user, visible, org, children, span: Span) -> list[Chart]:
         *member_charts(org, span),
         compliance_chart(visible, org, span),
         points_chart(org, span),
-        training_chart(org, span),
+        *training_charts(org, span),
         rectification_chart(user, visible, org, span),
         *community_charts(visible, org, span),
         *cadre_charts(org, children, span),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Substr
+from django.db.models.functions import Substr, TruncMonth
 
 from dangjian.core import sheets, tree
 from dangjian.organizations.models import Organization
@@ -231,3 +231,34 @@ __all__ = [
     "session_attendance",
     "session_reference",
 ]
+
+
+# --- Person-times broken down (the dashboard's charts, issue 16) -----------------------------------------
+def person_times_by_programme(path: str, start: dt.date, end: dt.date) -> list[tuple[int, str, int]]:
+    """``[(programme id, name, person-times)]`` of the members under ``path`` between two days, counted as
+    :func:`person_times_table` counts them (present, sessions that count): one query."""
+    return list(
+        attendance_in(path, start, end)
+        .values_list("session__programme_id", "session__programme__name")
+        .annotate(n=Count("id"))
+        .order_by("session__programme__name", "session__programme_id")
+    )
+
+
+def person_times_by_month(path: str, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
+    """``[(first day of the month, person-times)]`` of the members under ``path`` between two days, for
+    every month of the stretch (0 where none), counted as :func:`person_times_table` counts them: one query."""
+    counts = {
+        (month.year, month.month): n
+        for month, n in attendance_in(path, start, end)
+        .annotate(month=TruncMonth("held_on"))
+        .values_list("month")
+        .annotate(n=Count("id"))
+        .values_list("month", "n")
+        .order_by()
+    }
+    months, day = [], start.replace(day=1)
+    while day <= end:
+        months.append((day, counts.get((day.year, day.month), 0)))
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return months

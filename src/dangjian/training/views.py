@@ -81,8 +81,8 @@ class _Drill(Figures):
         self.own = request.GET.get("own") == "1"
         self.start, self.end = _period(self.year)
 
-    def page(self, template_name: str, rows):
-        query = f"org={self.org.pk}&year={self.year}" + ("&own=1" if self.own else "")
+    def page(self, template_name: str, rows, extra: str = ""):
+        query = f"org={self.org.pk}&year={self.year}" + ("&own=1" if self.own else "") + extra
         return self.render(template_name, own=self.own, page=page_of(self.request, rows), query=query)
 
 
@@ -105,7 +105,14 @@ def figure_attendance(request):
         .select_related("member", "session", "session__programme")
         .order_by("-held_on", "member__name_pinyin", "id")
     )
-    return drill.page("training/figure_attendance.html", rows)
+    # The rows behind one bar of the dashboard's charts: one programme's, one month's (``?month=1``–``12``).
+    extra = ""
+    programme, month = request.GET.get("programme", ""), request.GET.get("month", "")
+    if programme.isdigit():
+        rows, extra = rows.filter(session__programme_id=int(programme)), f"&programme={programme}"
+    if month.isdigit() and 1 <= int(month) <= 12:
+        rows, extra = rows.filter(held_on__month=int(month)), f"{extra}&month={month}"
+    return drill.page("training/figure_attendance.html", rows, extra)
 
 
 @login_required
