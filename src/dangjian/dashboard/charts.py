@@ -24,7 +24,6 @@ from dangjian.members import queries as members
 from dangjian.orglife import queries as orglife
 from dangjian.points import queries as points
 from dangjian.rectification import queries as rectification
-from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark
 from dangjian.training import queries as training
 
 
@@ -181,15 +180,7 @@ def rectification_chart(user, visible, org, span: Span) -> Chart:
     """Rectification of the period's year's screening by state (``rectification.queries.figures``, the
     rectification figures page), each bar linking to the cases in that state."""
     year = span.start.year
-    fig = rectification.figures(
-        visible,
-        Screening.objects.visible_to(user),
-        ScreeningMark.objects.visible_to(user),
-        Rectification.objects.visible_to(user),
-        Problem.objects.visible_to(user),
-        org,
-        year,
-    )
+    fig = rectification.figures_for(user, visible, org, year)
     rows = [
         Point(
             str(label), fig.total.cases.get(state, 0), _url("rectification-cases", org=org.pk, year=year, state=state)
