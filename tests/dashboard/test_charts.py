@@ -43,7 +43,9 @@ def listed(client, url: str) -> int:
 
 @pytest.mark.django_db
 def test_member_composition_is_the_register_breakdown_and_each_slice_opens_its_members(world, client_for):
-    factories.member(world.branch_b1, "赵敏", birth=dt.date(1979, 1, 2), gender="female", education="college")
+    factories.member(
+        world.branch_b1, "赵敏", birth=dt.date(1979, 1, 2), gender="female", education="college", ethnicity="回族"
+    )
     client = client_for(world.organizer)
     found = charts_of(client.get(URL, {"org": world.root.pk}))
     breakdown = members.subtree_breakdown(world.root.path)
@@ -51,7 +53,9 @@ def test_member_composition_is_the_register_breakdown_and_each_slice_opens_its_m
         (str(label), n) for _c, label, n in breakdown["gender"]
     ]
     assert sum(p["value"] for p in found["gender"]["points"]) == members.subtree_member_count(world.root) == 4
-    for key in ("gender", "status", "education", "age"):
+    assert [(p["label"], p["value"]) for p in found["ethnicity"]["points"]] == [("汉族", 3), ("回族", 1)]
+    assert [(p["label"], p["value"]) for p in found["sector"]["points"]] == [("农村", 4)]
+    for key in ("gender", "status", "education", "age", "sector", "ethnicity"):
         for point in found[key]["points"]:
             if point["value"]:
                 assert listed(client, point["url"]) == point["value"], (key, point)

@@ -21,6 +21,7 @@ from dangjian.cadres import queries as cadres
 from dangjian.community import queries as community
 from dangjian.core.spans import Span
 from dangjian.members import queries as members
+from dangjian.organizations.models import Sector
 from dangjian.orglife import queries as orglife
 from dangjian.points import queries as points
 from dangjian.rectification import queries as rectification
@@ -70,11 +71,22 @@ def member_charts(org, span: Span) -> list[Chart]:
         ]
         return Chart(key, title, kind, unit, rows, note)
 
+    sectors = dict(Sector.choices)
+    by_sector = [
+        Point(str(sectors.get(code, code)), n, _url("member-list", org=org.pk, sector=code))
+        for code, n in members.composition(org.path, "org__sector", on)
+    ]
+    by_ethnicity = [
+        Point(name, n, _url("member-list", org=org.pk, ethnicity=name))
+        for name, n in members.composition(org.path, "ethnicity", on)
+    ]
     return [
         chart("gender", _("Members by gender"), "pie", "gender", "gender"),
         chart("status", _("Full and probationary members"), "pie", "status", "status"),
         chart("education", _("Members by education"), "bar", "education", "education"),
         chart("age", _("Members by age band"), "bar", "band", "age"),
+        Chart("sector", _("Members by sector of their organization"), "bar", unit, by_sector, note),
+        Chart("ethnicity", _("Members by ethnicity"), "pie", unit, by_ethnicity, note),
     ]
 
 

@@ -12,7 +12,7 @@ from dangjian.members.models import Education, Gender, Status
 from dangjian.members.queries import AGE_BANDS
 from dangjian.members.services import EDITABLE_FIELDS
 from dangjian.organizations.forms import org_picker
-from dangjian.organizations.models import Organization
+from dangjian.organizations.models import Organization, Sector
 
 DATE = {"widget": DateInput()}
 
@@ -80,6 +80,9 @@ class MemberFilterForm(FilterForm):
     gender = forms.ChoiceField(label=_("gender"), choices=[("", _("All")), *Gender.choices], required=False)
     education = forms.ChoiceField(label=_("education"), choices=[("", _("All")), *Education.choices], required=False)
     age = forms.ChoiceField(label=_("age"), choices=[("", _("All"))] + [(b, b) for b, _u in AGE_BANDS], required=False)
+    # The drill-downs of the dashboard's composition charts (issue 16): by the organization's sector, by ethnicity.
+    sector = forms.ChoiceField(choices=[("", _("All")), *Sector.choices], required=False, widget=forms.HiddenInput)
+    ethnicity = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
     flag = forms.ChoiceField(
         label=_("Other"),
         required=False,

@@ -129,6 +129,8 @@ def member_list(
     age="",
     flag="",
     sort="",
+    sector="",
+    ethnicity="",
     on: dt.date | None = None,
 ):
     """The filtered, sorted member list of a subtree (or of one organization with ``direct``)."""
@@ -142,6 +144,10 @@ def member_list(
             qs = qs.filter(**{name: value})
     if age:
         qs = qs.filter(age_band_q(age, on))
+    if sector:
+        qs = qs.filter(org__sector=sector)
+    if ethnicity:
+        qs = qs.filter(ethnicity=ethnicity)
     if flag == "mobile":
         qs = qs.filter(mobile=True)
     elif flag == "in_hardship":
@@ -332,3 +338,18 @@ def probation_ending(members, on: dt.date, within_days: int = 180) -> list[Proba
 def member_corrections(member, limit: int = 10):
     """The member's own correction requests, newest first, with their state: one query."""
     return list(CorrectionRequest.objects.filter(member=member).order_by("-created_at", "-id")[:limit])
+
+
+def composition(path: str, field: str, on: dt.date | None = None) -> list[tuple[str, int]]:
+    """``[(value, n)]``: the members on the register on ``on`` (see :func:`register_q`) under ``path`` by
+    ``field`` — ``"ethnicity"`` or ``"org__sector"`` (their organization's sector) — most first: one query."""
+    if field not in {"ethnicity", "org__sector"}:
+        raise ValueError(field)
+    rows = (
+        Member.objects.filter(register_q(on))
+        .filter(tree.subtree_q("org_path", path))
+        .values_list(field)
+        .annotate(n=Count("id"))
+        .order_by("-n", field)
+    )
+    return [(value, n) for value, n in rows]
