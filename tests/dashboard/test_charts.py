@@ -227,3 +227,16 @@ def test_check_ins_and_volunteer_hours_are_the_volunteer_table(world, client_for
         if point["value"]:
             response = client.get(point["url"])
             assert response.status_code == 200, point
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query", [{}, {"period": "2026-Q1"}, {"from": "2025-11-01", "to": "2026-02-28"}, {"period": "x"}]
+)
+def test_a_secretary_sees_their_branch_over_any_period(world, client_for, query):
+    factories.meeting(world.branch_a1, ["theme_day"], dt.date(2026, 2, 10))
+    response = client_for(world.secretary).get(URL, query)
+    found = charts_of(response)
+    assert response.context["org"] == world.branch_a1
+    assert sum(p["value"] for p in found["gender"]["points"]) == 2
+    assert "统计图表" in response.content.decode()
