@@ -10,7 +10,7 @@
   var text = wall ? "#ffffff" : "#212529";
   var instances = [];
 
-  function option(chart) {
+  function option(chart, narrow) {
     var data = chart.points.map(function (p) { return { name: p.label, value: p.value, url: p.url }; });
     var base = {
       aria: { enabled: true },
@@ -19,7 +19,7 @@
       animation: !wall
     };
     if (chart.kind === "pie") {
-      base.series = [{ type: "pie", radius: wall ? "70%" : "65%", data: data,
+      base.series = [{ type: "pie", radius: wall ? "70%" : narrow ? "42%" : "65%", data: data,
         label: { color: text, fontSize: wall ? 24 : 12, formatter: "{b}: {c}" } }];
       return base;
     }
@@ -37,7 +37,7 @@
     var chart = charts[Number(el.dataset.chart)];
     if (!wall) { el.style.height = "300px"; }
     var instance = echarts.init(el, null, { renderer: "canvas" });
-    instance.setOption(option(chart));
+    instance.setOption(option(chart, el.clientWidth < 480));
     instance.on("click", function (params) {
       if (params.data && params.data.url) { window.location.assign(params.data.url); }
     });
