@@ -211,6 +211,7 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
             f"/rectification/?org={root}&year={time.localtime().tm_year - 1}",
             300,
         ),
+        ("Statistics charts (dashboard), whole district, this year", f"/dashboard/?org={root}", 300),
         *report_tables(root),
     ]
 

@@ -22,6 +22,7 @@ def pages(role: str, w) -> list[str]:
             reverse("member-create"),
             reverse("orglife-compliance-orgs"),
             reverse("community-index"),
+            reverse("dashboard-charts"),
             reverse("parameters"),
         ],
         "town_organizer": [

@@ -4,7 +4,7 @@ import pytest
 
 from dangjian.core.services import parameter_set
 from dangjian.members.models import Member
-from dangjian.members.queries import member_list, subtree_breakdown
+from dangjian.members.queries import composition, member_list, subtree_breakdown
 from tests import factories
 
 
@@ -60,3 +60,19 @@ def test_breakdown_also_counts_each_childs_subtree_and_the_organizations_own(wor
     root = subtree_breakdown(world.root.path, on=dt.date(2026, 11, 1))
     assert root["total"] == 3 and root["direct"] == {"total": 0, "full": 0}
     assert sum(root["children"].values()) == 3
+
+
+@pytest.mark.django_db
+def test_composition_by_ethnicity_and_sector_and_the_list_filters_that_open_it(world, django_assert_num_queries):
+    agency = factories.org(world.town_b, "河口镇机关党支部", sector="agency")
+    factories.member(agency, "阿依古丽", ethnicity="维吾尔族", gender="female")
+    with django_assert_num_queries(1):
+        ethnicities = composition(world.root.path, "ethnicity")
+    assert ethnicities == [("汉族", 3), ("维吾尔族", 1)]
+    assert composition(world.root.path, "org__sector") == [("rural", 3), ("agency", 1)]
+    assert composition(world.town_a.path, "org__sector") == [("rural", 2)]
+    visible = Member.objects.all()
+    assert [m.name for m in member_list(visible, org=world.root, ethnicity="维吾尔族")] == ["阿依古丽"]
+    assert member_list(visible, org=world.root, sector="rural").count() == 3
+    with pytest.raises(ValueError):
+        composition(world.root.path, "name")

@@ -5,7 +5,14 @@ from decimal import Decimal
 
 import pytest
 
-from dangjian.training.queries import Figures, member_summary, person_times_table
+from dangjian.training.models import Programme as programme_model
+from dangjian.training.queries import (
+    Figures,
+    member_summary,
+    person_times_by_month,
+    person_times_table,
+    programme_totals,
+)
 from dangjian.training.services import session_cancel
 from tests import factories
 from tests.factories import SESSION_DAY as DAY
@@ -89,3 +96,23 @@ def test_pages_cost_a_constant_number_of_queries(world, year_of_training, client
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_person_times_by_programme_and_by_month_add_up_to_the_table(world, year_of_training, django_assert_num_queries):
+    lecture = programme_model.objects.get(name="区委大讲堂")
+    with django_assert_num_queries(2):
+        by_programme = programme_totals(world.root.path, *YEAR)
+    assert set(by_programme) == {(year_of_training.pk, "城关镇党员培训班", 2), (lecture.pk, "区委大讲堂", 2)}
+    assert set(programme_totals(world.town_a.path, *YEAR)) == {
+        (year_of_training.pk, "城关镇党员培训班", 2),
+        (lecture.pk, "区委大讲堂", 1),
+    }
+    with django_assert_num_queries(1):
+        by_month = person_times_by_month(world.root.path, *YEAR)
+    assert [day.month for day, _n in by_month] == list(range(1, 13))
+    assert dict((day.month, n) for day, n in by_month if n) == {3: 4}
+    assert sum(n for _d, n in by_month) == person_times_table(world.root, *YEAR).total.person_times
+    assert person_times_by_month(world.root.path, dt.date(2026, 4, 1), dt.date(2026, 5, 31)) == [
+        (dt.date(2026, 4, 1), 0),
+        (dt.date(2026, 5, 1), 0),
+    ]

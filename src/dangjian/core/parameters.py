@@ -53,6 +53,7 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         _("A screening should name at least this share (percent) of the branches weak or lagging (a reminder)"),
     ),
     "rectification.reminder_days": (14, _("Show a countermeasure as due soon this many days before its deadline")),
+    "dashboard.wall_seconds": (15, _("The wall display shows each chart this many seconds before the next")),
     "reserve.min_per_village": (2, _("Every village and community should keep at least this many reserve cadres")),
     "reserve.max_age": (40, _("Reserve cadres should be younger than this (older ones are flagged)")),
     "reserve.min_education": (
@@ -101,6 +102,7 @@ NAMES: dict[str, Any] = {
     "community.max_hours_per_day": _("Volunteer hours per day (maximum)"),
     "rectification.min_share_percent": _("Weak or lagging share (percent, minimum)"),
     "rectification.reminder_days": _("Countermeasure due-soon notice (days)"),
+    "dashboard.wall_seconds": _("Wall display interval (seconds)"),
     "reserve.min_per_village": _("Reserve cadres per village (minimum)"),
     "reserve.max_age": _("Reserve cadre age limit"),
     "reserve.min_education": _("Reserve cadre education (minimum)"),
@@ -137,6 +139,7 @@ MINIMUMS: dict[str, int] = {
     "auth.token_idle_days": 1,
     "jobs.stale_minutes": 1,
     "jobs.max_attempts": 1,
+    "dashboard.wall_seconds": 3,
 }
 
 

@@ -152,6 +152,8 @@ def member_list(
         qs = qs.filter(ethnicity=HAN)
     elif ethnicity == "minority":
         qs = qs.exclude(ethnicity=HAN)
+    elif ethnicity:
+        qs = qs.filter(ethnicity=ethnicity)
     if flag == "mobile":
         qs = qs.filter(mobile=True)
     elif flag == "in_hardship":
@@ -383,3 +385,18 @@ def member_grid(path: str, by: str, on: dt.date | None = None) -> dict[tuple[str
         key = (row, value or "")
         found[key] = found.get(key, 0) + n
     return found
+
+
+def composition(path: str, field: str, on: dt.date | None = None) -> list[tuple[str, int]]:
+    """``[(value, n)]``: the members on the register on ``on`` (see :func:`register_q`) under ``path`` by
+    ``field`` — ``"ethnicity"`` or ``"org__sector"`` (their organization's sector) — most first: one query."""
+    if field not in {"ethnicity", "org__sector"}:
+        raise ValueError(field)
+    rows = (
+        Member.objects.filter(register_q(on))
+        .filter(tree.subtree_q("org_path", path))
+        .values_list(field)
+        .annotate(n=Count("id"))
+        .order_by("-n", field)
+    )
+    return [(value, n) for value, n in rows]

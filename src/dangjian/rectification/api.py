@@ -562,15 +562,7 @@ def _row(row: queries.FigureRow, name: str | None = None) -> dict:
 def figures(request, params: Query[RectificationFiguresParams]):
     org, year = subtree_and_year(request, params)
     user = request.auth
-    table = queries.figures(
-        visible_orgs(request),
-        Screening.objects.visible_to(user),
-        ScreeningMark.objects.visible_to(user),
-        Rectification.objects.visible_to(user),
-        Problem.objects.visible_to(user),
-        org,
-        year,
-    )
+    table = queries.figures_for(user, visible_orgs(request), org, year)
     return {
         "org_id": org.pk,
         "year": year,

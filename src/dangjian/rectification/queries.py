@@ -21,7 +21,7 @@ from dangjian.organizations.models import Level
 from dangjian.organizations.queries import subtree_warnings
 from dangjian.orglife import queries as orglife
 from dangjian.orglife.queries import subtree_orgs
-from dangjian.rectification.models import Classification, Problem, Rectification, ScreeningMark
+from dangjian.rectification.models import Classification, Problem, Rectification, Screening, ScreeningMark
 
 BRANCH_LEVELS = (Level.BRANCH, Level.GENERAL_BRANCH)
 
@@ -225,6 +225,19 @@ def figures(visible_orgs, screenings, marks, cases, problems, root, year: int, o
     for row in ordered:
         total.add(row)
     return Figures(root, year, on, ordered, total, list(Rectification.State.choices))
+
+
+def figures_for(user, visible_orgs, root, year: int) -> Figures:
+    """:func:`figures` of ``root``'s subtree over the records ``user`` sees (the page, the API, the dashboard)."""
+    return figures(
+        visible_orgs,
+        Screening.objects.visible_to(user),
+        ScreeningMark.objects.visible_to(user),
+        Rectification.objects.visible_to(user),
+        Problem.objects.visible_to(user),
+        root,
+        year,
+    )
 
 
 # --- Cases by child organization and state (the statistical tables, issue 16) -----------------------------

@@ -55,15 +55,7 @@ def figures(request):
     """Screened, weak, lagging, cases by state, problems done / due soon / overdue per child organization."""
     scope = Figures(request)
     user = request.user
-    table = queries.figures(
-        scope.visible,
-        Screening.objects.visible_to(user),
-        ScreeningMark.objects.visible_to(user),
-        Rectification.objects.visible_to(user),
-        Problem.objects.visible_to(user),
-        scope.org,
-        scope.year,
-    )
+    table = queries.figures_for(user, scope.visible, scope.org, scope.year)
     return scope.render("rectification/figures.html", table=table)
 
 

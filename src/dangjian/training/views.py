@@ -83,8 +83,8 @@ class _Drill(Figures):
         value = request.GET.get("programme", "")  # one programme's attendance (a statistical table's cell)
         self.programme = int(value) if value.isdigit() and len(value) < 12 else None
 
-    def page(self, template_name: str, rows):
-        query = f"org={self.org.pk}&year={self.year}" + ("&own=1" if self.own else "")
+    def page(self, template_name: str, rows, extra: str = ""):
+        query = f"org={self.org.pk}&year={self.year}" + ("&own=1" if self.own else "") + extra
         query += f"&programme={self.programme}" if self.programme else ""
         return self.render(template_name, own=self.own, page=page_of(self.request, rows), query=query)
 
@@ -109,7 +109,13 @@ def figure_attendance(request):
         .select_related("member", "session", "session__programme")
         .order_by("-held_on", "member__name_pinyin", "id")
     )
-    return drill.page("training/figure_attendance.html", rows)
+    # The rows behind one bar of the dashboard's charts: one month's (``?month=1``–``12``); one programme's
+    # is the drill's own ``?programme=`` (a statistical table's cell, a chart's bar).
+    extra = ""
+    month = request.GET.get("month", "")
+    if month.isdigit() and 1 <= int(month) <= 12:
+        rows, extra = rows.filter(held_on__month=int(month)), f"&month={month}"
+    return drill.page("training/figure_attendance.html", rows, extra)
 
 
 @login_required
