@@ -1,0 +1,281 @@
+"""Named figures (具名指标): every number a work summary, the API or a chart may quote, each with a dotted name
+(``training.person_times``), a Chinese label, its definition, its unit, the module it needs, how it is computed
+(ALWAYS by the owning module's ``queries``: one number for one thing) and the records it counts.
+
+A figure is computed for a scope: an organization's subtree, a period (:class:`dangjian.core.spans.Span`) and
+the user asking (who must see the organization). Figures of one module share one computation per scope
+(:class:`Scope` keeps it), so a summary of every figure costs a fixed number of queries whatever the size of
+the subtree. Modules whose pages count a calendar year (rectification, reserve cadres) are counted for the year
+the period ends in; the definition says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.cadres import queries as cadres_queries
+from dangjian.community import queries as community_queries
+from dangjian.core.spans import Span
+from dangjian.members import queries as members_queries
+from dangjian.organizations.models import Organization
+from dangjian.rectification import queries as rectification_queries
+from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark
+from dangjian.training import queries as training_queries
+
+
+@dataclass
+class Scope:
+    """What a figure is computed for, and the module computations already made for it."""
+
+    org: Organization
+    span: Span
+    user: Any
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def year(self) -> int:
+        return self.span.end.year
+
+    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+    def visible(self, model):
+        """``model``'s records the user sees (all of them for the operator's command, without a user)."""
+        return model.objects.all() if self.user is None else model.objects.visible_to(self.user)
+
+    def url(self, name: str, **params) -> str:
+        query = "&".join(f"{k}={v}" for k, v in {"org": self.org.pk, **params}.items() if v not in ("", None))
+        return f"{reverse(name)}?{query}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str  # dotted: <module>.<figure>
+    label: Any  # lazy Chinese label
+    definition: Any
+    unit: Any
+    value: Callable[[Scope], Any]
+    records: Callable[[Scope], str]
+
+    @property
+    def module(self) -> str:
+        return self.name.split(".")[0]
+
+    def available(self) -> bool:
+        """Whether the module the figure needs is installed (a summary leaves out what it cannot count)."""
+        return apps.is_installed(f"dangjian.{self.module}")
+
+
+REGISTRY: dict[str, Figure] = {}
+
+
+def register(figure: Figure) -> Figure:
+    REGISTRY[figure.name] = figure
+    return figure
+
+
+def available() -> list[Figure]:
+    return [figure for figure in REGISTRY.values() if figure.available()]
+
+
+@dataclass(frozen=True)
+class Value:
+    """A figure computed for a scope: what the API, the summary and its appendix show."""
+
+    figure: Figure
+    value: Any
+    url: str
+
+    @property
+    def name(self) -> str:
+        return self.figure.name
+
+
+def compute(scope: Scope, names=None) -> dict[str, Value]:
+    """The figures of ``names`` (every available one by default) for ``scope``, by name."""
+    figures = available() if names is None else [REGISTRY[n] for n in names if n in REGISTRY]
+    return {f.name: Value(f, f.value(scope), f.records(scope)) for f in figures if f.available()}
+
+
+# --- members ------------------------------------------------------------------------------------------
+register(
+    Figure(
+        "members.total",
+        _("Party members"),
+        _("Party members (full and probationary) on the register on the last day of the period, in the subtree."),
+        _("persons"),
+        lambda s: members_queries.subtree_member_count(s.org, s.span.to_date()),
+        lambda s: s.url("member-list"),
+    )
+)
+
+
+# --- training -----------------------------------------------------------------------------------------
+def _training(scope: Scope) -> training_queries.Figures:
+    return scope.once(
+        "training", lambda: training_queries.person_times_table(scope.org, scope.span.start, scope.span.end).total
+    )
+
+
+register(
+    Figure(
+        "training.sessions",
+        _("Training sessions held"),
+        _("Sessions held in the period by organizations of the subtree."),
+        _("sessions"),
+        lambda s: _training(s).sessions,
+        lambda s: s.url("training-figure-sessions", year=s.span.start.year),
+    )
+)
+register(
+    Figure(
+        "training.person_times",
+        _("Training person-times"),
+        _(
+            "Present attendance at sessions held in the period that count, once per person per session, of the "
+            "subtree's members wherever the session was."
+        ),
+        _("person-times"),
+        lambda s: _training(s).person_times,
+        lambda s: s.url("training-figure-attendance", year=s.span.start.year),
+    )
+)
+register(
+    Figure(
+        "training.persons",
+        _("Persons trained"),
+        _("Distinct members of the subtree present at least once at a session held in the period."),
+        _("persons"),
+        lambda s: _training(s).persons,
+        lambda s: s.url("training-figure-persons", year=s.span.start.year),
+    )
+)
+
+
+# --- reserve cadres -----------------------------------------------------------------------------------
+def _cadres(scope: Scope) -> cadres_queries.Figures:
+    return scope.once("cadres", lambda: cadres_queries.figures(scope.org, scope.year, scope.span.to_date()))
+
+
+def _per_village(scope: Scope) -> Decimal:
+    figures = _cadres(scope)
+    return Decimal(figures.in_pool * 10 // figures.villages) / 10 if figures.villages else Decimal(0)
+
+
+register(
+    Figure(
+        "cadres.reserve",
+        _("Village reserve cadres"),
+        _("Reserve cadres in the pool (not appointed, not dropped) in the subtree's villages today."),
+        _("persons"),
+        lambda s: _cadres(s).in_pool,
+        lambda s: s.url("reserve-list", state="pool"),
+    )
+)
+register(
+    Figure(
+        "cadres.villages",
+        _("Villages"),
+        _("Village organizations of the subtree that keep reserve cadres."),
+        _("villages"),
+        lambda s: _cadres(s).villages,
+        lambda s: s.url("reserve-figures"),
+    )
+)
+register(
+    Figure(
+        "cadres.reserve_per_village",
+        _("Reserve cadres per village"),
+        _("Reserve cadres in the pool divided by the villages of the subtree, to one decimal (rounded down)."),
+        _("persons per village"),
+        _per_village,
+        lambda s: s.url("reserve-figures"),
+    )
+)
+
+
+# --- rectification ------------------------------------------------------------------------------------
+def _rectification(scope: Scope) -> rectification_queries.FigureRow:
+    def total():
+        return rectification_queries.figures(
+            *(scope.visible(model) for model in (Organization, Screening, ScreeningMark, Rectification, Problem)),
+            scope.org,
+            scope.year,
+        ).total
+
+    return scope.once("rectification", total)
+
+
+register(
+    Figure(
+        "rectification.screened",
+        _("Weak and lagging organizations screened"),
+        _("Organizations of the subtree marked weak or lagging in the screening of the year the period ends in."),
+        _("organizations"),
+        lambda s: _rectification(s).marked,
+        lambda s: s.url("rectification-cases", year=s.year),
+    )
+)
+register(
+    Figure(
+        "rectification.rectified",
+        _("Organizations rectified"),
+        _("Rectification cases of that year's screening closed (the rectification completed)."),
+        _("organizations"),
+        lambda s: _rectification(s).cases.get(Rectification.State.CLOSED, 0),
+        lambda s: s.url("rectification-cases", year=s.year, state=Rectification.State.CLOSED),
+    )
+)
+
+
+# --- community ----------------------------------------------------------------------------------------
+def _community(scope: Scope) -> community_queries.Figures:
+    def total():
+        span = community_queries.Span(scope.span.start, scope.span.end)
+        return community_queries.volunteer_table(scope.visible(Organization), scope.org, span).total
+
+    return scope.once("community", total)
+
+
+register(
+    Figure(
+        "community.checked_in_members",
+        _("Serving members checked in to communities"),
+        _(
+            "Serving members (of agency, school and enterprise organizations) of the subtree checked in to a "
+            "community on the last day of the period."
+        ),
+        _("persons"),
+        lambda s: _community(s).checked_in,
+        lambda s: s.url("community-checkins", side="member", state="open"),
+    )
+)
+register(
+    Figure(
+        "community.volunteer_activities",
+        _("Volunteer activities held"),
+        _("Volunteer activities held in the period by organizations of the subtree."),
+        _("activities"),
+        lambda s: _community(s).activities,
+        lambda s: s.url("community-activities", year=s.span.start.year, state="held"),
+    )
+)
+register(
+    Figure(
+        "community.volunteer_hours",
+        _("Volunteer service hours"),
+        _("Hours served at the volunteer activities held in the period by organizations of the subtree."),
+        _("hours"),
+        lambda s: _community(s).hours,
+        lambda s: s.url("community-service", year=s.span.start.year, side="activity"),
+    )
+)
