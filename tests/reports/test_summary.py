@@ -100,7 +100,11 @@ def test_the_department_edits_the_template(trained, client_for):
     client = client_for(trained.organizer)
     url = f"/reports/summary/template/?org={trained.root.pk}"
     assert client.get(url).status_code == 200
-    data = {"title": "年度总结", "body": "## 培训\n累计培训{training.person_times|余}人次。", "effective_from": "2026-06-21"}
+    data = {
+        "title": "年度总结",
+        "body": "## 培训\n累计培训{training.person_times|余}人次。",
+        "effective_from": "2026-06-21",
+    }
     with assert_one_audit_event("update", object_type="reports.summarytemplate"):
         assert client.post(url, data).status_code == 302
     assert SummaryTemplate.objects.count() == 2

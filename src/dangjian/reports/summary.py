@@ -92,7 +92,7 @@ def validate_body(body: str) -> None:
 
 def template_for(org, on) -> SummaryTemplate | None:
     """The template in force on ``on`` for ``org``: its own or its nearest ancestor's, else district-wide."""
-    paths = tree.ancestors(org.path) + [org.path]
+    paths = [*tree.ancestors(org.path), org.path]
     rows = (
         SummaryTemplate.objects.in_force_on(on)
         .filter(Q(org__isnull=True) | Q(org__path__in=paths))

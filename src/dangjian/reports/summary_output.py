@@ -63,7 +63,9 @@ def as_xlsx(summary: Summary) -> bytes:
     def number(value):
         return float(value) if isinstance(value, Decimal) else value
 
-    rows = [[r[0], number(v.value), r[2], r[3], r[4]] for r, v in zip(figure_rows(summary), summary.values, strict=True)]
+    rows = [
+        [r[0], number(v.value), r[2], r[3], r[4]] for r, v in zip(figure_rows(summary), summary.values, strict=True)
+    ]
     out = io.BytesIO()
     write_sheets(out, [(summary.title[:31], figure_header(), rows)])
     return out.getvalue()

@@ -22,7 +22,9 @@ def summary_template_save(
     validate_body(body)
     data = {"title": title, "body": body}
     if current is not None and current.org_id is None:
-        return rule_revise(actor=actor, rule=current, data=data, effective_from=effective_from, fields=("title", "body"))
+        return rule_revise(
+            actor=actor, rule=current, data=data, effective_from=effective_from, fields=("title", "body")
+        )
     template = SummaryTemplate(**data, effective_from=effective_from, created_by=linked_user(actor))
     template.full_clean()
     template.save()

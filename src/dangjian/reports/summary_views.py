@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import StyledForm
 from dangjian.core.pages import Figures, require_role
-from dangjian.core.scoping import has_role
 from dangjian.core.roles import Role
+from dangjian.core.scoping import has_role
 from dangjian.core.spans import span_choices, span_param
 from dangjian.reports import summary_services
 from dangjian.reports.summary import summary_of, template_for
