@@ -204,6 +204,8 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
             f"/rectification/?org={root}&year={time.localtime().tm_year - 1}",
             300,
         ),
+        ("Work summary on screen, whole district, this year", f"/reports/summary/?org={root}", 3000),
+        ("Work summary .docx, whole district, this year", f"/reports/summary/?org={root}&format=docx", 3000),
     ]
 
 

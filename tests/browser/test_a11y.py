@@ -23,6 +23,8 @@ def pages(role: str, w) -> list[str]:
             reverse("orglife-compliance-orgs"),
             reverse("community-index"),
             reverse("parameters"),
+            reverse("reports-summary"),
+            reverse("reports-summary-template"),
         ],
         "town_organizer": [
             reverse("home"),
