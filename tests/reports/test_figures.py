@@ -9,7 +9,7 @@ from dangjian.core.spans import Span
 from dangjian.members import queries as members_queries
 from dangjian.reports import figures
 from dangjian.training import queries as training_queries
-from tests.factories import programme, session
+from tests.factories import meeting, programme, session
 from tests.support.api import api_client_for
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +51,15 @@ def test_api_outside_the_subtree_is_a_404(world, today):
     api = api_client_for(world.sibling_secretary)
     assert api.get(f"/reports/figures?org={world.town_a.pk}").status_code == 404
     assert api_client_for(world.member_user).get("/reports/figures").status_code == 404
+
+
+def test_theme_days_equal_the_meeting_list(world, today, client_for):
+    meeting(world.branch_a1, ["theme_day"], held_on=dt.date(2026, 3, 10))
+    meeting(world.branch_b1, ["theme_day"], held_on=dt.date(2026, 5, 10))
+    values = figures.compute(figures.Scope(world.root, YEAR, world.organizer))
+    assert values["orglife.theme_days_held"].value == 2
+    page = client_for(world.organizer).get(values["orglife.theme_days_held"].url)
+    assert page.context["page_obj"].paginator.count == 2
+    first_quarter = figures.compute(figures.Scope(world.town_a, Span.parse("2026-Q1"), world.organizer))
+    assert first_quarter["orglife.theme_days_held"].value == 1
+    assert first_quarter["orglife.party_lectures_held"].value == 0

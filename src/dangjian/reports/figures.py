@@ -11,6 +11,8 @@ the period ends in; the definition says so.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +27,8 @@ from dangjian.community import queries as community_queries
 from dangjian.core.spans import Span
 from dangjian.members import queries as members_queries
 from dangjian.organizations.models import Organization
+from dangjian.orglife import queries as orglife_queries
+from dangjian.orglife.models import MeetingKind
 from dangjian.rectification import queries as rectification_queries
 from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark
 from dangjian.training import queries as training_queries
@@ -277,5 +281,56 @@ register(
         _("hours"),
         lambda s: _community(s).hours,
         lambda s: s.url("community-service", year=s.span.start.year, side="activity"),
+    )
+)
+
+
+# --- organizational life ------------------------------------------------------------------------------
+def _meetings(scope: Scope) -> dict[str, int]:
+    """Meetings held in the subtree by kind, month by month over the period (``orglife.queries.meeting_counts``:
+    one query per calendar year of the period)."""
+
+    def held() -> dict[str, int]:
+        kinds = (MeetingKind.THEME_DAY, MeetingKind.PARTY_LECTURE)
+        found = dict.fromkeys(kinds, 0)
+        for year in range(scope.span.start.year, scope.span.end.year + 1):
+            months = [
+                m
+                for m in range(1, 13)
+                if scope.span.start <= _month_end(year, m) and _month_start(year, m) <= scope.span.end
+            ]
+            for (_org, kind), slot in orglife_queries.meeting_counts([scope.org.path], year, kinds=kinds).items():
+                found[kind] += sum(slot[orglife_queries.HELD][m - 1] for m in months)
+        return found
+
+    return scope.once("orglife", held)
+
+
+def _month_start(year: int, month: int) -> dt.date:
+    return dt.date(year, month, 1)
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+register(
+    Figure(
+        "orglife.theme_days_held",
+        _("Theme days held"),
+        _("Theme party days (主题党日) held by organizations of the subtree in the months of the period."),
+        _("times"),
+        lambda s: _meetings(s)[MeetingKind.THEME_DAY],
+        lambda s: s.url("orglife-meetings", kind=MeetingKind.THEME_DAY, state="held", year=s.span.start.year),
+    )
+)
+register(
+    Figure(
+        "orglife.party_lectures_held",
+        _("Party lectures held"),
+        _("Party lectures (党课) held by organizations of the subtree in the months of the period."),
+        _("times"),
+        lambda s: _meetings(s)[MeetingKind.PARTY_LECTURE],
+        lambda s: s.url("orglife-meetings", kind=MeetingKind.PARTY_LECTURE, state="held", year=s.span.start.year),
     )
 )

@@ -8,6 +8,8 @@ from django.db import migrations
 TITLE = "党建工作总结"
 BODY = """## 党员队伍
 截至统计期末，共有党员{members.total}名。
+## 组织生活
+各级党组织开展主题党日{orglife.theme_days_held|余}次，讲授党课{orglife.party_lectures_held|余}次。
 ## 干部教育培训
 举办党员干部培训{training.sessions}期，累计培训{training.person_times|余}人次，参训党员{training.persons|余}人。
 ## 村级后备干部队伍建设
