@@ -27,6 +27,10 @@ def test_each_figure_equals_the_module_figure(world, today):
     assert values["cadres.reserve"].value == cadres_queries.figures(world.root, 2026).in_pool
     assert values["rectification.screened"].value == 0
     assert values["training.person_times"].url.startswith("/training/figures/attendance/?org=")
+    assert values["training.programmes"].said("余") == "“区委大讲堂”1期2人次"
+    api = api_client_for(world.organizer).get("/reports/figures?period=2026").json()
+    listed = {f["name"]: f["value"] for f in api["figures"]}["training.programmes"]
+    assert listed == [{"programme_id": prog.pk, "name": "区委大讲堂", "sessions": 1, "person_times": 2}]
 
 
 def test_a_subtree_counts_only_its_own(world, today):
@@ -45,6 +49,7 @@ def test_api_lists_the_figures_with_definitions(world, today):
     assert found["members.total"]["value"] == 2
     assert found["members.total"]["definition"] and found["members.total"]["records_url"]
     assert {"training.person_times", "cadres.reserve_per_village", "rectification.rectified"} <= set(found)
+    assert found["training.programmes"]["value"] == []  # a list: of the programmes the subtree organized
 
 
 def test_api_outside_the_subtree_is_a_404(world, today):

@@ -32,6 +32,7 @@ def test_the_default_template_writes_the_departments_kinds_of_sentences(trained)
     assert summary.title == "区委2026年党建工作总结"
     assert "共有党员3名" in text
     assert "举办党员干部培训1期，累计培训2人次" in text
+    assert "其中，“区委大讲堂”1期2人次。" in text
     assert "培养村级后备干部0人" in text
     assert "软弱涣散和后进党组织中，已有0个完成整顿任务" in text
     assert "开展志愿服务活动0场" in text

@@ -31,6 +31,7 @@ def test_the_demo_districts_summary_matches_the_module_pages(client, today):
     # the kinds of sentences of the source district's report, with the records' numbers
     assert re.search(r"各级党组织开展主题党日(近)?\d+(余)?次", text)
     assert re.search(r"举办党员干部培训\d+期，累计培训(近)?\d+(余)?人次", text)
+    assert re.search(r"其中，“[^”]+”\d+期(近)?\d+(余)?人次", text)
     assert re.search(r"培养村级后备干部\d+人，覆盖\d+个村，平均每村[\d.]+人", text)
     assert re.search(r"排查出的\d+个软弱涣散和后进党组织中，已有\d+个完成整顿任务", text)
     assert re.search(r"(近)?\d+(余)?名在职党员到社区报到，开展志愿服务活动(近)?\d+(余)?场", text)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from dangjian.training.queries import Figures, member_summary, person_times_table
+from dangjian.training.queries import Figures, member_summary, person_times_table, programme_person_times
 from dangjian.training.services import session_cancel
 from tests import factories
 from tests.factories import SESSION_DAY as DAY
@@ -89,3 +89,17 @@ def test_pages_cost_a_constant_number_of_queries(world, year_of_training, client
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_programmes_with_their_person_times_in_a_period(world, django_assert_num_queries):
+    lectures = programme(world.root, "区委大讲堂")
+    course = programme(world.town_a, "城关镇培训班", kind="course", starts_on=dt.date(DAY.year - 1, 1, 1))
+    session(lectures, present=[world.zhang, world.wang], on_leave=[world.li])
+    session(lectures, DAY + dt.timedelta(days=7), present=[world.zhang])
+    session(course, present=[world.li])
+    session(course, dt.date(DAY.year - 1, 5, 1), present=[world.zhang])  # another year
+    year = (dt.date(DAY.year, 1, 1), dt.date(DAY.year, 12, 31))
+    with django_assert_num_queries(2):
+        rows = programme_person_times(world.root.path, *year)
+    assert [(r.name, r.sessions, r.person_times) for r in rows] == [("区委大讲堂", 2, 3), ("城关镇培训班", 1, 1)]
+    assert [r.name for r in programme_person_times(world.town_a.path, *year)] == ["城关镇培训班"]

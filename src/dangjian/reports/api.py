@@ -32,7 +32,7 @@ class FigureParams(Schema):
 class FigureOut(Schema):
     name: str
     label: str
-    value: float | int
+    value: float | int | list[dict]
     unit: str
     definition: str
     module: str
@@ -73,7 +73,7 @@ def figure_list(request, params: Query[FigureParams]):
             {
                 "name": v.name,
                 "label": str(v.figure.label),
-                "value": v.value,
+                "value": v.plain(),
                 "unit": str(v.figure.unit),
                 "definition": str(v.figure.definition),
                 "module": v.figure.module,

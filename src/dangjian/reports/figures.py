@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,7 @@ from dangjian.orglife import queries as orglife_queries
 from dangjian.orglife.models import MeetingKind
 from dangjian.rectification import queries as rectification_queries
 from dangjian.rectification.models import Problem, Rectification, Screening, ScreeningMark
+from dangjian.reports.phrasing import phrase
 from dangjian.training import queries as training_queries
 
 
@@ -69,6 +70,7 @@ class Figure:
     unit: Any
     value: Callable[[Scope], Any]
     records: Callable[[Scope], str]
+    say: Callable[[Any, str], str] | None = None  # a list's words; a number is said by ``phrasing.phrase``
 
     @property
     def module(self) -> str:
@@ -102,6 +104,14 @@ class Value:
     @property
     def name(self) -> str:
         return self.figure.name
+
+    def said(self, how: str = "") -> str:
+        """The value in words, as a summary's placeholder ``{name|how}`` asks."""
+        return self.figure.say(self.value, how) if self.figure.say else phrase(self.value, how)
+
+    def plain(self) -> Any:
+        """The value as JSON and a spreadsheet carry it: a number, or a list of rows."""
+        return [asdict(row) for row in self.value] if isinstance(self.value, list) else self.value
 
 
 def compute(scope: Scope, names=None) -> dict[str, Value]:
@@ -161,6 +171,35 @@ register(
         _("persons"),
         lambda s: _training(s).persons,
         lambda s: s.url("training-figure-persons", year=s.span.start.year),
+    )
+)
+
+
+SAID_PROGRAMMES = 5  # a summary names the programmes with the most person-times, then says how many in all
+
+
+def _say_programmes(rows: list[training_queries.ProgrammeFigures], how: str) -> str:
+    """“区委大讲堂”5期3000余人次、“城关镇培训班”1期20人次 (the first few, then 等N个培训项目)."""
+    said = "、".join(
+        f"“{r.name}”{phrase(r.sessions)}期{phrase(r.person_times, how)}人次" for r in rows[:SAID_PROGRAMMES]
+    )
+    return said + (f"等{len(rows)}个培训项目" if len(rows) > SAID_PROGRAMMES else "")
+
+
+register(
+    Figure(
+        "training.programmes",
+        _("Training programmes and their person-times"),
+        _(
+            "Programmes organized in the subtree that held sessions in the period, each with its sessions held and "
+            "person-times (present attendance that counts, of every member wherever they belong)."
+        ),
+        _("programmes"),
+        lambda s: s.once(
+            "programmes", lambda: training_queries.programme_person_times(s.org.path, s.span.start, s.span.end)
+        ),
+        lambda s: s.url("training-programmes", year=s.span.start.year),
+        _say_programmes,
     )
 )
 

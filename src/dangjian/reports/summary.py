@@ -21,7 +21,7 @@ from dangjian.core import tree
 from dangjian.core.spans import Span
 from dangjian.reports import figures as registry
 from dangjian.reports.models import SummaryTemplate
-from dangjian.reports.phrasing import PHRASES, phrase
+from dangjian.reports.phrasing import PHRASES
 
 PLACEHOLDER = re.compile(r"\{([^{}|]*)(?:\|([^{}]*))?\}")
 
@@ -117,7 +117,7 @@ def build(template: SummaryTemplate, scope: registry.Scope) -> Summary:
             for match in PLACEHOLDER.finditer(line):
                 parts.append(Part(line[at : match.start()]))
                 value = quoted[match.group(1).strip()]
-                parts.append(Part(phrase(value.value, (match.group(2) or "").strip()), value))
+                parts.append(Part(value.said((match.group(2) or "").strip()), value))
                 at = match.end()
             parts.append(Part(line[at:]))
             section.paragraphs.append([p for p in parts if p.text or p.value])

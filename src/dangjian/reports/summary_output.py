@@ -14,7 +14,6 @@ from docx import Document
 from dangjian.core.excel.writer import write_sheets
 from dangjian.core.spans import Span
 from dangjian.organizations.models import Organization
-from dangjian.reports.phrasing import phrase
 from dangjian.reports.summary import Summary, summary_of
 
 FORMATS = ("html", "docx", "xlsx")
@@ -28,8 +27,7 @@ CONTENT_TYPES = {
 def figure_rows(summary: Summary) -> list[list]:
     """The appendix: every figure the summary quotes, with its value, unit and definition."""
     return [
-        [str(v.figure.label), phrase(v.value), str(v.figure.unit), str(v.figure.definition), v.name]
-        for v in summary.values
+        [str(v.figure.label), v.said(), str(v.figure.unit), str(v.figure.definition), v.name] for v in summary.values
     ]
 
 
@@ -61,10 +59,11 @@ def as_docx(summary: Summary) -> bytes:
 
 def as_xlsx(summary: Summary) -> bytes:
     def number(value):
-        return float(value) if isinstance(value, Decimal) else value
+        return float(value) if isinstance(value, Decimal) else value if isinstance(value, int) else str(value)
 
     rows = [
-        [r[0], number(v.value), r[2], r[3], r[4]] for r, v in zip(figure_rows(summary), summary.values, strict=True)
+        [r[0], number(v.value if not isinstance(v.value, list) else r[1]), r[2], r[3], r[4]]
+        for r, v in zip(figure_rows(summary), summary.values, strict=True)
     ]
     out = io.BytesIO()
     write_sheets(out, [(summary.title[:31], figure_header(), rows)])

@@ -12,6 +12,7 @@ BODY = """## 党员队伍
 各级党组织开展主题党日{orglife.theme_days_held|余}次，讲授党课{orglife.party_lectures_held|余}次。
 ## 干部教育培训
 举办党员干部培训{training.sessions}期，累计培训{training.person_times|余}人次，参训党员{training.persons|余}人。
+其中，{training.programmes|余}。
 ## 村级后备干部队伍建设
 培养村级后备干部{cadres.reserve}人，覆盖{cadres.villages}个村，平均每村{cadres.reserve_per_village}人。
 ## 软弱涣散和后进党组织整顿
