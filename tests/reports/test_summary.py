@@ -12,6 +12,7 @@ from dangjian.core.spans import Span
 from dangjian.reports import summary as summaries
 from dangjian.reports.models import SummaryTemplate
 from dangjian.reports.summary_output import summary_document
+from dangjian.reports.summary_services import summary_template_save
 from tests.factories import org, programme, session
 from tests.support.audit import assert_no_audit_event, assert_one_audit_event
 from tests.support.excel import read_xlsx
@@ -146,3 +147,16 @@ def test_the_period_is_the_spans_vocabulary(trained):
     assert half.title == "区委2026年下半年党建工作总结"
     assert {v.name: v.value for v in half.values}["training.person_times"] == 0
     assert dt.date(2026, 7, 1) == half.span.start
+
+
+def test_the_first_district_template_is_created_with_one_audit_event(trained):
+    SummaryTemplate.objects.all().delete()
+    with assert_one_audit_event("create", object_type="reports.summarytemplate"):
+        made = summary_template_save(
+            actor=trained.organizer,
+            current=None,
+            title="总结",
+            body="{members.total}",
+            effective_from=dt.date(2026, 1, 1),
+        )
+    assert made.org is None and summaries.template_for(trained.town_a, dt.date(2026, 6, 1)) == made

@@ -6,9 +6,9 @@ import datetime as dt
 
 from django.db import transaction
 
-from dangjian.core import audit
 from dangjian.core.fields import linked_user
 from dangjian.core.rules import rule_revise
+from dangjian.core.services import object_create
 from dangjian.reports.models import SummaryTemplate
 from dangjian.reports.summary import validate_body
 
@@ -26,12 +26,4 @@ def summary_template_save(
             actor=actor, rule=current, data=data, effective_from=effective_from, fields=("title", "body")
         )
     template = SummaryTemplate(**data, effective_from=effective_from, created_by=linked_user(actor))
-    template.full_clean()
-    template.save()
-    audit.record(
-        actor=actor,
-        action="create",
-        obj=template,
-        changes={**{k: [None, v] for k, v in data.items()}, "effective_from": [None, effective_from.isoformat()]},
-    )
-    return template
+    return object_create(actor=actor, instance=template)
