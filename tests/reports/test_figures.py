@@ -68,3 +68,13 @@ def test_theme_days_equal_the_meeting_list(world, today, client_for):
     first_quarter = figures.compute(figures.Scope(world.town_a, Span.parse("2026-Q1"), world.organizer))
     assert first_quarter["orglife.theme_days_held"].value == 1
     assert first_quarter["orglife.party_lectures_held"].value == 0
+
+
+def test_api_reads_a_stretch_of_days(world, today):
+    prog = programme(world.root)
+    session(prog, present=[world.zhang])  # held in the first half of the year
+    api = api_client_for(world.organizer)
+    body = api.get("/reports/figures?from=2026-07-01&to=2026-09-30").json()
+    assert (body["start"], body["end"]) == ("2026-07-01", "2026-09-30")
+    assert {f["name"]: f["value"] for f in body["figures"]}["training.person_times"] == 0
+    assert api.get("/reports/figures?period=2026-H1").json()["end"] == "2026-06-30"
