@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,5 +71,5 @@ def template_edit(request):
         return summary_services.summary_template_save(actor=request.user, current=current, **data)
 
     if form.submitted(request, call):
-        return redirect(f"/reports/summary/?org={scope.org.pk}")
+        return redirect(f"{reverse('reports-summary')}?org={scope.org.pk}")
     return render(request, "reports/template_edit.html", {"form": form, "current": current, "org": scope.org})
