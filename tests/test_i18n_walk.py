@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from dangjian.reports.figures import REGISTRY
+
 # Words that may stay in ASCII, each for a reason.
 ALLOWED_WORDS = {
     # file formats and the names of things that are called so in Chinese too
@@ -40,6 +42,8 @@ ALLOWED_WORDS = {
 ALLOWED_ON_PAGE = {
     "/io/point_rules/": {"meeting", "meeting_absent", "any", "training", "service_hours", "base", "post_duty"}
     | {"theme_day"},
+    # the work summary's template names its figures in its placeholders ({training.person_times|余})
+    "/reports/summary/template/": {part for name in REGISTRY for part in (name, *name.split("."))},
 }
 # Whole patterns that are codes, not words: organization codes, dates, versions, e-mail and web addresses.
 CODE = re.compile(
@@ -85,7 +89,7 @@ class VisibleText(HTMLParser):
 def foreign_words(text: str, allowed: set[str]) -> list[str]:
     """The ASCII words, raw keys, slugs and Python values in ``text`` that no allow-list lets through."""
     found = [m.group(0) for m in PY_REPR.finditer(text)]
-    found += [m.group(0) for m in DOTTED_KEY.finditer(text)]
+    found += [m.group(0) for m in DOTTED_KEY.finditer(text) if m.group(0) not in allowed]
     found += [m.group(0) for m in SLUG.finditer(text) if m.group(0) not in allowed]
     rest = CODE.sub(" ", text)
     found += [w for w in WORD.findall(rest) if w not in allowed and w.strip(".-_") not in allowed]

@@ -213,6 +213,8 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, float | None]]:
         ),
         ("Statistics charts (dashboard), whole district, this year", f"/dashboard/?org={root}", 300),
         *report_tables(root),
+        ("Work summary on screen, whole district, this year", f"/reports/summary/?org={root}", 3000),
+        ("Work summary .docx, whole district, this year", f"/reports/summary/?org={root}&format=docx", 3000),
     ]
 
 

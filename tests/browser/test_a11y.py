@@ -24,6 +24,8 @@ def pages(role: str, w) -> list[str]:
             reverse("community-index"),
             reverse("dashboard-charts"),
             reverse("parameters"),
+            reverse("reports-summary"),
+            reverse("reports-summary-template"),
         ],
         "town_organizer": [
             reverse("home"),

@@ -281,3 +281,41 @@ def person_times_by_month(path: str, start: dt.date, end: dt.date) -> list[tuple
         }
     )
     return [(first, counts[f"m{n}"]) for n, (first, _last) in enumerate(months)]
+
+
+# --- Programmes with their person-times in a period (the work summary's list, issue 16) -------------------
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    programme_id: int
+    name: str
+    sessions: int
+    person_times: int
+
+
+def programme_person_times(path: str, start: dt.date, end: dt.date) -> list[ProgrammeFigures]:
+    """The programmes organized under ``path`` that held sessions between ``start`` and ``end``, each with
+    its sessions held and person-times (present attendance that counts, once per person per session, of
+    every member wherever they belong — the programme's own audience), most person-times first. Two queries."""
+    held = (
+        Session.objects.filter(
+            tree.subtree_q("org_path", path), state=Session.State.HELD, held_on__gte=start, held_on__lte=end
+        )
+        .values_list("programme_id", "programme__name")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    times = dict(
+        SessionAttendance.objects.filter(
+            tree.subtree_q("session_path", path),
+            counted=True,
+            status=PRESENT,
+            held_on__gte=start,
+            held_on__lte=end,
+            session__state=Session.State.HELD,
+        )
+        .values_list("session__programme_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    rows = [ProgrammeFigures(pk, name, n, times.get(pk, 0)) for pk, name, n in held]
+    return sorted(rows, key=lambda r: (-r.person_times, r.name, r.programme_id))
