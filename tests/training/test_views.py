@@ -152,3 +152,15 @@ def test_new_programme_opens_on_the_organization_it_was_asked_for(world, client_
     assert form.initial["org"] == world.town_a.pk and form.initial["kind"] == "course"
     assert "org" not in client.get(url).context["form"].initial
     assert client.get(url + f"?org={world.town_b.pk}").status_code == 404
+
+
+def test_a_sessions_sheet_is_shown_a_page_at_a_time(world, lecture, client_for, settings):
+    """A district lecture's sheet can hold thousands of rows: the session page shows a page of them."""
+    _prog, sess = lecture
+    settings.PAGE_SIZE = 1
+    client = client_for(world.organizer)
+    url = reverse("training-session", args=[sess.pk])
+    first, second = client.get(url), client.get(url + "?page=2")
+    names = lambda response: [a.member.name for a in response.context["page_obj"]]  # noqa: E731
+    assert len(names(first)) == 1 and len(names(second)) == 1 and names(first) != names(second)
+    assert "page=2" in first.content.decode()

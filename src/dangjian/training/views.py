@@ -314,7 +314,8 @@ def session_detail(request, pk: int):
         "training/session_detail.html",
         {
             "session": session,
-            "attendance": queries.sheet_of(session),
+            # A district lecture's sheet has thousands of rows: a page of them (its counts are above).
+            "page_obj": page_of(request, queries.sheet_of(session)),
             "changes": changes,
             "can_edit": session.state != Session.State.CANCELLED
             and Session.objects.writable_by(request.user).filter(pk=pk).exists(),
