@@ -475,15 +475,17 @@ class ComplianceFigure(OrgScoped):
     :class:`ComplianceFigureYear`; the others are computed by the cell engine.
     """
 
-    kind = models.CharField(max_length=32, choices=RequirementKind.choices)
-    year = models.PositiveSmallIntegerField()
-    sector = models.CharField(max_length=20, choices=Sector.choices)
-    period_start = models.DateField()
-    period_end = models.DateField()  # the deadline
-    required = models.PositiveSmallIntegerField()
-    met_on = models.DateField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=RequirementKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
+    period_start = models.DateField(_("period starts on"))
+    period_end = models.DateField(_("deadline"))  # the period's last day
+    required = models.PositiveSmallIntegerField(_("required count"))
+    met_on = models.DateField(_("met on"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("compliance figure")
+        verbose_name_plural = _("compliance figures")
         indexes = [models.Index(fields=["year", "org_path"], name="figure_year_path_idx")]
         constraints = [
             models.UniqueConstraint(fields=["org", "kind", "period_start"], name="figure_one_per_period"),
@@ -496,8 +498,12 @@ class ComplianceFigure(OrgScoped):
 class ComplianceFigureYear(models.Model):
     """A year whose :class:`ComplianceFigure` rows are complete and maintained."""
 
-    year = models.PositiveSmallIntegerField(unique=True)
-    built_at = models.DateTimeField(auto_now=True)
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    built_at = models.DateTimeField(_("built at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("year of compliance figures")
+        verbose_name_plural = _("years of compliance figures")
 
     def __str__(self) -> str:
         return str(self.year)
