@@ -54,8 +54,10 @@ def pytest_runtest_makereport(item, call):
 
 
 def screenshot_dir(tmp_path: Path) -> Path:
-    """Where screenshots go: ``$BROWSER_SCREENSHOTS`` (e.g. a CI artifact folder) or the test's temp dir."""
-    folder = Path(os.environ.get("BROWSER_SCREENSHOTS") or tmp_path)
+    """Where screenshots go, kept as the run's artefacts: ``$BROWSER_SCREENSHOTS``/<test> (e.g. a CI artifact
+    folder), by default ``var/test-artefacts/screenshots/<test>`` of the checkout (git ignores ``var/``)."""
+    root = Path(os.environ.get("BROWSER_SCREENSHOTS") or Path.cwd() / "var" / "test-artefacts" / "screenshots")
+    folder = root / tmp_path.name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
