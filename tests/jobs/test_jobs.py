@@ -189,9 +189,15 @@ def test_a_job_whose_worker_died_is_run_again_once_without_duplicates(
 def test_the_schedule_queues_each_periodic_job_once_per_period(db):
     now = timezone.now()
     first = jobs.schedule(now)
-    assert {j.kind for j in first} == {"audit.checkpoint", "backup", "orglife.reminders", "points.recompute"}
+    assert {j.kind for j in first} == {
+        "audit.checkpoint",
+        "backup",
+        "orglife.reminders",
+        "orglife.figures",
+        "points.recompute",
+    }
     assert jobs.schedule(now) == []  # a second scheduler in the same period queues nothing
-    assert Job.objects.count() == 4
+    assert Job.objects.count() == 5
     later = jobs.schedule(now + dt.timedelta(minutes=5))
     assert [j.kind for j in later] == ["audit.checkpoint"]  # every 5 minutes; the others daily
     Parameter.objects.filter(key="jobs.backup_minutes").update(value=0)

@@ -40,6 +40,23 @@ def crypto_self_test(app_configs, **kwargs):
     ]
 
 
+@register(Tags.security)
+def spreadsheets_parsed_with_defusedxml(app_configs, **kwargs):
+    """Uploaded .xlsx files are parsed by openpyxl through defusedxml (entity declarations refused), never
+    through lxml, which openpyxl prefers when it is installed (dangjian/__init__.py turns that off)."""
+    from openpyxl.xml import DEFUSEDXML, LXML
+
+    if DEFUSEDXML and not LXML:
+        return []
+    return [
+        Error(
+            "openpyxl does not parse uploads with defusedxml (lxml in use, or defusedxml missing).",
+            hint="Import dangjian before openpyxl (it sets OPENPYXL_LXML=False) and install defusedxml.",
+            id="dangjian.E020",
+        )
+    ]
+
+
 def _script_sources(policy: dict) -> list[str] | None:
     for directive in ("script-src", "default-src"):
         if directive in policy:

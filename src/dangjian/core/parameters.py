@@ -80,7 +80,7 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "jobs.reminders_minutes": (1440, _("Send the meeting reminders this often (minutes; 0: never)")),
     "jobs.points_minutes": (1440, _("Recompute the year's automatic points this often (minutes; 0: never)")),
     "jobs.figures_minutes": (
-        60,
+        1440,
         _("Build the compliance figures of a year not built yet this often (minutes; 0: never, e.g. a timer does it)"),
     ),
 }
