@@ -79,6 +79,10 @@ OBJECT_FOR_ROUTE = [
     # A user's own background jobs: no persona here asked for one, so whatever id is filled in must
     # answer 404 (tests/jobs/test_jobs.py checks another user's job with a real one).
     ("jobs/", "member"),
+    # Reports: a statistical table's slug (filled with an id here, so no table: 404); the tables of the
+    # other subtree (?org=) answer 404 in tests/reports/test_tables*.py, for the page, the export and the API.
+    ("reports/", "org"),
+    ("api/v1/reports/", "org"),
 ]
 # Routes that take no object but may be filtered by one.
 FILTER_PARAMS = {
@@ -150,6 +154,10 @@ FILTER_PARAMS = {
     "reserve/new/": "org",
     "api/v1/reserve-cadres": "org",
     "api/v1/reserve-cadres/figures": "org",
+    "dashboard/": "org",
+    "dashboard/wall/": "org",
+    "reports/summary/": "org",
+    "api/v1/reports/figures": "org",
 }
 SKIP_PREFIXES = ("static/", "api/v1/docs", "api/v1/openapi.json")
 # The audit log names the records it is about: reading it is the auditor's job.
