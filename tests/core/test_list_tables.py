@@ -15,6 +15,8 @@ APP_CSS = SRC / "core" / "static" / "core" / "app.css"
 SHORT = {
     "points/templates/points/distribution.html",
     "cadres/templates/cadres/figures.html",
+    # Not a page: the work summary downloaded as a standalone .html document (no app.css, printed or mailed).
+    "reports/templates/reports/summary_document.html",
 }
 
 
