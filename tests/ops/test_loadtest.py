@@ -30,7 +30,7 @@ def locust(host: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProces
 @pytest.mark.parametrize(
     ("person", "requests"),
     [("Secretary", {"login", "meeting form", "meeting save"}), ("Member", {"login", "my points"}),
-     ("Organizer", {"login", "compliance table"})],
+     ("Organizer", {"login"})],
 )  # fmt: skip
 def test_each_kind_of_person_runs_without_a_failure(
     person, requests, transactional_db, django_db_serialized_rollback, live_server, world, tmp_path
@@ -45,7 +45,10 @@ def test_each_kind_of_person_runs_without_a_failure(
     rows = json.loads((tmp_path / "run.json").read_text())
     assert sum(r["num_requests"] for r in rows) >= 6, run.stderr[-3000:]
     assert sum(r["num_failures"] for r in rows) == 0, run.stderr[-3000:]
-    assert requests <= {r["name"] for r in rows}
+    names = {r["name"] for r in rows}
+    assert requests <= names
+    if person == "Organizer":  # its tables are picked at random (weighted): one of them, whichever
+        assert names & {"compliance table", "points distribution", "volunteers table", "dashboard"}
     if person == "Secretary":
         assert Meeting.objects.count() > before  # the form's POSTs saved meetings
 
